@@ -1,0 +1,68 @@
+# ternary.h - build examples, tools and tests.
+#   make          examples and tools (native, -O2)
+#   make test     every test configuration (sanitizers, gcc and clang, C++, scalar)
+#   make clean
+CC      ?= cc
+CFLAGS  ?= -O2 -march=native
+WARN    := -Wall -Wextra -pedantic -Werror
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LIBS    := -lm -lpthread
+B       := build
+HDR     := ternary.h
+TESTSRC := tests/run_tests.c tests/tn_test.h $(wildcard tests/test_*.c)
+
+EXAMPLES := $(patsubst examples/%.c,$(B)/%,$(wildcard examples/*.c))
+TOOLS    := $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
+
+all: $(EXAMPLES) $(TOOLS)
+
+$(B):
+	@mkdir -p $(B)
+
+$(B)/%: examples/%.c $(HDR) | $(B)
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
+
+$(B)/%: tools/%.c $(HDR) | $(B)
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
+
+# -- test configurations -------------------------------------------------
+TEST_BINS := $(B)/test-readme $(B)/test-gcc-native-asan $(B)/test-clang-avx2-asan $(B)/test-gcc-scalar \
+             $(B)/test-g++-native $(B)/test-clang++-native $(B)/test-link $(B)/test-static
+
+# gcc, every SIMD the CPU has (AVX-512 here), address + undefined sanitizers
+$(B)/test-gcc-native-asan: $(HDR) $(TESTSRC) | $(B)
+	gcc -std=c99 -O1 -g -march=native $(WARN) $(SAN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
+# clang, the AVX2 path only, sanitizers
+$(B)/test-clang-avx2-asan: $(HDR) $(TESTSRC) | $(B)
+	clang -std=c99 -O1 -g -mavx2 -mfma -mf16c $(WARN) $(SAN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
+# scalar reference only, no threads, FMA contraction allowed (the quantizers must not care)
+$(B)/test-gcc-scalar: $(HDR) $(TESTSRC) | $(B)
+	gcc -std=c99 -O2 -DTERNARY_NO_SIMD -DTERNARY_NO_THREADS -ffp-contract=fast $(WARN) -I. -Itests tests/run_tests.c -o $@ -lm
+# the header (and the tests) as C++
+$(B)/test-g++-native: $(HDR) $(TESTSRC) | $(B)
+	g++ -x c++ -std=c++11 -O2 -march=native -ffp-contract=fast $(WARN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
+$(B)/test-clang++-native: $(HDR) $(TESTSRC) | $(B)
+	clang++ -x c++ -std=c++11 -O2 -march=native -ffp-contract=fast $(WARN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
+# declarations in one file, implementation in another
+$(B)/test-link: $(HDR) tests/link_a.c tests/link_b.c | $(B)
+	gcc -std=c99 -O1 $(WARN) -I. tests/link_a.c tests/link_b.c -o $@ $(LIBS)
+# two static copies in one program
+$(B)/test-static: $(HDR) tests/static_one.c tests/static_two.c | $(B)
+	clang -std=c99 -O1 $(WARN) -Wno-unused-function -I. tests/static_one.c tests/static_two.c -o $@ $(LIBS)
+
+# the usage example in README.md must compile and run as written
+$(B)/readme_example.c: README.md | $(B)
+	awk '/^```c$$/{on=1;next} /^```$$/{on=0} on' README.md > $@
+$(B)/test-readme: $(B)/readme_example.c $(HDR)
+	gcc -std=c99 -O2 $(WARN) -I. $< -o $@ $(LIBS)
+
+demo: $(B)/quickstart
+	./$(B)/quickstart
+
+test: $(TEST_BINS) $(EXAMPLES) $(TOOLS)
+	@tests/run_all.sh $(TEST_BINS)
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all test clean demo

@@ -1,0 +1,2978 @@
+/* ternary.h - v0.1 - train and run ternary (1.58-bit) and quantized networks in C.
+   MIT or public domain, see end of file.
+
+   QUICK START
+   -----------
+   In exactly one C or C++ file:
+       #define TERNARY_IMPLEMENTATION
+       #include "ternary.h"
+   everywhere else just #include "ternary.h". Link with -lm -lpthread.
+
+       tn_ctx *ctx = tn_ctx_new(1 << 20);                 // arena for tensors
+       tn_tensor *w = tn_new_2d(ctx, TN_TYPE_F32, 256, 8); // 8 rows of 256
+       ... fill w->data ...
+       float s; int8_t t[256 * 8];
+       tn_ternary_absmean((const float *)w->data, 256 * 8, t, &s);
+       tn_tensor *wq = tn_new_2d(ctx, TN_TYPE_TQ2_0, 256, 8);
+       tn_ternary_to_tq(TN_TYPE_TQ2_0, t, s, 256, 8, wq->data);
+       tn_mul_mat(y, wq, x, NULL);                        // y = x . wq^T
+       tn_ctx_free(ctx);
+
+   BUILD OPTIONS (#define before including the implementation)
+   -------------
+     TERNARY_IMPLEMENTATION  emit the implementation in this translation unit
+     TERNARY_STATIC          give every public function static linkage
+     TNDEF                   override the linkage of public functions yourself
+     TN_MALLOC(sz) TN_REALLOC(p,sz) TN_FREE(p)
+                             your allocator: define all three or none
+     TN_ASSERT(x)            internal invariants only (default: assert)
+     TERNARY_NO_SIMD         scalar reference kernels only
+     TERNARY_NO_THREADS      no pthreads; tn_pool runs everything on the caller
+
+   SIMD paths are chosen at compile time from the compiler's target macros
+   (__AVX2__, __AVX512F__, __AVX512VNNI__, __ARM_NEON). Build with
+   -march=native to get them. Every SIMD kernel has a scalar _ref twin that is
+   the specification; the tests compare them.
+
+   SECTIONS (grep -n '@@' ternary.h)
+   --------
+     @@CONFIG    version, linkage, feature macros
+     @@TYPES     status codes, ggml type ids, block structs
+     @@CORE      errors, fp16/bf16 conversion, RNG, thread pool
+     @@TENSOR    arena context, tensors, views, copies
+     @@TERNARY   absmean ternarization, 2-bit packing, TQ1_0/TQ2_0 export, stats
+     @@QUANT     quantize / dequantize rows for every format
+     @@KERNELS   dot products, mat-vec and mat-mat products
+
+   ERRORS
+   ------
+   Functions that can fail return tn_status (TN_OK == 0, errors < 0) or NULL.
+   tn_last_error() returns a readable message about the last failure on the
+   calling thread. Nothing a caller or a file can do makes the library abort.
+
+   THREADS
+   -------
+   There is no mutable global state except the thread-local error message.
+   Different objects may be used from different threads; one object must not be
+   used from two threads at once unless a function says so. tn_pool runs row
+   ranges of a kernel on worker threads; results do not depend on the number of
+   threads (each output element is computed by exactly one thread).
+
+   ROUNDING
+   --------
+   Every ggml format uses ggml's reference rounding (see tn_quantize_row_*_ref):
+   Q8_0/Q8_1 round half away from zero, Q4/Q5 floor(x + 0.5), Q8_K half to even,
+   TQ1_0/TQ2_0 half away from zero. BitNet rules (absmean weights, absmax int8
+   activations) round half to even, as PyTorch and bitnet.cpp do.
+*/
+#ifndef TERNARY_H_INCLUDED
+#define TERNARY_H_INCLUDED
+
+/* ==== @@CONFIG  version, linkage, feature macros ==== */
+
+#define TN_VERSION_MAJOR 0
+#define TN_VERSION_MINOR 1
+#define TN_VERSION_PATCH 0
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef TNDEF
+#ifdef TERNARY_STATIC
+#define TNDEF static
+#else
+#define TNDEF extern
+#endif
+#endif
+
+#if !defined(TERNARY_NO_SIMD)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#define TN_HAVE_AVX512 1
+#endif
+#if defined(__AVX512VNNI__) && defined(TN_HAVE_AVX512)
+#define TN_HAVE_AVX512VNNI 1
+#endif
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#define TN_HAVE_AVX2 1
+#endif
+#if defined(__ARM_NEON) && defined(__aarch64__)
+#define TN_HAVE_NEON 1
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== @@TYPES  status codes, ggml type ids, block structs ==== */
+
+typedef enum tn_status {
+    TN_OK = 0,
+    TN_ERR_ARG = -1,         /* a bad argument (NULL, negative size, ...) */
+    TN_ERR_SHAPE = -2,       /* shapes do not fit together */
+    TN_ERR_TYPE = -3,        /* a type that this operation does not take */
+    TN_ERR_NOMEM = -4,       /* allocation failed or the arena is full */
+    TN_ERR_IO = -5,          /* a read or write failed */
+    TN_ERR_FORMAT = -6,      /* malformed data: bad file, bad block, bad code */
+    TN_ERR_UNSUPPORTED = -7  /* valid, but not implemented here */
+} tn_status;
+
+/* ggml's type ids: these numbers are written into GGUF files, never renumber. */
+typedef enum tn_type {
+    TN_TYPE_F32 = 0,
+    TN_TYPE_F16 = 1,
+    TN_TYPE_Q4_0 = 2,
+    TN_TYPE_Q4_1 = 3,
+    /* 4, 5: removed Q4_2, Q4_3 */
+    TN_TYPE_Q5_0 = 6,
+    TN_TYPE_Q5_1 = 7,
+    TN_TYPE_Q8_0 = 8,
+    TN_TYPE_Q8_1 = 9,
+    TN_TYPE_Q2_K = 10,
+    TN_TYPE_Q3_K = 11,
+    TN_TYPE_Q4_K = 12,
+    TN_TYPE_Q5_K = 13,
+    TN_TYPE_Q6_K = 14,
+    TN_TYPE_Q8_K = 15,
+    TN_TYPE_IQ2_XXS = 16,
+    TN_TYPE_IQ2_XS = 17,
+    TN_TYPE_IQ3_XXS = 18,
+    TN_TYPE_IQ1_S = 19,
+    TN_TYPE_IQ4_NL = 20,
+    TN_TYPE_IQ3_S = 21,
+    TN_TYPE_IQ2_S = 22,
+    TN_TYPE_IQ4_XS = 23,
+    TN_TYPE_I8 = 24,
+    TN_TYPE_I16 = 25,
+    TN_TYPE_I32 = 26,
+    TN_TYPE_I64 = 27,
+    TN_TYPE_F64 = 28,
+    TN_TYPE_IQ1_M = 29,
+    TN_TYPE_BF16 = 30,
+    /* 31..33: removed Q4_0_4_4, Q4_0_4_8, Q4_0_8_8 */
+    TN_TYPE_TQ1_0 = 34,
+    TN_TYPE_TQ2_0 = 35,
+    /* 36..38: removed IQ4_NL_4_4.. (the BitNet fork uses 36 for I2_S) */
+    TN_TYPE_MXFP4 = 39,
+    TN_TYPE_NVFP4 = 40,
+    TN_TYPE_Q1_0 = 41,
+    TN_TYPE_Q2_0 = 42,
+    TN_TYPE_COUNT = 43,
+    /* Not a ggml type, never written to GGUF: the seed's 2-bit ternary packing
+       (00=0, 01=+1, 10=-1, four values a byte, first value in the low bits),
+       256 values (64 bytes) a block, one scale per tensor (tn_tensor.scale). */
+    TN_TYPE_T2 = 64
+} tn_type;
+
+#define TN_QK4_0 32
+#define TN_QK4_1 32
+#define TN_QK5_0 32
+#define TN_QK5_1 32
+#define TN_QK8_0 32
+#define TN_QK8_1 32
+#define TN_QK_K 256
+
+/* Block layouts, byte for byte those of ggml (ggml-common.h). fp16 is a raw
+   uint16_t; convert with tn_fp16_to_fp32 / tn_fp32_to_fp16. */
+typedef struct { uint16_t d; uint8_t qs[TN_QK4_0 / 2]; } tn_block_q4_0;             /* 18 B */
+typedef struct { uint16_t d, m; uint8_t qs[TN_QK4_1 / 2]; } tn_block_q4_1;          /* 20 B */
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[TN_QK5_0 / 2]; } tn_block_q5_0; /* 22 B */
+typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[TN_QK5_1 / 2]; } tn_block_q5_1; /* 24 B */
+typedef struct { uint16_t d; int8_t qs[TN_QK8_0]; } tn_block_q8_0;                  /* 34 B */
+typedef struct { uint16_t d, s; int8_t qs[TN_QK8_1]; } tn_block_q8_1;               /* 36 B */
+typedef struct { float d; int8_t qs[TN_QK_K]; int16_t bsums[TN_QK_K / 16]; } tn_block_q8_K; /* 292 B */
+typedef struct { uint8_t qs[(TN_QK_K - 4 * TN_QK_K / 64) / 5]; uint8_t qh[TN_QK_K / 64]; uint16_t d; } tn_block_tq1_0; /* 54 B */
+typedef struct { uint8_t qs[TN_QK_K / 4]; uint16_t d; } tn_block_tq2_0;             /* 66 B */
+typedef struct { uint8_t qs[TN_QK_K / 4]; } tn_block_t2;                            /* 64 B */
+
+/* What the library knows about a type. blck_size == 0 marks an id that is
+   removed or unknown: such a type is refused everywhere. */
+typedef struct tn_type_traits {
+    const char *name;      /* ggml's lower-case name, e.g. "tq2_0" */
+    int64_t blck_size;     /* values per block */
+    size_t type_size;      /* bytes per block */
+    int is_quantized;
+    int can_quantize;      /* tn_quantize_row supports it */
+    int can_dequantize;    /* tn_dequantize_row supports it */
+    tn_type vec_dot_type;  /* activation type of its dot product */
+    int has_vec_dot;       /* tn_vec_dot supports (type, vec_dot_type) */
+} tn_type_traits;
+
+/* ==== @@CORE  errors, fp16/bf16 conversion, RNG, thread pool ==== */
+
+/* A fixed description of a status code. Thread safety: any thread. */
+TNDEF const char *tn_status_str(tn_status s);
+/* The message of the last failure on this thread ("" if none). */
+TNDEF const char *tn_last_error(void);
+/* Forget the last message of this thread. */
+TNDEF void tn_clear_error(void);
+
+/* IEEE binary16 / bfloat16 conversions, exactly as ggml's reference code:
+   round to nearest even, subnormals kept, NaN stays NaN (sign kept). */
+TNDEF uint16_t tn_fp32_to_fp16(float f);
+TNDEF float tn_fp16_to_fp32(uint16_t h);
+TNDEF uint16_t tn_fp32_to_bf16(float f);
+TNDEF float tn_bf16_to_fp32(uint16_t h);
+
+/* A small fast RNG (xoshiro128**), seeded by splitmix64. State is explicit:
+   the library never uses rand(). Thread safety: one state per thread. */
+typedef struct tn_rng { uint32_t s[4]; } tn_rng;
+TNDEF void tn_rng_seed(tn_rng *r, uint64_t seed);
+TNDEF uint32_t tn_rng_u32(tn_rng *r);
+TNDEF float tn_rng_uniform(tn_rng *r);            /* [0, 1) with 24 random bits */
+TNDEF float tn_rng_normal(tn_rng *r);             /* N(0, 1), Box-Muller */
+
+/* A persistent pool of worker threads. tn_pool_run calls fn(arg, ith, nth) for
+   ith = 0..nth-1, one call per thread (the caller runs ith = 0), and returns
+   when all have finished. With TERNARY_NO_THREADS, or n_threads <= 1, every
+   call runs on the caller. A pool is used by one calling thread at a time. */
+typedef struct tn_pool tn_pool;
+typedef void (*tn_task_fn)(void *arg, int ith, int nth);
+TNDEF tn_pool *tn_pool_new(int n_threads);        /* NULL on failure */
+TNDEF void tn_pool_free(tn_pool *pool);
+TNDEF int tn_pool_n_threads(const tn_pool *pool); /* 1 for NULL */
+TNDEF void tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg);
+/* Number of online CPUs (at least 1). */
+TNDEF int tn_n_cpus(void);
+
+/* ==== @@TENSOR  arena context, tensors, views, copies ==== */
+
+#define TN_MAX_DIMS 4
+#define TN_MAX_NAME 64
+
+/* A tensor: up to 4 dims, ne[0] fastest. nb[] are byte strides as in ggml:
+   nb[0] is the block size in bytes (type_size) and nb[1] the row stride; for
+   quantized types a row must be whole blocks. A view shares its source's data. */
+typedef struct tn_tensor {
+    tn_type type;
+    int n_dims;
+    int64_t ne[TN_MAX_DIMS];  /* elements in each dim, unused dims are 1 */
+    size_t nb[TN_MAX_DIMS];   /* strides in bytes */
+    void *data;
+    size_t data_size;         /* bytes reachable from data (bounds views) */
+    struct tn_tensor *view_src;  /* the tensor whose memory this views, or NULL */
+    size_t view_offs;
+    float scale;              /* per-tensor scale of TN_TYPE_T2 (and ternary stats) */
+    char name[TN_MAX_NAME];
+} tn_tensor;
+
+/* An arena: every tensor and its data come from one block allocated up front.
+   Nothing is freed one by one: tn_ctx_reset or tn_ctx_rewind recycles it, so a
+   training step allocates nothing. Thread safety: one thread per context. */
+typedef struct tn_ctx tn_ctx;
+TNDEF tn_ctx *tn_ctx_new(size_t mem_size);       /* NULL on failure */
+TNDEF void tn_ctx_free(tn_ctx *ctx);
+TNDEF void tn_ctx_reset(tn_ctx *ctx);            /* forget every tensor */
+TNDEF size_t tn_ctx_used(const tn_ctx *ctx);     /* bytes in use (a mark) */
+TNDEF size_t tn_ctx_size(const tn_ctx *ctx);
+TNDEF void tn_ctx_rewind(tn_ctx *ctx, size_t mark); /* free all after a mark */
+/* Raw aligned (64 B) memory from the arena, NULL when full. */
+TNDEF void *tn_ctx_alloc(tn_ctx *ctx, size_t size);
+
+TNDEF const tn_type_traits *tn_type_get_traits(tn_type type); /* NULL if unknown id */
+TNDEF const char *tn_type_name(tn_type type);    /* "?" if unknown */
+/* Type from ggml's lower-case name ("q8_0", "tq2_0", ...); TN_ERR_TYPE if none. */
+TNDEF tn_status tn_type_from_name(const char *name, tn_type *out);
+TNDEF int64_t tn_blck_size(tn_type type);        /* 0 if unknown */
+TNDEF size_t tn_type_size(tn_type type);         /* 0 if unknown */
+/* Bytes of a row of ne0 values; 0 if ne0 is not whole blocks or the type unknown. */
+TNDEF size_t tn_row_size(tn_type type, int64_t ne0);
+
+/* New contiguous tensors (zero-filled). NULL on failure, see tn_last_error. */
+TNDEF tn_tensor *tn_new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne);
+TNDEF tn_tensor *tn_new_1d(tn_ctx *ctx, tn_type type, int64_t ne0);
+TNDEF tn_tensor *tn_new_2d(tn_ctx *ctx, tn_type type, int64_t ne0, int64_t ne1);
+TNDEF tn_tensor *tn_new_3d(tn_ctx *ctx, tn_type type, int64_t ne0, int64_t ne1, int64_t ne2);
+TNDEF tn_tensor *tn_new_4d(tn_ctx *ctx, tn_type type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3);
+TNDEF void tn_set_name(tn_tensor *t, const char *name); /* truncated to 63 bytes */
+
+TNDEF int64_t tn_nelements(const tn_tensor *t);
+TNDEF int64_t tn_nrows(const tn_tensor *t);      /* ne1*ne2*ne3 */
+TNDEF size_t tn_nbytes(const tn_tensor *t);      /* bytes spanned by the data */
+TNDEF int tn_is_contiguous(const tn_tensor *t);
+TNDEF int tn_same_shape(const tn_tensor *a, const tn_tensor *b);
+
+/* Views: no data is copied. For quantized types dim 0 is never permuted and
+   slices of dim 0 must be whole blocks. */
+TNDEF tn_tensor *tn_view(tn_ctx *ctx, tn_tensor *src, int n_dims, const int64_t *ne,
+                         const size_t *nb, size_t offset);
+/* Same data, new shape; src must be contiguous and the counts equal. */
+TNDEF tn_tensor *tn_reshape(tn_ctx *ctx, tn_tensor *src, int n_dims, const int64_t *ne);
+/* Dim i of the result is dim axes[i] of src ({1,0,2,3} is a transpose). */
+TNDEF tn_tensor *tn_permute(tn_ctx *ctx, tn_tensor *src, int a0, int a1, int a2, int a3);
+TNDEF tn_tensor *tn_transpose(tn_ctx *ctx, tn_tensor *src); /* swap dims 0 and 1 */
+/* Elements [start, start+len) of dim `dim`. */
+TNDEF tn_tensor *tn_slice(tn_ctx *ctx, tn_tensor *src, int dim, int64_t start, int64_t len);
+/* A contiguous copy (any strides; quantized types need contiguous rows). */
+TNDEF tn_tensor *tn_cont(tn_ctx *ctx, const tn_tensor *src);
+/* Copy src into dst of the same shape, converting types through f32 rows
+   (quantizing with the reference quantizers). Strides are honoured. */
+TNDEF tn_status tn_copy(tn_tensor *dst, const tn_tensor *src);
+
+/* Element access for F32/F16/BF16/I8/I32 tensors (0 / TN_ERR_* on a bad index). */
+TNDEF float tn_get_f32(const tn_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3);
+TNDEF tn_status tn_set_f32(tn_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3, float v);
+TNDEF tn_status tn_fill(tn_tensor *t, float v);  /* float types */
+
+/* ==== @@TERNARY  absmean ternarization, 2-bit packing, TQ export, stats ==== */
+
+/* BitNet b1.58 weights: s = max(mean|w|, 1e-5) (mean accumulated in double),
+   t = clamp(round_half_even(w * (1/s)), -1, 1). Writes n trits and the scale.
+   TN_ERR_ARG on NaN/Inf input. */
+TNDEF tn_status tn_ternary_absmean(const float *w, int64_t n, int8_t *t, float *scale);
+/* The same for a float tensor: returns a new I8 tensor of trits (same shape),
+   the scale goes to the result's ->scale and to *scale if not NULL. */
+TNDEF tn_tensor *tn_ternarize(tn_ctx *ctx, const tn_tensor *w, float *scale);
+
+/* The seed's 2-bit packing: 00=0, 01=+1, 10=-1; value i in bits 2*(i%4) of
+   byte i/4; (n+3)/4 bytes, unused high bits of the last byte are 0.
+   pack: TN_ERR_ARG for a value outside {-1,0,1}. unpack: TN_ERR_FORMAT for code 11. */
+TNDEF tn_status tn_pack2(uint8_t *dst, const int8_t *t, int64_t n);
+TNDEF tn_status tn_unpack2(int8_t *t, const uint8_t *src, int64_t n);
+
+/* Lossless export of trits (per-tensor scale s) to TQ1_0/TQ2_0: the trits are
+   written directly and every block gets d = fp16(s). n_per_row must be a
+   multiple of 256; dst holds nrows * tn_row_size(type, n_per_row) bytes. */
+TNDEF tn_status tn_ternary_to_tq(tn_type type, const int8_t *t, float scale,
+                                 int64_t n_per_row, int64_t nrows, void *dst);
+/* And back: trits and the common scale (fp16(s)). Blocks whose trits are all
+   zero may carry any d; every other block must carry the same d, else
+   TN_ERR_FORMAT (the data is not one absmean-ternary tensor). TQ2_0 code 3 is
+   refused. */
+TNDEF tn_status tn_tq_to_ternary(tn_type type, const void *src, int64_t n_per_row,
+                                 int64_t nrows, int8_t *t, float *scale);
+
+typedef struct tn_ternary_stats {
+    int64_t n, n_zero, n_pos, n_neg;
+    double sparsity;          /* n_zero / n */
+    double bits_per_weight;   /* storage bits / n, scale(s) included */
+    double ratio_f32;         /* 32 / bits_per_weight */
+    double ratio_f16;         /* 16 / bits_per_weight */
+} tn_ternary_stats;
+/* Statistics of n trits stored as `storage` (TN_TYPE_T2, TQ1_0, TQ2_0 or I8).
+   For TQ types n must be whole rows of n_per_row (pass n_per_row = n for one row). */
+TNDEF tn_status tn_ternary_stats_compute(const int8_t *t, int64_t n, int64_t n_per_row,
+                                         tn_type storage, tn_ternary_stats *out);
+
+/* BitNet per-token activation quantization: s = 127 / max(max|x|, 1e-5),
+   q = clamp(round_half_even(x * s), -128, 127). Returns 1/s in *inv_scale. */
+TNDEF tn_status tn_act_quant_i8(const float *x, int64_t n, int8_t *q, float *inv_scale);
+/* The same, written as Q8_K blocks (every block d = 1/s, bsums filled) or Q8_0
+   blocks (every block d = fp16(1/s)); n a multiple of the block size. */
+TNDEF tn_status tn_act_quant_q8_k(const float *x, int64_t n, tn_block_q8_K *y);
+TNDEF tn_status tn_act_quant_q8_0(const float *x, int64_t n, tn_block_q8_0 *y);
+
+/* ==== @@QUANT  quantize / dequantize rows ==== */
+
+/* Reference quantizers, byte for byte those of ggml (k a multiple of the block
+   size, finite input). They are the specification; file writers use them. */
+TNDEF void tn_quantize_row_q4_0_ref(const float *x, tn_block_q4_0 *y, int64_t k);
+TNDEF void tn_quantize_row_q4_1_ref(const float *x, tn_block_q4_1 *y, int64_t k);
+TNDEF void tn_quantize_row_q5_0_ref(const float *x, tn_block_q5_0 *y, int64_t k);
+TNDEF void tn_quantize_row_q5_1_ref(const float *x, tn_block_q5_1 *y, int64_t k);
+TNDEF void tn_quantize_row_q8_0_ref(const float *x, tn_block_q8_0 *y, int64_t k);
+TNDEF void tn_quantize_row_q8_1_ref(const float *x, tn_block_q8_1 *y, int64_t k);
+TNDEF void tn_quantize_row_q8_K_ref(const float *x, tn_block_q8_K *y, int64_t k);
+TNDEF void tn_quantize_row_tq1_0_ref(const float *x, tn_block_tq1_0 *y, int64_t k);
+TNDEF void tn_quantize_row_tq2_0_ref(const float *x, tn_block_tq2_0 *y, int64_t k);
+TNDEF void tn_dequantize_row_q4_0(const tn_block_q4_0 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q4_1(const tn_block_q4_1 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q5_0(const tn_block_q5_0 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q5_1(const tn_block_q5_1 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q8_0(const tn_block_q8_0 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q8_1(const tn_block_q8_1 *x, float *y, int64_t k); /* ignores s */
+TNDEF void tn_dequantize_row_q8_K(const tn_block_q8_K *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_tq1_0(const tn_block_tq1_0 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_tq2_0(const tn_block_tq2_0 *x, float *y, int64_t k);
+
+/* Generic, checked entry points. quantize: x holds n finite floats, n a
+   multiple of the block size (TN_ERR_ARG otherwise, dst untouched).
+   TN_TYPE_T2 ternarizes with absmean per call (its scale is not stored). */
+TNDEF tn_status tn_quantize_row(tn_type type, const float *x, void *dst, int64_t n);
+TNDEF tn_status tn_dequantize_row(tn_type type, const void *src, float *y, int64_t n);
+/* nrows rows of n_per_row values; *written (may be NULL) gets the byte count. */
+TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nrows,
+                            int64_t n_per_row, size_t *written);
+
+/* ==== @@KERNELS  dot products, mat-vec, mat-mat ==== */
+
+/* s = dot(x, y) of n values: x of the weight type, y of its vec_dot_type
+   (see tn_type_traits). Pairs: f32.f32, f16.f32, bf16.f32, q8_0/q8_1/q4_0/q4_1/
+   q5_0/q5_1 . q8_0, q8_K/tq1_0/tq2_0 . q8_K, t2 . q8_K (the seed packing; the
+   caller multiplies by the tensor scale). Each has a _ref scalar twin. */
+typedef void (*tn_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_f16_f32(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_bf16_f32(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q4_1_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q5_0_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q5_1_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q8_0_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q8_1_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q8_K_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_tq1_0_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_tq2_0_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_t2_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_f32_f32_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_f16_f32_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_bf16_f32_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q4_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q4_1_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q5_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q5_1_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q8_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q8_1_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q8_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_tq1_0_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_tq2_0_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+/* Which implementation of a kernel: the scalar reference, the best compiled
+   one, or one instruction set (NULL when not compiled in or not written). */
+typedef enum tn_kernel_path {
+    TN_PATH_REF = 0, TN_PATH_BEST = 1, TN_PATH_AVX2 = 2, TN_PATH_AVX512 = 3, TN_PATH_NEON = 4
+} tn_kernel_path;
+/* The dot function of a weight type, NULL if none. */
+TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path);
+/* Name of the compiled SIMD path: "avx512-vnni", "avx512", "avx2", "neon", "scalar". */
+TNDEF const char *tn_simd_name(void);
+
+/* y = x . w^T as ggml_mul_mat: w is (K, N[, B2, B3]) of any type with a dot
+   product, x is (K, M[, B2, B3]) F32 or already in w's vec_dot_type, y is F32
+   (N, M[, B2, B3]). Broadcasts w over x's dims 2, 3 when they are multiples.
+   F32 x is quantized per row with the reference quantizer of vec_dot_type.
+   Rows of y are split over the pool's threads; results do not depend on the
+   thread count. TN_TYPE_T2 results are multiplied by w->scale. */
+TNDEF tn_status tn_mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool);
+/* The same with the scalar reference dot products (for tests and benchmarks). */
+TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERNARY_H_INCLUDED */
+
+/* ======================================================================== */
+/*                              IMPLEMENTATION                              */
+/* ======================================================================== */
+#ifdef TERNARY_IMPLEMENTATION
+#ifndef TERNARY_IMPLEMENTATION_INCLUDED
+#define TERNARY_IMPLEMENTATION_INCLUDED
+
+/* ==== @@IMPL:CONFIG  overrides, internal macros, size checks ==== */
+
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <float.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdarg.h>
+
+#if defined(TN_MALLOC) && defined(TN_REALLOC) && defined(TN_FREE)
+/* user allocator */
+#elif !defined(TN_MALLOC) && !defined(TN_REALLOC) && !defined(TN_FREE)
+#define TN_MALLOC(sz) malloc(sz)
+#define TN_REALLOC(p, sz) realloc((p), (sz))
+#define TN_FREE(p) free(p)
+#else
+#error "ternary.h: define all of TN_MALLOC, TN_REALLOC and TN_FREE, or none of them"
+#endif
+
+#ifndef TN_ASSERT
+#include <assert.h>
+#define TN_ASSERT(x) assert(x)
+#endif
+
+#ifndef TERNARY_NO_THREADS
+#include <pthread.h>
+#include <unistd.h>
+#endif
+
+#if defined(TN_HAVE_AVX2) || defined(TN_HAVE_AVX512)
+#include <immintrin.h>
+#endif
+#if defined(TN_HAVE_NEON)
+#include <arm_neon.h>
+#endif
+
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define TN__THREAD_LOCAL thread_local
+#elif defined(__GNUC__) || defined(__clang__)
+#define TN__THREAD_LOCAL __thread
+#elif defined(_MSC_VER)
+#define TN__THREAD_LOCAL __declspec(thread)
+#else
+#define TN__THREAD_LOCAL
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TN__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define TN__PRINTF(a, b)
+#endif
+
+#define TN__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TN__MAX(a, b) ((a) > (b) ? (a) : (b))
+#define TN__UNUSED(x) ((void)(x))
+/* compile-time check that works in C99 and C++ */
+#define TN__STATIC_ASSERT(name, cond) typedef char tn__static_assert_##name[(cond) ? 1 : -1]
+
+TN__STATIC_ASSERT(q4_0, sizeof(tn_block_q4_0) == 18);
+TN__STATIC_ASSERT(q4_1, sizeof(tn_block_q4_1) == 20);
+TN__STATIC_ASSERT(q5_0, sizeof(tn_block_q5_0) == 22);
+TN__STATIC_ASSERT(q5_1, sizeof(tn_block_q5_1) == 24);
+TN__STATIC_ASSERT(q8_0, sizeof(tn_block_q8_0) == 34);
+TN__STATIC_ASSERT(q8_1, sizeof(tn_block_q8_1) == 36);
+TN__STATIC_ASSERT(q8_K, sizeof(tn_block_q8_K) == 292);
+TN__STATIC_ASSERT(tq1_0, sizeof(tn_block_tq1_0) == 54);
+TN__STATIC_ASSERT(tq2_0, sizeof(tn_block_tq2_0) == 66);
+TN__STATIC_ASSERT(t2, sizeof(tn_block_t2) == 64);
+
+/* ==== @@IMPL:CORE  errors, fp16, RNG, thread pool ==== */
+
+static TN__THREAD_LOCAL char tn__err_msg[512];
+
+TNDEF const char *tn_status_str(tn_status s) {
+    switch (s) {
+    case TN_OK: return "ok";
+    case TN_ERR_ARG: return "invalid argument";
+    case TN_ERR_SHAPE: return "shape mismatch";
+    case TN_ERR_TYPE: return "unsupported or unknown type";
+    case TN_ERR_NOMEM: return "out of memory";
+    case TN_ERR_IO: return "i/o error";
+    case TN_ERR_FORMAT: return "malformed data";
+    case TN_ERR_UNSUPPORTED: return "not supported";
+    }
+    return "unknown status";
+}
+
+TNDEF const char *tn_last_error(void) { return tn__err_msg; }
+TNDEF void tn_clear_error(void) { tn__err_msg[0] = 0; }
+
+/* Set the thread's message and return the code: `return tn__fail(...)`. */
+static tn_status tn__fail(tn_status code, const char *fmt, ...) TN__PRINTF(2, 3);
+static tn_status tn__fail(tn_status code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tn__err_msg, sizeof(tn__err_msg), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static uint32_t tn__f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static float tn__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+TNDEF uint16_t tn_fp32_to_fp16(float f) {
+    uint32_t x = tn__f32_bits(f);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) return (uint16_t)(sign | 0x7e00u);           /* NaN */
+    if (ax >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u);          /* >= 65520: Inf */
+    if (ax >= 0x38800000u) {                                           /* normal half */
+        uint32_t r = ax - 0x38000000u;                                 /* rebias 127 -> 15 */
+        r = (r + 0xfffu + ((r >> 13) & 1u)) >> 13;                     /* nearest even */
+        return (uint16_t)(sign | r);
+    } else {                                                           /* subnormal half */
+        uint32_t e = ax >> 23, m, sh, q, rem, half;
+        if (e < 102) return (uint16_t)sign;                            /* < 2^-25: rounds to 0 */
+        m = (ax & 0x7fffffu) | 0x800000u;
+        sh = 126 - e;                                                  /* 14..24 */
+        q = m >> sh;
+        rem = m & ((1u << sh) - 1u);
+        half = 1u << (sh - 1);
+        if (rem > half || (rem == half && (q & 1u))) q++;
+        return (uint16_t)(sign | q);
+    }
+}
+
+TNDEF float tn_fp16_to_fp32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    if (e == 0x1f) return tn__bits_f32(sign | 0x7f800000u | (m << 13) | (m ? 0x400000u : 0u));
+    if (e == 0) {
+        if (m == 0) return tn__bits_f32(sign);
+        /* subnormal: m * 2^-24, exact in f32 */
+        {
+            float v = (float)m * (1.0f / 16777216.0f);
+            return sign ? -v : v;
+        }
+    }
+    return tn__bits_f32(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+TNDEF uint16_t tn_fp32_to_bf16(float f) {
+    uint32_t u = tn__f32_bits(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x0040u);
+    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+TNDEF float tn_bf16_to_fp32(uint16_t h) { return tn__bits_f32((uint32_t)h << 16); }
+
+static uint64_t tn__splitmix64(uint64_t *x) {
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+TNDEF void tn_rng_seed(tn_rng *r, uint64_t seed) {
+    uint64_t a = tn__splitmix64(&seed), b = tn__splitmix64(&seed);
+    r->s[0] = (uint32_t)a; r->s[1] = (uint32_t)(a >> 32);
+    r->s[2] = (uint32_t)b; r->s[3] = (uint32_t)(b >> 32);
+    if (!(r->s[0] | r->s[1] | r->s[2] | r->s[3])) r->s[0] = 1;
+}
+
+static uint32_t tn__rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+TNDEF uint32_t tn_rng_u32(tn_rng *r) {
+    uint32_t *s = r->s;
+    uint32_t result = tn__rotl32(s[1] * 5u, 7) * 9u;
+    uint32_t t = s[1] << 9;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = tn__rotl32(s[3], 11);
+    return result;
+}
+
+TNDEF float tn_rng_uniform(tn_rng *r) { return (float)(tn_rng_u32(r) >> 8) * (1.0f / 16777216.0f); }
+
+TNDEF float tn_rng_normal(tn_rng *r) {
+    float u1 = ((float)(tn_rng_u32(r) >> 8) + 0.5f) * (1.0f / 16777216.0f); /* (0,1) */
+    float u2 = tn_rng_uniform(r);
+    return sqrtf(-2.0f * logf(u1)) * cosf(6.283185307179586f * u2);
+}
+
+/* -- thread pool -- */
+
+struct tn_pool {
+    int n_threads;
+    void *scratch;            /* reusable buffer for tn_mul_mat */
+    size_t scratch_size;
+#ifndef TERNARY_NO_THREADS
+    pthread_t *threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    tn_task_fn fn;
+    void *arg;
+    uint64_t generation;
+    int n_done;
+    int quit;
+#endif
+};
+
+typedef struct { tn_pool *pool; int ith; } tn__worker_arg;
+
+#ifndef TERNARY_NO_THREADS
+static void *tn__pool_main(void *p) {
+    tn__worker_arg *wa = (tn__worker_arg *)p;
+    tn_pool *pool = wa->pool;
+    int ith = wa->ith;
+    uint64_t seen = 0;
+    TN_FREE(wa);
+    for (;;) {
+        tn_task_fn fn;
+        void *arg;
+        pthread_mutex_lock(&pool->mu);
+        while (!pool->quit && pool->generation == seen) pthread_cond_wait(&pool->cv_work, &pool->mu);
+        if (pool->quit) { pthread_mutex_unlock(&pool->mu); break; }
+        seen = pool->generation;
+        fn = pool->fn; arg = pool->arg;
+        pthread_mutex_unlock(&pool->mu);
+        fn(arg, ith, pool->n_threads);
+        pthread_mutex_lock(&pool->mu);
+        if (++pool->n_done == pool->n_threads - 1) pthread_cond_signal(&pool->cv_done);
+        pthread_mutex_unlock(&pool->mu);
+    }
+    return NULL;
+}
+#endif
+
+TNDEF int tn_n_cpus(void) {
+#if !defined(TERNARY_NO_THREADS) && defined(_SC_NPROCESSORS_ONLN)
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#else
+    return 1;
+#endif
+}
+
+TNDEF tn_pool *tn_pool_new(int n_threads) {
+    tn_pool *pool;
+    if (n_threads < 1 || n_threads > 1024) {
+        tn__fail(TN_ERR_ARG, "tn_pool_new: n_threads is %d, want 1..1024", n_threads);
+        return NULL;
+    }
+    pool = (tn_pool *)TN_MALLOC(sizeof(tn_pool));
+    if (!pool) { tn__fail(TN_ERR_NOMEM, "tn_pool_new: out of memory"); return NULL; }
+    memset(pool, 0, sizeof(*pool));
+#ifdef TERNARY_NO_THREADS
+    pool->n_threads = 1;
+#else
+    pool->n_threads = n_threads;
+    if (n_threads > 1) {
+        int i;
+        pool->threads = (pthread_t *)TN_MALLOC(sizeof(pthread_t) * (size_t)n_threads);
+        if (!pool->threads) { TN_FREE(pool); tn__fail(TN_ERR_NOMEM, "tn_pool_new: out of memory"); return NULL; }
+        pthread_mutex_init(&pool->mu, NULL);
+        pthread_cond_init(&pool->cv_work, NULL);
+        pthread_cond_init(&pool->cv_done, NULL);
+        for (i = 1; i < n_threads; i++) {
+            tn__worker_arg *wa = (tn__worker_arg *)TN_MALLOC(sizeof(tn__worker_arg));
+            if (wa) { wa->pool = pool; wa->ith = i; }
+            if (!wa || pthread_create(&pool->threads[i], NULL, tn__pool_main, wa) != 0) {
+                if (wa) TN_FREE(wa);
+                pool->n_threads = i; /* the ones that started */
+                tn_pool_free(pool);
+                tn__fail(TN_ERR_NOMEM, "tn_pool_new: could not start thread %d of %d", i, n_threads);
+                return NULL;
+            }
+        }
+    }
+#endif
+    return pool;
+}
+
+TNDEF void tn_pool_free(tn_pool *pool) {
+    if (!pool) return;
+#ifndef TERNARY_NO_THREADS
+    if (pool->threads) {
+        int i;
+        pthread_mutex_lock(&pool->mu);
+        pool->quit = 1;
+        pthread_cond_broadcast(&pool->cv_work);
+        pthread_mutex_unlock(&pool->mu);
+        for (i = 1; i < pool->n_threads; i++) pthread_join(pool->threads[i], NULL);
+        pthread_mutex_destroy(&pool->mu);
+        pthread_cond_destroy(&pool->cv_work);
+        pthread_cond_destroy(&pool->cv_done);
+        TN_FREE(pool->threads);
+    }
+#endif
+    if (pool->scratch) TN_FREE(pool->scratch);
+    TN_FREE(pool);
+}
+
+TNDEF int tn_pool_n_threads(const tn_pool *pool) { return pool ? pool->n_threads : 1; }
+
+TNDEF void tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg) {
+    TN__UNUSED(pool);
+#ifndef TERNARY_NO_THREADS
+    if (pool && pool->n_threads > 1 && pool->threads) {
+        pthread_mutex_lock(&pool->mu);
+        pool->fn = fn; pool->arg = arg; pool->n_done = 0;
+        pool->generation++;
+        pthread_cond_broadcast(&pool->cv_work);
+        pthread_mutex_unlock(&pool->mu);
+        fn(arg, 0, pool->n_threads);
+        pthread_mutex_lock(&pool->mu);
+        while (pool->n_done < pool->n_threads - 1) pthread_cond_wait(&pool->cv_done, &pool->mu);
+        pthread_mutex_unlock(&pool->mu);
+        return;
+    }
+#endif
+    fn(arg, 0, 1);
+}
+
+/* Scratch memory owned by the pool (or a fresh block when pool is NULL, which
+   the caller frees with tn__scratch_release). */
+static void *tn__scratch_get(tn_pool *pool, size_t size) {
+    if (!pool) return TN_MALLOC(size ? size : 1);
+    if (pool->scratch_size < size) {
+        void *p = TN_MALLOC(size);
+        if (!p) return NULL;
+        if (pool->scratch) TN_FREE(pool->scratch);
+        pool->scratch = p;
+        pool->scratch_size = size;
+    }
+    return pool->scratch;
+}
+static void tn__scratch_release(tn_pool *pool, void *p) { if (!pool && p) TN_FREE(p); }
+
+/* ==== @@IMPL:TENSOR  arena, tensors, views, copies ==== */
+
+struct tn_ctx { uint8_t *mem; size_t size, used; };
+
+#define TN__ALIGN 64
+
+TNDEF tn_ctx *tn_ctx_new(size_t mem_size) {
+    tn_ctx *ctx;
+    if (mem_size > (size_t)-1 - 2 * TN__ALIGN) { tn__fail(TN_ERR_ARG, "tn_ctx_new: size too large"); return NULL; }
+    ctx = (tn_ctx *)TN_MALLOC(sizeof(tn_ctx));
+    if (!ctx) { tn__fail(TN_ERR_NOMEM, "tn_ctx_new: out of memory"); return NULL; }
+    ctx->size = mem_size;
+    ctx->used = 0;
+    ctx->mem = (uint8_t *)TN_MALLOC(mem_size + TN__ALIGN);
+    if (!ctx->mem) {
+        TN_FREE(ctx);
+        tn__fail(TN_ERR_NOMEM, "tn_ctx_new: cannot allocate %zu bytes", mem_size);
+        return NULL;
+    }
+    return ctx;
+}
+
+TNDEF void tn_ctx_free(tn_ctx *ctx) {
+    if (!ctx) return;
+    TN_FREE(ctx->mem);
+    TN_FREE(ctx);
+}
+
+TNDEF void tn_ctx_reset(tn_ctx *ctx) { if (ctx) ctx->used = 0; }
+TNDEF size_t tn_ctx_used(const tn_ctx *ctx) { return ctx ? ctx->used : 0; }
+TNDEF size_t tn_ctx_size(const tn_ctx *ctx) { return ctx ? ctx->size : 0; }
+TNDEF void tn_ctx_rewind(tn_ctx *ctx, size_t mark) { if (ctx && mark <= ctx->used) ctx->used = mark; }
+
+TNDEF void *tn_ctx_alloc(tn_ctx *ctx, size_t size) {
+    uint8_t *base;
+    size_t start, avail;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_ctx_alloc: ctx is NULL"); return NULL; }
+    base = ctx->mem + ((TN__ALIGN - ((uintptr_t)ctx->mem % TN__ALIGN)) % TN__ALIGN);
+    start = (ctx->used + TN__ALIGN - 1) / TN__ALIGN * TN__ALIGN;
+    avail = start <= ctx->size ? ctx->size - start : 0;
+    if (size > avail) {
+        tn__fail(TN_ERR_NOMEM, "context full: need %zu bytes, %zu of %zu free; create the context larger",
+                 size, avail, ctx->size);
+        return NULL;
+    }
+    ctx->used = start + size;
+    return base + start;
+}
+
+/* Positional table in enum order (no designated initializers: C++ too).
+   name, blck_size, type_size, is_quantized, can_quantize, can_dequantize, vec_dot_type, has_vec_dot */
+static const tn_type_traits tn__traits[TN_TYPE_COUNT] = {
+    {"f32", 1, 4, 0, 1, 1, TN_TYPE_F32, 1},
+    {"f16", 1, 2, 0, 1, 1, TN_TYPE_F32, 1},
+    {"q4_0", 32, 18, 1, 1, 1, TN_TYPE_Q8_0, 1},
+    {"q4_1", 32, 20, 1, 1, 1, TN_TYPE_Q8_0, 1},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"q5_0", 32, 22, 1, 1, 1, TN_TYPE_Q8_0, 1},
+    {"q5_1", 32, 24, 1, 1, 1, TN_TYPE_Q8_0, 1},
+    {"q8_0", 32, 34, 1, 1, 1, TN_TYPE_Q8_0, 1},
+    {"q8_1", 32, 36, 1, 1, 1, TN_TYPE_Q8_0, 1},
+    {"q2_K", 256, 84, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"q3_K", 256, 110, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"q4_K", 256, 144, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"q5_K", 256, 176, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"q6_K", 256, 210, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"q8_K", 256, 292, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"iq2_xxs", 256, 66, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq2_xs", 256, 74, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq3_xxs", 256, 98, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq1_s", 256, 50, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq4_nl", 32, 18, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"iq3_s", 256, 110, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq2_s", 256, 82, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq4_xs", 256, 136, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"i8", 1, 1, 0, 1, 1, TN_TYPE_F32, 0},
+    {"i16", 1, 2, 0, 1, 1, TN_TYPE_F32, 0},
+    {"i32", 1, 4, 0, 1, 1, TN_TYPE_F32, 0},
+    {"i64", 1, 8, 0, 0, 0, TN_TYPE_F32, 0},
+    {"f64", 1, 8, 0, 0, 0, TN_TYPE_F32, 0},
+    {"iq1_m", 256, 56, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"bf16", 1, 2, 0, 1, 1, TN_TYPE_F32, 1},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"tq1_0", 256, 54, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"tq2_0", 256, 66, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
+    {"mxfp4", 32, 17, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"nvfp4", 64, 36, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"q1_0", 128, 18, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"q2_0", 64, 18, 1, 0, 0, TN_TYPE_Q8_0, 0},
+};
+static const tn_type_traits tn__traits_t2 = {"t2", 256, 64, 1, 1, 1, TN_TYPE_Q8_K, 1};
+
+TNDEF const tn_type_traits *tn_type_get_traits(tn_type type) {
+    if (type == TN_TYPE_T2) return &tn__traits_t2;
+    if ((int)type < 0 || (int)type >= TN_TYPE_COUNT || tn__traits[type].blck_size == 0) return NULL;
+    return &tn__traits[type];
+}
+TNDEF const char *tn_type_name(tn_type type) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    return tr ? tr->name : "?";
+}
+TNDEF tn_status tn_type_from_name(const char *name, tn_type *out) {
+    int i;
+    if (!name || !out) return tn__fail(TN_ERR_ARG, "tn_type_from_name: NULL argument");
+    for (i = 0; i < TN_TYPE_COUNT; i++) {
+        const char *a = tn__traits[i].name, *b = name;
+        if (tn__traits[i].blck_size == 0) continue;
+        while (*a && *b && (*a == *b || (*a >= 'A' && *a <= 'Z' && *a + 32 == *b) ||
+                            (*b >= 'A' && *b <= 'Z' && *b + 32 == *a))) { a++; b++; }
+        if (!*a && !*b) { *out = (tn_type)i; return TN_OK; }
+    }
+    if (strcmp(name, "t2") == 0) { *out = TN_TYPE_T2; return TN_OK; }
+    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, tq1_0, tq2_0)", name);
+}
+TNDEF int64_t tn_blck_size(tn_type type) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    return tr ? tr->blck_size : 0;
+}
+TNDEF size_t tn_type_size(tn_type type) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    return tr ? tr->type_size : 0;
+}
+TNDEF size_t tn_row_size(tn_type type, int64_t ne0) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    if (!tr || ne0 < 0 || ne0 % tr->blck_size) return 0;
+    if ((uint64_t)(ne0 / tr->blck_size) > (uint64_t)((size_t)-1 / tr->type_size)) return 0;
+    return (size_t)(ne0 / tr->blck_size) * tr->type_size;
+}
+
+/* a*b with overflow check; returns 0 on overflow */
+static int tn__mul_size(size_t a, size_t b, size_t *out) {
+    if (a && b > (size_t)-1 / a) return 0;
+    *out = a * b;
+    return 1;
+}
+
+static tn_tensor *tn__tensor_header(tn_ctx *ctx) {
+    tn_tensor *t = (tn_tensor *)tn_ctx_alloc(ctx, sizeof(tn_tensor));
+    if (t) { memset(t, 0, sizeof(*t)); t->scale = 1.0f; }
+    return t;
+}
+
+TNDEF tn_tensor *tn_new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    tn_tensor *t;
+    size_t bytes;
+    int i;
+    if (!ctx || !ne) { tn__fail(TN_ERR_ARG, "tn_new: NULL argument"); return NULL; }
+    if (!tr) { tn__fail(TN_ERR_TYPE, "tn_new: unknown type id %d", (int)type); return NULL; }
+    if (n_dims < 1 || n_dims > TN_MAX_DIMS) { tn__fail(TN_ERR_ARG, "tn_new: n_dims is %d, want 1..4", n_dims); return NULL; }
+    for (i = 0; i < n_dims; i++)
+        if (ne[i] < 0) { tn__fail(TN_ERR_SHAPE, "tn_new: ne[%d] = %lld is negative", i, (long long)ne[i]); return NULL; }
+    if (ne[0] % tr->blck_size) {
+        tn__fail(TN_ERR_SHAPE, "tn_new: ne[0] = %lld is not a multiple of %s's block size %lld",
+                 (long long)ne[0], tr->name, (long long)tr->blck_size);
+        return NULL;
+    }
+    bytes = tn_row_size(type, ne[0]);
+    for (i = 1; i < n_dims; i++) {
+        if ((uint64_t)ne[i] > (uint64_t)(size_t)-1 || !tn__mul_size(bytes, (size_t)ne[i], &bytes)) {
+            tn__fail(TN_ERR_SHAPE, "tn_new: size overflows");
+            return NULL;
+        }
+    }
+    t = tn__tensor_header(ctx);
+    if (!t) return NULL;
+    t->data = tn_ctx_alloc(ctx, bytes);
+    if (!t->data) return NULL;
+    memset(t->data, 0, bytes);
+    t->type = type;
+    t->n_dims = n_dims;
+    for (i = 0; i < TN_MAX_DIMS; i++) t->ne[i] = i < n_dims ? ne[i] : 1;
+    t->nb[0] = tr->type_size;
+    t->nb[1] = tn_row_size(type, t->ne[0]);
+    for (i = 2; i < TN_MAX_DIMS; i++) t->nb[i] = t->nb[i - 1] * (size_t)t->ne[i - 1];
+    t->data_size = bytes;
+    return t;
+}
+TNDEF tn_tensor *tn_new_1d(tn_ctx *ctx, tn_type type, int64_t ne0) {
+    int64_t ne[1]; ne[0] = ne0;
+    return tn_new(ctx, type, 1, ne);
+}
+TNDEF tn_tensor *tn_new_2d(tn_ctx *ctx, tn_type type, int64_t ne0, int64_t ne1) {
+    int64_t ne[2]; ne[0] = ne0; ne[1] = ne1;
+    return tn_new(ctx, type, 2, ne);
+}
+TNDEF tn_tensor *tn_new_3d(tn_ctx *ctx, tn_type type, int64_t ne0, int64_t ne1, int64_t ne2) {
+    int64_t ne[3]; ne[0] = ne0; ne[1] = ne1; ne[2] = ne2;
+    return tn_new(ctx, type, 3, ne);
+}
+TNDEF tn_tensor *tn_new_4d(tn_ctx *ctx, tn_type type, int64_t ne0, int64_t ne1, int64_t ne2, int64_t ne3) {
+    int64_t ne[4]; ne[0] = ne0; ne[1] = ne1; ne[2] = ne2; ne[3] = ne3;
+    return tn_new(ctx, type, 4, ne);
+}
+TNDEF void tn_set_name(tn_tensor *t, const char *name) {
+    size_t n;
+    if (!t) return;
+    if (!name) { t->name[0] = 0; return; }
+    n = strlen(name);
+    if (n > TN_MAX_NAME - 1) n = TN_MAX_NAME - 1;
+    memcpy(t->name, name, n);
+    t->name[n] = 0;
+}
+
+TNDEF int64_t tn_nelements(const tn_tensor *t) { return t ? t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3] : 0; }
+TNDEF int64_t tn_nrows(const tn_tensor *t) { return t ? t->ne[1] * t->ne[2] * t->ne[3] : 0; }
+
+/* bytes spanned by a shape with strides (0 for an empty tensor) */
+static size_t tn__span(tn_type type, const int64_t *ne, const size_t *nb) {
+    int64_t bs = tn_blck_size(type);
+    size_t n;
+    int i;
+    for (i = 0; i < TN_MAX_DIMS; i++) if (ne[i] == 0) return 0;
+    n = (size_t)(ne[0] / bs) * nb[0];
+    if (bs == 1) n = (size_t)(ne[0] - 1) * nb[0] + tn_type_size(type);
+    for (i = 1; i < TN_MAX_DIMS; i++) n += (size_t)(ne[i] - 1) * nb[i];
+    return n;
+}
+TNDEF size_t tn_nbytes(const tn_tensor *t) { return t ? tn__span(t->type, t->ne, t->nb) : 0; }
+
+TNDEF int tn_is_contiguous(const tn_tensor *t) {
+    size_t want;
+    int i;
+    if (!t) return 0;
+    if (t->nb[0] != tn_type_size(t->type)) return 0;
+    want = tn_row_size(t->type, t->ne[0]);
+    for (i = 1; i < TN_MAX_DIMS; i++) {
+        if (t->ne[i] != 1 && t->nb[i] != want) return 0;
+        want *= (size_t)t->ne[i];
+    }
+    return 1;
+}
+TNDEF int tn_same_shape(const tn_tensor *a, const tn_tensor *b) {
+    return a && b && a->ne[0] == b->ne[0] && a->ne[1] == b->ne[1] && a->ne[2] == b->ne[2] && a->ne[3] == b->ne[3];
+}
+
+TNDEF tn_tensor *tn_view(tn_ctx *ctx, tn_tensor *src, int n_dims, const int64_t *ne, const size_t *nb, size_t offset) {
+    const tn_type_traits *tr;
+    int64_t ne4[TN_MAX_DIMS];
+    size_t nb4[TN_MAX_DIMS], span;
+    tn_tensor *t;
+    int i;
+    if (!ctx || !src || !ne || !nb) { tn__fail(TN_ERR_ARG, "tn_view: NULL argument"); return NULL; }
+    tr = tn_type_get_traits(src->type);
+    if (!tr) { tn__fail(TN_ERR_TYPE, "tn_view: unknown type"); return NULL; }
+    if (n_dims < 1 || n_dims > TN_MAX_DIMS) { tn__fail(TN_ERR_ARG, "tn_view: n_dims is %d, want 1..4", n_dims); return NULL; }
+    for (i = 0; i < TN_MAX_DIMS; i++) {
+        ne4[i] = i < n_dims ? ne[i] : 1;
+        nb4[i] = i < n_dims ? nb[i] : (i > 0 ? nb4[i - 1] * (size_t)ne4[i - 1] : tr->type_size);
+        if (ne4[i] < 0 || ne4[i] > ((int64_t)1 << 48)) { tn__fail(TN_ERR_SHAPE, "tn_view: ne[%d] = %lld out of range", i, (long long)ne4[i]); return NULL; }
+    }
+    if (ne4[0] % tr->blck_size || (tr->blck_size > 1 && nb4[0] != tr->type_size)) {
+        tn__fail(TN_ERR_SHAPE, "tn_view: a %s view needs whole blocks in dim 0 with stride %zu", tr->name, tr->type_size);
+        return NULL;
+    }
+    for (i = 0; i < TN_MAX_DIMS; i++) {
+        if (ne4[i] > 1 && nb4[i] > ((size_t)1 << 48)) { tn__fail(TN_ERR_SHAPE, "tn_view: stride %zu too large", nb4[i]); return NULL; }
+    }
+    span = tn__span(src->type, ne4, nb4);
+    if (offset > src->data_size || span > src->data_size - offset) {
+        tn__fail(TN_ERR_SHAPE, "tn_view: view of %zu bytes at offset %zu exceeds the %zu bytes of '%s'",
+                 span, offset, src->data_size, src->name);
+        return NULL;
+    }
+    t = tn__tensor_header(ctx);
+    if (!t) return NULL;
+    t->type = src->type;
+    t->n_dims = n_dims;
+    for (i = 0; i < TN_MAX_DIMS; i++) { t->ne[i] = ne4[i]; t->nb[i] = nb4[i]; }
+    t->data = (uint8_t *)src->data + offset;
+    t->data_size = src->data_size - offset;
+    t->view_src = src->view_src ? src->view_src : src;
+    t->view_offs = src->view_offs + offset;
+    t->scale = src->scale;
+    memcpy(t->name, src->name, sizeof(t->name));
+    return t;
+}
+
+TNDEF tn_tensor *tn_reshape(tn_ctx *ctx, tn_tensor *src, int n_dims, const int64_t *ne) {
+    int64_t n = 1;
+    size_t nb[TN_MAX_DIMS];
+    int i;
+    if (!src || !ne) { tn__fail(TN_ERR_ARG, "tn_reshape: NULL argument"); return NULL; }
+    if (n_dims < 1 || n_dims > TN_MAX_DIMS) { tn__fail(TN_ERR_ARG, "tn_reshape: n_dims is %d, want 1..4", n_dims); return NULL; }
+    if (!tn_is_contiguous(src)) { tn__fail(TN_ERR_ARG, "tn_reshape: source is not contiguous; call tn_cont first"); return NULL; }
+    for (i = 0; i < n_dims; i++) {
+        if (ne[i] < 0 || (ne[i] && n > INT64_MAX / ne[i])) { tn__fail(TN_ERR_SHAPE, "tn_reshape: bad ne[%d]", i); return NULL; }
+        n *= ne[i];
+    }
+    if (n != tn_nelements(src)) {
+        tn__fail(TN_ERR_SHAPE, "tn_reshape: %lld elements cannot take the shape of %lld",
+                 (long long)tn_nelements(src), (long long)n);
+        return NULL;
+    }
+    if (ne[0] % tn_blck_size(src->type)) { tn__fail(TN_ERR_SHAPE, "tn_reshape: ne[0] must be whole blocks"); return NULL; }
+    nb[0] = tn_type_size(src->type);
+    if (n_dims > 1) nb[1] = tn_row_size(src->type, ne[0]);
+    for (i = 2; i < n_dims; i++) nb[i] = nb[i - 1] * (size_t)ne[i - 1];
+    return tn_view(ctx, src, n_dims, ne, nb, 0);
+}
+
+TNDEF tn_tensor *tn_permute(tn_ctx *ctx, tn_tensor *src, int a0, int a1, int a2, int a3) {
+    int ax[4], seen = 0, i, nd;
+    int64_t ne[4];
+    size_t nb[4];
+    tn_tensor *t;
+    ax[0] = a0; ax[1] = a1; ax[2] = a2; ax[3] = a3;
+    if (!src) { tn__fail(TN_ERR_ARG, "tn_permute: NULL tensor"); return NULL; }
+    for (i = 0; i < 4; i++) {
+        if (ax[i] < 0 || ax[i] > 3 || (seen & (1 << ax[i]))) {
+            tn__fail(TN_ERR_ARG, "tn_permute: axes (%d,%d,%d,%d) are not a permutation of 0..3", a0, a1, a2, a3);
+            return NULL;
+        }
+        seen |= 1 << ax[i];
+    }
+    if (tn_blck_size(src->type) > 1 && ax[0] != 0) { tn__fail(TN_ERR_TYPE, "tn_permute: dim 0 of a quantized tensor cannot move"); return NULL; }
+    for (i = 0; i < 4; i++) { ne[i] = src->ne[ax[i]]; nb[i] = src->nb[ax[i]]; }
+    /* build the view by hand: strides may be in any order */
+    t = tn__tensor_header(ctx);
+    if (!t) return NULL;
+    *t = *src;
+    nd = 1;
+    for (i = 0; i < 4; i++) { t->ne[i] = ne[i]; t->nb[i] = nb[i]; if (ne[i] != 1) nd = i + 1; }
+    t->n_dims = TN__MAX(nd, src->n_dims);
+    t->view_src = src->view_src ? src->view_src : src;
+    return t;
+}
+TNDEF tn_tensor *tn_transpose(tn_ctx *ctx, tn_tensor *src) { return tn_permute(ctx, src, 1, 0, 2, 3); }
+
+TNDEF tn_tensor *tn_slice(tn_ctx *ctx, tn_tensor *src, int dim, int64_t start, int64_t len) {
+    int64_t ne[4], bs;
+    size_t off;
+    tn_tensor *t;
+    if (!src) { tn__fail(TN_ERR_ARG, "tn_slice: NULL tensor"); return NULL; }
+    if (dim < 0 || dim > 3) { tn__fail(TN_ERR_ARG, "tn_slice: dim %d, want 0..3", dim); return NULL; }
+    if (start < 0 || len < 0 || start > src->ne[dim] || len > src->ne[dim] - start) {
+        tn__fail(TN_ERR_SHAPE, "tn_slice: [%lld, %lld) is outside dim %d of size %lld",
+                 (long long)start, (long long)(start + len), dim, (long long)src->ne[dim]);
+        return NULL;
+    }
+    bs = tn_blck_size(src->type);
+    if (dim == 0 && (start % bs || len % bs)) { tn__fail(TN_ERR_SHAPE, "tn_slice: a %s slice of dim 0 must be whole blocks of %lld", tn_type_name(src->type), (long long)bs); return NULL; }
+    memcpy(ne, src->ne, sizeof(ne));
+    ne[dim] = len;
+    off = (size_t)(dim == 0 ? start / bs : start) * src->nb[dim];
+    t = tn__tensor_header(ctx);
+    if (!t) return NULL;
+    *t = *src;
+    t->ne[dim] = len;
+    t->data = (uint8_t *)src->data + off;
+    t->data_size = src->data_size - off;
+    t->view_src = src->view_src ? src->view_src : src;
+    t->view_offs = src->view_offs + off;
+    return t;
+}
+
+static void *tn__ptr(const tn_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3) {
+    return (uint8_t *)t->data + (size_t)i0 * t->nb[0] + (size_t)i1 * t->nb[1] + (size_t)i2 * t->nb[2] + (size_t)i3 * t->nb[3];
+}
+
+static float tn__load_f(tn_type type, const void *p) {
+    switch (type) {
+    case TN_TYPE_F32: { float v; memcpy(&v, p, 4); return v; }
+    case TN_TYPE_F16: { uint16_t h; memcpy(&h, p, 2); return tn_fp16_to_fp32(h); }
+    case TN_TYPE_BF16: { uint16_t h; memcpy(&h, p, 2); return tn_bf16_to_fp32(h); }
+    case TN_TYPE_I8: return (float)*(const int8_t *)p;
+    case TN_TYPE_I16: { int16_t v; memcpy(&v, p, 2); return (float)v; }
+    case TN_TYPE_I32: { int32_t v; memcpy(&v, p, 4); return (float)v; }
+    default: return 0.0f;
+    }
+}
+static long tn__sat(float v, long lo, long hi) {
+    if (!(v == v)) return 0;
+    if (v <= (float)lo) return lo;
+    if (v >= (float)hi) return hi;
+    return lroundf(v);
+}
+static void tn__store_f(tn_type type, void *p, float v) {
+    switch (type) {
+    case TN_TYPE_F32: memcpy(p, &v, 4); break;
+    case TN_TYPE_F16: { uint16_t h = tn_fp32_to_fp16(v); memcpy(p, &h, 2); break; }
+    case TN_TYPE_BF16: { uint16_t h = tn_fp32_to_bf16(v); memcpy(p, &h, 2); break; }
+    case TN_TYPE_I8: *(int8_t *)p = (int8_t)tn__sat(v, -128, 127); break;
+    case TN_TYPE_I16: { int16_t x = (int16_t)tn__sat(v, -32768, 32767); memcpy(p, &x, 2); break; }
+    case TN_TYPE_I32: { int32_t x = (int32_t)tn__sat(v, -2147483647L - 1, 2147483647L); memcpy(p, &x, 4); break; }
+    default: break;
+    }
+}
+static int tn__is_elem_type(tn_type t) {
+    return t == TN_TYPE_F32 || t == TN_TYPE_F16 || t == TN_TYPE_BF16 || t == TN_TYPE_I8 || t == TN_TYPE_I16 || t == TN_TYPE_I32;
+}
+static int tn__in_range(const tn_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3) {
+    return i0 >= 0 && i1 >= 0 && i2 >= 0 && i3 >= 0 && i0 < t->ne[0] && i1 < t->ne[1] && i2 < t->ne[2] && i3 < t->ne[3];
+}
+
+TNDEF float tn_get_f32(const tn_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3) {
+    if (!t || !tn__is_elem_type(t->type) || !tn__in_range(t, i0, i1, i2, i3)) {
+        tn__fail(TN_ERR_ARG, "tn_get_f32: bad tensor, type or index");
+        return 0.0f;
+    }
+    return tn__load_f(t->type, tn__ptr(t, i0, i1, i2, i3));
+}
+TNDEF tn_status tn_set_f32(tn_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3, float v) {
+    if (!t) return tn__fail(TN_ERR_ARG, "tn_set_f32: NULL tensor");
+    if (!tn__is_elem_type(t->type)) return tn__fail(TN_ERR_TYPE, "tn_set_f32: %s has no single elements", tn_type_name(t->type));
+    if (!tn__in_range(t, i0, i1, i2, i3)) return tn__fail(TN_ERR_ARG, "tn_set_f32: index out of range");
+    tn__store_f(t->type, tn__ptr(t, i0, i1, i2, i3), v);
+    return TN_OK;
+}
+TNDEF tn_status tn_fill(tn_tensor *t, float v) {
+    int64_t i0, i1, i2, i3;
+    if (!t) return tn__fail(TN_ERR_ARG, "tn_fill: NULL tensor");
+    if (!tn__is_elem_type(t->type)) return tn__fail(TN_ERR_TYPE, "tn_fill: %s cannot be filled element-wise", tn_type_name(t->type));
+    for (i3 = 0; i3 < t->ne[3]; i3++)
+        for (i2 = 0; i2 < t->ne[2]; i2++)
+            for (i1 = 0; i1 < t->ne[1]; i1++)
+                for (i0 = 0; i0 < t->ne[0]; i0++) tn__store_f(t->type, tn__ptr(t, i0, i1, i2, i3), v);
+    return TN_OK;
+}
+
+/* Row (i1,i2,i3) of t as floats / from floats. Quantized rows must be contiguous (always are). */
+static tn_status tn__row_get(const tn_tensor *t, int64_t i1, int64_t i2, int64_t i3, float *buf) {
+    const uint8_t *row = (const uint8_t *)tn__ptr(t, 0, i1, i2, i3);
+    int64_t i0;
+    if (tn__is_elem_type(t->type)) {
+        for (i0 = 0; i0 < t->ne[0]; i0++) buf[i0] = tn__load_f(t->type, row + (size_t)i0 * t->nb[0]);
+        return TN_OK;
+    }
+    return tn_dequantize_row(t->type, row, buf, t->ne[0]);
+}
+static tn_status tn__row_set(tn_tensor *t, int64_t i1, int64_t i2, int64_t i3, const float *buf) {
+    uint8_t *row = (uint8_t *)tn__ptr(t, 0, i1, i2, i3);
+    int64_t i0;
+    if (tn__is_elem_type(t->type)) {
+        for (i0 = 0; i0 < t->ne[0]; i0++) tn__store_f(t->type, row + (size_t)i0 * t->nb[0], buf[i0]);
+        return TN_OK;
+    }
+    return tn_quantize_row(t->type, buf, row, t->ne[0]);
+}
+
+TNDEF tn_status tn_copy(tn_tensor *dst, const tn_tensor *src) {
+    int64_t i1, i2, i3;
+    float *buf;
+    tn_status st = TN_OK;
+    if (!dst || !src) return tn__fail(TN_ERR_ARG, "tn_copy: NULL tensor");
+    if (!tn_same_shape(dst, src))
+        return tn__fail(TN_ERR_SHAPE, "tn_copy: dst is %lldx%lldx%lldx%lld but src is %lldx%lldx%lldx%lld",
+                        (long long)dst->ne[0], (long long)dst->ne[1], (long long)dst->ne[2], (long long)dst->ne[3],
+                        (long long)src->ne[0], (long long)src->ne[1], (long long)src->ne[2], (long long)src->ne[3]);
+    if (!tn_type_get_traits(dst->type) || !tn_type_get_traits(src->type)) return tn__fail(TN_ERR_TYPE, "tn_copy: unknown type");
+    if (dst->type == src->type) {
+        size_t rs = tn_row_size(src->type, src->ne[0]);
+        int rows_contig = src->nb[0] == tn_type_size(src->type) && dst->nb[0] == tn_type_size(dst->type);
+        for (i3 = 0; i3 < src->ne[3]; i3++)
+            for (i2 = 0; i2 < src->ne[2]; i2++)
+                for (i1 = 0; i1 < src->ne[1]; i1++) {
+                    if (rows_contig) {
+                        memmove(tn__ptr(dst, 0, i1, i2, i3), tn__ptr(src, 0, i1, i2, i3), rs);
+                    } else {
+                        int64_t i0;
+                        for (i0 = 0; i0 < src->ne[0]; i0++)
+                            memmove(tn__ptr(dst, i0, i1, i2, i3), tn__ptr(src, i0, i1, i2, i3), tn_type_size(src->type));
+                    }
+                }
+        return TN_OK;
+    }
+    {
+        const tn_type_traits *ts = tn_type_get_traits(src->type), *td = tn_type_get_traits(dst->type);
+        if (!ts->can_dequantize) return tn__fail(TN_ERR_TYPE, "tn_copy: cannot convert from %s", ts->name);
+        if (!td->can_quantize) return tn__fail(TN_ERR_TYPE, "tn_copy: cannot convert to %s", td->name);
+    }
+    buf = (float *)TN_MALLOC(sizeof(float) * (size_t)(src->ne[0] ? src->ne[0] : 1));
+    if (!buf) return tn__fail(TN_ERR_NOMEM, "tn_copy: out of memory");
+    for (i3 = 0; i3 < src->ne[3] && st == TN_OK; i3++)
+        for (i2 = 0; i2 < src->ne[2] && st == TN_OK; i2++)
+            for (i1 = 0; i1 < src->ne[1] && st == TN_OK; i1++) {
+                st = tn__row_get(src, i1, i2, i3, buf);
+                if (st == TN_OK) st = tn__row_set(dst, i1, i2, i3, buf);
+            }
+    TN_FREE(buf);
+    return st;
+}
+
+TNDEF tn_tensor *tn_cont(tn_ctx *ctx, const tn_tensor *src) {
+    tn_tensor *t;
+    if (!src) { tn__fail(TN_ERR_ARG, "tn_cont: NULL tensor"); return NULL; }
+    t = tn_new(ctx, src->type, src->n_dims, src->ne);
+    if (!t) return NULL;
+    t->scale = src->scale;
+    memcpy(t->name, src->name, sizeof(t->name));
+    if (tn_copy(t, src) != TN_OK) return NULL;
+    return t;
+}
+
+/* ==== @@IMPL:QUANT  reference quantizers (strict IEEE: no FMA contraction) ==== */
+
+/* ggml's quantizers must be evaluated without fusing x*id + c into an FMA,
+   or rare ties move. Switch contraction off for this section. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/* round half to even, valid for |v| <= 2^22 (ggml's nearest_int) */
+static int tn__nearest_int(float v) {
+    float val = v + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &val, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+/* float -> integer as C's truncating cast, defined for every input: NaN and
+   out-of-range values give INT32_MIN (what x86's cvttss2si, and so ggml's
+   builds, produce when a subnormal scale makes 1/d infinite). */
+static int32_t tn__cvtt(float v) { return (v > -2147483648.0f && v < 2147483648.0f) ? (int32_t)v : INT32_MIN; }
+static int tn__to_i8(float v) { unsigned u = (uint32_t)tn__cvtt(v) & 0xFFu; return u > 127u ? (int)u - 256 : (int)u; }
+static unsigned tn__to_u8(float v) { return (uint32_t)tn__cvtt(v) & 0xFFu; }
+
+/* -- q4_0 -- */
+TNDEF void tn_quantize_row_q4_0_ref(const float *x, tn_block_q4_0 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK4_0;
+    int j;
+    for (i = 0; i < nb; i++, x += TN_QK4_0) {
+        float amax = 0.0f, max = 0.0f, d, id;
+        for (j = 0; j < TN_QK4_0; j++) {
+            float v = x[j];
+            if (amax < fabsf(v)) { amax = fabsf(v); max = v; }
+        }
+        d = max / -8.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = tn_fp32_to_fp16(d);
+        for (j = 0; j < TN_QK4_0 / 2; j++) {
+            float x0 = x[j] * id, x1 = x[j + TN_QK4_0 / 2] * id;
+            uint8_t q0 = (uint8_t)TN__MIN(15, tn__to_i8(x0 + 8.5f));
+            uint8_t q1 = (uint8_t)TN__MIN(15, tn__to_i8(x1 + 8.5f));
+            y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+TNDEF void tn_dequantize_row_q4_0(const tn_block_q4_0 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK4_0;
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK4_0) {
+        float d = tn_fp16_to_fp32(x[i].d);
+        for (j = 0; j < TN_QK4_0 / 2; j++) {
+            y[j] = (float)((x[i].qs[j] & 0x0F) - 8) * d;
+            y[j + TN_QK4_0 / 2] = (float)((x[i].qs[j] >> 4) - 8) * d;
+        }
+    }
+}
+
+/* -- q4_1 -- */
+TNDEF void tn_quantize_row_q4_1_ref(const float *x, tn_block_q4_1 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK4_1;
+    int j;
+    for (i = 0; i < nb; i++, x += TN_QK4_1) {
+        float min = FLT_MAX, max = -FLT_MAX, d, id;
+        for (j = 0; j < TN_QK4_1; j++) {
+            if (x[j] < min) min = x[j];
+            if (x[j] > max) max = x[j];
+        }
+        d = (max - min) / 15.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = tn_fp32_to_fp16(d);
+        y[i].m = tn_fp32_to_fp16(min);
+        for (j = 0; j < TN_QK4_1 / 2; j++) {
+            float x0 = (x[j] - min) * id, x1 = (x[j + TN_QK4_1 / 2] - min) * id;
+            uint8_t q0 = (uint8_t)TN__MIN(15, tn__to_i8(x0 + 0.5f));
+            uint8_t q1 = (uint8_t)TN__MIN(15, tn__to_i8(x1 + 0.5f));
+            y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+TNDEF void tn_dequantize_row_q4_1(const tn_block_q4_1 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK4_1;
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK4_1) {
+        float d = tn_fp16_to_fp32(x[i].d), m = tn_fp16_to_fp32(x[i].m);
+        for (j = 0; j < TN_QK4_1 / 2; j++) {
+            y[j] = (float)(x[i].qs[j] & 0x0F) * d + m;
+            y[j + TN_QK4_1 / 2] = (float)(x[i].qs[j] >> 4) * d + m;
+        }
+    }
+}
+
+/* -- q5_0 -- */
+TNDEF void tn_quantize_row_q5_0_ref(const float *x, tn_block_q5_0 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK5_0;
+    int j;
+    for (i = 0; i < nb; i++, x += TN_QK5_0) {
+        float amax = 0.0f, max = 0.0f, d, id;
+        uint32_t qh = 0;
+        for (j = 0; j < TN_QK5_0; j++) {
+            float v = x[j];
+            if (amax < fabsf(v)) { amax = fabsf(v); max = v; }
+        }
+        d = max / -16.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = tn_fp32_to_fp16(d);
+        for (j = 0; j < TN_QK5_0 / 2; j++) {
+            float x0 = x[j] * id, x1 = x[j + TN_QK5_0 / 2] * id;
+            uint8_t q0 = (uint8_t)TN__MIN(31, tn__to_i8(x0 + 16.5f));
+            uint8_t q1 = (uint8_t)TN__MIN(31, tn__to_i8(x1 + 16.5f));
+            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+            qh |= (uint32_t)((q0 & 0x10) >> 4) << j;
+            qh |= (uint32_t)((q1 & 0x10) >> 4) << (j + TN_QK5_0 / 2);
+        }
+        y[i].qh[0] = (uint8_t)qh; y[i].qh[1] = (uint8_t)(qh >> 8);
+        y[i].qh[2] = (uint8_t)(qh >> 16); y[i].qh[3] = (uint8_t)(qh >> 24);
+    }
+}
+static uint32_t tn__le32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+TNDEF void tn_dequantize_row_q5_0(const tn_block_q5_0 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK5_0;
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK5_0) {
+        float d = tn_fp16_to_fp32(x[i].d);
+        uint32_t qh = tn__le32(x[i].qh);
+        for (j = 0; j < TN_QK5_0 / 2; j++) {
+            int h0 = (int)((qh >> j) & 1u) << 4, h1 = (int)((qh >> (j + 16)) & 1u) << 4;
+            y[j] = (float)(((x[i].qs[j] & 0x0F) | h0) - 16) * d;
+            y[j + TN_QK5_0 / 2] = (float)(((x[i].qs[j] >> 4) | h1) - 16) * d;
+        }
+    }
+}
+
+/* -- q5_1 -- */
+TNDEF void tn_quantize_row_q5_1_ref(const float *x, tn_block_q5_1 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK5_1;
+    int j;
+    for (i = 0; i < nb; i++, x += TN_QK5_1) {
+        float min = FLT_MAX, max = -FLT_MAX, d, id;
+        uint32_t qh = 0;
+        for (j = 0; j < TN_QK5_1; j++) {
+            if (x[j] < min) min = x[j];
+            if (x[j] > max) max = x[j];
+        }
+        d = (max - min) / 31.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = tn_fp32_to_fp16(d);
+        y[i].m = tn_fp32_to_fp16(min);
+        for (j = 0; j < TN_QK5_1 / 2; j++) {
+            float x0 = (x[j] - min) * id, x1 = (x[j + TN_QK5_1 / 2] - min) * id;
+            uint8_t q0 = (uint8_t)tn__to_u8(x0 + 0.5f), q1 = (uint8_t)tn__to_u8(x1 + 0.5f);
+            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+            qh |= (uint32_t)((q0 & 0x10) >> 4) << j;
+            qh |= (uint32_t)((q1 & 0x10) >> 4) << (j + TN_QK5_1 / 2);
+        }
+        y[i].qh[0] = (uint8_t)qh; y[i].qh[1] = (uint8_t)(qh >> 8);
+        y[i].qh[2] = (uint8_t)(qh >> 16); y[i].qh[3] = (uint8_t)(qh >> 24);
+    }
+}
+TNDEF void tn_dequantize_row_q5_1(const tn_block_q5_1 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK5_1;
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK5_1) {
+        float d = tn_fp16_to_fp32(x[i].d), m = tn_fp16_to_fp32(x[i].m);
+        uint32_t qh = tn__le32(x[i].qh);
+        for (j = 0; j < TN_QK5_1 / 2; j++) {
+            int h0 = (int)((qh >> j) & 1u) << 4, h1 = (int)((qh >> (j + 16)) & 1u) << 4;
+            y[j] = (float)((x[i].qs[j] & 0x0F) | h0) * d + m;
+            y[j + TN_QK5_1 / 2] = (float)((x[i].qs[j] >> 4) | h1) * d + m;
+        }
+    }
+}
+
+/* -- q8_0, q8_1 -- */
+TNDEF void tn_quantize_row_q8_0_ref(const float *x, tn_block_q8_0 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK8_0;
+    int j;
+    for (i = 0; i < nb; i++, x += TN_QK8_0) {
+        float amax = 0.0f, d, id;
+        for (j = 0; j < TN_QK8_0; j++) amax = TN__MAX(amax, fabsf(x[j]));
+        d = amax / 127.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = tn_fp32_to_fp16(d);
+        for (j = 0; j < TN_QK8_0; j++) y[i].qs[j] = (int8_t)tn__to_i8(roundf(x[j] * id));
+    }
+}
+TNDEF void tn_dequantize_row_q8_0(const tn_block_q8_0 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK8_0;
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK8_0) {
+        float d = tn_fp16_to_fp32(x[i].d);
+        for (j = 0; j < TN_QK8_0; j++) y[j] = (float)x[i].qs[j] * d;
+    }
+}
+TNDEF void tn_quantize_row_q8_1_ref(const float *x, tn_block_q8_1 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK8_1;
+    int j;
+    for (i = 0; i < nb; i++, x += TN_QK8_1) {
+        float amax = 0.0f, d, id;
+        int sum = 0;
+        for (j = 0; j < TN_QK8_1; j++) amax = TN__MAX(amax, fabsf(x[j]));
+        d = amax / 127.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        y[i].d = tn_fp32_to_fp16(d);
+        for (j = 0; j < TN_QK8_1; j++) { y[i].qs[j] = (int8_t)tn__to_i8(roundf(x[j] * id)); sum += y[i].qs[j]; }
+        y[i].s = tn_fp32_to_fp16((float)sum * d);
+    }
+}
+TNDEF void tn_dequantize_row_q8_1(const tn_block_q8_1 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK8_1;
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK8_1) {
+        float d = tn_fp16_to_fp32(x[i].d);
+        for (j = 0; j < TN_QK8_1; j++) y[j] = (float)x[i].qs[j] * d;
+    }
+}
+
+/* -- q8_K -- */
+TNDEF void tn_quantize_row_q8_K_ref(const float *x, tn_block_q8_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    int j, g;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        float amax = 0.0f, max = 0.0f, iscale;
+        for (j = 0; j < TN_QK_K; j++) {
+            float ax = fabsf(x[j]);
+            if (ax > amax) { amax = ax; max = x[j]; }
+        }
+        if (amax == 0.0f) {
+            memset(&y[i], 0, sizeof(y[i])); /* ggml leaves bsums unwritten; we zero them */
+            continue;
+        }
+        iscale = -127.0f / max;
+        for (j = 0; j < TN_QK_K; j++) {
+            float p = iscale * x[j];
+            int v = tn__nearest_int(p);
+            y[i].qs[j] = (int8_t)TN__MIN(127, v);
+        }
+        for (g = 0; g < TN_QK_K / 16; g++) {
+            int sum = 0;
+            for (j = 0; j < 16; j++) sum += y[i].qs[g * 16 + j];
+            y[i].bsums[g] = (int16_t)sum;
+        }
+        y[i].d = 1.0f / iscale;
+    }
+}
+TNDEF void tn_dequantize_row_q8_K(const tn_block_q8_K *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK_K)
+        for (j = 0; j < TN_QK_K; j++) y[j] = x[i].d * (float)x[i].qs[j];
+}
+
+/* -- tq1_0: base-3, 5 trits a byte (4 in qh), byte = ceil(v * 256 / 243) -- */
+static const uint8_t tn__pow3[6] = {1, 3, 9, 27, 81, 243};
+
+static uint8_t tn__tq1_byte(unsigned v) { return (uint8_t)((v * 256u + 242u) / 243u); }
+
+TNDEF void tn_quantize_row_tq1_0_ref(const float *x, tn_block_tq1_0 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    int j, m, n;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        float amax = 0.0f, d, id;
+        for (j = 0; j < TN_QK_K; j++) amax = TN__MAX(amax, fabsf(x[j]));
+        d = amax;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        for (m = 0; m < 32; m++) {
+            unsigned q = 0;
+            for (n = 0; n < 5; n++) q = q * 3u + (unsigned)(lroundf(x[m + 32 * n] * id) + 1);
+            y[i].qs[m] = tn__tq1_byte(q);
+        }
+        for (m = 0; m < 16; m++) {
+            unsigned q = 0;
+            for (n = 0; n < 5; n++) q = q * 3u + (unsigned)(lroundf(x[160 + m + 16 * n] * id) + 1);
+            y[i].qs[32 + m] = tn__tq1_byte(q);
+        }
+        for (j = 0; j < 4; j++) {
+            unsigned q = 0;
+            for (n = 0; n < 4; n++) q = q * 3u + (unsigned)(lroundf(x[240 + j + 4 * n] * id) + 1);
+            y[i].qh[j] = tn__tq1_byte(q * 3u);
+        }
+        y[i].d = tn_fp32_to_fp16(d);
+    }
+}
+/* trit code (0,1,2) number n (0 = most significant) of a tq1_0 byte */
+static int tn__tq1_trit(uint8_t b, int n) {
+    uint8_t q = (uint8_t)(b * tn__pow3[n]);
+    return (int)(((uint16_t)q * 3u) >> 8);
+}
+/* codes of a tq1_0 block in element order */
+static void tn__tq1_codes(const tn_block_tq1_0 *b, uint8_t *c) {
+    int m, n, j;
+    for (n = 0; n < 5; n++)
+        for (m = 0; m < 32; m++) c[32 * n + m] = (uint8_t)tn__tq1_trit(b->qs[m], n);
+    for (n = 0; n < 5; n++)
+        for (m = 0; m < 16; m++) c[160 + 16 * n + m] = (uint8_t)tn__tq1_trit(b->qs[32 + m], n);
+    for (n = 0; n < 4; n++)
+        for (j = 0; j < 4; j++) c[240 + 4 * n + j] = (uint8_t)tn__tq1_trit(b->qh[j], n);
+}
+TNDEF void tn_dequantize_row_tq1_0(const tn_block_tq1_0 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    uint8_t c[TN_QK_K];
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK_K) {
+        float d = tn_fp16_to_fp32(x[i].d);
+        tn__tq1_codes(&x[i], c);
+        for (j = 0; j < TN_QK_K; j++) y[j] = (float)((int)c[j] - 1) * d;
+    }
+}
+
+/* -- tq2_0: 2-bit codes t+1, element 128g+32n+m in bits 2n of qs[32g+m] -- */
+TNDEF void tn_quantize_row_tq2_0_ref(const float *x, tn_block_tq2_0 *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    int j, g, m, n;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        float amax = 0.0f, d, id;
+        for (j = 0; j < TN_QK_K; j++) amax = TN__MAX(amax, fabsf(x[j]));
+        d = amax;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        for (g = 0; g < 2; g++)
+            for (m = 0; m < 32; m++) {
+                unsigned q = 0;
+                for (n = 0; n < 4; n++) q |= ((unsigned)(lroundf(x[128 * g + 32 * n + m] * id) + 1) & 3u) << (2 * n);
+                y[i].qs[32 * g + m] = (uint8_t)q;
+            }
+        y[i].d = tn_fp32_to_fp16(d);
+    }
+}
+static void tn__tq2_codes(const tn_block_tq2_0 *b, uint8_t *c) {
+    int g, m, n;
+    for (g = 0; g < 2; g++)
+        for (n = 0; n < 4; n++)
+            for (m = 0; m < 32; m++) c[128 * g + 32 * n + m] = (uint8_t)((b->qs[32 * g + m] >> (2 * n)) & 3);
+}
+TNDEF void tn_dequantize_row_tq2_0(const tn_block_tq2_0 *x, float *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    uint8_t c[TN_QK_K];
+    int j;
+    for (i = 0; i < nb; i++, y += TN_QK_K) {
+        float d = tn_fp16_to_fp32(x[i].d);
+        tn__tq2_codes(&x[i], c);
+        for (j = 0; j < TN_QK_K; j++) y[j] = (float)((int)c[j] - 1) * d;
+    }
+}
+
+/* ==== @@IMPL:TERNARY  BitNet rules, packing, TQ export ==== */
+
+static int tn__all_finite(const float *x, int64_t n, int64_t *bad) {
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        uint32_t u = tn__f32_bits(x[i]);
+        if ((u & 0x7f800000u) == 0x7f800000u) { if (bad) *bad = i; return 0; }
+    }
+    return 1;
+}
+
+/* round half to even, any finite v clamped to [-lim, lim] first (lim <= 2^22) */
+static float tn__round_even_clamp(float v, float lim) {
+    if (v > lim) v = lim;
+    if (v < -lim) v = -lim;
+    return (float)tn__nearest_int(v);
+}
+
+TNDEF tn_status tn_ternary_absmean(const float *w, int64_t n, int8_t *t, float *scale) {
+    double acc = 0.0;
+    float g, inv;
+    int64_t i, bad = 0;
+    if (!w || !t || !scale) return tn__fail(TN_ERR_ARG, "tn_ternary_absmean: NULL argument");
+    if (n <= 0) return tn__fail(TN_ERR_ARG, "tn_ternary_absmean: n is %lld, want > 0", (long long)n);
+    if (!tn__all_finite(w, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_ternary_absmean: w[%lld] is not finite", (long long)bad);
+    for (i = 0; i < n; i++) acc += fabs((double)w[i]);
+    g = (float)(acc / (double)n);
+    if (g < 1e-5f) g = 1e-5f;
+    inv = 1.0f / g;
+    for (i = 0; i < n; i++) {
+        float v = tn__round_even_clamp(w[i] * inv, 2.0f);
+        t[i] = (int8_t)(v > 1.0f ? 1 : v < -1.0f ? -1 : (int)v);
+    }
+    *scale = g;
+    return TN_OK;
+}
+
+TNDEF tn_status tn_act_quant_i8(const float *x, int64_t n, int8_t *q, float *inv_scale) {
+    float amax = 0.0f, s;
+    int64_t i, bad = 0;
+    if (!x || !q || !inv_scale) return tn__fail(TN_ERR_ARG, "tn_act_quant_i8: NULL argument");
+    if (n <= 0) return tn__fail(TN_ERR_ARG, "tn_act_quant_i8: n is %lld, want > 0", (long long)n);
+    if (!tn__all_finite(x, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_act_quant_i8: x[%lld] is not finite", (long long)bad);
+    for (i = 0; i < n; i++) amax = TN__MAX(amax, fabsf(x[i]));
+    s = 127.0f / TN__MAX(amax, 1e-5f);
+    for (i = 0; i < n; i++) {
+        float v = tn__round_even_clamp(x[i] * s, 128.0f);
+        q[i] = (int8_t)(v > 127.0f ? 127 : (int)v);
+    }
+    *inv_scale = 1.0f / s;
+    return TN_OK;
+}
+
+TNDEF tn_status tn_act_quant_q8_k(const float *x, int64_t n, tn_block_q8_K *y) {
+    int8_t q[TN_QK_K];
+    float inv = 0.0f, amax = 0.0f, s;
+    int64_t i, nb, bad = 0;
+    int j, g;
+    if (!x || !y) return tn__fail(TN_ERR_ARG, "tn_act_quant_q8_k: NULL argument");
+    if (n <= 0 || n % TN_QK_K) return tn__fail(TN_ERR_ARG, "tn_act_quant_q8_k: n = %lld is not a positive multiple of 256", (long long)n);
+    if (!tn__all_finite(x, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_act_quant_q8_k: x[%lld] is not finite", (long long)bad);
+    for (i = 0; i < n; i++) amax = TN__MAX(amax, fabsf(x[i]));
+    s = 127.0f / TN__MAX(amax, 1e-5f);
+    inv = 1.0f / s;
+    nb = n / TN_QK_K;
+    for (i = 0; i < nb; i++) {
+        const float *xb = x + i * TN_QK_K;
+        for (j = 0; j < TN_QK_K; j++) {
+            float p = xb[j] * s;
+            float v = tn__round_even_clamp(p, 128.0f);
+            q[j] = (int8_t)(v > 127.0f ? 127 : (int)v);
+        }
+        memcpy(y[i].qs, q, TN_QK_K);
+        for (g = 0; g < TN_QK_K / 16; g++) {
+            int sum = 0;
+            for (j = 0; j < 16; j++) sum += q[g * 16 + j];
+            y[i].bsums[g] = (int16_t)sum;
+        }
+        y[i].d = inv;
+    }
+    return TN_OK;
+}
+
+TNDEF tn_status tn_act_quant_q8_0(const float *x, int64_t n, tn_block_q8_0 *y) {
+    int8_t q[TN_QK8_0];
+    float amax = 0.0f, s;
+    uint16_t d;
+    int64_t i, nb, bad = 0;
+    int j;
+    if (!x || !y) return tn__fail(TN_ERR_ARG, "tn_act_quant_q8_0: NULL argument");
+    if (n <= 0 || n % TN_QK8_0) return tn__fail(TN_ERR_ARG, "tn_act_quant_q8_0: n = %lld is not a positive multiple of 32", (long long)n);
+    if (!tn__all_finite(x, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_act_quant_q8_0: x[%lld] is not finite", (long long)bad);
+    for (i = 0; i < n; i++) amax = TN__MAX(amax, fabsf(x[i]));
+    s = 127.0f / TN__MAX(amax, 1e-5f);
+    d = tn_fp32_to_fp16(1.0f / s);
+    nb = n / TN_QK8_0;
+    for (i = 0; i < nb; i++) {
+        for (j = 0; j < TN_QK8_0; j++) {
+            float p = x[i * TN_QK8_0 + j] * s;
+            float v = tn__round_even_clamp(p, 128.0f);
+            q[j] = (int8_t)(v > 127.0f ? 127 : (int)v);
+        }
+        memcpy(y[i].qs, q, TN_QK8_0);
+        y[i].d = d;
+    }
+    return TN_OK;
+}
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT DEFAULT
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+TNDEF tn_tensor *tn_ternarize(tn_ctx *ctx, const tn_tensor *w, float *scale) {
+    tn_tensor *t;
+    float *buf;
+    int8_t *tr;
+    int64_t n, i1, i2, i3, r = 0;
+    tn_status st = TN_OK;
+    float s = 0.0f;
+    if (!ctx || !w) { tn__fail(TN_ERR_ARG, "tn_ternarize: NULL argument"); return NULL; }
+    if (!tn_type_get_traits(w->type) || !tn_type_get_traits(w->type)->can_dequantize) {
+        tn__fail(TN_ERR_TYPE, "tn_ternarize: cannot read %s values", tn_type_name(w->type));
+        return NULL;
+    }
+    t = tn_new(ctx, TN_TYPE_I8, w->n_dims, w->ne);
+    if (!t) return NULL;
+    n = tn_nelements(w);
+    buf = (float *)TN_MALLOC(sizeof(float) * (size_t)(n ? n : 1));
+    if (!buf) { tn__fail(TN_ERR_NOMEM, "tn_ternarize: out of memory"); return NULL; }
+    for (i3 = 0; i3 < w->ne[3] && st == TN_OK; i3++)
+        for (i2 = 0; i2 < w->ne[2] && st == TN_OK; i2++)
+            for (i1 = 0; i1 < w->ne[1] && st == TN_OK; i1++, r++) st = tn__row_get(w, i1, i2, i3, buf + r * w->ne[0]);
+    tr = (int8_t *)t->data;
+    if (st == TN_OK) st = tn_ternary_absmean(buf, n, tr, &s);
+    TN_FREE(buf);
+    if (st != TN_OK) return NULL;
+    t->scale = s;
+    if (scale) *scale = s;
+    return t;
+}
+
+TNDEF tn_status tn_pack2(uint8_t *dst, const int8_t *t, int64_t n) {
+    int64_t i;
+    if (!dst || !t || n < 0) return tn__fail(TN_ERR_ARG, "tn_pack2: bad argument");
+    for (i = 0; i < n; i++)
+        if (t[i] < -1 || t[i] > 1) return tn__fail(TN_ERR_ARG, "tn_pack2: t[%lld] = %d is not a trit", (long long)i, t[i]);
+    memset(dst, 0, (size_t)((n + 3) / 4));
+    for (i = 0; i < n; i++) {
+        unsigned code = t[i] == 1 ? 1u : t[i] == -1 ? 2u : 0u;
+        dst[i / 4] = (uint8_t)(dst[i / 4] | (code << (2 * (i % 4))));
+    }
+    return TN_OK;
+}
+
+TNDEF tn_status tn_unpack2(int8_t *t, const uint8_t *src, int64_t n) {
+    int64_t i;
+    if (!t || !src || n < 0) return tn__fail(TN_ERR_ARG, "tn_unpack2: bad argument");
+    for (i = 0; i < n; i++) {
+        unsigned code = (src[i / 4] >> (2 * (i % 4))) & 3u;
+        if (code == 3u) return tn__fail(TN_ERR_FORMAT, "tn_unpack2: value %lld has the unused code 11", (long long)i);
+        t[i] = (int8_t)(code == 1u ? 1 : code == 2u ? -1 : 0);
+    }
+    return TN_OK;
+}
+
+static tn_status tn__check_tq_args(const char *fn, tn_type type, int64_t n_per_row, int64_t nrows) {
+    if (type != TN_TYPE_TQ1_0 && type != TN_TYPE_TQ2_0) return tn__fail(TN_ERR_TYPE, "%s: type must be tq1_0 or tq2_0, not %s", fn, tn_type_name(type));
+    if (n_per_row <= 0 || n_per_row % TN_QK_K) return tn__fail(TN_ERR_SHAPE, "%s: row length %lld is not a positive multiple of 256; store this tensor as f16 or q8_0", fn, (long long)n_per_row);
+    if (nrows < 0 || (nrows && n_per_row > INT64_MAX / nrows)) return tn__fail(TN_ERR_SHAPE, "%s: bad row count %lld", fn, (long long)nrows);
+    return TN_OK;
+}
+
+TNDEF tn_status tn_ternary_to_tq(tn_type type, const int8_t *t, float scale, int64_t n_per_row, int64_t nrows, void *dst) {
+    int64_t i, nblk;
+    uint16_t d;
+    tn_status st = tn__check_tq_args("tn_ternary_to_tq", type, n_per_row, nrows);
+    if (st != TN_OK) return st;
+    if (!t || !dst) return tn__fail(TN_ERR_ARG, "tn_ternary_to_tq: NULL argument");
+    d = tn_fp32_to_fp16(scale);
+    if (!(scale > 0.0f) || (d & 0x7c00u) == 0 || (d & 0x7c00u) == 0x7c00u)
+        return tn__fail(TN_ERR_ARG, "tn_ternary_to_tq: scale %g is outside fp16's normal range [6.1e-5, 65504]; pass 1.0 and keep the scale in an f32 tensor", (double)scale);
+    nblk = n_per_row / TN_QK_K * nrows;
+    for (i = 0; i < nblk * TN_QK_K; i++)
+        if (t[i] < -1 || t[i] > 1) return tn__fail(TN_ERR_ARG, "tn_ternary_to_tq: t[%lld] = %d is not a trit", (long long)i, t[i]);
+    for (i = 0; i < nblk; i++) {
+        const int8_t *tb = t + i * TN_QK_K;
+        int g, m, n, j;
+        if (type == TN_TYPE_TQ2_0) {
+            tn_block_tq2_0 *y = (tn_block_tq2_0 *)dst + i;
+            for (g = 0; g < 2; g++)
+                for (m = 0; m < 32; m++) {
+                    unsigned q = 0;
+                    for (n = 0; n < 4; n++) q |= (unsigned)(tb[128 * g + 32 * n + m] + 1) << (2 * n);
+                    y->qs[32 * g + m] = (uint8_t)q;
+                }
+            y->d = d;
+        } else {
+            tn_block_tq1_0 *y = (tn_block_tq1_0 *)dst + i;
+            for (m = 0; m < 32; m++) {
+                unsigned q = 0;
+                for (n = 0; n < 5; n++) q = q * 3u + (unsigned)(tb[m + 32 * n] + 1);
+                y->qs[m] = tn__tq1_byte(q);
+            }
+            for (m = 0; m < 16; m++) {
+                unsigned q = 0;
+                for (n = 0; n < 5; n++) q = q * 3u + (unsigned)(tb[160 + m + 16 * n] + 1);
+                y->qs[32 + m] = tn__tq1_byte(q);
+            }
+            for (j = 0; j < 4; j++) {
+                unsigned q = 0;
+                for (n = 0; n < 4; n++) q = q * 3u + (unsigned)(tb[240 + j + 4 * n] + 1);
+                y->qh[j] = tn__tq1_byte(q * 3u);
+            }
+            y->d = d;
+        }
+    }
+    return TN_OK;
+}
+
+TNDEF tn_status tn_tq_to_ternary(tn_type type, const void *src, int64_t n_per_row, int64_t nrows, int8_t *t, float *scale) {
+    int64_t i, nblk;
+    uint8_t c[TN_QK_K];
+    int have_d = 0;
+    uint16_t d0 = 0, first_d = 0;
+    tn_status st = tn__check_tq_args("tn_tq_to_ternary", type, n_per_row, nrows);
+    if (st != TN_OK) return st;
+    if (!src || !t || !scale) return tn__fail(TN_ERR_ARG, "tn_tq_to_ternary: NULL argument");
+    nblk = n_per_row / TN_QK_K * nrows;
+    for (i = 0; i < nblk; i++) {
+        uint16_t d;
+        int j, nz = 0;
+        if (type == TN_TYPE_TQ2_0) {
+            const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)src + i;
+            tn__tq2_codes(b, c);
+            d = b->d;
+        } else {
+            const tn_block_tq1_0 *b = (const tn_block_tq1_0 *)src + i;
+            tn__tq1_codes(b, c);
+            d = b->d;
+        }
+        if (i == 0) first_d = d;
+        if ((d & 0x7c00u) == 0x7c00u) return tn__fail(TN_ERR_FORMAT, "tn_tq_to_ternary: block %lld has a NaN/Inf scale", (long long)i);
+        for (j = 0; j < TN_QK_K; j++) {
+            if (c[j] > 2) return tn__fail(TN_ERR_FORMAT, "tn_tq_to_ternary: block %lld value %d has the invalid code 3", (long long)i, j);
+            t[i * TN_QK_K + j] = (int8_t)(c[j] - 1);
+            nz |= c[j] != 1;
+        }
+        if (nz) {
+            if (!have_d) { d0 = d; have_d = 1; }
+            else if (d != d0)
+                return tn__fail(TN_ERR_FORMAT, "tn_tq_to_ternary: block %lld has scale %g but earlier blocks %g: not one ternary tensor",
+                                (long long)i, (double)tn_fp16_to_fp32(d), (double)tn_fp16_to_fp32(d0));
+        }
+    }
+    *scale = tn_fp16_to_fp32(have_d ? d0 : first_d);
+    return TN_OK;
+}
+
+TNDEF tn_status tn_ternary_stats_compute(const int8_t *t, int64_t n, int64_t n_per_row, tn_type storage, tn_ternary_stats *out) {
+    tn_ternary_stats s;
+    int64_t i;
+    double bits;
+    if (!t || !out || n <= 0) return tn__fail(TN_ERR_ARG, "tn_ternary_stats_compute: bad argument");
+    memset(&s, 0, sizeof(s));
+    s.n = n;
+    for (i = 0; i < n; i++) {
+        if (t[i] == 0) s.n_zero++;
+        else if (t[i] == 1) s.n_pos++;
+        else if (t[i] == -1) s.n_neg++;
+        else return tn__fail(TN_ERR_ARG, "tn_ternary_stats_compute: t[%lld] = %d is not a trit", (long long)i, t[i]);
+    }
+    switch (storage) {
+    case TN_TYPE_T2: bits = 8.0 * (double)((n + 3) / 4) + 32.0; break;
+    case TN_TYPE_I8: bits = 8.0 * (double)n + 32.0; break;
+    case TN_TYPE_TQ1_0:
+    case TN_TYPE_TQ2_0:
+        if (n_per_row <= 0 || n_per_row % TN_QK_K || n % n_per_row)
+            return tn__fail(TN_ERR_SHAPE, "tn_ternary_stats_compute: %s needs whole rows of a multiple of 256", tn_type_name(storage));
+        bits = 8.0 * (double)tn_row_size(storage, n_per_row) * (double)(n / n_per_row);
+        break;
+    default: return tn__fail(TN_ERR_TYPE, "tn_ternary_stats_compute: storage must be t2, i8, tq1_0 or tq2_0");
+    }
+    s.sparsity = (double)s.n_zero / (double)n;
+    s.bits_per_weight = bits / (double)n;
+    s.ratio_f32 = 32.0 / s.bits_per_weight;
+    s.ratio_f16 = 16.0 / s.bits_per_weight;
+    *out = s;
+    return TN_OK;
+}
+
+/* -- generic row entry points -- */
+
+TNDEF tn_status tn_quantize_row(tn_type type, const float *x, void *dst, int64_t n) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    int64_t i, bad = 0;
+    if (!x || !dst) return tn__fail(TN_ERR_ARG, "tn_quantize_row: NULL argument");
+    if (!tr || !tr->can_quantize) return tn__fail(TN_ERR_TYPE, "tn_quantize_row: cannot quantize to %s", tr ? tr->name : "an unknown type");
+    if (n < 0 || n % tr->blck_size) return tn__fail(TN_ERR_ARG, "tn_quantize_row: %lld values are not whole %s blocks of %lld", (long long)n, tr->name, (long long)tr->blck_size);
+    if (tr->is_quantized && !tn__all_finite(x, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_quantize_row: x[%lld] is NaN or Inf; %s cannot hold it", (long long)bad, tr->name);
+    switch (type) {
+    case TN_TYPE_F32: memmove(dst, x, sizeof(float) * (size_t)n); break;
+    case TN_TYPE_F16: for (i = 0; i < n; i++) { uint16_t h = tn_fp32_to_fp16(x[i]); memcpy((uint8_t *)dst + 2 * i, &h, 2); } break;
+    case TN_TYPE_BF16: for (i = 0; i < n; i++) { uint16_t h = tn_fp32_to_bf16(x[i]); memcpy((uint8_t *)dst + 2 * i, &h, 2); } break;
+    case TN_TYPE_I8: case TN_TYPE_I16: case TN_TYPE_I32:
+        for (i = 0; i < n; i++) tn__store_f(type, (uint8_t *)dst + (size_t)i * tr->type_size, x[i]);
+        break;
+    case TN_TYPE_Q4_0: tn_quantize_row_q4_0_ref(x, (tn_block_q4_0 *)dst, n); break;
+    case TN_TYPE_Q4_1: tn_quantize_row_q4_1_ref(x, (tn_block_q4_1 *)dst, n); break;
+    case TN_TYPE_Q5_0: tn_quantize_row_q5_0_ref(x, (tn_block_q5_0 *)dst, n); break;
+    case TN_TYPE_Q5_1: tn_quantize_row_q5_1_ref(x, (tn_block_q5_1 *)dst, n); break;
+    case TN_TYPE_Q8_0: tn_quantize_row_q8_0_ref(x, (tn_block_q8_0 *)dst, n); break;
+    case TN_TYPE_Q8_1: tn_quantize_row_q8_1_ref(x, (tn_block_q8_1 *)dst, n); break;
+    case TN_TYPE_Q8_K: tn_quantize_row_q8_K_ref(x, (tn_block_q8_K *)dst, n); break;
+    case TN_TYPE_TQ1_0: tn_quantize_row_tq1_0_ref(x, (tn_block_tq1_0 *)dst, n); break;
+    case TN_TYPE_TQ2_0: tn_quantize_row_tq2_0_ref(x, (tn_block_tq2_0 *)dst, n); break;
+    case TN_TYPE_T2: {
+        int8_t *t;
+        float s;
+        tn_status st;
+        if (n == 0) break;
+        t = (int8_t *)TN_MALLOC((size_t)n);
+        if (!t) return tn__fail(TN_ERR_NOMEM, "tn_quantize_row: out of memory");
+        st = tn_ternary_absmean(x, n, t, &s);
+        if (st == TN_OK) st = tn_pack2((uint8_t *)dst, t, n);
+        TN_FREE(t);
+        return st;
+    }
+    default: return tn__fail(TN_ERR_TYPE, "tn_quantize_row: cannot quantize to %s", tr->name);
+    }
+    return TN_OK;
+}
+
+TNDEF tn_status tn_dequantize_row(tn_type type, const void *src, float *y, int64_t n) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    int64_t i;
+    if (!src || !y) return tn__fail(TN_ERR_ARG, "tn_dequantize_row: NULL argument");
+    if (!tr || !tr->can_dequantize) return tn__fail(TN_ERR_TYPE, "tn_dequantize_row: cannot read %s", tr ? tr->name : "an unknown type");
+    if (n < 0 || n % tr->blck_size) return tn__fail(TN_ERR_ARG, "tn_dequantize_row: %lld values are not whole %s blocks", (long long)n, tr->name);
+    switch (type) {
+    case TN_TYPE_F32: memmove(y, src, sizeof(float) * (size_t)n); break;
+    case TN_TYPE_F16: case TN_TYPE_BF16: case TN_TYPE_I8: case TN_TYPE_I16: case TN_TYPE_I32:
+        for (i = 0; i < n; i++) y[i] = tn__load_f(type, (const uint8_t *)src + (size_t)i * tr->type_size);
+        break;
+    case TN_TYPE_Q4_0: tn_dequantize_row_q4_0((const tn_block_q4_0 *)src, y, n); break;
+    case TN_TYPE_Q4_1: tn_dequantize_row_q4_1((const tn_block_q4_1 *)src, y, n); break;
+    case TN_TYPE_Q5_0: tn_dequantize_row_q5_0((const tn_block_q5_0 *)src, y, n); break;
+    case TN_TYPE_Q5_1: tn_dequantize_row_q5_1((const tn_block_q5_1 *)src, y, n); break;
+    case TN_TYPE_Q8_0: tn_dequantize_row_q8_0((const tn_block_q8_0 *)src, y, n); break;
+    case TN_TYPE_Q8_1: tn_dequantize_row_q8_1((const tn_block_q8_1 *)src, y, n); break;
+    case TN_TYPE_Q8_K: tn_dequantize_row_q8_K((const tn_block_q8_K *)src, y, n); break;
+    case TN_TYPE_TQ1_0: tn_dequantize_row_tq1_0((const tn_block_tq1_0 *)src, y, n); break;
+    case TN_TYPE_TQ2_0: tn_dequantize_row_tq2_0((const tn_block_tq2_0 *)src, y, n); break;
+    case TN_TYPE_T2: {
+        const uint8_t *p = (const uint8_t *)src;
+        for (i = 0; i < n; i++) {
+            unsigned code = (p[i / 4] >> (2 * (i % 4))) & 3u;
+            y[i] = code == 1u ? 1.0f : code == 2u ? -1.0f : 0.0f; /* times the tensor scale */
+        }
+        break;
+    }
+    default: return tn__fail(TN_ERR_TYPE, "tn_dequantize_row: cannot read %s", tr->name);
+    }
+    return TN_OK;
+}
+
+TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nrows, int64_t n_per_row, size_t *written) {
+    size_t rs = tn_row_size(type, n_per_row);
+    int64_t r;
+    if (!x || !dst) return tn__fail(TN_ERR_ARG, "tn_quantize: NULL argument");
+    if (nrows < 0 || n_per_row < 0) return tn__fail(TN_ERR_ARG, "tn_quantize: negative size");
+    if (!rs && n_per_row) return tn__fail(TN_ERR_ARG, "tn_quantize: row length %lld is not whole %s blocks", (long long)n_per_row, tn_type_name(type));
+    for (r = 0; r < nrows; r++) {
+        tn_status st = tn_quantize_row(type, x + r * n_per_row, (uint8_t *)dst + (size_t)r * rs, n_per_row);
+        if (st != TN_OK) return st;
+    }
+    if (written) *written = rs * (size_t)nrows;
+    return TN_OK;
+}
+
+/* ==== @@IMPL:KERNELS  scalar reference dot products ==== */
+
+TNDEF void tn_vec_dot_f32_f32_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const float *x = (const float *)vx, *y = (const float *)vy;
+    double acc = 0.0;
+    int64_t i;
+    for (i = 0; i < n; i++) acc += (double)x[i] * (double)y[i];
+    *s = (float)acc;
+}
+TNDEF void tn_vec_dot_f16_f32_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint16_t *x = (const uint16_t *)vx;
+    const float *y = (const float *)vy;
+    double acc = 0.0;
+    int64_t i;
+    for (i = 0; i < n; i++) acc += (double)tn_fp16_to_fp32(x[i]) * (double)y[i];
+    *s = (float)acc;
+}
+TNDEF void tn_vec_dot_bf16_f32_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint16_t *x = (const uint16_t *)vx;
+    const float *y = (const float *)vy;
+    double acc = 0.0;
+    int64_t i;
+    for (i = 0; i < n; i++) acc += (double)tn_bf16_to_fp32(x[i]) * (double)y[i];
+    *s = (float)acc;
+}
+TNDEF void tn_vec_dot_q4_0_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q4_0 *x = (const tn_block_q4_0 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        int sumi = 0;
+        for (j = 0; j < 16; j++)
+            sumi += ((x[ib].qs[j] & 0x0F) - 8) * y[ib].qs[j] + ((x[ib].qs[j] >> 4) - 8) * y[ib].qs[j + 16];
+        sumf += (float)sumi * (tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_q4_1_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q4_1 *x = (const tn_block_q4_1 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        int sumi = 0, sumy = 0;
+        float dy = tn_fp16_to_fp32(y[ib].d);
+        for (j = 0; j < 16; j++) {
+            sumi += (x[ib].qs[j] & 0x0F) * y[ib].qs[j] + (x[ib].qs[j] >> 4) * y[ib].qs[j + 16];
+            sumy += y[ib].qs[j] + y[ib].qs[j + 16];
+        }
+        sumf += (float)sumi * (tn_fp16_to_fp32(x[ib].d) * dy) + (float)sumy * (tn_fp16_to_fp32(x[ib].m) * dy);
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_q5_0_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q5_0 *x = (const tn_block_q5_0 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        uint32_t qh = tn__le32(x[ib].qh);
+        int sumi = 0;
+        for (j = 0; j < 16; j++) {
+            int q0 = ((x[ib].qs[j] & 0x0F) | (int)(((qh >> j) & 1u) << 4)) - 16;
+            int q1 = ((x[ib].qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1u) << 4)) - 16;
+            sumi += q0 * y[ib].qs[j] + q1 * y[ib].qs[j + 16];
+        }
+        sumf += (float)sumi * (tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_q5_1_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q5_1 *x = (const tn_block_q5_1 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        uint32_t qh = tn__le32(x[ib].qh);
+        int sumi = 0, sumy = 0;
+        float dy = tn_fp16_to_fp32(y[ib].d);
+        for (j = 0; j < 16; j++) {
+            int q0 = (x[ib].qs[j] & 0x0F) | (int)(((qh >> j) & 1u) << 4);
+            int q1 = (x[ib].qs[j] >> 4) | (int)(((qh >> (j + 16)) & 1u) << 4);
+            sumi += q0 * y[ib].qs[j] + q1 * y[ib].qs[j + 16];
+            sumy += y[ib].qs[j] + y[ib].qs[j + 16];
+        }
+        sumf += (float)sumi * (tn_fp16_to_fp32(x[ib].d) * dy) + (float)sumy * (tn_fp16_to_fp32(x[ib].m) * dy);
+    }
+    *s = sumf;
+}
+static float tn__dot_q8_blocks_ref(int64_t nb, const uint8_t *x, size_t xstride, size_t qoff, const tn_block_q8_0 *y) {
+    float sumf = 0.0f;
+    int64_t ib;
+    int j;
+    for (ib = 0; ib < nb; ib++, x += xstride) {
+        const int8_t *qx = (const int8_t *)(x + qoff);
+        uint16_t dx;
+        int sumi = 0;
+        memcpy(&dx, x, 2);
+        for (j = 0; j < TN_QK8_0; j++) sumi += qx[j] * y[ib].qs[j];
+        sumf += (float)sumi * (tn_fp16_to_fp32(dx) * tn_fp16_to_fp32(y[ib].d));
+    }
+    return sumf;
+}
+TNDEF void tn_vec_dot_q8_0_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    *s = tn__dot_q8_blocks_ref(n / TN_QK8_0, (const uint8_t *)vx, sizeof(tn_block_q8_0), 2, (const tn_block_q8_0 *)vy);
+}
+TNDEF void tn_vec_dot_q8_1_q8_0_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    *s = tn__dot_q8_blocks_ref(n / TN_QK8_0, (const uint8_t *)vx, sizeof(tn_block_q8_1), 4, (const tn_block_q8_0 *)vy);
+}
+TNDEF void tn_vec_dot_q8_K_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *x = (const tn_block_q8_K *)vx, *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        int sumi = 0;
+        for (j = 0; j < TN_QK_K; j++) sumi += x[ib].qs[j] * y[ib].qs[j];
+        sumf += (float)sumi * (x[ib].d * y[ib].d);
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_tq1_0_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    uint8_t c[TN_QK_K];
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        int sumi = 0;
+        tn__tq1_codes(&x[ib], c);
+        for (j = 0; j < TN_QK_K; j++) sumi += ((int)c[j] - 1) * y[ib].qs[j];
+        sumf += (float)sumi * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_tq2_0_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    uint8_t c[TN_QK_K];
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        int sumi = 0;
+        tn__tq2_codes(&x[ib], c);
+        for (j = 0; j < TN_QK_K; j++) sumi += ((int)c[j] - 1) * y[ib].qs[j];
+        sumf += (float)sumi * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint8_t *x = (const uint8_t *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int j;
+    for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
+        int sumi = 0;
+        for (j = 0; j < TN_QK_K; j++) {
+            unsigned code = (x[j / 4] >> (2 * (j % 4))) & 3u;
+            sumi += code == 1u ? y[ib].qs[j] : code == 2u ? -y[ib].qs[j] : 0;
+        }
+        sumf += (float)sumi * y[ib].d;
+    }
+    *s = sumf;
+}
+
+/* ==== @@IMPL:SIMD  AVX2 / AVX-512 kernels; each falls back to its _ref ==== */
+
+#if defined(TN_HAVE_AVX2)
+static float tn__hsum_ps256(__m256 v) {
+    __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+static int tn__hsum_epi32_256(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+/* 32 unsigned bytes (< 128) times 32 signed bytes, summed into 8 int32 */
+static __m256i tn__dot_u8s8_256(__m256i u, __m256i s) {
+#if defined(TN_HAVE_AVX512VNNI)
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+/* 32 signed bytes times 32 signed bytes (neither -128), into 8 int32 */
+static __m256i tn__dot_s8s8_256(__m256i x, __m256i y) {
+    return tn__dot_u8s8_256(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+/* the 16 nibble bytes of a q4 block as 32 bytes: element j in byte j */
+static __m256i tn__nibbles_256(const uint8_t *qs) {
+    __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    __m128i m = _mm_set1_epi8(0x0F);
+    __m128i lo = _mm_and_si128(t, m), hi = _mm_and_si128(_mm_srli_epi16(t, 4), m);
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+/* bit j of the 32-bit word at p as byte j: 0xFF where set */
+static __m256i tn__bits_to_bytes_256(const uint8_t *p) {
+    const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)tn__le32(p)), sel);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+}
+/* sum of the 16 bsums of a q8_K block */
+static int tn__bsum_total(const tn_block_q8_K *y) {
+    __m256i v = _mm256_loadu_si256((const __m256i *)y->bsums);
+    return tn__hsum_epi32_256(_mm256_madd_epi16(v, _mm256_set1_epi16(1)));
+}
+
+static void tn__vec_dot_f32_f32_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const float *x = (const float *)vx, *y = (const float *)vy;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    float sum;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
+    sum = tn__hsum_ps256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++) sum += x[i] * y[i];
+    *s = sum;
+}
+static void tn__vec_dot_f16_f32_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint16_t *x = (const uint16_t *)vx;
+    const float *y = (const float *)vy;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    float sum;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i))), _mm256_loadu_ps(y + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i + 8))), _mm256_loadu_ps(y + i + 8), a1);
+    }
+    sum = tn__hsum_ps256(_mm256_add_ps(a0, a1));
+    for (; i < n; i++) sum += tn_fp16_to_fp32(x[i]) * y[i];
+    *s = sum;
+}
+static void tn__vec_dot_bf16_f32_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint16_t *x = (const uint16_t *)vx;
+    const float *y = (const float *)vy;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    float sum;
+    for (; i + 16 <= n; i += 16) {
+        __m256 x0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(x + i))), 16));
+        __m256 x1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(x + i + 8))), 16));
+        a0 = _mm256_fmadd_ps(x0, _mm256_loadu_ps(y + i), a0);
+        a1 = _mm256_fmadd_ps(x1, _mm256_loadu_ps(y + i + 8), a1);
+    }
+    sum = tn__hsum_ps256(_mm256_add_ps(a0, a1));
+    for (; i < n; i++) sum += tn_bf16_to_fp32(x[i]) * y[i];
+    *s = sum;
+}
+static void tn__vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q4_0 *x = (const tn_block_q4_0 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    __m256 acc = _mm256_setzero_ps();
+    for (ib = 0; ib < nb; ib++) {
+        __m256i qx = _mm256_sub_epi8(tn__nibbles_256(x[ib].qs), _mm256_set1_epi8(8));
+        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
+        __m256 d = _mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
+    }
+    *s = tn__hsum_ps256(acc);
+}
+static void tn__vec_dot_q4_1_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q4_1 *x = (const tn_block_q4_1 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (ib = 0; ib < nb; ib++) {
+        __m256i qx = tn__nibbles_256(x[ib].qs);
+        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
+        float dy = tn_fp16_to_fp32(y[ib].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
+    }
+    *s = tn__hsum_ps256(_mm256_add_ps(acc, accm));
+}
+static void tn__vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q5_0 *x = (const tn_block_q5_0 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    __m256 acc = _mm256_setzero_ps();
+    for (ib = 0; ib < nb; ib++) {
+        __m256i hb = _mm256_and_si256(tn__bits_to_bytes_256(x[ib].qh), _mm256_set1_epi8(0x10));
+        __m256i qx = _mm256_sub_epi8(_mm256_or_si256(tn__nibbles_256(x[ib].qs), hb), _mm256_set1_epi8(16));
+        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
+        __m256 d = _mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
+    }
+    *s = tn__hsum_ps256(acc);
+}
+static void tn__vec_dot_q5_1_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q5_1 *x = (const tn_block_q5_1 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (ib = 0; ib < nb; ib++) {
+        __m256i hb = _mm256_and_si256(tn__bits_to_bytes_256(x[ib].qh), _mm256_set1_epi8(0x10));
+        __m256i qx = _mm256_or_si256(tn__nibbles_256(x[ib].qs), hb);
+        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
+        float dy = tn_fp16_to_fp32(y[ib].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
+    }
+    *s = tn__hsum_ps256(_mm256_add_ps(acc, accm));
+}
+static float tn__dot_q8_blocks_avx2(int64_t nb, const uint8_t *x, size_t xstride, size_t qoff, const tn_block_q8_0 *y) {
+    __m256 acc = _mm256_setzero_ps();
+    int64_t ib;
+    for (ib = 0; ib < nb; ib++, x += xstride) {
+        uint16_t dx;
+        __m256i qx = _mm256_loadu_si256((const __m256i *)(x + qoff));
+        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
+        memcpy(&dx, x, 2);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(dx) * tn_fp16_to_fp32(y[ib].d)),
+                              _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
+    }
+    return tn__hsum_ps256(acc);
+}
+static void tn__vec_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) {
+    *s = tn__dot_q8_blocks_avx2(n / TN_QK8_0, (const uint8_t *)x, sizeof(tn_block_q8_0), 2, (const tn_block_q8_0 *)y);
+}
+static void tn__vec_dot_q8_1_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) {
+    *s = tn__dot_q8_blocks_avx2(n / TN_QK8_0, (const uint8_t *)x, sizeof(tn_block_q8_1), 4, (const tn_block_q8_0 *)y);
+}
+static void tn__vec_dot_q8_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *x = (const tn_block_q8_K *)vx, *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int k;
+    for (ib = 0; ib < nb; ib++) {
+        __m256i acc = _mm256_setzero_si256();
+        for (k = 0; k < 8; k++)
+            acc = _mm256_add_epi32(acc, tn__dot_s8s8_256(_mm256_loadu_si256((const __m256i *)(x[ib].qs + 32 * k)),
+                                                         _mm256_loadu_si256((const __m256i *)(y[ib].qs + 32 * k))));
+        sumf += (float)tn__hsum_epi32_256(acc) * (x[ib].d * y[ib].d);
+    }
+    *s = sumf;
+}
+static void tn__vec_dot_tq2_0_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int g, k;
+    for (ib = 0; ib < nb; ib++) {
+        __m256i acc = _mm256_setzero_si256();
+        for (g = 0; g < 2; g++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(x[ib].qs + 32 * g));
+            for (k = 0; k < 4; k++) {
+                __m256i c = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), m3);
+                acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(c, _mm256_loadu_si256((const __m256i *)(y[ib].qs + 128 * g + 32 * k))));
+            }
+        }
+        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
+/* trit codes ((b * m mod 256) * 3) >> 8 of 32 bytes b with per-byte factors m */
+static __m256i tn__tq1_trits_256(__m256i b, __m256i m) {
+    const __m256i lo8 = _mm256_set1_epi16(0x00FF), k3 = _mm256_set1_epi16(3 << 8);
+    __m256i pe = _mm256_and_si256(_mm256_mullo_epi16(_mm256_and_si256(b, lo8), _mm256_and_si256(m, lo8)), lo8);
+    __m256i po = _mm256_and_si256(_mm256_mullo_epi16(_mm256_srli_epi16(b, 8), _mm256_srli_epi16(m, 8)), lo8);
+    pe = _mm256_mulhi_epu16(pe, k3);
+    po = _mm256_mulhi_epu16(po, k3);
+    return _mm256_or_si256(pe, _mm256_slli_epi16(po, 8));
+}
+static void tn__vec_dot_tq1_0_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const __m256i m56 = _mm256_setr_epi8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i m6 = _mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27);
+    const __m256i m7 = _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27);
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int k;
+    for (ib = 0; ib < nb; ib++) {
+        const int8_t *yq = y[ib].qs;
+        __m256i b0 = _mm256_loadu_si256((const __m256i *)x[ib].qs);
+        __m128i b1 = _mm_loadu_si128((const __m128i *)(x[ib].qs + 32));
+        __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
+        __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(x[ib].qh)), 1);
+        __m256i acc = _mm256_setzero_si256();
+        for (k = 0; k < 5; k++)
+            acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b0, _mm256_set1_epi8((char)tn__pow3[k])),
+                                                         _mm256_loadu_si256((const __m256i *)(yq + 32 * k))));
+        acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b11, m56), _mm256_loadu_si256((const __m256i *)(yq + 160))));
+        acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b11, m6), _mm256_loadu_si256((const __m256i *)(yq + 192))));
+        acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(bt, m7), _mm256_loadu_si256((const __m256i *)(yq + 224))));
+        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
+/* seed packing: byte b holds values 4b..4b+3; expand 8 bytes to 32 codes t+1 */
+static void tn__vec_dot_t2_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint8_t *x = (const uint8_t *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                                         4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
+    const __m256i mask = _mm256_set1_epi32((int)0xC0300C03u);
+    const __m256i plus = _mm256_set1_epi32(0x40100401), minus = _mm256_set1_epi32((int)0x80200802u);
+    const __m256i one = _mm256_set1_epi8(1);
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int k;
+    for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
+        __m256i acc = _mm256_setzero_si256();
+        for (k = 0; k < 8; k++) {
+            __m256i b = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)(((uint64_t)tn__le32(x + 8 * k + 4) << 32) | tn__le32(x + 8 * k))), sel);
+            __m256i c = _mm256_and_si256(b, mask);
+            __m256i u = _mm256_sub_epi8(_mm256_add_epi8(one, _mm256_cmpeq_epi8(c, minus)), _mm256_cmpeq_epi8(c, plus));
+            acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(u, _mm256_loadu_si256((const __m256i *)(y[ib].qs + 32 * k))));
+        }
+        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * y[ib].d;
+    }
+    *s = sumf;
+}
+#endif /* TN_HAVE_AVX2 */
+
+#if defined(TN_HAVE_AVX512)
+/* GCC 12's own AVX-512 headers trip -Wuninitialized when compiled as C++ */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+static __m512i tn__dot_u8s8_512(__m512i acc, __m512i u, __m512i s) {
+#if defined(TN_HAVE_AVX512VNNI)
+    return _mm512_dpbusd_epi32(acc, u, s);
+#else
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
+#endif
+}
+static void tn__vec_dot_f32_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const float *x = (const float *)vx, *y = (const float *)vy;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+    int64_t i = 0;
+    float sum;
+    for (; i + 64 <= n; i += 64) {
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(y + i + 16), a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 32), _mm512_loadu_ps(y + i + 32), a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 48), _mm512_loadu_ps(y + i + 48), a3);
+    }
+    for (; i + 16 <= n; i += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), a0);
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
+        a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i), a1);
+    }
+    sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    *s = sum;
+}
+static void tn__vec_dot_f16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint16_t *x = (const uint16_t *)vx;
+    const float *y = (const float *)vy;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(x + i))), _mm512_loadu_ps(y + i), a0);
+        a1 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(x + i + 16))), _mm512_loadu_ps(y + i + 16), a1);
+    }
+    for (; i < n; i += 16) {
+        __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        a0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, x + i)), _mm512_maskz_loadu_ps(m, y + i), a0);
+    }
+    *s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+}
+static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint16_t *x = (const uint16_t *)vx;
+    const float *y = (const float *)vy;
+    __m512 a0 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i < n; i += 16) {
+        __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        __m512 xv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, x + i)), 16));
+        a0 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(m, y + i), a0);
+    }
+    *s = _mm512_reduce_add_ps(a0);
+}
+static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const __m512i m3 = _mm512_set1_epi8(3);
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int k;
+    for (ib = 0; ib < nb; ib++) {
+        __m512i q = _mm512_loadu_si512((const void *)x[ib].qs);
+        __m512i acc = _mm512_setzero_si512();
+        for (k = 0; k < 4; k++) {
+            __m512i c = _mm512_and_si512(_mm512_srli_epi16(q, 2 * k), m3);
+            __m512i yv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(y[ib].qs + 32 * k))),
+                                            _mm256_loadu_si256((const __m256i *)(y[ib].qs + 128 + 32 * k)), 1);
+            acc = tn__dot_u8s8_512(acc, c, yv);
+        }
+        sumf += (float)(_mm512_reduce_add_epi32(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
+static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
+    const __m512i lo8 = _mm512_set1_epi16(0x00FF), k3 = _mm512_set1_epi16(3 << 8);
+    __m512i pe = _mm512_and_si512(_mm512_mullo_epi16(_mm512_and_si512(b, lo8), _mm512_and_si512(m, lo8)), lo8);
+    __m512i po = _mm512_and_si512(_mm512_mullo_epi16(_mm512_srli_epi16(b, 8), _mm512_srli_epi16(m, 8)), lo8);
+    pe = _mm512_mulhi_epu16(pe, k3);
+    po = _mm512_mulhi_epu16(po, k3);
+    return _mm512_or_si512(pe, _mm512_slli_epi16(po, 8));
+}
+static __m512i tn__cat256(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const __m512i m01 = tn__cat256(_mm256_set1_epi8(1), _mm256_set1_epi8(3));
+    const __m512i m23 = tn__cat256(_mm256_set1_epi8(9), _mm256_set1_epi8(27));
+    const __m512i m45 = tn__cat256(_mm256_set1_epi8(81), _mm256_setr_epi8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m512i m67 = tn__cat256(_mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27),
+                                   _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27));
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    for (ib = 0; ib < nb; ib++) {
+        const int8_t *yq = y[ib].qs;
+        __m256i b0 = _mm256_loadu_si256((const __m256i *)x[ib].qs);
+        __m128i b1 = _mm_loadu_si128((const __m128i *)(x[ib].qs + 32));
+        __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
+        __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(x[ib].qh)), 1);
+        __m512i b00 = tn__cat256(b0, b0);
+        __m512i acc = _mm512_setzero_si512();
+        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(b00, m01), _mm512_loadu_si512((const void *)yq));
+        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(b00, m23), _mm512_loadu_si512((const void *)(yq + 64)));
+        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(tn__cat256(b0, b11), m45), _mm512_loadu_si512((const void *)(yq + 128)));
+        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(tn__cat256(b11, bt), m67), _mm512_loadu_si512((const void *)(yq + 192)));
+        sumf += (float)(_mm512_reduce_add_epi32(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
+static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    /* two blocks per iteration */
+    const tn_block_q8_0 *x = (const tn_block_q8_0 *)vx, *y = (const tn_block_q8_0 *)vy;
+    int64_t ib = 0, nb = n / TN_QK8_0;
+    __m512 acc = _mm512_setzero_ps();
+    float sum;
+    for (; ib + 2 <= nb; ib += 2) {
+        __m512i qx = tn__cat256(_mm256_loadu_si256((const __m256i *)x[ib].qs), _mm256_loadu_si256((const __m256i *)x[ib + 1].qs));
+        __m512i qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
+        __m512i ax = _mm512_abs_epi8(qx);
+        __m512i sy = _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(qx), _mm512_setzero_si512(), qy);
+        __m512i p = tn__dot_u8s8_512(_mm512_setzero_si512(), ax, sy);
+        __m512 d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d))),
+                                      _mm256_set1_ps(tn_fp16_to_fp32(x[ib + 1].d) * tn_fp16_to_fp32(y[ib + 1].d)), 1);
+        acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc);
+    }
+    sum = _mm512_reduce_add_ps(acc);
+    if (ib < nb) sum += tn__dot_q8_blocks_avx2(nb - ib, (const uint8_t *)(x + ib), sizeof(tn_block_q8_0), 2, y + ib);
+    *s = sum;
+}
+#if defined(__AVX512VBMI__)
+static void tn__vec_dot_t2_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    /* qword j of the expansion takes packed bytes 2j, 2j+1 (8 values); multishift
+       pulls value i of it from bits 2i; the shuffle maps codes 00,01,10 to t+1 = 1,2,0 */
+    const __m512i perm = _mm512_set_epi8(15, 14, 15, 14, 15, 14, 15, 14, 13, 12, 13, 12, 13, 12, 13, 12,
+                                         11, 10, 11, 10, 11, 10, 11, 10, 9, 8, 9, 8, 9, 8, 9, 8,
+                                         7, 6, 7, 6, 7, 6, 7, 6, 5, 4, 5, 4, 5, 4, 5, 4,
+                                         3, 2, 3, 2, 3, 2, 3, 2, 1, 0, 1, 0, 1, 0, 1, 0);
+    const __m512i shifts = _mm512_set1_epi64(0x0E0C0A0806040200ll);
+    const __m512i lut = _mm512_set4_epi32(0, 0, 0, 0x01000201);
+    const __m512i m3 = _mm512_set1_epi8(3);
+    const uint8_t *x = (const uint8_t *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int k;
+    for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
+        __m512i acc = _mm512_setzero_si512();
+        for (k = 0; k < 4; k++) {
+            __m512i b = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(x + 16 * k)));
+            __m512i c = _mm512_and_si512(_mm512_multishift_epi64_epi8(shifts, _mm512_permutexvar_epi8(perm, b)), m3);
+            acc = tn__dot_u8s8_512(acc, _mm512_shuffle_epi8(lut, c), _mm512_loadu_si512((const void *)(y[ib].qs + 64 * k)));
+        }
+        sumf += (float)(_mm512_reduce_add_epi32(acc) - tn__bsum_total(&y[ib])) * y[ib].d;
+    }
+    *s = sumf;
+}
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif /* TN_HAVE_AVX512 */
+
+/* -- public dispatchers: best compiled path, else the _ref -- */
+
+#if defined(TN_HAVE_AVX512)
+#define TN__PICK(name) tn__##name##_avx512
+#define TN__PICK2(name) tn__##name##_avx2
+#elif defined(TN_HAVE_AVX2)
+#define TN__PICK(name) tn__##name##_avx2
+#define TN__PICK2(name) tn__##name##_avx2
+#endif
+
+TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK
+    TN__PICK(vec_dot_f32_f32)(n, s, x, y);
+#else
+    tn_vec_dot_f32_f32_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_f16_f32(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK
+    TN__PICK(vec_dot_f16_f32)(n, s, x, y);
+#else
+    tn_vec_dot_f16_f32_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_bf16_f32(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK
+    TN__PICK(vec_dot_bf16_f32)(n, s, x, y);
+#else
+    tn_vec_dot_bf16_f32_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK2
+    TN__PICK2(vec_dot_q4_0_q8_0)(n, s, x, y);
+#else
+    tn_vec_dot_q4_0_q8_0_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_q4_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK2
+    TN__PICK2(vec_dot_q4_1_q8_0)(n, s, x, y);
+#else
+    tn_vec_dot_q4_1_q8_0_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_q5_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK2
+    TN__PICK2(vec_dot_q5_0_q8_0)(n, s, x, y);
+#else
+    tn_vec_dot_q5_0_q8_0_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_q5_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK2
+    TN__PICK2(vec_dot_q5_1_q8_0)(n, s, x, y);
+#else
+    tn_vec_dot_q5_1_q8_0_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_q8_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
+#if defined(TN_HAVE_AVX512)
+    tn__vec_dot_q8_0_q8_0_avx512(n, s, x, y);
+#elif defined(TN_HAVE_AVX2)
+    tn__vec_dot_q8_0_q8_0_avx2(n, s, x, y);
+#else
+    tn_vec_dot_q8_0_q8_0_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_q8_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
+#if defined(TN_HAVE_AVX2)
+    tn__vec_dot_q8_1_q8_0_avx2(n, s, x, y);
+#else
+    tn_vec_dot_q8_1_q8_0_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_q8_K_q8_K(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK2
+    TN__PICK2(vec_dot_q8_K_q8_K)(n, s, x, y);
+#else
+    tn_vec_dot_q8_K_q8_K_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_tq1_0_q8_K(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK
+    TN__PICK(vec_dot_tq1_0_q8_K)(n, s, x, y);
+#else
+    tn_vec_dot_tq1_0_q8_K_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_tq2_0_q8_K(int64_t n, float *s, const void *x, const void *y) {
+#ifdef TN__PICK
+    TN__PICK(vec_dot_tq2_0_q8_K)(n, s, x, y);
+#else
+    tn_vec_dot_tq2_0_q8_K_ref(n, s, x, y);
+#endif
+}
+TNDEF void tn_vec_dot_t2_q8_K(int64_t n, float *s, const void *x, const void *y) {
+#if defined(TN_HAVE_AVX512) && defined(__AVX512VBMI__)
+    tn__vec_dot_t2_q8_K_avx512(n, s, x, y);
+#elif defined(TN_HAVE_AVX2)
+    tn__vec_dot_t2_q8_K_avx2(n, s, x, y);
+#else
+    tn_vec_dot_t2_q8_K_ref(n, s, x, y);
+#endif
+}
+
+TNDEF const char *tn_simd_name(void) {
+#if defined(TN_HAVE_AVX512VNNI)
+    return "avx512-vnni";
+#elif defined(TN_HAVE_AVX512)
+    return "avx512";
+#elif defined(TN_HAVE_AVX2)
+    return "avx2";
+#elif defined(TN_HAVE_NEON)
+    return "neon";
+#else
+    return "scalar";
+#endif
+}
+
+static tn_vec_dot_fn tn__vec_dot_isa(tn_type type, tn_kernel_path path) {
+    TN__UNUSED(type);
+    switch (path) {
+#if defined(TN_HAVE_AVX2)
+    case TN_PATH_AVX2:
+        switch (type) {
+        case TN_TYPE_F32: return tn__vec_dot_f32_f32_avx2;
+        case TN_TYPE_F16: return tn__vec_dot_f16_f32_avx2;
+        case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_avx2;
+        case TN_TYPE_Q4_0: return tn__vec_dot_q4_0_q8_0_avx2;
+        case TN_TYPE_Q4_1: return tn__vec_dot_q4_1_q8_0_avx2;
+        case TN_TYPE_Q5_0: return tn__vec_dot_q5_0_q8_0_avx2;
+        case TN_TYPE_Q5_1: return tn__vec_dot_q5_1_q8_0_avx2;
+        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx2;
+        case TN_TYPE_Q8_1: return tn__vec_dot_q8_1_q8_0_avx2;
+        case TN_TYPE_Q8_K: return tn__vec_dot_q8_K_q8_K_avx2;
+        case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_avx2;
+        case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_avx2;
+        case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_avx2;
+        default: return NULL;
+        }
+#endif
+#if defined(TN_HAVE_AVX512)
+    case TN_PATH_AVX512:
+        switch (type) {
+        case TN_TYPE_F32: return tn__vec_dot_f32_f32_avx512;
+        case TN_TYPE_F16: return tn__vec_dot_f16_f32_avx512;
+        case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_avx512;
+        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx512;
+        case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_avx512;
+        case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_avx512;
+#if defined(__AVX512VBMI__)
+        case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_avx512;
+#endif
+        default: return NULL;
+        }
+#endif
+    default: return NULL;
+    }
+}
+
+TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path) {
+    if (path == TN_PATH_REF || path == TN_PATH_BEST) {
+        int ref = path == TN_PATH_REF;
+        switch (type) {
+        case TN_TYPE_F32: return ref ? tn_vec_dot_f32_f32_ref : tn_vec_dot_f32_f32;
+        case TN_TYPE_F16: return ref ? tn_vec_dot_f16_f32_ref : tn_vec_dot_f16_f32;
+        case TN_TYPE_BF16: return ref ? tn_vec_dot_bf16_f32_ref : tn_vec_dot_bf16_f32;
+        case TN_TYPE_Q4_0: return ref ? tn_vec_dot_q4_0_q8_0_ref : tn_vec_dot_q4_0_q8_0;
+        case TN_TYPE_Q4_1: return ref ? tn_vec_dot_q4_1_q8_0_ref : tn_vec_dot_q4_1_q8_0;
+        case TN_TYPE_Q5_0: return ref ? tn_vec_dot_q5_0_q8_0_ref : tn_vec_dot_q5_0_q8_0;
+        case TN_TYPE_Q5_1: return ref ? tn_vec_dot_q5_1_q8_0_ref : tn_vec_dot_q5_1_q8_0;
+        case TN_TYPE_Q8_0: return ref ? tn_vec_dot_q8_0_q8_0_ref : tn_vec_dot_q8_0_q8_0;
+        case TN_TYPE_Q8_1: return ref ? tn_vec_dot_q8_1_q8_0_ref : tn_vec_dot_q8_1_q8_0;
+        case TN_TYPE_Q8_K: return ref ? tn_vec_dot_q8_K_q8_K_ref : tn_vec_dot_q8_K_q8_K;
+        case TN_TYPE_TQ1_0: return ref ? tn_vec_dot_tq1_0_q8_K_ref : tn_vec_dot_tq1_0_q8_K;
+        case TN_TYPE_TQ2_0: return ref ? tn_vec_dot_tq2_0_q8_K_ref : tn_vec_dot_tq2_0_q8_K;
+        case TN_TYPE_T2: return ref ? tn_vec_dot_t2_q8_K_ref : tn_vec_dot_t2_q8_K;
+        default: return NULL;
+        }
+    }
+    return tn__vec_dot_isa(type, path);
+}
+
+/* -- matrix products -- */
+
+typedef struct {
+    const tn_tensor *w, *x;
+    tn_tensor *y;
+    tn_vec_dot_fn dot;
+    tn_type vdt;            /* vec_dot_type */
+    uint8_t *xs;            /* converted x rows, or NULL to read x in place */
+    size_t xs_row;          /* bytes per converted row */
+    float wscale;
+} tn__mm;
+
+static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t i3) {
+    const tn_tensor *x = a->x;
+    if (a->xs) return a->xs + (size_t)(i1 + x->ne[1] * (i2 + x->ne[2] * i3)) * a->xs_row;
+    return tn__ptr(x, 0, i1, i2, i3);
+}
+
+static void tn__mm_convert_task(void *p, int ith, int nth) {
+    tn__mm *a = (tn__mm *)p;
+    const tn_tensor *x = a->x;
+    int64_t nr = tn_nrows(x), r0 = nr * ith / nth, r1 = nr * (ith + 1) / nth, r;
+    for (r = r0; r < r1; r++) {
+        int64_t i1 = r % x->ne[1], i2 = (r / x->ne[1]) % x->ne[2], i3 = r / (x->ne[1] * x->ne[2]);
+        uint8_t *dst = a->xs + (size_t)r * a->xs_row;
+        if (x->type == TN_TYPE_F32 && a->vdt != TN_TYPE_F32 && x->nb[0] == sizeof(float)) {
+            tn_quantize_row(a->vdt, (const float *)tn__ptr(x, 0, i1, i2, i3), dst, x->ne[0]);
+        } else if (x->type == TN_TYPE_F32) {
+            /* strided f32 row: gather (then quantize in place when needed) */
+            float *f = (float *)dst;
+            int64_t i0;
+            for (i0 = 0; i0 < x->ne[0]; i0++) memcpy(&f[i0], tn__ptr(x, i0, i1, i2, i3), 4);
+            TN_ASSERT(a->vdt == TN_TYPE_F32);
+        } else {
+            memcpy(dst, tn__ptr(x, 0, i1, i2, i3), a->xs_row);
+        }
+    }
+}
+
+static void tn__mm_task(void *p, int ith, int nth) {
+    tn__mm *a = (tn__mm *)p;
+    const tn_tensor *w = a->w, *x = a->x;
+    tn_tensor *y = a->y;
+    int64_t N = w->ne[1], K = w->ne[0];
+    int64_t n0 = N * ith / nth, n1 = N * (ith + 1) / nth;
+    int64_t r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
+    int64_t i2, i3, m, nn, n;
+    const int64_t NB = 16;
+    for (i3 = 0; i3 < x->ne[3]; i3++)
+        for (i2 = 0; i2 < x->ne[2]; i2++)
+            for (nn = n0; nn < n1; nn += NB) {
+                int64_t ne = TN__MIN(nn + NB, n1);
+                for (m = 0; m < x->ne[1]; m++) {
+                    const void *xr = tn__mm_xrow(a, m, i2, i3);
+                    for (n = nn; n < ne; n++) {
+                        float v;
+                        a->dot(K, &v, tn__ptr(w, 0, n, i2 / r2, i3 / r3), xr);
+                        v *= a->wscale;
+                        memcpy(tn__ptr(y, n, m, i2, i3), &v, 4);
+                    }
+                }
+            }
+}
+
+static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool, int ref) {
+    const tn_type_traits *tw;
+    tn__mm a;
+    int need_convert;
+    size_t bytes = 0;
+    if (!y || !w || !x) return tn__fail(TN_ERR_ARG, "tn_mul_mat: NULL tensor");
+    tw = tn_type_get_traits(w->type);
+    if (!tw || !tw->has_vec_dot) return tn__fail(TN_ERR_TYPE, "tn_mul_mat: no dot product for weight type %s", tn_type_name(w->type));
+    if (y->type != TN_TYPE_F32) return tn__fail(TN_ERR_TYPE, "tn_mul_mat: y must be f32, not %s", tn_type_name(y->type));
+    if (x->type != TN_TYPE_F32 && x->type != tw->vec_dot_type)
+        return tn__fail(TN_ERR_TYPE, "tn_mul_mat: x must be f32 or %s for %s weights, not %s", tn_type_name(tw->vec_dot_type), tw->name, tn_type_name(x->type));
+    if (w->ne[0] != x->ne[0] || y->ne[0] != w->ne[1] || y->ne[1] != x->ne[1] || y->ne[2] != x->ne[2] || y->ne[3] != x->ne[3] ||
+        w->ne[2] == 0 || w->ne[3] == 0 || x->ne[2] % w->ne[2] || x->ne[3] % w->ne[3])
+        return tn__fail(TN_ERR_SHAPE, "tn_mul_mat: w is %lldx%lldx%lldx%lld, x is %lldx%lldx%lldx%lld, y is %lldx%lldx%lldx%lld; want w (K,N), x (K,M), y (N,M)",
+                        (long long)w->ne[0], (long long)w->ne[1], (long long)w->ne[2], (long long)w->ne[3],
+                        (long long)x->ne[0], (long long)x->ne[1], (long long)x->ne[2], (long long)x->ne[3],
+                        (long long)y->ne[0], (long long)y->ne[1], (long long)y->ne[2], (long long)y->ne[3]);
+    if (w->ne[0] % tn_blck_size(tw->vec_dot_type))
+        return tn__fail(TN_ERR_SHAPE, "tn_mul_mat: K = %lld is not a multiple of %s's block of %lld", (long long)w->ne[0], tn_type_name(tw->vec_dot_type), (long long)tn_blck_size(tw->vec_dot_type));
+    if (w->nb[0] != tw->type_size) return tn__fail(TN_ERR_ARG, "tn_mul_mat: weight rows must be contiguous; use tn_cont");
+    if (x->type == TN_TYPE_F32 && tw->vec_dot_type != TN_TYPE_F32 && tn_nelements(x) > 0) {
+        int64_t bad = 0;
+        /* quantizers need finite input */
+        int64_t i1, i2, i3;
+        for (i3 = 0; i3 < x->ne[3]; i3++)
+            for (i2 = 0; i2 < x->ne[2]; i2++)
+                for (i1 = 0; i1 < x->ne[1]; i1++) {
+                    int64_t i0;
+                    for (i0 = 0; i0 < x->ne[0]; i0++) {
+                        float v;
+                        memcpy(&v, tn__ptr(x, i0, i1, i2, i3), 4);
+                        if (!(v - v == 0.0f)) { bad = 1; break; }
+                    }
+                    if (bad) return tn__fail(TN_ERR_ARG, "tn_mul_mat: x row %lld holds NaN or Inf and cannot be quantized to %s", (long long)i1, tn_type_name(tw->vec_dot_type));
+                }
+    }
+    memset(&a, 0, sizeof(a));
+    a.w = w; a.x = x; a.y = y;
+    a.dot = tn_get_vec_dot(w->type, ref ? TN_PATH_REF : TN_PATH_BEST);
+    a.vdt = tw->vec_dot_type;
+    a.wscale = w->type == TN_TYPE_T2 ? w->scale : 1.0f;
+    need_convert = x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
+    if (need_convert) {
+        a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
+        if (!tn__mul_size(a.xs_row, (size_t)tn_nrows(x), &bytes)) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: x too large");
+        a.xs = (uint8_t *)tn__scratch_get(pool, bytes);
+        if (!a.xs) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: cannot allocate %zu bytes of scratch", bytes);
+        tn_pool_run(pool, tn__mm_convert_task, &a);
+    }
+    tn_pool_run(pool, tn__mm_task, &a);
+    if (need_convert) tn__scratch_release(pool, a.xs);
+    return TN_OK;
+}
+
+TNDEF tn_status tn_mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool) { return tn__mul_mat(y, w, x, pool, 0); }
+TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool) { return tn__mul_mat(y, w, x, pool, 1); }
+
+#endif /* TERNARY_IMPLEMENTATION_INCLUDED */
+#endif /* TERNARY_IMPLEMENTATION */
+
+/*
+   REVISION HISTORY
+   0.1  (2026-11)  first release: tensors, ggml formats, ternary packing, kernels
+
+   ------------------------------------------------------------------------------
+   This software is available under 2 licenses -- choose whichever you prefer.
+   ------------------------------------------------------------------------------
+   ALTERNATIVE A - MIT License
+   Copyright (c) 2026 the ternary.h authors
+   Permission is hereby granted, free of charge, to any person obtaining a copy of
+   this software and associated documentation files (the "Software"), to deal in
+   the Software without restriction, including without limitation the rights to
+   use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies
+   of the Software, and to permit persons to whom the Software is furnished to do
+   so, subject to the following conditions:
+   The above copyright notice and this permission notice shall be included in all
+   copies or substantial portions of the Software.
+   THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+   IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+   FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+   AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+   LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+   OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+   SOFTWARE.
+   ------------------------------------------------------------------------------
+   ALTERNATIVE B - Public Domain (www.unlicense.org)
+   This is free and unencumbered software released into the public domain.
+   Anyone is free to copy, modify, publish, use, compile, sell, or distribute this
+   software, either in source code form or as a compiled binary, for any purpose,
+   commercial or non-commercial, and by any means.
+   In jurisdictions that recognize copyright laws, the author or authors of this
+   software dedicate any and all copyright interest in the software to the public
+   domain. We make this dedication for the benefit of the public at large and to
+   the detriment of our heirs and successors. We intend this dedication to be an
+   overt act of relinquishment in perpetuity of all present and future rights to
+   this software under copyright law.
+   THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+   IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+   FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+   AUTHORS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN
+   ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+   WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+   ------------------------------------------------------------------------------
+*/

@@ -1,0 +1,70 @@
+/* run_tests.c - every test of ternary.h in one unity build.
+   Build: cc -std=c99 -I. tests/run_tests.c -lm -lpthread; run from the repo root.
+   Test vectors are read from $TN_TESTVECTORS (default ../shared/testvectors).
+   An optional argument runs only the tests whose name contains it. */
+#define TERNARY_IMPLEMENTATION
+#include "ternary.h"
+#include "tn_test.h"
+#include <stdlib.h>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
+static const char *tn_t_vector_dir(void) {
+    const char *d = getenv("TN_TESTVECTORS");
+    return d && *d ? d : "../shared/testvectors";
+}
+/* whole file into malloc'd memory, NULL if missing */
+static void *tn_t_read_vector(const char *name, size_t *size) {
+    char path[1024];
+    FILE *f;
+    long n;
+    void *buf;
+    snprintf(path, sizeof(path), "%s/%s", tn_t_vector_dir(), name);
+    f = fopen(path, "rb");
+    if (!f) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) { fclose(f); return NULL; }
+    buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+    fclose(f);
+    *size = (size_t)n;
+    return buf;
+}
+
+#include "test_core.c"
+#include "test_tensor.c"
+#include "test_formats.c"
+#include "test_ternary.c"
+#include "test_kernels.c"
+
+static const tn_test_case tn_tests[] = {
+    {"core_status_and_errors", test_status_and_errors},
+    {"core_fp16_exhaustive_roundtrip", test_fp16_exhaustive_roundtrip},
+    {"core_fp16_rounding_rules", test_fp16_rounding_rules},
+    {"core_fp16_vs_hardware", test_fp16_vs_hardware},
+    {"core_bf16", test_bf16},
+    {"core_rng", test_rng},
+    {"core_pool", test_pool},
+    {"tensor_new", test_tensor_new},
+    {"tensor_views", test_tensor_views},
+    {"tensor_copy_convert", test_tensor_copy_convert},
+    {"quant_type_traits", test_type_traits},
+    {"quant_formats_match_ggml", test_formats_match_ggml},
+    {"quant_roundtrip_error", test_formats_roundtrip_error},
+    {"quant_reject_bad_input", test_formats_reject_bad_input},
+    {"ternary_absmean_rule", test_absmean_rule},
+    {"ternary_pack2_exhaustive", test_pack2_exhaustive},
+    {"ternary_tq_lossless_roundtrip", test_tq_lossless_roundtrip},
+    {"ternary_tq1_all_codes", test_tq1_all_codes},
+    {"ternary_stats", test_ternary_stats},
+    {"ternary_act_quant", test_act_quant},
+    {"kernels_vec_dot_paths", test_vec_dot_paths},
+    {"kernels_simd_paths_present", test_simd_paths_present},
+    {"kernels_mul_mat_types_threads", test_mul_mat_types_and_threads},
+    {"kernels_mul_mat_views_batches_errors", test_mul_mat_views_batches_errors},
+    {"kernels_bitnet_matvec_exact", test_bitnet_matvec_exact},
+};
+
+int main(int argc, char **argv) {
+    return tn_test_run(tn_tests, (int)(sizeof(tn_tests) / sizeof(tn_tests[0])), argc, argv);
+}

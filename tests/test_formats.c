@@ -1,0 +1,132 @@
+/* @@QUANT tests: every format byte for byte against ggml's own output */
+
+typedef struct { const char *name; tn_type type; int has_dequant; } tn_t_fmt;
+static const tn_t_fmt tn_t_fmts[] = {
+    {"f16", TN_TYPE_F16, 1}, {"bf16", TN_TYPE_BF16, 1}, {"q8_0", TN_TYPE_Q8_0, 1}, {"q8_1", TN_TYPE_Q8_1, 0},
+    {"q4_0", TN_TYPE_Q4_0, 1}, {"q4_1", TN_TYPE_Q4_1, 1}, {"q5_0", TN_TYPE_Q5_0, 1}, {"q5_1", TN_TYPE_Q5_1, 1},
+    {"q8_K", TN_TYPE_Q8_K, 1}, {"tq1_0", TN_TYPE_TQ1_0, 1}, {"tq2_0", TN_TYPE_TQ2_0, 1},
+};
+#define TN_T_NFMT (int)(sizeof(tn_t_fmts) / sizeof(tn_t_fmts[0]))
+
+static int test_type_traits(void) {
+    tn_type t;
+    int i;
+    CHECK_EQ_INT(tn_type_size(TN_TYPE_Q4_0), sizeof(tn_block_q4_0));
+    CHECK_EQ_INT(tn_type_size(TN_TYPE_Q8_K), sizeof(tn_block_q8_K));
+    CHECK_EQ_INT(tn_type_size(TN_TYPE_TQ1_0), 54);
+    CHECK_EQ_INT(tn_type_size(TN_TYPE_TQ2_0), 66);
+    CHECK_EQ_INT(tn_blck_size(TN_TYPE_TQ2_0), 256);
+    CHECK_EQ_INT(tn_type_size(TN_TYPE_IQ2_XXS), 66); /* known, not implemented */
+    CHECK(tn_type_get_traits((tn_type)4) == NULL);
+    CHECK(tn_type_get_traits((tn_type)36) == NULL);
+    CHECK(tn_type_get_traits(TN_TYPE_COUNT) == NULL);
+    for (i = 0; i < TN_T_NFMT; i++) {
+        CHECK_OK(tn_type_from_name(tn_t_fmts[i].name, &t));
+        CHECK_EQ_INT(t, tn_t_fmts[i].type);
+        CHECK(strcmp(tn_type_name(t), tn_t_fmts[i].name) == 0);
+    }
+    CHECK_OK(tn_type_from_name("Q8_0", &t));
+    CHECK_EQ_INT(t, TN_TYPE_Q8_0);
+    CHECK(tn_type_from_name("q9_0", &t) == TN_ERR_TYPE);
+    return 0;
+}
+
+static int test_formats_match_ggml(void) {
+    size_t in_size = 0;
+    float *in = (float *)tn_t_read_vector("input.f32", &in_size);
+    int i;
+    CHECK_MSG(in != NULL && in_size == 6400 * 4, "cannot read input.f32 from %s (set TN_TESTVECTORS)", tn_t_vector_dir());
+    for (i = 0; i < TN_T_NFMT; i++) {
+        char fn[64];
+        size_t want_size = 0, deq_size = 0, rs = tn_row_size(tn_t_fmts[i].type, 256), written = 0;
+        uint8_t *want, *got;
+        float *deq_want, *deq_got;
+        int r;
+        snprintf(fn, sizeof(fn), "%s.bin", tn_t_fmts[i].name);
+        want = (uint8_t *)tn_t_read_vector(fn, &want_size);
+        CHECK_MSG(want != NULL && want_size == rs * 25, "%s: missing or wrong size (%zu)", fn, want_size);
+        got = (uint8_t *)malloc(want_size);
+        CHECK_OK(tn_quantize(tn_t_fmts[i].type, in, got, 25, 256, &written));
+        CHECK_EQ_INT(written, want_size);
+        for (r = 0; r < 25; r++) {
+            size_t b;
+            for (b = 0; b < rs; b++)
+                CHECK_MSG(got[r * rs + b] == want[r * rs + b], "%s row %d byte %zu: got 0x%02x want 0x%02x",
+                          tn_t_fmts[i].name, r, b, got[r * rs + b], want[r * rs + b]);
+        }
+        if (tn_t_fmts[i].has_dequant) {
+            snprintf(fn, sizeof(fn), "%s.dequant.f32", tn_t_fmts[i].name);
+            deq_want = (float *)tn_t_read_vector(fn, &deq_size);
+            CHECK_MSG(deq_want != NULL && deq_size == 6400 * 4, "%s missing", fn);
+            deq_got = (float *)malloc(deq_size);
+            /* decode ggml's bytes (not ours) and compare raw bits */
+            for (r = 0; r < 25; r++) CHECK_OK(tn_dequantize_row(tn_t_fmts[i].type, want + r * rs, deq_got + r * 256, 256));
+            for (r = 0; r < 6400; r++)
+                CHECK_MSG(memcmp(&deq_got[r], &deq_want[r], 4) == 0, "%s value %d (row %d): got %.9g want %.9g",
+                          fn, r, r / 256, (double)deq_got[r], (double)deq_want[r]);
+            free(deq_want);
+            free(deq_got);
+        } else {
+            /* q8_1: ggml has no decoder; ours reads it as q8_0 and must match q8_0's */
+            size_t q80_size = 0;
+            float *q80 = (float *)tn_t_read_vector("q8_0.dequant.f32", &q80_size);
+            deq_got = (float *)malloc(6400 * 4);
+            CHECK(q80 != NULL);
+            for (r = 0; r < 25; r++) CHECK_OK(tn_dequantize_row(TN_TYPE_Q8_1, want + r * rs, deq_got + r * 256, 256));
+            for (r = 0; r < 6400; r++) CHECK(memcmp(&deq_got[r], &q80[r], 4) == 0);
+            free(q80);
+            free(deq_got);
+        }
+        free(want);
+        free(got);
+    }
+    free(in);
+    return 0;
+}
+
+/* quantize -> dequantize error on fresh random data, per-format bound relative to RMS */
+static int test_formats_roundtrip_error(void) {
+    static const struct { tn_type t; double max_rel_rmse; } lim[] = {
+        {TN_TYPE_F16, 0.001}, {TN_TYPE_BF16, 0.005}, {TN_TYPE_Q8_0, 0.01}, {TN_TYPE_Q8_1, 0.01},
+        {TN_TYPE_Q5_0, 0.05}, {TN_TYPE_Q5_1, 0.04}, {TN_TYPE_Q4_0, 0.1}, {TN_TYPE_Q4_1, 0.08},
+        {TN_TYPE_Q8_K, 0.01}, {TN_TYPE_TQ1_0, 0.9}, {TN_TYPE_TQ2_0, 0.9},
+    };
+    tn_rng r;
+    int i, seed;
+    const int n = 1024;
+    float x[1024], y[1024];
+    uint8_t buf[1024 * 4];
+    for (seed = 0; seed < 3; seed++) {
+        tn_rng_seed(&r, 100 + seed);
+        for (i = 0; i < n; i++) x[i] = tn_rng_normal(&r) * (seed + 1);
+        for (i = 0; i < (int)(sizeof(lim) / sizeof(lim[0])); i++) {
+            double se = 0, ss = 0;
+            int j;
+            CHECK_OK(tn_quantize_row(lim[i].t, x, buf, n));
+            CHECK_OK(tn_dequantize_row(lim[i].t, buf, y, n));
+            for (j = 0; j < n; j++) { se += (double)(x[j] - y[j]) * (x[j] - y[j]); ss += (double)x[j] * x[j]; }
+            CHECK_MSG(sqrt(se / ss) <= lim[i].max_rel_rmse, "%s: relative rmse %.4f > %.4f", tn_type_name(lim[i].t), sqrt(se / ss), lim[i].max_rel_rmse);
+        }
+    }
+    return 0;
+}
+
+static int test_formats_reject_bad_input(void) {
+    float x[256];
+    uint8_t buf[512];
+    int i;
+    for (i = 0; i < 256; i++) x[i] = (float)i;
+    CHECK(tn_quantize_row(TN_TYPE_Q4_0, x, buf, 33) == TN_ERR_ARG);
+    CHECK(tn_quantize_row(TN_TYPE_Q2_K, x, buf, 256) == TN_ERR_TYPE);
+    CHECK(tn_quantize_row((tn_type)5, x, buf, 32) == TN_ERR_TYPE);
+    x[17] = NAN;
+    memset(buf, 0xAB, sizeof(buf));
+    CHECK(tn_quantize_row(TN_TYPE_Q8_0, x, buf, 32) == TN_ERR_ARG);
+    CHECK(strstr(tn_last_error(), "x[17]") != NULL);
+    CHECK(buf[0] == 0xAB); /* nothing written */
+    x[17] = INFINITY;
+    CHECK(tn_quantize_row(TN_TYPE_TQ2_0, x, buf, 256) == TN_ERR_ARG);
+    CHECK_OK(tn_quantize_row(TN_TYPE_F16, x, buf, 32)); /* f16 holds Inf */
+    CHECK(tn_dequantize_row(TN_TYPE_IQ2_XXS, buf, x, 256) == TN_ERR_TYPE);
+    return 0;
+}

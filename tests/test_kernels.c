@@ -1,0 +1,215 @@
+/* @@KERNELS tests: every SIMD path against the scalar reference, the reference
+   against a float dot of the dequantized data, and matrix products */
+
+static const tn_type tn_t_dot_types[] = {
+    TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1,
+    TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0, TN_TYPE_T2,
+};
+#define TN_T_NDOT (int)(sizeof(tn_t_dot_types) / sizeof(tn_t_dot_types[0]))
+
+/* random weights of a type (ternary-looking for the ternary types) */
+static void tn_t_make_row(tn_rng *r, tn_type ty, int64_t n, float *x) {
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        if (ty == TN_TYPE_TQ1_0 || ty == TN_TYPE_TQ2_0 || ty == TN_TYPE_T2) {
+            uint32_t u = tn_rng_u32(r) % 3;
+            x[i] = ((float)u - 1.0f) * 0.05f;
+        } else {
+            x[i] = tn_rng_normal(r);
+        }
+    }
+}
+
+static int test_vec_dot_paths(void) {
+    static const int64_t sizes_32[] = {32, 96, 224, 800, 4064};
+    static const int64_t sizes_256[] = {256, 768, 1280, 4352};
+    tn_rng r;
+    int ti, si, pi, rep;
+    tn_rng_seed(&r, 1234);
+    for (ti = 0; ti < TN_T_NDOT; ti++) {
+        tn_type ty = tn_t_dot_types[ti];
+        const tn_type_traits *tr = tn_type_get_traits(ty);
+        tn_type vt = tr->vec_dot_type;
+        int big = tn_blck_size(vt) == 256 || tr->blck_size == 256;
+        int ns = big ? 4 : 5;
+        for (si = 0; si < ns; si++) {
+            int64_t n = big ? sizes_256[si] : sizes_32[si];
+            if (vt == TN_TYPE_F32 && si == 2) n = 37; /* odd float lengths */
+            if (vt == TN_TYPE_F32 && si == 3) n = 1001;
+            for (rep = 0; rep < 3; rep++) {
+                float *w = (float *)malloc(sizeof(float) * (size_t)n), *a = (float *)malloc(sizeof(float) * (size_t)n);
+                float *wd = (float *)malloc(sizeof(float) * (size_t)n), *ad = (float *)malloc(sizeof(float) * (size_t)n);
+                uint8_t *wq = (uint8_t *)malloc(tn_row_size(ty, n) + 64), *aq = (uint8_t *)malloc(tn_row_size(vt, n) + 64);
+                float ref = 0, got = 0, mag = 0;
+                double exact = 0;
+                int64_t i;
+                tn_t_make_row(&r, ty, n, w);
+                for (i = 0; i < n; i++) a[i] = tn_rng_normal(&r) * (rep + 1);
+                CHECK_OK(tn_quantize_row(ty, w, wq, n));
+                if (ty == TN_TYPE_T2) { int8_t *t = (int8_t *)malloc((size_t)n); float s; tn_ternary_absmean(w, n, t, &s); tn_pack2(wq, t, n); free(t); }
+                CHECK_OK(tn_quantize_row(vt, a, aq, n));
+                CHECK_OK(tn_dequantize_row(ty, wq, wd, n));
+                CHECK_OK(tn_dequantize_row(vt, aq, ad, n));
+                for (i = 0; i < n; i++) { exact += (double)wd[i] * ad[i]; mag += fabsf(wd[i] * ad[i]); }
+                tn_get_vec_dot(ty, TN_PATH_REF)(n, &ref, wq, aq);
+                /* the reference equals the dot of the decoded values (up to float summation) */
+                CHECK_MSG(fabs(ref - exact) <= 1e-5 * mag + 1e-6, "%s n=%lld: ref %.9g vs decoded dot %.9g",
+                          tn_type_name(ty), (long long)n, (double)ref, exact);
+                for (pi = TN_PATH_BEST; pi <= TN_PATH_NEON; pi++) {
+                    tn_vec_dot_fn fn = tn_get_vec_dot(ty, (tn_kernel_path)pi);
+                    if (!fn) continue;
+                    fn(n, &got, wq, aq);
+                    CHECK_MSG(fabs(got - ref) <= 2e-6 * mag + 1e-6, "%s path %d n=%lld: %.9g vs ref %.9g",
+                              tn_type_name(ty), pi, (long long)n, (double)got, (double)ref);
+                }
+                free(w); free(a); free(wd); free(ad); free(wq); free(aq);
+            }
+        }
+    }
+    return 0;
+}
+
+static int test_simd_paths_present(void) {
+    /* a SIMD build must really use SIMD for the ternary kernels */
+#if defined(TN_HAVE_AVX2) || defined(TN_HAVE_AVX512)
+    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_AVX2) != NULL);
+    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_BEST) != tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_REF));
+    CHECK(tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_BEST) != tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_REF));
+    CHECK(strcmp(tn_simd_name(), "scalar") != 0);
+#else
+    CHECK(strcmp(tn_simd_name(), "scalar") == 0 || strcmp(tn_simd_name(), "neon") == 0);
+#endif
+#if defined(TN_HAVE_AVX512)
+    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_AVX512) != NULL);
+    CHECK(tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_AVX512) != NULL);
+#endif
+    CHECK(tn_get_vec_dot(TN_TYPE_Q2_K, TN_PATH_BEST) == NULL);
+    return 0;
+}
+
+static int test_mul_mat_types_and_threads(void) {
+    tn_ctx *ctx = tn_ctx_new(32 << 20);
+    tn_pool *pool2 = tn_pool_new(2), *pool3 = tn_pool_new(3);
+    tn_rng r;
+    int ti;
+    const int64_t N = 37, M = 5;
+    tn_rng_seed(&r, 99);
+    for (ti = 0; ti < TN_T_NDOT; ti++) {
+        tn_type ty = tn_t_dot_types[ti];
+        int64_t K = tn_blck_size(tn_type_get_traits(ty)->vec_dot_type) == 256 || tn_blck_size(ty) == 256 ? 512 : 160;
+        tn_tensor *wf = tn_new_2d(ctx, TN_TYPE_F32, K, N), *w = tn_new_2d(ctx, ty, K, N);
+        tn_tensor *x = tn_new_2d(ctx, TN_TYPE_F32, K, M);
+        tn_tensor *y1 = tn_new_2d(ctx, TN_TYPE_F32, N, M), *y2 = tn_new_2d(ctx, TN_TYPE_F32, N, M), *y3 = tn_new_2d(ctx, TN_TYPE_F32, N, M);
+        tn_tensor *yr = tn_new_2d(ctx, TN_TYPE_F32, N, M);
+        int64_t i, n, m;
+        CHECK(wf && w && x && y1 && y2 && y3 && yr);
+        for (n = 0; n < N; n++) tn_t_make_row(&r, ty, K, (float *)wf->data + n * K);
+        for (i = 0; i < K * M; i++) ((float *)x->data)[i] = tn_rng_normal(&r);
+        if (ty == TN_TYPE_T2) {
+            int8_t *t = (int8_t *)malloc((size_t)(K * N));
+            float s;
+            CHECK_OK(tn_ternary_absmean((const float *)wf->data, K * N, t, &s));
+            CHECK_OK(tn_pack2((uint8_t *)w->data, t, K * N));
+            w->scale = s;
+            free(t);
+        } else {
+            CHECK_OK(tn_copy(w, wf));
+        }
+        CHECK_OK(tn_mul_mat(y1, w, x, NULL));
+        CHECK_OK(tn_mul_mat(y2, w, x, pool2));
+        CHECK_OK(tn_mul_mat(y3, w, x, pool3));
+        CHECK_OK(tn_mul_mat_ref(yr, w, x, pool2));
+        CHECK_MSG(memcmp(y1->data, y2->data, (size_t)(N * M * 4)) == 0, "%s: 1 vs 2 threads differ", tn_type_name(ty));
+        CHECK_MSG(memcmp(y1->data, y3->data, (size_t)(N * M * 4)) == 0, "%s: 1 vs 3 threads differ", tn_type_name(ty));
+        for (m = 0; m < M; m++)
+            for (n = 0; n < N; n++) {
+                float a = ((float *)y1->data)[m * N + n], b = ((float *)yr->data)[m * N + n];
+                CHECK_MSG(fabsf(a - b) <= 1e-4f * (1.0f + fabsf(b)), "%s y[%lld,%lld]: %g vs ref %g", tn_type_name(ty), (long long)m, (long long)n, (double)a, (double)b);
+            }
+        /* against float math on the dequantized weights: the error is the activation quantization only */
+        for (m = 0; m < M; m++)
+            for (n = 0; n < N; n++) {
+                double acc = 0, mag = 0;
+                float *wrow = (float *)malloc(sizeof(float) * (size_t)K);
+                CHECK_OK(tn_dequantize_row(ty, (uint8_t *)w->data + n * w->nb[1], wrow, K));
+                for (i = 0; i < K; i++) {
+                    double p = (double)wrow[i] * (ty == TN_TYPE_T2 ? w->scale : 1.0f) * ((float *)x->data)[m * K + i];
+                    acc += p; mag += fabs(p);
+                }
+                free(wrow);
+                CHECK_MSG(fabs(((float *)y1->data)[m * N + n] - acc) <= 0.02 * mag + 1e-4, "%s: y %g vs float %g", tn_type_name(ty), (double)((float *)y1->data)[m * N + n], acc);
+            }
+    }
+    tn_pool_free(pool2);
+    tn_pool_free(pool3);
+    tn_ctx_free(ctx);
+    return 0;
+}
+
+static int test_mul_mat_views_batches_errors(void) {
+    tn_ctx *ctx = tn_ctx_new(8 << 20);
+    tn_rng r;
+    int64_t i, n, m, b;
+    tn_tensor *w = tn_new_3d(ctx, TN_TYPE_F32, 24, 7, 1), *xt = tn_new_3d(ctx, TN_TYPE_F32, 5, 24, 3);
+    tn_tensor *x, *y = tn_new_3d(ctx, TN_TYPE_F32, 7, 5, 3);
+    tn_rng_seed(&r, 4);
+    for (i = 0; i < 24 * 7; i++) ((float *)w->data)[i] = tn_rng_normal(&r);
+    for (i = 0; i < 5 * 24 * 3; i++) ((float *)xt->data)[i] = tn_rng_normal(&r);
+    x = tn_transpose(ctx, xt); /* (24, 5, 3), strided rows */
+    CHECK_OK(tn_mul_mat(y, w, x, NULL)); /* w broadcast over the 3 batches */
+    for (b = 0; b < 3; b++)
+        for (m = 0; m < 5; m++)
+            for (n = 0; n < 7; n++) {
+                double acc = 0;
+                for (i = 0; i < 24; i++) acc += (double)tn_get_f32(w, i, n, 0, 0) * tn_get_f32(x, i, m, b, 0);
+                CHECK_NEAR(tn_get_f32(y, n, m, b, 0), acc, 1e-4);
+            }
+    CHECK(tn_mul_mat(tn_new_2d(ctx, TN_TYPE_F32, 6, 5), w, x, NULL) == TN_ERR_SHAPE);
+    CHECK(strstr(tn_last_error(), "want w (K,N)") != NULL);
+    CHECK(tn_mul_mat(y, tn_new_2d(ctx, TN_TYPE_I8, 24, 7), x, NULL) == TN_ERR_TYPE);
+    {   /* quantized weights need finite activations */
+        tn_tensor *wq = tn_new_2d(ctx, TN_TYPE_Q8_0, 32, 2), *xq = tn_new_2d(ctx, TN_TYPE_F32, 32, 1), *yq = tn_new_2d(ctx, TN_TYPE_F32, 2, 1);
+        ((float *)xq->data)[3] = NAN;
+        CHECK(tn_mul_mat(yq, wq, xq, NULL) == TN_ERR_ARG);
+    }
+    tn_ctx_free(ctx);
+    return 0;
+}
+
+/* BitNet inference path: y = (sum t*q) * s_w / s_x, integers accumulated exactly */
+static int test_bitnet_matvec_exact(void) {
+    enum { K = 768, N = 9 };
+    static float wf[K * N], x[K];
+    static int8_t t[K * N], q[K];
+    tn_ctx *ctx = tn_ctx_new(1 << 20);
+    tn_tensor *w2 = tn_new_2d(ctx, TN_TYPE_TQ2_0, K, N), *w1 = tn_new_2d(ctx, TN_TYPE_TQ1_0, K, N), *wt = tn_new_2d(ctx, TN_TYPE_T2, K, N);
+    tn_tensor *xq = tn_new_2d(ctx, TN_TYPE_Q8_K, K, 1), *y2 = tn_new_2d(ctx, TN_TYPE_F32, N, 1), *y1 = tn_new_2d(ctx, TN_TYPE_F32, N, 1), *yt = tn_new_2d(ctx, TN_TYPE_F32, N, 1);
+    tn_rng r;
+    float s, inv;
+    int i, n;
+    tn_rng_seed(&r, 8);
+    for (i = 0; i < K * N; i++) wf[i] = tn_rng_normal(&r) * 0.1f;
+    for (i = 0; i < K; i++) x[i] = tn_rng_normal(&r);
+    CHECK_OK(tn_ternary_absmean(wf, K * N, t, &s));
+    s = tn_fp16_to_fp32(tn_fp32_to_fp16(s)); /* the scale the TQ files carry */
+    CHECK_OK(tn_ternary_to_tq(TN_TYPE_TQ2_0, t, s, K, N, w2->data));
+    CHECK_OK(tn_ternary_to_tq(TN_TYPE_TQ1_0, t, s, K, N, w1->data));
+    CHECK_OK(tn_pack2((uint8_t *)wt->data, t, K * N));
+    wt->scale = s;
+    CHECK_OK(tn_act_quant_q8_k(x, K, (tn_block_q8_K *)xq->data));
+    CHECK_OK(tn_act_quant_i8(x, K, q, &inv));
+    CHECK_OK(tn_mul_mat(y2, w2, xq, NULL));
+    CHECK_OK(tn_mul_mat(y1, w1, xq, NULL));
+    CHECK_OK(tn_mul_mat(yt, wt, xq, NULL));
+    for (n = 0; n < N; n++) {
+        long sumi = 0;
+        double want;
+        for (i = 0; i < K; i++) sumi += t[n * K + i] * q[i];
+        want = (double)sumi * inv * s;
+        CHECK_NEAR(((float *)y2->data)[n], want, 1e-5 * (1 + fabs(want)));
+        CHECK_NEAR(((float *)y1->data)[n], want, 1e-5 * (1 + fabs(want)));
+        CHECK_NEAR(((float *)yt->data)[n], want, 1e-5 * (1 + fabs(want)));
+    }
+    tn_ctx_free(ctx);
+    return 0;
+}

@@ -1,0 +1,204 @@
+/* @@TERNARY tests: absmean rule, 2-bit packing, TQ export, stats, activations */
+
+static int test_absmean_rule(void) {
+    /* mean|w| = 1.0; w/s rounds half to even: 0.5 -> 0, 1.5 -> 2 -> clamp 1 */
+    float w[8] = {0.5f, -0.5f, 1.5f, -1.5f, 0.49f, 2.0f, -0.51f, 0.0f};
+    int8_t t[8];
+    int8_t want[8] = {0, 0, 1, -1, 0, 1, -1, 0};
+    float s = 0;
+    int i;
+    for (i = 0; i < 8; i++) w[i] *= 1.0f; /* mean = (0.5+0.5+1.5+1.5+0.49+2+0.51+0)/8 = 0.875 */
+    CHECK_OK(tn_ternary_absmean(w, 8, t, &s));
+    CHECK_NEAR(s, 0.875, 1e-7);
+    /* w*(1/s): 0.571->1, -0.571->-1, 1.71->1, .., 0.56->1, 2.29->1, -0.58->-1, 0 */
+    want[0] = 1; want[1] = -1; want[4] = 1;
+    for (i = 0; i < 8; i++) CHECK_EQ_INT(t[i], want[i]);
+    {   /* exact half: w = {1, 3} -> mean 2, w/s = 0.5 -> 0 (even), 1.5 -> 2 -> 1 */
+        float w2[2] = {1.0f, 3.0f};
+        CHECK_OK(tn_ternary_absmean(w2, 2, t, &s));
+        CHECK(s == 2.0f);
+        CHECK_EQ_INT(t[0], 0);
+        CHECK_EQ_INT(t[1], 1);
+    }
+    {   /* all zeros: the 1e-5 floor */
+        float z[4] = {0, 0, 0, 0};
+        CHECK_OK(tn_ternary_absmean(z, 4, t, &s));
+        CHECK(s == 1e-5f);
+        for (i = 0; i < 4; i++) CHECK_EQ_INT(t[i], 0);
+    }
+    w[3] = NAN;
+    CHECK(tn_ternary_absmean(w, 8, t, &s) == TN_ERR_ARG);
+    CHECK(tn_ternary_absmean(w, 0, t, &s) == TN_ERR_ARG);
+    return 0;
+}
+
+static int test_pack2_exhaustive(void) {
+    int b, i;
+    for (b = 0; b < 256; b++) {
+        uint8_t byte = (uint8_t)b, back = 0;
+        int8_t t[4];
+        int has11 = 0;
+        for (i = 0; i < 4; i++) has11 |= ((b >> (2 * i)) & 3) == 3;
+        if (has11) { CHECK(tn_unpack2(t, &byte, 4) == TN_ERR_FORMAT); continue; }
+        CHECK_OK(tn_unpack2(t, &byte, 4));
+        for (i = 0; i < 4; i++) {
+            int code = (b >> (2 * i)) & 3;
+            CHECK_EQ_INT(t[i], code == 0 ? 0 : code == 1 ? 1 : -1);
+        }
+        CHECK_OK(tn_pack2(&back, t, 4));
+        CHECK_EQ_INT(back, b);
+    }
+    {   /* odd length: unused high bits stay zero; bad trit refused */
+        int8_t t[5] = {1, -1, 0, 1, -1}, u[5];
+        uint8_t p[2] = {0xFF, 0xFF};
+        CHECK_OK(tn_pack2(p, t, 5));
+        CHECK_EQ_INT(p[0], 0x01 | (0x02 << 2) | (0x00 << 4) | (0x01 << 6));
+        CHECK_EQ_INT(p[1], 0x02);
+        CHECK_OK(tn_unpack2(u, p, 5));
+        CHECK(memcmp(t, u, 5) == 0);
+        t[2] = 2;
+        CHECK(tn_pack2(p, t, 5) == TN_ERR_ARG);
+    }
+    return 0;
+}
+
+static int test_tq_lossless_roundtrip(void) {
+    enum { NPR = 512, NR = 3, N = NPR * NR };
+    static float w[N], deq[N];
+    static int8_t t[N], back[N];
+    static uint8_t buf[N], ggml_bytes[N];
+    tn_rng r;
+    float s, s2;
+    int k, i, ti;
+    tn_type types[2] = {TN_TYPE_TQ1_0, TN_TYPE_TQ2_0};
+    tn_rng_seed(&r, 11);
+    for (i = 0; i < N; i++) w[i] = tn_rng_normal(&r) * 0.02f;
+    for (i = 0; i < 256; i++) w[NPR + i] = 0.0f; /* an all-zero block */
+    CHECK_OK(tn_ternary_absmean(w, N, t, &s));
+    for (ti = 0; ti < 2; ti++) {
+        tn_type ty = types[ti];
+        size_t rs = tn_row_size(ty, NPR);
+        CHECK_OK(tn_ternary_to_tq(ty, t, s, NPR, NR, buf));
+        CHECK_OK(tn_tq_to_ternary(ty, buf, NPR, NR, back, &s2));
+        CHECK(memcmp(t, back, N) == 0);
+        CHECK(s2 == tn_fp16_to_fp32(tn_fp32_to_fp16(s)));
+        for (k = 0; k < NR; k++) CHECK_OK(tn_dequantize_row(ty, buf + k * rs, deq + k * NPR, NPR));
+        for (i = 0; i < N; i++) CHECK(deq[i] == (float)t[i] * s2);
+        /* ggml's quantizer fed t*s gives the same bytes except in all-zero blocks (d = 0 there) */
+        for (i = 0; i < N; i++) deq[i] = (float)t[i] * s;
+        CHECK_OK(tn_quantize(ty, deq, ggml_bytes, NR, NPR, NULL));
+        for (k = 0; k < N / 256; k++) {
+            size_t bs = tn_type_size(ty);
+            int allzero = 1;
+            for (i = 0; i < 256; i++) allzero &= t[k * 256 + i] == 0;
+            if (allzero) continue;
+            CHECK_MSG(memcmp(buf + k * bs, ggml_bytes + k * bs, bs) == 0, "%s block %d differs from ggml's quantizer", tn_type_name(ty), k);
+        }
+    }
+    /* errors: bad row length, scale out of fp16 range, code 3, mixed scales */
+    CHECK(tn_ternary_to_tq(TN_TYPE_TQ2_0, t, s, 100, 1, buf) == TN_ERR_SHAPE);
+    CHECK(tn_ternary_to_tq(TN_TYPE_TQ2_0, t, 1e-6f, NPR, 1, buf) == TN_ERR_ARG);
+    CHECK(tn_ternary_to_tq(TN_TYPE_Q8_0, t, s, NPR, 1, buf) == TN_ERR_TYPE);
+    CHECK_OK(tn_ternary_to_tq(TN_TYPE_TQ2_0, t, s, NPR, 1, buf));
+    buf[5] |= 3; /* element 5 gets code 3 */
+    CHECK(tn_tq_to_ternary(TN_TYPE_TQ2_0, buf, NPR, 1, back, &s2) == TN_ERR_FORMAT);
+    CHECK_OK(tn_ternary_to_tq(TN_TYPE_TQ2_0, t, s, NPR, 1, buf));
+    ((tn_block_tq2_0 *)buf)[1].d = tn_fp32_to_fp16(s * 2);
+    CHECK(tn_tq_to_ternary(TN_TYPE_TQ2_0, buf, NPR, 1, back, &s2) == TN_ERR_FORMAT);
+    return 0;
+}
+
+static int test_tq1_all_codes(void) {
+    /* every 5-trit group (243) in qs and every 4-trit group (81) in qh decodes back */
+    int v;
+    for (v = 0; v < 243; v++) {
+        int8_t t[256], back[256];
+        tn_block_tq1_0 b;
+        float s;
+        int j, n;
+        memset(t, 0, sizeof(t));
+        for (n = 0; n < 5; n++) {
+            int p3 = 1;
+            for (j = 0; j < 4 - n; j++) p3 *= 3;
+            t[32 * n] = (int8_t)((v / p3) % 3 - 1);        /* qs[0]: elements 0,32,..,128 */
+            t[160 + 16 * n] = (int8_t)((v / p3) % 3 - 1);  /* qs[32]: elements 160,176,..,224 */
+            if (n < 4) t[240 + 4 * n] = (int8_t)(((v % 81) / (p3 / 3 ? p3 / 3 : 1)) % 3 - 1); /* qh[0] */
+        }
+        t[7] = 1; /* never all zero */
+        CHECK_OK(tn_ternary_to_tq(TN_TYPE_TQ1_0, t, 1.0f, 256, 1, &b));
+        CHECK_OK(tn_tq_to_ternary(TN_TYPE_TQ1_0, &b, 256, 1, back, &s));
+        CHECK_MSG(memcmp(t, back, 256) == 0, "code %d", v);
+    }
+    return 0;
+}
+
+static int test_ternary_stats(void) {
+    int8_t t[512];
+    tn_ternary_stats st;
+    int i;
+    for (i = 0; i < 512; i++) t[i] = (int8_t)(i % 4 == 0 ? 1 : i % 4 == 1 ? -1 : 0);
+    CHECK_OK(tn_ternary_stats_compute(t, 512, 256, TN_TYPE_TQ2_0, &st));
+    CHECK_NEAR(st.sparsity, 0.5, 1e-12);
+    CHECK_EQ_INT(st.n_pos, 128);
+    CHECK_EQ_INT(st.n_neg, 128);
+    CHECK_NEAR(st.bits_per_weight, 2.0625, 1e-12);
+    CHECK_NEAR(st.ratio_f32, 32 / 2.0625, 1e-9);
+    CHECK_OK(tn_ternary_stats_compute(t, 512, 256, TN_TYPE_TQ1_0, &st));
+    CHECK_NEAR(st.bits_per_weight, 1.6875, 1e-12);
+    CHECK_OK(tn_ternary_stats_compute(t, 512, 512, TN_TYPE_T2, &st));
+    CHECK_NEAR(st.bits_per_weight, 2.0 + 32.0 / 512, 1e-12);
+    CHECK_NEAR(st.ratio_f16, 16 / (2.0 + 32.0 / 512), 1e-9);
+    CHECK(tn_ternary_stats_compute(t, 500, 500, TN_TYPE_TQ2_0, &st) == TN_ERR_SHAPE);
+    {
+        tn_ctx *ctx = tn_ctx_new(1 << 16);
+        tn_tensor *w = tn_new_2d(ctx, TN_TYPE_F32, 8, 2), *tt;
+        float s;
+        for (i = 0; i < 16; i++) ((float *)w->data)[i] = (float)(i - 8);
+        tt = tn_ternarize(ctx, w, &s);
+        CHECK(tt != NULL && tt->type == TN_TYPE_I8 && tt->ne[1] == 2);
+        CHECK_NEAR(s, 4.0, 1e-6); /* mean of 8,7,..,1,0,1,..,7 */
+        CHECK_EQ_INT(((int8_t *)tt->data)[0], -1);
+        CHECK_EQ_INT(((int8_t *)tt->data)[6], 0);  /* -2/4 = -0.5: ties to even */
+        CHECK_EQ_INT(((int8_t *)tt->data)[15], 1);
+        tn_ctx_free(ctx);
+    }
+    return 0;
+}
+
+static int test_act_quant(void) {
+    float x[512], inv;
+    int8_t q[512];
+    tn_block_q8_K yk[2];
+    tn_block_q8_0 y0[16];
+    tn_rng r;
+    int i, g;
+    tn_rng_seed(&r, 5);
+    for (i = 0; i < 512; i++) x[i] = tn_rng_normal(&r);
+    x[100] = -4.0f; /* the absmax, negative: maps to -127, never -128 */
+    CHECK_OK(tn_act_quant_i8(x, 512, q, &inv));
+    CHECK_NEAR(inv, 4.0 / 127, 1e-9);
+    CHECK_EQ_INT(q[100], -127);
+    for (i = 0; i < 512; i++) {
+        CHECK(q[i] >= -127 && q[i] <= 127);
+        CHECK(fabsf(q[i] * inv - x[i]) <= inv * 0.5f + 1e-6f);
+    }
+    CHECK_OK(tn_act_quant_q8_k(x, 512, yk));
+    for (i = 0; i < 512; i++) CHECK_EQ_INT(yk[i / 256].qs[i % 256], q[i]);
+    for (g = 0; g < 32; g++) {
+        int s = 0;
+        for (i = 0; i < 16; i++) s += q[g * 16 + i];
+        CHECK_EQ_INT(yk[g / 16].bsums[g % 16], s);
+    }
+    CHECK(yk[1].d == inv);
+    CHECK_OK(tn_act_quant_q8_0(x, 512, y0));
+    for (i = 0; i < 512; i++) CHECK_EQ_INT(y0[i / 32].qs[i % 32], q[i]);
+    {   /* ties to even: max 127 -> s = 1; 2.5 -> 2, 3.5 -> 4, -0.5 -> 0 */
+        float z[4] = {127.0f, 2.5f, 3.5f, -0.5f};
+        CHECK_OK(tn_act_quant_i8(z, 4, q, &inv));
+        CHECK_EQ_INT(q[1], 2);
+        CHECK_EQ_INT(q[2], 4);
+        CHECK_EQ_INT(q[3], 0);
+    }
+    CHECK(tn_act_quant_q8_k(x, 300, yk) == TN_ERR_ARG);
+    return 0;
+}
