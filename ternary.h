@@ -254,7 +254,19 @@ typedef struct tn_tensor {
     size_t view_offs;
     float scale;              /* per-tensor scale of TN_TYPE_T2 (and ternary stats) */
     char name[TN_MAX_NAME];
+    /* autograd (see @@AUTOGRAD); treat as read-only */
+    int op;                   /* the op that made it, 0 for leaves */
+    int flags;                /* TN_FLAG_* */
+    struct tn_tensor *src[3]; /* its inputs */
+    struct tn_tensor *grad;   /* d loss / d this: contiguous f32, same shape */
+    float fparam[4];          /* op parameters */
+    int64_t iparam[4];
+    void *aux;                /* what the op saved for backward (arena memory) */
+    struct tn_tensor *tape_prev; /* the node recorded before this one */
 } tn_tensor;
+
+#define TN_FLAG_GRAD 1        /* gradients flow to / through this tensor */
+#define TN_FLAG_PARAM 2       /* a trainable leaf (tn_set_param) */
 
 /* An arena: every tensor and its data come from one block allocated up front.
    Nothing is freed one by one: tn_ctx_reset or tn_ctx_rewind recycles it, so a
@@ -447,6 +459,124 @@ TNDEF tn_status tn_mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x,
 /* The same with the scalar reference dot products (for tests and benchmarks). */
 TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool);
 
+
+/* ==== @@AUTOGRAD  graph, backward, differentiable ops ==== */
+/*
+   Ops compute eagerly (like PyTorch) into new contiguous f32 tensors in the
+   given context, and record themselves when an input carries TN_FLAG_GRAD
+   (set by tn_set_param) and the context records gradients. The record (the
+   "tape") lives in the context: tn_ctx_rewind / tn_ctx_reset free the graph,
+   so a training loop builds the graph in a scratch context and rewinds it
+   each step; parameters live in a context of their own. A whole graph must be
+   built in one context.
+
+   tn_backward(ctx, loss) seeds d loss / d loss = 1 and walks the tape newest
+   first: every op adds (never overwrites) into the .grad of its inputs, so
+   gradients accumulate over calls until tn_zero_grad. Gradients of
+   intermediate tensors are allocated in ctx; those of parameters are their
+   own (allocated by tn_set_param).
+
+   Errors: an op returns NULL and sets tn_last_error. An op given a NULL input
+   returns NULL without touching the message, so a chain of ops can be checked
+   once at its end.
+
+   Shapes follow ggml: ne[0] is the fastest dim ("features"), rows are
+   ne[1..3]. "Along dim 0" ops (softmax, norms) work on each row.
+   Broadcasting: each dim of each input is the output's or 1.
+*/
+TNDEF void tn_ctx_set_grad_enabled(tn_ctx *ctx, int enabled); /* no-grad mode: 0 */
+TNDEF int tn_ctx_grad_enabled(const tn_ctx *ctx);
+TNDEF void tn_ctx_set_pool(tn_ctx *ctx, tn_pool *pool);       /* threads for matmul */
+/* Make t (f32) a trainable parameter: gradients flow to it; t->grad is
+   allocated in ctx (zeroed). */
+TNDEF tn_status tn_set_param(tn_ctx *ctx, tn_tensor *t);
+TNDEF void tn_zero_grad(tn_tensor *t);
+/* Back-propagate from a one-element loss built in ctx. */
+TNDEF tn_status tn_backward(tn_ctx *ctx, tn_tensor *loss);
+/* A copy that no gradient flows through. */
+TNDEF tn_tensor *tn_detach(tn_ctx *ctx, tn_tensor *x);
+/* An f32 tensor from data (copied). */
+TNDEF tn_tensor *tn_from_data(tn_ctx *ctx, int n_dims, const int64_t *ne, const float *data);
+
+/* elementwise, broadcasting */
+TNDEF tn_tensor *tn_add(tn_ctx *ctx, tn_tensor *a, tn_tensor *b);   /* a + b */
+TNDEF tn_tensor *tn_sub(tn_ctx *ctx, tn_tensor *a, tn_tensor *b);   /* a - b */
+TNDEF tn_tensor *tn_mul(tn_ctx *ctx, tn_tensor *a, tn_tensor *b);   /* a * b */
+TNDEF tn_tensor *tn_div(tn_ctx *ctx, tn_tensor *a, tn_tensor *b);   /* a / b */
+TNDEF tn_tensor *tn_scale(tn_ctx *ctx, tn_tensor *x, float s);      /* s * x */
+TNDEF tn_tensor *tn_add_scalar(tn_ctx *ctx, tn_tensor *x, float c); /* x + c */
+TNDEF tn_tensor *tn_neg(tn_ctx *ctx, tn_tensor *x);                 /* -x */
+TNDEF tn_tensor *tn_exp(tn_ctx *ctx, tn_tensor *x);                 /* e^x */
+TNDEF tn_tensor *tn_log(tn_ctx *ctx, tn_tensor *x);                 /* ln x */
+TNDEF tn_tensor *tn_sqrt(tn_ctx *ctx, tn_tensor *x);                /* sqrt x */
+TNDEF tn_tensor *tn_pow(tn_ctx *ctx, tn_tensor *x, float p);        /* x^p (x > 0 unless p is an integer) */
+/* activations */
+TNDEF tn_tensor *tn_relu(tn_ctx *ctx, tn_tensor *x);                /* max(x, 0) */
+TNDEF tn_tensor *tn_relu2(tn_ctx *ctx, tn_tensor *x);               /* max(x, 0)^2 */
+TNDEF tn_tensor *tn_gelu(tn_ctx *ctx, tn_tensor *x);                /* x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
+TNDEF tn_tensor *tn_gelu_erf(tn_ctx *ctx, tn_tensor *x);            /* x/2 (1 + erf(x / sqrt 2)) */
+TNDEF tn_tensor *tn_silu(tn_ctx *ctx, tn_tensor *x);                /* x sigmoid(x) */
+TNDEF tn_tensor *tn_sigmoid(tn_ctx *ctx, tn_tensor *x);             /* 1 / (1 + e^-x) */
+TNDEF tn_tensor *tn_tanh(tn_ctx *ctx, tn_tensor *x);                /* tanh x */
+TNDEF tn_tensor *tn_swiglu(tn_ctx *ctx, tn_tensor *gate, tn_tensor *up); /* silu(gate) * up */
+/* reductions */
+TNDEF tn_tensor *tn_sum(tn_ctx *ctx, tn_tensor *x);                 /* sum of all: 1 element */
+TNDEF tn_tensor *tn_mean(tn_ctx *ctx, tn_tensor *x);                /* mean of all: 1 element */
+TNDEF tn_tensor *tn_sum_axis(tn_ctx *ctx, tn_tensor *x, int dim);   /* sum along dim (kept as size 1) */
+TNDEF tn_tensor *tn_mean_axis(tn_ctx *ctx, tn_tensor *x, int dim);  /* mean along dim (kept as size 1) */
+TNDEF tn_tensor *tn_max_axis(tn_ctx *ctx, tn_tensor *x, int dim);   /* max along dim; gradient to the first max */
+/* products */
+/* y = x . w^T (ggml mul_mat): w (K, N, B2, B3), x (K, M, b2, b3) -> y (N, M, b2, b3);
+   w broadcasts over x's batch dims. Batched matmul with transposes: pass
+   tn_transpose views (gradients flow through views). w may be any quantized
+   type for inference (no gradient to it then). */
+TNDEF tn_tensor *tn_matmul(tn_ctx *ctx, tn_tensor *w, tn_tensor *x);
+TNDEF tn_tensor *tn_linear(tn_ctx *ctx, tn_tensor *x, tn_tensor *w, tn_tensor *b); /* x . w^T + b (b may be NULL) */
+/* shapes: tn_reshape, tn_permute, tn_transpose, tn_slice and tn_view (see
+   @@TENSOR) are differentiable when their source is (a view of) a tracked
+   tensor; tn_cont too. */
+TNDEF tn_tensor *tn_concat(tn_ctx *ctx, tn_tensor *a, tn_tensor *b, int dim);
+/* rows of table (D, V) picked by ids (I32 tensor, any shape up to 3-D):
+   y (D, ids...); backward scatter-adds. TN_ERR_ARG if an id is outside 0..V-1. */
+TNDEF tn_tensor *tn_get_rows(tn_ctx *ctx, tn_tensor *table, const tn_tensor *ids);
+/* along dim 0 */
+TNDEF tn_tensor *tn_softmax(tn_ctx *ctx, tn_tensor *x);             /* e^x / sum e^x */
+TNDEF tn_tensor *tn_log_softmax(tn_ctx *ctx, tn_tensor *x);         /* x - log sum e^x */
+TNDEF tn_tensor *tn_rms_norm(tn_ctx *ctx, tn_tensor *x, float eps); /* x / sqrt(mean x^2 + eps) */
+TNDEF tn_tensor *tn_layer_norm(tn_ctx *ctx, tn_tensor *x, float eps); /* (x - mean) / sqrt(var + eps) */
+/* y = x * mask / (1 - p) with mask ~ Bernoulli(1 - p) from rng; identity when
+   p == 0 or the context records no gradients (inference). */
+TNDEF tn_tensor *tn_dropout(tn_ctx *ctx, tn_tensor *x, float p, tn_rng *rng);
+/* rotary embedding of x (head_dim, n_head, T, B): pairs (2i, 2i+1) of position
+   t = pos0 + index in dim 2 rotate by t * theta^(-2i/head_dim). */
+TNDEF tn_tensor *tn_rope(tn_ctx *ctx, tn_tensor *x, int64_t pos0, float theta);
+/* x (Tk, Tq, ...): entries with k > q + n_past become -inf (causal mask) */
+TNDEF tn_tensor *tn_diag_mask_inf(tn_ctx *ctx, tn_tensor *x, int64_t n_past);
+/* causal scaled dot-product attention: q, k, v (head_dim, n_head, T, B) ->
+   (head_dim, n_head, T, B); softmax(q k^T / sqrt(head_dim) + causal mask) v */
+TNDEF tn_tensor *tn_attention(tn_ctx *ctx, tn_tensor *q, tn_tensor *k, tn_tensor *v, int causal);
+/* losses: one-element results */
+/* mean over rows of -log softmax(logits)[target]; logits (C, rows...),
+   targets I32 with one entry per row; rows whose target == ignore_index
+   are skipped (mean over the rest). */
+TNDEF tn_tensor *tn_cross_entropy(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *targets, int32_t ignore_index);
+/* (1/N) sum_i w_i [softplus(z_i) - y_i z_i]: binary cross-entropy on logits
+   z with labels y clamped to [0, 1] and explicit per-example weights w (all
+   f32, N elements each; labels and weights get no gradient). */
+TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *labels, const tn_tensor *weights);
+TNDEF tn_tensor *tn_mse(tn_ctx *ctx, tn_tensor *a, tn_tensor *b); /* mean (a - b)^2 */
+
+/* ==== @@QAT  straight-through fake quantization, BitLinear, layers ==== */
+
+/* Straight-through estimators: the forward applies a quantizer, the backward
+   is exactly the identity (no clipping mask, as BitNet b1.58 trains). */
+typedef void (*tn_quantizer_fn)(float *y, const float *x, int64_t n, void *user); /* y = q(x) */
+TNDEF tn_tensor *tn_ste(tn_ctx *ctx, tn_tensor *x, tn_quantizer_fn q, void *user); /* q over all of x */
+/* t * s with s = max(mean|x|, 1e-5) over the whole tensor (BitNet weights) */
+TNDEF tn_tensor *tn_ste_ternary(tn_ctx *ctx, tn_tensor *w);
+/* per row (dim 0): q / s with s = 127 / max|row|, q = clamp(round(x s), -128, 127) */
+TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x);
+
 #ifdef __cplusplus
 }
 #endif
@@ -529,6 +659,19 @@ TN__STATIC_ASSERT(q8_K, sizeof(tn_block_q8_K) == 292);
 TN__STATIC_ASSERT(tq1_0, sizeof(tn_block_tq1_0) == 54);
 TN__STATIC_ASSERT(tq2_0, sizeof(tn_block_tq2_0) == 66);
 TN__STATIC_ASSERT(t2, sizeof(tn_block_t2) == 64);
+
+/* autograd op ids (internal) */
+enum {
+    TN__OP_NONE = 0, TN__OP_VIEW, TN__OP_CONT, TN__OP_ADD, TN__OP_SUB, TN__OP_MUL, TN__OP_DIV, TN__OP_UNARY,
+    TN__OP_SUM_AXIS, TN__OP_SUM_ALL, TN__OP_MAX_AXIS, TN__OP_MATMUL, TN__OP_CONCAT, TN__OP_GET_ROWS,
+    TN__OP_SOFTMAX, TN__OP_LOG_SOFTMAX, TN__OP_RMS_NORM, TN__OP_LAYER_NORM, TN__OP_DROPOUT, TN__OP_ROPE,
+    TN__OP_DIAG_MASK, TN__OP_CROSS_ENTROPY, TN__OP_BCE, TN__OP_MSE, TN__OP_STE
+};
+enum {
+    TN__U_SCALE, TN__U_ADD_SCALAR, TN__U_EXP, TN__U_LOG, TN__U_SQRT, TN__U_POW, TN__U_RELU, TN__U_RELU2,
+    TN__U_GELU, TN__U_GELU_ERF, TN__U_SILU, TN__U_SIGMOID, TN__U_TANH
+};
+
 
 /* ==== @@IMPL:CORE  errors, fp16, RNG, thread pool ==== */
 
@@ -791,17 +934,30 @@ static void tn__scratch_release(tn_pool *pool, void *p) { if (!pool && p) TN_FRE
 
 /* ==== @@IMPL:TENSOR  arena, tensors, views, copies ==== */
 
-struct tn_ctx { uint8_t *mem; size_t size, used; };
+static void tn__view_track(tn_ctx *ctx, tn_tensor *t, const tn_tensor *src);
+static tn_tensor *tn__record(tn_ctx *ctx, tn_tensor *t, int op, tn_tensor *a, tn_tensor *b, tn_tensor *c);
 
 #define TN__ALIGN 64
+
+struct tn_ctx {
+    uint8_t *mem;
+    size_t size, used;
+    tn_tensor *tape;          /* last recorded op node (a topological order, newest first) */
+    int no_grad;              /* record nothing */
+    tn_pool *pool;            /* threads for the ops (may be NULL) */
+};
+static uint8_t *tn__ctx_base(const tn_ctx *ctx) {
+    return ctx->mem + ((TN__ALIGN - ((uintptr_t)ctx->mem % TN__ALIGN)) % TN__ALIGN);
+}
+
 
 TNDEF tn_ctx *tn_ctx_new(size_t mem_size) {
     tn_ctx *ctx;
     if (mem_size > (size_t)-1 - 2 * TN__ALIGN) { tn__fail(TN_ERR_ARG, "tn_ctx_new: size too large"); return NULL; }
     ctx = (tn_ctx *)TN_MALLOC(sizeof(tn_ctx));
     if (!ctx) { tn__fail(TN_ERR_NOMEM, "tn_ctx_new: out of memory"); return NULL; }
+    memset(ctx, 0, sizeof(*ctx));
     ctx->size = mem_size;
-    ctx->used = 0;
     ctx->mem = (uint8_t *)TN_MALLOC(mem_size + TN__ALIGN);
     if (!ctx->mem) {
         TN_FREE(ctx);
@@ -817,16 +973,20 @@ TNDEF void tn_ctx_free(tn_ctx *ctx) {
     TN_FREE(ctx);
 }
 
-TNDEF void tn_ctx_reset(tn_ctx *ctx) { if (ctx) ctx->used = 0; }
+TNDEF void tn_ctx_reset(tn_ctx *ctx) { if (ctx) { ctx->used = 0; ctx->tape = NULL; } }
 TNDEF size_t tn_ctx_used(const tn_ctx *ctx) { return ctx ? ctx->used : 0; }
 TNDEF size_t tn_ctx_size(const tn_ctx *ctx) { return ctx ? ctx->size : 0; }
-TNDEF void tn_ctx_rewind(tn_ctx *ctx, size_t mark) { if (ctx && mark <= ctx->used) ctx->used = mark; }
+TNDEF void tn_ctx_rewind(tn_ctx *ctx, size_t mark) {
+    if (!ctx || mark > ctx->used) return;
+    ctx->used = mark;
+    while (ctx->tape && (uint8_t *)ctx->tape >= tn__ctx_base(ctx) + mark) ctx->tape = ctx->tape->tape_prev;
+}
 
 TNDEF void *tn_ctx_alloc(tn_ctx *ctx, size_t size) {
     uint8_t *base;
     size_t start, avail;
     if (!ctx) { tn__fail(TN_ERR_ARG, "tn_ctx_alloc: ctx is NULL"); return NULL; }
-    base = ctx->mem + ((TN__ALIGN - ((uintptr_t)ctx->mem % TN__ALIGN)) % TN__ALIGN);
+    base = tn__ctx_base(ctx);
     start = (ctx->used + TN__ALIGN - 1) / TN__ALIGN * TN__ALIGN;
     avail = start <= ctx->size ? ctx->size - start : 0;
     if (size > avail) {
@@ -1070,6 +1230,7 @@ TNDEF tn_tensor *tn_view(tn_ctx *ctx, tn_tensor *src, int n_dims, const int64_t 
     t->view_offs = src->view_offs + offset;
     t->scale = src->scale;
     memcpy(t->name, src->name, sizeof(t->name));
+    tn__view_track(ctx, t, src);
     return t;
 }
 
@@ -1120,6 +1281,7 @@ TNDEF tn_tensor *tn_permute(tn_ctx *ctx, tn_tensor *src, int a0, int a1, int a2,
     for (i = 0; i < 4; i++) { t->ne[i] = ne[i]; t->nb[i] = nb[i]; if (ne[i] != 1) nd = i + 1; }
     t->n_dims = TN__MAX(nd, src->n_dims);
     t->view_src = src->view_src ? src->view_src : src;
+    tn__view_track(ctx, t, src);
     return t;
 }
 TNDEF tn_tensor *tn_transpose(tn_ctx *ctx, tn_tensor *src) { return tn_permute(ctx, src, 1, 0, 2, 3); }
@@ -1148,6 +1310,7 @@ TNDEF tn_tensor *tn_slice(tn_ctx *ctx, tn_tensor *src, int dim, int64_t start, i
     t->data_size = src->data_size - off;
     t->view_src = src->view_src ? src->view_src : src;
     t->view_offs = src->view_offs + off;
+    tn__view_track(ctx, t, src);
     return t;
 }
 
@@ -1286,6 +1449,7 @@ TNDEF tn_tensor *tn_cont(tn_ctx *ctx, const tn_tensor *src) {
     t->scale = src->scale;
     memcpy(t->name, src->name, sizeof(t->name));
     if (tn_copy(t, src) != TN_OK) return NULL;
+    if (src->type == TN_TYPE_F32) tn__record(ctx, t, TN__OP_CONT, (tn_tensor *)src, NULL, NULL);
     return t;
 }
 
@@ -2928,6 +3092,1093 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
 
 TNDEF tn_status tn_mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool) { return tn__mul_mat(y, w, x, pool, 0); }
 TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool) { return tn__mul_mat(y, w, x, pool, 1); }
+
+
+/* ==== @@IMPL:AUTOGRAD  tape, backward, ops ==== */
+
+TNDEF void tn_ctx_set_grad_enabled(tn_ctx *ctx, int enabled) { if (ctx) ctx->no_grad = !enabled; }
+TNDEF int tn_ctx_grad_enabled(const tn_ctx *ctx) { return ctx && !ctx->no_grad; }
+TNDEF void tn_ctx_set_pool(tn_ctx *ctx, tn_pool *pool) { if (ctx) ctx->pool = pool; }
+
+static int tn__tracked(const tn_tensor *t) { return t && (t->flags & TN_FLAG_GRAD); }
+
+/* clear the autograd fields of a fresh view and record it when its source is tracked */
+static void tn__view_track(tn_ctx *ctx, tn_tensor *t, const tn_tensor *src) {
+    tn_tensor *root = src->view_src ? src->view_src : (tn_tensor *)src;
+    t->op = 0; t->flags = 0; t->grad = NULL; t->aux = NULL; t->tape_prev = NULL;
+    t->src[0] = t->src[1] = t->src[2] = NULL;
+    if (!ctx->no_grad && tn__tracked(src) && tn__tracked(root) && root->type == TN_TYPE_F32) {
+        t->op = TN__OP_VIEW;
+        t->src[0] = root;
+        t->flags = TN_FLAG_GRAD;
+        t->tape_prev = ctx->tape;
+        ctx->tape = t;
+    }
+}
+
+/* record t as made by op from a, b, c (when any is tracked) */
+static tn_tensor *tn__record(tn_ctx *ctx, tn_tensor *t, int op, tn_tensor *a, tn_tensor *b, tn_tensor *c) {
+    t->op = op;
+    t->src[0] = a; t->src[1] = b; t->src[2] = c;
+    if (!ctx->no_grad && (tn__tracked(a) || tn__tracked(b) || tn__tracked(c))) {
+        t->flags |= TN_FLAG_GRAD;
+        t->tape_prev = ctx->tape;
+        ctx->tape = t;
+    }
+    return t;
+}
+
+static tn_status tn__need_f32(const char *fn, const tn_tensor *x) {
+    if (x->type != TN_TYPE_F32) return tn__fail(TN_ERR_TYPE, "%s: needs an f32 tensor, '%s' is %s", fn, x->name, tn_type_name(x->type));
+    return TN_OK;
+}
+
+static float tn__at(const tn_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3) {
+    float v;
+    memcpy(&v, tn__ptr(t, i0, i1, i2, i3), 4);
+    return v;
+}
+
+/* the values of an f32 tensor in logical order: its data when contiguous,
+   else a gathered copy in the arena */
+static const float *tn__dense(tn_ctx *ctx, const tn_tensor *x) {
+    float *d;
+    int64_t i0, i1, i2, i3, k = 0;
+    if (tn_is_contiguous(x)) return (const float *)x->data;
+    d = (float *)tn_ctx_alloc(ctx, sizeof(float) * (size_t)tn_nelements(x));
+    if (!d) return NULL;
+    for (i3 = 0; i3 < x->ne[3]; i3++)
+        for (i2 = 0; i2 < x->ne[2]; i2++)
+            for (i1 = 0; i1 < x->ne[1]; i1++)
+                for (i0 = 0; i0 < x->ne[0]; i0++) d[k++] = tn__at(x, i0, i1, i2, i3);
+    return d;
+}
+
+/* the gradient buffer of t (allocated zeroed in ctx), NULL if t is not tracked */
+static float *tn__gbuf(tn_ctx *ctx, tn_tensor *t, tn_status *st) {
+    if (!tn__tracked(t)) return NULL;
+    if (!t->grad) {
+        t->grad = tn_new(ctx, TN_TYPE_F32, t->n_dims, t->ne);
+        if (!t->grad) { *st = TN_ERR_NOMEM; return NULL; }
+    }
+    return (float *)t->grad->data;
+}
+
+TNDEF tn_status tn_set_param(tn_ctx *ctx, tn_tensor *t) {
+    if (!ctx || !t) return tn__fail(TN_ERR_ARG, "tn_set_param: NULL argument");
+    if (t->type != TN_TYPE_F32 || !tn_is_contiguous(t) || t->view_src)
+        return tn__fail(TN_ERR_TYPE, "tn_set_param: a parameter must be an owned, contiguous f32 tensor ('%s' is not)", t->name);
+    if (!t->grad) {
+        t->grad = tn_new(ctx, TN_TYPE_F32, t->n_dims, t->ne);
+        if (!t->grad) return TN_ERR_NOMEM;
+    }
+    t->flags |= TN_FLAG_GRAD | TN_FLAG_PARAM;
+    return TN_OK;
+}
+
+TNDEF void tn_zero_grad(tn_tensor *t) {
+    if (t && t->grad) memset(t->grad->data, 0, tn_nbytes(t->grad));
+}
+
+TNDEF tn_tensor *tn_from_data(tn_ctx *ctx, int n_dims, const int64_t *ne, const float *data) {
+    tn_tensor *t = tn_new(ctx, TN_TYPE_F32, n_dims, ne);
+    if (t && data) memcpy(t->data, data, sizeof(float) * (size_t)tn_nelements(t));
+    return t;
+}
+
+TNDEF tn_tensor *tn_detach(tn_ctx *ctx, tn_tensor *x) {
+    tn_tensor *t;
+    const float *xd;
+    if (!x) return NULL;
+    if (tn__need_f32("tn_detach", x) != TN_OK) return NULL;
+    t = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    if (!t || !(xd = tn__dense(ctx, x))) return NULL;
+    memcpy(t->data, xd, sizeof(float) * (size_t)tn_nelements(x));
+    return t;
+}
+
+/* -- elementwise binary with broadcasting -- */
+
+static tn_tensor *tn__binary(tn_ctx *ctx, int op, tn_tensor *a, tn_tensor *b, const char *fn) {
+    int64_t ne[4], i0, i1, i2, i3, k = 0;
+    const float *A, *B;
+    float *Y;
+    tn_tensor *y;
+    int d;
+    if (!a || !b) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
+    if (tn__need_f32(fn, a) || tn__need_f32(fn, b)) return NULL;
+    for (d = 0; d < 4; d++) {
+        if (a->ne[d] == b->ne[d] || b->ne[d] == 1) ne[d] = a->ne[d];
+        else if (a->ne[d] == 1) ne[d] = b->ne[d];
+        else {
+            tn__fail(TN_ERR_SHAPE, "%s: shapes %lldx%lldx%lldx%lld and %lldx%lldx%lldx%lld do not broadcast (dim %d)", fn,
+                     (long long)a->ne[0], (long long)a->ne[1], (long long)a->ne[2], (long long)a->ne[3],
+                     (long long)b->ne[0], (long long)b->ne[1], (long long)b->ne[2], (long long)b->ne[3], d);
+            return NULL;
+        }
+    }
+    y = tn_new(ctx, TN_TYPE_F32, TN__MAX(a->n_dims, b->n_dims), ne);
+    if (!y || !(A = tn__dense(ctx, a)) || !(B = tn__dense(ctx, b))) return NULL;
+    Y = (float *)y->data;
+    if (tn_same_shape(a, b)) {
+        int64_t n = tn_nelements(y), i;
+        switch (op) {
+        case TN__OP_ADD: for (i = 0; i < n; i++) Y[i] = A[i] + B[i]; break;
+        case TN__OP_SUB: for (i = 0; i < n; i++) Y[i] = A[i] - B[i]; break;
+        case TN__OP_MUL: for (i = 0; i < n; i++) Y[i] = A[i] * B[i]; break;
+        default: for (i = 0; i < n; i++) Y[i] = A[i] / B[i]; break;
+        }
+    } else {
+        for (i3 = 0; i3 < ne[3]; i3++)
+            for (i2 = 0; i2 < ne[2]; i2++)
+                for (i1 = 0; i1 < ne[1]; i1++) {
+                    const float *ar = A + (((a->ne[3] == 1 ? 0 : i3) * a->ne[2] + (a->ne[2] == 1 ? 0 : i2)) * a->ne[1] + (a->ne[1] == 1 ? 0 : i1)) * a->ne[0];
+                    const float *br = B + (((b->ne[3] == 1 ? 0 : i3) * b->ne[2] + (b->ne[2] == 1 ? 0 : i2)) * b->ne[1] + (b->ne[1] == 1 ? 0 : i1)) * b->ne[0];
+                    int64_t sa = a->ne[0] == 1 ? 0 : 1, sb = b->ne[0] == 1 ? 0 : 1;
+                    for (i0 = 0; i0 < ne[0]; i0++, k++) {
+                        float va = ar[i0 * sa], vb = br[i0 * sb];
+                        Y[k] = op == TN__OP_ADD ? va + vb : op == TN__OP_SUB ? va - vb : op == TN__OP_MUL ? va * vb : va / vb;
+                    }
+                }
+    }
+    return tn__record(ctx, y, op, a, b, NULL);
+}
+
+static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_tensor *a = y->src[0], *b = y->src[1];
+    tn_status st = TN_OK;
+    float *ga = tn__gbuf(ctx, a, &st), *gb = tn__gbuf(ctx, b, &st);
+    const float *g = (const float *)y->grad->data, *A, *B;
+    int64_t i0, i1, i2, i3, k = 0;
+    int op = y->op;
+    if (st != TN_OK) return st;
+    A = tn__dense(ctx, a);
+    B = tn__dense(ctx, b);
+    if (!A || !B) return TN_ERR_NOMEM;
+    for (i3 = 0; i3 < y->ne[3]; i3++)
+        for (i2 = 0; i2 < y->ne[2]; i2++)
+            for (i1 = 0; i1 < y->ne[1]; i1++) {
+                int64_t ra = (((a->ne[3] == 1 ? 0 : i3) * a->ne[2] + (a->ne[2] == 1 ? 0 : i2)) * a->ne[1] + (a->ne[1] == 1 ? 0 : i1)) * a->ne[0];
+                int64_t rb = (((b->ne[3] == 1 ? 0 : i3) * b->ne[2] + (b->ne[2] == 1 ? 0 : i2)) * b->ne[1] + (b->ne[1] == 1 ? 0 : i1)) * b->ne[0];
+                int64_t sa = a->ne[0] == 1 ? 0 : 1, sb = b->ne[0] == 1 ? 0 : 1;
+                for (i0 = 0; i0 < y->ne[0]; i0++, k++) {
+                    int64_t ia = ra + i0 * sa, ib = rb + i0 * sb;
+                    float gv = g[k];
+                    switch (op) {
+                    case TN__OP_ADD: if (ga) ga[ia] += gv; if (gb) gb[ib] += gv; break;
+                    case TN__OP_SUB: if (ga) ga[ia] += gv; if (gb) gb[ib] -= gv; break;
+                    case TN__OP_MUL: if (ga) ga[ia] += gv * B[ib]; if (gb) gb[ib] += gv * A[ia]; break;
+                    default:
+                        if (ga) ga[ia] += gv / B[ib];
+                        if (gb) gb[ib] -= gv * A[ia] / (B[ib] * B[ib]);
+                        break;
+                    }
+                }
+            }
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_add(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) { return tn__binary(ctx, TN__OP_ADD, a, b, "tn_add"); }
+TNDEF tn_tensor *tn_sub(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) { return tn__binary(ctx, TN__OP_SUB, a, b, "tn_sub"); }
+TNDEF tn_tensor *tn_mul(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) { return tn__binary(ctx, TN__OP_MUL, a, b, "tn_mul"); }
+TNDEF tn_tensor *tn_div(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) { return tn__binary(ctx, TN__OP_DIV, a, b, "tn_div"); }
+
+/* -- elementwise unary -- */
+
+#define TN__GELU_C 0.7978845608028654f /* sqrt(2/pi) */
+
+static float tn__unary_f(int kind, float x, float p) {
+    switch (kind) {
+    case TN__U_SCALE: return x * p;
+    case TN__U_ADD_SCALAR: return x + p;
+    case TN__U_EXP: return expf(x);
+    case TN__U_LOG: return logf(x);
+    case TN__U_SQRT: return sqrtf(x);
+    case TN__U_POW: return powf(x, p);
+    case TN__U_RELU: return x > 0.0f ? x : 0.0f;
+    case TN__U_RELU2: return x > 0.0f ? x * x : 0.0f;
+    case TN__U_GELU: return 0.5f * x * (1.0f + tanhf(TN__GELU_C * (x + 0.044715f * x * x * x)));
+    case TN__U_GELU_ERF: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case TN__U_SILU: return x / (1.0f + expf(-x));
+    case TN__U_SIGMOID: return 1.0f / (1.0f + expf(-x));
+    default: return tanhf(x);
+    }
+}
+/* dy/dx given x and y = f(x) */
+static float tn__unary_df(int kind, float x, float y, float p) {
+    switch (kind) {
+    case TN__U_SCALE: return p;
+    case TN__U_ADD_SCALAR: return 1.0f;
+    case TN__U_EXP: return y;
+    case TN__U_LOG: return 1.0f / x;
+    case TN__U_SQRT: return 0.5f / y;
+    case TN__U_POW: return p * powf(x, p - 1.0f);
+    case TN__U_RELU: return x > 0.0f ? 1.0f : 0.0f;
+    case TN__U_RELU2: return x > 0.0f ? 2.0f * x : 0.0f;
+    case TN__U_GELU: {
+        float t = tanhf(TN__GELU_C * (x + 0.044715f * x * x * x));
+        return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * TN__GELU_C * (1.0f + 3.0f * 0.044715f * x * x);
+    }
+    case TN__U_GELU_ERF:
+        return 0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * 0.3989422804014327f * expf(-0.5f * x * x);
+    case TN__U_SILU: { float s = 1.0f / (1.0f + expf(-x)); return s * (1.0f + x * (1.0f - s)); }
+    case TN__U_SIGMOID: return y * (1.0f - y);
+    default: return 1.0f - y * y;
+    }
+}
+
+static tn_tensor *tn__unary(tn_ctx *ctx, int kind, tn_tensor *x, float p, const char *fn) {
+    tn_tensor *y;
+    const float *X;
+    float *Y;
+    int64_t i, n;
+    if (!x) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
+    if (tn__need_f32(fn, x)) return NULL;
+    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    if (!y || !(X = tn__dense(ctx, x))) return NULL;
+    Y = (float *)y->data;
+    n = tn_nelements(x);
+    for (i = 0; i < n; i++) Y[i] = tn__unary_f(kind, X[i], p);
+    y->iparam[0] = kind;
+    y->fparam[0] = p;
+    return tn__record(ctx, y, TN__OP_UNARY, x, NULL, NULL);
+}
+static tn_status tn__unary_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    const float *g = (const float *)y->grad->data, *Y = (const float *)y->data, *X;
+    int64_t i, n = tn_nelements(y);
+    int kind = (int)y->iparam[0];
+    if (st != TN_OK || !gx) return st;
+    if (!(X = tn__dense(ctx, y->src[0]))) return TN_ERR_NOMEM;
+    for (i = 0; i < n; i++) gx[i] += g[i] * tn__unary_df(kind, X[i], Y[i], y->fparam[0]);
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_scale(tn_ctx *ctx, tn_tensor *x, float s) { return tn__unary(ctx, TN__U_SCALE, x, s, "tn_scale"); }
+TNDEF tn_tensor *tn_add_scalar(tn_ctx *ctx, tn_tensor *x, float c) { return tn__unary(ctx, TN__U_ADD_SCALAR, x, c, "tn_add_scalar"); }
+TNDEF tn_tensor *tn_neg(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_SCALE, x, -1.0f, "tn_neg"); }
+TNDEF tn_tensor *tn_exp(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_EXP, x, 0.0f, "tn_exp"); }
+TNDEF tn_tensor *tn_log(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_LOG, x, 0.0f, "tn_log"); }
+TNDEF tn_tensor *tn_sqrt(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_SQRT, x, 0.0f, "tn_sqrt"); }
+TNDEF tn_tensor *tn_pow(tn_ctx *ctx, tn_tensor *x, float p) { return tn__unary(ctx, TN__U_POW, x, p, "tn_pow"); }
+TNDEF tn_tensor *tn_relu(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_RELU, x, 0.0f, "tn_relu"); }
+TNDEF tn_tensor *tn_relu2(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_RELU2, x, 0.0f, "tn_relu2"); }
+TNDEF tn_tensor *tn_gelu(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_GELU, x, 0.0f, "tn_gelu"); }
+TNDEF tn_tensor *tn_gelu_erf(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_GELU_ERF, x, 0.0f, "tn_gelu_erf"); }
+TNDEF tn_tensor *tn_silu(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_SILU, x, 0.0f, "tn_silu"); }
+TNDEF tn_tensor *tn_sigmoid(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_SIGMOID, x, 0.0f, "tn_sigmoid"); }
+TNDEF tn_tensor *tn_tanh(tn_ctx *ctx, tn_tensor *x) { return tn__unary(ctx, TN__U_TANH, x, 0.0f, "tn_tanh"); }
+TNDEF tn_tensor *tn_swiglu(tn_ctx *ctx, tn_tensor *gate, tn_tensor *up) { return tn_mul(ctx, tn_silu(ctx, gate), up); }
+
+/* -- reductions -- */
+
+static tn_tensor *tn__sum_axis(tn_ctx *ctx, tn_tensor *x, int dim, float scale, const char *fn) {
+    int64_t ne[4], i0, i1, i2, i3;
+    tn_tensor *y;
+    float *Y;
+    if (!x) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
+    if (tn__need_f32(fn, x)) return NULL;
+    if (dim < 0 || dim > 3) { tn__fail(TN_ERR_ARG, "%s: dim %d, want 0..3", fn, dim); return NULL; }
+    memcpy(ne, x->ne, sizeof(ne));
+    ne[dim] = 1;
+    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, ne);
+    if (!y) return NULL;
+    Y = (float *)y->data;
+    {
+        /* accumulate in double for accuracy, then scale */
+        double *acc = (double *)tn_ctx_alloc(ctx, sizeof(double) * (size_t)tn_nelements(y));
+        int64_t n = tn_nelements(y), k;
+        if (!acc) return NULL;
+        memset(acc, 0, sizeof(double) * (size_t)n);
+        for (i3 = 0; i3 < x->ne[3]; i3++)
+            for (i2 = 0; i2 < x->ne[2]; i2++)
+                for (i1 = 0; i1 < x->ne[1]; i1++)
+                    for (i0 = 0; i0 < x->ne[0]; i0++) {
+                        int64_t j[4];
+                        j[0] = i0; j[1] = i1; j[2] = i2; j[3] = i3;
+                        j[dim] = 0;
+                        acc[((j[3] * ne[2] + j[2]) * ne[1] + j[1]) * ne[0] + j[0]] += tn__at(x, i0, i1, i2, i3);
+                    }
+        for (k = 0; k < n; k++) Y[k] = (float)(acc[k] * scale);
+    }
+    y->iparam[0] = dim;
+    y->fparam[0] = scale;
+    return tn__record(ctx, y, TN__OP_SUM_AXIS, x, NULL, NULL);
+}
+static tn_status tn__sum_axis_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_tensor *x = y->src[0];
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, x, &st);
+    const float *g = (const float *)y->grad->data;
+    int dim = (int)y->iparam[0];
+    int64_t i0, i1, i2, i3, k = 0;
+    if (!gx) return st;
+    for (i3 = 0; i3 < x->ne[3]; i3++)
+        for (i2 = 0; i2 < x->ne[2]; i2++)
+            for (i1 = 0; i1 < x->ne[1]; i1++)
+                for (i0 = 0; i0 < x->ne[0]; i0++, k++) {
+                    int64_t j[4];
+                    j[0] = i0; j[1] = i1; j[2] = i2; j[3] = i3;
+                    j[dim] = 0;
+                    gx[k] += g[((j[3] * y->ne[2] + j[2]) * y->ne[1] + j[1]) * y->ne[0] + j[0]] * y->fparam[0];
+                }
+    return TN_OK;
+}
+TNDEF tn_tensor *tn_sum_axis(tn_ctx *ctx, tn_tensor *x, int dim) { return tn__sum_axis(ctx, x, dim, 1.0f, "tn_sum_axis"); }
+TNDEF tn_tensor *tn_mean_axis(tn_ctx *ctx, tn_tensor *x, int dim) {
+    if (!x) return NULL;
+    if (dim < 0 || dim > 3) { tn__fail(TN_ERR_ARG, "tn_mean_axis: dim %d, want 0..3", dim); return NULL; }
+    return tn__sum_axis(ctx, x, dim, x->ne[dim] ? 1.0f / (float)x->ne[dim] : 0.0f, "tn_mean_axis");
+}
+
+static tn_tensor *tn__sum_all(tn_ctx *ctx, tn_tensor *x, int mean, const char *fn) {
+    tn_tensor *y;
+    const float *X;
+    double acc = 0.0;
+    int64_t i, n;
+    if (!x) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
+    if (tn__need_f32(fn, x)) return NULL;
+    y = tn_new_1d(ctx, TN_TYPE_F32, 1);
+    if (!y || !(X = tn__dense(ctx, x))) return NULL;
+    n = tn_nelements(x);
+    for (i = 0; i < n; i++) acc += X[i];
+    y->fparam[0] = mean ? (n ? 1.0f / (float)n : 0.0f) : 1.0f;
+    ((float *)y->data)[0] = (float)(acc * y->fparam[0]);
+    return tn__record(ctx, y, TN__OP_SUM_ALL, x, NULL, NULL);
+}
+static tn_status tn__sum_all_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    float g = ((const float *)y->grad->data)[0] * y->fparam[0];
+    int64_t i, n = tn_nelements(y->src[0]);
+    if (!gx) return st;
+    for (i = 0; i < n; i++) gx[i] += g;
+    return TN_OK;
+}
+TNDEF tn_tensor *tn_sum(tn_ctx *ctx, tn_tensor *x) { return tn__sum_all(ctx, x, 0, "tn_sum"); }
+TNDEF tn_tensor *tn_mean(tn_ctx *ctx, tn_tensor *x) { return tn__sum_all(ctx, x, 1, "tn_mean"); }
+
+TNDEF tn_tensor *tn_max_axis(tn_ctx *ctx, tn_tensor *x, int dim) {
+    int64_t ne[4], i0, i1, i2, i3, n, *arg;
+    tn_tensor *y;
+    float *Y;
+    if (!x) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_max_axis: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_max_axis", x)) return NULL;
+    if (dim < 0 || dim > 3 || x->ne[dim] == 0) { tn__fail(TN_ERR_ARG, "tn_max_axis: bad dim %d", dim); return NULL; }
+    memcpy(ne, x->ne, sizeof(ne));
+    ne[dim] = 1;
+    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, ne);
+    if (!y) return NULL;
+    n = tn_nelements(y);
+    arg = (int64_t *)tn_ctx_alloc(ctx, sizeof(int64_t) * (size_t)(n ? n : 1));
+    if (!arg) return NULL;
+    Y = (float *)y->data;
+    for (i0 = 0; i0 < n; i0++) { Y[i0] = -INFINITY; arg[i0] = 0; }
+    for (i3 = 0; i3 < x->ne[3]; i3++)
+        for (i2 = 0; i2 < x->ne[2]; i2++)
+            for (i1 = 0; i1 < x->ne[1]; i1++)
+                for (i0 = 0; i0 < x->ne[0]; i0++) {
+                    int64_t j[4], o, id;
+                    float v = tn__at(x, i0, i1, i2, i3);
+                    j[0] = i0; j[1] = i1; j[2] = i2; j[3] = i3;
+                    id = j[dim];
+                    j[dim] = 0;
+                    o = ((j[3] * ne[2] + j[2]) * ne[1] + j[1]) * ne[0] + j[0];
+                    if (id == 0 || v > Y[o]) { Y[o] = v; arg[o] = id; }
+                }
+    y->aux = arg;
+    y->iparam[0] = dim;
+    return tn__record(ctx, y, TN__OP_MAX_AXIS, x, NULL, NULL);
+}
+static tn_status tn__max_axis_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_tensor *x = y->src[0];
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, x, &st);
+    const float *g = (const float *)y->grad->data;
+    const int64_t *arg = (const int64_t *)y->aux;
+    int dim = (int)y->iparam[0];
+    int64_t i0, i1, i2, i3, o = 0;
+    if (!gx) return st;
+    for (i3 = 0; i3 < y->ne[3]; i3++)
+        for (i2 = 0; i2 < y->ne[2]; i2++)
+            for (i1 = 0; i1 < y->ne[1]; i1++)
+                for (i0 = 0; i0 < y->ne[0]; i0++, o++) {
+                    int64_t j[4];
+                    j[0] = i0; j[1] = i1; j[2] = i2; j[3] = i3;
+                    j[dim] = arg[o];
+                    gx[((j[3] * x->ne[2] + j[2]) * x->ne[1] + j[1]) * x->ne[0] + j[0]] += g[o];
+                }
+    return TN_OK;
+}
+
+/* -- products -- */
+
+/* contiguous copy of x with dims 0 and 1 swapped */
+static tn_tensor *tn__transposed(tn_ctx *ctx, const tn_tensor *x) {
+    int64_t ne[4], i0, i1, i2, i3;
+    tn_tensor *t;
+    float *T;
+    ne[0] = x->ne[1]; ne[1] = x->ne[0]; ne[2] = x->ne[2]; ne[3] = x->ne[3];
+    t = tn_new(ctx, TN_TYPE_F32, 4, ne);
+    if (!t) return NULL;
+    T = (float *)t->data;
+    for (i3 = 0; i3 < x->ne[3]; i3++)
+        for (i2 = 0; i2 < x->ne[2]; i2++)
+            for (i1 = 0; i1 < x->ne[1]; i1++)
+                for (i0 = 0; i0 < x->ne[0]; i0++)
+                    T[((i3 * ne[2] + i2) * ne[1] + i0) * ne[0] + i1] = tn__at(x, i0, i1, i2, i3);
+    return t;
+}
+
+TNDEF tn_tensor *tn_matmul(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
+    int64_t ne[4];
+    tn_tensor *y, *wc = w;
+    if (!w || !x) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_matmul: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_matmul", x)) return NULL;
+    if (tn__tracked(w) && w->type != TN_TYPE_F32) { tn__fail(TN_ERR_TYPE, "tn_matmul: a trained weight must be f32"); return NULL; }
+    ne[0] = w->ne[1]; ne[1] = x->ne[1]; ne[2] = x->ne[2]; ne[3] = x->ne[3];
+    y = tn_new(ctx, TN_TYPE_F32, TN__MAX(2, x->n_dims), ne);
+    if (!y) return NULL;
+    if (w->nb[0] != tn_type_size(w->type)) {
+        size_t mark = tn_ctx_used(ctx);
+        int saved = ctx->no_grad;
+        ctx->no_grad = 1;
+        wc = tn_cont(ctx, w);
+        ctx->no_grad = saved;
+        if (!wc) { tn_ctx_rewind(ctx, mark); return NULL; }
+    }
+    if (tn_mul_mat(y, wc, x, ctx->pool) != TN_OK) return NULL;
+    return tn__record(ctx, y, TN__OP_MATMUL, w, x, NULL);
+}
+static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_tensor *w = y->src[0], *x = y->src[1], *g = y->grad;
+    tn_status st = TN_OK;
+    float *gw = tn__gbuf(ctx, w, &st), *gx = tn__gbuf(ctx, x, &st);
+    size_t mark;
+    if (st != TN_OK) return st;
+    mark = tn_ctx_used(ctx);
+    if (gx) { /* dx = g . w  as mul_mat(w^T, g): (K, M) */
+        tn_tensor *wt = tn__transposed(ctx, w), *tmp = tn_new(ctx, TN_TYPE_F32, 4, x->ne);
+        int64_t i, n = tn_nelements(x);
+        if (!wt || !tmp) return TN_ERR_NOMEM;
+        if ((st = tn_mul_mat(tmp, wt, g, ctx->pool)) != TN_OK) return st;
+        for (i = 0; i < n; i++) gx[i] += ((float *)tmp->data)[i];
+    }
+    if (gw) { /* dw = g^T . x as mul_mat(x^T, g^T): (K, N) per x batch, summed over broadcasts */
+        tn_tensor *xt = tn__transposed(ctx, x), *gt = tn__transposed(ctx, g), *tmp;
+        int64_t ne[4], i2, i3, k, K = w->ne[0], N = w->ne[1];
+        int64_t r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
+        if (!xt || !gt) return TN_ERR_NOMEM;
+        ne[0] = K; ne[1] = N; ne[2] = x->ne[2]; ne[3] = x->ne[3];
+        tmp = tn_new(ctx, TN_TYPE_F32, 4, ne);
+        if (!tmp) return TN_ERR_NOMEM;
+        if ((st = tn_mul_mat(tmp, xt, gt, ctx->pool)) != TN_OK) return st;
+        for (i3 = 0; i3 < x->ne[3]; i3++)
+            for (i2 = 0; i2 < x->ne[2]; i2++) {
+                const float *src = (const float *)tmp->data + (i3 * x->ne[2] + i2) * K * N;
+                float *dst = gw + ((i3 / r3) * w->ne[2] + i2 / r2) * K * N;
+                for (k = 0; k < K * N; k++) dst[k] += src[k];
+            }
+    }
+    tn_ctx_rewind(ctx, mark);
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_linear(tn_ctx *ctx, tn_tensor *x, tn_tensor *w, tn_tensor *b) {
+    tn_tensor *y = tn_matmul(ctx, w, x);
+    return b ? tn_add(ctx, y, b) : y;
+}
+
+/* -- views and copies -- */
+
+static tn_status tn__view_backward(tn_ctx *ctx, tn_tensor *v) {
+    tn_tensor *root = v->src[0];
+    tn_status st = TN_OK;
+    float *gr = tn__gbuf(ctx, root, &st);
+    const float *g = (const float *)v->grad->data;
+    int64_t i0, i1, i2, i3, k = 0;
+    if (!gr) return st;
+    for (i3 = 0; i3 < v->ne[3]; i3++)
+        for (i2 = 0; i2 < v->ne[2]; i2++)
+            for (i1 = 0; i1 < v->ne[1]; i1++)
+                for (i0 = 0; i0 < v->ne[0]; i0++, k++) {
+                    size_t off = v->view_offs + (size_t)i0 * v->nb[0] + (size_t)i1 * v->nb[1] + (size_t)i2 * v->nb[2] + (size_t)i3 * v->nb[3];
+                    gr[off / sizeof(float)] += g[k];
+                }
+    return TN_OK;
+}
+static tn_status tn__cont_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    const float *g = (const float *)y->grad->data;
+    int64_t i, n = tn_nelements(y);
+    if (!gx) return st;
+    for (i = 0; i < n; i++) gx[i] += g[i];
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_concat(tn_ctx *ctx, tn_tensor *a, tn_tensor *b, int dim) {
+    int64_t ne[4], i0, i1, i2, i3, k = 0;
+    tn_tensor *y;
+    float *Y;
+    int d;
+    if (!a || !b) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_concat: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_concat", a) || tn__need_f32("tn_concat", b)) return NULL;
+    if (dim < 0 || dim > 3) { tn__fail(TN_ERR_ARG, "tn_concat: dim %d, want 0..3", dim); return NULL; }
+    for (d = 0; d < 4; d++)
+        if (d != dim && a->ne[d] != b->ne[d]) { tn__fail(TN_ERR_SHAPE, "tn_concat: dim %d differs (%lld vs %lld)", d, (long long)a->ne[d], (long long)b->ne[d]); return NULL; }
+    memcpy(ne, a->ne, sizeof(ne));
+    ne[dim] += b->ne[dim];
+    y = tn_new(ctx, TN_TYPE_F32, TN__MAX(TN__MAX(a->n_dims, b->n_dims), dim + 1), ne);
+    if (!y) return NULL;
+    Y = (float *)y->data;
+    for (i3 = 0; i3 < ne[3]; i3++)
+        for (i2 = 0; i2 < ne[2]; i2++)
+            for (i1 = 0; i1 < ne[1]; i1++)
+                for (i0 = 0; i0 < ne[0]; i0++, k++) {
+                    int64_t j[4];
+                    j[0] = i0; j[1] = i1; j[2] = i2; j[3] = i3;
+                    if (j[dim] < a->ne[dim]) Y[k] = tn__at(a, j[0], j[1], j[2], j[3]);
+                    else { j[dim] -= a->ne[dim]; Y[k] = tn__at(b, j[0], j[1], j[2], j[3]); }
+                }
+    y->iparam[0] = dim;
+    return tn__record(ctx, y, TN__OP_CONCAT, a, b, NULL);
+}
+static tn_status tn__concat_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_tensor *a = y->src[0], *b = y->src[1];
+    tn_status st = TN_OK;
+    float *ga = tn__gbuf(ctx, a, &st), *gb = tn__gbuf(ctx, b, &st);
+    const float *g = (const float *)y->grad->data;
+    int dim = (int)y->iparam[0];
+    int64_t i0, i1, i2, i3, k = 0;
+    if (st != TN_OK) return st;
+    for (i3 = 0; i3 < y->ne[3]; i3++)
+        for (i2 = 0; i2 < y->ne[2]; i2++)
+            for (i1 = 0; i1 < y->ne[1]; i1++)
+                for (i0 = 0; i0 < y->ne[0]; i0++, k++) {
+                    int64_t j[4];
+                    j[0] = i0; j[1] = i1; j[2] = i2; j[3] = i3;
+                    if (j[dim] < a->ne[dim]) { if (ga) ga[((j[3] * a->ne[2] + j[2]) * a->ne[1] + j[1]) * a->ne[0] + j[0]] += g[k]; }
+                    else { j[dim] -= a->ne[dim]; if (gb) gb[((j[3] * b->ne[2] + j[2]) * b->ne[1] + j[1]) * b->ne[0] + j[0]] += g[k]; }
+                }
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_get_rows(tn_ctx *ctx, tn_tensor *table, const tn_tensor *ids) {
+    int64_t ne[4], n, i, D;
+    int32_t *idc;
+    tn_tensor *y;
+    if (!table || !ids) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_get_rows: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_get_rows", table)) return NULL;
+    if (ids->type != TN_TYPE_I32 || !tn_is_contiguous(ids) || ids->ne[3] != 1 || table->ne[2] != 1 || table->ne[3] != 1) {
+        tn__fail(TN_ERR_TYPE, "tn_get_rows: want a 2-D table and contiguous i32 ids of up to 3 dims");
+        return NULL;
+    }
+    n = tn_nelements(ids);
+    D = table->ne[0];
+    idc = (int32_t *)tn_ctx_alloc(ctx, sizeof(int32_t) * (size_t)(n ? n : 1));
+    if (!idc) return NULL;
+    for (i = 0; i < n; i++) {
+        int32_t id = ((const int32_t *)ids->data)[i];
+        if (id < 0 || id >= table->ne[1]) { tn__fail(TN_ERR_ARG, "tn_get_rows: id %d at %lld is outside 0..%lld", id, (long long)i, (long long)table->ne[1] - 1); return NULL; }
+        idc[i] = id;
+    }
+    ne[0] = D; ne[1] = ids->ne[0]; ne[2] = ids->ne[1]; ne[3] = ids->ne[2];
+    y = tn_new(ctx, TN_TYPE_F32, TN__MIN(4, ids->n_dims + 1), ne);
+    if (!y) return NULL;
+    for (i = 0; i < n; i++) {
+        int64_t d;
+        for (d = 0; d < D; d++) ((float *)y->data)[i * D + d] = tn__at(table, d, idc[i], 0, 0);
+    }
+    y->aux = idc;
+    y->iparam[0] = n;
+    return tn__record(ctx, y, TN__OP_GET_ROWS, table, NULL, NULL);
+}
+static tn_status tn__get_rows_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_tensor *table = y->src[0];
+    tn_status st = TN_OK;
+    float *gt = tn__gbuf(ctx, table, &st);
+    const float *g = (const float *)y->grad->data;
+    const int32_t *idc = (const int32_t *)y->aux;
+    int64_t i, d, D = table->ne[0];
+    if (!gt) return st;
+    for (i = 0; i < y->iparam[0]; i++)
+        for (d = 0; d < D; d++) gt[(int64_t)idc[i] * D + d] += g[i * D + d];
+    return TN_OK;
+}
+
+/* -- along dim 0 -- */
+
+static tn_tensor *tn__rowwise_new(tn_ctx *ctx, tn_tensor *x, const char *fn, const float **X) {
+    tn_tensor *y;
+    if (!x) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
+    if (tn__need_f32(fn, x)) return NULL;
+    if (x->ne[0] == 0) { tn__fail(TN_ERR_SHAPE, "%s: empty rows", fn); return NULL; }
+    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    if (!y || !(*X = tn__dense(ctx, x))) return NULL;
+    return y;
+}
+
+TNDEF tn_tensor *tn_softmax(tn_ctx *ctx, tn_tensor *x) {
+    const float *X = NULL;
+    tn_tensor *y = tn__rowwise_new(ctx, x, "tn_softmax", &X);
+    int64_t r, i, n0, nr;
+    if (!y) return NULL;
+    n0 = x->ne[0]; nr = tn_nrows(x);
+    for (r = 0; r < nr; r++) {
+        const float *xr = X + r * n0;
+        float *yr = (float *)y->data + r * n0, mx = -INFINITY;
+        double sum = 0.0;
+        for (i = 0; i < n0; i++) mx = TN__MAX(mx, xr[i]);
+        if (mx == -INFINITY) { for (i = 0; i < n0; i++) yr[i] = 0.0f; continue; } /* fully masked row */
+        for (i = 0; i < n0; i++) { yr[i] = expf(xr[i] - mx); sum += yr[i]; }
+        for (i = 0; i < n0; i++) yr[i] = (float)(yr[i] / sum);
+    }
+    return tn__record(ctx, y, TN__OP_SOFTMAX, x, NULL, NULL);
+}
+TNDEF tn_tensor *tn_log_softmax(tn_ctx *ctx, tn_tensor *x) {
+    const float *X = NULL;
+    tn_tensor *y = tn__rowwise_new(ctx, x, "tn_log_softmax", &X);
+    int64_t r, i, n0, nr;
+    if (!y) return NULL;
+    n0 = x->ne[0]; nr = tn_nrows(x);
+    for (r = 0; r < nr; r++) {
+        const float *xr = X + r * n0;
+        float *yr = (float *)y->data + r * n0, mx = -INFINITY, lse;
+        double sum = 0.0;
+        for (i = 0; i < n0; i++) mx = TN__MAX(mx, xr[i]);
+        for (i = 0; i < n0; i++) sum += exp((double)(xr[i] - mx));
+        lse = mx + (float)log(sum);
+        for (i = 0; i < n0; i++) yr[i] = xr[i] - lse;
+    }
+    return tn__record(ctx, y, TN__OP_LOG_SOFTMAX, x, NULL, NULL);
+}
+static tn_status tn__softmax_backward(tn_ctx *ctx, tn_tensor *y, int logsm) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    const float *g = (const float *)y->grad->data, *Y = (const float *)y->data;
+    int64_t r, i, n0 = y->ne[0], nr = tn_nrows(y);
+    if (!gx) return st;
+    for (r = 0; r < nr; r++) {
+        const float *gr = g + r * n0, *yr = Y + r * n0;
+        float *gxr = gx + r * n0;
+        double dot = 0.0;
+        if (logsm) {
+            for (i = 0; i < n0; i++) dot += gr[i];
+            for (i = 0; i < n0; i++) gxr[i] += gr[i] - expf(yr[i]) * (float)dot;
+        } else {
+            for (i = 0; i < n0; i++) dot += (double)gr[i] * yr[i];
+            for (i = 0; i < n0; i++) gxr[i] += yr[i] * (gr[i] - (float)dot);
+        }
+    }
+    return TN_OK;
+}
+
+static tn_tensor *tn__norm(tn_ctx *ctx, tn_tensor *x, float eps, int center, const char *fn) {
+    const float *X = NULL;
+    tn_tensor *y = tn__rowwise_new(ctx, x, fn, &X);
+    int64_t r, i, n0, nr;
+    if (!y) return NULL;
+    if (!(eps >= 0.0f)) { tn__fail(TN_ERR_ARG, "%s: eps must be >= 0", fn); return NULL; }
+    n0 = x->ne[0]; nr = tn_nrows(x);
+    for (r = 0; r < nr; r++) {
+        const float *xr = X + r * n0;
+        float *yr = (float *)y->data + r * n0;
+        double mu = 0.0, ss = 0.0;
+        float rs;
+        if (center) { for (i = 0; i < n0; i++) mu += xr[i]; mu /= (double)n0; }
+        for (i = 0; i < n0; i++) { double d = xr[i] - mu; ss += d * d; }
+        rs = (float)(1.0 / sqrt(ss / (double)n0 + eps));
+        for (i = 0; i < n0; i++) yr[i] = (float)(xr[i] - mu) * rs;
+    }
+    y->fparam[0] = eps;
+    return tn__record(ctx, y, center ? TN__OP_LAYER_NORM : TN__OP_RMS_NORM, x, NULL, NULL);
+}
+static tn_status tn__norm_backward(tn_ctx *ctx, tn_tensor *y, int center) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    const float *g = (const float *)y->grad->data, *Y = (const float *)y->data, *X;
+    int64_t r, i, n0 = y->ne[0], nr = tn_nrows(y);
+    if (!gx) return st;
+    if (!(X = tn__dense(ctx, y->src[0]))) return TN_ERR_NOMEM;
+    for (r = 0; r < nr; r++) {
+        const float *gr = g + r * n0, *yr = Y + r * n0, *xr = X + r * n0;
+        float *gxr = gx + r * n0;
+        double mu = 0.0, ss = 0.0, mg = 0.0, mgy = 0.0;
+        float rs;
+        if (center) { for (i = 0; i < n0; i++) mu += xr[i]; mu /= (double)n0; }
+        for (i = 0; i < n0; i++) { double d = xr[i] - mu; ss += d * d; }
+        rs = (float)(1.0 / sqrt(ss / (double)n0 + y->fparam[0]));
+        for (i = 0; i < n0; i++) { mg += gr[i]; mgy += (double)gr[i] * yr[i]; }
+        mg = center ? mg / (double)n0 : 0.0;
+        mgy /= (double)n0;
+        for (i = 0; i < n0; i++) gxr[i] += rs * (gr[i] - (float)mg - yr[i] * (float)mgy);
+    }
+    return TN_OK;
+}
+TNDEF tn_tensor *tn_rms_norm(tn_ctx *ctx, tn_tensor *x, float eps) { return tn__norm(ctx, x, eps, 0, "tn_rms_norm"); }
+TNDEF tn_tensor *tn_layer_norm(tn_ctx *ctx, tn_tensor *x, float eps) { return tn__norm(ctx, x, eps, 1, "tn_layer_norm"); }
+
+TNDEF tn_tensor *tn_dropout(tn_ctx *ctx, tn_tensor *x, float p, tn_rng *rng) {
+    tn_tensor *y;
+    const float *X;
+    float *mask, keep;
+    int64_t i, n;
+    if (!x) return NULL;
+    if (!ctx || !rng) { tn__fail(TN_ERR_ARG, "tn_dropout: NULL argument"); return NULL; }
+    if (!(p >= 0.0f && p < 1.0f)) { tn__fail(TN_ERR_ARG, "tn_dropout: p = %g, want [0, 1)", (double)p); return NULL; }
+    if (p == 0.0f || ctx->no_grad) return x;
+    if (tn__need_f32("tn_dropout", x)) return NULL;
+    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    n = tn_nelements(x);
+    if (!y || !(X = tn__dense(ctx, x))) return NULL;
+    mask = (float *)tn_ctx_alloc(ctx, sizeof(float) * (size_t)(n ? n : 1));
+    if (!mask) return NULL;
+    keep = 1.0f / (1.0f - p);
+    for (i = 0; i < n; i++) {
+        mask[i] = tn_rng_uniform(rng) >= p ? keep : 0.0f;
+        ((float *)y->data)[i] = X[i] * mask[i];
+    }
+    y->aux = mask;
+    return tn__record(ctx, y, TN__OP_DROPOUT, x, NULL, NULL);
+}
+static tn_status tn__dropout_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    const float *g = (const float *)y->grad->data, *mask = (const float *)y->aux;
+    int64_t i, n = tn_nelements(y);
+    if (!gx) return st;
+    for (i = 0; i < n; i++) gx[i] += g[i] * mask[i];
+    return TN_OK;
+}
+
+/* rotate pairs (2i, 2i+1) of each head vector; sign -1 rotates back (backward) */
+static void tn__rope_apply(float *dst, const float *src, const int64_t *ne, int64_t pos0, float theta, float sign) {
+    int64_t i, h, t, b, hd = ne[0];
+    for (b = 0; b < ne[3]; b++)
+        for (t = 0; t < ne[2]; t++) {
+            double pos = (double)(pos0 + t);
+            for (h = 0; h < ne[1]; h++) {
+                const float *s = src + ((b * ne[2] + t) * ne[1] + h) * hd;
+                float *d = dst + ((b * ne[2] + t) * ne[1] + h) * hd;
+                for (i = 0; i < hd / 2; i++) {
+                    double ang = pos * pow((double)theta, -2.0 * (double)i / (double)hd);
+                    float c = (float)cos(ang), sn = sign * (float)sin(ang);
+                    float x0 = s[2 * i], x1 = s[2 * i + 1];
+                    d[2 * i] = x0 * c - x1 * sn;
+                    d[2 * i + 1] = x0 * sn + x1 * c;
+                }
+            }
+        }
+}
+TNDEF tn_tensor *tn_rope(tn_ctx *ctx, tn_tensor *x, int64_t pos0, float theta) {
+    const float *X = NULL;
+    tn_tensor *y;
+    if (x && x->ne[0] % 2) { tn__fail(TN_ERR_SHAPE, "tn_rope: head_dim %lld must be even", (long long)x->ne[0]); return NULL; }
+    if (!(theta > 1.0f)) { tn__fail(TN_ERR_ARG, "tn_rope: theta must be > 1 (10000 is usual)"); return NULL; }
+    y = tn__rowwise_new(ctx, x, "tn_rope", &X);
+    if (!y) return NULL;
+    tn__rope_apply((float *)y->data, X, x->ne, pos0, theta, 1.0f);
+    y->iparam[0] = pos0;
+    y->fparam[0] = theta;
+    return tn__record(ctx, y, TN__OP_ROPE, x, NULL, NULL);
+}
+static tn_status tn__rope_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st), *tmp;
+    int64_t i, n = tn_nelements(y);
+    size_t mark;
+    if (!gx) return st;
+    mark = tn_ctx_used(ctx);
+    tmp = (float *)tn_ctx_alloc(ctx, sizeof(float) * (size_t)n);
+    if (!tmp) return TN_ERR_NOMEM;
+    tn__rope_apply(tmp, (const float *)y->grad->data, y->ne, y->iparam[0], y->fparam[0], -1.0f);
+    for (i = 0; i < n; i++) gx[i] += tmp[i];
+    tn_ctx_rewind(ctx, mark);
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_diag_mask_inf(tn_ctx *ctx, tn_tensor *x, int64_t n_past) {
+    const float *X = NULL;
+    tn_tensor *y = tn__rowwise_new(ctx, x, "tn_diag_mask_inf", &X);
+    int64_t k, q, r, n0, nr;
+    if (!y) return NULL;
+    n0 = x->ne[0]; nr = tn_nrows(x);
+    for (r = 0; r < nr; r++) {
+        q = r % x->ne[1];
+        for (k = 0; k < n0; k++) ((float *)y->data)[r * n0 + k] = k > q + n_past ? -INFINITY : X[r * n0 + k];
+    }
+    y->iparam[0] = n_past;
+    return tn__record(ctx, y, TN__OP_DIAG_MASK, x, NULL, NULL);
+}
+static tn_status tn__diag_mask_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    const float *g = (const float *)y->grad->data;
+    int64_t k, r, n0 = y->ne[0], nr = tn_nrows(y);
+    if (!gx) return st;
+    for (r = 0; r < nr; r++)
+        for (k = 0; k < n0; k++)
+            if (!(k > r % y->ne[1] + y->iparam[0])) gx[r * n0 + k] += g[r * n0 + k];
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_attention(tn_ctx *ctx, tn_tensor *q, tn_tensor *k, tn_tensor *v, int causal) {
+    tn_tensor *qp, *kp, *vt, *s, *o;
+    if (!q || !k || !v) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_attention: ctx is NULL"); return NULL; }
+    if (!tn_same_shape(q, k) || !tn_same_shape(q, v)) { tn__fail(TN_ERR_SHAPE, "tn_attention: q, k, v must have one shape (head_dim, n_head, T, B)"); return NULL; }
+    qp = tn_permute(ctx, q, 0, 2, 1, 3);                        /* (hd, T, H, B) */
+    kp = tn_permute(ctx, k, 0, 2, 1, 3);
+    vt = tn_cont(ctx, tn_permute(ctx, v, 2, 0, 1, 3));          /* (T, hd, H, B) */
+    s = tn_scale(ctx, tn_matmul(ctx, kp, qp), 1.0f / sqrtf((float)q->ne[0])); /* (Tk, Tq, H, B) */
+    if (causal) s = tn_diag_mask_inf(ctx, s, 0);
+    o = tn_matmul(ctx, vt, tn_softmax(ctx, s));                 /* (hd, Tq, H, B) */
+    return tn_cont(ctx, tn_permute(ctx, o, 0, 2, 1, 3));        /* (hd, H, T, B) */
+}
+
+/* -- losses -- */
+
+TNDEF tn_tensor *tn_cross_entropy(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *targets, int32_t ignore_index) {
+    const float *X;
+    const int32_t *T;
+    tn_tensor *y;
+    int64_t r, i, C, nr, count = 0;
+    double total = 0.0;
+    if (!logits || !targets) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_cross_entropy: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_cross_entropy", logits)) return NULL;
+    C = logits->ne[0]; nr = tn_nrows(logits);
+    if (targets->type != TN_TYPE_I32 || !tn_is_contiguous(targets) || tn_nelements(targets) != nr) {
+        tn__fail(TN_ERR_SHAPE, "tn_cross_entropy: targets must be contiguous i32 with one entry per row (%lld), not %s with %lld",
+                 (long long)nr, tn_type_name(targets->type), (long long)tn_nelements(targets));
+        return NULL;
+    }
+    T = (const int32_t *)targets->data;
+    for (r = 0; r < nr; r++)
+        if (T[r] != ignore_index && (T[r] < 0 || T[r] >= C)) { tn__fail(TN_ERR_ARG, "tn_cross_entropy: target %d of row %lld is outside 0..%lld", T[r], (long long)r, (long long)C - 1); return NULL; }
+    y = tn_new_1d(ctx, TN_TYPE_F32, 1);
+    if (!y || !(X = tn__dense(ctx, logits))) return NULL;
+    for (r = 0; r < nr; r++) {
+        const float *xr = X + r * C;
+        float mx = -INFINITY;
+        double sum = 0.0;
+        if (T[r] == ignore_index) continue;
+        for (i = 0; i < C; i++) mx = TN__MAX(mx, xr[i]);
+        for (i = 0; i < C; i++) sum += exp((double)(xr[i] - mx));
+        total += (double)mx + log(sum) - xr[T[r]];
+        count++;
+    }
+    ((float *)y->data)[0] = count ? (float)(total / (double)count) : 0.0f;
+    y->iparam[0] = ignore_index;
+    y->iparam[1] = count;
+    return tn__record(ctx, y, TN__OP_CROSS_ENTROPY, logits, (tn_tensor *)targets, NULL);
+}
+static tn_status tn__cross_entropy_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_tensor *lg = y->src[0];
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, lg, &st);
+    const float *X;
+    const int32_t *T = (const int32_t *)y->src[1]->data;
+    int64_t r, i, C = lg->ne[0], nr = tn_nrows(lg);
+    float scale;
+    if (!gx || y->iparam[1] == 0) return st;
+    if (!(X = tn__dense(ctx, lg))) return TN_ERR_NOMEM;
+    scale = ((const float *)y->grad->data)[0] / (float)y->iparam[1];
+    for (r = 0; r < nr; r++) {
+        const float *xr = X + r * C;
+        float mx = -INFINITY;
+        double sum = 0.0;
+        if (T[r] == (int32_t)y->iparam[0]) continue;
+        for (i = 0; i < C; i++) mx = TN__MAX(mx, xr[i]);
+        for (i = 0; i < C; i++) sum += exp((double)(xr[i] - mx));
+        for (i = 0; i < C; i++) gx[r * C + i] += scale * ((float)(exp((double)(xr[i] - mx)) / sum) - (i == T[r] ? 1.0f : 0.0f));
+    }
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *labels, const tn_tensor *weights) {
+    const float *Z, *L, *W;
+    tn_tensor *y;
+    int64_t i, n;
+    double total = 0.0;
+    if (!logits || !labels || !weights) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_bce_logits: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_bce_logits", logits) || tn__need_f32("tn_bce_logits", labels) || tn__need_f32("tn_bce_logits", weights)) return NULL;
+    n = tn_nelements(logits);
+    if (tn_nelements(labels) != n || tn_nelements(weights) != n || n == 0) {
+        tn__fail(TN_ERR_SHAPE, "tn_bce_logits: %lld logits, %lld labels, %lld weights: want the same number, > 0",
+                 (long long)n, (long long)tn_nelements(labels), (long long)tn_nelements(weights));
+        return NULL;
+    }
+    y = tn_new_1d(ctx, TN_TYPE_F32, 1);
+    if (!y || !(Z = tn__dense(ctx, logits)) || !(L = tn__dense(ctx, labels)) || !(W = tn__dense(ctx, weights))) return NULL;
+    for (i = 0; i < n; i++) {
+        double z = Z[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
+        double sp = (z > 0 ? z : 0.0) + log1p(exp(-fabs(z))); /* softplus(z) */
+        total += W[i] * (sp - lab * z);
+    }
+    ((float *)y->data)[0] = (float)(total / (double)n);
+    return tn__record(ctx, y, TN__OP_BCE, logits, (tn_tensor *)labels, (tn_tensor *)weights);
+}
+static tn_status tn__bce_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gz = tn__gbuf(ctx, y->src[0], &st);
+    const float *Z, *L, *W;
+    int64_t i, n = tn_nelements(y->src[0]);
+    float g;
+    if (!gz) return st;
+    if (!(Z = tn__dense(ctx, y->src[0])) || !(L = tn__dense(ctx, y->src[1])) || !(W = tn__dense(ctx, y->src[2]))) return TN_ERR_NOMEM;
+    g = ((const float *)y->grad->data)[0] / (float)n;
+    for (i = 0; i < n; i++) {
+        float lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
+        float sig = 1.0f / (1.0f + expf(-Z[i]));
+        gz[i] += g * W[i] * (sig - lab);
+    }
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_mse(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) {
+    const float *A, *B;
+    tn_tensor *y;
+    int64_t i, n;
+    double total = 0.0;
+    if (!a || !b) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_mse: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_mse", a) || tn__need_f32("tn_mse", b)) return NULL;
+    if (!tn_same_shape(a, b) || tn_nelements(a) == 0) { tn__fail(TN_ERR_SHAPE, "tn_mse: a and b must have one non-empty shape"); return NULL; }
+    n = tn_nelements(a);
+    y = tn_new_1d(ctx, TN_TYPE_F32, 1);
+    if (!y || !(A = tn__dense(ctx, a)) || !(B = tn__dense(ctx, b))) return NULL;
+    for (i = 0; i < n; i++) total += (double)(A[i] - B[i]) * (A[i] - B[i]);
+    ((float *)y->data)[0] = (float)(total / (double)n);
+    return tn__record(ctx, y, TN__OP_MSE, a, b, NULL);
+}
+static tn_status tn__mse_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *ga = tn__gbuf(ctx, y->src[0], &st), *gb = tn__gbuf(ctx, y->src[1], &st);
+    const float *A, *B;
+    int64_t i, n = tn_nelements(y->src[0]);
+    float g;
+    if (st != TN_OK) return st;
+    if (!(A = tn__dense(ctx, y->src[0])) || !(B = tn__dense(ctx, y->src[1]))) return TN_ERR_NOMEM;
+    g = 2.0f * ((const float *)y->grad->data)[0] / (float)n;
+    for (i = 0; i < n; i++) {
+        float d = g * (A[i] - B[i]);
+        if (ga) ga[i] += d;
+        if (gb) gb[i] -= d;
+    }
+    return TN_OK;
+}
+
+/* -- straight-through estimators -- */
+
+TNDEF tn_tensor *tn_ste(tn_ctx *ctx, tn_tensor *x, tn_quantizer_fn q, void *user) {
+    const float *X = NULL;
+    tn_tensor *y;
+    if (x && !q) { tn__fail(TN_ERR_ARG, "tn_ste: quantizer is NULL"); return NULL; }
+    y = tn__rowwise_new(ctx, x, "tn_ste", &X);
+    if (!y) return NULL;
+    q((float *)y->data, X, tn_nelements(x), user);
+    return tn__record(ctx, y, TN__OP_STE, x, NULL, NULL);
+}
+static void tn__q_ternary(float *y, const float *x, int64_t n, void *user) {
+    /* t * s; the int8 trits go through y's own memory (as bytes) first */
+    int8_t *t = (int8_t *)y;
+    float s = 1e-5f;
+    int64_t i;
+    tn_status *st = (tn_status *)user;
+    *st = tn_ternary_absmean(x, n, t, &s);
+    if (*st != TN_OK) { for (i = 0; i < n; i++) y[i] = NAN; return; }
+    for (i = n - 1; i >= 0; i--) y[i] = (float)t[i] * s; /* backwards: t[i] sits at or below y[i] */
+}
+TNDEF tn_tensor *tn_ste_ternary(tn_ctx *ctx, tn_tensor *w) {
+    tn_status st = TN_OK;
+    tn_tensor *y = tn_ste(ctx, w, tn__q_ternary, &st);
+    if (y && st != TN_OK) return NULL; /* non-finite weights: message set */
+    return y;
+}
+static void tn__q_act_i8(float *y, const float *x, int64_t n, void *user) {
+    const int64_t n0 = *(const int64_t *)user;
+    int64_t r, i;
+    for (r = 0; r < n / n0; r++) {
+        int8_t *q = (int8_t *)(y + r * n0);
+        float inv = 0.0f;
+        if (tn_act_quant_i8(x + r * n0, n0, q, &inv) != TN_OK) { for (i = 0; i < n0; i++) y[r * n0 + i] = NAN; continue; }
+        for (i = n0 - 1; i >= 0; i--) y[r * n0 + i] = (float)q[i] * inv;
+    }
+}
+TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x) {
+    int64_t n0;
+    if (!x) return NULL;
+    n0 = x->ne[0];
+    if (n0 <= 0) { tn__fail(TN_ERR_SHAPE, "tn_ste_act_i8: empty rows"); return NULL; }
+    return tn_ste(ctx, x, tn__q_act_i8, &n0);
+}
+static tn_status tn__ste_backward(tn_ctx *ctx, tn_tensor *y) { return tn__cont_backward(ctx, y); }
+
+/* -- backward driver -- */
+
+static tn_status tn__backward_node(tn_ctx *ctx, tn_tensor *t) {
+    switch (t->op) {
+    case TN__OP_VIEW: return tn__view_backward(ctx, t);
+    case TN__OP_CONT: return tn__cont_backward(ctx, t);
+    case TN__OP_ADD: case TN__OP_SUB: case TN__OP_MUL: case TN__OP_DIV: return tn__binary_backward(ctx, t);
+    case TN__OP_UNARY: return tn__unary_backward(ctx, t);
+    case TN__OP_SUM_AXIS: return tn__sum_axis_backward(ctx, t);
+    case TN__OP_SUM_ALL: return tn__sum_all_backward(ctx, t);
+    case TN__OP_MAX_AXIS: return tn__max_axis_backward(ctx, t);
+    case TN__OP_MATMUL: return tn__matmul_backward(ctx, t);
+    case TN__OP_CONCAT: return tn__concat_backward(ctx, t);
+    case TN__OP_GET_ROWS: return tn__get_rows_backward(ctx, t);
+    case TN__OP_SOFTMAX: return tn__softmax_backward(ctx, t, 0);
+    case TN__OP_LOG_SOFTMAX: return tn__softmax_backward(ctx, t, 1);
+    case TN__OP_RMS_NORM: return tn__norm_backward(ctx, t, 0);
+    case TN__OP_LAYER_NORM: return tn__norm_backward(ctx, t, 1);
+    case TN__OP_DROPOUT: return tn__dropout_backward(ctx, t);
+    case TN__OP_ROPE: return tn__rope_backward(ctx, t);
+    case TN__OP_DIAG_MASK: return tn__diag_mask_backward(ctx, t);
+    case TN__OP_CROSS_ENTROPY: return tn__cross_entropy_backward(ctx, t);
+    case TN__OP_BCE: return tn__bce_backward(ctx, t);
+    case TN__OP_MSE: return tn__mse_backward(ctx, t);
+    case TN__OP_STE: return tn__ste_backward(ctx, t);
+    default: return tn__fail(TN_ERR_UNSUPPORTED, "tn_backward: op %d has no backward", t->op);
+    }
+}
+
+TNDEF tn_status tn_backward(tn_ctx *ctx, tn_tensor *loss) {
+    tn_tensor *t;
+    tn_status st;
+    if (!ctx || !loss) return tn__fail(TN_ERR_ARG, "tn_backward: NULL argument (did an op above fail? see tn_last_error)");
+    if (tn_nelements(loss) != 1 || loss->type != TN_TYPE_F32) return tn__fail(TN_ERR_SHAPE, "tn_backward: the loss must be one f32 value");
+    if (!tn__tracked(loss)) return tn__fail(TN_ERR_ARG, "tn_backward: the loss depends on no parameter (call tn_set_param, and keep gradients enabled)");
+    /* forget gradients of intermediate nodes left by an earlier backward */
+    for (t = ctx->tape; t; t = t->tape_prev) if (!(t->flags & TN_FLAG_PARAM)) t->grad = NULL;
+    if (!loss->grad) {
+        loss->grad = tn_new(ctx, TN_TYPE_F32, loss->n_dims, loss->ne);
+        if (!loss->grad) return TN_ERR_NOMEM;
+    }
+    ((float *)loss->grad->data)[0] += 1.0f;
+    for (t = ctx->tape; t; t = t->tape_prev) {
+        if (!t->grad || t->op == TN__OP_NONE) continue;
+        st = tn__backward_node(ctx, t);
+        if (st != TN_OK) {
+            if (st == TN_ERR_NOMEM) tn__fail(st, "tn_backward: out of memory while back-propagating; create the context larger");
+            return st;
+        }
+    }
+    return TN_OK;
+}
 
 #endif /* TERNARY_IMPLEMENTATION_INCLUDED */
 #endif /* TERNARY_IMPLEMENTATION */

@@ -36,6 +36,7 @@ static void *tn_t_read_vector(const char *name, size_t *size) {
 #include "test_formats.c"
 #include "test_ternary.c"
 #include "test_kernels.c"
+#include "test_autograd.c"
 
 static const tn_test_case tn_tests[] = {
     {"core_status_and_errors", test_status_and_errors},
@@ -63,6 +64,17 @@ static const tn_test_case tn_tests[] = {
     {"kernels_mul_mat_types_threads", test_mul_mat_types_and_threads},
     {"kernels_mul_mat_views_batches_errors", test_mul_mat_views_batches_errors},
     {"kernels_bitnet_matvec_exact", test_bitnet_matvec_exact},
+    {"grad_binary_broadcast", test_grad_binary_broadcast},
+    {"grad_unary", test_grad_unary},
+    {"grad_reductions", test_grad_reductions},
+    {"grad_matmul", test_grad_matmul},
+    {"grad_shapes", test_grad_shapes},
+    {"grad_rows_and_norms", test_grad_rows_and_norms},
+    {"grad_rope_attention", test_grad_rope_attention},
+    {"grad_losses", test_grad_losses},
+    {"grad_loss_values", test_loss_values},
+    {"grad_ste_identity", test_ste_identity},
+    {"grad_graph_rewind_no_growth", test_graph_rewind_no_growth},
 };
 
 int main(int argc, char **argv) {
