@@ -577,6 +577,105 @@ TNDEF tn_tensor *tn_ste_ternary(tn_ctx *ctx, tn_tensor *w);
 /* per row (dim 0): q / s with s = 127 / max|row|, q = clamp(round(x s), -128, 127) */
 TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x);
 
+
+/* -- parameters, walked by name by optimizers and serializers -- */
+typedef struct tn_param_entry {
+    char name[TN_MAX_NAME];
+    tn_tensor *t;
+    int no_decay;             /* norms, biases, embeddings: no weight decay by default */
+} tn_param_entry;
+typedef struct tn_params { tn_param_entry *items; int n, cap; } tn_params;
+TNDEF void tn_params_init(tn_params *p);
+TNDEF void tn_params_deinit(tn_params *p);
+/* register t (made a parameter in ctx) under a unique name (<= 63 bytes) */
+TNDEF tn_status tn_params_add(tn_params *p, tn_ctx *ctx, tn_tensor *t, const char *name, int no_decay);
+TNDEF tn_tensor *tn_params_find(const tn_params *p, const char *name);
+TNDEF void tn_params_zero_grad(tn_params *p);
+TNDEF int64_t tn_params_count(const tn_params *p); /* number of scalars */
+
+/* -- layers: caller-owned structs, parameters in a context of their own -- */
+#define TN_LAYER_BIAS 1       /* add a bias */
+#define TN_LAYER_NORM 2       /* RMSNorm the input (with a learned gain) first */
+#define TN_LAYER_FLOAT 4      /* a plain Linear: no quantization at all */
+
+/* BitLinear (BitNet b1.58): y = Wq(w) . Aq(norm(x)) + b, with Wq the absmean
+   ternary STE of the latent f32 weights w (out rows of in) and Aq the
+   per-token int8 STE. Training mode fake-quantizes; after tn_bitlinear_pack
+   the layer runs packed ternary weights (TQ2_0, TQ1_0 or T2, rows padded
+   with zeros to a multiple of 256) and int8 activations through the integer
+   kernels. With TN_LAYER_FLOAT it is an ordinary Linear layer. */
+typedef struct tn_bitlinear {
+    int64_t in, out;
+    int flags;
+    tn_tensor *w;             /* (in, out) latent weights */
+    tn_tensor *b;             /* (out) or NULL */
+    tn_tensor *norm;          /* (in) RMSNorm gain or NULL */
+    tn_tensor *wq;            /* packed weights (in_pad, out) in inference mode, else NULL */
+    int64_t in_pad;
+} tn_bitlinear;
+/* w ~ U(-1/sqrt(in), 1/sqrt(in)) as PyTorch's Linear; b = 0; gain = 1 */
+TNDEF tn_status tn_bitlinear_init(tn_bitlinear *l, tn_ctx *pctx, tn_params *params, const char *name,
+                                  int64_t in, int64_t out, int flags, tn_rng *rng);
+/* x (in, M, ...) -> (out, M, ...) */
+TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x);
+/* inference mode: pack the ternarized weights into `type` (tn_type TQ2_0, TQ1_0 or T2), memory from ctx */
+TNDEF tn_status tn_bitlinear_pack(tn_bitlinear *l, tn_ctx *ctx, tn_type type);
+TNDEF void tn_bitlinear_unpack(tn_bitlinear *l); /* back to training mode */
+
+typedef enum tn_norm_kind { TN_NORM_RMS = 0, TN_NORM_LAYER = 1 } tn_norm_kind;
+typedef struct tn_norm_layer { tn_norm_kind kind; float eps; tn_tensor *g, *b; } tn_norm_layer;
+/* gain 1 (and bias 0 for LayerNorm), both no_decay */
+TNDEF tn_status tn_norm_layer_init(tn_norm_layer *l, tn_ctx *pctx, tn_params *params, const char *name, int64_t d, tn_norm_kind kind, float eps);
+TNDEF tn_tensor *tn_norm_layer_forward(tn_ctx *ctx, tn_norm_layer *l, tn_tensor *x);
+
+typedef struct tn_embedding { tn_tensor *w; } tn_embedding; /* (d, vocab) */
+TNDEF tn_status tn_embedding_init(tn_embedding *e, tn_ctx *pctx, tn_params *params, const char *name, int64_t vocab, int64_t d, float std, tn_rng *rng);
+TNDEF tn_tensor *tn_embedding_forward(tn_ctx *ctx, tn_embedding *e, const tn_tensor *ids);
+
+typedef enum tn_mlp_kind { TN_MLP_GELU = 0, TN_MLP_RELU = 1, TN_MLP_RELU2 = 2, TN_MLP_SWIGLU = 3 } tn_mlp_kind;
+/* down(act(up(x))), or down(silu(gate(x)) * up(x)) for SwiGLU */
+typedef struct tn_mlp { tn_mlp_kind kind; tn_bitlinear up, gate, down; } tn_mlp;
+TNDEF tn_status tn_mlp_init(tn_mlp *m, tn_ctx *pctx, tn_params *params, const char *name, int64_t d, int64_t hidden,
+                            tn_mlp_kind kind, int layer_flags, tn_rng *rng);
+TNDEF tn_tensor *tn_mlp_forward(tn_ctx *ctx, tn_mlp *m, tn_tensor *x);
+
+/* causal multi-head self-attention with RoPE on q and k: x (d, T, B) -> (d, T, B) */
+typedef struct tn_self_attn { int64_t d, n_head; float rope_theta; tn_bitlinear wq, wk, wv, wo; } tn_self_attn;
+TNDEF tn_status tn_self_attn_init(tn_self_attn *a, tn_ctx *pctx, tn_params *params, const char *name, int64_t d, int64_t n_head,
+                                  float rope_theta, int layer_flags, tn_rng *rng);
+TNDEF tn_tensor *tn_self_attn_forward(tn_ctx *ctx, tn_self_attn *a, tn_tensor *x);
+
+/* pre-norm transformer block: x += attn(norm1(x)); x += mlp(norm2(x)) */
+typedef struct tn_block { tn_norm_layer norm1, norm2; tn_self_attn attn; tn_mlp mlp; } tn_block;
+
+typedef struct tn_transformer_config {
+    int64_t vocab, d_model, n_head, n_layer, d_ff, ctx_len;
+    tn_mlp_kind mlp;
+    tn_norm_kind norm;
+    int layer_flags;          /* for the projections in the blocks: 0 = BitLinear, TN_LAYER_FLOAT, | TN_LAYER_BIAS */
+    float rope_theta, norm_eps, init_std;
+} tn_transformer_config;
+/* byte-level defaults: vocab 256, d 128, 4 heads, 2 layers, ff 512, ctx 64, ReLU^2, RMSNorm, BitLinear */
+TNDEF tn_transformer_config tn_transformer_config_default(void);
+
+/* decoder-only: token embedding (f32), blocks, final norm, f32 output head */
+typedef struct tn_transformer {
+    tn_transformer_config cfg;
+    tn_embedding tok;
+    tn_block *blocks;
+    tn_norm_layer norm_f;
+    tn_bitlinear head;
+    tn_params params;         /* every parameter by name: "tok.w", "blk.0.attn.wq.w", ... */
+} tn_transformer;
+TNDEF tn_status tn_transformer_init(tn_transformer *m, tn_ctx *pctx, const tn_transformer_config *cfg, uint64_t seed);
+TNDEF void tn_transformer_deinit(tn_transformer *m);
+/* ids (T, B) i32 -> logits (vocab, T, B) */
+TNDEF tn_tensor *tn_transformer_forward(tn_ctx *ctx, tn_transformer *m, const tn_tensor *ids);
+/* mean cross-entropy of next-token targets (T, B) i32 (ignore_index -1) */
+TNDEF tn_tensor *tn_transformer_loss(tn_ctx *ctx, tn_transformer *m, const tn_tensor *ids, const tn_tensor *targets);
+/* pack every BitLinear of the blocks (inference mode) */
+TNDEF tn_status tn_transformer_pack(tn_transformer *m, tn_ctx *ctx, tn_type type);
+
 #ifdef __cplusplus
 }
 #endif
@@ -4178,6 +4277,334 @@ TNDEF tn_status tn_backward(tn_ctx *ctx, tn_tensor *loss) {
         }
     }
     return TN_OK;
+}
+
+
+/* ==== @@IMPL:QAT  parameters, BitLinear and layers ==== */
+
+TNDEF void tn_params_init(tn_params *p) { if (p) memset(p, 0, sizeof(*p)); }
+TNDEF void tn_params_deinit(tn_params *p) {
+    if (!p) return;
+    if (p->items) TN_FREE(p->items);
+    memset(p, 0, sizeof(*p));
+}
+TNDEF tn_status tn_params_add(tn_params *p, tn_ctx *ctx, tn_tensor *t, const char *name, int no_decay) {
+    tn_status st;
+    if (!p || !t || !name) return tn__fail(TN_ERR_ARG, "tn_params_add: NULL argument");
+    if (strlen(name) > TN_MAX_NAME - 1) return tn__fail(TN_ERR_ARG, "tn_params_add: name '%s' is longer than %d bytes", name, TN_MAX_NAME - 1);
+    if (tn_params_find(p, name)) return tn__fail(TN_ERR_ARG, "tn_params_add: a parameter is already named '%s'", name);
+    if ((st = tn_set_param(ctx, t)) != TN_OK) return st;
+    if (p->n == p->cap) {
+        int cap = p->cap ? 2 * p->cap : 16;
+        tn_param_entry *ni = (tn_param_entry *)TN_REALLOC(p->items, sizeof(tn_param_entry) * (size_t)cap);
+        if (!ni) return tn__fail(TN_ERR_NOMEM, "tn_params_add: out of memory");
+        p->items = ni;
+        p->cap = cap;
+    }
+    memset(&p->items[p->n], 0, sizeof(p->items[p->n]));
+    memcpy(p->items[p->n].name, name, strlen(name));
+    p->items[p->n].t = t;
+    p->items[p->n].no_decay = no_decay;
+    p->n++;
+    tn_set_name(t, name);
+    return TN_OK;
+}
+TNDEF tn_tensor *tn_params_find(const tn_params *p, const char *name) {
+    int i;
+    if (!p || !name) return NULL;
+    for (i = 0; i < p->n; i++) if (strcmp(p->items[i].name, name) == 0) return p->items[i].t;
+    return NULL;
+}
+TNDEF void tn_params_zero_grad(tn_params *p) {
+    int i;
+    if (p) for (i = 0; i < p->n; i++) tn_zero_grad(p->items[i].t);
+}
+TNDEF int64_t tn_params_count(const tn_params *p) {
+    int64_t n = 0;
+    int i;
+    if (p) for (i = 0; i < p->n; i++) n += tn_nelements(p->items[i].t);
+    return n;
+}
+
+/* "<prefix>.<leaf>" into buf */
+static const char *tn__pname(char *buf, const char *prefix, const char *leaf) {
+    snprintf(buf, TN_MAX_NAME + 64, "%s%s%s", prefix && *prefix ? prefix : "", prefix && *prefix ? "." : "", leaf);
+    return buf;
+}
+
+static tn_tensor *tn__param_new(tn_ctx *pctx, tn_params *params, const char *prefix, const char *leaf,
+                                int n_dims, int64_t ne0, int64_t ne1, int no_decay, tn_status *st) {
+    char name[TN_MAX_NAME + 64];
+    int64_t ne[2];
+    tn_tensor *t;
+    ne[0] = ne0; ne[1] = ne1;
+    t = tn_new(pctx, TN_TYPE_F32, n_dims, ne);
+    if (!t) { *st = TN_ERR_NOMEM; return NULL; }
+    tn__pname(name, prefix, leaf);
+    *st = params ? tn_params_add(params, pctx, t, name, no_decay) : tn_set_param(pctx, t);
+    if (!params) tn_set_name(t, name);
+    return *st == TN_OK ? t : NULL;
+}
+
+TNDEF tn_status tn_bitlinear_init(tn_bitlinear *l, tn_ctx *pctx, tn_params *params, const char *name,
+                                  int64_t in, int64_t out, int flags, tn_rng *rng) {
+    tn_status st = TN_OK;
+    int64_t i;
+    float bound;
+    if (!l || !pctx || !rng) return tn__fail(TN_ERR_ARG, "tn_bitlinear_init: NULL argument");
+    if (in <= 0 || out <= 0) return tn__fail(TN_ERR_SHAPE, "tn_bitlinear_init: in = %lld, out = %lld must be > 0", (long long)in, (long long)out);
+    memset(l, 0, sizeof(*l));
+    l->in = in; l->out = out; l->flags = flags;
+    if (!(l->w = tn__param_new(pctx, params, name, "w", 2, in, out, 0, &st))) return st;
+    bound = 1.0f / sqrtf((float)in);
+    for (i = 0; i < in * out; i++) ((float *)l->w->data)[i] = (2.0f * tn_rng_uniform(rng) - 1.0f) * bound;
+    if (flags & TN_LAYER_BIAS) {
+        if (!(l->b = tn__param_new(pctx, params, name, "b", 1, out, 1, 1, &st))) return st;
+    }
+    if (flags & TN_LAYER_NORM) {
+        if (!(l->norm = tn__param_new(pctx, params, name, "norm", 1, in, 1, 1, &st))) return st;
+        tn_fill(l->norm, 1.0f);
+    }
+    return TN_OK;
+}
+
+TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x) {
+    tn_tensor *xn, *y;
+    if (!x) return NULL;
+    if (!ctx || !l || !l->w) { tn__fail(TN_ERR_ARG, "tn_bitlinear_forward: NULL argument"); return NULL; }
+    if (x->ne[0] != l->in) { tn__fail(TN_ERR_SHAPE, "tn_bitlinear_forward: '%s' takes %lld features, x has %lld", l->w->name, (long long)l->in, (long long)x->ne[0]); return NULL; }
+    xn = l->norm ? tn_mul(ctx, tn_rms_norm(ctx, x, 1e-6f), l->norm) : x;
+    if (l->flags & TN_LAYER_FLOAT) {
+        y = tn_matmul(ctx, l->w, xn);
+    } else if (!l->wq) {
+        y = tn_matmul(ctx, tn_ste_ternary(ctx, l->w), tn_ste_act_i8(ctx, xn));
+    } else {
+        /* packed: int8 activations per row into Q8_K (zero-padded), integer kernels */
+        int64_t ne[4], r, nr;
+        const float *X;
+        tn_tensor *xq;
+        float *row;
+        size_t mark;
+        if (!xn) return NULL;
+        nr = tn_nrows(xn);
+        ne[0] = l->in_pad; ne[1] = xn->ne[1]; ne[2] = xn->ne[2]; ne[3] = xn->ne[3];
+        y = tn_new_4d(ctx, TN_TYPE_F32, l->out, xn->ne[1], xn->ne[2], xn->ne[3]);
+        if (!y) return NULL;
+        y->n_dims = xn->n_dims < 2 ? 2 : xn->n_dims;
+        mark = tn_ctx_used(ctx);
+        xq = tn_new(ctx, TN_TYPE_Q8_K, 4, ne);
+        row = (float *)tn_ctx_alloc(ctx, sizeof(float) * (size_t)l->in_pad);
+        if (!xq || !row || !(X = tn__dense(ctx, xn))) return NULL;
+        memset(row, 0, sizeof(float) * (size_t)l->in_pad);
+        for (r = 0; r < nr; r++) {
+            memcpy(row, X + r * l->in, sizeof(float) * (size_t)l->in);
+            if (tn_act_quant_q8_k(row, l->in_pad, (tn_block_q8_K *)((uint8_t *)xq->data + (size_t)r * xq->nb[1])) != TN_OK) return NULL;
+        }
+        if (tn_mul_mat(y, l->wq, xq, ctx->pool) != TN_OK) return NULL;
+        tn_ctx_rewind(ctx, mark);
+    }
+    return l->b ? tn_add(ctx, y, l->b) : y;
+}
+
+TNDEF tn_status tn_bitlinear_pack(tn_bitlinear *l, tn_ctx *ctx, tn_type type) {
+    int8_t *t, *tp;
+    float s;
+    int64_t r, in_pad;
+    tn_status st;
+    if (!l || !ctx || !l->w) return tn__fail(TN_ERR_ARG, "tn_bitlinear_pack: NULL argument");
+    if (l->flags & TN_LAYER_FLOAT) return TN_OK; /* nothing to pack */
+    if (type != TN_TYPE_TQ2_0 && type != TN_TYPE_TQ1_0 && type != TN_TYPE_T2)
+        return tn__fail(TN_ERR_TYPE, "tn_bitlinear_pack: type must be tq2_0, tq1_0 or t2, not %s", tn_type_name(type));
+    in_pad = (l->in + TN_QK_K - 1) / TN_QK_K * TN_QK_K;
+    t = (int8_t *)TN_MALLOC((size_t)(l->in * l->out));
+    tp = (int8_t *)TN_MALLOC((size_t)(in_pad * l->out));
+    if (!t || !tp) { if (t) TN_FREE(t); if (tp) TN_FREE(tp); return tn__fail(TN_ERR_NOMEM, "tn_bitlinear_pack: out of memory"); }
+    st = tn_ternary_absmean((const float *)l->w->data, l->in * l->out, t, &s);
+    memset(tp, 0, (size_t)(in_pad * l->out));
+    for (r = 0; r < l->out; r++) memcpy(tp + r * in_pad, t + r * l->in, (size_t)l->in);
+    if (st == TN_OK) {
+        l->wq = tn_new_2d(ctx, type, in_pad, l->out);
+        if (!l->wq) st = TN_ERR_NOMEM;
+    }
+    if (st == TN_OK) {
+        if (type == TN_TYPE_T2) {
+            l->wq->scale = s;
+            for (r = 0; r < l->out && st == TN_OK; r++) st = tn_pack2((uint8_t *)l->wq->data + (size_t)r * l->wq->nb[1], tp + r * in_pad, in_pad);
+        } else {
+            st = tn_ternary_to_tq(type, tp, s, in_pad, l->out, l->wq->data);
+        }
+    }
+    TN_FREE(t);
+    TN_FREE(tp);
+    if (st != TN_OK) { l->wq = NULL; return st; }
+    l->in_pad = in_pad;
+    return TN_OK;
+}
+TNDEF void tn_bitlinear_unpack(tn_bitlinear *l) { if (l) { l->wq = NULL; l->in_pad = 0; } }
+
+TNDEF tn_status tn_norm_layer_init(tn_norm_layer *l, tn_ctx *pctx, tn_params *params, const char *name, int64_t d, tn_norm_kind kind, float eps) {
+    tn_status st = TN_OK;
+    if (!l || !pctx) return tn__fail(TN_ERR_ARG, "tn_norm_layer_init: NULL argument");
+    memset(l, 0, sizeof(*l));
+    l->kind = kind;
+    l->eps = eps;
+    if (!(l->g = tn__param_new(pctx, params, name, "g", 1, d, 1, 1, &st))) return st;
+    tn_fill(l->g, 1.0f);
+    if (kind == TN_NORM_LAYER && !(l->b = tn__param_new(pctx, params, name, "b", 1, d, 1, 1, &st))) return st;
+    return TN_OK;
+}
+TNDEF tn_tensor *tn_norm_layer_forward(tn_ctx *ctx, tn_norm_layer *l, tn_tensor *x) {
+    tn_tensor *y;
+    if (!l) { tn__fail(TN_ERR_ARG, "tn_norm_layer_forward: NULL layer"); return NULL; }
+    y = l->kind == TN_NORM_LAYER ? tn_layer_norm(ctx, x, l->eps) : tn_rms_norm(ctx, x, l->eps);
+    y = tn_mul(ctx, y, l->g);
+    return l->b ? tn_add(ctx, y, l->b) : y;
+}
+
+TNDEF tn_status tn_embedding_init(tn_embedding *e, tn_ctx *pctx, tn_params *params, const char *name, int64_t vocab, int64_t d, float std, tn_rng *rng) {
+    tn_status st = TN_OK;
+    int64_t i;
+    if (!e || !pctx || !rng) return tn__fail(TN_ERR_ARG, "tn_embedding_init: NULL argument");
+    if (!(e->w = tn__param_new(pctx, params, name, "w", 2, d, vocab, 1, &st))) return st;
+    for (i = 0; i < d * vocab; i++) ((float *)e->w->data)[i] = std * tn_rng_normal(rng);
+    return TN_OK;
+}
+TNDEF tn_tensor *tn_embedding_forward(tn_ctx *ctx, tn_embedding *e, const tn_tensor *ids) {
+    if (!e) { tn__fail(TN_ERR_ARG, "tn_embedding_forward: NULL layer"); return NULL; }
+    return tn_get_rows(ctx, e->w, ids);
+}
+
+TNDEF tn_status tn_mlp_init(tn_mlp *m, tn_ctx *pctx, tn_params *params, const char *name, int64_t d, int64_t hidden,
+                            tn_mlp_kind kind, int layer_flags, tn_rng *rng) {
+    char nb[TN_MAX_NAME + 64];
+    tn_status st;
+    if (!m) return tn__fail(TN_ERR_ARG, "tn_mlp_init: NULL argument");
+    memset(m, 0, sizeof(*m));
+    m->kind = kind;
+    if ((st = tn_bitlinear_init(&m->up, pctx, params, tn__pname(nb, name, "up"), d, hidden, layer_flags, rng)) != TN_OK) return st;
+    if (kind == TN_MLP_SWIGLU && (st = tn_bitlinear_init(&m->gate, pctx, params, tn__pname(nb, name, "gate"), d, hidden, layer_flags, rng)) != TN_OK) return st;
+    return tn_bitlinear_init(&m->down, pctx, params, tn__pname(nb, name, "down"), hidden, d, layer_flags, rng);
+}
+TNDEF tn_tensor *tn_mlp_forward(tn_ctx *ctx, tn_mlp *m, tn_tensor *x) {
+    tn_tensor *h;
+    if (!m) { tn__fail(TN_ERR_ARG, "tn_mlp_forward: NULL layer"); return NULL; }
+    h = tn_bitlinear_forward(ctx, &m->up, x);
+    switch (m->kind) {
+    case TN_MLP_GELU: h = tn_gelu(ctx, h); break;
+    case TN_MLP_RELU: h = tn_relu(ctx, h); break;
+    case TN_MLP_RELU2: h = tn_relu2(ctx, h); break;
+    default: h = tn_swiglu(ctx, tn_bitlinear_forward(ctx, &m->gate, x), h); break;
+    }
+    return tn_bitlinear_forward(ctx, &m->down, h);
+}
+
+TNDEF tn_status tn_self_attn_init(tn_self_attn *a, tn_ctx *pctx, tn_params *params, const char *name, int64_t d, int64_t n_head,
+                                  float rope_theta, int layer_flags, tn_rng *rng) {
+    char nb[TN_MAX_NAME + 64];
+    tn_status st;
+    if (!a) return tn__fail(TN_ERR_ARG, "tn_self_attn_init: NULL argument");
+    if (n_head <= 0 || d % n_head || (d / n_head) % 2)
+        return tn__fail(TN_ERR_SHAPE, "tn_self_attn_init: d_model %lld must split into %lld heads of even size", (long long)d, (long long)n_head);
+    memset(a, 0, sizeof(*a));
+    a->d = d; a->n_head = n_head; a->rope_theta = rope_theta;
+    if ((st = tn_bitlinear_init(&a->wq, pctx, params, tn__pname(nb, name, "wq"), d, d, layer_flags, rng)) != TN_OK) return st;
+    if ((st = tn_bitlinear_init(&a->wk, pctx, params, tn__pname(nb, name, "wk"), d, d, layer_flags, rng)) != TN_OK) return st;
+    if ((st = tn_bitlinear_init(&a->wv, pctx, params, tn__pname(nb, name, "wv"), d, d, layer_flags, rng)) != TN_OK) return st;
+    return tn_bitlinear_init(&a->wo, pctx, params, tn__pname(nb, name, "wo"), d, d, layer_flags, rng);
+}
+TNDEF tn_tensor *tn_self_attn_forward(tn_ctx *ctx, tn_self_attn *a, tn_tensor *x) {
+    int64_t ne[4], T, B, hd;
+    tn_tensor *q, *k, *v, *o;
+    if (!x) return NULL;
+    if (!a || !ctx) { tn__fail(TN_ERR_ARG, "tn_self_attn_forward: NULL argument"); return NULL; }
+    T = x->ne[1]; B = x->ne[2] * x->ne[3];
+    hd = a->d / a->n_head;
+    ne[0] = hd; ne[1] = a->n_head; ne[2] = T; ne[3] = B;
+    q = tn_reshape(ctx, tn_bitlinear_forward(ctx, &a->wq, x), 4, ne);
+    k = tn_reshape(ctx, tn_bitlinear_forward(ctx, &a->wk, x), 4, ne);
+    v = tn_reshape(ctx, tn_bitlinear_forward(ctx, &a->wv, x), 4, ne);
+    if (a->rope_theta > 1.0f) { q = tn_rope(ctx, q, 0, a->rope_theta); k = tn_rope(ctx, k, 0, a->rope_theta); }
+    o = tn_attention(ctx, q, k, v, 1);
+    if (!o) return NULL;
+    ne[0] = a->d; ne[1] = T; ne[2] = x->ne[2]; ne[3] = x->ne[3];
+    return tn_bitlinear_forward(ctx, &a->wo, tn_reshape(ctx, o, 4, ne));
+}
+
+TNDEF tn_transformer_config tn_transformer_config_default(void) {
+    tn_transformer_config c;
+    memset(&c, 0, sizeof(c));
+    c.vocab = 256; c.d_model = 128; c.n_head = 4; c.n_layer = 2; c.d_ff = 512; c.ctx_len = 64;
+    c.mlp = TN_MLP_RELU2; c.norm = TN_NORM_RMS; c.layer_flags = 0;
+    c.rope_theta = 10000.0f; c.norm_eps = 1e-5f; c.init_std = 0.02f;
+    return c;
+}
+
+TNDEF tn_status tn_transformer_init(tn_transformer *m, tn_ctx *pctx, const tn_transformer_config *cfg, uint64_t seed) {
+    char nb[TN_MAX_NAME + 64], pre[32];
+    tn_rng rng;
+    tn_status st;
+    int64_t l;
+    if (!m || !pctx || !cfg) return tn__fail(TN_ERR_ARG, "tn_transformer_init: NULL argument");
+    if (cfg->vocab <= 0 || cfg->d_model <= 0 || cfg->n_layer < 0 || cfg->n_layer > 1000 || cfg->d_ff <= 0 || cfg->ctx_len <= 0)
+        return tn__fail(TN_ERR_ARG, "tn_transformer_init: bad configuration");
+    memset(m, 0, sizeof(*m));
+    m->cfg = *cfg;
+    tn_params_init(&m->params);
+    tn_rng_seed(&rng, seed);
+    m->blocks = (tn_block *)TN_MALLOC(sizeof(tn_block) * (size_t)(cfg->n_layer ? cfg->n_layer : 1));
+    if (!m->blocks) return tn__fail(TN_ERR_NOMEM, "tn_transformer_init: out of memory");
+    if ((st = tn_embedding_init(&m->tok, pctx, &m->params, "tok", cfg->vocab, cfg->d_model, cfg->init_std, &rng)) != TN_OK) goto fail;
+    for (l = 0; l < cfg->n_layer; l++) {
+        tn_block *b = &m->blocks[l];
+        snprintf(pre, sizeof(pre), "blk.%lld", (long long)l);
+        if ((st = tn_norm_layer_init(&b->norm1, pctx, &m->params, tn__pname(nb, pre, "norm1"), cfg->d_model, cfg->norm, cfg->norm_eps)) != TN_OK) goto fail;
+        if ((st = tn_self_attn_init(&b->attn, pctx, &m->params, tn__pname(nb, pre, "attn"), cfg->d_model, cfg->n_head, cfg->rope_theta, cfg->layer_flags, &rng)) != TN_OK) goto fail;
+        if ((st = tn_norm_layer_init(&b->norm2, pctx, &m->params, tn__pname(nb, pre, "norm2"), cfg->d_model, cfg->norm, cfg->norm_eps)) != TN_OK) goto fail;
+        if ((st = tn_mlp_init(&b->mlp, pctx, &m->params, tn__pname(nb, pre, "mlp"), cfg->d_model, cfg->d_ff, cfg->mlp, cfg->layer_flags, &rng)) != TN_OK) goto fail;
+    }
+    if ((st = tn_norm_layer_init(&m->norm_f, pctx, &m->params, "norm_f", cfg->d_model, cfg->norm, cfg->norm_eps)) != TN_OK) goto fail;
+    if ((st = tn_bitlinear_init(&m->head, pctx, &m->params, "head", cfg->d_model, cfg->vocab, TN_LAYER_FLOAT, &rng)) != TN_OK) goto fail;
+    return TN_OK;
+fail:
+    tn_transformer_deinit(m);
+    return st;
+}
+TNDEF void tn_transformer_deinit(tn_transformer *m) {
+    if (!m) return;
+    if (m->blocks) TN_FREE(m->blocks);
+    m->blocks = NULL;
+    tn_params_deinit(&m->params);
+}
+
+TNDEF tn_tensor *tn_transformer_forward(tn_ctx *ctx, tn_transformer *m, const tn_tensor *ids) {
+    tn_tensor *x;
+    int64_t l;
+    if (!m || !ids) { tn__fail(TN_ERR_ARG, "tn_transformer_forward: NULL argument"); return NULL; }
+    if (ids->ne[0] > m->cfg.ctx_len) { tn__fail(TN_ERR_SHAPE, "tn_transformer_forward: %lld tokens exceed the context of %lld", (long long)ids->ne[0], (long long)m->cfg.ctx_len); return NULL; }
+    x = tn_embedding_forward(ctx, &m->tok, ids); /* (d, T, B) */
+    for (l = 0; l < m->cfg.n_layer; l++) {
+        tn_block *b = &m->blocks[l];
+        x = tn_add(ctx, x, tn_self_attn_forward(ctx, &b->attn, tn_norm_layer_forward(ctx, &b->norm1, x)));
+        x = tn_add(ctx, x, tn_mlp_forward(ctx, &b->mlp, tn_norm_layer_forward(ctx, &b->norm2, x)));
+    }
+    return tn_bitlinear_forward(ctx, &m->head, tn_norm_layer_forward(ctx, &m->norm_f, x));
+}
+TNDEF tn_tensor *tn_transformer_loss(tn_ctx *ctx, tn_transformer *m, const tn_tensor *ids, const tn_tensor *targets) {
+    return tn_cross_entropy(ctx, tn_transformer_forward(ctx, m, ids), targets, -1);
+}
+TNDEF tn_status tn_transformer_pack(tn_transformer *m, tn_ctx *ctx, tn_type type) {
+    int64_t l;
+    tn_status st = TN_OK;
+    if (!m) return tn__fail(TN_ERR_ARG, "tn_transformer_pack: NULL model");
+    for (l = 0; l < m->cfg.n_layer && st == TN_OK; l++) {
+        tn_block *b = &m->blocks[l];
+        tn_bitlinear *ls[7];
+        int i;
+        ls[0] = &b->attn.wq; ls[1] = &b->attn.wk; ls[2] = &b->attn.wv; ls[3] = &b->attn.wo;
+        ls[4] = &b->mlp.up; ls[5] = &b->mlp.down; ls[6] = b->mlp.kind == TN_MLP_SWIGLU ? &b->mlp.gate : NULL;
+        for (i = 0; i < 7 && st == TN_OK; i++) if (ls[i]) st = tn_bitlinear_pack(ls[i], ctx, type);
+    }
+    return st;
 }
 
 #endif /* TERNARY_IMPLEMENTATION_INCLUDED */

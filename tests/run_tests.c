@@ -37,6 +37,7 @@ static void *tn_t_read_vector(const char *name, size_t *size) {
 #include "test_ternary.c"
 #include "test_kernels.c"
 #include "test_autograd.c"
+#include "test_qat.c"
 
 static const tn_test_case tn_tests[] = {
     {"core_status_and_errors", test_status_and_errors},
@@ -75,6 +76,9 @@ static const tn_test_case tn_tests[] = {
     {"grad_loss_values", test_loss_values},
     {"grad_ste_identity", test_ste_identity},
     {"grad_graph_rewind_no_growth", test_graph_rewind_no_growth},
+    {"qat_bitlinear_train_vs_packed", test_bitlinear_train_vs_packed},
+    {"qat_transformer_gradcheck", test_transformer_gradcheck},
+    {"qat_toy_3class_bitlinear", test_toy_3class_bitlinear},
 };
 
 int main(int argc, char **argv) {
