@@ -18,6 +18,40 @@
        tn_mul_mat(y, wq, x, NULL);                        // y = x . wq^T
        tn_ctx_free(ctx);
 
+   TRAINING (see @@AUTOGRAD and @@QAT)
+   --------
+       tn_ctx *pctx = tn_ctx_new(64 << 20);   // parameters live here
+       tn_ctx *gctx = tn_ctx_new(256 << 20);  // one step's graph lives here
+       tn_params ps; tn_bitlinear l1, l2; tn_rng rng;
+       tn_params_init(&ps); tn_rng_seed(&rng, 0);
+       tn_bitlinear_init(&l1, pctx, &ps, "l1", 784, 256, TN_LAYER_NORM, &rng);
+       tn_bitlinear_init(&l2, pctx, &ps, "l2", 256, 10, TN_LAYER_NORM, &rng);
+       size_t mark = tn_ctx_used(gctx);
+       for (step = 0; step < n_steps; step++) {
+           tn_tensor *h = tn_relu(gctx, tn_bitlinear_forward(gctx, &l1, x));   // x: (784, batch)
+           tn_tensor *loss = tn_cross_entropy(gctx, tn_bitlinear_forward(gctx, &l2, h), labels, -1);
+           tn_params_zero_grad(&ps);
+           if (!loss || tn_backward(gctx, loss) != TN_OK) { puts(tn_last_error()); break; }
+           ... update every ps.items[i].t from its ->grad (an optimizer) ...
+           tn_ctx_rewind(gctx, mark);                 // free the graph: no allocation per step
+       }
+       tn_bitlinear_pack(&l1, pctx, TN_TYPE_TQ2_0);  // inference: packed ternary x int8 kernels
+
+   Every op computes eagerly and records itself on the context's tape when a
+   parameter feeds it; tn_backward adds gradients into .grad. BitLinear
+   trains latent f32 weights through straight-through fake quantization
+   (absmean ternary weights, per-token absmax int8 activations) and runs the
+   same function from packed weights after tn_bitlinear_pack. Layers:
+   tn_bitlinear (also plain Linear with TN_LAYER_FLOAT), tn_norm_layer
+   (RMSNorm, LayerNorm), tn_embedding, tn_mlp (GELU, ReLU, ReLU^2, SwiGLU),
+   tn_self_attn (causal, RoPE), tn_transformer (pre-norm decoder-only).
+   Ops: tn_add/sub/mul/div (broadcasting), scale, neg, exp, log, sqrt, pow,
+   relu, relu2, gelu, gelu_erf, silu, sigmoid, tanh, swiglu, sum, mean,
+   sum_axis, mean_axis, max_axis, matmul, linear, reshape, permute,
+   transpose, slice, view, cont, concat, get_rows, softmax, log_softmax,
+   rms_norm, layer_norm, dropout, rope, diag_mask_inf, attention,
+   cross_entropy, bce_logits, mse, ste, ste_ternary, ste_act_i8.
+
    BUILD OPTIONS (#define before including the implementation)
    -------------
      TERNARY_IMPLEMENTATION  emit the implementation in this translation unit
@@ -28,6 +62,7 @@
      TN_ASSERT(x)            internal invariants only (default: assert)
      TERNARY_NO_SIMD         scalar reference kernels only
      TERNARY_NO_THREADS      no pthreads; tn_pool runs everything on the caller
+     TERNARY_NO_POSIX        no open/fsync/mmap: plain stdio files (no fsync)
 
    SIMD paths are chosen at compile time from the compiler's target macros
    (__AVX2__, __AVX512F__, __AVX512VNNI__, __ARM_NEON). Build with
@@ -43,6 +78,10 @@
      @@TERNARY   absmean ternarization, 2-bit packing, TQ1_0/TQ2_0 export, stats
      @@QUANT     quantize / dequantize rows for every format
      @@KERNELS   dot products, mat-vec and mat-mat products
+     @@AUTOGRAD  tape, backward, differentiable ops
+     @@QAT       straight-through estimators, BitLinear, layers, transformer
+     @@IO        GGUF v3 read / write, checkpoints
+     @@OPTIM     SGD, Adam, AdamW, Lion, schedules, clipping, metrics, CSV logs
 
    ERRORS
    ------
@@ -676,6 +715,204 @@ TNDEF tn_tensor *tn_transformer_loss(tn_ctx *ctx, tn_transformer *m, const tn_te
 /* pack every BitLinear of the blocks (inference mode) */
 TNDEF tn_status tn_transformer_pack(tn_transformer *m, tn_ctx *ctx, tn_type type);
 
+
+/* ==== @@IO  GGUF v3 read / write ==== */
+/*
+   A tn_gguf holds the metadata (key/value pairs) and tensor table of a GGUF
+   file. Reading validates every count, length, type, dimension product and
+   offset against the real size before use (a hostile file gets TN_ERR_FORMAT
+   and a message, never a crash). Writing produces what ggml's gguf writer
+   produces: v3, little-endian, tensors in order, densely packed, each padded
+   to the alignment (general.alignment or 32), the file padded at the end.
+   Tensor data added for writing is referenced, not copied: keep it alive
+   until the write. Writes go to a temporary file that is fsync'ed and
+   renamed over the target, so a crash never leaves half a file.
+*/
+typedef enum tn_gguf_type {
+    TN_GGUF_UINT8 = 0, TN_GGUF_INT8 = 1, TN_GGUF_UINT16 = 2, TN_GGUF_INT16 = 3, TN_GGUF_UINT32 = 4,
+    TN_GGUF_INT32 = 5, TN_GGUF_FLOAT32 = 6, TN_GGUF_BOOL = 7, TN_GGUF_STRING = 8, TN_GGUF_ARRAY = 9,
+    TN_GGUF_UINT64 = 10, TN_GGUF_INT64 = 11, TN_GGUF_FLOAT64 = 12, TN_GGUF_TYPE_COUNT = 13
+} tn_gguf_type;
+
+typedef struct tn_gguf tn_gguf;
+typedef struct tn_gguf_tensor {
+    char name[TN_MAX_NAME];
+    tn_type type;
+    int n_dims;
+    int64_t ne[TN_MAX_DIMS];
+    uint64_t offset;          /* relative to the data section */
+    size_t nbytes;
+    const void *data;         /* the bytes (in the file image when read) */
+} tn_gguf_tensor;
+
+TNDEF tn_gguf *tn_gguf_new(void);              /* empty, for writing; NULL on failure */
+TNDEF void tn_gguf_free(tn_gguf *g);
+/* use_mmap: map the file instead of reading it (POSIX; falls back to reading) */
+TNDEF tn_status tn_gguf_read_file(const char *path, int use_mmap, tn_gguf **out);
+/* parse a GGUF image in memory (copied, so data may go away after) */
+TNDEF tn_status tn_gguf_read_memory(const void *data, size_t size, tn_gguf **out);
+TNDEF tn_status tn_gguf_write_file(const tn_gguf *g, const char *path);
+/* the file image in a buffer the caller frees with tn_free */
+TNDEF tn_status tn_gguf_write_memory(const tn_gguf *g, void **data, size_t *size);
+TNDEF void tn_free(void *p);                   /* memory the library handed out */
+
+TNDEF uint32_t tn_gguf_version(const tn_gguf *g);
+TNDEF size_t tn_gguf_alignment(const tn_gguf *g);
+TNDEF size_t tn_gguf_data_offset(const tn_gguf *g); /* of the last file read or written */
+
+/* key/value pairs, in file order */
+TNDEF int64_t tn_gguf_n_kv(const tn_gguf *g);
+TNDEF int64_t tn_gguf_find_key(const tn_gguf *g, const char *key); /* -1 if absent */
+TNDEF const char *tn_gguf_key(const tn_gguf *g, int64_t i);
+TNDEF tn_gguf_type tn_gguf_kv_type(const tn_gguf *g, int64_t i);
+TNDEF tn_gguf_type tn_gguf_arr_type(const tn_gguf *g, int64_t i);  /* element type of an array */
+TNDEF uint64_t tn_gguf_arr_n(const tn_gguf *g, int64_t i);
+TNDEF const void *tn_gguf_arr_data(const tn_gguf *g, int64_t i);   /* numeric/bool array elements, packed LE */
+TNDEF const char *tn_gguf_arr_str(const tn_gguf *g, int64_t i, uint64_t j, uint64_t *len); /* not NUL-terminated */
+/* scalar value of kv i: TN_ERR_TYPE unless the stored type is exactly that */
+TNDEF tn_status tn_gguf_get_u8(const tn_gguf *g, int64_t i, uint8_t *v);
+TNDEF tn_status tn_gguf_get_i8(const tn_gguf *g, int64_t i, int8_t *v);
+TNDEF tn_status tn_gguf_get_u16(const tn_gguf *g, int64_t i, uint16_t *v);
+TNDEF tn_status tn_gguf_get_i16(const tn_gguf *g, int64_t i, int16_t *v);
+TNDEF tn_status tn_gguf_get_u32(const tn_gguf *g, int64_t i, uint32_t *v);
+TNDEF tn_status tn_gguf_get_i32(const tn_gguf *g, int64_t i, int32_t *v);
+TNDEF tn_status tn_gguf_get_f32(const tn_gguf *g, int64_t i, float *v);
+TNDEF tn_status tn_gguf_get_u64(const tn_gguf *g, int64_t i, uint64_t *v);
+TNDEF tn_status tn_gguf_get_i64(const tn_gguf *g, int64_t i, int64_t *v);
+TNDEF tn_status tn_gguf_get_f64(const tn_gguf *g, int64_t i, double *v);
+TNDEF tn_status tn_gguf_get_bool(const tn_gguf *g, int64_t i, int *v);
+TNDEF tn_status tn_gguf_get_str(const tn_gguf *g, int64_t i, const char **s, uint64_t *len);
+/* setters replace a key of the same name (keeping its position) or append */
+TNDEF tn_status tn_gguf_set_u8(tn_gguf *g, const char *key, uint8_t v);
+TNDEF tn_status tn_gguf_set_i8(tn_gguf *g, const char *key, int8_t v);
+TNDEF tn_status tn_gguf_set_u16(tn_gguf *g, const char *key, uint16_t v);
+TNDEF tn_status tn_gguf_set_i16(tn_gguf *g, const char *key, int16_t v);
+TNDEF tn_status tn_gguf_set_u32(tn_gguf *g, const char *key, uint32_t v);
+TNDEF tn_status tn_gguf_set_i32(tn_gguf *g, const char *key, int32_t v);
+TNDEF tn_status tn_gguf_set_f32(tn_gguf *g, const char *key, float v);
+TNDEF tn_status tn_gguf_set_u64(tn_gguf *g, const char *key, uint64_t v);
+TNDEF tn_status tn_gguf_set_i64(tn_gguf *g, const char *key, int64_t v);
+TNDEF tn_status tn_gguf_set_f64(tn_gguf *g, const char *key, double v);
+TNDEF tn_status tn_gguf_set_bool(tn_gguf *g, const char *key, int v);
+TNDEF tn_status tn_gguf_set_str(tn_gguf *g, const char *key, const char *s);
+/* numeric or bool array of n elements (data packed LE in the element's size) */
+TNDEF tn_status tn_gguf_set_arr(tn_gguf *g, const char *key, tn_gguf_type elem, const void *data, uint64_t n);
+TNDEF tn_status tn_gguf_set_arr_str(tn_gguf *g, const char *key, const char *const *strs, uint64_t n);
+/* copy kv i of src into g */
+TNDEF tn_status tn_gguf_copy_kv(tn_gguf *g, const tn_gguf *src, int64_t i);
+TNDEF tn_status tn_gguf_remove_key(tn_gguf *g, const char *key);
+
+/* tensors */
+TNDEF int64_t tn_gguf_n_tensors(const tn_gguf *g);
+TNDEF int64_t tn_gguf_find_tensor(const tn_gguf *g, const char *name); /* -1 if absent */
+TNDEF tn_status tn_gguf_get_tensor(const tn_gguf *g, int64_t i, tn_gguf_tensor *out);
+/* name <= 63 bytes, unique; ne[0] whole blocks; data referenced until written */
+TNDEF tn_status tn_gguf_add_tensor(tn_gguf *g, const char *name, tn_type type, int n_dims, const int64_t *ne, const void *data);
+/* add a (contiguous) tensor under its own name or `name` if not NULL */
+TNDEF tn_status tn_gguf_add(tn_gguf *g, const tn_tensor *t, const char *name);
+/* a copy of tensor `name` as a new tensor in ctx (NULL if absent or on error) */
+TNDEF tn_tensor *tn_gguf_load_tensor(tn_ctx *ctx, const tn_gguf *g, const char *name);
+
+
+/* ==== @@OPTIM  optimizers, schedules, clipping, metrics, CSV logs ==== */
+
+typedef enum tn_optim_kind { TN_OPTIM_SGD = 0, TN_OPTIM_ADAM = 1, TN_OPTIM_ADAMW = 2, TN_OPTIM_LION = 3 } tn_optim_kind;
+typedef struct tn_optim_config {
+    tn_optim_kind kind;
+    float lr;                 /* used when tn_optim_step gets lr < 0 */
+    float beta1, beta2, eps;  /* Adam/AdamW/Lion */
+    float weight_decay;       /* SGD/Adam: L2 added to the gradient; AdamW/Lion: decoupled */
+    float momentum;           /* SGD */
+    int nesterov;             /* SGD */
+    int decay_all;            /* 0: parameters marked no_decay (norms, biases, embeddings) get none */
+} tn_optim_config;
+/* PyTorch's defaults: SGD lr 1e-2; Adam lr 1e-3, betas 0.9/0.999, eps 1e-8;
+   AdamW the same with weight decay 0.01; Lion lr 1e-4, betas 0.9/0.99 */
+TNDEF tn_optim_config tn_optim_config_default(tn_optim_kind kind);
+
+typedef struct tn_optim {
+    tn_optim_config cfg;
+    tn_params *params;
+    int64_t n;                /* scalars in all parameters */
+    float *m, *v;             /* state, params in order (v is NULL for SGD and Lion) */
+    int64_t t;                /* steps taken */
+} tn_optim;
+TNDEF tn_status tn_optim_init(tn_optim *o, tn_params *params, const tn_optim_config *cfg);
+TNDEF void tn_optim_deinit(tn_optim *o);
+/* one update of every parameter from its .grad; lr < 0 takes cfg.lr,
+   wd < 0 takes cfg.weight_decay (schedules pass both) */
+TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd);
+TNDEF void tn_optim_reset(tn_optim *o);       /* zero the state */
+
+/* global L2 norm of all gradients; if max_norm > 0 and the norm exceeds it,
+   scale every gradient by max_norm / norm. Returns the norm before clipping. */
+TNDEF double tn_clip_grad_norm(tn_params *p, double max_norm);
+/* every gradient times s: averaging micro-batches accumulated by backward
+   (call with 1/k after k backward passes) */
+TNDEF void tn_params_scale_grad(tn_params *p, float s);
+
+typedef enum tn_sched_kind { TN_SCHED_CONSTANT = 0, TN_SCHED_LINEAR = 1, TN_SCHED_COSINE = 2, TN_SCHED_BITNET = 3 } tn_sched_kind;
+/* learning rate and weight decay by step:
+   CONSTANT lr; LINEAR lr -> lr_min; COSINE lr -> lr_min by a half cosine;
+   each after `warmup` steps rising linearly from lr/warmup to lr.
+   BITNET (b1.58's two stages): stage 1 (step < split*total) decays linearly
+   from lr to lr*stage1_end after warmup; stage 2 starts again at lr2 and
+   decays linearly to lr_min, with weight decay 0. */
+typedef struct tn_schedule {
+    tn_sched_kind kind;
+    float lr, lr_min;
+    int64_t warmup, total;
+    float split, stage1_end, lr2;
+} tn_schedule;
+TNDEF tn_schedule tn_schedule_make(tn_sched_kind kind, float lr, int64_t warmup, int64_t total);
+TNDEF float tn_schedule_lr(const tn_schedule *s, int64_t step);
+TNDEF float tn_schedule_wd(const tn_schedule *s, int64_t step, float wd);
+
+/* training metrics: EMA of the loss, trend over a window, accuracy, and for
+   binary gate (allow/block) decisions the alignment rate and convergence */
+#define TN_METRICS_WINDOW 100
+typedef struct tn_metrics {
+    int64_t steps;
+    double ema_loss, ema_alpha; /* alpha 0.01 by default; the first loss seeds the EMA */
+    float lr;
+    float hist[TN_METRICS_WINDOW];
+    int hist_n, hist_pos;
+    int64_t correct, seen;
+    int64_t gate_total, gate_aligned;
+} tn_metrics;
+TNDEF void tn_metrics_init(tn_metrics *m);
+TNDEF void tn_metrics_record(tn_metrics *m, float loss, float lr);
+/* mean of the last 10 losses minus the mean of the 10 before (< 0: improving; 0 until 20 steps) */
+TNDEF float tn_metrics_loss_trend(const tn_metrics *m);
+TNDEF void tn_metrics_record_accuracy(tn_metrics *m, int64_t correct, int64_t total);
+TNDEF double tn_metrics_accuracy(const tn_metrics *m);
+TNDEF void tn_metrics_record_gate(tn_metrics *m, int predicted_allow, int actual_allow);
+TNDEF double tn_metrics_gate_alignment(const tn_metrics *m);
+/* at least min_decisions gate decisions with alignment >= min_alignment (1000, 0.95 in the seed) */
+TNDEF int tn_metrics_converged(const tn_metrics *m, int64_t min_decisions, double min_alignment);
+
+/* a CSV training log that tools/tn-plot reads: header once, one row per call, flushed */
+typedef struct tn_csv { void *f; int n_cols; } tn_csv;
+/* append: keep an existing file (resumed runs) and write the header only if it is empty */
+TNDEF tn_status tn_csv_open(tn_csv *c, const char *path, const char *header, int append);
+TNDEF tn_status tn_csv_row(tn_csv *c, const double *values, int n);
+TNDEF void tn_csv_close(tn_csv *c);
+
+/* ==== @@IO  checkpoints ==== */
+/* Everything needed to continue training bit for bit: parameters, optimizer
+   state, step, RNG, data position, loss EMA. Stored as a GGUF file (so
+   tn-inspect reads it) with a 64-bit checksum over the whole file; written
+   atomically. Loading checks the checksum, every name and shape first and
+   changes nothing unless all of it fits. */
+typedef struct tn_train_state {
+    int64_t step, epoch;
+    uint64_t data_pos;
+    tn_rng rng;
+    double ema_loss;
+} tn_train_state;
+TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s);
+TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s);
+
 #ifdef __cplusplus
 }
 #endif
@@ -717,6 +954,14 @@ TNDEF tn_status tn_transformer_pack(tn_transformer *m, tn_ctx *ctx, tn_type type
 #ifndef TERNARY_NO_THREADS
 #include <pthread.h>
 #include <unistd.h>
+#endif
+#if !defined(TERNARY_NO_POSIX) && (defined(__unix__) || defined(__APPLE__))
+#define TN__POSIX_IO 1            /* open/fsync/rename for atomic writes, mmap for reads */
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/mman.h>
 #endif
 
 #if defined(TN_HAVE_AVX2) || defined(TN_HAVE_AVX512)
@@ -4604,6 +4849,1135 @@ TNDEF tn_status tn_transformer_pack(tn_transformer *m, tn_ctx *ctx, tn_type type
         ls[4] = &b->mlp.up; ls[5] = &b->mlp.down; ls[6] = b->mlp.kind == TN_MLP_SWIGLU ? &b->mlp.gate : NULL;
         for (i = 0; i < 7 && st == TN_OK; i++) if (ls[i]) st = tn_bitlinear_pack(ls[i], ctx, type);
     }
+    return st;
+}
+
+
+/* ==== @@IMPL:IO  GGUF v3 ==== */
+
+typedef struct {
+    char *key;
+    tn_gguf_type type;
+    tn_gguf_type arr_type;
+    uint64_t n;               /* array length */
+    uint8_t *raw;             /* scalar: value; STRING: u64 len + bytes; ARRAY: the elements as in the file */
+    size_t raw_size;
+    size_t *str_off;          /* string arrays: offset of element j's length in raw */
+} tn__gguf_kv;
+
+struct tn_gguf {
+    uint32_t version;
+    tn__gguf_kv *kv;
+    int64_t n_kv, cap_kv;
+    tn_gguf_tensor *ti;
+    int64_t n_ti, cap_ti;
+    uint8_t *image;           /* the file image when read */
+    size_t image_size;
+    int mmapped;
+    size_t data_offset;
+};
+
+static const size_t tn__gguf_tsize[TN_GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+static const char *const tn__gguf_tname[TN_GGUF_TYPE_COUNT] = {"u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "str", "arr", "u64", "i64", "f64"};
+
+TNDEF void tn_free(void *p) { if (p) TN_FREE(p); }
+
+TNDEF tn_gguf *tn_gguf_new(void) {
+    tn_gguf *g = (tn_gguf *)TN_MALLOC(sizeof(tn_gguf));
+    if (!g) { tn__fail(TN_ERR_NOMEM, "tn_gguf_new: out of memory"); return NULL; }
+    memset(g, 0, sizeof(*g));
+    g->version = 3;
+    return g;
+}
+
+static void tn__gguf_kv_clear(tn__gguf_kv *kv) {
+    if (kv->key) TN_FREE(kv->key);
+    if (kv->raw) TN_FREE(kv->raw);
+    if (kv->str_off) TN_FREE(kv->str_off);
+    memset(kv, 0, sizeof(*kv));
+}
+
+TNDEF void tn_gguf_free(tn_gguf *g) {
+    int64_t i;
+    if (!g) return;
+    for (i = 0; i < g->n_kv; i++) tn__gguf_kv_clear(&g->kv[i]);
+    if (g->kv) TN_FREE(g->kv);
+    if (g->ti) TN_FREE(g->ti);
+#if defined(TN__POSIX_IO)
+    if (g->mmapped) munmap(g->image, g->image_size);
+    else
+#endif
+    if (g->image) TN_FREE(g->image);
+    TN_FREE(g);
+}
+
+static uint64_t tn__rd64(const uint8_t *p) {
+    return (uint64_t)tn__le32(p) | ((uint64_t)tn__le32(p + 4) << 32);
+}
+static void tn__wr32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+static void tn__wr64(uint8_t *p, uint64_t v) { tn__wr32(p, (uint32_t)v); tn__wr32(p + 4, (uint32_t)(v >> 32)); }
+
+/* a bounded reader over the image */
+typedef struct { const uint8_t *p; size_t n, off; } tn__rd;
+static int tn__rd_take(tn__rd *r, size_t k, const uint8_t **out) {
+    if (k > r->n - r->off) return 0;
+    *out = r->p + r->off;
+    r->off += k;
+    return 1;
+}
+static int tn__rd_u32(tn__rd *r, uint32_t *v) { const uint8_t *b; if (!tn__rd_take(r, 4, &b)) return 0; *v = tn__le32(b); return 1; }
+static int tn__rd_u64(tn__rd *r, uint64_t *v) { const uint8_t *b; if (!tn__rd_take(r, 8, &b)) return 0; *v = tn__rd64(b); return 1; }
+
+#define TN__GGUF_MAX_STR ((uint64_t)1 << 30)
+#define TN__GGUF_MAX_ARR ((uint64_t)1 << 30)
+
+/* a length-prefixed string: checks the length before anything else */
+static tn_status tn__rd_str(tn__rd *r, const uint8_t **s, uint64_t *len, const char *what) {
+    if (!tn__rd_u64(r, len)) return tn__fail(TN_ERR_FORMAT, "gguf: file ends inside the length of %s at byte %zu", what, r->off);
+    if (*len > TN__GGUF_MAX_STR || *len > r->n - r->off)
+        return tn__fail(TN_ERR_FORMAT, "gguf: %s at byte %zu claims %llu bytes, only %zu remain", what, r->off - 8, (unsigned long long)*len, r->n - r->off);
+    tn__rd_take(r, (size_t)*len, s);
+    return TN_OK;
+}
+
+static int tn__cmp_kv_key(const void *a, const void *b) {
+    const tn__gguf_kv *x = *(const tn__gguf_kv *const *)a, *y = *(const tn__gguf_kv *const *)b;
+    return strcmp(x->key, y->key);
+}
+static int tn__cmp_ti_name(const void *a, const void *b) {
+    return strcmp((*(const tn_gguf_tensor *const *)a)->name, (*(const tn_gguf_tensor *const *)b)->name);
+}
+static int tn__cmp_ti_off(const void *a, const void *b) {
+    uint64_t x = (*(const tn_gguf_tensor *const *)a)->offset, y = (*(const tn_gguf_tensor *const *)b)->offset;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* bytes of a tensor of `type` and shape ne; 0 and a message on overflow or bad shape */
+static tn_status tn__tensor_nbytes(tn_type type, const int64_t *ne, size_t *out, const char *name) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    size_t bytes;
+    int64_t n = 1;
+    int d;
+    if (!tr || (int)type >= TN_TYPE_COUNT) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' has unknown or removed type id %d", name, (int)type);
+    for (d = 0; d < 4; d++) {
+        if (ne[d] < 0) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' has negative ne[%d]", name, d);
+        if (ne[d] && n > INT64_MAX / ne[d]) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' has too many elements", name);
+        n *= ne[d];
+    }
+    if (ne[0] % tr->blck_size) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s': ne[0] = %lld is not a multiple of %s's block of %lld", name, (long long)ne[0], tr->name, (long long)tr->blck_size);
+    bytes = tn_row_size(type, ne[0]);
+    if (ne[0] && !bytes) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' is too large", name);
+    for (d = 1; d < 4; d++)
+        if ((uint64_t)ne[d] > (uint64_t)(size_t)-1 || !tn__mul_size(bytes, (size_t)ne[d], &bytes)) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' is too large", name);
+    *out = bytes;
+    return TN_OK;
+}
+
+static tn_status tn__gguf_parse(tn_gguf *g) {
+    tn__rd r;
+    const uint8_t *b = NULL;
+    uint32_t magic, version, align = 32;
+    uint64_t n_ti, n_kv, i;
+    size_t data_start;
+    tn_status st;
+    r.p = g->image; r.n = g->image_size; r.off = 0;
+    if (!tn__rd_u32(&r, &magic) || magic != 0x46554747u) return tn__fail(TN_ERR_FORMAT, "gguf: not a GGUF file (bad magic)");
+    if (!tn__rd_u32(&r, &version)) return tn__fail(TN_ERR_FORMAT, "gguf: truncated header");
+    if (version == 0 || (version & 0xFFFFu) == 0) return tn__fail(TN_ERR_FORMAT, "gguf: version %u: a big-endian or corrupt file", version);
+    if (version == 1 || version > 3) return tn__fail(TN_ERR_FORMAT, "gguf: version %u is not supported (want 2 or 3)", version);
+    g->version = version;
+    if (!tn__rd_u64(&r, &n_ti) || !tn__rd_u64(&r, &n_kv)) return tn__fail(TN_ERR_FORMAT, "gguf: truncated header");
+    if (n_ti > (uint64_t)INT64_MAX || n_ti > (r.n - r.off) / 24) return tn__fail(TN_ERR_FORMAT, "gguf: %llu tensors cannot fit in %zu bytes", (unsigned long long)n_ti, r.n);
+    if (n_kv > (uint64_t)INT64_MAX || n_kv > (r.n - r.off) / 14) return tn__fail(TN_ERR_FORMAT, "gguf: %llu key/value pairs cannot fit in %zu bytes", (unsigned long long)n_kv, r.n);
+    g->kv = (tn__gguf_kv *)TN_MALLOC(sizeof(tn__gguf_kv) * (size_t)(n_kv ? n_kv : 1));
+    g->ti = (tn_gguf_tensor *)TN_MALLOC(sizeof(tn_gguf_tensor) * (size_t)(n_ti ? n_ti : 1));
+    if (!g->kv || !g->ti) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+    g->cap_kv = (int64_t)(n_kv ? n_kv : 1);
+    g->cap_ti = (int64_t)(n_ti ? n_ti : 1);
+    for (i = 0; i < n_kv; i++) {
+        tn__gguf_kv *kv = &g->kv[g->n_kv];
+        const uint8_t *ks, *vstart;
+        uint64_t klen;
+        uint32_t t;
+        memset(kv, 0, sizeof(*kv));
+        if ((st = tn__rd_str(&r, &ks, &klen, "a key")) != TN_OK) return st;
+        if (klen == 0) return tn__fail(TN_ERR_FORMAT, "gguf: key %llu is empty", (unsigned long long)i);
+        kv->key = (char *)TN_MALLOC((size_t)klen + 1);
+        if (!kv->key) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+        memcpy(kv->key, ks, (size_t)klen);
+        kv->key[klen] = 0;
+        g->n_kv++;
+        if (memchr(ks, 0, (size_t)klen)) return tn__fail(TN_ERR_FORMAT, "gguf: key %llu contains a NUL byte", (unsigned long long)i);
+        if (!tn__rd_u32(&r, &t)) return tn__fail(TN_ERR_FORMAT, "gguf: truncated at the type of '%s'", kv->key);
+        if (t >= TN_GGUF_TYPE_COUNT) return tn__fail(TN_ERR_FORMAT, "gguf: '%s' has unknown value type %u", kv->key, t);
+        kv->type = (tn_gguf_type)t;
+        if (t == TN_GGUF_ARRAY) {
+            uint32_t et;
+            if (!tn__rd_u32(&r, &et) || !tn__rd_u64(&r, &kv->n)) return tn__fail(TN_ERR_FORMAT, "gguf: truncated array header of '%s'", kv->key);
+            if (et >= TN_GGUF_TYPE_COUNT || et == TN_GGUF_ARRAY) return tn__fail(TN_ERR_FORMAT, "gguf: array '%s' has element type %u (arrays of arrays are not allowed)", kv->key, et);
+            if (kv->n > TN__GGUF_MAX_ARR) return tn__fail(TN_ERR_FORMAT, "gguf: array '%s' claims %llu elements", kv->key, (unsigned long long)kv->n);
+            kv->arr_type = (tn_gguf_type)et;
+            vstart = r.p + r.off;
+            if (et == TN_GGUF_STRING) {
+                uint64_t j;
+                if (kv->n > (r.n - r.off) / 8) return tn__fail(TN_ERR_FORMAT, "gguf: array '%s' of %llu strings cannot fit", kv->key, (unsigned long long)kv->n);
+                kv->str_off = (size_t *)TN_MALLOC(sizeof(size_t) * (size_t)(kv->n ? kv->n : 1));
+                if (!kv->str_off) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+                for (j = 0; j < kv->n; j++) {
+                    const uint8_t *s;
+                    uint64_t len;
+                    kv->str_off[j] = (size_t)(r.p + r.off - vstart);
+                    if ((st = tn__rd_str(&r, &s, &len, "an array string")) != TN_OK) return st;
+                }
+            } else {
+                size_t sz = tn__gguf_tsize[et];
+                if (kv->n > (r.n - r.off) / sz) return tn__fail(TN_ERR_FORMAT, "gguf: array '%s' of %llu elements cannot fit", kv->key, (unsigned long long)kv->n);
+                tn__rd_take(&r, (size_t)kv->n * sz, &b);
+                if (et == TN_GGUF_BOOL) {
+                    uint64_t j;
+                    for (j = 0; j < kv->n; j++) if (b[j] > 1) return tn__fail(TN_ERR_FORMAT, "gguf: bool array '%s' holds %u", kv->key, b[j]);
+                }
+            }
+        } else if (t == TN_GGUF_STRING) {
+            const uint8_t *s;
+            uint64_t len;
+            vstart = r.p + r.off;
+            if ((st = tn__rd_str(&r, &s, &len, "a string value")) != TN_OK) return st;
+        } else {
+            vstart = r.p + r.off;
+            if (!tn__rd_take(&r, tn__gguf_tsize[t], &b)) return tn__fail(TN_ERR_FORMAT, "gguf: file ends inside the value of '%s'", kv->key);
+            if (t == TN_GGUF_BOOL && b[0] > 1) return tn__fail(TN_ERR_FORMAT, "gguf: bool '%s' holds %u", kv->key, b[0]);
+        }
+        kv->raw_size = (size_t)(r.p + r.off - vstart);
+        kv->raw = (uint8_t *)TN_MALLOC(kv->raw_size ? kv->raw_size : 1);
+        if (!kv->raw) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+        memcpy(kv->raw, vstart, kv->raw_size);
+    }
+    if (g->n_kv > 1) { /* unique keys */
+        tn__gguf_kv **s = (tn__gguf_kv **)TN_MALLOC(sizeof(*s) * (size_t)g->n_kv);
+        int64_t j, dup = -1;
+        if (!s) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+        for (j = 0; j < g->n_kv; j++) s[j] = &g->kv[j];
+        qsort(s, (size_t)g->n_kv, sizeof(*s), tn__cmp_kv_key);
+        for (j = 1; j < g->n_kv; j++) if (strcmp(s[j]->key, s[j - 1]->key) == 0) { dup = j; break; }
+        if (dup >= 0) { tn__fail(TN_ERR_FORMAT, "gguf: key '%s' appears twice", s[dup]->key); TN_FREE(s); return TN_ERR_FORMAT; }
+        TN_FREE(s);
+    }
+    {
+        int64_t ai = tn_gguf_find_key(g, "general.alignment");
+        if (ai >= 0) {
+            if (g->kv[ai].type != TN_GGUF_UINT32) return tn__fail(TN_ERR_FORMAT, "gguf: general.alignment must be u32, is %s", tn__gguf_tname[g->kv[ai].type]);
+            align = tn__le32(g->kv[ai].raw);
+            if (align == 0 || (align & (align - 1))) return tn__fail(TN_ERR_FORMAT, "gguf: general.alignment %u is not a power of two", align);
+        }
+    }
+    for (i = 0; i < n_ti; i++) {
+        tn_gguf_tensor *t = &g->ti[g->n_ti];
+        const uint8_t *ns;
+        uint64_t nlen, off;
+        uint32_t nd, type;
+        int d;
+        memset(t, 0, sizeof(*t));
+        if ((st = tn__rd_str(&r, &ns, &nlen, "a tensor name")) != TN_OK) return st;
+        if (nlen >= TN_MAX_NAME) return tn__fail(TN_ERR_FORMAT, "gguf: tensor %llu has a name of %llu bytes (at most 63)", (unsigned long long)i, (unsigned long long)nlen);
+        memcpy(t->name, ns, (size_t)nlen);
+        if (!tn__rd_u32(&r, &nd)) return tn__fail(TN_ERR_FORMAT, "gguf: truncated tensor info of '%s'", t->name);
+        if (nd > TN_MAX_DIMS) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' has %u dims (at most 4)", t->name, nd);
+        t->n_dims = (int)nd;
+        for (d = 0; d < TN_MAX_DIMS; d++) t->ne[d] = 1;
+        for (d = 0; d < (int)nd; d++) {
+            uint64_t v;
+            if (!tn__rd_u64(&r, &v)) return tn__fail(TN_ERR_FORMAT, "gguf: truncated shape of '%s'", t->name);
+            if (v > (uint64_t)INT64_MAX) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' has negative ne[%d]", t->name, d);
+            t->ne[d] = (int64_t)v;
+        }
+        if (!tn__rd_u32(&r, &type) || !tn__rd_u64(&r, &off)) return tn__fail(TN_ERR_FORMAT, "gguf: truncated tensor info of '%s'", t->name);
+        t->type = (tn_type)type;
+        if (type >= TN_TYPE_COUNT) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' has unknown type id %u", t->name, type);
+        if ((st = tn__tensor_nbytes(t->type, t->ne, &t->nbytes, t->name)) != TN_OK) return st;
+        if (off % align) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' offset %llu is not a multiple of the alignment %u", t->name, (unsigned long long)off, align);
+        t->offset = off;
+        g->n_ti++;
+    }
+    data_start = (r.off + align - 1) / align * align;
+    if (data_start < r.off) return tn__fail(TN_ERR_FORMAT, "gguf: size overflow");
+    g->data_offset = data_start;
+    if (n_ti) {
+        tn_gguf_tensor **s;
+        int64_t j;
+        if (data_start > r.n) return tn__fail(TN_ERR_FORMAT, "gguf: the data section starts at %zu, past the end of the %zu-byte file", data_start, r.n);
+        for (j = 0; j < g->n_ti; j++) {
+            tn_gguf_tensor *t = &g->ti[j];
+            if (t->offset > (uint64_t)(r.n - data_start) || t->nbytes > (size_t)(r.n - data_start - (size_t)t->offset))
+                return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' (%zu bytes at offset %llu) runs past the end of the file (truncated?)", t->name, t->nbytes, (unsigned long long)t->offset);
+            t->data = g->image + data_start + (size_t)t->offset;
+        }
+        s = (tn_gguf_tensor **)TN_MALLOC(sizeof(*s) * (size_t)g->n_ti);
+        if (!s) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+        for (j = 0; j < g->n_ti; j++) s[j] = &g->ti[j];
+        qsort(s, (size_t)g->n_ti, sizeof(*s), tn__cmp_ti_name);
+        for (j = 1; j < g->n_ti; j++)
+            if (strcmp(s[j]->name, s[j - 1]->name) == 0) { tn__fail(TN_ERR_FORMAT, "gguf: tensor name '%s' appears twice", s[j]->name); TN_FREE(s); return TN_ERR_FORMAT; }
+        qsort(s, (size_t)g->n_ti, sizeof(*s), tn__cmp_ti_off);
+        for (j = 1; j < g->n_ti; j++)
+            if (s[j - 1]->offset + s[j - 1]->nbytes > s[j]->offset) { tn__fail(TN_ERR_FORMAT, "gguf: tensors '%s' and '%s' overlap", s[j - 1]->name, s[j]->name); TN_FREE(s); return TN_ERR_FORMAT; }
+        TN_FREE(s);
+    }
+    return TN_OK;
+}
+
+TNDEF tn_status tn_gguf_read_memory(const void *data, size_t size, tn_gguf **out) {
+    tn_gguf *g;
+    tn_status st;
+    if (!data || !out) return tn__fail(TN_ERR_ARG, "tn_gguf_read_memory: NULL argument");
+    if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
+    g->image = (uint8_t *)TN_MALLOC(size ? size : 1);
+    if (!g->image) { tn_gguf_free(g); return tn__fail(TN_ERR_NOMEM, "tn_gguf_read_memory: cannot allocate %zu bytes", size); }
+    memcpy(g->image, data, size);
+    g->image_size = size;
+    if ((st = tn__gguf_parse(g)) != TN_OK) { tn_gguf_free(g); return st; }
+    *out = g;
+    return TN_OK;
+}
+
+/* the whole file in memory (or mapped) */
+static tn_status tn__read_whole(const char *path, int use_mmap, uint8_t **data, size_t *size, int *mapped) {
+#if defined(TN__POSIX_IO)
+    struct stat sb;
+    int fd = open(path, O_RDONLY);
+    size_t got = 0;
+    *mapped = 0;
+    if (fd < 0) return tn__fail(TN_ERR_IO, "cannot open '%s' for reading", path);
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); return tn__fail(TN_ERR_IO, "'%s' is not a regular file", path); }
+    if ((uint64_t)sb.st_size > (uint64_t)((size_t)-1 >> 1)) { close(fd); return tn__fail(TN_ERR_IO, "'%s' is too large", path); }
+    *size = (size_t)sb.st_size;
+    if (use_mmap && *size > 0) {
+        void *p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) { close(fd); *data = (uint8_t *)p; *mapped = 1; return TN_OK; }
+    }
+    *data = (uint8_t *)TN_MALLOC(*size ? *size : 1);
+    if (!*data) { close(fd); return tn__fail(TN_ERR_NOMEM, "cannot allocate %zu bytes for '%s'", *size, path); }
+    while (got < *size) {
+        ssize_t k = read(fd, *data + got, *size - got);
+        if (k <= 0) { TN_FREE(*data); close(fd); return tn__fail(TN_ERR_IO, "read of '%s' failed at byte %zu", path, got); }
+        got += (size_t)k;
+    }
+    close(fd);
+    return TN_OK;
+#else
+    FILE *f = fopen(path, "rb");
+    long n;
+    TN__UNUSED(use_mmap);
+    *mapped = 0;
+    if (!f) return tn__fail(TN_ERR_IO, "cannot open '%s' for reading", path);
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) { fclose(f); return tn__fail(TN_ERR_IO, "cannot size '%s'", path); }
+    *size = (size_t)n;
+    *data = (uint8_t *)TN_MALLOC(*size ? *size : 1);
+    if (!*data) { fclose(f); return tn__fail(TN_ERR_NOMEM, "cannot allocate %zu bytes for '%s'", *size, path); }
+    if (fread(*data, 1, *size, f) != *size) { TN_FREE(*data); fclose(f); return tn__fail(TN_ERR_IO, "read of '%s' failed", path); }
+    fclose(f);
+    return TN_OK;
+#endif
+}
+
+TNDEF tn_status tn_gguf_read_file(const char *path, int use_mmap, tn_gguf **out) {
+    tn_gguf *g;
+    tn_status st;
+    if (!path || !out) return tn__fail(TN_ERR_ARG, "tn_gguf_read_file: NULL argument");
+    if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
+    if ((st = tn__read_whole(path, use_mmap, &g->image, &g->image_size, &g->mmapped)) != TN_OK) { tn_gguf_free(g); return st; }
+    if ((st = tn__gguf_parse(g)) != TN_OK) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", tn_last_error());
+        tn_gguf_free(g);
+        return tn__fail(st, "%s: %s", path, msg);
+    }
+    *out = g;
+    return TN_OK;
+}
+
+/* -- writing -- */
+
+typedef struct {
+    uint8_t *buf;             /* memory sink, or NULL */
+    size_t size, cap;
+#if defined(TN__POSIX_IO)
+    int fd;
+#else
+    FILE *f;
+#endif
+    int to_file;
+    tn_status st;
+} tn__sink;
+
+static void tn__sink_put(tn__sink *s, const void *p, size_t n) {
+    if (s->st != TN_OK || n == 0) return;
+    if (!s->to_file) {
+        if (s->size + n > s->cap) {
+            size_t cap = s->cap ? s->cap : 4096;
+            uint8_t *nb;
+            while (cap < s->size + n) cap *= 2;
+            nb = (uint8_t *)TN_REALLOC(s->buf, cap);
+            if (!nb) { s->st = tn__fail(TN_ERR_NOMEM, "gguf write: out of memory"); return; }
+            s->buf = nb;
+            s->cap = cap;
+        }
+        memcpy(s->buf + s->size, p, n);
+        s->size += n;
+        return;
+    }
+    s->size += n;
+#if defined(TN__POSIX_IO)
+    {
+        const uint8_t *b = (const uint8_t *)p;
+        while (n) {
+            ssize_t k = write(s->fd, b, n);
+            if (k <= 0) { s->st = tn__fail(TN_ERR_IO, "write failed (disk full?)"); return; }
+            b += k; n -= (size_t)k;
+        }
+    }
+#else
+    if (fwrite(p, 1, n, s->f) != n) s->st = tn__fail(TN_ERR_IO, "write failed (disk full?)");
+#endif
+}
+static void tn__sink_zeros(tn__sink *s, size_t n) {
+    static const uint8_t z[64] = {0};
+    while (n) { size_t k = n < 64 ? n : 64; tn__sink_put(s, z, k); n -= k; }
+}
+static void tn__sink_u32(tn__sink *s, uint32_t v) { uint8_t b[4]; tn__wr32(b, v); tn__sink_put(s, b, 4); }
+static void tn__sink_u64(tn__sink *s, uint64_t v) { uint8_t b[8]; tn__wr64(b, v); tn__sink_put(s, b, 8); }
+static void tn__sink_str(tn__sink *s, const char *p, size_t n) { tn__sink_u64(s, n); tn__sink_put(s, p, n); }
+
+static size_t tn__gguf_write_align(const tn_gguf *g) {
+    int64_t ai = tn_gguf_find_key(g, "general.alignment");
+    if (ai >= 0 && g->kv[ai].type == TN_GGUF_UINT32) {
+        uint32_t a = tn__le32(g->kv[ai].raw);
+        if (a && !(a & (a - 1))) return a;
+    }
+    return 32;
+}
+
+typedef tn_status (*tn__emit_fn)(tn__sink *s, const void *ctx);
+
+static tn_status tn__gguf_emit(tn__sink *s, const void *ctxp) {
+    const tn_gguf *g = (const tn_gguf *)ctxp;
+    size_t align = tn__gguf_write_align(g);
+    uint64_t off = 0;
+    int64_t i;
+    int d;
+    tn__sink_u32(s, 0x46554747u);
+    tn__sink_u32(s, 3);
+    tn__sink_u64(s, (uint64_t)g->n_ti);
+    tn__sink_u64(s, (uint64_t)g->n_kv);
+    for (i = 0; i < g->n_kv; i++) {
+        const tn__gguf_kv *kv = &g->kv[i];
+        tn__sink_str(s, kv->key, strlen(kv->key));
+        tn__sink_u32(s, (uint32_t)kv->type);
+        if (kv->type == TN_GGUF_ARRAY) { tn__sink_u32(s, (uint32_t)kv->arr_type); tn__sink_u64(s, kv->n); }
+        tn__sink_put(s, kv->raw, kv->raw_size);
+    }
+    for (i = 0; i < g->n_ti; i++) {
+        const tn_gguf_tensor *t = &g->ti[i];
+        int nd = t->n_dims;
+        tn__sink_str(s, t->name, strlen(t->name));
+        tn__sink_u32(s, (uint32_t)nd);
+        for (d = 0; d < nd; d++) tn__sink_u64(s, (uint64_t)t->ne[d]);
+        tn__sink_u32(s, (uint32_t)t->type);
+        tn__sink_u64(s, off);
+        off += (t->nbytes + align - 1) / align * align;
+    }
+    tn__sink_zeros(s, (align - s->size % align) % align);
+    for (i = 0; i < g->n_ti; i++) {
+        const tn_gguf_tensor *t = &g->ti[i];
+        tn__sink_put(s, t->data, t->nbytes);
+        tn__sink_zeros(s, (align - t->nbytes % align) % align);
+    }
+    return s->st;
+}
+
+/* write through emit to path via a temporary file, fsync and rename */
+static tn_status tn__atomic_write(const char *path, tn__emit_fn emit, const void *ctx) {
+    char *tmp;
+    size_t plen;
+    tn__sink s;
+    tn_status st;
+    if (!path || !*path) return tn__fail(TN_ERR_ARG, "write: empty path");
+    plen = strlen(path);
+    tmp = (char *)TN_MALLOC(plen + 16);
+    if (!tmp) return tn__fail(TN_ERR_NOMEM, "write: out of memory");
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    memset(&s, 0, sizeof(s));
+    s.to_file = 1;
+#if defined(TN__POSIX_IO)
+    s.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (s.fd < 0) { st = tn__fail(TN_ERR_IO, "cannot create '%s' (does the directory exist and is it writable?)", tmp); TN_FREE(tmp); return st; }
+    st = emit(&s, ctx);
+    if (st == TN_OK && fsync(s.fd) != 0) st = tn__fail(TN_ERR_IO, "fsync of '%s' failed", tmp);
+    if (close(s.fd) != 0 && st == TN_OK) st = tn__fail(TN_ERR_IO, "close of '%s' failed", tmp);
+#else
+    s.f = fopen(tmp, "wb");
+    if (!s.f) { st = tn__fail(TN_ERR_IO, "cannot create '%s'", tmp); TN_FREE(tmp); return st; }
+    st = emit(&s, ctx);
+    if (fclose(s.f) != 0 && st == TN_OK) st = tn__fail(TN_ERR_IO, "close of '%s' failed", tmp);
+#endif
+    if (st == TN_OK && rename(tmp, path) != 0) st = tn__fail(TN_ERR_IO, "cannot rename '%s' to '%s'", tmp, path);
+    if (st != TN_OK) remove(tmp);
+    TN_FREE(tmp);
+    return st;
+}
+
+TNDEF tn_status tn_gguf_write_file(const tn_gguf *g, const char *path) {
+    if (!g) return tn__fail(TN_ERR_ARG, "tn_gguf_write_file: NULL gguf");
+    return tn__atomic_write(path, tn__gguf_emit, g);
+}
+TNDEF tn_status tn_gguf_write_memory(const tn_gguf *g, void **data, size_t *size) {
+    tn__sink s;
+    tn_status st;
+    if (!g || !data || !size) return tn__fail(TN_ERR_ARG, "tn_gguf_write_memory: NULL argument");
+    memset(&s, 0, sizeof(s));
+    st = tn__gguf_emit(&s, g);
+    if (st != TN_OK) { if (s.buf) TN_FREE(s.buf); return st; }
+    *data = s.buf;
+    *size = s.size;
+    return TN_OK;
+}
+
+TNDEF uint32_t tn_gguf_version(const tn_gguf *g) { return g ? g->version : 0; }
+TNDEF size_t tn_gguf_alignment(const tn_gguf *g) { return g ? tn__gguf_write_align(g) : 0; }
+TNDEF size_t tn_gguf_data_offset(const tn_gguf *g) { return g ? g->data_offset : 0; }
+
+/* -- key/value access -- */
+
+TNDEF int64_t tn_gguf_n_kv(const tn_gguf *g) { return g ? g->n_kv : 0; }
+TNDEF int64_t tn_gguf_find_key(const tn_gguf *g, const char *key) {
+    int64_t i;
+    if (!g || !key) return -1;
+    for (i = 0; i < g->n_kv; i++) if (strcmp(g->kv[i].key, key) == 0) return i;
+    return -1;
+}
+static const tn__gguf_kv *tn__kv_at(const tn_gguf *g, int64_t i) { return g && i >= 0 && i < g->n_kv ? &g->kv[i] : NULL; }
+TNDEF const char *tn_gguf_key(const tn_gguf *g, int64_t i) { const tn__gguf_kv *kv = tn__kv_at(g, i); return kv ? kv->key : NULL; }
+TNDEF tn_gguf_type tn_gguf_kv_type(const tn_gguf *g, int64_t i) { const tn__gguf_kv *kv = tn__kv_at(g, i); return kv ? kv->type : TN_GGUF_TYPE_COUNT; }
+TNDEF tn_gguf_type tn_gguf_arr_type(const tn_gguf *g, int64_t i) { const tn__gguf_kv *kv = tn__kv_at(g, i); return kv && kv->type == TN_GGUF_ARRAY ? kv->arr_type : TN_GGUF_TYPE_COUNT; }
+TNDEF uint64_t tn_gguf_arr_n(const tn_gguf *g, int64_t i) { const tn__gguf_kv *kv = tn__kv_at(g, i); return kv && kv->type == TN_GGUF_ARRAY ? kv->n : 0; }
+TNDEF const void *tn_gguf_arr_data(const tn_gguf *g, int64_t i) {
+    const tn__gguf_kv *kv = tn__kv_at(g, i);
+    return kv && kv->type == TN_GGUF_ARRAY && kv->arr_type != TN_GGUF_STRING ? kv->raw : NULL;
+}
+TNDEF const char *tn_gguf_arr_str(const tn_gguf *g, int64_t i, uint64_t j, uint64_t *len) {
+    const tn__gguf_kv *kv = tn__kv_at(g, i);
+    if (!kv || kv->type != TN_GGUF_ARRAY || kv->arr_type != TN_GGUF_STRING || j >= kv->n) return NULL;
+    if (len) *len = tn__rd64(kv->raw + kv->str_off[j]);
+    return (const char *)kv->raw + kv->str_off[j] + 8;
+}
+static tn_status tn__get_scalar(const tn_gguf *g, int64_t i, tn_gguf_type t, void *v) {
+    const tn__gguf_kv *kv = tn__kv_at(g, i);
+    if (!kv) return tn__fail(TN_ERR_ARG, "gguf: no key/value pair %lld", (long long)i);
+    if (kv->type != t) return tn__fail(TN_ERR_TYPE, "gguf: '%s' is %s, not %s", kv->key, tn__gguf_tname[kv->type], tn__gguf_tname[t]);
+    memcpy(v, kv->raw, tn__gguf_tsize[t]); /* little-endian hosts */
+    return TN_OK;
+}
+TNDEF tn_status tn_gguf_get_u8(const tn_gguf *g, int64_t i, uint8_t *v) { return tn__get_scalar(g, i, TN_GGUF_UINT8, v); }
+TNDEF tn_status tn_gguf_get_i8(const tn_gguf *g, int64_t i, int8_t *v) { return tn__get_scalar(g, i, TN_GGUF_INT8, v); }
+TNDEF tn_status tn_gguf_get_u16(const tn_gguf *g, int64_t i, uint16_t *v) { return tn__get_scalar(g, i, TN_GGUF_UINT16, v); }
+TNDEF tn_status tn_gguf_get_i16(const tn_gguf *g, int64_t i, int16_t *v) { return tn__get_scalar(g, i, TN_GGUF_INT16, v); }
+TNDEF tn_status tn_gguf_get_u32(const tn_gguf *g, int64_t i, uint32_t *v) { return tn__get_scalar(g, i, TN_GGUF_UINT32, v); }
+TNDEF tn_status tn_gguf_get_i32(const tn_gguf *g, int64_t i, int32_t *v) { return tn__get_scalar(g, i, TN_GGUF_INT32, v); }
+TNDEF tn_status tn_gguf_get_f32(const tn_gguf *g, int64_t i, float *v) { return tn__get_scalar(g, i, TN_GGUF_FLOAT32, v); }
+TNDEF tn_status tn_gguf_get_u64(const tn_gguf *g, int64_t i, uint64_t *v) { return tn__get_scalar(g, i, TN_GGUF_UINT64, v); }
+TNDEF tn_status tn_gguf_get_i64(const tn_gguf *g, int64_t i, int64_t *v) { return tn__get_scalar(g, i, TN_GGUF_INT64, v); }
+TNDEF tn_status tn_gguf_get_f64(const tn_gguf *g, int64_t i, double *v) { return tn__get_scalar(g, i, TN_GGUF_FLOAT64, v); }
+TNDEF tn_status tn_gguf_get_bool(const tn_gguf *g, int64_t i, int *v) {
+    uint8_t b = 0;
+    tn_status st = tn__get_scalar(g, i, TN_GGUF_BOOL, &b);
+    if (st == TN_OK) *v = b;
+    return st;
+}
+TNDEF tn_status tn_gguf_get_str(const tn_gguf *g, int64_t i, const char **s, uint64_t *len) {
+    const tn__gguf_kv *kv = tn__kv_at(g, i);
+    if (!kv) return tn__fail(TN_ERR_ARG, "gguf: no key/value pair %lld", (long long)i);
+    if (kv->type != TN_GGUF_STRING) return tn__fail(TN_ERR_TYPE, "gguf: '%s' is %s, not str", kv->key, tn__gguf_tname[kv->type]);
+    if (len) *len = tn__rd64(kv->raw);
+    *s = (const char *)kv->raw + 8;
+    return TN_OK;
+}
+
+/* store a new value (raw already built, ownership taken) under key */
+static tn_status tn__gguf_put(tn_gguf *g, const char *key, tn__gguf_kv *nkv) {
+    int64_t i;
+    if (!g || !key || !*key) { tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_ARG, "gguf: NULL gguf or empty key"); }
+    i = tn_gguf_find_key(g, key);
+    if (i < 0) {
+        if (g->n_kv == g->cap_kv) {
+            int64_t cap = g->cap_kv ? 2 * g->cap_kv : 16;
+            tn__gguf_kv *n = (tn__gguf_kv *)TN_REALLOC(g->kv, sizeof(tn__gguf_kv) * (size_t)cap);
+            if (!n) { tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_NOMEM, "gguf: out of memory"); }
+            g->kv = n;
+            g->cap_kv = cap;
+        }
+        i = g->n_kv++;
+        memset(&g->kv[i], 0, sizeof(g->kv[i]));
+        nkv->key = (char *)TN_MALLOC(strlen(key) + 1);
+        if (!nkv->key) { g->n_kv--; tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_NOMEM, "gguf: out of memory"); }
+        memcpy(nkv->key, key, strlen(key) + 1);
+    } else {
+        nkv->key = g->kv[i].key;
+        g->kv[i].key = NULL;
+        tn__gguf_kv_clear(&g->kv[i]);
+    }
+    g->kv[i] = *nkv;
+    return TN_OK;
+}
+static tn_status tn__set_scalar(tn_gguf *g, const char *key, tn_gguf_type t, const void *v) {
+    tn__gguf_kv kv;
+    memset(&kv, 0, sizeof(kv));
+    kv.type = t;
+    kv.raw_size = tn__gguf_tsize[t];
+    kv.raw = (uint8_t *)TN_MALLOC(kv.raw_size);
+    if (!kv.raw) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+    memcpy(kv.raw, v, kv.raw_size);
+    return tn__gguf_put(g, key, &kv);
+}
+TNDEF tn_status tn_gguf_set_u8(tn_gguf *g, const char *key, uint8_t v) { return tn__set_scalar(g, key, TN_GGUF_UINT8, &v); }
+TNDEF tn_status tn_gguf_set_i8(tn_gguf *g, const char *key, int8_t v) { return tn__set_scalar(g, key, TN_GGUF_INT8, &v); }
+TNDEF tn_status tn_gguf_set_u16(tn_gguf *g, const char *key, uint16_t v) { return tn__set_scalar(g, key, TN_GGUF_UINT16, &v); }
+TNDEF tn_status tn_gguf_set_i16(tn_gguf *g, const char *key, int16_t v) { return tn__set_scalar(g, key, TN_GGUF_INT16, &v); }
+TNDEF tn_status tn_gguf_set_u32(tn_gguf *g, const char *key, uint32_t v) { return tn__set_scalar(g, key, TN_GGUF_UINT32, &v); }
+TNDEF tn_status tn_gguf_set_i32(tn_gguf *g, const char *key, int32_t v) { return tn__set_scalar(g, key, TN_GGUF_INT32, &v); }
+TNDEF tn_status tn_gguf_set_f32(tn_gguf *g, const char *key, float v) { return tn__set_scalar(g, key, TN_GGUF_FLOAT32, &v); }
+TNDEF tn_status tn_gguf_set_u64(tn_gguf *g, const char *key, uint64_t v) { return tn__set_scalar(g, key, TN_GGUF_UINT64, &v); }
+TNDEF tn_status tn_gguf_set_i64(tn_gguf *g, const char *key, int64_t v) { return tn__set_scalar(g, key, TN_GGUF_INT64, &v); }
+TNDEF tn_status tn_gguf_set_f64(tn_gguf *g, const char *key, double v) { return tn__set_scalar(g, key, TN_GGUF_FLOAT64, &v); }
+TNDEF tn_status tn_gguf_set_bool(tn_gguf *g, const char *key, int v) { uint8_t b = v ? 1 : 0; return tn__set_scalar(g, key, TN_GGUF_BOOL, &b); }
+TNDEF tn_status tn_gguf_set_str(tn_gguf *g, const char *key, const char *str) {
+    tn__gguf_kv kv;
+    size_t n;
+    if (!str) return tn__fail(TN_ERR_ARG, "tn_gguf_set_str: NULL string");
+    n = strlen(str);
+    memset(&kv, 0, sizeof(kv));
+    kv.type = TN_GGUF_STRING;
+    kv.raw_size = 8 + n;
+    kv.raw = (uint8_t *)TN_MALLOC(kv.raw_size);
+    if (!kv.raw) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+    tn__wr64(kv.raw, n);
+    memcpy(kv.raw + 8, str, n);
+    return tn__gguf_put(g, key, &kv);
+}
+TNDEF tn_status tn_gguf_set_arr(tn_gguf *g, const char *key, tn_gguf_type elem, const void *data, uint64_t n) {
+    tn__gguf_kv kv;
+    uint64_t j;
+    if ((int)elem < 0 || elem >= TN_GGUF_TYPE_COUNT || elem == TN_GGUF_STRING || elem == TN_GGUF_ARRAY)
+        return tn__fail(TN_ERR_TYPE, "tn_gguf_set_arr: element type %d is not numeric or bool (strings: tn_gguf_set_arr_str)", (int)elem);
+    if (n > TN__GGUF_MAX_ARR || (n && !data)) return tn__fail(TN_ERR_ARG, "tn_gguf_set_arr: bad array");
+    if (elem == TN_GGUF_BOOL) for (j = 0; j < n; j++) if (((const uint8_t *)data)[j] > 1) return tn__fail(TN_ERR_ARG, "tn_gguf_set_arr: bools must be 0 or 1");
+    memset(&kv, 0, sizeof(kv));
+    kv.type = TN_GGUF_ARRAY;
+    kv.arr_type = elem;
+    kv.n = n;
+    kv.raw_size = (size_t)n * tn__gguf_tsize[elem];
+    kv.raw = (uint8_t *)TN_MALLOC(kv.raw_size ? kv.raw_size : 1);
+    if (!kv.raw) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+    if (n) memcpy(kv.raw, data, kv.raw_size);
+    return tn__gguf_put(g, key, &kv);
+}
+TNDEF tn_status tn_gguf_set_arr_str(tn_gguf *g, const char *key, const char *const *strs, uint64_t n) {
+    tn__gguf_kv kv;
+    uint64_t j;
+    size_t off = 0;
+    if (n > TN__GGUF_MAX_ARR || (n && !strs)) return tn__fail(TN_ERR_ARG, "tn_gguf_set_arr_str: bad array");
+    memset(&kv, 0, sizeof(kv));
+    kv.type = TN_GGUF_ARRAY;
+    kv.arr_type = TN_GGUF_STRING;
+    kv.n = n;
+    for (j = 0; j < n; j++) {
+        if (!strs[j]) return tn__fail(TN_ERR_ARG, "tn_gguf_set_arr_str: string %llu is NULL", (unsigned long long)j);
+        kv.raw_size += 8 + strlen(strs[j]);
+    }
+    kv.raw = (uint8_t *)TN_MALLOC(kv.raw_size ? kv.raw_size : 1);
+    kv.str_off = (size_t *)TN_MALLOC(sizeof(size_t) * (size_t)(n ? n : 1));
+    if (!kv.raw || !kv.str_off) { tn__gguf_kv_clear(&kv); return tn__fail(TN_ERR_NOMEM, "gguf: out of memory"); }
+    for (j = 0; j < n; j++) {
+        size_t len = strlen(strs[j]);
+        kv.str_off[j] = off;
+        tn__wr64(kv.raw + off, len);
+        memcpy(kv.raw + off + 8, strs[j], len);
+        off += 8 + len;
+    }
+    return tn__gguf_put(g, key, &kv);
+}
+TNDEF tn_status tn_gguf_copy_kv(tn_gguf *g, const tn_gguf *src, int64_t i) {
+    const tn__gguf_kv *s = tn__kv_at(src, i);
+    tn__gguf_kv kv;
+    if (!s) return tn__fail(TN_ERR_ARG, "tn_gguf_copy_kv: no pair %lld", (long long)i);
+    memset(&kv, 0, sizeof(kv));
+    kv.type = s->type; kv.arr_type = s->arr_type; kv.n = s->n; kv.raw_size = s->raw_size;
+    kv.raw = (uint8_t *)TN_MALLOC(s->raw_size ? s->raw_size : 1);
+    if (s->str_off) kv.str_off = (size_t *)TN_MALLOC(sizeof(size_t) * (size_t)(s->n ? s->n : 1));
+    if (!kv.raw || (s->str_off && !kv.str_off)) { tn__gguf_kv_clear(&kv); return tn__fail(TN_ERR_NOMEM, "gguf: out of memory"); }
+    memcpy(kv.raw, s->raw, s->raw_size);
+    if (s->str_off) memcpy(kv.str_off, s->str_off, sizeof(size_t) * (size_t)s->n);
+    return tn__gguf_put(g, s->key, &kv);
+}
+TNDEF tn_status tn_gguf_remove_key(tn_gguf *g, const char *key) {
+    int64_t i = tn_gguf_find_key(g, key);
+    if (i < 0) return tn__fail(TN_ERR_ARG, "gguf: no key '%s'", key ? key : "(null)");
+    tn__gguf_kv_clear(&g->kv[i]);
+    memmove(&g->kv[i], &g->kv[i + 1], sizeof(tn__gguf_kv) * (size_t)(g->n_kv - i - 1));
+    g->n_kv--;
+    return TN_OK;
+}
+
+/* -- tensors -- */
+
+TNDEF int64_t tn_gguf_n_tensors(const tn_gguf *g) { return g ? g->n_ti : 0; }
+TNDEF int64_t tn_gguf_find_tensor(const tn_gguf *g, const char *name) {
+    int64_t i;
+    if (!g || !name) return -1;
+    for (i = 0; i < g->n_ti; i++) if (strcmp(g->ti[i].name, name) == 0) return i;
+    return -1;
+}
+TNDEF tn_status tn_gguf_get_tensor(const tn_gguf *g, int64_t i, tn_gguf_tensor *out) {
+    if (!g || !out || i < 0 || i >= g->n_ti) return tn__fail(TN_ERR_ARG, "tn_gguf_get_tensor: no tensor %lld", (long long)i);
+    *out = g->ti[i];
+    return TN_OK;
+}
+TNDEF tn_status tn_gguf_add_tensor(tn_gguf *g, const char *name, tn_type type, int n_dims, const int64_t *ne, const void *data) {
+    tn_gguf_tensor t;
+    tn_status st;
+    int d;
+    if (!g || !name || !ne || (!data)) return tn__fail(TN_ERR_ARG, "tn_gguf_add_tensor: NULL argument");
+    if (strlen(name) >= TN_MAX_NAME) return tn__fail(TN_ERR_ARG, "tn_gguf_add_tensor: name '%s' is longer than 63 bytes", name);
+    if (n_dims < 1 || n_dims > TN_MAX_DIMS) return tn__fail(TN_ERR_ARG, "tn_gguf_add_tensor: n_dims %d, want 1..4", n_dims);
+    if ((int)type < 0 || (int)type >= TN_TYPE_COUNT) return tn__fail(TN_ERR_TYPE, "tn_gguf_add_tensor: '%s' has type %s, which GGUF cannot store", name, tn_type_name(type));
+    if (tn_gguf_find_tensor(g, name) >= 0) return tn__fail(TN_ERR_ARG, "tn_gguf_add_tensor: a tensor is already named '%s'", name);
+    memset(&t, 0, sizeof(t));
+    memcpy(t.name, name, strlen(name));
+    t.type = type;
+    for (d = 0; d < TN_MAX_DIMS; d++) t.ne[d] = d < n_dims ? ne[d] : 1;
+    /* as ggml: trailing dims of 1 are not written */
+    t.n_dims = n_dims;
+    while (t.n_dims > 1 && t.ne[t.n_dims - 1] == 1) t.n_dims--;
+    if ((st = tn__tensor_nbytes(type, t.ne, &t.nbytes, name)) != TN_OK) return st;
+    t.data = data;
+    if (g->n_ti == g->cap_ti) {
+        int64_t cap = g->cap_ti ? 2 * g->cap_ti : 16;
+        tn_gguf_tensor *n = (tn_gguf_tensor *)TN_REALLOC(g->ti, sizeof(tn_gguf_tensor) * (size_t)cap);
+        if (!n) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+        g->ti = n;
+        g->cap_ti = cap;
+    }
+    g->ti[g->n_ti++] = t;
+    return TN_OK;
+}
+TNDEF tn_status tn_gguf_add(tn_gguf *g, const tn_tensor *t, const char *name) {
+    if (!t) return tn__fail(TN_ERR_ARG, "tn_gguf_add: NULL tensor");
+    if (!tn_is_contiguous(t)) return tn__fail(TN_ERR_ARG, "tn_gguf_add: '%s' is not contiguous; use tn_cont", t->name);
+    return tn_gguf_add_tensor(g, name ? name : t->name, t->type, t->n_dims, t->ne, t->data);
+}
+TNDEF tn_tensor *tn_gguf_load_tensor(tn_ctx *ctx, const tn_gguf *g, const char *name) {
+    int64_t i = tn_gguf_find_tensor(g, name);
+    tn_tensor *t;
+    if (i < 0) { tn__fail(TN_ERR_ARG, "gguf: no tensor named '%s'", name ? name : "(null)"); return NULL; }
+    t = tn_new(ctx, g->ti[i].type, g->ti[i].n_dims < 1 ? 1 : g->ti[i].n_dims, g->ti[i].ne);
+    if (!t) return NULL;
+    memcpy(t->data, g->ti[i].data, g->ti[i].nbytes);
+    tn_set_name(t, g->ti[i].name);
+    return t;
+}
+
+
+/* ==== @@IMPL:OPTIM  optimizers, schedules, metrics, CSV ==== */
+
+TNDEF tn_optim_config tn_optim_config_default(tn_optim_kind kind) {
+    tn_optim_config c;
+    memset(&c, 0, sizeof(c));
+    c.kind = kind;
+    c.beta1 = 0.9f; c.beta2 = 0.999f; c.eps = 1e-8f;
+    switch (kind) {
+    case TN_OPTIM_SGD: c.lr = 1e-2f; break;
+    case TN_OPTIM_ADAM: c.lr = 1e-3f; break;
+    case TN_OPTIM_ADAMW: c.lr = 1e-3f; c.weight_decay = 0.01f; break;
+    default: c.lr = 1e-4f; c.beta2 = 0.99f; break;
+    }
+    return c;
+}
+
+TNDEF tn_status tn_optim_init(tn_optim *o, tn_params *params, const tn_optim_config *cfg) {
+    int need_v;
+    if (!o || !params || !cfg) return tn__fail(TN_ERR_ARG, "tn_optim_init: NULL argument");
+    if ((int)cfg->kind < 0 || cfg->kind > TN_OPTIM_LION) return tn__fail(TN_ERR_ARG, "tn_optim_init: unknown optimizer %d", (int)cfg->kind);
+    memset(o, 0, sizeof(*o));
+    o->cfg = *cfg;
+    o->params = params;
+    o->n = tn_params_count(params);
+    need_v = cfg->kind == TN_OPTIM_ADAM || cfg->kind == TN_OPTIM_ADAMW;
+    o->m = (float *)TN_MALLOC(sizeof(float) * (size_t)(o->n ? o->n : 1));
+    if (need_v) o->v = (float *)TN_MALLOC(sizeof(float) * (size_t)(o->n ? o->n : 1));
+    if (!o->m || (need_v && !o->v)) { tn_optim_deinit(o); return tn__fail(TN_ERR_NOMEM, "tn_optim_init: out of memory for %lld parameters", (long long)o->n); }
+    tn_optim_reset(o);
+    return TN_OK;
+}
+TNDEF void tn_optim_deinit(tn_optim *o) {
+    if (!o) return;
+    if (o->m) TN_FREE(o->m);
+    if (o->v) TN_FREE(o->v);
+    o->m = o->v = NULL;
+}
+TNDEF void tn_optim_reset(tn_optim *o) {
+    if (!o) return;
+    if (o->m) memset(o->m, 0, sizeof(float) * (size_t)o->n);
+    if (o->v) memset(o->v, 0, sizeof(float) * (size_t)o->n);
+    o->t = 0;
+}
+
+TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
+    const tn_optim_config *c;
+    int64_t off = 0, i, k;
+    float b1, b2, bc1, bc2;
+    if (!o || !o->params || !o->m) return tn__fail(TN_ERR_ARG, "tn_optim_step: optimizer not initialized");
+    if (tn_params_count(o->params) != o->n) return tn__fail(TN_ERR_SHAPE, "tn_optim_step: the parameter list changed since tn_optim_init");
+    c = &o->cfg;
+    if (lr < 0) lr = c->lr;
+    if (wd < 0) wd = c->weight_decay;
+    o->t++;
+    b1 = c->beta1; b2 = c->beta2;
+    bc1 = 1.0f - powf(b1, (float)o->t);
+    bc2 = 1.0f - powf(b2, (float)o->t);
+    for (i = 0; i < o->params->n; i++) {
+        tn_tensor *t = o->params->items[i].t;
+        float *w = (float *)t->data, *m = o->m + off, *v = o->v ? o->v + off : NULL;
+        const float *g = t->grad ? (const float *)t->grad->data : NULL;
+        int64_t n = tn_nelements(t);
+        float d = (o->params->items[i].no_decay && !c->decay_all) ? 0.0f : wd;
+        off += n;
+        if (!g) continue;
+        switch (c->kind) {
+        case TN_OPTIM_SGD:
+            for (k = 0; k < n; k++) {
+                float gk = g[k] + d * w[k];
+                if (c->momentum != 0.0f) {
+                    m[k] = o->t == 1 ? gk : c->momentum * m[k] + gk;
+                    gk = c->nesterov ? gk + c->momentum * m[k] : m[k];
+                }
+                w[k] -= lr * gk;
+            }
+            break;
+        case TN_OPTIM_ADAM:
+        case TN_OPTIM_ADAMW:
+            for (k = 0; k < n; k++) {
+                float gk = g[k];
+                if (c->kind == TN_OPTIM_ADAM) gk += d * w[k];
+                else w[k] *= 1.0f - lr * d;
+                m[k] = b1 * m[k] + (1.0f - b1) * gk;
+                v[k] = b2 * v[k] + (1.0f - b2) * gk * gk;
+                w[k] -= lr * (m[k] / bc1) / (sqrtf(v[k] / bc2) + c->eps);
+            }
+            break;
+        default: /* Lion */
+            for (k = 0; k < n; k++) {
+                float u = b1 * m[k] + (1.0f - b1) * g[k];
+                w[k] *= 1.0f - lr * d;
+                w[k] -= lr * (u > 0.0f ? 1.0f : u < 0.0f ? -1.0f : 0.0f);
+                m[k] = b2 * m[k] + (1.0f - b2) * g[k];
+            }
+            break;
+        }
+    }
+    return TN_OK;
+}
+
+TNDEF double tn_clip_grad_norm(tn_params *p, double max_norm) {
+    double ss = 0.0, norm;
+    int i;
+    int64_t k;
+    if (!p) return 0.0;
+    for (i = 0; i < p->n; i++) {
+        tn_tensor *t = p->items[i].t;
+        const float *g = t->grad ? (const float *)t->grad->data : NULL;
+        if (g) for (k = 0; k < tn_nelements(t); k++) ss += (double)g[k] * g[k];
+    }
+    norm = sqrt(ss);
+    if (max_norm > 0.0 && norm > max_norm) tn_params_scale_grad(p, (float)(max_norm / (norm + 1e-6)));
+    return norm;
+}
+TNDEF void tn_params_scale_grad(tn_params *p, float s) {
+    int i;
+    int64_t k;
+    if (!p) return;
+    for (i = 0; i < p->n; i++) {
+        tn_tensor *t = p->items[i].t;
+        float *g = t->grad ? (float *)t->grad->data : NULL;
+        if (g) for (k = 0; k < tn_nelements(t); k++) g[k] *= s;
+    }
+}
+
+TNDEF tn_schedule tn_schedule_make(tn_sched_kind kind, float lr, int64_t warmup, int64_t total) {
+    tn_schedule s;
+    memset(&s, 0, sizeof(s));
+    s.kind = kind; s.lr = lr; s.lr_min = 0.0f; s.warmup = warmup; s.total = total;
+    s.split = 0.5f; s.stage1_end = 0.5f; s.lr2 = lr * 0.4f;
+    return s;
+}
+TNDEF float tn_schedule_lr(const tn_schedule *s, int64_t step) {
+    double p, lr;
+    if (!s) return 0.0f;
+    if (step < s->warmup && s->warmup > 0 && s->kind != TN_SCHED_CONSTANT) return s->lr * (float)(step + 1) / (float)s->warmup;
+    if (s->kind == TN_SCHED_CONSTANT || s->total <= s->warmup) return s->lr;
+    p = (double)(step - s->warmup) / (double)(s->total - s->warmup);
+    if (p > 1.0) p = 1.0;
+    switch (s->kind) {
+    case TN_SCHED_LINEAR: lr = s->lr + (s->lr_min - s->lr) * p; break;
+    case TN_SCHED_COSINE: lr = s->lr_min + 0.5 * (s->lr - s->lr_min) * (1.0 + cos(3.141592653589793 * p)); break;
+    default: {
+        int64_t split = (int64_t)((double)s->split * (double)s->total);
+        if (step < split) {
+            double q = split > s->warmup ? (double)(step - s->warmup) / (double)(split - s->warmup) : 1.0;
+            lr = s->lr * (1.0 + ((double)s->stage1_end - 1.0) * q);
+        } else {
+            double q = s->total > split ? (double)(step - split) / (double)(s->total - split) : 1.0;
+            if (q > 1.0) q = 1.0;
+            lr = s->lr2 + (s->lr_min - s->lr2) * q;
+        }
+    }
+    }
+    return (float)lr;
+}
+TNDEF float tn_schedule_wd(const tn_schedule *s, int64_t step, float wd) {
+    if (s && s->kind == TN_SCHED_BITNET && step >= (int64_t)((double)s->split * (double)s->total)) return 0.0f;
+    return wd;
+}
+
+TNDEF void tn_metrics_init(tn_metrics *m) { if (m) { memset(m, 0, sizeof(*m)); m->ema_alpha = 0.01; } }
+TNDEF void tn_metrics_record(tn_metrics *m, float loss, float lr) {
+    if (!m) return;
+    m->steps++;
+    m->ema_loss = m->steps == 1 ? loss : m->ema_loss * (1.0 - m->ema_alpha) + loss * m->ema_alpha;
+    m->lr = lr;
+    m->hist[m->hist_pos] = loss;
+    m->hist_pos = (m->hist_pos + 1) % TN_METRICS_WINDOW;
+    if (m->hist_n < TN_METRICS_WINDOW) m->hist_n++;
+}
+TNDEF float tn_metrics_loss_trend(const tn_metrics *m) {
+    double recent = 0, older = 0;
+    int i;
+    if (!m || m->hist_n < 20) return 0.0f;
+    for (i = 1; i <= 10; i++) recent += m->hist[(m->hist_pos - i + TN_METRICS_WINDOW) % TN_METRICS_WINDOW];
+    for (i = 11; i <= 20; i++) older += m->hist[(m->hist_pos - i + TN_METRICS_WINDOW) % TN_METRICS_WINDOW];
+    return (float)((recent - older) / 10.0);
+}
+TNDEF void tn_metrics_record_accuracy(tn_metrics *m, int64_t correct, int64_t total) { if (m) { m->correct += correct; m->seen += total; } }
+TNDEF double tn_metrics_accuracy(const tn_metrics *m) { return m && m->seen ? (double)m->correct / (double)m->seen : 0.0; }
+TNDEF void tn_metrics_record_gate(tn_metrics *m, int predicted_allow, int actual_allow) {
+    if (!m) return;
+    m->gate_total++;
+    m->gate_aligned += (!predicted_allow) == (!actual_allow);
+}
+TNDEF double tn_metrics_gate_alignment(const tn_metrics *m) { return m && m->gate_total ? (double)m->gate_aligned / (double)m->gate_total : 0.0; }
+TNDEF int tn_metrics_converged(const tn_metrics *m, int64_t min_decisions, double min_alignment) {
+    return m && m->gate_total >= min_decisions && tn_metrics_gate_alignment(m) >= min_alignment;
+}
+
+TNDEF tn_status tn_csv_open(tn_csv *c, const char *path, const char *header, int append) {
+    FILE *f;
+    long pos;
+    const char *h;
+    if (!c || !path || !header) return tn__fail(TN_ERR_ARG, "tn_csv_open: NULL argument");
+    memset(c, 0, sizeof(*c));
+    f = fopen(path, append ? "ab" : "wb");
+    if (!f) return tn__fail(TN_ERR_IO, "cannot open '%s' for writing", path);
+    fseek(f, 0, SEEK_END);
+    pos = ftell(f);
+    if (pos <= 0) fprintf(f, "%s\n", header);
+    c->n_cols = 1;
+    for (h = header; *h; h++) c->n_cols += *h == ',';
+    c->f = f;
+    fflush(f);
+    return TN_OK;
+}
+TNDEF tn_status tn_csv_row(tn_csv *c, const double *values, int n) {
+    int i;
+    if (!c || !c->f || !values) return tn__fail(TN_ERR_ARG, "tn_csv_row: log not open");
+    if (n != c->n_cols) return tn__fail(TN_ERR_SHAPE, "tn_csv_row: %d values for %d columns", n, c->n_cols);
+    for (i = 0; i < n; i++) fprintf((FILE *)c->f, i ? ",%.9g" : "%.9g", values[i]);
+    fputc('\n', (FILE *)c->f);
+    if (fflush((FILE *)c->f) != 0) return tn__fail(TN_ERR_IO, "tn_csv_row: write failed");
+    return TN_OK;
+}
+TNDEF void tn_csv_close(tn_csv *c) { if (c && c->f) { fclose((FILE *)c->f); c->f = NULL; } }
+
+/* ==== @@IMPL:IO  checkpoints ==== */
+
+static uint64_t tn__fnv1a(uint64_t h, const uint8_t *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ull; }
+    return h;
+}
+/* checksum of an image with the 8 bytes at `hole` taken as zero */
+static uint64_t tn__image_checksum(const uint8_t *p, size_t n, size_t hole) {
+    static const uint8_t z[8] = {0};
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = tn__fnv1a(h, p, hole);
+    h = tn__fnv1a(h, z, 8);
+    return tn__fnv1a(h, p + hole + 8, n - hole - 8);
+}
+#define TN__CK_KEY "ternary.checkpoint.checksum"
+#define TN__CK_ARCH "ternary-checkpoint"
+
+static tn_status tn__emit_buffer(tn__sink *s, const void *ctx) {
+    const tn__sink *src = (const tn__sink *)ctx;
+    tn__sink_put(s, src->buf, src->size);
+    return s->st;
+}
+
+TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s) {
+    tn_gguf *g;
+    tn__sink img;
+    tn_status st = TN_OK;
+    const char **names = NULL;
+    uint32_t rng[4];
+    int64_t off = 0;
+    int i;
+    size_t hole;
+    if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: NULL argument");
+    if (o && o->params != p) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: the optimizer belongs to another parameter list");
+    if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
+    names = (const char **)TN_MALLOC(sizeof(char *) * (size_t)(p->n ? p->n : 1));
+    if (!names) { tn_gguf_free(g); return tn__fail(TN_ERR_NOMEM, "tn_checkpoint_save: out of memory"); }
+    memcpy(rng, s->rng.s, sizeof(rng));
+    /* the checksum first, so its place in the file is fixed: byte 24 + 8 + len(key) + 4 */
+    st = tn_gguf_set_u64(g, TN__CK_KEY, 0);
+    if (!st) st = tn_gguf_set_str(g, "general.architecture", TN__CK_ARCH);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.checkpoint.version", 1);
+    if (!st) st = tn_gguf_set_i64(g, "ternary.checkpoint.step", s->step);
+    if (!st) st = tn_gguf_set_i64(g, "ternary.checkpoint.epoch", s->epoch);
+    if (!st) st = tn_gguf_set_u64(g, "ternary.checkpoint.data_pos", s->data_pos);
+    if (!st) st = tn_gguf_set_arr(g, "ternary.checkpoint.rng", TN_GGUF_UINT32, rng, 4);
+    if (!st) st = tn_gguf_set_f64(g, "ternary.checkpoint.ema_loss", s->ema_loss);
+    if (!st) st = tn_gguf_set_i32(g, "ternary.checkpoint.optim", o ? (int32_t)o->cfg.kind : -1);
+    if (!st) st = tn_gguf_set_i64(g, "ternary.checkpoint.optim_t", o ? o->t : 0);
+    for (i = 0; i < p->n && !st; i++) {
+        tn_tensor *t = p->items[i].t;
+        char nm[32];
+        names[i] = p->items[i].name;
+        snprintf(nm, sizeof(nm), "p.%d", i);
+        st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, t->n_dims, t->ne, t->data);
+        if (o && !st) {
+            snprintf(nm, sizeof(nm), "m.%d", i);
+            st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, t->n_dims, t->ne, o->m + off);
+            if (o->v && !st) {
+                snprintf(nm, sizeof(nm), "v.%d", i);
+                st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, t->n_dims, t->ne, o->v + off);
+            }
+        }
+        off += tn_nelements(t);
+    }
+    if (!st) st = tn_gguf_set_arr_str(g, "ternary.checkpoint.names", names, (uint64_t)p->n);
+    TN_FREE(names);
+    memset(&img, 0, sizeof(img));
+    if (!st) st = tn__gguf_emit(&img, g);
+    tn_gguf_free(g);
+    if (st) { if (img.buf) TN_FREE(img.buf); return st; }
+    hole = 24 + 8 + strlen(TN__CK_KEY) + 4;
+    tn__wr64(img.buf + hole, tn__image_checksum(img.buf, img.size, hole));
+    st = tn__atomic_write(path, tn__emit_buffer, &img);
+    TN_FREE(img.buf);
+    return st;
+}
+
+TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s) {
+    tn_gguf *g = NULL;
+    tn_status st;
+    int64_t ki, i, off;
+    uint64_t want = 0, nn;
+    int32_t kind = -1;
+    const char *arch;
+    uint64_t alen;
+    tn_train_state ns;
+    int64_t *map = NULL;
+    if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load: NULL argument");
+    if ((st = tn_gguf_read_file(path, 0, &g)) != TN_OK) return st;
+#define TN__CK_FAIL(...) do { st = tn__fail(TN_ERR_FORMAT, __VA_ARGS__); goto done; } while (0)
+    ki = tn_gguf_find_key(g, "general.architecture");
+    if (ki < 0 || tn_gguf_get_str(g, ki, &arch, &alen) || alen != strlen(TN__CK_ARCH) || memcmp(arch, TN__CK_ARCH, (size_t)alen))
+        TN__CK_FAIL("%s is not a ternary.h checkpoint (general.architecture is not '%s')", path, TN__CK_ARCH);
+    ki = tn_gguf_find_key(g, TN__CK_KEY);
+    if (ki != 0 || tn_gguf_get_u64(g, ki, &want)) TN__CK_FAIL("%s: the checksum is missing", path);
+    {
+        size_t hole = 24 + 8 + strlen(TN__CK_KEY) + 4;
+        if (tn__image_checksum(g->image, g->image_size, hole) != want)
+            TN__CK_FAIL("%s is corrupted: its checksum does not match (a partial copy or a damaged disk?)", path);
+    }
+    memset(&ns, 0, sizeof(ns));
+    {
+        int64_t a = tn_gguf_find_key(g, "ternary.checkpoint.rng");
+        if (tn_gguf_get_i64(g, tn_gguf_find_key(g, "ternary.checkpoint.step"), &ns.step) ||
+            tn_gguf_get_i64(g, tn_gguf_find_key(g, "ternary.checkpoint.epoch"), &ns.epoch) ||
+            tn_gguf_get_u64(g, tn_gguf_find_key(g, "ternary.checkpoint.data_pos"), &ns.data_pos) ||
+            tn_gguf_get_f64(g, tn_gguf_find_key(g, "ternary.checkpoint.ema_loss"), &ns.ema_loss) ||
+            tn_gguf_get_i32(g, tn_gguf_find_key(g, "ternary.checkpoint.optim"), &kind) ||
+            tn_gguf_arr_type(g, a) != TN_GGUF_UINT32 || tn_gguf_arr_n(g, a) != 4)
+            TN__CK_FAIL("%s: the training state is incomplete", path);
+        memcpy(ns.rng.s, tn_gguf_arr_data(g, a), sizeof(ns.rng.s));
+    }
+    if (o && kind != (int32_t)o->cfg.kind) TN__CK_FAIL("%s was saved with optimizer %d, not %d", path, kind, (int)o->cfg.kind);
+    if (o && o->params != p) TN__CK_FAIL("tn_checkpoint_load: the optimizer belongs to another parameter list");
+    ki = tn_gguf_find_key(g, "ternary.checkpoint.names");
+    nn = tn_gguf_arr_n(g, ki);
+    if (tn_gguf_arr_type(g, ki) != TN_GGUF_STRING || nn != (uint64_t)p->n)
+        TN__CK_FAIL("%s holds %llu parameters, the model has %d", path, (unsigned long long)nn, p->n);
+    map = (int64_t *)TN_MALLOC(sizeof(int64_t) * (size_t)(p->n ? p->n : 1));
+    if (!map) { st = tn__fail(TN_ERR_NOMEM, "tn_checkpoint_load: out of memory"); goto done; }
+    for (i = 0; i < p->n; i++) { /* checkpoint entry j -> parameter i by name */
+        uint64_t j, len;
+        map[i] = -1;
+        for (j = 0; j < nn; j++) {
+            const char *nm = tn_gguf_arr_str(g, ki, j, &len);
+            if (len == strlen(p->items[i].name) && memcmp(nm, p->items[i].name, (size_t)len) == 0) { map[i] = (int64_t)j; break; }
+        }
+        if (map[i] < 0) TN__CK_FAIL("%s has no parameter '%s'", path, p->items[i].name);
+    }
+    for (i = 0; i < p->n; i++) { /* check every tensor before touching anything */
+        const char *pre[3] = {"p", "m", "v"};
+        int k, nk = o ? (o->v ? 3 : 2) : 1;
+        tn_tensor *t = p->items[i].t;
+        for (k = 0; k < nk; k++) {
+            char nm[32];
+            tn_gguf_tensor gt;
+            int64_t ti;
+            snprintf(nm, sizeof(nm), "%s.%lld", pre[k], (long long)map[i]);
+            ti = tn_gguf_find_tensor(g, nm);
+            if (ti < 0 || tn_gguf_get_tensor(g, ti, &gt) || gt.type != TN_TYPE_F32 || gt.ne[0] != t->ne[0] || gt.ne[1] != t->ne[1] || gt.ne[2] != t->ne[2] || gt.ne[3] != t->ne[3])
+                TN__CK_FAIL("%s: '%s' (%s) is missing or has another shape than the model's", path, p->items[i].name, nm);
+        }
+    }
+    for (i = 0, off = 0; i < p->n; i++) { /* all checked: copy */
+        tn_tensor *t = p->items[i].t;
+        tn_gguf_tensor gt;
+        char nm[32];
+        size_t nb = sizeof(float) * (size_t)tn_nelements(t);
+        snprintf(nm, sizeof(nm), "p.%lld", (long long)map[i]);
+        tn_gguf_get_tensor(g, tn_gguf_find_tensor(g, nm), &gt);
+        memcpy(t->data, gt.data, nb);
+        if (o) {
+            snprintf(nm, sizeof(nm), "m.%lld", (long long)map[i]);
+            tn_gguf_get_tensor(g, tn_gguf_find_tensor(g, nm), &gt);
+            memcpy(o->m + off, gt.data, nb);
+            if (o->v) {
+                snprintf(nm, sizeof(nm), "v.%lld", (long long)map[i]);
+                tn_gguf_get_tensor(g, tn_gguf_find_tensor(g, nm), &gt);
+                memcpy(o->v + off, gt.data, nb);
+            }
+        }
+        off += tn_nelements(t);
+    }
+    if (o) tn_gguf_get_i64(g, tn_gguf_find_key(g, "ternary.checkpoint.optim_t"), &o->t);
+    *s = ns;
+    st = TN_OK;
+#undef TN__CK_FAIL
+done:
+    if (map) TN_FREE(map);
+    tn_gguf_free(g);
     return st;
 }
 

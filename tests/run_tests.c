@@ -38,6 +38,8 @@ static void *tn_t_read_vector(const char *name, size_t *size) {
 #include "test_kernels.c"
 #include "test_autograd.c"
 #include "test_qat.c"
+#include "test_io.c"
+#include "test_optim.c"
 
 static const tn_test_case tn_tests[] = {
     {"core_status_and_errors", test_status_and_errors},
@@ -79,6 +81,15 @@ static const tn_test_case tn_tests[] = {
     {"qat_bitlinear_train_vs_packed", test_bitlinear_train_vs_packed},
     {"qat_transformer_gradcheck", test_transformer_gradcheck},
     {"qat_toy_3class_bitlinear", test_toy_3class_bitlinear},
+    {"io_gguf_reads_ggml_file", test_gguf_reads_ggml_file},
+    {"io_gguf_roundtrip_and_file", test_gguf_roundtrip_and_file},
+    {"io_gguf_hostile", test_gguf_hostile},
+    {"optim_vs_reference", test_optimizers_vs_reference},
+    {"optim_schedules", test_schedules},
+    {"optim_clip_accumulate", test_clip_accumulate},
+    {"optim_metrics_csv", test_metrics_and_csv},
+    {"ckpt_exact_resume", test_checkpoint_exact_resume},
+    {"ckpt_refuses_bad_files", test_checkpoint_refuses_bad_files},
 };
 
 int main(int argc, char **argv) {

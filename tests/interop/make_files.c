@@ -1,0 +1,62 @@
+/* make_files.c - write GGUF files with ternary.h's writer for the interop
+   check: every key/value type, every tensor type ternary.h writes, 1-D to
+   4-D, and a transformer exported by tn_transformer_save_gguf.
+   Usage: make_files OUTDIR */
+#define TERNARY_IMPLEMENTATION
+#include "ternary.h"
+#include <stdio.h>
+
+int main(int argc, char **argv) {
+    static const tn_type types[] = {TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q4_0,
+                                    TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0};
+    char path[512];
+    tn_gguf *g = tn_gguf_new();
+    tn_ctx *ctx = tn_ctx_new(64 << 20);
+    tn_rng r;
+    float x[512 * 6];
+    int i;
+    uint8_t u8s[3] = {0, 7, 255};
+    int64_t i64s[2] = {INT64_MIN, INT64_MAX};
+    double f64s[2] = {0.1, -1e300};
+    uint8_t bools[3] = {1, 0, 1};
+    const char *strs[4] = {"", "a", "h\xc3\xa9", "tab\there"};
+    if (argc != 2 || !g || !ctx) { fprintf(stderr, "usage: make_files OUTDIR\n"); return 2; }
+    tn_rng_seed(&r, 1);
+    for (i = 0; i < 512 * 6; i++) x[i] = tn_rng_normal(&r);
+    tn_gguf_set_str(g, "general.architecture", "ternary");
+    tn_gguf_set_str(g, "general.name", "interop \"all types\"");
+    tn_gguf_set_u32(g, "general.quantization_version", 2);
+    tn_gguf_set_u8(g, "t.u8", 200); tn_gguf_set_i8(g, "t.i8", -100);
+    tn_gguf_set_u16(g, "t.u16", 60000); tn_gguf_set_i16(g, "t.i16", -30000);
+    tn_gguf_set_u32(g, "t.u32", 4000000000u); tn_gguf_set_i32(g, "t.i32", -2000000000);
+    tn_gguf_set_f32(g, "t.f32", 0.1f); tn_gguf_set_u64(g, "t.u64", UINT64_MAX);
+    tn_gguf_set_i64(g, "t.i64", INT64_MIN); tn_gguf_set_f64(g, "t.f64", 1.0 / 3.0);
+    tn_gguf_set_bool(g, "t.bool", 1);
+    tn_gguf_set_arr(g, "t.arr_u8", TN_GGUF_UINT8, u8s, 3);
+    tn_gguf_set_arr(g, "t.arr_i64", TN_GGUF_INT64, i64s, 2);
+    tn_gguf_set_arr(g, "t.arr_f64", TN_GGUF_FLOAT64, f64s, 2);
+    tn_gguf_set_arr(g, "t.arr_bool", TN_GGUF_BOOL, bools, 3);
+    tn_gguf_set_arr(g, "t.arr_empty", TN_GGUF_INT32, NULL, 0);
+    tn_gguf_set_arr_str(g, "t.arr_str", strs, 4);
+    for (i = 0; i < (int)(sizeof(types) / sizeof(types[0])); i++) {
+        char name[64];
+        int64_t ne[4] = {512, 3, 1, 2};
+        tn_tensor *t = tn_new(ctx, types[i], 4, ne), *f = tn_new(ctx, TN_TYPE_F32, 4, ne);
+        memcpy(f->data, x, sizeof(float) * 512 * 6);
+        if (!t || !f || tn_copy(t, f) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
+        snprintf(name, sizeof(name), "blk.%d.%s.weight", i, tn_type_name(types[i]));
+        if (i == 1) t->n_dims = 2, t->ne[2] = t->ne[3] = 1, t->ne[1] = 6; /* a 2-D one */
+        tn_gguf_add(g, t, name);
+    }
+    {
+        int64_t ne3[3] = {4, 3, 2};
+        tn_gguf_add_tensor(g, "three.d", TN_TYPE_F32, 3, ne3, x);
+        tn_gguf_add_tensor(g, "one.d", TN_TYPE_F32, 1, ne3, x);
+    }
+    snprintf(path, sizeof(path), "%s/all_types.gguf", argv[1]);
+    if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
+    printf("wrote %s\n", path);
+    tn_gguf_free(g);
+    tn_ctx_free(ctx);
+    return 0;
+}

@@ -1,0 +1,180 @@
+/* @@IO tests: GGUF against ggml's own file, round trips, hostile input */
+
+static int test_gguf_reads_ggml_file(void) {
+    tn_gguf *g = NULL;
+    size_t size = 0;
+    void *img = tn_t_read_vector("ggml-written.gguf", &size);
+    int64_t i;
+    uint64_t u64;
+    int64_t i64;
+    float f32;
+    double f64;
+    const char *s;
+    uint64_t len;
+    tn_gguf_tensor t;
+    CHECK(img != NULL);
+    CHECK_OK(tn_gguf_read_memory(img, size, &g));
+    CHECK_EQ_INT(tn_gguf_n_kv(g), 29);
+    CHECK_EQ_INT(tn_gguf_n_tensors(g), 11);
+    CHECK_EQ_INT(tn_gguf_data_offset(g), 1952);
+    CHECK_OK(tn_gguf_get_u64(g, tn_gguf_find_key(g, "test.u64"), &u64));
+    CHECK(u64 == 18000000000000000001ull);
+    CHECK_OK(tn_gguf_get_i64(g, tn_gguf_find_key(g, "test.i64"), &i64));
+    CHECK(i64 == -9000000000000000000ll - 1);
+    CHECK_OK(tn_gguf_get_f32(g, tn_gguf_find_key(g, "test.f32"), &f32));
+    CHECK(f32 == 3.14159274f);
+    CHECK_OK(tn_gguf_get_f64(g, tn_gguf_find_key(g, "test.f64"), &f64));
+    CHECK(f64 == -2.7182818284590451);
+    CHECK(tn_gguf_get_u32(g, tn_gguf_find_key(g, "test.u64"), (uint32_t *)&i64) == TN_ERR_TYPE);
+    CHECK_OK(tn_gguf_get_str(g, tn_gguf_find_key(g, "test.str_utf8"), &s, &len));
+    CHECK(len == strlen("h\xc3\xa9llo \xe2\x9c\x93 ternary") && memcmp(s, "h\xc3\xa9llo \xe2\x9c\x93 ternary", (size_t)len) == 0);
+    i = tn_gguf_find_key(g, "tokenizer.ggml.tokens");
+    CHECK_EQ_INT(tn_gguf_arr_n(g, i), 6);
+    s = tn_gguf_arr_str(g, i, 5, &len);
+    CHECK(len == 7 && memcmp(s, "quote\"q", 7) == 0);
+    i = tn_gguf_find_tensor(g, "blk.1.ffn_gate.weight");
+    CHECK_OK(tn_gguf_get_tensor(g, i, &t));
+    CHECK(t.type == TN_TYPE_TQ2_0 && t.ne[0] == 512 && t.ne[1] == 3 && t.offset == 2912 && t.nbytes == 396);
+    /* our writer reproduces ggml's file byte for byte */
+    {
+        void *out = NULL;
+        size_t osz = 0;
+        CHECK_OK(tn_gguf_write_memory(g, &out, &osz));
+        CHECK_EQ_INT(osz, size);
+        CHECK(memcmp(out, img, size) == 0);
+        tn_free(out);
+    }
+    tn_gguf_free(g);
+    free(img);
+    return 0;
+}
+
+static int test_gguf_roundtrip_and_file(void) {
+    tn_gguf *g = tn_gguf_new(), *h = NULL;
+    float data[3 * 5];
+    uint8_t q[34 * 2];
+    int64_t ne[2] = {5, 3}, neq[1] = {64};
+    int32_t arr[4] = {1, -2, 3, -4};
+    const char *strs[3] = {"a", "", "ccc"};
+    char path[256];
+    int i;
+    uint32_t v;
+    tn_gguf_tensor t;
+    for (i = 0; i < 15; i++) data[i] = (float)i * 0.5f;
+    tn_quantize_row(TN_TYPE_Q8_0, data, q, 0);
+    memset(q, 7, sizeof(q));
+    CHECK(g != NULL);
+    CHECK_OK(tn_gguf_set_str(g, "general.architecture", "ternary"));
+    CHECK_OK(tn_gguf_set_u32(g, "n", 5));
+    CHECK_OK(tn_gguf_set_u32(g, "n", 6)); /* replace */
+    CHECK_OK(tn_gguf_set_arr(g, "arr", TN_GGUF_INT32, arr, 4));
+    CHECK_OK(tn_gguf_set_arr_str(g, "strs", strs, 3));
+    CHECK_OK(tn_gguf_set_bool(g, "yes", 1));
+    CHECK_OK(tn_gguf_add_tensor(g, "w", TN_TYPE_F32, 2, ne, data));
+    CHECK_OK(tn_gguf_add_tensor(g, "q", TN_TYPE_Q8_0, 1, neq, q));
+    CHECK(tn_gguf_add_tensor(g, "w", TN_TYPE_F32, 2, ne, data) == TN_ERR_ARG); /* duplicate */
+    neq[0] = 33;
+    CHECK(tn_gguf_add_tensor(g, "bad", TN_TYPE_Q8_0, 1, neq, q) != TN_OK); /* not whole blocks */
+    CHECK(tn_gguf_add_tensor(g, "a_name_that_is_far_too_long_for_gguf_which_allows_63_bytes_only_", TN_TYPE_F32, 2, ne, data) == TN_ERR_ARG);
+    snprintf(path, sizeof(path), "build/test_rt_%d.gguf", (int)(tn_rng_u32(&(tn_rng){{1, 2, 3, 4}}) % 1000));
+    CHECK_OK(tn_gguf_write_file(g, path));
+    CHECK_OK(tn_gguf_read_file(path, 1, &h));
+    CHECK_EQ_INT(tn_gguf_n_kv(h), 5);
+    CHECK_OK(tn_gguf_get_u32(h, tn_gguf_find_key(h, "n"), &v));
+    CHECK_EQ_INT(v, 6);
+    CHECK(memcmp(tn_gguf_arr_data(h, tn_gguf_find_key(h, "arr")), arr, sizeof(arr)) == 0);
+    CHECK_OK(tn_gguf_get_tensor(h, tn_gguf_find_tensor(h, "w"), &t));
+    CHECK(t.n_dims == 2 && t.ne[0] == 5 && t.ne[1] == 3 && memcmp(t.data, data, sizeof(data)) == 0);
+    CHECK_OK(tn_gguf_get_tensor(h, tn_gguf_find_tensor(h, "q"), &t));
+    CHECK(t.offset % 32 == 0 && memcmp(t.data, q, 68) == 0);
+    tn_gguf_free(h);
+    /* a failed write leaves the old file as it was */
+    CHECK(tn_gguf_write_file(g, "build/no/such/dir/x.gguf") == TN_ERR_IO);
+    CHECK_OK(tn_gguf_read_file(path, 0, &h));
+    tn_gguf_free(h);
+    remove(path);
+    CHECK(tn_gguf_read_file("build/does-not-exist.gguf", 0, &h) == TN_ERR_IO);
+    tn_gguf_free(g);
+    return 0;
+}
+
+/* every prefix of a valid file and thousands of corruptions: errors, never crashes */
+static int test_gguf_hostile(void) {
+    size_t size = 0, cut;
+    uint8_t *img = (uint8_t *)tn_t_read_vector("ggml-written.gguf", &size), *bad;
+    tn_rng r;
+    int k, ok = 0;
+    CHECK(img != NULL);
+    for (cut = 0; cut < size; cut++) {
+        /* the last tensor's data ends at 1952 + 4352 + 34: only its padding may be missing */
+        tn_gguf *g = NULL;
+        tn_status st = tn_gguf_read_memory(img, cut, &g);
+        if (cut < 6338) {
+            CHECK_MSG(st == TN_ERR_FORMAT, "prefix of %zu bytes: status %d", cut, (int)st);
+            CHECK(strlen(tn_last_error()) > 0);
+        } else {
+            CHECK_OK(st);
+            tn_gguf_free(g);
+        }
+    }
+    bad = (uint8_t *)malloc(size);
+    tn_rng_seed(&r, 13);
+    for (k = 0; k < 3000; k++) {
+        tn_gguf *g = NULL;
+        int flips = 1 + (int)(tn_rng_u32(&r) % 4), f;
+        memcpy(bad, img, size);
+        for (f = 0; f < flips; f++) {
+            size_t at = tn_rng_u32(&r) % 1952; /* the header, where the structure is */
+            bad[at] = (uint8_t)(k % 3 == 0 ? 0xFF : tn_rng_u32(&r));
+        }
+        if (tn_gguf_read_memory(bad, size, &g) == TN_OK) {
+            /* whatever parsed must be self-consistent */
+            int64_t i;
+            for (i = 0; i < tn_gguf_n_tensors(g); i++) {
+                tn_gguf_tensor t;
+                CHECK_OK(tn_gguf_get_tensor(g, i, &t));
+                CHECK((const uint8_t *)t.data >= (const uint8_t *)0 && t.nbytes <= size);
+            }
+            ok++;
+            tn_gguf_free(g);
+        }
+    }
+    CHECK(ok < 3000); /* most corruptions are caught */
+    {   /* crafted: huge counts, huge string, 5 dims, bad alignment, bool 2 */
+        uint8_t h[64];
+        tn_gguf *g = NULL;
+        memset(h, 0, sizeof(h));
+        memcpy(h, "GGUF", 4); h[4] = 3;
+        memset(h + 8, 0xFF, 8);  /* n_tensors = 2^64-1 */
+        CHECK(tn_gguf_read_memory(h, sizeof(h), &g) == TN_ERR_FORMAT);
+        memset(h + 8, 0, 8); h[16] = 1; /* one kv */
+        memset(h + 24, 0xFF, 8);        /* key length 2^64-1 */
+        CHECK(tn_gguf_read_memory(h, sizeof(h), &g) == TN_ERR_FORMAT);
+        h[4] = 1;                       /* version 1 */
+        CHECK(tn_gguf_read_memory(h, sizeof(h), &g) == TN_ERR_FORMAT);
+        CHECK(strstr(tn_last_error(), "version") != NULL);
+    }
+    {   /* semantic errors built with our own writer, then patched */
+        tn_gguf *g = tn_gguf_new(), *h2 = NULL;
+        void *out;
+        size_t osz;
+        float d[4] = {1, 2, 3, 4};
+        int64_t ne[1] = {4};
+        uint8_t *b;
+        tn_gguf_set_u32(g, "general.alignment", 32);
+        tn_gguf_add_tensor(g, "t", TN_TYPE_F32, 1, ne, d);
+        CHECK_OK(tn_gguf_write_memory(g, &out, &osz));
+        b = (uint8_t *)out;
+        CHECK_OK(tn_gguf_read_memory(b, osz, &h2)); tn_gguf_free(h2);
+        b[24 + 8 + 17] = 6; /* alignment key type -> f32 */
+        CHECK(tn_gguf_read_memory(b, osz, &h2) == TN_ERR_FORMAT);
+        b[24 + 8 + 17] = 4;
+        b[24 + 8 + 17 + 4] = 48; /* alignment 48: not a power of two */
+        CHECK(tn_gguf_read_memory(b, osz, &h2) == TN_ERR_FORMAT);
+        tn_free(out);
+        tn_gguf_free(g);
+    }
+    free(bad);
+    free(img);
+    return 0;
+}
