@@ -1,6 +1,8 @@
 # ternary.h - build examples, tools and tests.
 #   make          examples and tools (native, -O2)
-#   make test     every test configuration (sanitizers, gcc and clang, C++, scalar)
+#   make test     every test configuration (sanitizers, gcc and clang, C++, scalar),
+#                 the tools, an independent GGUF reader (node), fuzz-corpus replay
+#   make fuzz     libFuzzer on the GGUF / checkpoint / safetensors readers (FUZZ_SECONDS=60)
 #   make clean
 CC      ?= cc
 CFLAGS  ?= -O2 -march=native
@@ -59,10 +61,37 @@ $(B)/test-readme: $(B)/readme_example.c $(HDR)
 demo: $(B)/quickstart
 	./$(B)/quickstart
 
-test: $(TEST_BINS) $(EXAMPLES) $(TOOLS)
-	@tests/run_all.sh $(TEST_BINS)
+# helpers for the tool, interop and fuzz checks
+$(B)/make_files: tests/interop/make_files.c $(HDR) | $(B)
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
+$(B)/fuzz-seeds-gen: tests/fuzz/seeds.c $(HDR) | $(B)
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
+# every reader, replaying the seed corpus and past fuzz crashes under ASan/UBSan
+$(B)/fuzz-replay: tests/fuzz/fuzz_readers.c $(HDR) | $(B)
+	clang -std=c99 -O1 -g -DTN_FUZZ_MAIN $(WARN) $(SAN) -I. $< -o $@ $(LIBS)
+$(B)/fuzz-seeds: $(B)/fuzz-seeds-gen
+	@mkdir -p $@ && $(B)/fuzz-seeds-gen $@ && touch $@
+$(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-seeds $(wildcard tests/fuzz/regressions/*)
+	@printf '#!/bin/sh\nexec $(B)/fuzz-replay $(B)/fuzz-seeds/* $(wildcard tests/fuzz/regressions/*) %s\n' \
+	  "$$(ls $${TN_TESTVECTORS:-../shared/testvectors}/*.gguf 2>/dev/null | tr '\n' ' ')" > $@ && chmod +x $@
+
+TEST_SCRIPTS := $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh
+
+test: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay
+	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)
+
+interop: $(TOOLS) $(B)/make_files
+	@tests/interop/run.sh $(B)
+
+FUZZ_SECONDS ?= 60
+$(B)/fuzz-readers: tests/fuzz/fuzz_readers.c $(HDR) | $(B)
+	clang -O1 -g -fsanitize=fuzzer,address,undefined -I. $< -o $@ $(LIBS)
+fuzz: $(B)/fuzz-readers $(B)/fuzz-seeds
+	@mkdir -p $(B)/fuzz-corpus $(B)/fuzz-crashes
+	$(B)/fuzz-readers $(B)/fuzz-corpus $(B)/fuzz-seeds tests/fuzz/regressions -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(B)/fuzz-crashes/ -max_len=65536 -print_final_stats=1
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all test clean demo
+.PHONY: all test clean demo interop fuzz

@@ -80,7 +80,7 @@
      @@KERNELS   dot products, mat-vec and mat-mat products
      @@AUTOGRAD  tape, backward, differentiable ops
      @@QAT       straight-through estimators, BitLinear, layers, transformer
-     @@IO        GGUF v3 read / write, checkpoints
+     @@IO        GGUF v3 read / write, checkpoints, model files, safetensors import
      @@OPTIM     SGD, Adam, AdamW, Lion, schedules, clipping, metrics, CSV logs
 
    ERRORS
@@ -912,6 +912,56 @@ typedef struct tn_train_state {
 } tn_train_state;
 TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s);
 TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s);
+TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_params *p, tn_optim *o, tn_train_state *s);
+
+
+/* ==== @@IO  model files ==== */
+/* A BitLinear as GGUF tensors named after its parameters: "<name>.w" packed
+   as ternary_type (TQ2_0 or TQ1_0, rows zero-padded to a multiple of 256,
+   every block scaled by fp16(absmean)), or as float_type (f32, f16, bf16,
+   q8_0) for TN_LAYER_FLOAT layers; "<name>.b" and "<name>.norm" as f32.
+   Converted data is owned by g until it is freed. */
+TNDEF tn_status tn_gguf_add_bitlinear(tn_gguf *g, const tn_bitlinear *l, const char *name, tn_type ternary_type, tn_type float_type);
+/* Fill an initialized layer of the same shape from g: packed weights go
+   straight into inference mode (and w gets their float values, t*s). */
+TNDEF tn_status tn_bitlinear_load_gguf(tn_bitlinear *l, tn_ctx *pctx, const tn_gguf *g, const char *name);
+/* A parameter from g (any type with a decoder), converted to f32, same shape. */
+TNDEF tn_status tn_param_load_gguf(tn_tensor *t, const tn_gguf *g, const char *name);
+
+/* The whole transformer: general.architecture "ternary", hyper-parameters
+   under "ternary.*", ternary projections as ternary_type, embeddings and the
+   output head as float_type, norms f32. Loading rebuilds the model from the
+   metadata (m uninitialized) in inference mode; its outputs equal those of
+   the saved model after tn_transformer_pack(m, ctx, ternary_type) bit for bit
+   when float_type is f32. */
+TNDEF tn_status tn_transformer_save_gguf(const tn_transformer *m, const char *path, tn_type ternary_type, tn_type float_type);
+TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const char *path);
+
+
+/* ==== @@IO  safetensors import ==== */
+/* .safetensors: u64 header length, a JSON header {"name": {"dtype": "F32",
+   "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}, then
+   the data. F32, F16 and BF16 tensors of up to 4 dims are read; the JSON is
+   parsed with bounded depth and every offset, shape product and length is
+   checked against the file before use. Shapes are reversed into ggml order
+   (ne[0] is the last, fastest dim). */
+typedef struct tn_safetensors tn_safetensors;
+typedef struct tn_st_tensor {
+    const char *name;         /* NUL-terminated, owned by the tn_safetensors */
+    tn_type type;             /* F32, F16 or BF16 */
+    int n_dims;
+    int64_t ne[TN_MAX_DIMS];
+    size_t nbytes;
+    const void *data;
+} tn_st_tensor;
+TNDEF tn_status tn_safetensors_read_file(const char *path, tn_safetensors **out);
+TNDEF tn_status tn_safetensors_read_memory(const void *data, size_t size, tn_safetensors **out);
+TNDEF void tn_safetensors_free(tn_safetensors *s);
+TNDEF int64_t tn_safetensors_n_tensors(const tn_safetensors *s);
+TNDEF int64_t tn_safetensors_find(const tn_safetensors *s, const char *name); /* -1 if absent */
+TNDEF tn_status tn_safetensors_get(const tn_safetensors *s, int64_t i, tn_st_tensor *out);
+/* a copy of tensor i as a new f32 tensor in ctx */
+TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64_t i);
 
 #ifdef __cplusplus
 }
@@ -935,6 +985,7 @@ TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, 
 #include <limits.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <ctype.h>
 
 #if defined(TN_MALLOC) && defined(TN_REALLOC) && defined(TN_FREE)
 /* user allocator */
@@ -4875,6 +4926,8 @@ struct tn_gguf {
     size_t image_size;
     int mmapped;
     size_t data_offset;
+    void **owned;             /* converted tensor data to free with g */
+    int64_t n_owned, cap_owned;
 };
 
 static const size_t tn__gguf_tsize[TN_GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
@@ -4901,6 +4954,8 @@ TNDEF void tn_gguf_free(tn_gguf *g) {
     int64_t i;
     if (!g) return;
     for (i = 0; i < g->n_kv; i++) tn__gguf_kv_clear(&g->kv[i]);
+    for (i = 0; i < g->n_owned; i++) TN_FREE(g->owned[i]);
+    if (g->owned) TN_FREE(g->owned);
     if (g->kv) TN_FREE(g->kv);
     if (g->ti) TN_FREE(g->ti);
 #if defined(TN__POSIX_IO)
@@ -5885,8 +5940,7 @@ TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const t
     return st;
 }
 
-TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s) {
-    tn_gguf *g = NULL;
+static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *p, tn_optim *o, tn_train_state *s) {
     tn_status st;
     int64_t ki, i, off;
     uint64_t want = 0, nn;
@@ -5895,8 +5949,6 @@ TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, 
     uint64_t alen;
     tn_train_state ns;
     int64_t *map = NULL;
-    if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load: NULL argument");
-    if ((st = tn_gguf_read_file(path, 0, &g)) != TN_OK) return st;
 #define TN__CK_FAIL(...) do { st = tn__fail(TN_ERR_FORMAT, __VA_ARGS__); goto done; } while (0)
     ki = tn_gguf_find_key(g, "general.architecture");
     if (ki < 0 || tn_gguf_get_str(g, ki, &arch, &alen) || alen != strlen(TN__CK_ARCH) || memcmp(arch, TN__CK_ARCH, (size_t)alen))
@@ -5979,6 +6031,567 @@ done:
     if (map) TN_FREE(map);
     tn_gguf_free(g);
     return st;
+}
+TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s) {
+    tn_gguf *g = NULL;
+    tn_status st;
+    if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load: NULL argument");
+    if ((st = tn_gguf_read_file(path, 0, &g)) != TN_OK) return st;
+    return tn__checkpoint_load_g(g, path, p, o, s);
+}
+TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_params *p, tn_optim *o, tn_train_state *s) {
+    tn_gguf *g = NULL;
+    tn_status st;
+    if (!data || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load_memory: NULL argument");
+    if ((st = tn_gguf_read_memory(data, size, &g)) != TN_OK) return st;
+    return tn__checkpoint_load_g(g, "checkpoint", p, o, s);
+}
+
+
+/* ==== @@IMPL:IO  model files ==== */
+
+/* memory owned by g, freed with it */
+static void *tn__gguf_own(tn_gguf *g, size_t size) {
+    void *p;
+    if (g->n_owned == g->cap_owned) {
+        int64_t cap = g->cap_owned ? 2 * g->cap_owned : 16;
+        void **n = (void **)TN_REALLOC(g->owned, sizeof(void *) * (size_t)cap);
+        if (!n) return NULL;
+        g->owned = n;
+        g->cap_owned = cap;
+    }
+    p = TN_MALLOC(size ? size : 1);
+    if (p) g->owned[g->n_owned++] = p;
+    return p;
+}
+
+/* pack the ternarized weights of l (rows padded to 256) into `type`: bytes in out (owned by g) */
+static tn_status tn__pack_ternary(tn_gguf *g, const tn_bitlinear *l, tn_type type, void **out, int64_t *in_pad) {
+    int8_t *t, *tp;
+    float s;
+    int64_t r, ip = (l->in + TN_QK_K - 1) / TN_QK_K * TN_QK_K;
+    tn_status st;
+    size_t bytes = tn_row_size(type, ip) * (size_t)l->out;
+    *out = tn__gguf_own(g, bytes);
+    t = (int8_t *)TN_MALLOC((size_t)(l->in * l->out));
+    tp = (int8_t *)TN_MALLOC((size_t)(ip * l->out));
+    if (!*out || !t || !tp) { if (t) TN_FREE(t); if (tp) TN_FREE(tp); return tn__fail(TN_ERR_NOMEM, "pack: out of memory"); }
+    st = tn_ternary_absmean((const float *)l->w->data, l->in * l->out, t, &s);
+    memset(tp, 0, (size_t)(ip * l->out));
+    for (r = 0; r < l->out; r++) memcpy(tp + r * ip, t + r * l->in, (size_t)l->in);
+    if (st == TN_OK) st = tn_ternary_to_tq(type, tp, s, ip, l->out, *out);
+    TN_FREE(t);
+    TN_FREE(tp);
+    *in_pad = ip;
+    return st;
+}
+
+static tn_status tn__gguf_add_converted(tn_gguf *g, const char *name, const tn_tensor *t, tn_type type) {
+    void *buf;
+    size_t rs = tn_row_size(type, t->ne[0]);
+    int64_t r, nr = tn_nrows(t);
+    tn_status st;
+    if (type == TN_TYPE_F32 || t->type == type) return tn_gguf_add_tensor(g, name, t->type, t->n_dims, t->ne, t->data);
+    if (!rs) return tn__fail(TN_ERR_SHAPE, "'%s': rows of %lld cannot be stored as %s; use f32, f16 or bf16", name, (long long)t->ne[0], tn_type_name(type));
+    if (!(buf = tn__gguf_own(g, rs * (size_t)nr))) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
+    for (r = 0; r < nr; r++)
+        if ((st = tn_quantize_row(type, (const float *)t->data + r * t->ne[0], (uint8_t *)buf + (size_t)r * rs, t->ne[0])) != TN_OK) return st;
+    return tn_gguf_add_tensor(g, name, type, t->n_dims, t->ne, buf);
+}
+
+TNDEF tn_status tn_gguf_add_bitlinear(tn_gguf *g, const tn_bitlinear *l, const char *name, tn_type ternary_type, tn_type float_type) {
+    char nm[TN_MAX_NAME + 64];
+    tn_status st;
+    if (!g || !l || !l->w || !name) return tn__fail(TN_ERR_ARG, "tn_gguf_add_bitlinear: NULL argument");
+    if (l->flags & TN_LAYER_FLOAT) {
+        st = tn__gguf_add_converted(g, tn__pname(nm, name, "w"), l->w, float_type);
+    } else {
+        void *data;
+        int64_t ne[2];
+        if (ternary_type != TN_TYPE_TQ2_0 && ternary_type != TN_TYPE_TQ1_0) return tn__fail(TN_ERR_TYPE, "tn_gguf_add_bitlinear: ternary weights go to tq2_0 or tq1_0, not %s", tn_type_name(ternary_type));
+        if ((st = tn__pack_ternary(g, l, ternary_type, &data, &ne[0])) != TN_OK) return st;
+        ne[1] = l->out;
+        st = tn_gguf_add_tensor(g, tn__pname(nm, name, "w"), ternary_type, 2, ne, data);
+    }
+    if (!st && l->b) st = tn_gguf_add_tensor(g, tn__pname(nm, name, "b"), TN_TYPE_F32, 1, l->b->ne, l->b->data);
+    if (!st && l->norm) st = tn_gguf_add_tensor(g, tn__pname(nm, name, "norm"), TN_TYPE_F32, 1, l->norm->ne, l->norm->data);
+    return st;
+}
+
+TNDEF tn_status tn_param_load_gguf(tn_tensor *t, const tn_gguf *g, const char *name) {
+    int64_t i = tn_gguf_find_tensor(g, name), r, nr;
+    tn_gguf_tensor gt;
+    size_t rs;
+    tn_status st;
+    if (!t || t->type != TN_TYPE_F32 || !tn_is_contiguous(t)) return tn__fail(TN_ERR_ARG, "tn_param_load_gguf: want a contiguous f32 tensor");
+    if (i < 0) return tn__fail(TN_ERR_FORMAT, "model file has no tensor '%s'", name);
+    tn_gguf_get_tensor(g, i, &gt);
+    if (gt.ne[0] != t->ne[0] || gt.ne[1] != t->ne[1] || gt.ne[2] != t->ne[2] || gt.ne[3] != t->ne[3])
+        return tn__fail(TN_ERR_SHAPE, "'%s' is %lldx%lldx%lldx%lld in the file, the model wants %lldx%lldx%lldx%lld", name,
+                        (long long)gt.ne[0], (long long)gt.ne[1], (long long)gt.ne[2], (long long)gt.ne[3],
+                        (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2], (long long)t->ne[3]);
+    rs = tn_row_size(gt.type, gt.ne[0]);
+    nr = tn_nrows(t);
+    for (r = 0; r < nr; r++)
+        if ((st = tn_dequantize_row(gt.type, (const uint8_t *)gt.data + (size_t)r * rs, (float *)t->data + r * t->ne[0], t->ne[0])) != TN_OK) return st;
+    return TN_OK;
+}
+
+TNDEF tn_status tn_bitlinear_load_gguf(tn_bitlinear *l, tn_ctx *pctx, const tn_gguf *g, const char *name) {
+    char nm[TN_MAX_NAME + 64];
+    int64_t i;
+    tn_gguf_tensor gt;
+    tn_status st;
+    if (!l || !l->w || !pctx || !g || !name) return tn__fail(TN_ERR_ARG, "tn_bitlinear_load_gguf: NULL argument");
+    i = tn_gguf_find_tensor(g, tn__pname(nm, name, "w"));
+    if (i < 0) return tn__fail(TN_ERR_FORMAT, "model file has no tensor '%s'", nm);
+    tn_gguf_get_tensor(g, i, &gt);
+    if (gt.type == TN_TYPE_TQ2_0 || gt.type == TN_TYPE_TQ1_0) {
+        int64_t ip = (l->in + TN_QK_K - 1) / TN_QK_K * TN_QK_K, r;
+        float *row;
+        if (l->flags & TN_LAYER_FLOAT) return tn__fail(TN_ERR_FORMAT, "'%s' is ternary in the file but the layer is a float Linear", nm);
+        if (gt.ne[0] != ip || gt.ne[1] != l->out || gt.ne[2] != 1 || gt.ne[3] != 1)
+            return tn__fail(TN_ERR_SHAPE, "'%s' is %lldx%lld in the file, the layer wants %lldx%lld (in %lld padded)", nm,
+                            (long long)gt.ne[0], (long long)gt.ne[1], (long long)ip, (long long)l->out, (long long)l->in);
+        l->wq = tn_new_2d(pctx, gt.type, ip, l->out);
+        row = (float *)TN_MALLOC(sizeof(float) * (size_t)ip);
+        if (!l->wq || !row) { if (row) TN_FREE(row); l->wq = NULL; return tn__fail(TN_ERR_NOMEM, "tn_bitlinear_load_gguf: out of memory"); }
+        memcpy(l->wq->data, gt.data, gt.nbytes);
+        l->in_pad = ip;
+        for (r = 0; r < l->out; r++) { /* latent weights: the decoded t * s */
+            tn_dequantize_row(gt.type, (const uint8_t *)gt.data + (size_t)r * tn_row_size(gt.type, ip), row, ip);
+            memcpy((float *)l->w->data + r * l->in, row, sizeof(float) * (size_t)l->in);
+        }
+        TN_FREE(row);
+    } else if ((st = tn_param_load_gguf(l->w, g, nm)) != TN_OK) {
+        return st;
+    }
+    if (l->b && (st = tn_param_load_gguf(l->b, g, tn__pname(nm, name, "b"))) != TN_OK) return st;
+    if (l->norm && (st = tn_param_load_gguf(l->norm, g, tn__pname(nm, name, "norm"))) != TN_OK) return st;
+    return TN_OK;
+}
+
+/* every BitLinear of a transformer with its name; returns how many */
+static int tn__transformer_layers(const tn_transformer *m, int64_t l, tn_bitlinear **ls, const char **leaf) {
+    tn_block *b = &m->blocks[l];
+    int n = 0;
+    ls[n] = &b->attn.wq; leaf[n++] = "attn.wq";
+    ls[n] = &b->attn.wk; leaf[n++] = "attn.wk";
+    ls[n] = &b->attn.wv; leaf[n++] = "attn.wv";
+    ls[n] = &b->attn.wo; leaf[n++] = "attn.wo";
+    ls[n] = &b->mlp.up; leaf[n++] = "mlp.up";
+    if (b->mlp.kind == TN_MLP_SWIGLU) { ls[n] = &b->mlp.gate; leaf[n++] = "mlp.gate"; }
+    ls[n] = &b->mlp.down; leaf[n++] = "mlp.down";
+    return n;
+}
+static const char *const tn__mlp_names[4] = {"gelu", "relu", "relu2", "swiglu"};
+
+TNDEF tn_status tn_transformer_save_gguf(const tn_transformer *m, const char *path, tn_type ternary_type, tn_type float_type) {
+    tn_gguf *g;
+    tn_status st = TN_OK;
+    const tn_transformer_config *c;
+    int64_t l;
+    int i;
+    char nm[TN_MAX_NAME + 64], pre[32];
+    if (!m || !path) return tn__fail(TN_ERR_ARG, "tn_transformer_save_gguf: NULL argument");
+    if (float_type != TN_TYPE_F32 && float_type != TN_TYPE_F16 && float_type != TN_TYPE_BF16 && float_type != TN_TYPE_Q8_0)
+        return tn__fail(TN_ERR_TYPE, "tn_transformer_save_gguf: float tensors go to f32, f16, bf16 or q8_0, not %s", tn_type_name(float_type));
+    if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
+    c = &m->cfg;
+    st = tn_gguf_set_str(g, "general.architecture", "ternary");
+    if (!st) st = tn_gguf_set_str(g, "general.name", "ternary.h transformer");
+    if (!st) st = tn_gguf_set_u32(g, "general.quantization_version", 2);
+    if (!st) st = tn_gguf_set_u32(g, "general.file_type", ternary_type == TN_TYPE_TQ1_0 ? 36u : 37u);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.vocab_size", (uint32_t)c->vocab);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.embedding_length", (uint32_t)c->d_model);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.block_count", (uint32_t)c->n_layer);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.attention.head_count", (uint32_t)c->n_head);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.feed_forward_length", (uint32_t)c->d_ff);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.context_length", (uint32_t)c->ctx_len);
+    if (!st) st = tn_gguf_set_f32(g, "ternary.rope.freq_base", c->rope_theta);
+    if (!st) st = tn_gguf_set_f32(g, "ternary.norm_epsilon", c->norm_eps);
+    if (!st) st = tn_gguf_set_str(g, "ternary.norm", c->norm == TN_NORM_LAYER ? "layernorm" : "rmsnorm");
+    if (!st) st = tn_gguf_set_str(g, "ternary.mlp", tn__mlp_names[c->mlp & 3]);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.layer_flags", (uint32_t)c->layer_flags);
+    if (!st) st = tn__gguf_add_converted(g, "tok.w", m->tok.w, float_type);
+    for (l = 0; l < c->n_layer && !st; l++) {
+        tn_bitlinear *ls[8];
+        const char *leaf[8];
+        int n = tn__transformer_layers(m, l, ls, leaf);
+        tn_block *b = &m->blocks[l];
+        snprintf(pre, sizeof(pre), "blk.%lld", (long long)l);
+        tn_norm_layer *norms[2];
+        norms[0] = &b->norm1; norms[1] = &b->norm2;
+        for (i = 0; i < 2 && !st; i++) {
+            char np[48];
+            snprintf(np, sizeof(np), "%s.norm%d", pre, i + 1);
+            st = tn_gguf_add_tensor(g, tn__pname(nm, np, "g"), TN_TYPE_F32, 1, norms[i]->g->ne, norms[i]->g->data);
+            if (!st && norms[i]->b) st = tn_gguf_add_tensor(g, tn__pname(nm, np, "b"), TN_TYPE_F32, 1, norms[i]->b->ne, norms[i]->b->data);
+        }
+        for (i = 0; i < n && !st; i++) st = tn_gguf_add_bitlinear(g, ls[i], tn__pname(nm, pre, leaf[i]), ternary_type, float_type);
+    }
+    if (!st) st = tn_gguf_add_tensor(g, "norm_f.g", TN_TYPE_F32, 1, m->norm_f.g->ne, m->norm_f.g->data);
+    if (!st && m->norm_f.b) st = tn_gguf_add_tensor(g, "norm_f.b", TN_TYPE_F32, 1, m->norm_f.b->ne, m->norm_f.b->data);
+    if (!st) st = tn_gguf_add_bitlinear(g, &m->head, "head", ternary_type, float_type);
+    if (!st) st = tn_gguf_write_file(g, path);
+    tn_gguf_free(g);
+    return st;
+}
+
+static tn_status tn__kv_u32(const tn_gguf *g, const char *key, int64_t *out) {
+    uint32_t v;
+    int64_t i = tn_gguf_find_key(g, key);
+    if (i < 0 || tn_gguf_get_u32(g, i, &v) != TN_OK) return tn__fail(TN_ERR_FORMAT, "model file: '%s' is missing or not u32", key);
+    *out = v;
+    return TN_OK;
+}
+
+TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const char *path) {
+    tn_gguf *g = NULL;
+    tn_transformer_config c = tn_transformer_config_default();
+    tn_status st;
+    int64_t v, l, ki;
+    const char *s;
+    uint64_t len;
+    int i;
+    char nm[TN_MAX_NAME + 64], pre[32];
+    if (!m || !pctx || !path) return tn__fail(TN_ERR_ARG, "tn_transformer_load_gguf: NULL argument");
+    memset(m, 0, sizeof(*m));
+    if ((st = tn_gguf_read_file(path, 1, &g)) != TN_OK) return st;
+    ki = tn_gguf_find_key(g, "general.architecture");
+    if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) || len != 7 || memcmp(s, "ternary", 7)) { tn_gguf_free(g); return tn__fail(TN_ERR_FORMAT, "%s: general.architecture is not 'ternary'", path); }
+    if ((st = tn__kv_u32(g, "ternary.vocab_size", &c.vocab)) || (st = tn__kv_u32(g, "ternary.embedding_length", &c.d_model)) ||
+        (st = tn__kv_u32(g, "ternary.block_count", &c.n_layer)) || (st = tn__kv_u32(g, "ternary.attention.head_count", &c.n_head)) ||
+        (st = tn__kv_u32(g, "ternary.feed_forward_length", &c.d_ff)) || (st = tn__kv_u32(g, "ternary.context_length", &c.ctx_len)) ||
+        (st = tn__kv_u32(g, "ternary.layer_flags", &v))) { tn_gguf_free(g); return st; }
+    c.layer_flags = (int)v;
+    tn_gguf_get_f32(g, tn_gguf_find_key(g, "ternary.rope.freq_base"), &c.rope_theta);
+    tn_gguf_get_f32(g, tn_gguf_find_key(g, "ternary.norm_epsilon"), &c.norm_eps);
+    ki = tn_gguf_find_key(g, "ternary.norm");
+    if (ki >= 0 && tn_gguf_get_str(g, ki, &s, &len) == TN_OK) c.norm = (len == 9 && memcmp(s, "layernorm", 9) == 0) ? TN_NORM_LAYER : TN_NORM_RMS;
+    ki = tn_gguf_find_key(g, "ternary.mlp");
+    if (ki >= 0 && tn_gguf_get_str(g, ki, &s, &len) == TN_OK)
+        for (i = 0; i < 4; i++) if (len == strlen(tn__mlp_names[i]) && memcmp(s, tn__mlp_names[i], (size_t)len) == 0) c.mlp = (tn_mlp_kind)i;
+    if ((st = tn_transformer_init(m, pctx, &c, 0)) != TN_OK) { tn_gguf_free(g); return st; }
+    st = tn_param_load_gguf(m->tok.w, g, "tok.w");
+    for (l = 0; l < c.n_layer && !st; l++) {
+        tn_bitlinear *ls[8];
+        const char *leaf[8];
+        int n = tn__transformer_layers(m, l, ls, leaf);
+        tn_block *b = &m->blocks[l];
+        snprintf(pre, sizeof(pre), "blk.%lld", (long long)l);
+        st = tn_param_load_gguf(b->norm1.g, g, tn__pname(nm, pre, "norm1.g"));
+        if (!st && b->norm1.b) st = tn_param_load_gguf(b->norm1.b, g, tn__pname(nm, pre, "norm1.b"));
+        if (!st) st = tn_param_load_gguf(b->norm2.g, g, tn__pname(nm, pre, "norm2.g"));
+        if (!st && b->norm2.b) st = tn_param_load_gguf(b->norm2.b, g, tn__pname(nm, pre, "norm2.b"));
+        for (i = 0; i < n && !st; i++) st = tn_bitlinear_load_gguf(ls[i], pctx, g, tn__pname(nm, pre, leaf[i]));
+    }
+    if (!st) st = tn_param_load_gguf(m->norm_f.g, g, "norm_f.g");
+    if (!st && m->norm_f.b) st = tn_param_load_gguf(m->norm_f.b, g, "norm_f.b");
+    if (!st) st = tn_bitlinear_load_gguf(&m->head, pctx, g, "head");
+    tn_gguf_free(g);
+    if (st) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", tn_last_error());
+        tn_transformer_deinit(m);
+        return tn__fail(st, "%s: %s", path, msg);
+    }
+    return TN_OK;
+}
+
+
+/* ==== @@IMPL:IO  safetensors ==== */
+
+struct tn_safetensors {
+    uint8_t *image;
+    size_t size;
+    tn_st_tensor *t;
+    char **names;
+    int64_t n, cap;
+};
+
+TNDEF void tn_safetensors_free(tn_safetensors *s) {
+    int64_t i;
+    if (!s) return;
+    for (i = 0; i < s->n; i++) if (s->names[i]) TN_FREE(s->names[i]);
+    if (s->names) TN_FREE(s->names);
+    if (s->t) TN_FREE(s->t);
+    if (s->image) TN_FREE(s->image);
+    TN_FREE(s);
+}
+
+/* a bounded JSON reader over the header */
+typedef struct { const char *p; size_t n, i; int depth; } tn__js;
+static void tn__js_ws(tn__js *j) { while (j->i < j->n && (j->p[j->i] == ' ' || j->p[j->i] == '\t' || j->p[j->i] == '\n' || j->p[j->i] == '\r')) j->i++; }
+static int tn__js_peek(tn__js *j) { tn__js_ws(j); return j->i < j->n ? (unsigned char)j->p[j->i] : -1; }
+static int tn__js_eat(tn__js *j, char c) { if (tn__js_peek(j) == (unsigned char)c) { j->i++; return 1; } return 0; }
+static int tn__js_hex4(tn__js *j, unsigned *v) {
+    int k;
+    *v = 0;
+    if (j->n - j->i < 4) return 0;
+    for (k = 0; k < 4; k++) {
+        char c = j->p[j->i++];
+        *v <<= 4;
+        if (c >= '0' && c <= '9') *v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') *v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') *v |= (unsigned)(c - 'A' + 10);
+        else return 0;
+    }
+    return 1;
+}
+/* a string into out (NUL-terminated, UTF-8; at most cap-1 bytes) or skipped when out is NULL */
+static int tn__js_str(tn__js *j, char *out, size_t cap) {
+    size_t o = 0;
+    if (!tn__js_eat(j, '"')) return 0;
+    while (j->i < j->n) {
+        unsigned char c = (unsigned char)j->p[j->i++];
+        unsigned cp;
+        if (c == '"') { if (out) out[o] = 0; return 1; }
+        if (c < 0x20) return 0;
+        if (c != '\\') { if (out) { if (o + 1 >= cap) return 0; out[o++] = (char)c; } continue; }
+        if (j->i >= j->n) return 0;
+        c = (unsigned char)j->p[j->i++];
+        switch (c) {
+        case '"': case '\\': case '/': cp = c; break;
+        case 'b': cp = 8; break;
+        case 'f': cp = 12; break;
+        case 'n': cp = 10; break;
+        case 'r': cp = 13; break;
+        case 't': cp = 9; break;
+        case 'u':
+            if (!tn__js_hex4(j, &cp)) return 0;
+            if (cp >= 0xD800 && cp < 0xDC00) {
+                unsigned lo;
+                if (j->n - j->i < 6 || j->p[j->i] != '\\' || j->p[j->i + 1] != 'u') return 0;
+                j->i += 2;
+                if (!tn__js_hex4(j, &lo) || lo < 0xDC00 || lo > 0xDFFF) return 0;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else if (cp >= 0xDC00 && cp < 0xE000) return 0;
+            break;
+        default: return 0;
+        }
+        if (out) {
+            unsigned char u[4];
+            size_t k, len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (o + len >= cap) return 0;
+            if (len == 1) u[0] = (unsigned char)cp;
+            else if (len == 2) { u[0] = (unsigned char)(0xC0 | (cp >> 6)); u[1] = (unsigned char)(0x80 | (cp & 63)); }
+            else if (len == 3) { u[0] = (unsigned char)(0xE0 | (cp >> 12)); u[1] = (unsigned char)(0x80 | ((cp >> 6) & 63)); u[2] = (unsigned char)(0x80 | (cp & 63)); }
+            else { u[0] = (unsigned char)(0xF0 | (cp >> 18)); u[1] = (unsigned char)(0x80 | ((cp >> 12) & 63)); u[2] = (unsigned char)(0x80 | ((cp >> 6) & 63)); u[3] = (unsigned char)(0x80 | (cp & 63)); }
+            for (k = 0; k < len; k++) out[o++] = (char)u[k];
+        }
+    }
+    return 0;
+}
+static int tn__js_uint(tn__js *j, uint64_t *v) {
+    int any = 0;
+    tn__js_ws(j);
+    *v = 0;
+    while (j->i < j->n && j->p[j->i] >= '0' && j->p[j->i] <= '9') {
+        unsigned d = (unsigned)(j->p[j->i++] - '0');
+        if (*v > (UINT64_MAX - d) / 10) return 0;
+        *v = *v * 10 + d;
+        any = 1;
+    }
+    return any;
+}
+static int tn__js_skip(tn__js *j) {
+    int c = tn__js_peek(j);
+    if (++j->depth > 64) return 0;
+    if (c == '"') { j->depth--; return tn__js_str(j, NULL, 0); }
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        j->i++;
+        if (tn__js_eat(j, close)) { j->depth--; return 1; }
+        for (;;) {
+            if (c == '{') { if (!tn__js_str(j, NULL, 0) || !tn__js_eat(j, ':')) return 0; }
+            if (!tn__js_skip(j)) return 0;
+            if (tn__js_eat(j, ',')) continue;
+            if (tn__js_eat(j, close)) { j->depth--; return 1; }
+            return 0;
+        }
+    }
+    /* number, true, false, null */
+    {
+        size_t s = j->i;
+        while (j->i < j->n && (isalnum((unsigned char)j->p[j->i]) || j->p[j->i] == '-' || j->p[j->i] == '+' || j->p[j->i] == '.')) j->i++;
+        j->depth--;
+        return j->i > s;
+    }
+}
+
+static int tn__cmp_st_off(const void *a, const void *b) {
+    const uint8_t *x = (const uint8_t *)(*(const tn_st_tensor *const *)a)->data, *y = (const uint8_t *)(*(const tn_st_tensor *const *)b)->data;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static tn_status tn__st_parse(tn_safetensors *s) {
+    uint64_t hlen;
+    tn__js j;
+    const uint8_t *data;
+    size_t data_size;
+    char key[1024];
+    if (s->size < 8) return tn__fail(TN_ERR_FORMAT, "safetensors: %zu bytes is too short for a header", s->size);
+    hlen = tn__rd64(s->image);
+    if (hlen > s->size - 8 || hlen > ((uint64_t)100 << 20)) return tn__fail(TN_ERR_FORMAT, "safetensors: header of %llu bytes does not fit the %zu-byte file", (unsigned long long)hlen, s->size);
+    j.p = (const char *)s->image + 8; j.n = (size_t)hlen; j.i = 0; j.depth = 0;
+    data = s->image + 8 + hlen;
+    data_size = s->size - 8 - (size_t)hlen;
+    if (!tn__js_eat(&j, '{')) return tn__fail(TN_ERR_FORMAT, "safetensors: the header is not a JSON object");
+    if (tn__js_eat(&j, '}')) return TN_OK;
+    for (;;) {
+        tn_st_tensor t;
+        uint64_t b = 0, e = 0, shape[8];
+        int nd = 0, have_dtype = 0, have_shape = 0, have_off = 0, d;
+        char dtype[16];
+        if (!tn__js_str(&j, key, sizeof(key)) || !tn__js_eat(&j, ':')) return tn__fail(TN_ERR_FORMAT, "safetensors: bad JSON near header byte %zu", j.i);
+        if (strcmp(key, "__metadata__") == 0) {
+            if (!tn__js_skip(&j)) return tn__fail(TN_ERR_FORMAT, "safetensors: bad __metadata__");
+        } else {
+            if (!tn__js_eat(&j, '{')) return tn__fail(TN_ERR_FORMAT, "safetensors: tensor '%s' is not an object", key);
+            for (;;) {
+                char field[32];
+                if (!tn__js_str(&j, field, sizeof(field)) || !tn__js_eat(&j, ':')) return tn__fail(TN_ERR_FORMAT, "safetensors: bad field in '%s'", key);
+                if (strcmp(field, "dtype") == 0) {
+                    if (!tn__js_str(&j, dtype, sizeof(dtype))) return tn__fail(TN_ERR_FORMAT, "safetensors: bad dtype of '%s'", key);
+                    have_dtype = 1;
+                } else if (strcmp(field, "shape") == 0) {
+                    if (!tn__js_eat(&j, '[')) return tn__fail(TN_ERR_FORMAT, "safetensors: bad shape of '%s'", key);
+                    if (!tn__js_eat(&j, ']')) {
+                        for (;;) {
+                            if (nd >= 8 || !tn__js_uint(&j, &shape[nd])) return tn__fail(TN_ERR_FORMAT, "safetensors: bad shape of '%s'", key);
+                            nd++;
+                            if (tn__js_eat(&j, ',')) continue;
+                            if (tn__js_eat(&j, ']')) break;
+                            return tn__fail(TN_ERR_FORMAT, "safetensors: bad shape of '%s'", key);
+                        }
+                    }
+                    have_shape = 1;
+                } else if (strcmp(field, "data_offsets") == 0) {
+                    if (!tn__js_eat(&j, '[') || !tn__js_uint(&j, &b) || !tn__js_eat(&j, ',') || !tn__js_uint(&j, &e) || !tn__js_eat(&j, ']'))
+                        return tn__fail(TN_ERR_FORMAT, "safetensors: bad data_offsets of '%s'", key);
+                    have_off = 1;
+                } else if (!tn__js_skip(&j)) {
+                    return tn__fail(TN_ERR_FORMAT, "safetensors: bad value of '%s.%s'", key, field);
+                }
+                if (tn__js_eat(&j, ',')) continue;
+                if (tn__js_eat(&j, '}')) break;
+                return tn__fail(TN_ERR_FORMAT, "safetensors: bad JSON in '%s'", key);
+            }
+            if (!have_dtype || !have_shape || !have_off) return tn__fail(TN_ERR_FORMAT, "safetensors: '%s' lacks dtype, shape or data_offsets", key);
+            memset(&t, 0, sizeof(t));
+            if (strcmp(dtype, "F32") == 0) t.type = TN_TYPE_F32;
+            else if (strcmp(dtype, "F16") == 0) t.type = TN_TYPE_F16;
+            else if (strcmp(dtype, "BF16") == 0) t.type = TN_TYPE_BF16;
+            else return tn__fail(TN_ERR_UNSUPPORTED, "safetensors: '%s' is %s; only F32, F16 and BF16 are read", key, dtype);
+            if (nd > TN_MAX_DIMS) return tn__fail(TN_ERR_UNSUPPORTED, "safetensors: '%s' has %d dims (at most 4)", key, nd);
+            t.n_dims = nd ? nd : 1;
+            for (d = 0; d < TN_MAX_DIMS; d++) t.ne[d] = 1;
+            for (d = 0; d < nd; d++) {
+                if (shape[d] > ((uint64_t)1 << 48)) return tn__fail(TN_ERR_FORMAT, "safetensors: '%s' dim %d is too large", key, d);
+                t.ne[nd - 1 - d] = (int64_t)shape[d];
+            }
+            if (tn__tensor_nbytes(t.type, t.ne, &t.nbytes, key) != TN_OK) return TN_ERR_FORMAT;
+            if (b > e || e > data_size || e - b != t.nbytes)
+                return tn__fail(TN_ERR_FORMAT, "safetensors: '%s' data [%llu, %llu) does not fit %zu bytes of %s data in a %zu-byte section",
+                                key, (unsigned long long)b, (unsigned long long)e, t.nbytes, dtype, data_size);
+            t.data = data + b;
+            if (s->n == s->cap) {
+                int64_t cap = s->cap ? 2 * s->cap : 16;
+                tn_st_tensor *nt = (tn_st_tensor *)TN_REALLOC(s->t, sizeof(tn_st_tensor) * (size_t)cap);
+                char **nn;
+                if (!nt) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
+                s->t = nt;
+                nn = (char **)TN_REALLOC(s->names, sizeof(char *) * (size_t)cap);
+                if (!nn) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
+                s->names = nn;
+                s->cap = cap;
+            }
+            s->names[s->n] = (char *)TN_MALLOC(strlen(key) + 1);
+            if (!s->names[s->n]) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
+            memcpy(s->names[s->n], key, strlen(key) + 1);
+            t.name = s->names[s->n];
+            s->t[s->n++] = t;
+            if (tn_safetensors_find(s, key) != s->n - 1) return tn__fail(TN_ERR_FORMAT, "safetensors: tensor '%s' appears twice", key);
+        }
+        if (tn__js_eat(&j, ',')) continue;
+        if (tn__js_eat(&j, '}')) break;
+        return tn__fail(TN_ERR_FORMAT, "safetensors: bad JSON near header byte %zu", j.i);
+    }
+    if (s->n > 1) { /* no two tensors share bytes */
+        tn_st_tensor **o = (tn_st_tensor **)TN_MALLOC(sizeof(*o) * (size_t)s->n);
+        int64_t i;
+        if (!o) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
+        for (i = 0; i < s->n; i++) o[i] = &s->t[i];
+        qsort(o, (size_t)s->n, sizeof(*o), tn__cmp_st_off);
+        for (i = 1; i < s->n; i++)
+            if ((const uint8_t *)o[i - 1]->data + o[i - 1]->nbytes > (const uint8_t *)o[i]->data) {
+                tn__fail(TN_ERR_FORMAT, "safetensors: '%s' and '%s' overlap", o[i - 1]->name, o[i]->name);
+                TN_FREE(o);
+                return TN_ERR_FORMAT;
+            }
+        TN_FREE(o);
+    }
+    return TN_OK;
+}
+
+TNDEF tn_status tn_safetensors_read_memory(const void *data, size_t size, tn_safetensors **out) {
+    tn_safetensors *s;
+    tn_status st;
+    if (!data || !out) return tn__fail(TN_ERR_ARG, "tn_safetensors_read_memory: NULL argument");
+    s = (tn_safetensors *)TN_MALLOC(sizeof(tn_safetensors));
+    if (!s) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
+    memset(s, 0, sizeof(*s));
+    s->image = (uint8_t *)TN_MALLOC(size ? size : 1);
+    if (!s->image) { TN_FREE(s); return tn__fail(TN_ERR_NOMEM, "safetensors: cannot allocate %zu bytes", size); }
+    memcpy(s->image, data, size);
+    s->size = size;
+    if ((st = tn__st_parse(s)) != TN_OK) { tn_safetensors_free(s); return st; }
+    *out = s;
+    return TN_OK;
+}
+TNDEF tn_status tn_safetensors_read_file(const char *path, tn_safetensors **out) {
+    tn_safetensors *s;
+    tn_status st;
+    int mapped = 0;
+    if (!path || !out) return tn__fail(TN_ERR_ARG, "tn_safetensors_read_file: NULL argument");
+    s = (tn_safetensors *)TN_MALLOC(sizeof(tn_safetensors));
+    if (!s) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
+    memset(s, 0, sizeof(*s));
+    if ((st = tn__read_whole(path, 0, &s->image, &s->size, &mapped)) != TN_OK) { TN_FREE(s); return st; }
+    if ((st = tn__st_parse(s)) != TN_OK) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", tn_last_error());
+        tn_safetensors_free(s);
+        return tn__fail(st, "%s: %s", path, msg);
+    }
+    *out = s;
+    return TN_OK;
+}
+TNDEF int64_t tn_safetensors_n_tensors(const tn_safetensors *s) { return s ? s->n : 0; }
+TNDEF int64_t tn_safetensors_find(const tn_safetensors *s, const char *name) {
+    int64_t i;
+    if (!s || !name) return -1;
+    for (i = 0; i < s->n; i++) if (strcmp(s->t[i].name, name) == 0) return i;
+    return -1;
+}
+TNDEF tn_status tn_safetensors_get(const tn_safetensors *s, int64_t i, tn_st_tensor *out) {
+    if (!s || !out || i < 0 || i >= s->n) return tn__fail(TN_ERR_ARG, "tn_safetensors_get: no tensor %lld", (long long)i);
+    *out = s->t[i];
+    return TN_OK;
+}
+TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64_t i) {
+    tn_st_tensor st;
+    tn_tensor *t;
+    int64_t r, nr;
+    if (tn_safetensors_get(s, i, &st) != TN_OK) return NULL;
+    t = tn_new(ctx, TN_TYPE_F32, st.n_dims, st.ne);
+    if (!t) return NULL;
+    nr = tn_nrows(t);
+    for (r = 0; r < nr; r++)
+        tn_dequantize_row(st.type, (const uint8_t *)st.data + (size_t)r * tn_row_size(st.type, st.ne[0]), (float *)t->data + r * st.ne[0], st.ne[0]);
+    if (strlen(st.name) < TN_MAX_NAME) tn_set_name(t, st.name);
+    return t;
 }
 
 #endif /* TERNARY_IMPLEMENTATION_INCLUDED */

@@ -84,6 +84,8 @@ static const tn_test_case tn_tests[] = {
     {"io_gguf_reads_ggml_file", test_gguf_reads_ggml_file},
     {"io_gguf_roundtrip_and_file", test_gguf_roundtrip_and_file},
     {"io_gguf_hostile", test_gguf_hostile},
+    {"io_model_export_reload_identical", test_model_export_reload_identical},
+    {"io_safetensors_import", test_safetensors_import},
     {"optim_vs_reference", test_optimizers_vs_reference},
     {"optim_schedules", test_schedules},
     {"optim_clip_accumulate", test_clip_accumulate},

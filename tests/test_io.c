@@ -1,5 +1,19 @@
 /* @@IO tests: GGUF against ggml's own file, round trips, hostile input */
 
+/* keep the first n bytes of the file at path (portable: rewrite it) */
+static int ftruncate_like(FILE *f, const char *path, long n) {
+    char *buf = (char *)malloc((size_t)n + 1);
+    FILE *w;
+    int ok;
+    fseek(f, 0, SEEK_SET);
+    ok = buf && fread(buf, 1, (size_t)n, f) == (size_t)n;
+    w = ok ? fopen(path, "wb") : NULL;
+    ok = w && fwrite(buf, 1, (size_t)n, w) == (size_t)n;
+    if (w) fclose(w);
+    free(buf);
+    return ok ? 0 : -1;
+}
+
 static int test_gguf_reads_ggml_file(void) {
     tn_gguf *g = NULL;
     size_t size = 0;
@@ -176,5 +190,161 @@ static int test_gguf_hostile(void) {
     }
     free(bad);
     free(img);
+    return 0;
+}
+
+static int test_model_export_reload_identical(void) {
+    tn_ctx *pc = tn_ctx_new(16 << 20), *pc2 = tn_ctx_new(16 << 20), *c = tn_ctx_new(64 << 20);
+    tn_transformer_config cfg = tn_transformer_config_default();
+    tn_transformer m, m2;
+    tn_tensor *ids = tn_new_2d(pc, TN_TYPE_I32, 7, 2), *a, *b;
+    const char *path = "build/test_model.gguf";
+    int k, ti;
+    static const tn_type tt[2] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0};
+    cfg.vocab = 37; cfg.d_model = 64; cfg.n_head = 4; cfg.n_layer = 2; cfg.d_ff = 96; cfg.ctx_len = 8;
+    cfg.mlp = TN_MLP_SWIGLU;
+    for (k = 0; k < 14; k++) ((int32_t *)ids->data)[k] = (k * 11 + 3) % 37;
+    tn_ctx_set_grad_enabled(c, 0);
+    for (ti = 0; ti < 2; ti++) {
+        CHECK_OK(tn_transformer_init(&m, pc, &cfg, 42));
+        CHECK_OK(tn_transformer_save_gguf(&m, path, tt[ti], TN_TYPE_F32));
+        CHECK_OK(tn_transformer_pack(&m, pc, tt[ti]));
+        a = tn_transformer_forward(c, &m, ids);
+        CHECK(a != NULL && a->ne[0] == 37 && a->ne[1] == 7 && a->ne[2] == 2);
+        CHECK_OK(tn_transformer_load_gguf(&m2, pc2, path));
+        CHECK_EQ_INT(m2.cfg.d_ff, 96);
+        CHECK(m2.cfg.mlp == TN_MLP_SWIGLU);
+        CHECK(m2.blocks[1].mlp.gate.wq != NULL && m2.blocks[1].mlp.gate.wq->type == tt[ti]);
+        b = tn_transformer_forward(c, &m2, ids);
+        CHECK(b != NULL && tn_same_shape(a, b));
+        CHECK_MSG(memcmp(a->data, b->data, tn_nbytes(a)) == 0, "%s: reloaded model gives other logits", tn_type_name(tt[ti]));
+        tn_transformer_deinit(&m);
+        tn_transformer_deinit(&m2);
+        tn_ctx_reset(pc); tn_ctx_reset(pc2); tn_ctx_reset(c);
+        tn_ctx_set_grad_enabled(c, 0);
+        ids = tn_new_2d(pc, TN_TYPE_I32, 7, 2);
+        for (k = 0; k < 14; k++) ((int32_t *)ids->data)[k] = (k * 11 + 3) % 37;
+    }
+    /* f16 embeddings and head come back as exactly their f16 values */
+    CHECK_OK(tn_transformer_init(&m, pc, &cfg, 42));
+    CHECK_OK(tn_transformer_save_gguf(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F16));
+    CHECK_OK(tn_transformer_load_gguf(&m2, pc2, path));
+    for (k = 0; k < 37 * 64; k++) {
+        CHECK(((float *)m2.tok.w->data)[k] == tn_fp16_to_fp32(tn_fp32_to_fp16(((float *)m.tok.w->data)[k])));
+        CHECK(((float *)m2.head.w->data)[k] == tn_fp16_to_fp32(tn_fp32_to_fp16(((float *)m.head.w->data)[k])));
+    }
+    for (k = 0; k < 64; k++) CHECK(((float *)m2.blocks[0].norm1.g->data)[k] == ((float *)m.blocks[0].norm1.g->data)[k]);
+    tn_transformer_deinit(&m2);
+    /* a damaged file is refused */
+    {
+        FILE *f = fopen(path, "r+b");
+        fseek(f, 0, SEEK_END);
+        CHECK(ftruncate_like(f, path, ftell(f) / 2) == 0);
+        fclose(f);
+        CHECK(tn_transformer_load_gguf(&m2, pc2, path) == TN_ERR_FORMAT);
+    }
+    tn_transformer_deinit(&m);
+    remove(path);
+    tn_ctx_free(c);
+    tn_ctx_free(pc2);
+    tn_ctx_free(pc);
+    return 0;
+}
+
+/* a safetensors image: header JSON then data */
+static size_t tn_t_make_st(uint8_t *buf, const char *json, const void *data, size_t dsize) {
+    size_t h = strlen(json);
+    tn__wr64(buf, h);
+    memcpy(buf + 8, json, h);
+    memcpy(buf + 8 + h, data, dsize);
+    return 8 + h + dsize;
+}
+
+static int test_safetensors_import(void) {
+    static const char *json = "{\"__metadata__\":{\"format\":\"pt\",\"nested\":{\"a\":[1,2,{\"b\":null}]}},"
+                              "\"w\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[0,48]},"
+                              "\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[48,52]},"
+                              "\"b\\u00e9\\n\":{\"dtype\":\"BF16\",\"shape\":[],\"data_offsets\":[52,54]}}";
+    uint8_t data[54], img[1024];
+    float w[12];
+    uint16_t h[2], bf;
+    size_t n, cut;
+    tn_safetensors *s = NULL;
+    tn_st_tensor t;
+    tn_ctx *ctx = tn_ctx_new(1 << 20);
+    tn_tensor *x;
+    int i;
+    memset(&t, 0, sizeof(t));
+    for (i = 0; i < 12; i++) w[i] = (float)i - 5.5f;
+    h[0] = tn_fp32_to_fp16(1.5f); h[1] = tn_fp32_to_fp16(-2.0f);
+    bf = tn_fp32_to_bf16(3.0f);
+    memcpy(data, w, 48); memcpy(data + 48, h, 4); memcpy(data + 52, &bf, 2);
+    n = tn_t_make_st(img, json, data, sizeof(data));
+    CHECK_OK(tn_safetensors_read_memory(img, n, &s));
+    CHECK_EQ_INT(tn_safetensors_n_tensors(s), 3);
+    CHECK_OK(tn_safetensors_get(s, tn_safetensors_find(s, "w"), &t));
+    CHECK(t.type == TN_TYPE_F32 && t.n_dims == 2 && t.ne[0] == 4 && t.ne[1] == 3); /* [3,4] -> ne (4, 3) */
+    x = tn_safetensors_load(ctx, s, tn_safetensors_find(s, "w"));
+    CHECK(x != NULL && tn_get_f32(x, 3, 2, 0, 0) == 5.5f);
+    x = tn_safetensors_load(ctx, s, tn_safetensors_find(s, "h"));
+    CHECK(x != NULL && ((float *)x->data)[1] == -2.0f);
+    i = (int)tn_safetensors_find(s, "b\xc3\xa9\n");
+    CHECK(i >= 0);
+    x = tn_safetensors_load(ctx, s, i);
+    CHECK(x != NULL && tn_nelements(x) == 1 && ((float *)x->data)[0] == 3.0f);
+    tn_safetensors_free(s);
+    /* -> ternary -> GGUF -> back: the import path of tn-quantize */
+    {
+        tn_gguf *g = tn_gguf_new(), *g2 = NULL;
+        int8_t tr[12];
+        float sc;
+        void *out;
+        size_t osz;
+        tn_gguf_tensor gt;
+        int64_t ne12[1] = {12};
+        CHECK_OK(tn_ternary_absmean(w, 12, tr, &sc));
+        CHECK_OK(tn_gguf_add_tensor(g, "w.trits", TN_TYPE_I8, 1, ne12, tr));
+        CHECK_OK(tn_gguf_set_f32(g, "w.scale", sc));
+        CHECK_OK(tn_gguf_write_memory(g, &out, &osz));
+        CHECK_OK(tn_gguf_read_memory(out, osz, &g2));
+        CHECK_OK(tn_gguf_get_tensor(g2, 0, &gt));
+        CHECK(gt.type == TN_TYPE_I8 && memcmp(gt.data, tr, 12) == 0);
+        tn_gguf_free(g2);
+        tn_gguf_free(g);
+        tn_free(out);
+    }
+    /* every prefix fails cleanly */
+    for (cut = 0; cut < n; cut++) CHECK_MSG(tn_safetensors_read_memory(img, cut, &s) != TN_OK, "prefix %zu accepted", cut);
+    {   /* hostile headers */
+        static const char *bad[] = {
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[0,52]}}",           /* shape vs bytes */
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[8,56]}}",           /* past the end */
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"v\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", /* overlap */
+            "{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}",              /* unsupported dtype */
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1],\"data_offsets\":[0,4]}}",      /* 5 dims */
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,4]}}", /* overflow */
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}",              /* reversed */
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}",                                      /* missing */
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+            "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}",                /* unterminated */
+            "{\"x\":\"\\ud800\"}", "[1,2]", "{\"a\\q\":1}",
+        };
+        char deep[400];
+        int k;
+        for (k = 0; k < (int)(sizeof(bad) / sizeof(bad[0])); k++) {
+            n = tn_t_make_st(img, bad[k], data, sizeof(data));
+            CHECK_MSG(tn_safetensors_read_memory(img, n, &s) != TN_OK, "bad header %d accepted", k);
+        }
+        strcpy(deep, "{\"__metadata__\":");
+        for (k = 0; k < 100; k++) strcat(deep, "[");
+        for (k = 0; k < 100; k++) strcat(deep, "]");
+        strcat(deep, "}");
+        n = tn_t_make_st(img, deep, data, sizeof(data));
+        CHECK(tn_safetensors_read_memory(img, n, &s) == TN_ERR_FORMAT); /* nesting beyond 64 */
+        tn__wr64(img, (uint64_t)1 << 62);
+        CHECK(tn_safetensors_read_memory(img, n, &s) == TN_ERR_FORMAT);
+    }
+    tn_ctx_free(ctx);
     return 0;
 }

@@ -1,7 +1,9 @@
 /* make_files.c - write GGUF files with ternary.h's writer for the interop
-   check: every key/value type, every tensor type ternary.h writes, 1-D to
-   4-D, and a transformer exported by tn_transformer_save_gguf.
-   Usage: make_files OUTDIR */
+   and tool checks: every key/value type, every tensor type ternary.h writes,
+   1-D to 4-D (all_types.gguf), a transformer exported by
+   tn_transformer_save_gguf (model.gguf), and ggml's test input as one f32
+   tensor (vectors.gguf, when the test-vector directory is given).
+   Usage: make_files OUTDIR [TESTVECTOR_DIR] */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include <stdio.h>
@@ -20,7 +22,7 @@ int main(int argc, char **argv) {
     double f64s[2] = {0.1, -1e300};
     uint8_t bools[3] = {1, 0, 1};
     const char *strs[4] = {"", "a", "h\xc3\xa9", "tab\there"};
-    if (argc != 2 || !g || !ctx) { fprintf(stderr, "usage: make_files OUTDIR\n"); return 2; }
+    if (argc < 2 || argc > 3 || !g || !ctx) { fprintf(stderr, "usage: make_files OUTDIR [TESTVECTOR_DIR]\n"); return 2; }
     tn_rng_seed(&r, 1);
     for (i = 0; i < 512 * 6; i++) x[i] = tn_rng_normal(&r);
     tn_gguf_set_str(g, "general.architecture", "ternary");
@@ -45,7 +47,6 @@ int main(int argc, char **argv) {
         memcpy(f->data, x, sizeof(float) * 512 * 6);
         if (!t || !f || tn_copy(t, f) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
         snprintf(name, sizeof(name), "blk.%d.%s.weight", i, tn_type_name(types[i]));
-        if (i == 1) t->n_dims = 2, t->ne[2] = t->ne[3] = 1, t->ne[1] = 6; /* a 2-D one */
         tn_gguf_add(g, t, name);
     }
     {
@@ -57,6 +58,35 @@ int main(int argc, char **argv) {
     if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
     printf("wrote %s\n", path);
     tn_gguf_free(g);
+    {   /* a small transformer, ternary projections packed as tq2_0 */
+        tn_transformer m;
+        tn_transformer_config cfg = tn_transformer_config_default();
+        cfg.vocab = 50; cfg.d_model = 64; cfg.n_head = 2; cfg.n_layer = 2; cfg.d_ff = 256; cfg.ctx_len = 16;
+        snprintf(path, sizeof(path), "%s/model.gguf", argv[1]);
+        if (tn_transformer_init(&m, ctx, &cfg, 7) != TN_OK || tn_transformer_save_gguf(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F16) != TN_OK) {
+            fprintf(stderr, "make_files: %s\n", tn_last_error());
+            return 1;
+        }
+        tn_transformer_deinit(&m);
+        printf("wrote %s\n", path);
+    }
+    if (argc == 3) { /* ggml's input rows as one tensor "x" (256, 25) */
+        float *in = (float *)malloc(6400 * sizeof(float));
+        FILE *f;
+        int64_t ne[2] = {256, 25};
+        snprintf(path, sizeof(path), "%s/input.f32", argv[2]);
+        f = fopen(path, "rb");
+        if (!in || !f || fread(in, sizeof(float), 6400, f) != 6400) { fprintf(stderr, "make_files: cannot read %s\n", path); return 1; }
+        fclose(f);
+        g = tn_gguf_new();
+        tn_gguf_set_str(g, "general.architecture", "vectors");
+        tn_gguf_add_tensor(g, "x", TN_TYPE_F32, 2, ne, in);
+        snprintf(path, sizeof(path), "%s/vectors.gguf", argv[1]);
+        if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
+        tn_gguf_free(g);
+        free(in);
+        printf("wrote %s\n", path);
+    }
     tn_ctx_free(ctx);
     return 0;
 }

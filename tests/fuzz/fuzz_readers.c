@@ -1,0 +1,95 @@
+/* fuzz_readers.c - one fuzz target for every reader of untrusted bytes:
+   GGUF, checkpoints (a GGUF with a checksum and training state) and
+   safetensors. Built three ways:
+     libFuzzer:  clang -fsanitize=fuzzer,address,undefined  (make fuzz)
+     AFL++:      afl-clang-fast with -DTN_FUZZ_MAIN, input file as argument
+     replay:     -DTN_FUZZ_MAIN, runs every file given (make test runs the
+                 seed corpus and tests/fuzz/regressions/ this way)
+   The first input byte picks nothing: every reader sees every input. */
+#define TERNARY_IMPLEMENTATION
+#include "ternary.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+static tn_ctx *pc;
+static tn_params ps;
+static tn_optim opt;
+
+static void setup(void) {
+    tn_rng r;
+    tn_bitlinear l;
+    tn_optim_config cfg;
+    if (pc) return;
+    pc = tn_ctx_new(1 << 20);
+    tn_params_init(&ps);
+    tn_rng_seed(&r, 1);
+    tn_bitlinear_init(&l, pc, &ps, "l1", 16, 8, TN_LAYER_BIAS, &r);
+    cfg = tn_optim_config_default(TN_OPTIM_ADAMW);
+    tn_optim_init(&opt, &ps, &cfg);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    tn_gguf *g = NULL;
+    tn_safetensors *s = NULL;
+    tn_train_state st;
+    setup();
+    if (tn_gguf_read_memory(data, size, &g) == TN_OK) {
+        /* touch everything the reader exposes */
+        int64_t i;
+        for (i = 0; i < tn_gguf_n_kv(g); i++) {
+            uint64_t j, n = tn_gguf_arr_n(g, i), len;
+            const char *str;
+            for (j = 0; j < n && j < 64; j++) (void)tn_gguf_arr_str(g, i, j, &len);
+            (void)tn_gguf_get_str(g, i, &str, &len);
+        }
+        for (i = 0; i < tn_gguf_n_tensors(g); i++) {
+            tn_gguf_tensor t;
+            if (tn_gguf_get_tensor(g, i, &t) == TN_OK && t.nbytes) {
+                volatile uint8_t x = ((const uint8_t *)t.data)[0];
+                x = ((const uint8_t *)t.data)[t.nbytes - 1];
+                (void)x;
+            }
+        }
+        tn_gguf_free(g);
+    }
+    (void)tn_checkpoint_load_memory(data, size, &ps, &opt, &st);
+    if (tn_safetensors_read_memory(data, size, &s) == TN_OK) {
+        int64_t i;
+        for (i = 0; i < tn_safetensors_n_tensors(s); i++) {
+            tn_st_tensor t;
+            if (tn_safetensors_get(s, i, &t) == TN_OK && t.nbytes) {
+                volatile uint8_t x = ((const uint8_t *)t.data)[t.nbytes - 1];
+                (void)x;
+            }
+        }
+        tn_safetensors_free(s);
+    }
+    return 0;
+}
+
+#ifdef TN_FUZZ_MAIN
+int main(int argc, char **argv) {
+    int i, n = 0;
+    for (i = 1; i < argc; i++) {
+        FILE *f = fopen(argv[i], "rb");
+        long len;
+        uint8_t *buf;
+        if (!f) { fprintf(stderr, "cannot open %s\n", argv[i]); return 1; }
+        fseek(f, 0, SEEK_END);
+        len = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        buf = (uint8_t *)malloc((size_t)len + 1);
+        if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) { fclose(f); free(buf); return 1; }
+        fclose(f);
+        LLVMFuzzerTestOneInput(buf, (size_t)len);
+        free(buf);
+        n++;
+    }
+    tn_optim_deinit(&opt);
+    tn_params_deinit(&ps);
+    tn_ctx_free(pc);
+    printf("%d passed, 0 failed\n", n);
+    return 0;
+}
+#endif

@@ -1,0 +1,56 @@
+/* seeds.c - write a seed corpus for the fuzzers into a directory: a GGUF
+   with every value type, a model, a checkpoint and a safetensors file.
+   Usage: seeds OUTDIR */
+#define TERNARY_IMPLEMENTATION
+#include "ternary.h"
+#include <stdio.h>
+
+int main(int argc, char **argv) {
+    char path[512];
+    tn_ctx *pc = tn_ctx_new(4 << 20);
+    tn_params ps;
+    tn_bitlinear l;
+    tn_optim opt;
+    tn_optim_config cfg = tn_optim_config_default(TN_OPTIM_ADAMW);
+    tn_train_state st;
+    tn_rng r;
+    tn_gguf *g = tn_gguf_new();
+    float x[64];
+    int64_t ne[2] = {32, 2};
+    const char *strs[2] = {"a", "bc"};
+    uint32_t u[3] = {1, 2, 3};
+    FILE *f;
+    int i;
+    static const char st_json[] = "{\"__metadata__\":{\"k\":\"v\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[16,20]}}";
+    uint8_t hdr[8];
+    if (argc != 2) { fprintf(stderr, "usage: seeds OUTDIR\n"); return 2; }
+    for (i = 0; i < 64; i++) x[i] = (float)i / 7.0f;
+    tn_gguf_set_str(g, "general.architecture", "seed");
+    tn_gguf_set_u32(g, "general.alignment", 32);
+    tn_gguf_set_arr_str(g, "s", strs, 2);
+    tn_gguf_set_arr(g, "u", TN_GGUF_UINT32, u, 3);
+    tn_gguf_set_f64(g, "d", 0.5);
+    tn_gguf_add_tensor(g, "x", TN_TYPE_F32, 2, ne, x);
+    snprintf(path, sizeof(path), "%s/seed.gguf", argv[1]);
+    if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "seeds: %s\n", tn_last_error()); return 1; }
+    tn_gguf_free(g);
+    tn_params_init(&ps);
+    tn_rng_seed(&r, 1);
+    tn_bitlinear_init(&l, pc, &ps, "l1", 16, 8, TN_LAYER_BIAS, &r);
+    tn_optim_init(&opt, &ps, &cfg);
+    memset(&st, 0, sizeof(st));
+    snprintf(path, sizeof(path), "%s/seed.ckpt", argv[1]);
+    if (tn_checkpoint_save(path, &ps, &opt, &st) != TN_OK) { fprintf(stderr, "seeds: %s\n", tn_last_error()); return 1; }
+    snprintf(path, sizeof(path), "%s/seed.safetensors", argv[1]);
+    f = fopen(path, "wb");
+    if (!f) return 1;
+    for (i = 0; i < 8; i++) hdr[i] = (uint8_t)(((uint64_t)(sizeof(st_json) - 1)) >> (8 * i));
+    fwrite(hdr, 1, 8, f);
+    fwrite(st_json, 1, sizeof(st_json) - 1, f);
+    fwrite(x, 1, 20, f);
+    fclose(f);
+    tn_optim_deinit(&opt);
+    tn_params_deinit(&ps);
+    tn_ctx_free(pc);
+    return 0;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Tool tests: tn-quantize output equals ggml's reference bytes, bad input
+# gets an error and no file, tn-inspect reads models and checkpoints.
+# Usage: tests/tools.sh BUILD_DIR   (run from the repository root)
+set -u
+B=${1:-build}
+V=${TN_TESTVECTORS:-../shared/testvectors}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passed=0; failed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+"$B/make_files" "$T" "$V" >/dev/null || bad "make_files"
+# every format: the tensor bytes tn-quantize writes are ggml's reference bytes
+for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0; do
+  if "$B/tn-quantize" "$T/vectors.gguf" "$T/q_$t.gguf" "$t" >/dev/null; then
+    got=$("$B/tn-inspect" --json "$T/q_$t.gguf" | grep -o '"sha256": "[0-9a-f]*"' | cut -d'"' -f4)
+    want=$(sha256sum "$V/$t.bin" | cut -d' ' -f1)
+    [ "$got" = "$want" ] && ok "tn-quantize $t = ggml's bytes" || bad "tn-quantize $t differs from $V/$t.bin"
+  else bad "tn-quantize $t failed"; fi
+done
+# metadata is kept
+"$B/tn-quantize" "$V/ggml-written.gguf" "$T/keep.gguf" keep >/dev/null && cmp -s "$T/keep.gguf" "$V/ggml-written.gguf" \
+  && ok "tn-quantize keep reproduces ggml's file" || bad "tn-quantize keep"
+"$B/tn-quantize" "$T/model.gguf" "$T/model_q8.gguf" q8_0 >/dev/null 2>"$T/err" && \
+  [ "$("$B/tn-inspect" --json "$T/model.gguf" | grep -c '"key"')" -eq "$("$B/tn-inspect" --json "$T/model_q8.gguf" | grep -c '"key"')" ] \
+  && ok "tn-quantize keeps every key" || bad "tn-quantize model -> q8_0: $(cat "$T/err")"
+# ternary tensors go to tq1_0 losslessly: tq2_0 -> tq1_0 -> tq2_0 gives the same bytes
+"$B/tn-quantize" "$T/q_tq2_0.gguf" "$T/t1.gguf" tq1_0 >/dev/null && "$B/tn-quantize" "$T/t1.gguf" "$T/t2.gguf" tq2_0 >/dev/null
+"$B/tn-quantize" "$T/model.gguf" "$T/m1.gguf" tq1_0 >/dev/null 2>&1 || true
+[ "$("$B/tn-inspect" --json "$T/t2.gguf" | grep -o '"sha256": "[0-9a-f]*"')" = "$("$B/tn-inspect" --json "$T/q_tq2_0.gguf" | grep -o '"sha256": "[0-9a-f]*"')" ] \
+  && ok "tq2_0 -> tq1_0 -> tq2_0 is lossless" || bad "ternary round trip through tq1_0 changed the bytes"
+# bad input: clear error, exit 1, no output file
+printf 'not a model at all' > "$T/junk.bin"
+for args in "$T/junk.bin $T/out1.gguf q8_0" "$V/ggml-written.gguf $T/out2.gguf q9_9" "$V/ggml-written.gguf $T/out3.gguf tq2_0" "$T/missing.gguf $T/out4.gguf q8_0"; do
+  set -- $args
+  if "$B/tn-quantize" "$@" >/dev/null 2>"$T/err"; then bad "tn-quantize $* should fail"
+  elif [ -e "$2" ] || [ -e "$2.tmp" ]; then bad "tn-quantize $* left $2"
+  elif [ ! -s "$T/err" ]; then bad "tn-quantize $* said nothing"
+  else ok "tn-quantize refuses $(basename "$1") $3: $(head -c 80 "$T/err" | tr '\n' ' ')"; fi
+done
+# tn-inspect: a table for a model, an error for junk
+"$B/tn-inspect" "$T/model.gguf" > "$T/insp" && grep -q "tq2_0" "$T/insp" && grep -q "zeros" "$T/insp" && ok "tn-inspect prints a model" || bad "tn-inspect model"
+"$B/tn-inspect" "$T/junk.bin" >/dev/null 2>&1 && bad "tn-inspect accepted junk" || ok "tn-inspect refuses junk"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,136 @@
+/* tn-quantize - requantize every tensor of a GGUF (or .safetensors) file.
+   Build: cc -O2 -I. tools/tn-quantize.c -o tn-quantize -lm -lpthread
+   Usage: tn-quantize IN.gguf|IN.safetensors OUT.gguf TYPE [--absmean]
+     TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0, or keep (copy as is)
+   Tensors of 2 or more dims are converted with ggml's reference quantizers,
+   so the bytes equal llama-quantize's for the same f32 values; 1-D tensors
+   (norms, biases) are kept. A tensor whose values are already ternary (one
+   scale) goes to tq1_0/tq2_0 losslessly; --absmean ternarizes float tensors
+   with BitNet's per-tensor absmean rule instead of ggml's per-block absmax.
+   All metadata is kept. On any error nothing is written. */
+#define TERNARY_IMPLEMENTATION
+#include "ternary.h"
+#include <stdio.h>
+#include <string.h>
+
+static int usage(const char *argv0) {
+    fprintf(stderr, "usage: %s IN.gguf|IN.safetensors OUT.gguf TYPE [--absmean]\n"
+                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 keep\n", argv0);
+    return 2;
+}
+
+/* one scale s with every value in {-s, 0, s}? */
+static int is_ternary(const float *x, int64_t n, float *s) {
+    int64_t i;
+    float a = 0.0f;
+    for (i = 0; i < n; i++) {
+        float v = x[i] < 0 ? -x[i] : x[i];
+        if (v == 0.0f) continue;
+        if (a == 0.0f) a = v;
+        else if (v != a) return 0;
+    }
+    *s = a;
+    return a > 0.0f;
+}
+
+static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims, const int64_t *ne, const void *src,
+                   tn_type type, int absmean, int keep, void ***owned, int *n_owned) {
+    int64_t n = 1, r, nr;
+    int d;
+    float *f;
+    void *dst;
+    size_t rs;
+    const tn_type_traits *tr = tn_type_get_traits(src_type);
+    for (d = 0; d < 4; d++) n *= ne[d];
+    if (keep || n_dims < 2 || src_type == type) return tn_gguf_add_tensor(out, name, src_type, n_dims, ne, src) == TN_OK ? 0 : 1;
+    if (!tr || !tr->can_dequantize) { fprintf(stderr, "tn-quantize: cannot decode '%s' of type %s\n", name, tn_type_name(src_type)); return 1; }
+    rs = tn_row_size(type, ne[0]);
+    if (!rs) {
+        fprintf(stderr, "tn-quantize: '%s' has rows of %lld values, not a multiple of %s's block of %lld; choose another type\n",
+                name, (long long)ne[0], tn_type_name(type), (long long)tn_blck_size(type));
+        return 1;
+    }
+    nr = n / ne[0];
+    f = (float *)malloc(sizeof(float) * (size_t)(n ? n : 1));
+    dst = malloc(rs * (size_t)nr + 1);
+    if (!f || !dst) { fprintf(stderr, "tn-quantize: out of memory\n"); return 1; }
+    *owned = (void **)realloc(*owned, sizeof(void *) * (size_t)(*n_owned + 2));
+    (*owned)[(*n_owned)++] = f;
+    (*owned)[(*n_owned)++] = dst;
+    for (r = 0; r < nr; r++)
+        if (tn_dequantize_row(src_type, (const uint8_t *)src + (size_t)r * tn_row_size(src_type, ne[0]), f + r * ne[0], ne[0]) != TN_OK) {
+            fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error());
+            return 1;
+        }
+    if (type == TN_TYPE_TQ1_0 || type == TN_TYPE_TQ2_0) {
+        float s;
+        if (is_ternary(f, n, &s) || absmean) {
+            int8_t *t = (int8_t *)malloc((size_t)n);
+            tn_status st;
+            if (!t) return 1;
+            if (!absmean || is_ternary(f, n, &s)) { for (r = 0; r < n; r++) t[r] = (int8_t)(f[r] > 0 ? 1 : f[r] < 0 ? -1 : 0); st = TN_OK; }
+            else st = tn_ternary_absmean(f, n, t, &s);
+            if (st == TN_OK) st = tn_ternary_to_tq(type, t, s, ne[0], nr, dst);
+            free(t);
+            if (st != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
+            return tn_gguf_add_tensor(out, name, type, n_dims, ne, dst) == TN_OK ? 0 : 1;
+        }
+    }
+    if (tn_quantize(type, f, dst, nr, ne[0], NULL) != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
+    return tn_gguf_add_tensor(out, name, type, n_dims, ne, dst) == TN_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    tn_type type = TN_TYPE_F32;
+    int absmean = 0, keep = 0, i, rc = 0, n_owned = 0;
+    void **owned = NULL;
+    tn_gguf *in = NULL, *out;
+    tn_safetensors *st = NULL;
+    FILE *f;
+    char magic[4] = {0};
+    if (argc < 4 || argc > 5) return usage(argv[0]);
+    if (argc == 5) { if (strcmp(argv[4], "--absmean") != 0) return usage(argv[0]); absmean = 1; }
+    if (strcmp(argv[3], "keep") == 0) keep = 1;
+    else if (tn_type_from_name(argv[3], &type) != TN_OK || !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 ||
+             type == TN_TYPE_Q8_0 || type == TN_TYPE_Q4_0 || type == TN_TYPE_Q4_1 || type == TN_TYPE_Q5_0 || type == TN_TYPE_Q5_1 ||
+             type == TN_TYPE_TQ1_0 || type == TN_TYPE_TQ2_0)) {
+        fprintf(stderr, "tn-quantize: unknown type '%s'\n", argv[3]);
+        return usage(argv[0]);
+    }
+    f = fopen(argv[1], "rb");
+    if (!f) { fprintf(stderr, "tn-quantize: cannot open '%s'\n", argv[1]); return 1; }
+    if (fread(magic, 1, 4, f) != 4) magic[0] = 0;
+    fclose(f);
+    out = tn_gguf_new();
+    if (memcmp(magic, "GGUF", 4) == 0) {
+        if (tn_gguf_read_file(argv[1], 1, &in) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); return 1; }
+        for (i = 0; i < tn_gguf_n_kv(in); i++) tn_gguf_copy_kv(out, in, i);
+        for (i = 0; i < tn_gguf_n_tensors(in) && !rc; i++) {
+            tn_gguf_tensor t;
+            tn_gguf_get_tensor(in, i, &t);
+            rc = convert(out, t.name, t.type, t.n_dims < 1 ? 1 : t.n_dims, t.ne, t.data, type, absmean, keep, &owned, &n_owned);
+        }
+    } else if (tn_safetensors_read_file(argv[1], &st) == TN_OK) {
+        const char *base = strrchr(argv[1], '/');
+        tn_gguf_set_str(out, "general.architecture", "unknown");
+        tn_gguf_set_str(out, "general.name", base ? base + 1 : argv[1]);
+        for (i = 0; i < tn_safetensors_n_tensors(st) && !rc; i++) {
+            tn_st_tensor t;
+            tn_safetensors_get(st, i, &t);
+            if (strlen(t.name) >= TN_MAX_NAME) { fprintf(stderr, "tn-quantize: tensor name '%s' is longer than GGUF's 63 bytes\n", t.name); rc = 1; break; }
+            rc = convert(out, t.name, t.type, t.n_dims, t.ne, t.data, type, absmean, keep, &owned, &n_owned);
+        }
+    } else {
+        fprintf(stderr, "tn-quantize: '%s' is neither GGUF nor safetensors: %s\n", argv[1], tn_last_error());
+        rc = 1;
+    }
+    if (!rc && !keep && type != TN_TYPE_F32 && type != TN_TYPE_F16 && type != TN_TYPE_BF16) tn_gguf_set_u32(out, "general.quantization_version", 2);
+    if (!rc && tn_gguf_write_file(out, argv[2]) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
+    if (!rc) printf("wrote %s (%lld tensors as %s)\n", argv[2], (long long)tn_gguf_n_tensors(out), keep ? "they were" : tn_type_name(type));
+    for (i = 0; i < n_owned; i++) free(owned[i]);
+    free(owned);
+    tn_gguf_free(out);
+    tn_gguf_free(in);
+    tn_safetensors_free(st);
+    return rc;
+}
