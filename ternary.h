@@ -495,6 +495,12 @@ TNDEF const char *tn_simd_name(void);
    Rows of y are split over the pool's threads; results do not depend on the
    thread count. TN_TYPE_T2 results are multiplied by w->scale. */
 TNDEF tn_status tn_mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool);
+/* C (M x N) = A (M x K) . B (N x K)^T for row-major f32 matrices with row
+   strides lda, ldb, ldc (in floats): the blocked, packed GEMM used in
+   training (AVX-512 / AVX2 micro-kernels), threads over the pool, results
+   independent of the thread count. */
+TNDEF tn_status tn_gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                            const float *B, int64_t ldb, float *C, int64_t ldc);
 /* The same with the scalar reference dot products (for tests and benchmarks). */
 TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool);
 
@@ -3367,6 +3373,160 @@ TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path) {
     return tn__vec_dot_isa(type, path);
 }
 
+
+/* -- f32 GEMM for training: C (M x N) = A (M x K) . B (N x K)^T, both K-contiguous --
+   Blocked and packed: B in panels of NR columns and A in panels of MR rows,
+   k-major, so the micro-kernel broadcasts A and FMAs NR-wide rows of B into
+   MR x NR accumulators held in registers. Every C element is summed in the
+   same k order whatever the thread count, so results are bit-identical. */
+#if defined(TN_HAVE_AVX512)
+#define TN__GEMM_MR 8
+#define TN__GEMM_NR 32
+#elif defined(TN_HAVE_AVX2)
+#define TN__GEMM_MR 6
+#define TN__GEMM_NR 16
+#else
+#define TN__GEMM_MR 4
+#define TN__GEMM_NR 8
+#endif
+#define TN__GEMM_KC 256
+#define TN__GEMM_MC 96
+#define TN__GEMM_NC 512
+
+/* Ap: kc x MR (row panel of A), Bp: kc x NR; C += or = Ap^T Bp for mr x nr valid entries */
+static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+#if defined(TN_HAVE_AVX512)
+    __m512 c[TN__GEMM_MR][2];
+    int i;
+    int64_t k;
+    for (i = 0; i < TN__GEMM_MR; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
+    for (k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR), b1 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR + 16);
+        const float *a = Ap + k * TN__GEMM_MR;
+        for (i = 0; i < TN__GEMM_MR; i++) {
+            __m512 av = _mm512_set1_ps(a[i]);
+            c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
+            c[i][1] = _mm512_fmadd_ps(av, b1, c[i][1]);
+        }
+    }
+    {
+        __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
+        __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFFu : nr > 16 ? (1u << (nr - 16)) - 1u : 0u);
+        for (i = 0; i < mr; i++) {
+            float *cr = C + i * ldc;
+            if (accumulate) {
+                c[i][0] = _mm512_add_ps(c[i][0], _mm512_maskz_loadu_ps(m0, cr));
+                c[i][1] = _mm512_add_ps(c[i][1], _mm512_maskz_loadu_ps(m1, cr + 16));
+            }
+            _mm512_mask_storeu_ps(cr, m0, c[i][0]);
+            _mm512_mask_storeu_ps(cr + 16, m1, c[i][1]);
+        }
+    }
+#elif defined(TN_HAVE_AVX2)
+    __m256 c[TN__GEMM_MR][2];
+    float tmp[TN__GEMM_NR];
+    int i, j;
+    int64_t k;
+    for (i = 0; i < TN__GEMM_MR; i++) c[i][0] = c[i][1] = _mm256_setzero_ps();
+    for (k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(Bp + k * TN__GEMM_NR), b1 = _mm256_loadu_ps(Bp + k * TN__GEMM_NR + 8);
+        const float *a = Ap + k * TN__GEMM_MR;
+        for (i = 0; i < TN__GEMM_MR; i++) {
+            __m256 av = _mm256_broadcast_ss(a + i);
+            c[i][0] = _mm256_fmadd_ps(av, b0, c[i][0]);
+            c[i][1] = _mm256_fmadd_ps(av, b1, c[i][1]);
+        }
+    }
+    for (i = 0; i < mr; i++) {
+        float *cr = C + i * ldc;
+        _mm256_storeu_ps(tmp, c[i][0]);
+        _mm256_storeu_ps(tmp + 8, c[i][1]);
+        for (j = 0; j < nr; j++) cr[j] = accumulate ? cr[j] + tmp[j] : tmp[j];
+    }
+#else
+    float c[TN__GEMM_MR][TN__GEMM_NR];
+    int i, j;
+    int64_t k;
+    memset(c, 0, sizeof(c));
+    for (k = 0; k < kc; k++)
+        for (i = 0; i < TN__GEMM_MR; i++)
+            for (j = 0; j < TN__GEMM_NR; j++) c[i][j] += Ap[k * TN__GEMM_MR + i] * Bp[k * TN__GEMM_NR + j];
+    for (i = 0; i < mr; i++)
+        for (j = 0; j < nr; j++) C[i * ldc + j] = accumulate ? C[i * ldc + j] + c[i][j] : c[i][j];
+#endif
+}
+
+/* pack rows r0..r0+rows of X (ld) over k0..k0+kc into panels of P rows, k-major, zero-padded */
+static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int64_t r0, int64_t rows, int64_t k0, int64_t kc, int P) {
+    int64_t p, k;
+    int i;
+    for (p = 0; p < rows; p += P) {
+        int n = (int)TN__MIN((int64_t)P, rows - p);
+        for (k = 0; k < kc; k++) {
+            for (i = 0; i < n; i++) dst[k * P + i] = X[(r0 + p + i) * ld + k0 + k];
+            for (; i < P; i++) dst[k * P + i] = 0.0f;
+        }
+        dst += kc * P;
+    }
+}
+
+typedef struct { int64_t M, N, K, lda, ldb, ldc; const float *A, *B; float *C; } tn__gemm_args;
+
+static void tn__gemm_task(void *p, int ith, int nth) {
+    const tn__gemm_args *g = (const tn__gemm_args *)p;
+    /* threads take whole NR panels of N: results do not depend on nth */
+    int64_t n_panels = (g->N + TN__GEMM_NR - 1) / TN__GEMM_NR;
+    int64_t p0 = n_panels * ith / nth, p1 = n_panels * (ith + 1) / nth;
+    int64_t n_lo = p0 * TN__GEMM_NR, n_hi = TN__MIN(g->N, p1 * TN__GEMM_NR);
+    int64_t nc, kc, mc;
+    float *Bp, *Ap;
+    if (n_lo >= n_hi) return;
+    {   /* packing buffers sized to the problem (small ones stay small) */
+        int64_t kk = TN__MIN((int64_t)TN__GEMM_KC, g->K);
+        int64_t nb = TN__MIN((int64_t)TN__GEMM_NC, n_hi - n_lo) + TN__GEMM_NR, mb = TN__MIN((int64_t)TN__GEMM_MC, g->M) + TN__GEMM_MR;
+        Bp = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * nb));
+        Ap = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * mb));
+    }
+    if (!Bp || !Ap) { if (Bp) TN_FREE(Bp); if (Ap) TN_FREE(Ap); return; }
+    for (nc = n_lo; nc < n_hi; nc += TN__GEMM_NC) {
+        int64_t nn = TN__MIN((int64_t)TN__GEMM_NC, n_hi - nc);
+        for (kc = 0; kc < g->K; kc += TN__GEMM_KC) {
+            int64_t kk = TN__MIN((int64_t)TN__GEMM_KC, g->K - kc);
+            tn__gemm_pack(Bp, g->B, g->ldb, nc, nn, kc, kk, TN__GEMM_NR);
+            for (mc = 0; mc < g->M; mc += TN__GEMM_MC) {
+                int64_t mm = TN__MIN((int64_t)TN__GEMM_MC, g->M - mc), i, j;
+                tn__gemm_pack(Ap, g->A, g->lda, mc, mm, kc, kk, TN__GEMM_MR);
+                for (j = 0; j < nn; j += TN__GEMM_NR)
+                    for (i = 0; i < mm; i += TN__GEMM_MR)
+                        tn__gemm_kernel(kk, Ap + i * kk, Bp + j * kk, g->C + (mc + i) * g->ldc + nc + j, g->ldc,
+                                        (int)TN__MIN((int64_t)TN__GEMM_MR, mm - i), (int)TN__MIN((int64_t)TN__GEMM_NR, nn - j), kc > 0);
+            }
+        }
+    }
+    TN_FREE(Bp);
+    TN_FREE(Ap);
+}
+
+/* C = A . B^T (row-major, K-contiguous rows); K == 0 gives zeros */
+static void tn__gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
+    tn__gemm_args g;
+    if (K == 0) {
+        int64_t i;
+        for (i = 0; i < M; i++) memset(C + i * ldc, 0, sizeof(float) * (size_t)N);
+        return;
+    }
+    g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc; g.A = A; g.B = B; g.C = C;
+    tn_pool_run(pool, tn__gemm_task, &g);
+}
+
+TNDEF tn_status tn_gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
+    if (M < 0 || N < 0 || K < 0 || (M && (!A || !C)) || (N && !B) || lda < K || ldb < K || ldc < N)
+        return tn__fail(TN_ERR_ARG, "tn_gemm_f32: bad sizes M %lld N %lld K %lld (lda %lld ldb %lld ldc %lld)",
+                        (long long)M, (long long)N, (long long)K, (long long)lda, (long long)ldb, (long long)ldc);
+    tn__gemm_f32(pool, M, N, K, A, lda, B, ldb, C, ldc);
+    return TN_OK;
+}
+
 /* -- matrix products -- */
 
 typedef struct {
@@ -3480,7 +3640,20 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
         if (!a.xs) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: cannot allocate %zu bytes of scratch", bytes);
         tn_pool_run(pool, tn__mm_convert_task, &a);
     }
-    tn_pool_run(pool, tn__mm_task, &a);
+    if (!ref && w->type == TN_TYPE_F32 && a.vdt == TN_TYPE_F32 && x->ne[1] >= 4 && y->nb[0] == sizeof(float) &&
+        w->nb[1] % sizeof(float) == 0 && y->nb[1] % sizeof(float) == 0) {
+        /* f32 x f32 with a batch: the blocked GEMM, one call per batch matrix */
+        int64_t i2, i3, r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
+        for (i3 = 0; i3 < x->ne[3]; i3++)
+            for (i2 = 0; i2 < x->ne[2]; i2++) {
+                const float *A = (const float *)tn__mm_xrow(&a, 0, i2, i3);
+                int64_t lda = a.xs ? (int64_t)(a.xs_row / sizeof(float)) : (int64_t)(x->nb[1] / sizeof(float));
+                tn__gemm_f32(pool, x->ne[1], w->ne[1], w->ne[0], A, lda, (const float *)tn__ptr(w, 0, 0, i2 / r2, i3 / r3),
+                             (int64_t)(w->nb[1] / sizeof(float)), (float *)tn__ptr(y, 0, 0, i2, i3), (int64_t)(y->nb[1] / sizeof(float)));
+            }
+    } else {
+        tn_pool_run(pool, tn__mm_task, &a);
+    }
     if (need_convert) tn__scratch_release(pool, a.xs);
     return TN_OK;
 }

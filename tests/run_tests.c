@@ -67,6 +67,7 @@ static const tn_test_case tn_tests[] = {
     {"kernels_mul_mat_types_threads", test_mul_mat_types_and_threads},
     {"kernels_mul_mat_views_batches_errors", test_mul_mat_views_batches_errors},
     {"kernels_bitnet_matvec_exact", test_bitnet_matvec_exact},
+    {"kernels_gemm_f32", test_gemm_f32},
     {"grad_binary_broadcast", test_grad_binary_broadcast},
     {"grad_unary", test_grad_unary},
     {"grad_reductions", test_grad_reductions},

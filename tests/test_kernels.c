@@ -213,3 +213,36 @@ static int test_bitnet_matvec_exact(void) {
     tn_ctx_free(ctx);
     return 0;
 }
+
+static int test_gemm_f32(void) {
+    static const int64_t shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {33, 17, 65}, {100, 70, 300}, {200, 700, 600}, {4, 33, 257}};
+    tn_pool *p2 = tn_pool_new(2), *p3 = tn_pool_new(3);
+    tn_rng r;
+    int si;
+    tn_rng_seed(&r, 17);
+    for (si = 0; si < 6; si++) {
+        int64_t M = shapes[si][0], N = shapes[si][1], K = shapes[si][2], i, j, k;
+        int64_t lda = K + 3, ldb = K + 1, ldc = N + 2;
+        float *A = (float *)malloc(sizeof(float) * (size_t)(M * lda)), *B = (float *)malloc(sizeof(float) * (size_t)(N * ldb));
+        float *C1 = (float *)malloc(sizeof(float) * (size_t)(M * ldc)), *C2 = (float *)malloc(sizeof(float) * (size_t)(M * ldc));
+        float *C3 = (float *)malloc(sizeof(float) * (size_t)(M * ldc));
+        for (i = 0; i < M * lda; i++) A[i] = tn_rng_normal(&r);
+        for (i = 0; i < N * ldb; i++) B[i] = tn_rng_normal(&r);
+        CHECK_OK(tn_gemm_f32(NULL, M, N, K, A, lda, B, ldb, C1, ldc));
+        CHECK_OK(tn_gemm_f32(p2, M, N, K, A, lda, B, ldb, C2, ldc));
+        CHECK_OK(tn_gemm_f32(p3, M, N, K, A, lda, B, ldb, C3, ldc));
+        for (i = 0; i < M; i++)
+            for (j = 0; j < N; j++) {
+                double acc = 0, mag = 0;
+                for (k = 0; k < K; k++) { acc += (double)A[i * lda + k] * B[j * ldb + k]; mag += fabs((double)A[i * lda + k] * B[j * ldb + k]); }
+                CHECK_MSG(fabs(C1[i * ldc + j] - acc) <= 1e-5 * mag + 1e-6, "gemm %lldx%lldx%lld C[%lld,%lld] = %g, want %g",
+                          (long long)M, (long long)N, (long long)K, (long long)i, (long long)j, (double)C1[i * ldc + j], acc);
+                CHECK(C1[i * ldc + j] == C2[i * ldc + j] && C1[i * ldc + j] == C3[i * ldc + j]);
+            }
+        free(A); free(B); free(C1); free(C2); free(C3);
+    }
+    CHECK(tn_gemm_f32(NULL, 2, 2, 4, NULL, 4, NULL, 4, NULL, 2) == TN_ERR_ARG);
+    tn_pool_free(p2);
+    tn_pool_free(p3);
+    return 0;
+}
