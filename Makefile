@@ -58,8 +58,14 @@ $(B)/readme_example.c: README.md | $(B)
 $(B)/test-readme: $(B)/readme_example.c $(HDR)
 	gcc -std=c99 -O2 $(WARN) -I. $< -o $@ $(LIBS)
 
-demo: $(B)/quickstart
-	./$(B)/quickstart
+# the first thing to run: the ternary Fashion-MNIST model, then its loss curve
+demo: $(B)/mnist $(B)/tn-plot $(B)/hello
+	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then \
+	  ./$(B)/mnist --ternary-only --out mnist && ./$(B)/tn-plot mnist.csv loss.png; \
+	else \
+	  echo "Fashion-MNIST is not installed; to train on it: sudo apt-get install dataset-fashion-mnist"; \
+	  echo "Running the generated-data example (examples/hello.c) instead:"; ./$(B)/hello; \
+	fi
 
 # helpers for the tool, interop and fuzz checks
 $(B)/make_files: tests/interop/make_files.c $(HDR) | $(B)
@@ -75,7 +81,7 @@ $(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-seeds $(wildcard tests/fuzz/re
 	@printf '#!/bin/sh\nexec $(B)/fuzz-replay $(B)/fuzz-seeds/* $(wildcard tests/fuzz/regressions/*) %s\n' \
 	  "$$(ls $${TN_TESTVECTORS:-../shared/testvectors}/*.gguf 2>/dev/null | tr '\n' ' ')" > $@ && chmod +x $@
 
-TEST_SCRIPTS := $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh
+TEST_SCRIPTS := $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh
 
 test: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)

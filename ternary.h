@@ -658,7 +658,7 @@ typedef struct tn_bitlinear {
     tn_tensor *wq;            /* packed weights (in_pad, out) in inference mode, else NULL */
     int64_t in_pad;
 } tn_bitlinear;
-/* w ~ U(-1/sqrt(in), 1/sqrt(in)) as PyTorch's Linear; b = 0; gain = 1 */
+/* w and b ~ U(-1/sqrt(in), 1/sqrt(in)) as PyTorch's Linear; RMSNorm gain 1 */
 TNDEF tn_status tn_bitlinear_init(tn_bitlinear *l, tn_ctx *pctx, tn_params *params, const char *name,
                                   int64_t in, int64_t out, int flags, tn_rng *rng);
 /* x (in, M, ...) -> (out, M, ...) */
@@ -1047,6 +1047,14 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #define TN__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define TN__MAX(a, b) ((a) > (b) ? (a) : (b))
 #define TN__UNUSED(x) ((void)(x))
+/* register-blocked loops must be unrolled even at -O2 */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TN__UNROLL _Pragma("GCC unroll 16")
+#elif defined(__clang__)
+#define TN__UNROLL _Pragma("unroll")
+#else
+#define TN__UNROLL
+#endif
 /* compile-time check that works in C99 and C++ */
 #define TN__STATIC_ASSERT(name, cond) typedef char tn__static_assert_##name[(cond) ? 1 : -1]
 
@@ -3399,10 +3407,12 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
     __m512 c[TN__GEMM_MR][2];
     int i;
     int64_t k;
+    TN__UNROLL
     for (i = 0; i < TN__GEMM_MR; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
     for (k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR), b1 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR + 16);
         const float *a = Ap + k * TN__GEMM_MR;
+        TN__UNROLL
         for (i = 0; i < TN__GEMM_MR; i++) {
             __m512 av = _mm512_set1_ps(a[i]);
             c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
@@ -3412,6 +3422,7 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
     {
         __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
         __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFFu : nr > 16 ? (1u << (nr - 16)) - 1u : 0u);
+        TN__UNROLL
         for (i = 0; i < mr; i++) {
             float *cr = C + i * ldc;
             if (accumulate) {
@@ -3427,10 +3438,12 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
     float tmp[TN__GEMM_NR];
     int i, j;
     int64_t k;
+    TN__UNROLL
     for (i = 0; i < TN__GEMM_MR; i++) c[i][0] = c[i][1] = _mm256_setzero_ps();
     for (k = 0; k < kc; k++) {
         __m256 b0 = _mm256_loadu_ps(Bp + k * TN__GEMM_NR), b1 = _mm256_loadu_ps(Bp + k * TN__GEMM_NR + 8);
         const float *a = Ap + k * TN__GEMM_MR;
+        TN__UNROLL
         for (i = 0; i < TN__GEMM_MR; i++) {
             __m256 av = _mm256_broadcast_ss(a + i);
             c[i][0] = _mm256_fmadd_ps(av, b0, c[i][0]);
@@ -4829,6 +4842,7 @@ TNDEF tn_status tn_bitlinear_init(tn_bitlinear *l, tn_ctx *pctx, tn_params *para
     for (i = 0; i < in * out; i++) ((float *)l->w->data)[i] = (2.0f * tn_rng_uniform(rng) - 1.0f) * bound;
     if (flags & TN_LAYER_BIAS) {
         if (!(l->b = tn__param_new(pctx, params, name, "b", 1, out, 1, 1, &st))) return st;
+        for (i = 0; i < out; i++) ((float *)l->b->data)[i] = (2.0f * tn_rng_uniform(rng) - 1.0f) * bound;
     }
     if (flags & TN_LAYER_NORM) {
         if (!(l->norm = tn__param_new(pctx, params, name, "norm", 1, in, 1, 1, &st))) return st;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every example in a short mode, with its outputs checked: loss goes down,
+# files round-trip, checkpoints resume exactly, the plot is a real PNG.
+# Usage: tests/examples.sh BUILD_DIR   (run from the repository root)
+set -u
+B=${1:-build}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passed=0; failed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+# every example builds exactly as its header says: cc -O2 -I. examples/X.c -lm -lpthread
+for f in examples/*.c; do
+  cc -O2 -I. "$f" -o "$T/$(basename "$f" .c)" -lm -lpthread 2>"$T/cc.err" && ok "cc -O2 -I. $f" || bad "$f does not build: $(head -3 "$T/cc.err")"
+done
+
+"$B/hello" > "$T/hello.out" 2>&1 && grep -q "256/256 right" "$T/hello.out" && ok "hello: trains, packs, infers" || bad "hello: $(tail -2 "$T/hello.out")"
+"$B/gate" --steps 400 > "$T/gate.out" 2>&1 && grep -q "converged (>= 1000 decisions, >= 95% aligned): yes" "$T/gate.out" \
+  && ok "gate: $(grep alignment "$T/gate.out" | cut -c1-60)" || bad "gate: $(tail -3 "$T/gate.out")"
+"$B/quantize" > "$T/q.out" 2>&1 && [ "$(grep -c '%' "$T/q.out")" -eq 12 ] && ok "quantize: a row for each of 12 formats" || bad "quantize: $(tail -3 "$T/q.out")"
+
+# mnist, a few steps (the dataset comes from Debian's dataset-fashion-mnist)
+if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  if "$B/mnist" --steps 100 --epochs 1 --out "$T/mn" > "$T/mn.out" 2>&1; then
+    last=$(tail -1 "$T/mn.out")
+    echo "$last" | grep -Eq '^accuracy: float [0-9]+\.[0-9]{2}% ternary [0-9]+\.[0-9]{2}% packed [0-9]+\.[0-9]{2}%$' && ok "mnist: $last" || bad "mnist last line: $last"
+    t=$(echo "$last" | sed -E 's/.*ternary ([0-9.]+)%.*/\1/'); p=$(echo "$last" | sed -E 's/.*packed ([0-9.]+)%.*/\1/')
+    awk -v t="$t" -v p="$p" 'BEGIN { exit !(t > 60 && (p - t < 0.5 && t - p < 0.5)) }' && ok "mnist: the reloaded packed model matches the trained one ($t% vs $p%)" || bad "mnist: ternary $t% packed $p%"
+    awk -F, 'NR == 2 { a = $2 } NR > 2 && $2 != "nan" { b = $2 } END { exit !(a > b) }' "$T/mn.csv" && ok "mnist: float loss falls in the log" || bad "mnist: loss did not fall"
+    "$B/tn-inspect" "$T/mn.gguf" | grep -q "fc1.w.*tq2_0" && ok "mnist: the exported GGUF holds TQ2_0 weights" || bad "mnist: exported GGUF"
+    if "$B/tn-plot" "$T/mn.csv" "$T/loss.png" > /dev/null; then
+      sig=$(head -c 8 "$T/loss.png" | od -An -tx1 | tr -d ' \n'); size=$(stat -c %s "$T/loss.png")
+      [ "$sig" = "89504e470d0a1a0a" ] && [ "$size" -gt 8000 ] && ok "tn-plot: loss.png is a PNG of $size bytes" || bad "tn-plot: bad PNG ($sig, $size bytes)"
+    else bad "tn-plot failed"; fi
+    "$B/tn-plot" --hist "$T/mn.gguf" "$T/hist.png" > /dev/null && [ "$(stat -c %s "$T/hist.png")" -gt 5000 ] && ok "tn-plot --hist" || bad "tn-plot --hist"
+  else bad "mnist: $(tail -3 "$T/mn.out")"; fi
+else
+  bad "mnist: /usr/share/datasets/fashion-mnist is missing (apt-get install dataset-fashion-mnist)"
+fi
+
+# charlm: text from the header itself; resume continues bit for bit
+clm="$B/charlm ternary.h --sample 20 --threads 2"
+if $clm --steps 30 --out "$T/a" > "$T/a.out" 2>&1 && $clm --steps 30 --stop 15 --out "$T/b" > /dev/null 2>&1 && \
+   $clm --steps 30 --resume --out "$T/b" > "$T/b.out" 2>&1; then
+  tail -1 "$T/a.out" | grep -Eq '^val bits/char: [0-9]+\.[0-9]{3}$' && ok "charlm: $(tail -1 "$T/a.out")" || bad "charlm last line: $(tail -1 "$T/a.out")"
+  cmp -s "$T/a.gguf" "$T/b.gguf" && ok "charlm: 15 steps + resume + 15 = 30 straight, byte for byte" || bad "charlm: resumed model differs"
+  grep -q "resumed" "$T/b.out" && ok "charlm: --resume says where it resumed" || bad "charlm: no resume message"
+  "$B/tn-inspect" "$T/a.ckpt" | grep -q "ternary.checkpoint.step" && ok "tn-inspect reads a checkpoint" || bad "tn-inspect checkpoint"
+else bad "charlm: $(tail -3 "$T/a.out")"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

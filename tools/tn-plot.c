@@ -1,0 +1,251 @@
+/* tn-plot - draw training curves from a CSV log, or the weight histogram of
+   a model, as a PNG (stb_image_write from Debian's libstb-dev).
+   Build: cc -O2 -I. tools/tn-plot.c -o tn-plot -lm -lpthread   (needs libstb-dev)
+   Usage: tn-plot LOG.csv OUT.png [COLUMN...]
+            x is the first column; by default every column whose name holds
+            "loss", "bits" or "acc" is a curve (empty cells are skipped)
+          tn-plot --hist MODEL.gguf OUT.png
+            histogram of every weight of the 2-D tensors                      */
+#define TERNARY_IMPLEMENTATION
+#include "ternary.h"
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+#define W 900
+#define H 540
+#define ML 80   /* margins: left, right, top, bottom */
+#define MR 30
+#define MT 50
+#define MB 60
+static uint8_t img[H][W][3];
+
+/* a 5x7 font, rows top to bottom, '#' = ink */
+static const char *glyph(int c) {
+    static const struct { char c; const char *g; } F[] = {
+        {'0', " ### #   ##  ### # ###  ##   # ### "}, {'1', "  #   ##    #    #    #    #   ### "},
+        {'2', " ### #   #    #   #   #   #   #####"}, {'3', "#####   #   #     #     ##   # ### "},
+        {'4', "   #   ##  # # #  # #####   #    # "}, {'5', "######    ####     #    ##   # ### "},
+        {'6', "  ##  #   #    #### #   ##   # ### "}, {'7', "#####    #   #   #   #    #    #   "},
+        {'8', " ### #   ##   # ### #   ##   # ### "}, {'9', " ### #   ##   # ####    #   #  ##  "},
+        {'.', "                          ##   ##  "}, {'-', "               #####               "},
+        {'+', "       #    #  #####  #    #       "}, {'%', "##   ##  #   #   #   #   #  ##   ##"},
+        {'/', "         #   #   #   #   #         "}, {':', "      ##   ##        ##   ##       "},
+        {'_', "                              #####"}, {'(', "   #   #   #    #    #     #     # "},
+        {')', " #     #     #    #    #   #   #   "}, {'=', "          #####     #####          "},
+        {',', "                     ##    #   #   "}, {' ', "                                   "},
+        {'a', "           ###     # #####   # ####"}, {'b', "#    #    # ## ##  ##   ##   ##### "},
+        {'c', "           ### #    #    #   # ### "}, {'d', "    #    # ## ##  ###   ##   # ####"},
+        {'e', "           ### #   #######     ### "}, {'f', "  ##  #  # #   ###   #    #    #   "},
+        {'g', "      #####   ##   # ####    # ### "}, {'h', "#    #    # ## ##  ##   ##   ##   #"},
+        {'i', "  #        ##    #    #    #   ### "}, {'j', "   #        ##    #    # #  #  ##  "},
+        {'k', "#    #    #  # # #  ##   # #  #  # "}, {'l', " ##    #    #    #    #    #   ### "},
+        {'m', "          ## # # # ## # ##   ##   #"}, {'n', "          # ## ##  ##   ##   ##   #"},
+        {'o', "           ### #   ##   ##   # ### "}, {'p', "          #### #   ##### #    #    "},
+        {'q', "           ## ##  ## ####    #    #"}, {'r', "          # ## ##  ##    #    #    "},
+        {'s', "           #####     ###     ##### "}, {'t', " #    #   ###   #    #    #  #  ## "},
+        {'u', "          #   ##   ##   ##  ## ## #"}, {'v', "          #   ##   ##   # # #   #  "},
+        {'w', "          #   ##   ## # ## # # # # "}, {'x', "          #   # # #   #   # # #   #"},
+        {'y', "          #   ##   # ####    # ### "}, {'z', "          #####   #   #   #   #####"},
+    };
+    size_t i;
+    if (c >= 'A' && c <= 'Z') c += 32;
+    for (i = 0; i < sizeof(F) / sizeof(F[0]); i++) if (F[i].c == c) return F[i].g;
+    return F[21].g; /* unknown: blank */
+}
+static void px(int x, int y, const uint8_t *c) { if (x >= 0 && x < W && y >= 0 && y < H) memcpy(img[y][x], c, 3); }
+static void text(int x, int y, const char *s, const uint8_t *c, int scale) {
+    for (; *s; s++, x += 6 * scale) {
+        const char *g = glyph(*s);
+        int r, k, a, b;
+        for (r = 0; r < 7; r++)
+            for (k = 0; k < 5; k++)
+                if (g[r * 5 + k] == '#')
+                    for (a = 0; a < scale; a++) for (b = 0; b < scale; b++) px(x + k * scale + a, y + r * scale + b, c);
+    }
+}
+static int text_w(const char *s, int scale) { return (int)strlen(s) * 6 * scale; }
+static void line(int x0, int y0, int x1, int y1, const uint8_t *c, int thick) {
+    int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, err = dx + dy, a, b;
+    for (;;) {
+        for (a = 0; a < thick; a++) for (b = 0; b < thick; b++) px(x0 + a - thick / 2, y0 + b - thick / 2, c);
+        if (x0 == x1 && y0 == y1) break;
+        { int e2 = 2 * err; if (e2 >= dy) { err += dy; x0 += sx; } if (e2 <= dx) { err += dx; y0 += sy; } }
+    }
+}
+static void rect(int x0, int y0, int x1, int y1, const uint8_t *c) { int x, y; for (y = y0; y <= y1; y++) for (x = x0; x <= x1; x++) px(x, y, c); }
+
+static const uint8_t BLACK[3] = {0, 0, 0}, GRID[3] = {225, 225, 225}, WHITE[3] = {255, 255, 255};
+static const uint8_t COLORS[6][3] = {{31, 119, 180}, {214, 39, 40}, {44, 160, 44}, {255, 127, 14}, {148, 103, 189}, {140, 86, 75}};
+
+/* nice tick step for a range */
+static double nice_step(double range, int n) {
+    double raw = range / n, mag = pow(10, floor(log10(raw))), f = raw / mag;
+    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
+}
+static void fmt_num(char *buf, double v, double step) {
+    if (fabs(v) < step * 1e-6) v = 0;
+    if (fabs(v) >= 1e5 || (fabs(v) < 1e-3 && v != 0)) snprintf(buf, 32, "%.3g", v);
+    else if (step >= 1) snprintf(buf, 32, "%.0f", v);
+    else if (step >= 0.1) snprintf(buf, 32, "%.1f", v);
+    else if (step >= 0.01) snprintf(buf, 32, "%.2f", v);
+    else snprintf(buf, 32, "%.3f", v);
+}
+
+/* axes, grid and tick labels for [x0,x1] x [y0,y1] */
+static void axes(double x0, double x1, double y0, double y1, const char *xlabel, const char *ylabel, const char *title) {
+    double s, v;
+    char buf[32];
+    rect(0, 0, W - 1, H - 1, WHITE);
+    s = nice_step(y1 - y0, 6);
+    for (v = ceil(y0 / s) * s; v <= y1 + s * 1e-9; v += s) {
+        int y = H - MB - (int)((v - y0) / (y1 - y0) * (H - MT - MB));
+        line(ML, y, W - MR, y, GRID, 1);
+        line(ML - 5, y, ML, y, BLACK, 1);
+        fmt_num(buf, v, s);
+        text(ML - 8 - text_w(buf, 1), y - 3, buf, BLACK, 1);
+    }
+    s = nice_step(x1 - x0, 8);
+    for (v = ceil(x0 / s) * s; v <= x1 + s * 1e-9; v += s) {
+        int x = ML + (int)((v - x0) / (x1 - x0) * (W - ML - MR));
+        line(x, MT, x, H - MB, GRID, 1);
+        line(x, H - MB, x, H - MB + 5, BLACK, 1);
+        fmt_num(buf, v, s);
+        text(x - text_w(buf, 1) / 2, H - MB + 10, buf, BLACK, 1);
+    }
+    line(ML, H - MB, W - MR, H - MB, BLACK, 2);
+    line(ML, MT, ML, H - MB, BLACK, 2);
+    text((W - text_w(xlabel, 2)) / 2, H - 28, xlabel, BLACK, 2);
+    text(10, MT - 22, ylabel, BLACK, 2);
+    text((W - text_w(title, 2)) / 2, 12, title, BLACK, 2);
+}
+
+static int plot_csv(const char *path, const char *out, int ncols_req, char **cols_req) {
+    FILE *f = fopen(path, "r");
+    char line_buf[4096], *names[32];
+    int ncol = 0, use[32], nuse = 0, i, nrow = 0, cap = 1024, c;
+    double *data = NULL, x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
+    if (!f) { fprintf(stderr, "tn-plot: cannot open %s\n", path); return 1; }
+    if (!fgets(line_buf, sizeof(line_buf), f)) { fprintf(stderr, "tn-plot: %s is empty\n", path); fclose(f); return 1; }
+    line_buf[strcspn(line_buf, "\r\n")] = 0;
+    { char *tok = strtok(line_buf, ","); while (tok && ncol < 32) { names[ncol++] = strdup(tok); tok = strtok(NULL, ","); } }
+    for (i = 1; i < ncol; i++) {
+        int want = 0, k;
+        if (ncols_req) { for (k = 0; k < ncols_req; k++) want |= !strcmp(names[i], cols_req[k]); }
+        else want = strstr(names[i], "loss") || strstr(names[i], "bits") || strstr(names[i], "acc");
+        if (want && nuse < 6) use[nuse++] = i;
+    }
+    if (ncol < 2 || !nuse) { fprintf(stderr, "tn-plot: %s has no column to plot (name them, or use loss/bits/acc columns)\n", path); fclose(f); return 1; }
+    data = (double *)malloc(sizeof(double) * (size_t)cap * (size_t)ncol);
+    while (fgets(line_buf, sizeof(line_buf), f)) {
+        char *p = line_buf;
+        if (nrow == cap) { cap *= 2; data = (double *)realloc(data, sizeof(double) * (size_t)cap * (size_t)ncol); }
+        for (c = 0; c < ncol; c++) {
+            char *end;
+            double v = strtod(p, &end);
+            data[nrow * ncol + c] = end == p ? NAN : v;
+            p = strchr(p, ',');
+            if (!p) { for (c++; c < ncol; c++) data[nrow * ncol + c] = NAN; break; }
+            p++;
+        }
+        nrow++;
+    }
+    fclose(f);
+    for (i = 0; i < nrow; i++) {
+        double x = data[i * ncol];
+        if (x != x) continue;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        for (c = 0; c < nuse; c++) {
+            double y = data[i * ncol + use[c]];
+            if (y != y) continue;
+            if (y < y0) y0 = y;
+            if (y > y1) y1 = y;
+        }
+    }
+    if (nrow == 0 || x0 > x1 || y0 > y1) { fprintf(stderr, "tn-plot: %s has no numbers to plot\n", path); return 1; }
+    if (x1 == x0) x1 = x0 + 1;
+    { double pad = (y1 - y0) * 0.05 + 1e-9; y0 -= pad; y1 += pad; }
+    {
+        const char *base = strrchr(path, '/');
+        axes(x0, x1, y0, y1, names[0], nuse == 1 ? names[use[0]] : "value", base ? base + 1 : path);
+    }
+    for (c = 0; c < nuse; c++) {
+        int prev_x = -1, prev_y = -1;
+        for (i = 0; i < nrow; i++) {
+            double x = data[i * ncol], y = data[i * ncol + use[c]];
+            int X, Y;
+            if (x != x || y != y) continue;
+            X = ML + (int)((x - x0) / (x1 - x0) * (W - ML - MR));
+            Y = H - MB - (int)((y - y0) / (y1 - y0) * (H - MT - MB));
+            if (prev_x >= 0) line(prev_x, prev_y, X, Y, COLORS[c], 2);
+            else rect(X - 1, Y - 1, X + 1, Y + 1, COLORS[c]);
+            prev_x = X; prev_y = Y;
+        }
+        rect(W - MR - 200, MT + 10 + 20 * c, W - MR - 180, MT + 14 + 20 * c, COLORS[c]);
+        text(W - MR - 172, MT + 8 + 20 * c, names[use[c]], BLACK, 1);
+    }
+    free(data);
+    if (!stbi_write_png(out, W, H, 3, img, W * 3)) { fprintf(stderr, "tn-plot: cannot write %s\n", out); return 1; }
+    printf("wrote %s (%d points, %d curve%s)\n", out, nrow, nuse, nuse > 1 ? "s" : "");
+    return 0;
+}
+
+static int plot_hist(const char *path, const char *out) {
+    tn_gguf *g;
+    enum { NB = 120 };
+    double lo = 1e300, hi = -1e300, cnt[NB], mx = 0;
+    int64_t i, total = 0;
+    int pass, b;
+    char title[256];
+    if (tn_gguf_read_file(path, 1, &g)) { fprintf(stderr, "tn-plot: %s\n", tn_last_error()); return 1; }
+    memset(cnt, 0, sizeof(cnt));
+    for (pass = 0; pass < 2; pass++)
+        for (i = 0; i < tn_gguf_n_tensors(g); i++) {
+            tn_gguf_tensor t;
+            const tn_type_traits *tr;
+            int64_t r, n, k;
+            float *row;
+            tn_gguf_get_tensor(g, i, &t);
+            tr = tn_type_get_traits(t.type);
+            if (t.n_dims < 2 || !tr || !tr->can_dequantize) continue;
+            n = t.ne[1] * t.ne[2] * t.ne[3];
+            row = (float *)malloc(sizeof(float) * (size_t)t.ne[0]);
+            for (r = 0; r < n; r++) {
+                tn_dequantize_row(t.type, (const uint8_t *)t.data + (size_t)r * tn_row_size(t.type, t.ne[0]), row, t.ne[0]);
+                for (k = 0; k < t.ne[0]; k++) {
+                    double v = row[k];
+                    if (pass == 0) { if (v < lo) lo = v; if (v > hi) hi = v; total++; }
+                    else { b = (int)((v - lo) / (hi - lo) * NB); cnt[b < 0 ? 0 : b >= NB ? NB - 1 : b] += 1; }
+                }
+            }
+            free(row);
+        }
+    tn_gguf_free(g);
+    if (!total) { fprintf(stderr, "tn-plot: %s has no 2-D weights\n", path); return 1; }
+    if (hi <= lo) hi = lo + 1;
+    for (b = 0; b < NB; b++) if (cnt[b] > mx) mx = cnt[b];
+    {
+        const char *base = strrchr(path, '/');
+        snprintf(title, sizeof(title), "weights of %s", base ? base + 1 : path);
+    }
+    axes(lo, hi, 0, mx * 1.05, "weight value", "count", title);
+    for (b = 0; b < NB; b++) {
+        int xa = ML + (int)((double)b / NB * (W - ML - MR)), xb = ML + (int)((double)(b + 1) / NB * (W - ML - MR)) - 1;
+        int y = H - MB - (int)(cnt[b] / (mx * 1.05) * (H - MT - MB));
+        if (cnt[b] > 0) rect(xa, y, xb, H - MB - 1, COLORS[0]);
+    }
+    if (!stbi_write_png(out, W, H, 3, img, W * 3)) { fprintf(stderr, "tn-plot: cannot write %s\n", out); return 1; }
+    printf("wrote %s (%lld weights in %d bins)\n", out, (long long)total, NB);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 4 && !strcmp(argv[1], "--hist")) return plot_hist(argv[2], argv[3]);
+    if (argc >= 3 && argv[1][0] != '-') return plot_csv(argv[1], argv[2], argc - 3, argv + 3);
+    fprintf(stderr, "usage: %s LOG.csv OUT.png [COLUMN...]\n       %s --hist MODEL.gguf OUT.png\n", argv[0], argv[0]);
+    return 2;
+}
