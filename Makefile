@@ -3,6 +3,8 @@
 #   make test     every test configuration (sanitizers, gcc and clang, C++, scalar),
 #                 the tools, an independent GGUF reader (node), fuzz-corpus replay
 #   make fuzz     libFuzzer on the GGUF / checkpoint / safetensors readers (FUZZ_SECONDS=60)
+#   make test-arm the suite cross-built for aarch64 (NEON and scalar), run under qemu-user
+#   make bench    the benchmark table (tools/tn-bench; --json for machines)
 #   make clean
 CC      ?= cc
 CFLAGS  ?= -O2 -march=native
@@ -86,6 +88,17 @@ TEST_SCRIPTS := $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/
 test: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)
 
+# aarch64 NEON build, run under qemu-user (gcc-aarch64-linux-gnu, qemu-user)
+ARM_CC ?= aarch64-linux-gnu-gcc
+$(B)/test-arm-neon: $(HDR) $(TESTSRC) | $(B)
+	$(ARM_CC) -std=c99 -O2 -static $(WARN) -I. -Itests tests/run_tests.c -o $@ -lm -lpthread
+$(B)/test-arm-scalar: $(HDR) $(TESTSRC) | $(B)
+	$(ARM_CC) -std=c99 -O2 -static -DTERNARY_NO_SIMD $(WARN) -I. -Itests tests/run_tests.c -o $@ -lm -lpthread
+test-arm: $(B)/test-arm-neon $(B)/test-arm-scalar
+	@printf '#!/bin/sh\nexec qemu-aarch64 $(B)/test-arm-neon "$$@"\n' > $(B)/qemu-neon && chmod +x $(B)/qemu-neon
+	@printf '#!/bin/sh\nexec qemu-aarch64 $(B)/test-arm-scalar "$$@"\n' > $(B)/qemu-scalar && chmod +x $(B)/qemu-scalar
+	@tests/run_all.sh $(B)/qemu-neon $(B)/qemu-scalar
+
 interop: $(TOOLS) $(B)/make_files
 	@tests/interop/run.sh $(B)
 
@@ -100,4 +113,7 @@ fuzz: $(B)/fuzz-readers $(B)/fuzz-seeds
 clean:
 	rm -rf $(B)
 
-.PHONY: all test clean demo interop fuzz
+.PHONY: all test clean demo interop fuzz test-arm bench
+
+bench: $(B)/tn-bench
+	./$(B)/tn-bench

@@ -2766,6 +2766,8 @@ TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *vx, const voi
 /* ==== @@IMPL:SIMD  AVX2 / AVX-512 kernels; each falls back to its _ref ==== */
 
 #if defined(TN_HAVE_AVX2)
+/* fp16 -> fp32 in hardware (F16C): the same value for every non-NaN input */
+static float tn__h2f(uint16_t h) { return _cvtsh_ss(h); }
 static float tn__hsum_ps256(__m256 v) {
     __m128 lo = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
@@ -3036,6 +3038,7 @@ static void tn__vec_dot_t2_q8_K_avx2(int64_t n, float *s, const void *vx, const 
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+static __m512i tn__cat256(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 static __m512i tn__dot_u8s8_512(__m512i acc, __m512i u, __m512i s) {
 #if defined(TN_HAVE_AVX512VNNI)
     return _mm512_dpbusd_epi32(acc, u, s);
@@ -3090,24 +3093,28 @@ static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, con
     *s = _mm512_reduce_add_ps(a0);
 }
 static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    /* per block: sum(code * q) in four independent int32 chains (dpbusd latency), minus
+       the 16 bsums lane by lane, then one fma by d_x * d_w into one of two float chains;
+       a single horizontal sum per row */
     const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
     const __m512i m3 = _mm512_set1_epi8(3);
+    __m512 f0 = _mm512_setzero_ps(), f1 = _mm512_setzero_ps();
     int64_t ib, nb = n / TN_QK_K;
-    float sumf = 0.0f;
-    int k;
     for (ib = 0; ib < nb; ib++) {
+        const int8_t *yq = y[ib].qs;
         __m512i q = _mm512_loadu_si512((const void *)x[ib].qs);
-        __m512i acc = _mm512_setzero_si512();
-        for (k = 0; k < 4; k++) {
-            __m512i c = _mm512_and_si512(_mm512_srli_epi16(q, 2 * k), m3);
-            __m512i yv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(y[ib].qs + 32 * k))),
-                                            _mm256_loadu_si256((const __m256i *)(y[ib].qs + 128 + 32 * k)), 1);
-            acc = tn__dot_u8s8_512(acc, c, yv);
-        }
-        sumf += (float)(_mm512_reduce_add_epi32(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+        __m512i a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
+        __m512i a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 2), m3), tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 32)), _mm256_loadu_si256((const __m256i *)(yq + 160))));
+        __m512i a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 4), m3), tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 64)), _mm256_loadu_si256((const __m256i *)(yq + 192))));
+        __m512i a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 6), m3), tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 96)), _mm256_loadu_si256((const __m256i *)(yq + 224))));
+        __m512 d;
+        a0 = tn__dot_u8s8_512(a0, _mm512_and_si512(q, m3), tn__cat256(_mm256_loadu_si256((const __m256i *)yq), _mm256_loadu_si256((const __m256i *)(yq + 128))));
+        d = _mm512_set1_ps(y[ib].d * tn__h2f(x[ib].d));
+        if (ib & 1) f1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), d, f1);
+        else f0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), d, f0);
     }
-    *s = sumf;
+    *s = _mm512_reduce_add_ps(_mm512_add_ps(f0, f1));
 }
 static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     const __m512i lo8 = _mm512_set1_epi16(0x00FF), k3 = _mm512_set1_epi16(3 << 8);
@@ -3117,7 +3124,6 @@ static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     po = _mm512_mulhi_epu16(po, k3);
     return _mm512_or_si512(pe, _mm512_slli_epi16(po, 8));
 }
-static __m512i tn__cat256(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
@@ -3127,7 +3133,7 @@ static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     const __m512i m67 = tn__cat256(_mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27),
                                    _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27));
     int64_t ib, nb = n / TN_QK_K;
-    float sumf = 0.0f;
+    __m512 accf = _mm512_setzero_ps();
     for (ib = 0; ib < nb; ib++) {
         const int8_t *yq = y[ib].qs;
         __m256i b0 = _mm256_loadu_si256((const __m256i *)x[ib].qs);
@@ -3135,14 +3141,14 @@ static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
         __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
         __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(x[ib].qh)), 1);
         __m512i b00 = tn__cat256(b0, b0);
-        __m512i acc = _mm512_setzero_si512();
-        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(b00, m01), _mm512_loadu_si512((const void *)yq));
-        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(b00, m23), _mm512_loadu_si512((const void *)(yq + 64)));
-        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(tn__cat256(b0, b11), m45), _mm512_loadu_si512((const void *)(yq + 128)));
-        acc = tn__dot_u8s8_512(acc, tn__tq1_trits_512(tn__cat256(b11, bt), m67), _mm512_loadu_si512((const void *)(yq + 192)));
-        sumf += (float)(_mm512_reduce_add_epi32(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+        __m512i a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
+        __m512i a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), tn__tq1_trits_512(b00, m23), _mm512_loadu_si512((const void *)(yq + 64)));
+        __m512i a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), tn__tq1_trits_512(tn__cat256(b0, b11), m45), _mm512_loadu_si512((const void *)(yq + 128)));
+        __m512i a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), tn__tq1_trits_512(tn__cat256(b11, bt), m67), _mm512_loadu_si512((const void *)(yq + 192)));
+        a0 = tn__dot_u8s8_512(a0, tn__tq1_trits_512(b00, m01), _mm512_loadu_si512((const void *)yq));
+        accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), _mm512_set1_ps(y[ib].d * tn__h2f(x[ib].d)), accf);
     }
-    *s = sumf;
+    *s = _mm512_reduce_add_ps(accf);
 }
 static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     /* two blocks per iteration */
@@ -3180,22 +3186,111 @@ static void tn__vec_dot_t2_q8_K_avx512(int64_t n, float *s, const void *vx, cons
     int64_t ib, nb = n / TN_QK_K;
     float sumf = 0.0f;
     int k;
+    __m512 accf = _mm512_setzero_ps();
+    TN__UNUSED(sumf);
     for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
-        __m512i acc = _mm512_setzero_si512();
+        __m512i a[4];
+        a[0] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
+        a[1] = a[2] = a[3] = _mm512_setzero_si512();
+        TN__UNROLL
         for (k = 0; k < 4; k++) {
             __m512i b = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(x + 16 * k)));
             __m512i c = _mm512_and_si512(_mm512_multishift_epi64_epi8(shifts, _mm512_permutexvar_epi8(perm, b)), m3);
-            acc = tn__dot_u8s8_512(acc, _mm512_shuffle_epi8(lut, c), _mm512_loadu_si512((const void *)(y[ib].qs + 64 * k)));
+            a[k] = tn__dot_u8s8_512(a[k], _mm512_shuffle_epi8(lut, c), _mm512_loadu_si512((const void *)(y[ib].qs + 64 * k)));
         }
-        sumf += (float)(_mm512_reduce_add_epi32(acc) - tn__bsum_total(&y[ib])) * y[ib].d;
+        accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a[0], a[1]), _mm512_add_epi32(a[2], a[3]))), _mm512_set1_ps(y[ib].d), accf);
     }
-    *s = sumf;
+    *s = _mm512_reduce_add_ps(accf);
 }
 #endif
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
 #endif /* TN_HAVE_AVX512 */
+
+
+#if defined(TN_HAVE_NEON)
+/* -- NEON (aarch64): widening int8 multiplies, int32 accumulation -- */
+static int32_t tn__neon_dot16(int8x16_t a, int8x16_t b) {
+    int16x8_t lo = vmull_s8(vget_low_s8(a), vget_low_s8(b));
+    int16x8_t hi = vmull_s8(vget_high_s8(a), vget_high_s8(b));
+    return vaddvq_s32(vaddq_s32(vpaddlq_s16(lo), vpaddlq_s16(hi)));
+}
+static void tn__vec_dot_f32_f32_neon(int64_t n, float *s, const void *vx, const void *vy) {
+    const float *x = (const float *)vx, *y = (const float *)vy;
+    float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), a2 = vdupq_n_f32(0), a3 = vdupq_n_f32(0);
+    int64_t i = 0;
+    float sum;
+    for (; i + 16 <= n; i += 16) {
+        a0 = vfmaq_f32(a0, vld1q_f32(x + i), vld1q_f32(y + i));
+        a1 = vfmaq_f32(a1, vld1q_f32(x + i + 4), vld1q_f32(y + i + 4));
+        a2 = vfmaq_f32(a2, vld1q_f32(x + i + 8), vld1q_f32(y + i + 8));
+        a3 = vfmaq_f32(a3, vld1q_f32(x + i + 12), vld1q_f32(y + i + 12));
+    }
+    sum = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+    for (; i < n; i++) sum += x[i] * y[i];
+    *s = sum;
+}
+static void tn__vec_dot_q8_0_q8_0_neon(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_0 *x = (const tn_block_q8_0 *)vx, *y = (const tn_block_q8_0 *)vy;
+    int64_t ib, nb = n / TN_QK8_0;
+    float sum = 0.0f;
+    for (ib = 0; ib < nb; ib++) {
+        int32_t d = tn__neon_dot16(vld1q_s8(x[ib].qs), vld1q_s8(y[ib].qs)) + tn__neon_dot16(vld1q_s8(x[ib].qs + 16), vld1q_s8(y[ib].qs + 16));
+        sum += (float)d * (tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
+    }
+    *s = sum;
+}
+static void tn__vec_dot_tq2_0_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const uint8x16_t m3 = vdupq_n_u8(3);
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int g, h, k, j;
+    for (ib = 0; ib < nb; ib++) {
+        int32x4_t acc = vdupq_n_s32(0);
+        int bsum = 0;
+        for (g = 0; g < 2; g++)
+            for (h = 0; h < 2; h++) {
+                uint8x16_t q = vld1q_u8(x[ib].qs + 32 * g + 16 * h);
+                for (k = 0; k < 4; k++) {
+                    int8x16_t c = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * k))), m3));
+                    int8x16_t yv = vld1q_s8(y[ib].qs + 128 * g + 32 * k + 16 * h);
+                    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(c), vget_low_s8(yv)));
+                    acc = vpadalq_s16(acc, vmull_s8(vget_high_s8(c), vget_high_s8(yv)));
+                }
+            }
+        for (j = 0; j < 16; j++) bsum += y[ib].bsums[j];
+        sumf += (float)(vaddvq_s32(acc) - bsum) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
+static void tn__vec_dot_t2_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+    /* byte b holds values 4b..4b+3; vld4 deinterleaves the activations to match */
+    const uint8_t *x = (const uint8_t *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const uint8x16_t one = vdupq_n_u8(1);
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int c, k;
+    for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
+        int32x4_t acc = vdupq_n_s32(0);
+        for (c = 0; c < 4; c++) { /* 64 values: 16 packed bytes */
+            uint8x16_t p = vld1q_u8(x + 16 * c);
+            int8x16x4_t yv = vld4q_s8(y[ib].qs + 64 * c);
+            for (k = 0; k < 4; k++) {
+                uint8x16_t code = vandq_u8(vshlq_u8(p, vdupq_n_s8((int8_t)(-2 * k))), vdupq_n_u8(3));
+                int8x16_t t = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(code, one)), vreinterpretq_s8_u8(vshrq_n_u8(code, 1)));
+                acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(t), vget_low_s8(yv.val[k])));
+                acc = vpadalq_s16(acc, vmull_s8(vget_high_s8(t), vget_high_s8(yv.val[k])));
+            }
+        }
+        sumf += (float)vaddvq_s32(acc) * y[ib].d;
+    }
+    *s = sumf;
+}
+#endif /* TN_HAVE_NEON */
 
 /* -- public dispatchers: best compiled path, else the _ref -- */
 
@@ -3210,6 +3305,8 @@ static void tn__vec_dot_t2_q8_K_avx512(int64_t n, float *s, const void *vx, cons
 TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_f32_f32)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_f32_f32_neon(n, s, x, y);
 #else
     tn_vec_dot_f32_f32_ref(n, s, x, y);
 #endif
@@ -3261,6 +3358,8 @@ TNDEF void tn_vec_dot_q8_0_q8_0(int64_t n, float *s, const void *x, const void *
     tn__vec_dot_q8_0_q8_0_avx512(n, s, x, y);
 #elif defined(TN_HAVE_AVX2)
     tn__vec_dot_q8_0_q8_0_avx2(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_q8_0_q8_0_neon(n, s, x, y);
 #else
     tn_vec_dot_q8_0_q8_0_ref(n, s, x, y);
 #endif
@@ -3289,6 +3388,8 @@ TNDEF void tn_vec_dot_tq1_0_q8_K(int64_t n, float *s, const void *x, const void 
 TNDEF void tn_vec_dot_tq2_0_q8_K(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_tq2_0_q8_K)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_tq2_0_q8_K_neon(n, s, x, y);
 #else
     tn_vec_dot_tq2_0_q8_K_ref(n, s, x, y);
 #endif
@@ -3298,6 +3399,8 @@ TNDEF void tn_vec_dot_t2_q8_K(int64_t n, float *s, const void *x, const void *y)
     tn__vec_dot_t2_q8_K_avx512(n, s, x, y);
 #elif defined(TN_HAVE_AVX2)
     tn__vec_dot_t2_q8_K_avx2(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_t2_q8_K_neon(n, s, x, y);
 #else
     tn_vec_dot_t2_q8_K_ref(n, s, x, y);
 #endif
@@ -3351,6 +3454,16 @@ static tn_vec_dot_fn tn__vec_dot_isa(tn_type type, tn_kernel_path path) {
 #if defined(__AVX512VBMI__)
         case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_avx512;
 #endif
+        default: return NULL;
+        }
+#endif
+#if defined(TN_HAVE_NEON)
+    case TN_PATH_NEON:
+        switch (type) {
+        case TN_TYPE_F32: return tn__vec_dot_f32_f32_neon;
+        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_neon;
+        case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_neon;
+        case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_neon;
         default: return NULL;
         }
 #endif

@@ -79,6 +79,12 @@ static int test_simd_paths_present(void) {
 #else
     CHECK(strcmp(tn_simd_name(), "scalar") == 0 || strcmp(tn_simd_name(), "neon") == 0);
 #endif
+#if defined(TN_HAVE_NEON)
+    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_NEON) != NULL);
+    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_BEST) != tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_REF));
+    CHECK(tn_get_vec_dot(TN_TYPE_T2, TN_PATH_NEON) != NULL);
+    CHECK(strcmp(tn_simd_name(), "neon") == 0);
+#endif
 #if defined(TN_HAVE_AVX512)
     CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_AVX512) != NULL);
     CHECK(tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_AVX512) != NULL);
