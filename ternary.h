@@ -125,7 +125,7 @@
 #endif
 
 #if !defined(TERNARY_NO_SIMD)
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define TN_HAVE_AVX512 1
 #endif
 #if defined(__AVX512VNNI__) && defined(TN_HAVE_AVX512)
@@ -2840,7 +2840,7 @@ static void tn__vec_dot_f16_f32_avx2(int64_t n, float *s, const void *vx, const 
         a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + i + 8))), _mm256_loadu_ps(y + i + 8), a1);
     }
     sum = tn__hsum_ps256(_mm256_add_ps(a0, a1));
-    for (; i < n; i++) sum += tn_fp16_to_fp32(x[i]) * y[i];
+    for (; i < n; i++) sum += tn__h2f(x[i]) * y[i];
     *s = sum;
 }
 static void tn__vec_dot_bf16_f32_avx2(int64_t n, float *s, const void *vx, const void *vy) {
@@ -2867,7 +2867,7 @@ static void tn__vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *vx, cons
     for (ib = 0; ib < nb; ib++) {
         __m256i qx = _mm256_sub_epi8(tn__nibbles_256(x[ib].qs), _mm256_set1_epi8(8));
         __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        __m256 d = _mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
+        __m256 d = _mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d));
         acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
     }
     *s = tn__hsum_ps256(acc);
@@ -2881,9 +2881,9 @@ static void tn__vec_dot_q4_1_q8_0_avx2(int64_t n, float *s, const void *vx, cons
     for (ib = 0; ib < nb; ib++) {
         __m256i qx = tn__nibbles_256(x[ib].qs);
         __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        float dy = tn_fp16_to_fp32(y[ib].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
+        float dy = tn__h2f(y[ib].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
     }
     *s = tn__hsum_ps256(_mm256_add_ps(acc, accm));
 }
@@ -2896,7 +2896,7 @@ static void tn__vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *vx, cons
         __m256i hb = _mm256_and_si256(tn__bits_to_bytes_256(x[ib].qh), _mm256_set1_epi8(0x10));
         __m256i qx = _mm256_sub_epi8(_mm256_or_si256(tn__nibbles_256(x[ib].qs), hb), _mm256_set1_epi8(16));
         __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        __m256 d = _mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
+        __m256 d = _mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d));
         acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
     }
     *s = tn__hsum_ps256(acc);
@@ -2911,9 +2911,9 @@ static void tn__vec_dot_q5_1_q8_0_avx2(int64_t n, float *s, const void *vx, cons
         __m256i hb = _mm256_and_si256(tn__bits_to_bytes_256(x[ib].qh), _mm256_set1_epi8(0x10));
         __m256i qx = _mm256_or_si256(tn__nibbles_256(x[ib].qs), hb);
         __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        float dy = tn_fp16_to_fp32(y[ib].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
+        float dy = tn__h2f(y[ib].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
     }
     *s = tn__hsum_ps256(_mm256_add_ps(acc, accm));
 }
@@ -2925,7 +2925,7 @@ static float tn__dot_q8_blocks_avx2(int64_t nb, const uint8_t *x, size_t xstride
         __m256i qx = _mm256_loadu_si256((const __m256i *)(x + qoff));
         __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
         memcpy(&dx, x, 2);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn_fp16_to_fp32(dx) * tn_fp16_to_fp32(y[ib].d)),
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * tn__h2f(y[ib].d)),
                               _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
     }
     return tn__hsum_ps256(acc);
@@ -2966,7 +2966,7 @@ static void tn__vec_dot_tq2_0_q8_K_avx2(int64_t n, float *s, const void *vx, con
                 acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(c, _mm256_loadu_si256((const __m256i *)(y[ib].qs + 128 * g + 32 * k))));
             }
         }
-        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn__h2f(x[ib].d));
     }
     *s = sumf;
 }
@@ -3001,7 +3001,7 @@ static void tn__vec_dot_tq1_0_q8_K_avx2(int64_t n, float *s, const void *vx, con
         acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b11, m56), _mm256_loadu_si256((const __m256i *)(yq + 160))));
         acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b11, m6), _mm256_loadu_si256((const __m256i *)(yq + 192))));
         acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(bt, m7), _mm256_loadu_si256((const __m256i *)(yq + 224))));
-        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn__h2f(x[ib].d));
     }
     *s = sumf;
 }
@@ -3162,8 +3162,8 @@ static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, co
         __m512i ax = _mm512_abs_epi8(qx);
         __m512i sy = _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(qx), _mm512_setzero_si512(), qy);
         __m512i p = tn__dot_u8s8_512(_mm512_setzero_si512(), ax, sy);
-        __m512 d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d))),
-                                      _mm256_set1_ps(tn_fp16_to_fp32(x[ib + 1].d) * tn_fp16_to_fp32(y[ib + 1].d)), 1);
+        __m512 d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d))),
+                                      _mm256_set1_ps(tn__h2f(x[ib + 1].d) * tn__h2f(y[ib + 1].d)), 1);
         acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc);
     }
     sum = _mm512_reduce_add_ps(acc);
