@@ -1506,7 +1506,10 @@ static tn_tensor *tn__tensor_header(tn_ctx *ctx) {
     return t;
 }
 
-TNDEF tn_tensor *tn_new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne) {
+static tn_tensor *tn__new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne, int zero);
+TNDEF tn_tensor *tn_new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne) { return tn__new(ctx, type, n_dims, ne, 1); }
+/* zero = 0: the caller writes every element (op outputs skip the memset) */
+static tn_tensor *tn__new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne, int zero) {
     const tn_type_traits *tr = tn_type_get_traits(type);
     tn_tensor *t;
     size_t bytes;
@@ -1532,7 +1535,7 @@ TNDEF tn_tensor *tn_new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne
     if (!t) return NULL;
     t->data = tn_ctx_alloc(ctx, bytes);
     if (!t->data) return NULL;
-    memset(t->data, 0, bytes);
+    if (zero) memset(t->data, 0, bytes);
     t->type = type;
     t->n_dims = n_dims;
     for (i = 0; i < TN_MAX_DIMS; i++) t->ne[i] = i < n_dims ? ne[i] : 1;
@@ -3875,7 +3878,7 @@ TNDEF void tn_zero_grad(tn_tensor *t) {
 }
 
 TNDEF tn_tensor *tn_from_data(tn_ctx *ctx, int n_dims, const int64_t *ne, const float *data) {
-    tn_tensor *t = tn_new(ctx, TN_TYPE_F32, n_dims, ne);
+    tn_tensor *t = tn__new(ctx, TN_TYPE_F32, n_dims, ne, data == NULL);
     if (t && data) memcpy(t->data, data, sizeof(float) * (size_t)tn_nelements(t));
     return t;
 }
@@ -3885,7 +3888,7 @@ TNDEF tn_tensor *tn_detach(tn_ctx *ctx, tn_tensor *x) {
     const float *xd;
     if (!x) return NULL;
     if (tn__need_f32("tn_detach", x) != TN_OK) return NULL;
-    t = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    t = tn__new(ctx, TN_TYPE_F32, x->n_dims, x->ne, 0);
     if (!t || !(xd = tn__dense(ctx, x))) return NULL;
     memcpy(t->data, xd, sizeof(float) * (size_t)tn_nelements(x));
     return t;
@@ -3912,7 +3915,7 @@ static tn_tensor *tn__binary(tn_ctx *ctx, int op, tn_tensor *a, tn_tensor *b, co
             return NULL;
         }
     }
-    y = tn_new(ctx, TN_TYPE_F32, TN__MAX(a->n_dims, b->n_dims), ne);
+    y = tn__new(ctx, TN_TYPE_F32, TN__MAX(a->n_dims, b->n_dims), ne, 0);
     if (!y || !(A = tn__dense(ctx, a)) || !(B = tn__dense(ctx, b))) return NULL;
     Y = (float *)y->data;
     if (tn_same_shape(a, b)) {
@@ -4030,7 +4033,7 @@ static tn_tensor *tn__unary(tn_ctx *ctx, int kind, tn_tensor *x, float p, const 
     if (!x) return NULL;
     if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
     if (tn__need_f32(fn, x)) return NULL;
-    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    y = tn__new(ctx, TN_TYPE_F32, x->n_dims, x->ne, 0);
     if (!y || !(X = tn__dense(ctx, x))) return NULL;
     Y = (float *)y->data;
     n = tn_nelements(x);
@@ -4079,7 +4082,7 @@ static tn_tensor *tn__sum_axis(tn_ctx *ctx, tn_tensor *x, int dim, float scale, 
     if (dim < 0 || dim > 3) { tn__fail(TN_ERR_ARG, "%s: dim %d, want 0..3", fn, dim); return NULL; }
     memcpy(ne, x->ne, sizeof(ne));
     ne[dim] = 1;
-    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, ne);
+    y = tn__new(ctx, TN_TYPE_F32, x->n_dims, ne, 0);
     if (!y) return NULL;
     Y = (float *)y->data;
     {
@@ -4167,7 +4170,7 @@ TNDEF tn_tensor *tn_max_axis(tn_ctx *ctx, tn_tensor *x, int dim) {
     if (dim < 0 || dim > 3 || x->ne[dim] == 0) { tn__fail(TN_ERR_ARG, "tn_max_axis: bad dim %d", dim); return NULL; }
     memcpy(ne, x->ne, sizeof(ne));
     ne[dim] = 1;
-    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, ne);
+    y = tn__new(ctx, TN_TYPE_F32, x->n_dims, ne, 0);
     if (!y) return NULL;
     n = tn_nelements(y);
     arg = (int64_t *)tn_ctx_alloc(ctx, sizeof(int64_t) * (size_t)(n ? n : 1));
@@ -4219,7 +4222,7 @@ static tn_tensor *tn__transposed(tn_ctx *ctx, const tn_tensor *x) {
     tn_tensor *t;
     float *T;
     ne[0] = x->ne[1]; ne[1] = x->ne[0]; ne[2] = x->ne[2]; ne[3] = x->ne[3];
-    t = tn_new(ctx, TN_TYPE_F32, 4, ne);
+    t = tn__new(ctx, TN_TYPE_F32, 4, ne, 0);
     if (!t) return NULL;
     T = (float *)t->data;
     for (i3 = 0; i3 < x->ne[3]; i3++)
@@ -4238,7 +4241,7 @@ TNDEF tn_tensor *tn_matmul(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
     if (tn__need_f32("tn_matmul", x)) return NULL;
     if (tn__tracked(w) && w->type != TN_TYPE_F32) { tn__fail(TN_ERR_TYPE, "tn_matmul: a trained weight must be f32"); return NULL; }
     ne[0] = w->ne[1]; ne[1] = x->ne[1]; ne[2] = x->ne[2]; ne[3] = x->ne[3];
-    y = tn_new(ctx, TN_TYPE_F32, TN__MAX(2, x->n_dims), ne);
+    y = tn__new(ctx, TN_TYPE_F32, TN__MAX(2, x->n_dims), ne, 0);
     if (!y) return NULL;
     if (w->nb[0] != tn_type_size(w->type)) {
         size_t mark = tn_ctx_used(ctx);
@@ -4259,7 +4262,7 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
     if (st != TN_OK) return st;
     mark = tn_ctx_used(ctx);
     if (gx) { /* dx = g . w  as mul_mat(w^T, g): (K, M) */
-        tn_tensor *wt = tn__transposed(ctx, w), *tmp = tn_new(ctx, TN_TYPE_F32, 4, x->ne);
+        tn_tensor *wt = tn__transposed(ctx, w), *tmp = tn__new(ctx, TN_TYPE_F32, 4, x->ne, 0);
         int64_t i, n = tn_nelements(x);
         if (!wt || !tmp) return TN_ERR_NOMEM;
         if ((st = tn_mul_mat(tmp, wt, g, ctx->pool)) != TN_OK) return st;
@@ -4271,7 +4274,7 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
         int64_t r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
         if (!xt || !gt) return TN_ERR_NOMEM;
         ne[0] = K; ne[1] = N; ne[2] = x->ne[2]; ne[3] = x->ne[3];
-        tmp = tn_new(ctx, TN_TYPE_F32, 4, ne);
+        tmp = tn__new(ctx, TN_TYPE_F32, 4, ne, 0);
         if (!tmp) return TN_ERR_NOMEM;
         if ((st = tn_mul_mat(tmp, xt, gt, ctx->pool)) != TN_OK) return st;
         for (i3 = 0; i3 < x->ne[3]; i3++)
@@ -4331,7 +4334,7 @@ TNDEF tn_tensor *tn_concat(tn_ctx *ctx, tn_tensor *a, tn_tensor *b, int dim) {
         if (d != dim && a->ne[d] != b->ne[d]) { tn__fail(TN_ERR_SHAPE, "tn_concat: dim %d differs (%lld vs %lld)", d, (long long)a->ne[d], (long long)b->ne[d]); return NULL; }
     memcpy(ne, a->ne, sizeof(ne));
     ne[dim] += b->ne[dim];
-    y = tn_new(ctx, TN_TYPE_F32, TN__MAX(TN__MAX(a->n_dims, b->n_dims), dim + 1), ne);
+    y = tn__new(ctx, TN_TYPE_F32, TN__MAX(TN__MAX(a->n_dims, b->n_dims), dim + 1), ne, 0);
     if (!y) return NULL;
     Y = (float *)y->data;
     for (i3 = 0; i3 < ne[3]; i3++)
@@ -4387,7 +4390,7 @@ TNDEF tn_tensor *tn_get_rows(tn_ctx *ctx, tn_tensor *table, const tn_tensor *ids
         idc[i] = id;
     }
     ne[0] = D; ne[1] = ids->ne[0]; ne[2] = ids->ne[1]; ne[3] = ids->ne[2];
-    y = tn_new(ctx, TN_TYPE_F32, TN__MIN(4, ids->n_dims + 1), ne);
+    y = tn__new(ctx, TN_TYPE_F32, TN__MIN(4, ids->n_dims + 1), ne, 0);
     if (!y) return NULL;
     for (i = 0; i < n; i++) {
         int64_t d;
@@ -4418,7 +4421,7 @@ static tn_tensor *tn__rowwise_new(tn_ctx *ctx, tn_tensor *x, const char *fn, con
     if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
     if (tn__need_f32(fn, x)) return NULL;
     if (x->ne[0] == 0) { tn__fail(TN_ERR_SHAPE, "%s: empty rows", fn); return NULL; }
-    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    y = tn__new(ctx, TN_TYPE_F32, x->n_dims, x->ne, 0);
     if (!y || !(*X = tn__dense(ctx, x))) return NULL;
     return y;
 }
@@ -4533,7 +4536,7 @@ TNDEF tn_tensor *tn_dropout(tn_ctx *ctx, tn_tensor *x, float p, tn_rng *rng) {
     if (!(p >= 0.0f && p < 1.0f)) { tn__fail(TN_ERR_ARG, "tn_dropout: p = %g, want [0, 1)", (double)p); return NULL; }
     if (p == 0.0f || ctx->no_grad) return x;
     if (tn__need_f32("tn_dropout", x)) return NULL;
-    y = tn_new(ctx, TN_TYPE_F32, x->n_dims, x->ne);
+    y = tn__new(ctx, TN_TYPE_F32, x->n_dims, x->ne, 0);
     n = tn_nelements(x);
     if (!y || !(X = tn__dense(ctx, x))) return NULL;
     mask = (float *)tn_ctx_alloc(ctx, sizeof(float) * (size_t)(n ? n : 1));
