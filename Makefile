@@ -31,7 +31,7 @@ $(B)/%: tools/%.c $(HDR) | $(B)
 
 # -- test configurations -------------------------------------------------
 TEST_BINS := $(B)/test-readme $(B)/test-gcc-native-asan $(B)/test-clang-avx2-asan $(B)/test-gcc-scalar \
-             $(B)/test-g++-native $(B)/test-clang++-native $(B)/test-link $(B)/test-static
+             $(B)/test-g++-native $(B)/test-clang++-native $(B)/test-clang-tsan $(B)/test-link $(B)/test-static
 
 # gcc, every SIMD the CPU has (AVX-512 here), address + undefined sanitizers
 $(B)/test-gcc-native-asan: $(HDR) $(TESTSRC) | $(B)
@@ -39,6 +39,9 @@ $(B)/test-gcc-native-asan: $(HDR) $(TESTSRC) | $(B)
 # clang, the AVX2 path only, sanitizers
 $(B)/test-clang-avx2-asan: $(HDR) $(TESTSRC) | $(B)
 	clang -std=c99 -O1 -g -mavx2 -mfma -mf16c $(WARN) $(SAN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
+# the thread pool and every threaded kernel under ThreadSanitizer
+$(B)/test-clang-tsan: $(HDR) $(TESTSRC) | $(B)
+	clang -std=c99 -O1 -g -march=native $(WARN) -fsanitize=thread -I. -Itests tests/run_tests.c -o $@ $(LIBS)
 # scalar reference only, no threads, FMA contraction allowed (the quantizers must not care)
 $(B)/test-gcc-scalar: $(HDR) $(TESTSRC) | $(B)
 	gcc -std=c99 -O2 -DTERNARY_NO_SIMD -DTERNARY_NO_THREADS -ffp-contract=fast $(WARN) -I. -Itests tests/run_tests.c -o $@ -lm

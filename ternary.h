@@ -1204,11 +1204,12 @@ struct tn_pool {
 #ifndef TERNARY_NO_THREADS
     pthread_t *threads;
     pthread_mutex_t mu;
-    pthread_cond_t cv_work, cv_done;
+    pthread_cond_t cv_work;
     tn_task_fn fn;
     void *arg;
-    uint64_t generation;
-    int n_done;
+    uint64_t generation;      /* bumped for each run (atomic) */
+    int n_done;               /* workers finished with this run (atomic) */
+    int n_sleeping;           /* workers waiting on cv_work (atomic) */
     int quit;
 #endif
 };
@@ -1216,6 +1217,16 @@ struct tn_pool {
 typedef struct { tn_pool *pool; int ith; } tn__worker_arg;
 
 #ifndef TERNARY_NO_THREADS
+static void tn__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+/* Workers spin on the generation counter for a while (a kernel call is often
+   a fraction of a millisecond, too short for a condition-variable wake-up),
+   then sleep on the condition variable until the next run. */
 static void *tn__pool_main(void *p) {
     tn__worker_arg *wa = (tn__worker_arg *)p;
     tn_pool *pool = wa->pool;
@@ -1223,18 +1234,26 @@ static void *tn__pool_main(void *p) {
     uint64_t seen = 0;
     TN_FREE(wa);
     for (;;) {
+        uint64_t g;
+        int spins = 0;
         tn_task_fn fn;
         void *arg;
-        pthread_mutex_lock(&pool->mu);
-        while (!pool->quit && pool->generation == seen) pthread_cond_wait(&pool->cv_work, &pool->mu);
-        if (pool->quit) { pthread_mutex_unlock(&pool->mu); break; }
-        seen = pool->generation;
-        fn = pool->fn; arg = pool->arg;
-        pthread_mutex_unlock(&pool->mu);
+        while ((g = __atomic_load_n(&pool->generation, __ATOMIC_SEQ_CST)) == seen && !__atomic_load_n(&pool->quit, __ATOMIC_SEQ_CST)) {
+            if (++spins < 20000) { tn__cpu_relax(); continue; }
+            pthread_mutex_lock(&pool->mu);
+            __atomic_fetch_add(&pool->n_sleeping, 1, __ATOMIC_SEQ_CST);
+            while (__atomic_load_n(&pool->generation, __ATOMIC_SEQ_CST) == seen && !__atomic_load_n(&pool->quit, __ATOMIC_SEQ_CST))
+                pthread_cond_wait(&pool->cv_work, &pool->mu);
+            __atomic_fetch_sub(&pool->n_sleeping, 1, __ATOMIC_SEQ_CST);
+            pthread_mutex_unlock(&pool->mu);
+            spins = 0;
+        }
+        if (__atomic_load_n(&pool->quit, __ATOMIC_SEQ_CST)) break;
+        seen = g;
+        fn = pool->fn;
+        arg = pool->arg;
         fn(arg, ith, pool->n_threads);
-        pthread_mutex_lock(&pool->mu);
-        if (++pool->n_done == pool->n_threads - 1) pthread_cond_signal(&pool->cv_done);
-        pthread_mutex_unlock(&pool->mu);
+        __atomic_fetch_add(&pool->n_done, 1, __ATOMIC_SEQ_CST);
     }
     return NULL;
 }
@@ -1268,7 +1287,6 @@ TNDEF tn_pool *tn_pool_new(int n_threads) {
         if (!pool->threads) { TN_FREE(pool); tn__fail(TN_ERR_NOMEM, "tn_pool_new: out of memory"); return NULL; }
         pthread_mutex_init(&pool->mu, NULL);
         pthread_cond_init(&pool->cv_work, NULL);
-        pthread_cond_init(&pool->cv_done, NULL);
         for (i = 1; i < n_threads; i++) {
             tn__worker_arg *wa = (tn__worker_arg *)TN_MALLOC(sizeof(tn__worker_arg));
             if (wa) { wa->pool = pool; wa->ith = i; }
@@ -1291,13 +1309,12 @@ TNDEF void tn_pool_free(tn_pool *pool) {
     if (pool->threads) {
         int i;
         pthread_mutex_lock(&pool->mu);
-        pool->quit = 1;
+        __atomic_store_n(&pool->quit, 1, __ATOMIC_SEQ_CST);
         pthread_cond_broadcast(&pool->cv_work);
         pthread_mutex_unlock(&pool->mu);
         for (i = 1; i < pool->n_threads; i++) pthread_join(pool->threads[i], NULL);
         pthread_mutex_destroy(&pool->mu);
         pthread_cond_destroy(&pool->cv_work);
-        pthread_cond_destroy(&pool->cv_done);
         TN_FREE(pool->threads);
     }
 #endif
@@ -1311,15 +1328,17 @@ TNDEF void tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg) {
     TN__UNUSED(pool);
 #ifndef TERNARY_NO_THREADS
     if (pool && pool->n_threads > 1 && pool->threads) {
-        pthread_mutex_lock(&pool->mu);
-        pool->fn = fn; pool->arg = arg; pool->n_done = 0;
-        pool->generation++;
-        pthread_cond_broadcast(&pool->cv_work);
-        pthread_mutex_unlock(&pool->mu);
+        pool->fn = fn;
+        pool->arg = arg;
+        __atomic_store_n(&pool->n_done, 0, __ATOMIC_SEQ_CST);
+        __atomic_fetch_add(&pool->generation, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&pool->n_sleeping, __ATOMIC_SEQ_CST) > 0) {
+            pthread_mutex_lock(&pool->mu);
+            pthread_cond_broadcast(&pool->cv_work);
+            pthread_mutex_unlock(&pool->mu);
+        }
         fn(arg, 0, pool->n_threads);
-        pthread_mutex_lock(&pool->mu);
-        while (pool->n_done < pool->n_threads - 1) pthread_cond_wait(&pool->cv_done, &pool->mu);
-        pthread_mutex_unlock(&pool->mu);
+        while (__atomic_load_n(&pool->n_done, __ATOMIC_SEQ_CST) < pool->n_threads - 1) tn__cpu_relax();
         return;
     }
 #endif
