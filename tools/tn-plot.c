@@ -154,6 +154,16 @@ static int plot_csv(const char *path, const char *out, int ncols_req, char **col
         nrow++;
     }
     fclose(f);
+    { /* drop the columns without a single number */
+        int k = 0;
+        for (c = 0; c < nuse; c++) {
+            int any = 0;
+            for (i = 0; i < nrow && !any; i++) any = data[i * ncol + use[c]] == data[i * ncol + use[c]];
+            if (any) use[k++] = use[c];
+        }
+        nuse = k;
+        if (!nuse) { fprintf(stderr, "tn-plot: the chosen columns of %s hold no numbers\n", path); return 1; }
+    }
     for (i = 0; i < nrow; i++) {
         double x = data[i * ncol];
         if (x != x) continue;
