@@ -947,7 +947,8 @@ TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const 
 /* ==== @@IO  safetensors import ==== */
 /* .safetensors: u64 header length, a JSON header {"name": {"dtype": "F32",
    "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}, then
-   the data. F32, F16 and BF16 tensors of up to 4 dims are read; the JSON is
+   the data. F32, F16 and BF16 tensors of up to 4 dims are read (tensors of
+   other dtypes are size-checked and left out); the JSON is
    parsed with bounded depth and every offset, shape product and length is
    checked against the file before use. Shapes are reversed into ggml order
    (ne[0] is the last, fastest dim). */
@@ -5784,6 +5785,10 @@ TNDEF tn_status tn_gguf_get_str(const tn_gguf *g, int64_t i, const char **s, uin
 static tn_status tn__gguf_put(tn_gguf *g, const char *key, tn__gguf_kv *nkv) {
     int64_t i;
     if (!g || !key || !*key) { tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_ARG, "gguf: NULL gguf or empty key"); }
+    if (strcmp(key, "general.alignment") == 0) { /* readers refuse anything else */
+        uint32_t a = nkv->type == TN_GGUF_UINT32 ? tn__le32(nkv->raw) : 0;
+        if (!a || (a & (a - 1))) { tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_ARG, "gguf: general.alignment must be a u32 power of two"); }
+    }
     i = tn_gguf_find_key(g, key);
     if (i < 0) {
         if (g->n_kv == g->cap_kv) {
@@ -6627,6 +6632,7 @@ TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const 
 struct tn_safetensors {
     uint8_t *image;
     size_t size;
+    int64_t skipped;          /* tensors of other dtypes, checked and left out */
     tn_st_tensor *t;
     char **names;
     int64_t n, cap;
@@ -6805,7 +6811,23 @@ static tn_status tn__st_parse(tn_safetensors *s) {
             if (strcmp(dtype, "F32") == 0) t.type = TN_TYPE_F32;
             else if (strcmp(dtype, "F16") == 0) t.type = TN_TYPE_F16;
             else if (strcmp(dtype, "BF16") == 0) t.type = TN_TYPE_BF16;
-            else return tn__fail(TN_ERR_UNSUPPORTED, "safetensors: '%s' is %s; only F32, F16 and BF16 are read", key, dtype);
+            else { /* other dtypes (int buffers, f64, fp8) are checked for size and skipped */
+                static const struct { const char *name; int size; } other[] = {
+                    {"F64", 8}, {"I64", 8}, {"U64", 8}, {"I32", 4}, {"U32", 4}, {"I16", 2}, {"U16", 2},
+                    {"I8", 1}, {"U8", 1}, {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
+                uint64_t cnt = 1;
+                int o, size = 0;
+                for (o = 0; o < (int)(sizeof(other) / sizeof(other[0])); o++) if (strcmp(dtype, other[o].name) == 0) size = other[o].size;
+                if (!size) return tn__fail(TN_ERR_FORMAT, "safetensors: '%s' has unknown dtype '%s'", key, dtype);
+                for (d = 0; d < nd; d++) {
+                    if (shape[d] && cnt > UINT64_MAX / 16 / shape[d]) return tn__fail(TN_ERR_FORMAT, "safetensors: '%s' is too large", key);
+                    cnt *= shape[d];
+                }
+                if (b > e || e > data_size || e - b != cnt * (uint64_t)size)
+                    return tn__fail(TN_ERR_FORMAT, "safetensors: '%s' data [%llu, %llu) does not fit its %s shape", key, (unsigned long long)b, (unsigned long long)e, dtype);
+                s->skipped++;
+                goto next_key;
+            }
             if (nd > TN_MAX_DIMS) return tn__fail(TN_ERR_UNSUPPORTED, "safetensors: '%s' has %d dims (at most 4)", key, nd);
             t.n_dims = nd ? nd : 1;
             for (d = 0; d < TN_MAX_DIMS; d++) t.ne[d] = 1;
@@ -6836,6 +6858,7 @@ static tn_status tn__st_parse(tn_safetensors *s) {
             s->t[s->n++] = t;
             if (tn_safetensors_find(s, key) != s->n - 1) return tn__fail(TN_ERR_FORMAT, "safetensors: tensor '%s' appears twice", key);
         }
+    next_key:
         if (tn__js_eat(&j, ',')) continue;
         if (tn__js_eat(&j, '}')) break;
         return tn__fail(TN_ERR_FORMAT, "safetensors: bad JSON near header byte %zu", j.i);

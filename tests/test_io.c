@@ -84,6 +84,9 @@ static int test_gguf_roundtrip_and_file(void) {
     CHECK_OK(tn_gguf_set_arr(g, "arr", TN_GGUF_INT32, arr, 4));
     CHECK_OK(tn_gguf_set_arr_str(g, "strs", strs, 3));
     CHECK_OK(tn_gguf_set_bool(g, "yes", 1));
+    CHECK(tn_gguf_set_u32(g, "general.alignment", 48) == TN_ERR_ARG);
+    CHECK(tn_gguf_set_u64(g, "general.alignment", 64) == TN_ERR_ARG);
+    CHECK(tn_gguf_find_key(g, "general.alignment") < 0);
     CHECK_OK(tn_gguf_add_tensor(g, "w", TN_TYPE_F32, 2, ne, data));
     CHECK_OK(tn_gguf_add_tensor(g, "q", TN_TYPE_Q8_0, 1, neq, q));
     CHECK(tn_gguf_add_tensor(g, "w", TN_TYPE_F32, 2, ne, data) == TN_ERR_ARG); /* duplicate */
@@ -313,6 +316,15 @@ static int test_safetensors_import(void) {
         tn_gguf_free(g);
         tn_free(out);
     }
+    {   /* an int64 buffer beside a float tensor: the float one is read, the other left out */
+        static const char *mixed = "{\"pos\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]},\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[16,32]}}";
+        uint8_t img2[512];
+        size_t n2 = tn_t_make_st(img2, mixed, data, 32);
+        CHECK_OK(tn_safetensors_read_memory(img2, n2, &s));
+        CHECK_EQ_INT(tn_safetensors_n_tensors(s), 1);
+        CHECK(tn_safetensors_find(s, "w") == 0 && tn_safetensors_find(s, "pos") < 0);
+        tn_safetensors_free(s);
+    }
     /* every prefix fails cleanly */
     for (cut = 0; cut < n; cut++) CHECK_MSG(tn_safetensors_read_memory(img, cut, &s) != TN_OK, "prefix %zu accepted", cut);
     {   /* hostile headers */
@@ -320,7 +332,8 @@ static int test_safetensors_import(void) {
             "{\"w\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[0,52]}}",           /* shape vs bytes */
             "{\"w\":{\"dtype\":\"F32\",\"shape\":[3,4],\"data_offsets\":[8,56]}}",           /* past the end */
             "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"v\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", /* overlap */
-            "{\"w\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}",              /* unsupported dtype */
+            "{\"w\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,8]}}",              /* i64 of the wrong size */
+            "{\"w\":{\"dtype\":\"Q7\",\"shape\":[1],\"data_offsets\":[0,1]}}",               /* unknown dtype */
             "{\"w\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1],\"data_offsets\":[0,4]}}",      /* 5 dims */
             "{\"w\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,4]}}", /* overflow */
             "{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}",

@@ -1,0 +1,239 @@
+/* charlm.c - a small decoder-only ternary transformer on text, byte by byte.
+   Build: cc -O2 -march=native -I. examples/charlm.c -o charlm -lm -lpthread
+   Run:   ./charlm [FILE...] [--steps 2000] [--float] [--seed 0] [--threads N]
+                   [--resume] [--stop N] [--out charlm] [--sample 200]
+   Default text: the plain-text files of Debian's `fortunes` package
+   (sudo apt-get install fortunes). Byte vocabulary, context 64, d_model 128,
+   4 heads, 2 layers, RoPE, RMSNorm, ReLU^2 FFN, no biases, ternary
+   (BitLinear) projections unless --float; AdamW lr 3e-3 with cosine decay,
+   batch 32. Prints train / validation loss in bits per character with
+   throughput and ETA, saves a checkpoint OUT.ckpt every 250 steps (--resume
+   continues it exactly), exports OUT.gguf, samples text, and ends with:
+   val bits/char: X.XXX */
+#define TERNARY_IMPLEMENTATION
+#include "ternary.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <dirent.h>
+
+#define LN2 0.6931471805599453
+
+static double wall(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec; }
+
+/* append a file's bytes to the corpus */
+static int add_file(const char *path, uint8_t **buf, size_t *n, size_t *cap) {
+    FILE *f = fopen(path, "rb");
+    size_t k;
+    if (!f) return -1;
+    for (;;) {
+        if (*n + 65536 > *cap) { *cap = (*cap + 65536) * 2; *buf = (uint8_t *)realloc(*buf, *cap); if (!*buf) { fclose(f); return -1; } }
+        k = fread(*buf + *n, 1, 65536, f);
+        *n += k;
+        if (k < 65536) break;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* the fortunes: every file in the directory without a '.' (skips .dat and .u8) */
+static int load_fortunes(const char *dir, uint8_t **buf, size_t *n, size_t *cap) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char *names[512];
+    int k = 0, i;
+    if (!d) return -1;
+    while ((e = readdir(d)) && k < 512) if (e->d_name[0] != '.' && !strchr(e->d_name, '.')) names[k++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, (size_t)k, sizeof(char *), cmp_str); /* a fixed order */
+    for (i = 0; i < k; i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        add_file(path, buf, n, cap);
+        free(names[i]);
+    }
+    return k ? 0 : -1;
+}
+
+/* random windows of T+1 bytes from [lo, hi) */
+static void batch(const uint8_t *text, size_t lo, size_t hi, int B, int T, tn_rng *r, tn_tensor *ids, tn_tensor *tg) {
+    int b, t;
+    for (b = 0; b < B; b++) {
+        size_t at = lo + tn_rng_u32(r) % (uint32_t)(hi - lo - (size_t)T - 1);
+        for (t = 0; t < T; t++) {
+            ((int32_t *)ids->data)[b * T + t] = text[at + (size_t)t];
+            ((int32_t *)tg->data)[b * T + t] = text[at + (size_t)t + 1];
+        }
+    }
+}
+
+static double eval_bits(tn_ctx *c, tn_transformer *m, const uint8_t *text, size_t lo, size_t hi, int batches, int B, int T, tn_tensor *ids, tn_tensor *tg) {
+    tn_rng r;
+    double sum = 0;
+    int i;
+    size_t mark = tn_ctx_used(c);
+    tn_rng_seed(&r, 4242); /* the same windows every time */
+    tn_ctx_set_grad_enabled(c, 0);
+    for (i = 0; i < batches; i++) {
+        tn_tensor *l;
+        batch(text, lo, hi, B, T, &r, ids, tg);
+        l = tn_transformer_loss(c, m, ids, tg);
+        if (!l) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
+        sum += ((float *)l->data)[0];
+        tn_ctx_rewind(c, mark);
+    }
+    tn_ctx_set_grad_enabled(c, 1);
+    return sum / batches / LN2;
+}
+
+static void sample(tn_ctx *c, tn_transformer *m, const char *prompt, int n, tn_rng *r) {
+    int T = (int)m->cfg.ctx_len, len = (int)strlen(prompt), i, k;
+    int32_t ctxbuf[4096];
+    size_t mark = tn_ctx_used(c);
+    tn_ctx_set_grad_enabled(c, 0);
+    for (i = 0; i < len && i < 4096; i++) ctxbuf[i] = (unsigned char)prompt[i];
+    printf("%s", prompt);
+    for (k = 0; k < n && len < 4096; k++) {
+        int start = len > T ? len - T : 0, w = len - start;
+        tn_tensor *ids = tn_new_2d(c, TN_TYPE_I32, w, 1), *lg;
+        const float *p;
+        double u, acc = 0, z = 0;
+        float mx = -1e30f;
+        int v;
+        memcpy(ids->data, ctxbuf + start, sizeof(int32_t) * (size_t)w);
+        lg = tn_transformer_forward(c, m, ids);
+        if (!lg) break;
+        p = (const float *)lg->data + (size_t)(w - 1) * 256;
+        for (v = 0; v < 256; v++) if (p[v] > mx) mx = p[v];
+        for (v = 0; v < 256; v++) z += exp((p[v] - mx) / 0.8);
+        u = tn_rng_uniform(r) * z;
+        for (v = 0; v < 255; v++) { acc += exp((p[v] - mx) / 0.8); if (acc >= u) break; }
+        ctxbuf[len++] = v;
+        putchar(v >= 32 || v == '\n' || v == '\t' ? v : '?');
+        tn_ctx_rewind(c, mark);
+    }
+    putchar('\n');
+    tn_ctx_set_grad_enabled(c, 1);
+}
+
+int main(int argc, char **argv) {
+    const char *out = "charlm";
+    int steps = 2000, stop = 0, use_float = 0, threads = tn_n_cpus(), resume = 0, n_sample = 200, i, B = 32, T = 64;
+    uint64_t seed = 0;
+    uint8_t *text = NULL;
+    size_t n = 0, cap = 0, split;
+    tn_transformer m;
+    tn_transformer_config cfg = tn_transformer_config_default();
+    tn_ctx *pc = tn_ctx_new((size_t)64 << 20), *c = tn_ctx_new((size_t)1 << 30);
+    tn_optim opt;
+    tn_optim_config oc = tn_optim_config_default(TN_OPTIM_ADAMW);
+    tn_schedule sch;
+    tn_train_state st;
+    tn_pool *pool;
+    tn_tensor *ids, *tg;
+    tn_csv csv;
+    char path[1024], ckpt[1024];
+    double t0, vbits = 0;
+    size_t mark;
+    int files = 0;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--stop") && i + 1 < argc) stop = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--float")) use_float = 1;
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint64_t)atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--resume")) resume = 1;
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--sample") && i + 1 < argc) n_sample = atoi(argv[++i]);
+        else if (argv[i][0] == '-') { fprintf(stderr, "usage: %s [FILE...] [--steps N] [--stop N] [--float] [--seed S] [--threads N] [--resume] [--out PREFIX] [--sample N]\n", argv[0]); return 2; }
+        else { if (add_file(argv[i], &text, &n, &cap)) { fprintf(stderr, "cannot read %s\n", argv[i]); return 1; } files++; }
+    }
+    if (!files && load_fortunes("/usr/share/games/fortunes", &text, &n, &cap)) {
+        fprintf(stderr, "no text: give a file, or install the fortunes:  sudo apt-get install fortunes\n");
+        return 3;
+    }
+    if (n < 4096) { fprintf(stderr, "the text has %zu bytes; give at least 4 KiB\n", n); return 1; }
+    split = n / 10 * 9;
+    cfg.vocab = 256; cfg.d_model = 128; cfg.n_head = 4; cfg.n_layer = 2; cfg.d_ff = 512; cfg.ctx_len = T;
+    cfg.mlp = TN_MLP_RELU2; cfg.norm = TN_NORM_RMS; cfg.layer_flags = use_float ? TN_LAYER_FLOAT : 0;
+    if (tn_transformer_init(&m, pc, &cfg, seed)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
+    oc.lr = 3e-3f; oc.weight_decay = 0.01f;
+    tn_optim_init(&opt, &m.params, &oc);
+    sch = tn_schedule_make(TN_SCHED_COSINE, 3e-3f, 0, steps);
+    sch.lr_min = 3e-4f;
+    memset(&st, 0, sizeof(st));
+    tn_rng_seed(&st.rng, seed + 1);
+    snprintf(ckpt, sizeof(ckpt), "%s.ckpt", out);
+    if (resume) {
+        if (tn_checkpoint_load(ckpt, &m.params, &opt, &st)) { fprintf(stderr, "cannot resume: %s\n", tn_last_error()); return 1; }
+        printf("resumed %s at step %lld\n", ckpt, (long long)st.step);
+    }
+    pool = tn_pool_new(threads > 0 ? threads : 1);
+    tn_ctx_set_pool(c, pool);
+    printf("%zu bytes of text (%zu train, %zu validation); %s transformer, %lld parameters; %d thread(s), %s kernels\n",
+           n, split, n - split, use_float ? "float" : "ternary", (long long)tn_params_count(&m.params), tn_pool_n_threads(pool), tn_simd_name());
+    snprintf(path, sizeof(path), "%s.csv", out);
+    tn_csv_open(&csv, path, "step,train_bits,val_bits,lr", resume);
+    ids = tn_new_2d(c, TN_TYPE_I32, T, B);
+    tg = tn_new_2d(c, TN_TYPE_I32, T, B);
+    mark = tn_ctx_used(c);
+    t0 = wall();
+    {
+        int64_t start = st.step;
+        double ema = 0;
+        int end = stop > 0 && stop < steps ? stop : steps; /* --stop: pause early (checkpointed), the schedule stays that of --steps */
+        for (; st.step < end; st.step++) {
+            float lr = tn_schedule_lr(&sch, st.step);
+            tn_tensor *loss;
+            batch(text, 0, split, B, T, &st.rng, ids, tg);
+            loss = tn_transformer_loss(c, &m, ids, tg);
+            tn_params_zero_grad(&m.params);
+            if (!loss || tn_backward(c, loss) || tn_optim_step(&opt, lr, -1)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
+            ema = st.step == start ? ((float *)loss->data)[0] : 0.95 * ema + 0.05 * ((float *)loss->data)[0];
+            st.ema_loss = ema;
+            tn_ctx_rewind(c, mark);
+            if ((st.step + 1) % 250 == 0 || st.step + 1 == end) {
+                double el = wall() - t0, rate = (double)(st.step + 1 - start) / el;
+                double row[4];
+                vbits = eval_bits(c, &m, text, split, n, 8, B, T, ids, tg);
+                printf("step %5lld/%d  train %.3f  val %.3f bits/char  lr %.2e  %.2f steps/s (%.0f tokens/s)  ETA %.0f s\n",
+                       (long long)st.step + 1, steps, ema / LN2, vbits, lr, rate, rate * B * T, (steps - st.step - 1) / rate);
+                fflush(stdout);
+                row[0] = (double)st.step + 1; row[1] = ema / LN2; row[2] = vbits; row[3] = lr;
+                tn_csv_row(&csv, row, 4);
+                st.step++;
+                if (tn_checkpoint_save(ckpt, &m.params, &opt, &st)) fprintf(stderr, "warning: checkpoint not saved: %s\n", tn_last_error());
+                st.step--;
+            } else if ((st.step + 1) % 25 == 0) {
+                double el = wall() - t0, rate = (double)(st.step + 1 - start) / el;
+                printf("\rstep %5lld/%d  train %.3f bits/char  %.2f steps/s  ETA %.0f s   ", (long long)st.step + 1, steps, ema / LN2, rate, (steps - st.step - 1) / rate);
+                fflush(stdout);
+                if ((st.step + 1) % 250 > 225) printf("\n");
+            }
+        }
+    }
+    tn_csv_close(&csv);
+    snprintf(path, sizeof(path), "%s.gguf", out);
+    if (tn_transformer_save_gguf(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F16)) fprintf(stderr, "warning: %s\n", tn_last_error());
+    else printf("model written to %s (%s), checkpoint %s, log %s.csv\n", path, use_float ? "f32 projections, f16 embeddings" : "ternary projections as TQ2_0", ckpt, out);
+    if (n_sample > 0) {
+        tn_rng r;
+        tn_rng_seed(&r, 7);
+        if (!use_float) tn_transformer_pack(&m, pc, TN_TYPE_TQ2_0); /* sample from the packed model */
+        printf("--- sample ---\n");
+        sample(c, &m, "The ", n_sample, &r);
+        printf("--------------\n");
+    }
+    vbits = eval_bits(c, &m, text, split, n, 32, B, T, ids, tg);
+    printf("val bits/char: %.3f\n", vbits);
+    tn_optim_deinit(&opt);
+    tn_transformer_deinit(&m);
+    tn_pool_free(pool);
+    tn_ctx_free(c);
+    tn_ctx_free(pc);
+    free(text);
+    return 0;
+}
