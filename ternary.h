@@ -3938,7 +3938,20 @@ static tn_tensor *tn__binary(tn_ctx *ctx, int op, tn_tensor *a, tn_tensor *b, co
     y = tn__new(ctx, TN_TYPE_F32, TN__MAX(a->n_dims, b->n_dims), ne, 0);
     if (!y || !(A = tn__dense(ctx, a)) || !(B = tn__dense(ctx, b))) return NULL;
     Y = (float *)y->data;
-    if (tn_same_shape(a, b)) {
+    if (tn_same_shape(y, a) && b->ne[0] == y->ne[0] && b->ne[1] == 1 && b->ne[2] == 1 && b->ne[3] == 1 && y->ne[0] > 1) {
+        /* a row vector across every row (biases, norm gains): plain loops */
+        int64_t r, i, n0 = y->ne[0], nr = tn_nrows(y);
+        for (r = 0; r < nr; r++) {
+            const float *ar = A + r * n0;
+            float *yr = Y + r * n0;
+            switch (op) {
+            case TN__OP_ADD: for (i = 0; i < n0; i++) yr[i] = ar[i] + B[i]; break;
+            case TN__OP_SUB: for (i = 0; i < n0; i++) yr[i] = ar[i] - B[i]; break;
+            case TN__OP_MUL: for (i = 0; i < n0; i++) yr[i] = ar[i] * B[i]; break;
+            default: for (i = 0; i < n0; i++) yr[i] = ar[i] / B[i]; break;
+            }
+        }
+    } else if (tn_same_shape(a, b)) {
         int64_t n = tn_nelements(y), i;
         switch (op) {
         case TN__OP_ADD: for (i = 0; i < n; i++) Y[i] = A[i] + B[i]; break;
@@ -3973,6 +3986,23 @@ static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
     A = tn__dense(ctx, a);
     B = tn__dense(ctx, b);
     if (!A || !B) return TN_ERR_NOMEM;
+    if (tn_same_shape(y, a) && (op == TN__OP_ADD || op == TN__OP_SUB || op == TN__OP_MUL) &&
+        b->ne[0] == y->ne[0] && b->ne[1] == 1 && b->ne[2] == 1 && b->ne[3] == 1 && y->ne[0] > 1) {
+        /* row-vector b: the same sums as the general loop, in the same order */
+        int64_t r, i, n0 = y->ne[0], nr = tn_nrows(y);
+        float sb = op == TN__OP_SUB ? -1.0f : 1.0f;
+        for (r = 0; r < nr; r++) {
+            const float *gr = g + r * n0, *ar = A + r * n0;
+            if (op == TN__OP_MUL) {
+                if (ga) for (i = 0; i < n0; i++) ga[r * n0 + i] += gr[i] * B[i];
+                if (gb) for (i = 0; i < n0; i++) gb[i] += gr[i] * ar[i];
+            } else {
+                if (ga) for (i = 0; i < n0; i++) ga[r * n0 + i] += gr[i];
+                if (gb) for (i = 0; i < n0; i++) gb[i] += sb * gr[i];
+            }
+        }
+        return TN_OK;
+    }
     for (i3 = 0; i3 < y->ne[3]; i3++)
         for (i2 = 0; i2 < y->ne[2]; i2++)
             for (i1 = 0; i1 < y->ne[1]; i1++) {
