@@ -3139,6 +3139,44 @@ static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     }
     *s = _mm512_reduce_add_ps(_mm512_add_ps(f0, f1));
 }
+
+/* four TQ2_0 rows (row stride rs bytes) against one Q8_K activation row: the
+   activation vectors are loaded once per block and used four times */
+static void tn__tq2_0_rows4_avx512(int64_t n, float *s, const uint8_t *x, size_t rs, const void *vy) {
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const __m512i m3 = _mm512_set1_epi8(3);
+    __m512 f[4][2]; /* per row the same two alternating chains as the one-row kernel: equal results */
+    int64_t ib, nb = n / TN_QK_K;
+    int r;
+    for (r = 0; r < 4; r++) f[r][0] = f[r][1] = _mm512_setzero_ps();
+    for (ib = 0; ib < nb; ib++) {
+        const int8_t *yq = y[ib].qs;
+        __m512i y0 = tn__cat256(_mm256_loadu_si256((const __m256i *)yq), _mm256_loadu_si256((const __m256i *)(yq + 128)));
+        __m512i y1 = tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 32)), _mm256_loadu_si256((const __m256i *)(yq + 160)));
+        __m512i y2 = tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 64)), _mm256_loadu_si256((const __m256i *)(yq + 192)));
+        __m512i y3 = tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 96)), _mm256_loadu_si256((const __m256i *)(yq + 224)));
+        __m512i bs = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
+        /* rows are short: stream the next four rows in linearly, or memory-bound runs
+           lose the hardware prefetcher to four short interleaved streams */
+        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0), _MM_HINT_T0);
+        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 64, _MM_HINT_T0);
+        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 128, _MM_HINT_T0);
+        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 192, _MM_HINT_T0);
+        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 256, _MM_HINT_T0);
+        TN__UNROLL
+        for (r = 0; r < 4; r++) {
+            const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)(x + (size_t)r * rs) + ib;
+            __m512i q = _mm512_loadu_si512((const void *)b->qs);
+            __m512i a0 = tn__dot_u8s8_512(bs, _mm512_and_si512(q, m3), y0);
+            __m512i a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 2), m3), y1);
+            __m512i a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 4), m3), y2);
+            __m512i a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 6), m3), y3);
+            f[r][ib & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))),
+                                           _mm512_set1_ps(y[ib].d * tn__h2f(b->d)), f[r][ib & 1]);
+        }
+    }
+    for (r = 0; r < 4; r++) s[r] = _mm512_reduce_add_ps(_mm512_add_ps(f[r][0], f[r][1]));
+}
 static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     const __m512i lo8 = _mm512_set1_epi16(0x00FF), k3 = _mm512_set1_epi16(3 << 8);
     __m512i pe = _mm512_and_si512(_mm512_mullo_epi16(_mm512_and_si512(b, lo8), _mm512_and_si512(m, lo8)), lo8);
@@ -3686,6 +3724,7 @@ typedef struct {
     uint8_t *xs;            /* converted x rows, or NULL to read x in place */
     size_t xs_row;          /* bytes per converted row */
     float wscale;
+    int rows4;              /* use the 4-row TQ2_0 kernel */
 } tn__mm;
 
 static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t i3) {
@@ -3730,7 +3769,17 @@ static void tn__mm_task(void *p, int ith, int nth) {
                 int64_t ne = TN__MIN(nn + NB, n1);
                 for (m = 0; m < x->ne[1]; m++) {
                     const void *xr = tn__mm_xrow(a, m, i2, i3);
-                    for (n = nn; n < ne; n++) {
+                    n = nn;
+#if defined(TN_HAVE_AVX512)
+                    if (a->rows4) /* TQ2_0: four rows share the activation loads */
+                        for (; n + 4 <= ne; n += 4) {
+                            float v4[4];
+                            int k4;
+                            tn__tq2_0_rows4_avx512(K, v4, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1], xr);
+                            for (k4 = 0; k4 < 4; k4++) memcpy(tn__ptr(y, n + k4, m, i2, i3), &v4[k4], 4);
+                        }
+#endif
+                    for (; n < ne; n++) {
                         float v;
                         a->dot(K, &v, tn__ptr(w, 0, n, i2 / r2, i3 / r3), xr);
                         v *= a->wscale;
@@ -3781,6 +3830,9 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     a.dot = tn_get_vec_dot(w->type, ref ? TN_PATH_REF : TN_PATH_BEST);
     a.vdt = tw->vec_dot_type;
     a.wscale = w->type == TN_TYPE_T2 ? w->scale : 1.0f;
+#if defined(TN_HAVE_AVX512)
+    a.rows4 = !ref && w->type == TN_TYPE_TQ2_0;
+#endif
     need_convert = x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
         a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
