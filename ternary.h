@@ -6830,6 +6830,9 @@ static int tn__js_skip(tn__js *j) {
     }
 }
 
+static int tn__cmp_st_name(const void *a, const void *b) {
+    return strcmp((*(const tn_st_tensor *const *)a)->name, (*(const tn_st_tensor *const *)b)->name);
+}
 static int tn__cmp_st_off(const void *a, const void *b) {
     const uint8_t *x = (const uint8_t *)(*(const tn_st_tensor *const *)a)->data, *y = (const uint8_t *)(*(const tn_st_tensor *const *)b)->data;
     return x < y ? -1 : x > y ? 1 : 0;
@@ -6938,18 +6941,24 @@ static tn_status tn__st_parse(tn_safetensors *s) {
             memcpy(s->names[s->n], key, strlen(key) + 1);
             t.name = s->names[s->n];
             s->t[s->n++] = t;
-            if (tn_safetensors_find(s, key) != s->n - 1) return tn__fail(TN_ERR_FORMAT, "safetensors: tensor '%s' appears twice", key);
         }
     next_key:
         if (tn__js_eat(&j, ',')) continue;
         if (tn__js_eat(&j, '}')) break;
         return tn__fail(TN_ERR_FORMAT, "safetensors: bad JSON near header byte %zu", j.i);
     }
-    if (s->n > 1) { /* no two tensors share bytes */
+    if (s->n > 1) { /* unique names, and no two tensors share bytes */
         tn_st_tensor **o = (tn_st_tensor **)TN_MALLOC(sizeof(*o) * (size_t)s->n);
         int64_t i;
         if (!o) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
         for (i = 0; i < s->n; i++) o[i] = &s->t[i];
+        qsort(o, (size_t)s->n, sizeof(*o), tn__cmp_st_name);
+        for (i = 1; i < s->n; i++)
+            if (strcmp(o[i - 1]->name, o[i]->name) == 0) {
+                tn__fail(TN_ERR_FORMAT, "safetensors: tensor '%s' appears twice", o[i]->name);
+                TN_FREE(o);
+                return TN_ERR_FORMAT;
+            }
         qsort(o, (size_t)s->n, sizeof(*o), tn__cmp_st_off);
         for (i = 1; i < s->n; i++)
             if ((const uint8_t *)o[i - 1]->data + o[i - 1]->nbytes > (const uint8_t *)o[i]->data) {
