@@ -3245,10 +3245,8 @@ static void tn__vec_dot_t2_q8_K_avx512(int64_t n, float *s, const void *vx, cons
     const uint8_t *x = (const uint8_t *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
     int64_t ib, nb = n / TN_QK_K;
-    float sumf = 0.0f;
     int k;
     __m512 accf = _mm512_setzero_ps();
-    TN__UNUSED(sumf);
     for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
         __m512i a[4];
         a[0] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
