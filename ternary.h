@@ -5105,8 +5105,30 @@ TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x
     return l->b ? tn_add(ctx, y, l->b) : y;
 }
 
+/* the absmean trits of l's weights, rows zero-padded to a multiple of 256
+   (*tp malloc'd, out rows of *in_pad), and the scale */
+static tn_status tn__bitlinear_trits(const tn_bitlinear *l, int8_t **tp, float *s, int64_t *in_pad) {
+    int64_t r, ip = (l->in + TN_QK_K - 1) / TN_QK_K * TN_QK_K;
+    int8_t *t = (int8_t *)TN_MALLOC((size_t)(l->in * l->out));
+    tn_status st;
+    *tp = (int8_t *)TN_MALLOC((size_t)(ip * l->out));
+    if (!t || !*tp) {
+        if (t) TN_FREE(t);
+        if (*tp) TN_FREE(*tp);
+        *tp = NULL;
+        return tn__fail(TN_ERR_NOMEM, "pack: out of memory");
+    }
+    st = tn_ternary_absmean((const float *)l->w->data, l->in * l->out, t, s);
+    memset(*tp, 0, (size_t)(ip * l->out));
+    for (r = 0; r < l->out; r++) memcpy(*tp + r * ip, t + r * l->in, (size_t)l->in);
+    TN_FREE(t);
+    if (st != TN_OK) { TN_FREE(*tp); *tp = NULL; }
+    *in_pad = ip;
+    return st;
+}
+
 TNDEF tn_status tn_bitlinear_pack(tn_bitlinear *l, tn_ctx *ctx, tn_type type) {
-    int8_t *t, *tp;
+    int8_t *tp;
     float s;
     int64_t r, in_pad;
     tn_status st;
@@ -5114,17 +5136,9 @@ TNDEF tn_status tn_bitlinear_pack(tn_bitlinear *l, tn_ctx *ctx, tn_type type) {
     if (l->flags & TN_LAYER_FLOAT) return TN_OK; /* nothing to pack */
     if (type != TN_TYPE_TQ2_0 && type != TN_TYPE_TQ1_0 && type != TN_TYPE_T2)
         return tn__fail(TN_ERR_TYPE, "tn_bitlinear_pack: type must be tq2_0, tq1_0 or t2, not %s", tn_type_name(type));
-    in_pad = (l->in + TN_QK_K - 1) / TN_QK_K * TN_QK_K;
-    t = (int8_t *)TN_MALLOC((size_t)(l->in * l->out));
-    tp = (int8_t *)TN_MALLOC((size_t)(in_pad * l->out));
-    if (!t || !tp) { if (t) TN_FREE(t); if (tp) TN_FREE(tp); return tn__fail(TN_ERR_NOMEM, "tn_bitlinear_pack: out of memory"); }
-    st = tn_ternary_absmean((const float *)l->w->data, l->in * l->out, t, &s);
-    memset(tp, 0, (size_t)(in_pad * l->out));
-    for (r = 0; r < l->out; r++) memcpy(tp + r * in_pad, t + r * l->in, (size_t)l->in);
-    if (st == TN_OK) {
-        l->wq = tn_new_2d(ctx, type, in_pad, l->out);
-        if (!l->wq) st = TN_ERR_NOMEM;
-    }
+    if ((st = tn__bitlinear_trits(l, &tp, &s, &in_pad)) != TN_OK) return st;
+    l->wq = tn_new_2d(ctx, type, in_pad, l->out);
+    if (!l->wq) st = TN_ERR_NOMEM;
     if (st == TN_OK) {
         if (type == TN_TYPE_T2) {
             l->wq->scale = s;
@@ -5133,7 +5147,6 @@ TNDEF tn_status tn_bitlinear_pack(tn_bitlinear *l, tn_ctx *ctx, tn_type type) {
             st = tn_ternary_to_tq(type, tp, s, in_pad, l->out, l->wq->data);
         }
     }
-    TN_FREE(t);
     TN_FREE(tp);
     if (st != TN_OK) { l->wq = NULL; return st; }
     l->in_pad = in_pad;
@@ -6474,22 +6487,13 @@ static void *tn__gguf_own(tn_gguf *g, size_t size) {
 
 /* pack the ternarized weights of l (rows padded to 256) into `type`: bytes in out (owned by g) */
 static tn_status tn__pack_ternary(tn_gguf *g, const tn_bitlinear *l, tn_type type, void **out, int64_t *in_pad) {
-    int8_t *t, *tp;
+    int8_t *tp;
     float s;
-    int64_t r, ip = (l->in + TN_QK_K - 1) / TN_QK_K * TN_QK_K;
-    tn_status st;
-    size_t bytes = tn_row_size(type, ip) * (size_t)l->out;
-    *out = tn__gguf_own(g, bytes);
-    t = (int8_t *)TN_MALLOC((size_t)(l->in * l->out));
-    tp = (int8_t *)TN_MALLOC((size_t)(ip * l->out));
-    if (!*out || !t || !tp) { if (t) TN_FREE(t); if (tp) TN_FREE(tp); return tn__fail(TN_ERR_NOMEM, "pack: out of memory"); }
-    st = tn_ternary_absmean((const float *)l->w->data, l->in * l->out, t, &s);
-    memset(tp, 0, (size_t)(ip * l->out));
-    for (r = 0; r < l->out; r++) memcpy(tp + r * ip, t + r * l->in, (size_t)l->in);
-    if (st == TN_OK) st = tn_ternary_to_tq(type, tp, s, ip, l->out, *out);
-    TN_FREE(t);
+    tn_status st = tn__bitlinear_trits(l, &tp, &s, in_pad);
+    if (st != TN_OK) return st;
+    *out = tn__gguf_own(g, tn_row_size(type, *in_pad) * (size_t)l->out);
+    st = *out ? tn_ternary_to_tq(type, tp, s, *in_pad, l->out, *out) : tn__fail(TN_ERR_NOMEM, "pack: out of memory");
     TN_FREE(tp);
-    *in_pad = ip;
     return st;
 }
 
