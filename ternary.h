@@ -3117,12 +3117,12 @@ static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, con
 }
 static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     /* per block: sum(code * q) in four independent int32 chains (dpbusd latency), minus
-       the 16 bsums lane by lane, then one fma by d_x * d_w into one of two float chains;
-       a single horizontal sum per row */
+       the 16 bsums lane by lane, then one fma by d_x * d_w into one float chain (as the
+       tiles of tn_mul_mat do, so both give the same bits); one horizontal sum per row */
     const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
     const __m512i m3 = _mm512_set1_epi8(3);
-    __m512 f0 = _mm512_setzero_ps(), f1 = _mm512_setzero_ps();
+    __m512 f0 = _mm512_setzero_ps();
     int64_t ib, nb = n / TN_QK_K;
     for (ib = 0; ib < nb; ib++) {
         const int8_t *yq = y[ib].qs;
@@ -3134,48 +3134,101 @@ static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
         __m512 d;
         a0 = tn__dot_u8s8_512(a0, _mm512_and_si512(q, m3), tn__cat256(_mm256_loadu_si256((const __m256i *)yq), _mm256_loadu_si256((const __m256i *)(yq + 128))));
         d = _mm512_set1_ps(y[ib].d * tn__h2f(x[ib].d));
-        if (ib & 1) f1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), d, f1);
-        else f0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), d, f0);
+        f0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), d, f0);
     }
-    *s = _mm512_reduce_add_ps(_mm512_add_ps(f0, f1));
+    *s = _mm512_reduce_add_ps(f0);
 }
 
-/* four TQ2_0 rows (row stride rs bytes) against one Q8_K activation row: the
-   activation vectors are loaded once per block and used four times */
-static void tn__tq2_0_rows4_avx512(int64_t n, float *s, const uint8_t *x, size_t rs, const void *vy) {
-    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+/* TQ2_0 tiles. The activations are Q8_K blocks moved into 320-byte, 64-byte
+   aligned blocks with qs reordered so that the 64 bytes meeting bit-plane k of a
+   TQ2_0 block are contiguous (original bytes 32k..32k+31 then 128+32k..128+32k+31):
+   one aligned load per plane, none straddling a cache line. */
+typedef struct { int8_t qs[TN_QK_K]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile;
+TN__STATIC_ASSERT(q8k_tile, sizeof(tn__q8k_tile) == 320);
+static void tn__q8k_to_tile(tn__q8k_tile *o, const tn_block_q8_K *b) {
+    int k;
+    for (k = 0; k < 4; k++) {
+        memcpy(o->qs + 64 * k, b->qs + 32 * k, 32);
+        memcpy(o->qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
+    }
+    memcpy(o->bsums, b->bsums, sizeof(o->bsums));
+    o->d = b->d;
+}
+/* R weight rows (stride rs bytes) times C reordered activation rows (stride ys
+   bytes) into s[r * C + c]. Each weight block is unpacked once for all C columns
+   and each activation vector loaded once for all R rows. Every (row, column) is
+   computed exactly as the one-row kernel does (exact int32 sums, one fma chain,
+   the same scale product), so any tiling gives the same bits. R and C are
+   constants at every call site; the loops unroll into registers. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void tn__tq2_tile_avx512(const int R, const int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
     const __m512i m3 = _mm512_set1_epi8(3);
-    __m512 f[4][2]; /* per row the same two alternating chains as the one-row kernel: equal results */
-    int64_t ib, nb = n / TN_QK_K;
-    int r;
-    for (r = 0; r < 4; r++) f[r][0] = f[r][1] = _mm512_setzero_ps();
-    for (ib = 0; ib < nb; ib++) {
-        const int8_t *yq = y[ib].qs;
-        __m512i y0 = tn__cat256(_mm256_loadu_si256((const __m256i *)yq), _mm256_loadu_si256((const __m256i *)(yq + 128)));
-        __m512i y1 = tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 32)), _mm256_loadu_si256((const __m256i *)(yq + 160)));
-        __m512i y2 = tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 64)), _mm256_loadu_si256((const __m256i *)(yq + 192)));
-        __m512i y3 = tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 96)), _mm256_loadu_si256((const __m256i *)(yq + 224)));
-        __m512i bs = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
-        /* rows are short: stream the next four rows in linearly, or memory-bound runs
-           lose the hardware prefetcher to four short interleaved streams */
-        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0), _MM_HINT_T0);
-        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 64, _MM_HINT_T0);
-        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 128, _MM_HINT_T0);
-        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 192, _MM_HINT_T0);
-        _mm_prefetch((const char *)(x + 4 * rs) + ib * 4 * sizeof(tn_block_tq2_0) + 256, _MM_HINT_T0);
+    __m512 f[4][8];
+    int64_t ib;
+    int r, c;
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
         TN__UNROLL
-        for (r = 0; r < 4; r++) {
-            const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)(x + (size_t)r * rs) + ib;
+        for (c = 0; c < C; c++) f[r][c] = _mm512_setzero_ps();
+    }
+    for (ib = 0; ib < nb; ib++) {
+        __m512i wv[4][4];
+        float dw[4];
+        /* rows are short: pull the next R rows in linearly, or memory-bound runs
+           lose the hardware prefetcher to R short interleaved streams */
+        const char *pf = (const char *)(w + (size_t)R * rs) + ib * R * (int64_t)sizeof(tn_block_tq2_0);
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            _mm_prefetch(pf + 64 * r, _MM_HINT_T0);
+            _mm_prefetch(pf + 64 * r + 64, _MM_HINT_T0);
+        }
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)(w + (size_t)r * rs) + ib;
             __m512i q = _mm512_loadu_si512((const void *)b->qs);
-            __m512i a0 = tn__dot_u8s8_512(bs, _mm512_and_si512(q, m3), y0);
-            __m512i a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 2), m3), y1);
-            __m512i a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 4), m3), y2);
-            __m512i a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 6), m3), y3);
-            f[r][ib & 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))),
-                                           _mm512_set1_ps(y[ib].d * tn__h2f(b->d)), f[r][ib & 1]);
+            wv[r][0] = _mm512_and_si512(q, m3);
+            wv[r][1] = _mm512_and_si512(_mm512_srli_epi16(q, 2), m3);
+            wv[r][2] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m3);
+            wv[r][3] = _mm512_and_si512(_mm512_srli_epi16(q, 6), m3);
+            dw[r] = tn__h2f(b->d);
+        }
+        TN__UNROLL
+        for (c = 0; c < C; c++) {
+            const tn__q8k_tile *yb = (const tn__q8k_tile *)(y + (size_t)c * ys) + ib;
+            const __m512i y0 = _mm512_load_si512((const void *)yb->qs), y1 = _mm512_load_si512((const void *)(yb->qs + 64));
+            const __m512i y2 = _mm512_load_si512((const void *)(yb->qs + 128)), y3 = _mm512_load_si512((const void *)(yb->qs + 192));
+            const __m512i nbs = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)yb->bsums)));
+            TN__UNROLL
+            for (r = 0; r < R; r++) {
+                __m512i acc = tn__dot_u8s8_512(nbs, wv[r][0], y0);
+                acc = tn__dot_u8s8_512(acc, wv[r][1], y1);
+                acc = tn__dot_u8s8_512(acc, wv[r][2], y2);
+                acc = tn__dot_u8s8_512(acc, wv[r][3], y3);
+                f[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(yb->d * dw[r]), f[r][c]);
+            }
         }
     }
-    for (r = 0; r < 4; r++) s[r] = _mm512_reduce_add_ps(_mm512_add_ps(f[r][0], f[r][1]));
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        TN__UNROLL
+        for (c = 0; c < C; c++) s[r * C + c] = _mm512_reduce_add_ps(f[r][c]);
+    }
+}
+/* the instances the matrix product uses: R x C in {4x1, 2x8, 2x4, 2x2, 2x1, 1x8, 1x4, 1x2, 1x1} */
+static void tn__tq2_tile(int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
+    switch (R * 16 + C) {
+    case 4 * 16 + 1: tn__tq2_tile_avx512(4, 1, nb, w, rs, y, ys, s); break;
+    case 2 * 16 + 8: tn__tq2_tile_avx512(2, 8, nb, w, rs, y, ys, s); break;
+    case 2 * 16 + 4: tn__tq2_tile_avx512(2, 4, nb, w, rs, y, ys, s); break;
+    case 2 * 16 + 2: tn__tq2_tile_avx512(2, 2, nb, w, rs, y, ys, s); break;
+    case 2 * 16 + 1: tn__tq2_tile_avx512(2, 1, nb, w, rs, y, ys, s); break;
+    case 1 * 16 + 8: tn__tq2_tile_avx512(1, 8, nb, w, rs, y, ys, s); break;
+    case 1 * 16 + 4: tn__tq2_tile_avx512(1, 4, nb, w, rs, y, ys, s); break;
+    case 1 * 16 + 2: tn__tq2_tile_avx512(1, 2, nb, w, rs, y, ys, s); break;
+    default: TN_ASSERT(R == 1 && C == 1); tn__tq2_tile_avx512(1, 1, nb, w, rs, y, ys, s); break;
+    }
 }
 static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     const __m512i lo8 = _mm512_set1_epi16(0x00FF), k3 = _mm512_set1_epi16(3 << 8);
@@ -3719,10 +3772,10 @@ typedef struct {
     tn_tensor *y;
     tn_vec_dot_fn dot;
     tn_type vdt;            /* vec_dot_type */
-    uint8_t *xs;            /* converted x rows, or NULL to read x in place */
+    uint8_t *xs;            /* converted x rows (64-byte aligned), or NULL to read x in place */
     size_t xs_row;          /* bytes per converted row */
     float wscale;
-    int rows4;              /* use the 4-row TQ2_0 kernel */
+    int tq2;                /* TQ2_0 tiles over reordered Q8_K rows (tn__q8k_perm_tq2) */
 } tn__mm;
 
 static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t i3) {
@@ -3738,6 +3791,19 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
     for (r = r0; r < r1; r++) {
         int64_t i1 = r % x->ne[1], i2 = (r / x->ne[1]) % x->ne[2], i3 = r / (x->ne[1] * x->ne[2]);
         uint8_t *dst = a->xs + (size_t)r * a->xs_row;
+#if defined(TN_HAVE_AVX512)
+        if (a->tq2) { /* Q8_K blocks, reordered into tn__q8k_tile */
+            int64_t ib;
+            for (ib = 0; ib < x->ne[0] / TN_QK_K; ib++) {
+                tn_block_q8_K qb;
+                const tn_block_q8_K *src = &qb;
+                if (x->type == TN_TYPE_F32) tn_quantize_row(TN_TYPE_Q8_K, (const float *)tn__ptr(x, 0, i1, i2, i3) + ib * TN_QK_K, &qb, TN_QK_K);
+                else src = (const tn_block_q8_K *)tn__ptr(x, 0, i1, i2, i3) + ib;
+                tn__q8k_to_tile((tn__q8k_tile *)dst + ib, src);
+            }
+            continue;
+        }
+#endif
         if (x->type == TN_TYPE_F32 && a->vdt != TN_TYPE_F32 && x->nb[0] == sizeof(float)) {
             tn_quantize_row(a->vdt, (const float *)tn__ptr(x, 0, i1, i2, i3), dst, x->ne[0]);
         } else if (x->type == TN_TYPE_F32) {
@@ -3765,19 +3831,28 @@ static void tn__mm_task(void *p, int ith, int nth) {
         for (i2 = 0; i2 < x->ne[2]; i2++)
             for (nn = n0; nn < n1; nn += NB) {
                 int64_t ne = TN__MIN(nn + NB, n1);
+#if defined(TN_HAVE_AVX512)
+                if (a->tq2) {
+                    /* a tile of C activation rows against R weight rows at a time */
+                    int64_t M = x->ne[1];
+                    for (m = 0; m < M; ) {
+                        int C = M - m >= 8 ? 8 : M - m >= 4 ? 4 : M - m >= 2 ? 2 : 1, R, k, j;
+                        float v[32];
+                        for (n = nn; n < ne; n += R) {
+                            R = C == 1 ? (ne - n >= 4 ? 4 : 1) : (ne - n >= 2 ? 2 : 1);
+                            tn__tq2_tile(R, C, K / TN_QK_K, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1],
+                                         (const uint8_t *)tn__mm_xrow(a, m, i2, i3), a->xs_row, v);
+                            for (k = 0; k < R; k++)
+                                for (j = 0; j < C; j++) memcpy(tn__ptr(y, n + k, m + j, i2, i3), &v[k * C + j], 4);
+                        }
+                        m += C;
+                    }
+                    continue;
+                }
+#endif
                 for (m = 0; m < x->ne[1]; m++) {
                     const void *xr = tn__mm_xrow(a, m, i2, i3);
-                    n = nn;
-#if defined(TN_HAVE_AVX512)
-                    if (a->rows4) /* TQ2_0: four rows share the activation loads */
-                        for (; n + 4 <= ne; n += 4) {
-                            float v4[4];
-                            int k4;
-                            tn__tq2_0_rows4_avx512(K, v4, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1], xr);
-                            for (k4 = 0; k4 < 4; k4++) memcpy(tn__ptr(y, n + k4, m, i2, i3), &v4[k4], 4);
-                        }
-#endif
-                    for (; n < ne; n++) {
+                    for (n = nn; n < ne; n++) {
                         float v;
                         a->dot(K, &v, tn__ptr(w, 0, n, i2 / r2, i3 / r3), xr);
                         v *= a->wscale;
@@ -3792,6 +3867,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     tn__mm a;
     int need_convert;
     size_t bytes = 0;
+    uint8_t *xs_raw = NULL;
     if (!y || !w || !x) return tn__fail(TN_ERR_ARG, "tn_mul_mat: NULL tensor");
     tw = tn_type_get_traits(w->type);
     if (!tw || !tw->has_vec_dot) return tn__fail(TN_ERR_TYPE, "tn_mul_mat: no dot product for weight type %s", tn_type_name(w->type));
@@ -3829,14 +3905,19 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     a.vdt = tw->vec_dot_type;
     a.wscale = w->type == TN_TYPE_T2 ? w->scale : 1.0f;
 #if defined(TN_HAVE_AVX512)
-    a.rows4 = !ref && w->type == TN_TYPE_TQ2_0;
+    a.tq2 = !ref && w->type == TN_TYPE_TQ2_0;
 #endif
-    need_convert = x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
+    need_convert = a.tq2 || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
+#if defined(TN_HAVE_AVX512)
+        if (a.tq2) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * sizeof(tn__q8k_tile);
+        else
+#endif
         a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
-        if (!tn__mul_size(a.xs_row, (size_t)tn_nrows(x), &bytes)) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: x too large");
-        a.xs = (uint8_t *)tn__scratch_get(pool, bytes);
-        if (!a.xs) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: cannot allocate %zu bytes of scratch", bytes);
+        if (!tn__mul_size(a.xs_row, (size_t)tn_nrows(x), &bytes) || bytes > SIZE_MAX - TN__ALIGN) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: x too large");
+        xs_raw = (uint8_t *)tn__scratch_get(pool, bytes + TN__ALIGN);
+        if (!xs_raw) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: cannot allocate %zu bytes of scratch", bytes);
+        a.xs = xs_raw + (TN__ALIGN - (uintptr_t)xs_raw % TN__ALIGN) % TN__ALIGN;
         tn_pool_run(pool, tn__mm_convert_task, &a);
     }
     if (!ref && w->type == TN_TYPE_F32 && a.vdt == TN_TYPE_F32 && x->ne[1] >= 4 && y->nb[0] == sizeof(float) &&
@@ -3853,7 +3934,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     } else {
         tn_pool_run(pool, tn__mm_task, &a);
     }
-    if (need_convert) tn__scratch_release(pool, a.xs);
+    if (need_convert) tn__scratch_release(pool, xs_raw);
     return TN_OK;
 }
 

@@ -152,6 +152,70 @@ static int test_mul_mat_types_and_threads(void) {
     return 0;
 }
 
+/* a batch is computed in tiles (several weight rows times several activation
+   rows); every column of a batch product must equal the one-column product and
+   the public vec_dot of that row, bit for bit, for any batch size and thread count */
+static int test_mul_mat_batch_tiles(void) {
+    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_Q8_0, TN_TYPE_T2};
+    static const int64_t batches[] = {1, 2, 3, 5, 8, 9, 13, 17, 32};
+    tn_ctx *ctx = tn_ctx_new(64 << 20);
+    tn_pool *pool2 = tn_pool_new(2), *pool3 = tn_pool_new(3);
+    tn_rng r;
+    int ti, bi, pi;
+    const int64_t N = 23, K = 768, MMAX = 32;
+    tn_rng_seed(&r, 4242);
+    for (ti = 0; ti < 4; ti++) {
+        tn_type ty = types[ti];
+        tn_type vdt = tn_type_get_traits(ty)->vec_dot_type;
+        tn_tensor *wf = tn_new_2d(ctx, TN_TYPE_F32, K, N), *w = tn_new_2d(ctx, ty, K, N);
+        tn_tensor *xf = tn_new_2d(ctx, TN_TYPE_F32, K, MMAX), *xq = tn_new_2d(ctx, vdt, K, MMAX);
+        tn_tensor *ycol = tn_new_2d(ctx, TN_TYPE_F32, N, 1);
+        tn_vec_dot_fn dot = tn_get_vec_dot(ty, TN_PATH_BEST);
+        int64_t i, n;
+        CHECK(wf && w && xf && xq && ycol && dot);
+        for (n = 0; n < N; n++) tn_t_make_row(&r, ty, K, (float *)wf->data + n * K);
+        for (i = 0; i < K * MMAX; i++) ((float *)xf->data)[i] = tn_rng_normal(&r) * (i % 7 == 0 ? 3.0f : 1.0f);
+        if (ty == TN_TYPE_T2) {
+            int8_t *t = (int8_t *)malloc((size_t)(K * N));
+            float s;
+            CHECK_OK(tn_ternary_absmean((const float *)wf->data, K * N, t, &s));
+            CHECK_OK(tn_pack2((uint8_t *)w->data, t, K * N));
+            w->scale = s;
+            free(t);
+        } else {
+            CHECK_OK(tn_copy(w, wf));
+        }
+        CHECK_OK(tn_copy(xq, xf));
+        for (bi = 0; bi < (int)(sizeof(batches) / sizeof(batches[0])); bi++) {
+            int64_t M = batches[bi], m;
+            for (pi = 0; pi < 3; pi++) {
+                tn_pool *pool = pi == 0 ? NULL : pi == 1 ? pool2 : pool3;
+                tn_tensor *xb = tn_slice(ctx, xq, 1, 0, M), *yb = tn_new_2d(ctx, TN_TYPE_F32, N, M);
+                CHECK(xb && yb);
+                CHECK_OK(tn_mul_mat(yb, w, xb, pool));
+                for (m = 0; m < M; m++) {
+                    tn_tensor *x1 = tn_slice(ctx, xq, 1, m, 1);
+                    CHECK(x1);
+                    CHECK_OK(tn_mul_mat(ycol, w, x1, NULL));
+                    CHECK_MSG(memcmp((float *)yb->data + m * N, ycol->data, (size_t)N * 4) == 0,
+                              "%s batch %lld column %lld (%d threads): tile result differs from one column", tn_type_name(ty), (long long)M, (long long)m, pi + 1);
+                    for (n = 0; n < N; n++) {
+                        float v;
+                        dot(K, &v, (const uint8_t *)w->data + n * w->nb[1], (const uint8_t *)xq->data + m * xq->nb[1]);
+                        if (ty == TN_TYPE_T2) v *= w->scale;
+                        CHECK_MSG(memcmp(&v, (float *)ycol->data + n, 4) == 0, "%s row %lld: vec_dot %.9g vs mul_mat %.9g",
+                                  tn_type_name(ty), (long long)n, (double)v, (double)((float *)ycol->data)[n]);
+                    }
+                }
+            }
+        }
+    }
+    tn_pool_free(pool2);
+    tn_pool_free(pool3);
+    tn_ctx_free(ctx);
+    return 0;
+}
+
 static int test_mul_mat_views_batches_errors(void) {
     tn_ctx *ctx = tn_ctx_new(8 << 20);
     tn_rng r;
