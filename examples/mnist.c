@@ -1,9 +1,10 @@
 /* mnist.c - Fashion-MNIST with a float and a ternary (BitNet b1.58) MLP.
    Build: cc -O2 -march=native -I. examples/mnist.c -o mnist -lm -lpthread
    Data:  sudo apt-get install dataset-fashion-mnist   (or --data DIR with the 4 .gz IDX files)
-   Run:   ./mnist [--epochs 5] [--seed 0] [--steps N] [--threads N] [--out mnist]
+   Run:   ./mnist [--epochs 5] [--seed 0] [--steps N] [--threads N] [--out mnist] [--constant-lr]
    784-256-256-10, ReLU, inputs in [0,1], batch 128, AdamW (lr 1e-3, betas
-   0.9/0.999, weight decay 0.01). The float model uses Linear layers with
+   0.9/0.999, weight decay 0.01), the learning rate decayed to 0 on a cosine
+   over the run (--constant-lr keeps it at 1e-3). The float model uses Linear layers with
    biases; the ternary one BitLinear layers (RMSNorm, int8 activations,
    ternary weights). Prints per-epoch loss, test accuracy, throughput and ETA,
    writes OUT.csv (train loss every 50 steps and test loss every epoch, for
@@ -238,21 +239,23 @@ static double evaluate(tn_ctx *c, mlp *m, const dataset *d, double *test_loss) {
 }
 
 static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr, const dataset *te, int epochs, int max_steps,
-                    uint64_t seed, tn_pool *pool, curve *log) {
+                    uint64_t seed, tn_sched_kind sched, tn_pool *pool, curve *log) {
     tn_ctx *c = tn_ctx_new((size_t)256 << 20);
     tn_optim opt;
     tn_optim_config cfg = tn_optim_config_default(TN_OPTIM_ADAMW);
     tn_rng rng;
-    int *perm = (int *)malloc(sizeof(int) * (size_t)tr->n), e, i, B = 128, steps_per_epoch = (tr->n + B - 1) / B;
+    int *perm = (int *)malloc(sizeof(int) * (size_t)tr->n), e, i, B = 128, steps_per_epoch = tr->n / B; /* the last partial batch is dropped */
     int total = epochs * steps_per_epoch, step = 0;
     size_t mark;
     double t0 = wall(), acc = 0, win = 0;
+    tn_schedule lr;
     tn_tensor *x = NULL, *y = NULL;
     if (max_steps > 0 && max_steps < total) total = max_steps;
     tn_ctx_set_pool(c, pool);
     cfg.lr = 1e-3f; cfg.beta1 = 0.9f; cfg.beta2 = 0.999f; cfg.weight_decay = 0.01f;
     cfg.decay_all = 1; /* as torch.optim.AdamW(model.parameters()) */
     tn_optim_init(&opt, ps, &cfg);
+    lr = tn_schedule_make(sched, cfg.lr, 0, total);
     tn_rng_seed(&rng, seed * 7919 + 1);
     for (i = 0; i < tr->n; i++) perm[i] = i;
     x = tn_new_2d(c, TN_TYPE_F32, 784, B);
@@ -271,7 +274,7 @@ static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr,
             }
             loss = tn_cross_entropy(c, mlp_forward(c, m, x), y, -1);
             tn_params_zero_grad(ps);
-            if (!loss || tn_backward(c, loss) != TN_OK || tn_optim_step(&opt, -1, -1) != TN_OK) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
+            if (!loss || tn_backward(c, loss) != TN_OK || tn_optim_step(&opt, tn_schedule_lr(&lr, step), -1) != TN_OK) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
             loss_sum += ((float *)loss->data)[0];
             win += ((float *)loss->data)[0];
             if ((step + 1) % LOG_EVERY == 0 && log->n < 4096) {
@@ -314,6 +317,7 @@ int main(int argc, char **argv) {
     char path[1024];
     double af = 0, at, ap;
     int only_ternary = 0;
+    tn_sched_kind sched = TN_SCHED_COSINE;
     static curve lf, lt;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
@@ -323,7 +327,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--ternary-only")) only_ternary = 1;
-        else { fprintf(stderr, "usage: %s [--epochs N] [--seed S] [--steps N] [--threads N] [--data DIR] [--out PREFIX] [--ternary-only]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--constant-lr")) sched = TN_SCHED_CONSTANT;
+        else { fprintf(stderr, "usage: %s [--epochs N] [--seed S] [--steps N] [--threads N] [--data DIR] [--out PREFIX] [--ternary-only] [--constant-lr]\n", argv[0]); return 2; }
     }
     if (load_split(dir, "train", &tr) || load_split(dir, "t10k", &te)) {
         fprintf(stderr, "Fashion-MNIST not found in %s.\nInstall it with:  sudo apt-get install dataset-fashion-mnist\n(or pass --data DIR holding train-images-idx3-ubyte.gz and the other three files)\n", dir);
@@ -342,10 +347,10 @@ int main(int argc, char **argv) {
     tn_bitlinear_init(&mt.l[2], pc, &pt, "fc3", 256, 10, TN_LAYER_NORM, &rng);
     if (!only_ternary) {
         printf("float MLP (784-256-256-10, %lld parameters):\n", (long long)tn_params_count(&pf));
-        af = train("float", &mf, &pf, &tr, &te, epochs, max_steps, seed, pool, &lf);
+        af = train("float", &mf, &pf, &tr, &te, epochs, max_steps, seed, sched, pool, &lf);
     }
     printf("ternary MLP (BitLinear + RMSNorm, %lld parameters):\n", (long long)tn_params_count(&pt));
-    at = train("ternary", &mt, &pt, &tr, &te, epochs, max_steps, seed, pool, &lt);
+    at = train("ternary", &mt, &pt, &tr, &te, epochs, max_steps, seed, sched, pool, &lt);
     snprintf(path, sizeof(path), "%s.csv", out);
     if (tn_csv_open(&csv, path, "step,float_train_loss,ternary_train_loss,float_test_loss,ternary_test_loss", 0)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
     for (i = 0; i < (lt.n > lf.n ? lt.n : lf.n); i++) { /* both models log at the same steps */

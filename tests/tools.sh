@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tool tests: tn-quantize output equals ggml's reference bytes, bad input
-# gets an error and no file, tn-inspect reads models and checkpoints.
+# gets an error and no file, tn-inspect reads models and checkpoints,
+# tn-bench prints the JSON its documentation promises.
 # Usage: tests/tools.sh BUILD_DIR   (run from the repository root)
 set -u
 B=${1:-build}
@@ -43,5 +44,23 @@ done
 # tn-inspect: a table for a model, an error for junk
 "$B/tn-inspect" "$T/model.gguf" > "$T/insp" && grep -q "tq2_0" "$T/insp" && grep -q "zeros" "$T/insp" && ok "tn-inspect prints a model" || bad "tn-inspect model"
 "$B/tn-inspect" "$T/junk.bin" >/dev/null 2>&1 && bad "tn-inspect accepted junk" || ok "tn-inspect refuses junk"
+# tn-bench: one case and the GEMM rows print one JSON array with the documented fields
+check_bench_json() { # file, required op
+  node -e '
+    const a = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const keys = ["op","type","rows","cols","batch","threads","resident","ms_median","ms_min","gbps","gops"];
+    if (!Array.isArray(a) || !a.some(r => r.op === process.argv[2])) throw new Error("no " + process.argv[2] + " record");
+    for (const r of a) for (const k of keys) if (!(k in r)) throw new Error("record without " + k);
+    for (const r of a) if (r.op !== "membw" && !(r.ms_min > 0 && r.ms_median >= r.ms_min)) throw new Error("bad times");
+    if (!a.some(r => r.op === "membw" && r.gbps > 0) && process.argv[2] !== "gemm_f32") throw new Error("no membw record");
+  ' "$1" "$2"
+}
+if command -v node >/dev/null; then
+  "$B/tn-bench" --json --op matvec --type tq2_0 --rows 512 --cols 512 > "$T/b1.json" 2>"$T/err" && check_bench_json "$T/b1.json" matvec \
+    && ok "tn-bench --json one case" || bad "tn-bench one case: $(cat "$T/err")"
+  "$B/tn-bench" --json --quick --op gemm_f32 --threads 1 > "$T/b2.json" 2>"$T/err" && check_bench_json "$T/b2.json" gemm_f32 \
+    && ok "tn-bench --json gemm_f32" || bad "tn-bench gemm: $(cat "$T/err")"
+else bad "tn-bench JSON not checked: node is missing (apt-get install nodejs)"; fi
+"$B/tn-bench" --type q9_9 >/dev/null 2>"$T/err" && bad "tn-bench accepted type q9_9" || { [ -s "$T/err" ] && ok "tn-bench refuses an unknown type" || bad "tn-bench said nothing for q9_9"; }
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

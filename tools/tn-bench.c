@@ -8,13 +8,25 @@
    shows itself. Weight GB/s = weight bytes / median time; GOPS counts
    2*rows*cols*batch; "x ref" is the speed-up over the scalar reference
    kernel; "of bw" is the share of the measured streaming bandwidth.
-   Streamed runs rotate through copies of the weights larger than the caches. */
+   Streamed runs rotate through copies of the weights larger than the caches.
+   The f32 GEMM is measured beside the system's OpenBLAS when one can be
+   loaded at run time (libopenblas.so.0, or the file named by TN_BENCH_BLAS;
+   Debian: apt-get install libopenblas0-pthread); its rows are op "gemm_blas",
+   and "x ref" of a gemm_f32 row is ternary.h's speed over OpenBLAS's. Nothing
+   is linked: without the library those rows are left out. */
+#if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, dlopen under -std=c99 */
+#endif
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__linux__) || defined(__APPLE__)
+#include <dlfcn.h>
+#define BENCH_HAVE_DLOPEN 1
+#endif
 
 static double wall(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec; }
 static int cmp_d(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -34,7 +46,7 @@ static void emit(const char *op, const char *type, int64_t rows, int64_t cols, i
         char xr[16], fb[16];
         if (xref > 0) snprintf(xr, sizeof(xr), "%6.1fx", xref); else snprintf(xr, sizeof(xr), "%7s", "-");
         if (ofbw > 0) snprintf(fb, sizeof(fb), "%5.0f%%", 100 * ofbw); else snprintf(fb, sizeof(fb), "%6s", "-");
-        printf("%-8s %-6s %6lld x %-6lld %5lld %3d %-8s %9.4f %9.4f %5.0f%% %8.2f %8.1f %s %s\n", op, type, (long long)rows, (long long)cols,
+        printf("%-9s %-6s %6lld x %-6lld %5lld %3d %-8s %9.4f %9.4f %5.0f%% %8.2f %8.1f %s %s\n", op, type, (long long)rows, (long long)cols,
                (long long)batch, threads, resident ? "resident" : "streamed", med, mn, mn > 0 ? 100 * (med / mn - 1) : 0, gbps, gops, xr, fb);
     }
     fflush(stdout);
@@ -176,12 +188,35 @@ static double ref_ms(tn_type type, int64_t rows, int64_t cols) {
     return mn;
 }
 
-/* -- f32 GEMM -- */
+/* -- f32 GEMM, and OpenBLAS's sgemm on the same data when it can be loaded -- */
+typedef void (*sgemm_fn)(int order, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *c, int ldc);
+typedef void (*blas_threads_fn)(int n);
+static sgemm_fn blas_sgemm = NULL;
+static blas_threads_fn blas_set_threads = NULL;
+static const char *blas_name = NULL;
+static void blas_load(void) {
+#if defined(BENCH_HAVE_DLOPEN)
+    const char *names[3];
+    int i;
+    void *h = NULL;
+    names[0] = getenv("TN_BENCH_BLAS"); names[1] = "libopenblas.so.0"; names[2] = "libopenblas.so";
+    for (i = 0; i < 3 && !h; i++)
+        if (names[i] && (h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL)) != NULL) blas_name = names[i];
+    if (!h) return;
+    /* POSIX's way of turning a data pointer into a function pointer */
+    *(void **)&blas_sgemm = dlsym(h, "cblas_sgemm");
+    *(void **)&blas_set_threads = dlsym(h, "openblas_set_num_threads");
+    if (!blas_sgemm || !blas_set_threads) { blas_sgemm = NULL; blas_name = NULL; }
+#endif
+}
 typedef struct { int64_t n; float *A, *B, *C; tn_pool *pool; } gemm_ctx;
 static void gemm_run(void *a, int rep) { gemm_ctx *g = (gemm_ctx *)a; (void)rep; tn_gemm_f32(g->pool, g->n, g->n, g->n, g->A, g->n, g->B, g->n, g->C, g->n); }
+/* C = A * B^T, row-major, as tn_gemm_f32 computes it */
+static void blas_run(void *a, int rep) { gemm_ctx *g = (gemm_ctx *)a; int n = (int)g->n; (void)rep; blas_sgemm(101, 111, 112, n, n, n, 1.0f, g->A, n, g->B, n, 0.0f, g->C, n); }
 static void bench_gemm(int64_t n, int threads) {
     gemm_ctx g;
-    double med, mn;
+    double med, mn, bmed = 0, bmn = 0;
     int64_t i;
     g.n = n;
     g.A = (float *)malloc(sizeof(float) * (size_t)(n * n));
@@ -189,8 +224,19 @@ static void bench_gemm(int64_t n, int threads) {
     g.C = (float *)malloc(sizeof(float) * (size_t)(n * n));
     for (i = 0; i < n * n; i++) { g.A[i] = (float)(i % 13) * 0.01f; g.B[i] = (float)(i % 7) * 0.01f; }
     g.pool = tn_pool_new(threads);
+    if (blas_sgemm) { /* alternate the two so both see the same machine state */
+        blas_set_threads(threads);
+        timeit(blas_run, &g, quick ? 0.2 : 0.8, &bmed, &bmn);
+    }
     timeit(gemm_run, &g, quick ? 0.2 : 0.8, &med, &mn);
-    emit("gemm_f32", "f32", n, n, n, threads, 1, med, mn, 0, 2.0 * (double)n * n * n / med / 1e6, 0, 0);
+    if (blas_sgemm) {
+        double m2, n2;
+        timeit(blas_run, &g, quick ? 0.2 : 0.8, &m2, &n2);
+        if (m2 < bmed) bmed = m2;
+        if (n2 < bmn) bmn = n2;
+        emit("gemm_blas", "f32", n, n, n, threads, 1, bmed, bmn, 0, 2.0 * (double)n * n * n / bmed / 1e6, 0, 0);
+    }
+    emit("gemm_f32", "f32", n, n, n, threads, 1, med, mn, 0, 2.0 * (double)n * n * n / med / 1e6, blas_sgemm ? bmed / med : 0, 0);
     tn_pool_free(g.pool);
     free(g.A); free(g.B); free(g.C);
 }
@@ -298,7 +344,7 @@ int main(int argc, char **argv) {
     }
     if (!json) {
         printf("ternary.h %d.%d.%d bench: %s kernels, %d CPU(s)%s\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name(), ncpu, quick ? " (quick)" : "");
-        printf("%-8s %-6s %15s %5s %3s %-8s %9s %9s %6s %8s %8s %7s %6s\n", "op", "type", "rows x cols", "batch", "thr", "weights", "ms med", "ms min", "noise", "GB/s", "GOPS", "x ref", "of bw");
+        printf("%-9s %-6s %15s %5s %3s %-8s %9s %9s %6s %8s %8s %7s %6s\n", "op", "type", "rows x cols", "batch", "thr", "weights", "ms med", "ms min", "noise", "GB/s", "GOPS", "x ref", "of bw");
     }
     if (!op || !strcmp(op, "membw") || (op && strcmp(op, "train") && strcmp(op, "gemm_f32"))) {
         membw_1 = membw(1);
@@ -333,6 +379,8 @@ int main(int argc, char **argv) {
     }
     if (!op || !strcmp(op, "gemm_f32")) {
         int64_t n;
+        blas_load();
+        if (!json) printf("f32 GEMM reference: %s\n", blas_name ? blas_name : "none (no OpenBLAS to load; apt-get install libopenblas0-pthread)");
         for (n = 256; n <= (quick ? 512 : 2048); n *= 2)
             for (th = 1; th <= (ncpu > 1 ? 2 : 1); th++) if (!threads || th == threads) bench_gemm(n, th);
     }
