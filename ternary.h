@@ -2250,37 +2250,123 @@ static float tn__round_even_clamp(float v, float lim) {
     return (float)tn__nearest_int(v);
 }
 
+/* Elementwise passes of the BitNet rules, run on every training step. The
+   AVX-512 paths compute exactly what the scalar ones do (the same rounding, the
+   same order of the partial sums), so results do not depend on the build. */
+#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+/* sum |x| in double as eight interleaved partial sums added in a fixed tree;
+   not finite when some x is not */
+static double tn__abssum(const float *x, int64_t n) {
+    double a[8];
+    int64_t i = 0;
+    int k;
+#if defined(TN_HAVE_AVX512)
+    __m512d acc = _mm512_setzero_pd();
+    for (; i + 8 <= n; i += 8) acc = _mm512_add_pd(acc, _mm512_abs_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i))));
+    _mm512_storeu_pd(a, acc);
+#else
+    for (k = 0; k < 8; k++) a[k] = 0.0;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) a[k] += fabs((double)x[i + k]);
+#endif
+    for (k = 0; i < n; i++, k++) a[k] += fabs((double)x[i]);
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+/* max |x|, or -1 when some x is not finite */
+static float tn__absmax(const float *x, int64_t n) {
+    float amax = 0.0f;
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    const __m512 inf = _mm512_set1_ps(INFINITY);
+    __m512 m = _mm512_setzero_ps();
+    __mmask16 bad = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 a = _mm512_abs_ps(_mm512_loadu_ps(x + i));
+        bad |= _mm512_cmp_ps_mask(a, inf, _CMP_NLT_UQ);
+        m = _mm512_max_ps(m, a);
+    }
+    if (bad) return -1.0f;
+    amax = _mm512_reduce_max_ps(m);
+#endif
+    for (; i < n; i++) {
+        float a = fabsf(x[i]);
+        if (!(a < INFINITY)) return -1.0f;
+        amax = TN__MAX(amax, a);
+    }
+    return amax;
+}
+/* y[i] = clamp(round_even(clamp(x[i] * mul, -lim, lim)), lo, hi) * scale, and
+   the integers themselves into q when q is not NULL (lim <= 2^22) */
+static void tn__quant_pass(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q) {
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    const __m512 vm = _mm512_set1_ps(mul), vl = _mm512_set1_ps(lim), vnl = _mm512_set1_ps(-lim);
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vs = _mm512_set1_ps(scale);
+    for (; i < n; i += 16) {
+        __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), vm), vnl), vl);
+        v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        v = _mm512_add_ps(_mm512_min_ps(_mm512_max_ps(v, vlo), vhi), _mm512_setzero_ps()); /* -0 -> +0, as (float)(int) gives */
+        if (y) _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, vs));
+        if (q) _mm_mask_storeu_epi8(q + i, k, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)));
+    }
+#endif
+    for (; i < n; i++) {
+        float v = tn__round_even_clamp(x[i] * mul, lim);
+        v = v < lo ? lo : v > hi ? hi : v;
+        if (y) y[i] = v * scale;
+        if (q) q[i] = (int8_t)(int)v;
+    }
+}
+#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+/* BitNet's weight scale: max(mean |w|, 1e-5); fails on non-finite w */
+static tn_status tn__absmean_scale(const float *w, int64_t n, const char *who, float *g) {
+    double acc = tn__abssum(w, n);
+    int64_t bad = 0;
+    if (!(acc - acc == 0.0)) {
+        tn__all_finite(w, n, &bad);
+        return tn__fail(TN_ERR_ARG, "%s: w[%lld] is not finite", who, (long long)bad);
+    }
+    *g = (float)(acc / (double)n);
+    if (*g < 1e-5f) *g = 1e-5f;
+    return TN_OK;
+}
+/* BitNet's activation scale 127 / max(max |x|, 1e-5); fails on non-finite x */
+static tn_status tn__absmax_scale(const float *x, int64_t n, const char *who, float *s) {
+    float amax = tn__absmax(x, n);
+    int64_t bad = 0;
+    if (amax < 0.0f) {
+        tn__all_finite(x, n, &bad);
+        return tn__fail(TN_ERR_ARG, "%s: x[%lld] is not finite", who, (long long)bad);
+    }
+    *s = 127.0f / TN__MAX(amax, 1e-5f);
+    return TN_OK;
+}
+
 TNDEF tn_status tn_ternary_absmean(const float *w, int64_t n, int8_t *t, float *scale) {
-    double acc = 0.0;
-    float g, inv;
-    int64_t i, bad = 0;
+    float g = 0.0f;
+    tn_status st;
     if (!w || !t || !scale) return tn__fail(TN_ERR_ARG, "tn_ternary_absmean: NULL argument");
     if (n <= 0) return tn__fail(TN_ERR_ARG, "tn_ternary_absmean: n is %lld, want > 0", (long long)n);
-    if (!tn__all_finite(w, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_ternary_absmean: w[%lld] is not finite", (long long)bad);
-    for (i = 0; i < n; i++) acc += fabs((double)w[i]);
-    g = (float)(acc / (double)n);
-    if (g < 1e-5f) g = 1e-5f;
-    inv = 1.0f / g;
-    for (i = 0; i < n; i++) {
-        float v = tn__round_even_clamp(w[i] * inv, 2.0f);
-        t[i] = (int8_t)(v > 1.0f ? 1 : v < -1.0f ? -1 : (int)v);
-    }
+    if ((st = tn__absmean_scale(w, n, "tn_ternary_absmean", &g)) != TN_OK) return st;
+    tn__quant_pass(w, n, 1.0f / g, 2.0f, -1.0f, 1.0f, 0.0f, NULL, t);
     *scale = g;
     return TN_OK;
 }
 
 TNDEF tn_status tn_act_quant_i8(const float *x, int64_t n, int8_t *q, float *inv_scale) {
-    float amax = 0.0f, s;
-    int64_t i, bad = 0;
+    float s = 0.0f;
+    tn_status st;
     if (!x || !q || !inv_scale) return tn__fail(TN_ERR_ARG, "tn_act_quant_i8: NULL argument");
     if (n <= 0) return tn__fail(TN_ERR_ARG, "tn_act_quant_i8: n is %lld, want > 0", (long long)n);
-    if (!tn__all_finite(x, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_act_quant_i8: x[%lld] is not finite", (long long)bad);
-    for (i = 0; i < n; i++) amax = TN__MAX(amax, fabsf(x[i]));
-    s = 127.0f / TN__MAX(amax, 1e-5f);
-    for (i = 0; i < n; i++) {
-        float v = tn__round_even_clamp(x[i] * s, 128.0f);
-        q[i] = (int8_t)(v > 127.0f ? 127 : (int)v);
-    }
+    if ((st = tn__absmax_scale(x, n, "tn_act_quant_i8", &s)) != TN_OK) return st;
+    tn__quant_pass(x, n, s, 128.0f, -128.0f, 127.0f, 0.0f, NULL, q);
     *inv_scale = 1.0f / s;
     return TN_OK;
 }
@@ -3677,6 +3763,15 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
     }
     for (i = 0; i < mr; i++) {
         float *cr = C + i * ldc;
+        if (nr == TN__GEMM_NR) {
+            if (accumulate) {
+                c[i][0] = _mm256_add_ps(c[i][0], _mm256_loadu_ps(cr));
+                c[i][1] = _mm256_add_ps(c[i][1], _mm256_loadu_ps(cr + 8));
+            }
+            _mm256_storeu_ps(cr, c[i][0]);
+            _mm256_storeu_ps(cr + 8, c[i][1]);
+            continue;
+        }
         _mm256_storeu_ps(tmp, c[i][0]);
         _mm256_storeu_ps(tmp + 8, c[i][1]);
         for (j = 0; j < nr; j++) cr[j] = accumulate ? cr[j] + tmp[j] : tmp[j];
@@ -3700,10 +3795,12 @@ static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int64_t r0, in
     int i;
     for (p = 0; p < rows; p += P) {
         int n = (int)TN__MIN((int64_t)P, rows - p);
-        for (k = 0; k < kc; k++) {
-            for (i = 0; i < n; i++) dst[k * P + i] = X[(r0 + p + i) * ld + k0 + k];
-            for (; i < P; i++) dst[k * P + i] = 0.0f;
+        for (i = 0; i < n; i++) { /* read each source row in order; the panel is in cache */
+            const float *x = X + (r0 + p + i) * ld + k0;
+            for (k = 0; k < kc; k++) dst[k * P + i] = x[k];
         }
+        if (n < P)
+            for (k = 0; k < kc; k++) memset(dst + k * P + n, 0, sizeof(float) * (size_t)(P - n));
         dst += kc * P;
     }
 }
@@ -4971,14 +5068,13 @@ TNDEF tn_tensor *tn_ste(tn_ctx *ctx, tn_tensor *x, tn_quantizer_fn q, void *user
     return tn__record(ctx, y, TN__OP_STE, x, NULL, NULL);
 }
 static void tn__q_ternary(float *y, const float *x, int64_t n, void *user) {
-    /* t * s; the int8 trits go through y's own memory (as bytes) first */
-    int8_t *t = (int8_t *)y;
+    /* t * s, as tn_ternary_absmean's trits and scale */
     float s = 1e-5f;
     int64_t i;
     tn_status *st = (tn_status *)user;
-    *st = tn_ternary_absmean(x, n, t, &s);
+    *st = n > 0 ? tn__absmean_scale(x, n, "tn_ste_ternary", &s) : tn__fail(TN_ERR_ARG, "tn_ste_ternary: empty tensor");
     if (*st != TN_OK) { for (i = 0; i < n; i++) y[i] = NAN; return; }
-    for (i = n - 1; i >= 0; i--) y[i] = (float)t[i] * s; /* backwards: t[i] sits at or below y[i] */
+    tn__quant_pass(x, n, 1.0f / s, 2.0f, -1.0f, 1.0f, s, y, NULL);
 }
 TNDEF tn_tensor *tn_ste_ternary(tn_ctx *ctx, tn_tensor *w) {
     tn_status st = TN_OK;
@@ -4990,10 +5086,10 @@ static void tn__q_act_i8(float *y, const float *x, int64_t n, void *user) {
     const int64_t n0 = *(const int64_t *)user;
     int64_t r, i;
     for (r = 0; r < n / n0; r++) {
-        int8_t *q = (int8_t *)(y + r * n0);
-        float inv = 0.0f;
-        if (tn_act_quant_i8(x + r * n0, n0, q, &inv) != TN_OK) { for (i = 0; i < n0; i++) y[r * n0 + i] = NAN; continue; }
-        for (i = n0 - 1; i >= 0; i--) y[r * n0 + i] = (float)q[i] * inv;
+        float s = 0.0f;
+        /* q * (1/s), as tn_act_quant_i8's integers and inverse scale */
+        if (tn__absmax_scale(x + r * n0, n0, "tn_ste_act_i8", &s) != TN_OK) { for (i = 0; i < n0; i++) y[r * n0 + i] = NAN; continue; }
+        tn__quant_pass(x + r * n0, n0, s, 128.0f, -128.0f, 127.0f, 1.0f / s, y + r * n0, NULL);
     }
 }
 TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x) {
@@ -6187,6 +6283,11 @@ TNDEF void tn_optim_reset(tn_optim *o) {
     o->t = 0;
 }
 
+#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push /* GCC 12's own AVX-512 headers trip these as C++ */
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
     const tn_optim_config *c;
     int64_t off = 0, i, k;
@@ -6220,16 +6321,74 @@ TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
             }
             break;
         case TN_OPTIM_ADAM:
-        case TN_OPTIM_ADAMW:
-            for (k = 0; k < n; k++) {
+        case TN_OPTIM_ADAMW: {
+            const float keep = 1.0f - lr * d, c1 = 1.0f - b1, c2 = 1.0f - b2;
+            const int adamw = c->kind == TN_OPTIM_ADAMW;
+            k = 0;
+#if defined(TN_HAVE_AVX512)
+            { /* the same operations in the same order, 16 at a time */
+                const __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2);
+                const __m512 vbc1 = _mm512_set1_ps(bc1), vbc2 = _mm512_set1_ps(bc2), vlr = _mm512_set1_ps(lr), veps = _mm512_set1_ps(c->eps);
+                const __m512 vkeep = _mm512_set1_ps(keep), vd = _mm512_set1_ps(d);
+                for (; k + 16 <= n; k += 16) {
+                    __m512 wk = _mm512_loadu_ps(w + k), gk = _mm512_loadu_ps(g + k), mk, vk;
+                    if (adamw) wk = _mm512_mul_ps(wk, vkeep);
+                    else gk = _mm512_add_ps(gk, _mm512_mul_ps(vd, wk));
+                    mk = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(m + k)), _mm512_mul_ps(vc1, gk));
+                    vk = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + k)), _mm512_mul_ps(_mm512_mul_ps(vc2, gk), gk));
+                    _mm512_storeu_ps(m + k, mk);
+                    _mm512_storeu_ps(v + k, vk);
+                    wk = _mm512_sub_ps(wk, _mm512_div_ps(_mm512_mul_ps(vlr, _mm512_div_ps(mk, vbc1)),
+                                                         _mm512_add_ps(_mm512_sqrt_ps(_mm512_div_ps(vk, vbc2)), veps)));
+                    _mm512_storeu_ps(w + k, wk);
+                }
+            }
+#elif defined(TN_HAVE_AVX2)
+            {
+                const __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2);
+                const __m256 vbc1 = _mm256_set1_ps(bc1), vbc2 = _mm256_set1_ps(bc2), vlr = _mm256_set1_ps(lr), veps = _mm256_set1_ps(c->eps);
+                const __m256 vkeep = _mm256_set1_ps(keep), vd = _mm256_set1_ps(d);
+                for (; k + 8 <= n; k += 8) {
+                    __m256 wk = _mm256_loadu_ps(w + k), gk = _mm256_loadu_ps(g + k), mk, vk;
+                    if (adamw) wk = _mm256_mul_ps(wk, vkeep);
+                    else gk = _mm256_add_ps(gk, _mm256_mul_ps(vd, wk));
+                    mk = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + k)), _mm256_mul_ps(vc1, gk));
+                    vk = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + k)), _mm256_mul_ps(_mm256_mul_ps(vc2, gk), gk));
+                    _mm256_storeu_ps(m + k, mk);
+                    _mm256_storeu_ps(v + k, vk);
+                    wk = _mm256_sub_ps(wk, _mm256_div_ps(_mm256_mul_ps(vlr, _mm256_div_ps(mk, vbc1)),
+                                                         _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(vk, vbc2)), veps)));
+                    _mm256_storeu_ps(w + k, wk);
+                }
+            }
+#elif defined(TN_HAVE_NEON) && defined(__aarch64__)
+            {
+                const float32x4_t vb1 = vdupq_n_f32(b1), vb2 = vdupq_n_f32(b2), vc1 = vdupq_n_f32(c1), vc2 = vdupq_n_f32(c2);
+                const float32x4_t vbc1 = vdupq_n_f32(bc1), vbc2 = vdupq_n_f32(bc2), vlr = vdupq_n_f32(lr), veps = vdupq_n_f32(c->eps);
+                const float32x4_t vkeep = vdupq_n_f32(keep), vd = vdupq_n_f32(d);
+                for (; k + 4 <= n; k += 4) { /* vmulq/vaddq, never vfmaq: the scalar loop's roundings */
+                    float32x4_t wk = vld1q_f32(w + k), gk = vld1q_f32(g + k), mk, vk;
+                    if (adamw) wk = vmulq_f32(wk, vkeep);
+                    else gk = vaddq_f32(gk, vmulq_f32(vd, wk));
+                    mk = vaddq_f32(vmulq_f32(vb1, vld1q_f32(m + k)), vmulq_f32(vc1, gk));
+                    vk = vaddq_f32(vmulq_f32(vb2, vld1q_f32(v + k)), vmulq_f32(vmulq_f32(vc2, gk), gk));
+                    vst1q_f32(m + k, mk);
+                    vst1q_f32(v + k, vk);
+                    wk = vsubq_f32(wk, vdivq_f32(vmulq_f32(vlr, vdivq_f32(mk, vbc1)), vaddq_f32(vsqrtq_f32(vdivq_f32(vk, vbc2)), veps)));
+                    vst1q_f32(w + k, wk);
+                }
+            }
+#endif
+            for (; k < n; k++) {
                 float gk = g[k];
-                if (c->kind == TN_OPTIM_ADAM) gk += d * w[k];
-                else w[k] *= 1.0f - lr * d;
-                m[k] = b1 * m[k] + (1.0f - b1) * gk;
-                v[k] = b2 * v[k] + (1.0f - b2) * gk * gk;
+                if (!adamw) gk += d * w[k];
+                else w[k] *= keep;
+                m[k] = b1 * m[k] + c1 * gk;
+                v[k] = b2 * v[k] + c2 * gk * gk;
                 w[k] -= lr * (m[k] / bc1) / (sqrtf(v[k] / bc2) + c->eps);
             }
             break;
+        }
         default: /* Lion */
             for (k = 0; k < n; k++) {
                 float u = b1 * m[k] + (1.0f - b1) * g[k];
@@ -6242,6 +6401,10 @@ TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
     }
     return TN_OK;
 }
+
+#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 TNDEF double tn_clip_grad_norm(tn_params *p, double max_norm) {
     double ss = 0.0, norm;

@@ -62,6 +62,7 @@ static const tn_test_case tn_tests[] = {
     {"ternary_tq1_all_codes", test_tq1_all_codes},
     {"ternary_stats", test_ternary_stats},
     {"ternary_act_quant", test_act_quant},
+    {"ternary_rules_exact", test_ternary_rules_exact},
     {"kernels_vec_dot_paths", test_vec_dot_paths},
     {"kernels_simd_paths_present", test_simd_paths_present},
     {"kernels_mul_mat_types_threads", test_mul_mat_types_and_threads},

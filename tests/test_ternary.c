@@ -165,6 +165,90 @@ static int test_ternary_stats(void) {
     return 0;
 }
 
+/* the BitNet rules as plain C: mean|w| as eight interleaved double partial sums
+   added as ((0+1)+(2+3))+((4+5)+(6+7)), ties to even (nearbyint) */
+static float tn_t_absmean_ref(const float *w, int64_t n, int8_t *t) {
+    double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float g, inv;
+    int64_t i;
+    for (i = 0; i < n; i++) a[i % 8] += fabs((double)w[i]);
+    g = (float)((((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))) / (double)n);
+    if (g < 1e-5f) g = 1e-5f;
+    inv = 1.0f / g;
+    for (i = 0; i < n; i++) {
+        volatile float p = w[i] * inv; /* one rounding, even where the compiler would fuse */
+        float v = (float)nearbyint(p);
+        t[i] = (int8_t)(v > 1.0f ? 1 : v < -1.0f ? -1 : (int)v);
+    }
+    return g;
+}
+
+/* every build (AVX-512, AVX2, NEON, scalar) gives the plain-C rule's bits: odd
+   sizes for the vector tails, exact ties, negative zeros, non-finite values */
+static int test_ternary_rules_exact(void) {
+    static const int64_t sizes[] = {1, 7, 8, 15, 16, 17, 33, 255, 256, 1000, 4099};
+    float *w = (float *)malloc(sizeof(float) * 4099), *y = (float *)malloc(sizeof(float) * 4099);
+    int8_t *t = (int8_t *)malloc(4099), *tr = (int8_t *)malloc(4099), *q = (int8_t *)malloc(4099);
+    tn_ctx *ctx = tn_ctx_new(1 << 20);
+    tn_rng r;
+    int si, rep;
+    CHECK(w && y && t && tr && q && ctx);
+    tn_rng_seed(&r, 77);
+    for (si = 0; si < (int)(sizeof(sizes) / sizeof(sizes[0])); si++)
+        for (rep = 0; rep < 3; rep++) {
+            int64_t n = sizes[si], i;
+            float s = 0, sr, inv = 0, amax = 0, sc;
+            tn_tensor *wt, *yt;
+            for (i = 0; i < n; i++) {
+                float v = tn_rng_normal(&r);
+                if (rep == 1) v = (float)((int)(tn_rng_u32(&r) % 9) - 4) * 0.5f; /* many exact ties */
+                if (rep == 2 && i % 5 == 0) v = -0.0f;
+                w[i] = v;
+            }
+            sr = tn_t_absmean_ref(w, n, tr);
+            CHECK_OK(tn_ternary_absmean(w, n, t, &s));
+            CHECK_MSG(s == sr, "n %lld: scale %.9g, rule %.9g", (long long)n, (double)s, (double)sr);
+            CHECK_MSG(memcmp(t, tr, (size_t)n) == 0, "n %lld rep %d: trits differ from the rule", (long long)n, rep);
+            /* the STE forward is t * s, +0 for a zero trit */
+            wt = tn_from_data(ctx, 1, &n, w);
+            yt = tn_ste_ternary(ctx, wt);
+            CHECK(yt);
+            for (i = 0; i < n; i++) {
+                float want = (float)tr[i] * sr;
+                CHECK_MSG(memcmp((float *)yt->data + i, &want, 4) == 0, "n %lld: ste_ternary[%lld] %g, want %g", (long long)n, (long long)i, (double)((float *)yt->data)[i], (double)want);
+            }
+            /* activations: 127 / max|x|, ties to even, q * (1/s) from the STE */
+            for (i = 0; i < n; i++) amax = fabsf(w[i]) > amax ? fabsf(w[i]) : amax;
+            sc = 127.0f / (amax > 1e-5f ? amax : 1e-5f);
+            CHECK_OK(tn_act_quant_i8(w, n, q, &inv));
+            CHECK(inv == 1.0f / sc);
+            yt = tn_ste_act_i8(ctx, wt);
+            CHECK(yt);
+            for (i = 0; i < n; i++) {
+                volatile float p = w[i] * sc;
+                float v = (float)nearbyint(p), want;
+                v = v > 127.0f ? 127.0f : v;
+                want = v * (1.0f / sc);
+                if (want == 0.0f) want = 0.0f;
+                CHECK_MSG(q[i] == (int8_t)(int)v, "n %lld: q[%lld] = %d, want %d", (long long)n, (long long)i, q[i], (int)v);
+                CHECK_MSG(memcmp((float *)yt->data + i, &want, 4) == 0, "n %lld: ste_act_i8[%lld] %g, want %g", (long long)n, (long long)i, (double)((float *)yt->data)[i], (double)want);
+            }
+            tn_ctx_rewind(ctx, 0);
+            /* a non-finite value anywhere (vector body or tail) is refused and named */
+            for (i = 0; i < n; i += (n > 40 ? n / 7 : 1)) {
+                float keep = w[i];
+                w[i] = (i % 2) ? INFINITY : NAN;
+                CHECK(tn_ternary_absmean(w, n, t, &s) == TN_ERR_ARG);
+                CHECK(strstr(tn_last_error(), "not finite") != NULL);
+                CHECK(tn_act_quant_i8(w, n, q, &inv) == TN_ERR_ARG);
+                w[i] = keep;
+            }
+        }
+    tn_ctx_free(ctx);
+    free(w); free(y); free(t); free(tr); free(q);
+    return 0;
+}
+
 static int test_act_quant(void) {
     float x[512], inv;
     int8_t q[512];
