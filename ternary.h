@@ -3789,23 +3789,27 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
 #endif
 }
 
-/* pack rows r0..r0+rows of X (ld) over k0..k0+kc into panels of P rows, k-major, zero-padded */
-static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int64_t r0, int64_t rows, int64_t k0, int64_t kc, int P) {
+/* pack rows r0..r0+rows of X (ld) over k0..k0+kc into panels of P rows, k-major,
+   zero-padded; element (r, k) is X[r * ld + k], or X[k * ld + r] when trans */
+static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int64_t r0, int64_t rows, int64_t k0, int64_t kc, int P) {
     int64_t p, k;
     int i;
     for (p = 0; p < rows; p += P) {
         int n = (int)TN__MIN((int64_t)P, rows - p);
-        for (i = 0; i < n; i++) { /* read each source row in order; the panel is in cache */
-            const float *x = X + (r0 + p + i) * ld + k0;
-            for (k = 0; k < kc; k++) dst[k * P + i] = x[k];
-        }
+        if (trans)
+            for (k = 0; k < kc; k++) memcpy(dst + k * P, X + (k0 + k) * ld + r0 + p, sizeof(float) * (size_t)n);
+        else
+            for (i = 0; i < n; i++) { /* read each source row in order; the panel is in cache */
+                const float *x = X + (r0 + p + i) * ld + k0;
+                for (k = 0; k < kc; k++) dst[k * P + i] = x[k];
+            }
         if (n < P)
             for (k = 0; k < kc; k++) memset(dst + k * P + n, 0, sizeof(float) * (size_t)(P - n));
         dst += kc * P;
     }
 }
 
-typedef struct { int64_t M, N, K, lda, ldb, ldc; const float *A, *B; float *C; } tn__gemm_args;
+typedef struct { int64_t M, N, K, lda, ldb, ldc; const float *A, *B; float *C; int ta, tb, acc; } tn__gemm_args;
 
 static void tn__gemm_task(void *p, int ith, int nth) {
     const tn__gemm_args *g = (const tn__gemm_args *)p;
@@ -3827,14 +3831,14 @@ static void tn__gemm_task(void *p, int ith, int nth) {
         int64_t nn = TN__MIN((int64_t)TN__GEMM_NC, n_hi - nc);
         for (kc = 0; kc < g->K; kc += TN__GEMM_KC) {
             int64_t kk = TN__MIN((int64_t)TN__GEMM_KC, g->K - kc);
-            tn__gemm_pack(Bp, g->B, g->ldb, nc, nn, kc, kk, TN__GEMM_NR);
+            tn__gemm_pack(Bp, g->B, g->ldb, g->tb, nc, nn, kc, kk, TN__GEMM_NR);
             for (mc = 0; mc < g->M; mc += TN__GEMM_MC) {
                 int64_t mm = TN__MIN((int64_t)TN__GEMM_MC, g->M - mc), i, j;
-                tn__gemm_pack(Ap, g->A, g->lda, mc, mm, kc, kk, TN__GEMM_MR);
+                tn__gemm_pack(Ap, g->A, g->lda, g->ta, mc, mm, kc, kk, TN__GEMM_MR);
                 for (j = 0; j < nn; j += TN__GEMM_NR)
                     for (i = 0; i < mm; i += TN__GEMM_MR)
                         tn__gemm_kernel(kk, Ap + i * kk, Bp + j * kk, g->C + (mc + i) * g->ldc + nc + j, g->ldc,
-                                        (int)TN__MIN((int64_t)TN__GEMM_MR, mm - i), (int)TN__MIN((int64_t)TN__GEMM_NR, nn - j), kc > 0);
+                                        (int)TN__MIN((int64_t)TN__GEMM_MR, mm - i), (int)TN__MIN((int64_t)TN__GEMM_NR, nn - j), kc > 0 || g->acc);
             }
         }
     }
@@ -3842,16 +3846,24 @@ static void tn__gemm_task(void *p, int ith, int nth) {
     TN_FREE(Ap);
 }
 
-/* C = A . B^T (row-major, K-contiguous rows); K == 0 gives zeros */
-static void tn__gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
+/* C (+)= A . B^T, row-major: A is M x K (element (i, k) at A[i * lda + k], or at
+   A[k * lda + i] when ta), B is N x K likewise with tb; acc adds to C. K == 0
+   gives zeros (or leaves C when acc). */
+static void tn__gemm_ex(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, int ta,
+                        const float *B, int64_t ldb, int tb, float *C, int64_t ldc, int acc) {
     tn__gemm_args g;
     if (K == 0) {
         int64_t i;
-        for (i = 0; i < M; i++) memset(C + i * ldc, 0, sizeof(float) * (size_t)N);
+        if (!acc)
+            for (i = 0; i < M; i++) memset(C + i * ldc, 0, sizeof(float) * (size_t)N);
         return;
     }
     g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc; g.A = A; g.B = B; g.C = C;
+    g.ta = ta; g.tb = tb; g.acc = acc;
     tn_pool_run(pool, tn__gemm_task, &g);
+}
+static void tn__gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
+    tn__gemm_ex(pool, M, N, K, A, lda, 0, B, ldb, 0, C, ldc, 0);
 }
 
 TNDEF tn_status tn_gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
@@ -4494,6 +4506,12 @@ static tn_status tn__max_axis_backward(tn_ctx *ctx, tn_tensor *y) {
 
 /* -- products -- */
 
+/* an f32 matrix stored densely row after row */
+static int tn__dense2d(const tn_tensor *t) {
+    return t->type == TN_TYPE_F32 && t->ne[2] == 1 && t->ne[3] == 1 && t->nb[0] == sizeof(float) &&
+           t->nb[1] == (size_t)t->ne[0] * sizeof(float);
+}
+
 /* contiguous copy of x with dims 0 and 1 swapped */
 static tn_tensor *tn__transposed(tn_ctx *ctx, const tn_tensor *x) {
     int64_t ne[4], i0, i1, i2, i3;
@@ -4538,6 +4556,14 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
     float *gw = tn__gbuf(ctx, w, &st), *gx = tn__gbuf(ctx, x, &st);
     size_t mark;
     if (st != TN_OK) return st;
+    if (tn__dense2d(w) && tn__dense2d(x) && tn__dense2d(g)) {
+        /* plain matrices: the GEMM reads the transposed operands in place and adds
+           straight into the gradients */
+        int64_t K = w->ne[0], N = w->ne[1], M = x->ne[1];
+        if (gx) tn__gemm_ex(ctx->pool, M, K, N, (const float *)g->data, N, 0, (const float *)w->data, K, 1, gx, K, 1); /* dx = g . w */
+        if (gw) tn__gemm_ex(ctx->pool, N, K, M, (const float *)g->data, N, 1, (const float *)x->data, K, 1, gw, K, 1); /* dw = g^T . x */
+        return TN_OK;
+    }
     mark = tn_ctx_used(ctx);
     if (gx) { /* dx = g . w  as mul_mat(w^T, g): (K, M) */
         tn_tensor *wt = tn__transposed(ctx, w), *tmp = tn__new(ctx, TN_TYPE_F32, 4, x->ne, 0);
