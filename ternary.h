@@ -1028,6 +1028,14 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #if defined(TN_HAVE_NEON)
 #include <arm_neon.h>
 #endif
+/* GCC 12's own AVX-512 headers trip -W(maybe-)uninitialized when compiled as
+   C++ (their _mm512_undefined_* helpers); silence that for the implementation */
+#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#define TN__AVX512_DIAG_PUSHED 1
+#endif
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
 #define TN__THREAD_LOCAL thread_local
@@ -3789,6 +3797,26 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
 #endif
 }
 
+#if defined(TN_HAVE_AVX2)
+/* dst[k * P + j] = x[j * ld + k] for an 8 x 8 block, through registers */
+static void tn__transpose8(float *dst, int64_t P, const float *x, int64_t ld) {
+    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + ld), r2 = _mm256_loadu_ps(x + 2 * ld), r3 = _mm256_loadu_ps(x + 3 * ld);
+    __m256 r4 = _mm256_loadu_ps(x + 4 * ld), r5 = _mm256_loadu_ps(x + 5 * ld), r6 = _mm256_loadu_ps(x + 6 * ld), r7 = _mm256_loadu_ps(x + 7 * ld);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE), s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE), s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + P, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 2 * P, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 3 * P, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 4 * P, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 5 * P, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 6 * P, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(dst + 7 * P, _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+#endif
+
 /* pack rows r0..r0+rows of X (ld) over k0..k0+kc into panels of P rows, k-major,
    zero-padded; element (r, k) is X[r * ld + k], or X[k * ld + r] when trans */
 static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int64_t r0, int64_t rows, int64_t k0, int64_t kc, int P) {
@@ -3798,6 +3826,18 @@ static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int
         int n = (int)TN__MIN((int64_t)P, rows - p);
         if (trans)
             for (k = 0; k < kc; k++) memcpy(dst + k * P, X + (k0 + k) * ld + r0 + p, sizeof(float) * (size_t)n);
+#if defined(TN_HAVE_AVX2)
+        else if (n == P && P % 8 == 0) { /* whole panel: 8 x 8 blocks through registers */
+            for (i = 0; i < P; i += 8) {
+                const float *x = X + (r0 + p + i) * ld + k0;
+                for (k = 0; k + 8 <= kc; k += 8) tn__transpose8(dst + k * P + i, P, x + k, ld);
+                for (; k < kc; k++) {
+                    int j;
+                    for (j = 0; j < 8; j++) dst[k * P + i + j] = x[j * ld + k];
+                }
+            }
+        }
+#endif
         else
             for (i = 0; i < n; i++) { /* read each source row in order; the panel is in cache */
                 const float *x = X + (r0 + p + i) * ld + k0;
@@ -4273,6 +4313,66 @@ TNDEF tn_tensor *tn_div(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) { return tn__bi
 
 /* -- elementwise unary -- */
 
+/* dst[i] += src[i]; the SIMD paths add exactly as the scalar loop does */
+static void tn__vacc(float *dst, const float *src, int64_t n) {
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
+#elif defined(TN_HAVE_AVX2)
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
+#elif defined(TN_HAVE_NEON)
+    for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, vaddq_f32(vld1q_f32(dst + i), vld1q_f32(src + i)));
+#endif
+    for (; i < n; i++) dst[i] += src[i];
+}
+/* ReLU forward y = x > 0 ? x : 0 and backward gx += g * (x > 0 ? 1 : 0), exactly */
+/* ReLU^2 forward y = x > 0 ? x * x : 0 and backward gx += g * (x > 0 ? 2x : 0), exactly */
+static void tn__relu2_fwd(float *y, const float *x, int64_t n) {
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        _mm512_storeu_ps(y + i, _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), v, v));
+    }
+#endif
+    for (; i < n; i++) y[i] = x[i] > 0.0f ? x[i] * x[i] : 0.0f;
+}
+static void tn__relu2_bwd(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512 d = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_set1_ps(2.0f), v);
+        _mm512_storeu_ps(gx + i, _mm512_add_ps(_mm512_loadu_ps(gx + i), _mm512_mul_ps(_mm512_loadu_ps(g + i), d)));
+    }
+#endif
+    for (; i < n; i++) gx[i] += g[i] * (x[i] > 0.0f ? 2.0f * x[i] : 0.0f);
+}
+static void tn__relu_fwd(float *y, const float *x, int64_t n) {
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_max_ps(_mm512_loadu_ps(x + i), _mm512_setzero_ps())); /* NaN -> 0 as x > 0 ? x : 0 */
+#elif defined(TN_HAVE_AVX2)
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_loadu_ps(x + i), _mm256_setzero_ps()));
+#endif
+    for (; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+static void tn__relu_bwd(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    for (; i + 16 <= n; i += 16) {
+        __m512 d = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_setzero_ps(), _mm512_set1_ps(1.0f));
+        _mm512_storeu_ps(gx + i, _mm512_add_ps(_mm512_loadu_ps(gx + i), _mm512_mul_ps(_mm512_loadu_ps(g + i), d)));
+    }
+#elif defined(TN_HAVE_AVX2)
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_set1_ps(1.0f));
+        _mm256_storeu_ps(gx + i, _mm256_add_ps(_mm256_loadu_ps(gx + i), _mm256_mul_ps(_mm256_loadu_ps(g + i), d)));
+    }
+#endif
+    for (; i < n; i++) gx[i] += g[i] * (x[i] > 0.0f ? 1.0f : 0.0f);
+}
+
 #define TN__GELU_C 0.7978845608028654f /* sqrt(2/pi) */
 
 static float tn__unary_f(int kind, float x, float p) {
@@ -4327,7 +4427,10 @@ static tn_tensor *tn__unary(tn_ctx *ctx, int kind, tn_tensor *x, float p, const 
     if (!y || !(X = tn__dense(ctx, x))) return NULL;
     Y = (float *)y->data;
     n = tn_nelements(x);
-    for (i = 0; i < n; i++) Y[i] = tn__unary_f(kind, X[i], p);
+    if (kind == TN__U_RELU) tn__relu_fwd(Y, X, n);
+    else if (kind == TN__U_RELU2) tn__relu2_fwd(Y, X, n);
+    else if (kind == TN__U_SCALE) for (i = 0; i < n; i++) Y[i] = X[i] * p;
+    else for (i = 0; i < n; i++) Y[i] = tn__unary_f(kind, X[i], p);
     y->iparam[0] = kind;
     y->fparam[0] = p;
     return tn__record(ctx, y, TN__OP_UNARY, x, NULL, NULL);
@@ -4340,7 +4443,9 @@ static tn_status tn__unary_backward(tn_ctx *ctx, tn_tensor *y) {
     int kind = (int)y->iparam[0];
     if (st != TN_OK || !gx) return st;
     if (!(X = tn__dense(ctx, y->src[0]))) return TN_ERR_NOMEM;
-    for (i = 0; i < n; i++) gx[i] += g[i] * tn__unary_df(kind, X[i], Y[i], y->fparam[0]);
+    if (kind == TN__U_RELU) tn__relu_bwd(gx, g, X, n);
+    else if (kind == TN__U_RELU2) tn__relu2_bwd(gx, g, X, n);
+    else for (i = 0; i < n; i++) gx[i] += g[i] * tn__unary_df(kind, X[i], Y[i], y->fparam[0]);
     return TN_OK;
 }
 
@@ -4506,10 +4611,9 @@ static tn_status tn__max_axis_backward(tn_ctx *ctx, tn_tensor *y) {
 
 /* -- products -- */
 
-/* an f32 matrix stored densely row after row */
-static int tn__dense2d(const tn_tensor *t) {
-    return t->type == TN_TYPE_F32 && t->ne[2] == 1 && t->ne[3] == 1 && t->nb[0] == sizeof(float) &&
-           t->nb[1] == (size_t)t->ne[0] * sizeof(float);
+/* an f32 tensor whose rows are contiguous (any strides above) */
+static int tn__rows_f32(const tn_tensor *t) {
+    return t->type == TN_TYPE_F32 && t->nb[0] == sizeof(float) && t->nb[1] % sizeof(float) == 0 && t->nb[1] >= (size_t)t->ne[0] * sizeof(float);
 }
 
 /* contiguous copy of x with dims 0 and 1 swapped */
@@ -4556,12 +4660,22 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
     float *gw = tn__gbuf(ctx, w, &st), *gx = tn__gbuf(ctx, x, &st);
     size_t mark;
     if (st != TN_OK) return st;
-    if (tn__dense2d(w) && tn__dense2d(x) && tn__dense2d(g)) {
-        /* plain matrices: the GEMM reads the transposed operands in place and adds
-           straight into the gradients */
-        int64_t K = w->ne[0], N = w->ne[1], M = x->ne[1];
-        if (gx) tn__gemm_ex(ctx->pool, M, K, N, (const float *)g->data, N, 0, (const float *)w->data, K, 1, gx, K, 1); /* dx = g . w */
-        if (gw) tn__gemm_ex(ctx->pool, N, K, M, (const float *)g->data, N, 1, (const float *)x->data, K, 1, gw, K, 1); /* dw = g^T . x */
+    if (tn__rows_f32(w) && tn__rows_f32(x) && g->type == TN_TYPE_F32 && tn_is_contiguous(g)) {
+        /* matrices whose rows are contiguous (views included), one GEMM per batch
+           matrix: it reads the transposed operands in place and adds straight into
+           the gradients (which are dense in the logical shape) */
+        int64_t K = w->ne[0], N = w->ne[1], M = x->ne[1], i2, i3;
+        int64_t r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
+        int64_t ldw = (int64_t)(w->nb[1] / sizeof(float)), ldx = (int64_t)(x->nb[1] / sizeof(float));
+        for (i3 = 0; i3 < x->ne[3]; i3++)
+            for (i2 = 0; i2 < x->ne[2]; i2++) {
+                int64_t b = i3 * x->ne[2] + i2, bw = (i3 / r3) * w->ne[2] + i2 / r2;
+                const float *G = (const float *)g->data + b * M * N;
+                const float *W = (const float *)((const uint8_t *)w->data + (size_t)(i2 / r2) * w->nb[2] + (size_t)(i3 / r3) * w->nb[3]);
+                const float *X = (const float *)((const uint8_t *)x->data + (size_t)i2 * x->nb[2] + (size_t)i3 * x->nb[3]);
+                if (gx) tn__gemm_ex(ctx->pool, M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, 1);      /* dx = g . w */
+                if (gw) tn__gemm_ex(ctx->pool, N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, 1);     /* dw = g^T . x */
+            }
         return TN_OK;
     }
     mark = tn_ctx_used(ctx);
@@ -4619,9 +4733,8 @@ static tn_status tn__cont_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_status st = TN_OK;
     float *gx = tn__gbuf(ctx, y->src[0], &st);
     const float *g = (const float *)y->grad->data;
-    int64_t i, n = tn_nelements(y);
     if (!gx) return st;
-    for (i = 0; i < n; i++) gx[i] += g[i];
+    tn__vacc(gx, g, tn_nelements(y));
     return TN_OK;
 }
 
@@ -7302,6 +7415,9 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
     return t;
 }
 
+#if defined(TN__AVX512_DIAG_PUSHED)
+#pragma GCC diagnostic pop
+#endif
 #endif /* TERNARY_IMPLEMENTATION_INCLUDED */
 #endif /* TERNARY_IMPLEMENTATION */
 
