@@ -4977,23 +4977,34 @@ static tn_status tn__dropout_backward(tn_ctx *ctx, tn_tensor *y) {
 }
 
 /* rotate pairs (2i, 2i+1) of each head vector; sign -1 rotates back (backward) */
+/* cos and sin of position pos0 + t times theta^(-2i/hd), as floats */
+static void tn__rope_cs(double pos, int64_t i, int64_t hd, float theta, float *c, float *sn) {
+    double ang = pos * pow((double)theta, -2.0 * (double)i / (double)hd);
+    *c = (float)cos(ang);
+    *sn = (float)sin(ang);
+}
 static void tn__rope_apply(float *dst, const float *src, const int64_t *ne, int64_t pos0, float theta, float sign) {
-    int64_t i, h, t, b, hd = ne[0];
+    int64_t i, h, t, b, hd = ne[0], half = hd / 2;
+    /* the angles depend on t and i only: one table for all heads and batches */
+    float *tab = (half > 0 && ne[2] > 0 && (size_t)ne[2] <= SIZE_MAX / 8 / (size_t)half) ? (float *)TN_MALLOC(sizeof(float) * 2 * (size_t)(ne[2] * half)) : NULL;
+    if (tab)
+        for (t = 0; t < ne[2]; t++)
+            for (i = 0; i < half; i++) tn__rope_cs((double)(pos0 + t), i, hd, theta, &tab[2 * (t * half + i)], &tab[2 * (t * half + i) + 1]);
     for (b = 0; b < ne[3]; b++)
-        for (t = 0; t < ne[2]; t++) {
-            double pos = (double)(pos0 + t);
+        for (t = 0; t < ne[2]; t++)
             for (h = 0; h < ne[1]; h++) {
                 const float *s = src + ((b * ne[2] + t) * ne[1] + h) * hd;
                 float *d = dst + ((b * ne[2] + t) * ne[1] + h) * hd;
-                for (i = 0; i < hd / 2; i++) {
-                    double ang = pos * pow((double)theta, -2.0 * (double)i / (double)hd);
-                    float c = (float)cos(ang), sn = sign * (float)sin(ang);
-                    float x0 = s[2 * i], x1 = s[2 * i + 1];
+                for (i = 0; i < half; i++) {
+                    float c, sn, x0 = s[2 * i], x1 = s[2 * i + 1];
+                    if (tab) { c = tab[2 * (t * half + i)]; sn = tab[2 * (t * half + i) + 1]; }
+                    else tn__rope_cs((double)(pos0 + t), i, hd, theta, &c, &sn); /* no memory for the table */
+                    sn = sign * sn;
                     d[2 * i] = x0 * c - x1 * sn;
                     d[2 * i + 1] = x0 * sn + x1 * c;
                 }
             }
-        }
+    if (tab) TN_FREE(tab);
 }
 TNDEF tn_tensor *tn_rope(tn_ctx *ctx, tn_tensor *x, int64_t pos0, float theta) {
     const float *X = NULL;
