@@ -4017,6 +4017,8 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     int need_convert;
     size_t bytes = 0;
     uint8_t *xs_raw = NULL;
+    float *x_dense = NULL;  /* strided f32 x gathered (quantized weights only) */
+    tn_tensor xd;
     if (!y || !w || !x) return tn__fail(TN_ERR_ARG, "tn_mul_mat: NULL tensor");
     tw = tn_type_get_traits(w->type);
     if (!tw || !tw->has_vec_dot) return tn__fail(TN_ERR_TYPE, "tn_mul_mat: no dot product for weight type %s", tn_type_name(w->type));
@@ -4048,6 +4050,24 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
                     if (bad) return tn__fail(TN_ERR_ARG, "tn_mul_mat: x row %lld holds NaN or Inf and cannot be quantized to %s", (long long)i1, tn_type_name(tw->vec_dot_type));
                 }
     }
+    if (x->type == TN_TYPE_F32 && x->nb[0] != sizeof(float) && tw->vec_dot_type != TN_TYPE_F32 && tn_nelements(x) > 0) {
+        /* strided f32 activations for quantized weights: gather them densely first */
+        int64_t i0, i1, i2, i3, k = 0;
+        if (!tn__mul_size((size_t)tn_nelements(x), sizeof(float), &bytes) || !(x_dense = (float *)TN_MALLOC(bytes)))
+            return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: cannot allocate %zu bytes to gather strided x", bytes);
+        for (i3 = 0; i3 < x->ne[3]; i3++)
+            for (i2 = 0; i2 < x->ne[2]; i2++)
+                for (i1 = 0; i1 < x->ne[1]; i1++)
+                    for (i0 = 0; i0 < x->ne[0]; i0++) memcpy(&x_dense[k++], tn__ptr(x, i0, i1, i2, i3), sizeof(float));
+        xd = *x;
+        xd.data = x_dense;
+        xd.nb[0] = sizeof(float);
+        xd.nb[1] = xd.nb[0] * (size_t)x->ne[0];
+        xd.nb[2] = xd.nb[1] * (size_t)x->ne[1];
+        xd.nb[3] = xd.nb[2] * (size_t)x->ne[2];
+        x = &xd;
+        bytes = 0;
+    }
     memset(&a, 0, sizeof(a));
     a.w = w; a.x = x; a.y = y;
     a.dot = tn_get_vec_dot(w->type, ref ? TN_PATH_REF : TN_PATH_BEST);
@@ -4063,9 +4083,12 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
         else
 #endif
         a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
-        if (!tn__mul_size(a.xs_row, (size_t)tn_nrows(x), &bytes) || bytes > SIZE_MAX - TN__ALIGN) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: x too large");
+        if (!tn__mul_size(a.xs_row, (size_t)tn_nrows(x), &bytes) || bytes > SIZE_MAX - TN__ALIGN) {
+            if (x_dense) TN_FREE(x_dense);
+            return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: x too large");
+        }
         xs_raw = (uint8_t *)tn__scratch_get(pool, bytes + TN__ALIGN);
-        if (!xs_raw) return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: cannot allocate %zu bytes of scratch", bytes);
+        if (!xs_raw) { if (x_dense) TN_FREE(x_dense); return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: cannot allocate %zu bytes of scratch", bytes); }
         a.xs = xs_raw + (TN__ALIGN - (uintptr_t)xs_raw % TN__ALIGN) % TN__ALIGN;
         tn_pool_run(pool, tn__mm_convert_task, &a);
     }
@@ -4084,6 +4107,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
         tn_pool_run(pool, tn__mm_task, &a);
     }
     if (need_convert) tn__scratch_release(pool, xs_raw);
+    if (x_dense) TN_FREE(x_dense);
     return TN_OK;
 }
 

@@ -216,6 +216,46 @@ static int test_mul_mat_batch_tiles(void) {
     return 0;
 }
 
+/* activations given as a strided view (a transpose: elements not adjacent) give
+   the same products as their contiguous copy, for every weight type */
+static int test_mul_mat_strided_x(void) {
+    tn_ctx *ctx = tn_ctx_new(32 << 20);
+    tn_pool *pool2 = tn_pool_new(2);
+    tn_rng r;
+    int ti;
+    const int64_t N = 9, M = 5, K = 512;
+    tn_rng_seed(&r, 31);
+    for (ti = 0; ti < TN_T_NDOT; ti++) {
+        tn_type ty = tn_t_dot_types[ti];
+        tn_tensor *wf = tn_new_2d(ctx, TN_TYPE_F32, K, N), *w = tn_new_2d(ctx, ty, K, N);
+        tn_tensor *xt = tn_new_2d(ctx, TN_TYPE_F32, M, K), *x = tn_transpose(ctx, xt), *xc;
+        tn_tensor *y = tn_new_2d(ctx, TN_TYPE_F32, N, M), *yc = tn_new_2d(ctx, TN_TYPE_F32, N, M);
+        int64_t i;
+        CHECK(wf && w && xt && x && y && yc);
+        CHECK(x->nb[0] != sizeof(float));
+        for (i = 0; i < N; i++) tn_t_make_row(&r, ty, K, (float *)wf->data + i * K);
+        for (i = 0; i < K * M; i++) ((float *)xt->data)[i] = tn_rng_normal(&r);
+        if (ty == TN_TYPE_T2) {
+            int8_t *t = (int8_t *)malloc((size_t)(K * N));
+            float s;
+            CHECK_OK(tn_ternary_absmean((const float *)wf->data, K * N, t, &s));
+            CHECK_OK(tn_pack2((uint8_t *)w->data, t, K * N));
+            w->scale = s;
+            free(t);
+        } else {
+            CHECK_OK(tn_copy(w, wf));
+        }
+        xc = tn_cont(ctx, x);
+        CHECK(xc);
+        CHECK_OK(tn_mul_mat(y, w, x, pool2));
+        CHECK_OK(tn_mul_mat(yc, w, xc, pool2));
+        CHECK_MSG(memcmp(y->data, yc->data, (size_t)(N * M * 4)) == 0, "%s: strided x differs from its contiguous copy", tn_type_name(ty));
+    }
+    tn_pool_free(pool2);
+    tn_ctx_free(ctx);
+    return 0;
+}
+
 static int test_mul_mat_views_batches_errors(void) {
     tn_ctx *ctx = tn_ctx_new(8 << 20);
     tn_rng r;
