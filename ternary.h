@@ -3905,6 +3905,35 @@ static void tn__gemm_ex(tn_pool *pool, int64_t M, int64_t N, int64_t K, const fl
 static void tn__gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
     tn__gemm_ex(pool, M, N, K, A, lda, 0, B, ldb, 0, C, ldc, 0);
 }
+static tn__gemm_args tn__gemm_make(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, int ta,
+                                   const float *B, int64_t ldb, int tb, float *C, int64_t ldc, int acc) {
+    tn__gemm_args g;
+    g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc; g.A = A; g.B = B; g.C = C;
+    g.ta = ta; g.tb = tb; g.acc = acc;
+    return g;
+}
+/* independent GEMMs (their C do not overlap), e.g. one per attention head: with
+   enough of them each thread runs whole GEMMs, otherwise each GEMM is split.
+   Either way every C element is computed the same way. */
+typedef struct { const tn__gemm_args *g; int64_t n; } tn__gemm_list;
+static void tn__gemm_list_task(void *p, int ith, int nth) {
+    const tn__gemm_list *l = (const tn__gemm_list *)p;
+    int64_t i;
+    for (i = ith; i < l->n; i += nth) tn__gemm_task((void *)&l->g[i], 0, 1);
+}
+static void tn__gemm_run_list(tn_pool *pool, const tn__gemm_args *g, int64_t n) {
+    int64_t i;
+    int nth = tn_pool_n_threads(pool), all_k = 1;
+    for (i = 0; i < n; i++) all_k &= g[i].K > 0;
+    if (nth > 1 && n >= 2 * nth && all_k) {
+        tn__gemm_list l;
+        l.g = g; l.n = n;
+        tn_pool_run(pool, tn__gemm_list_task, &l);
+        return;
+    }
+    for (i = 0; i < n; i++)
+        tn__gemm_ex(pool, g[i].M, g[i].N, g[i].K, g[i].A, g[i].lda, g[i].ta, g[i].B, g[i].ldb, g[i].tb, g[i].C, g[i].ldc, g[i].acc);
+}
 
 TNDEF tn_status tn_gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
     if (M < 0 || N < 0 || K < 0 || (M && (!A || !C)) || (N && !B) || lda < K || ldb < K || ldc < N)
@@ -4094,15 +4123,19 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     }
     if (!ref && w->type == TN_TYPE_F32 && a.vdt == TN_TYPE_F32 && x->ne[1] >= 4 && y->nb[0] == sizeof(float) &&
         w->nb[1] % sizeof(float) == 0 && y->nb[1] % sizeof(float) == 0) {
-        /* f32 x f32 with a batch: the blocked GEMM, one call per batch matrix */
-        int64_t i2, i3, r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
+        /* f32 x f32 with a batch: the blocked GEMM, one per batch matrix */
+        int64_t i2, i3, r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3], nbm = x->ne[2] * x->ne[3];
+        tn__gemm_args one, *list = nbm > 1 ? (tn__gemm_args *)TN_MALLOC(sizeof(tn__gemm_args) * (size_t)nbm) : NULL;
         for (i3 = 0; i3 < x->ne[3]; i3++)
             for (i2 = 0; i2 < x->ne[2]; i2++) {
                 const float *A = (const float *)tn__mm_xrow(&a, 0, i2, i3);
                 int64_t lda = a.xs ? (int64_t)(a.xs_row / sizeof(float)) : (int64_t)(x->nb[1] / sizeof(float));
-                tn__gemm_f32(pool, x->ne[1], w->ne[1], w->ne[0], A, lda, (const float *)tn__ptr(w, 0, 0, i2 / r2, i3 / r3),
-                             (int64_t)(w->nb[1] / sizeof(float)), (float *)tn__ptr(y, 0, 0, i2, i3), (int64_t)(y->nb[1] / sizeof(float)));
+                one = tn__gemm_make(x->ne[1], w->ne[1], w->ne[0], A, lda, 0, (const float *)tn__ptr(w, 0, 0, i2 / r2, i3 / r3),
+                                    (int64_t)(w->nb[1] / sizeof(float)), 0, (float *)tn__ptr(y, 0, 0, i2, i3), (int64_t)(y->nb[1] / sizeof(float)), 0);
+                if (list) list[i3 * x->ne[2] + i2] = one;
+                else tn__gemm_run_list(pool, &one, 1); /* one matrix, or no memory for the list */
             }
+        if (list) { tn__gemm_run_list(pool, list, nbm); TN_FREE(list); }
     } else {
         tn_pool_run(pool, tn__mm_task, &a);
     }
@@ -4688,18 +4721,33 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
         /* matrices whose rows are contiguous (views included), one GEMM per batch
            matrix: it reads the transposed operands in place and adds straight into
            the gradients (which are dense in the logical shape) */
-        int64_t K = w->ne[0], N = w->ne[1], M = x->ne[1], i2, i3;
+        int64_t K = w->ne[0], N = w->ne[1], M = x->ne[1], i2, i3, nbm = x->ne[2] * x->ne[3];
         int64_t r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
         int64_t ldw = (int64_t)(w->nb[1] / sizeof(float)), ldx = (int64_t)(x->nb[1] / sizeof(float));
+        /* dx GEMMs never share an output; dw GEMMs do when w is broadcast, and
+           then run one after another in batch order */
+        tn__gemm_args *lx = (tn__gemm_args *)TN_MALLOC(sizeof(tn__gemm_args) * (size_t)nbm);
+        tn__gemm_args *lw = (tn__gemm_args *)TN_MALLOC(sizeof(tn__gemm_args) * (size_t)nbm);
+        if (!lx || !lw) {
+            if (lx) TN_FREE(lx);
+            if (lw) TN_FREE(lw);
+            return tn__fail(TN_ERR_NOMEM, "tn_backward: out of memory in the matmul backward");
+        }
         for (i3 = 0; i3 < x->ne[3]; i3++)
             for (i2 = 0; i2 < x->ne[2]; i2++) {
                 int64_t b = i3 * x->ne[2] + i2, bw = (i3 / r3) * w->ne[2] + i2 / r2;
                 const float *G = (const float *)g->data + b * M * N;
                 const float *W = (const float *)((const uint8_t *)w->data + (size_t)(i2 / r2) * w->nb[2] + (size_t)(i3 / r3) * w->nb[3]);
                 const float *X = (const float *)((const uint8_t *)x->data + (size_t)i2 * x->nb[2] + (size_t)i3 * x->nb[3]);
-                if (gx) tn__gemm_ex(ctx->pool, M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, 1);      /* dx = g . w */
-                if (gw) tn__gemm_ex(ctx->pool, N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, 1);     /* dw = g^T . x */
+                if (gx) lx[b] = tn__gemm_make(M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, 1);  /* dx = g . w */
+                if (gw) lw[b] = tn__gemm_make(N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, 1); /* dw = g^T . x */
             }
+        if (gx) tn__gemm_run_list(ctx->pool, lx, nbm);
+        if (gw && r2 == 1 && r3 == 1) tn__gemm_run_list(ctx->pool, lw, nbm);
+        else if (gw)
+            for (i2 = 0; i2 < nbm; i2++) tn__gemm_run_list(ctx->pool, &lw[i2], 1);
+        TN_FREE(lx);
+        TN_FREE(lw);
         return TN_OK;
     }
     mark = tn_ctx_used(ctx);
@@ -4867,21 +4915,35 @@ static tn_tensor *tn__rowwise_new(tn_ctx *ctx, tn_tensor *x, const char *fn, con
     return y;
 }
 
-TNDEF tn_tensor *tn_softmax(tn_ctx *ctx, tn_tensor *x) {
-    const float *X = NULL;
-    tn_tensor *y = tn__rowwise_new(ctx, x, "tn_softmax", &X);
-    int64_t r, i, n0, nr;
-    if (!y) return NULL;
-    n0 = x->ne[0]; nr = tn_nrows(x);
-    for (r = 0; r < nr; r++) {
-        const float *xr = X + r * n0;
-        float *yr = (float *)y->data + r * n0, mx = -INFINITY;
+/* row-wise ops split their rows over the context's threads; each row is
+   computed the same way whatever the split */
+typedef struct { const float *x, *g, *y; float *out; int64_t n0, nr; float eps; int flag; } tn__rows;
+static void tn__rows_range(const tn__rows *a, int ith, int nth, int64_t *r0, int64_t *r1) {
+    *r0 = a->nr * ith / nth;
+    *r1 = a->nr * (ith + 1) / nth;
+}
+static void tn__softmax_task(void *p, int ith, int nth) {
+    const tn__rows *a = (const tn__rows *)p;
+    int64_t r, r0, r1, i, n0 = a->n0;
+    tn__rows_range(a, ith, nth, &r0, &r1);
+    for (r = r0; r < r1; r++) {
+        const float *xr = a->x + r * n0;
+        float *yr = a->out + r * n0, mx = -INFINITY;
         double sum = 0.0;
         for (i = 0; i < n0; i++) mx = TN__MAX(mx, xr[i]);
         if (mx == -INFINITY) { for (i = 0; i < n0; i++) yr[i] = 0.0f; continue; } /* fully masked row */
         for (i = 0; i < n0; i++) { yr[i] = expf(xr[i] - mx); sum += yr[i]; }
         for (i = 0; i < n0; i++) yr[i] = (float)(yr[i] / sum);
     }
+}
+TNDEF tn_tensor *tn_softmax(tn_ctx *ctx, tn_tensor *x) {
+    const float *X = NULL;
+    tn_tensor *y = tn__rowwise_new(ctx, x, "tn_softmax", &X);
+    tn__rows a;
+    if (!y) return NULL;
+    memset(&a, 0, sizeof(a));
+    a.x = X; a.out = (float *)y->data; a.n0 = x->ne[0]; a.nr = tn_nrows(x);
+    tn_pool_run(ctx->pool, tn__softmax_task, &a);
     return tn__record(ctx, y, TN__OP_SOFTMAX, x, NULL, NULL);
 }
 TNDEF tn_tensor *tn_log_softmax(tn_ctx *ctx, tn_tensor *x) {
@@ -4901,15 +4963,14 @@ TNDEF tn_tensor *tn_log_softmax(tn_ctx *ctx, tn_tensor *x) {
     }
     return tn__record(ctx, y, TN__OP_LOG_SOFTMAX, x, NULL, NULL);
 }
-static tn_status tn__softmax_backward(tn_ctx *ctx, tn_tensor *y, int logsm) {
-    tn_status st = TN_OK;
-    float *gx = tn__gbuf(ctx, y->src[0], &st);
-    const float *g = (const float *)y->grad->data, *Y = (const float *)y->data;
-    int64_t r, i, n0 = y->ne[0], nr = tn_nrows(y);
-    if (!gx) return st;
-    for (r = 0; r < nr; r++) {
-        const float *gr = g + r * n0, *yr = Y + r * n0;
-        float *gxr = gx + r * n0;
+static void tn__softmax_backward_task(void *p, int ith, int nth) {
+    const tn__rows *a = (const tn__rows *)p;
+    int64_t r, r0, r1, i, n0 = a->n0;
+    const int logsm = a->flag;
+    tn__rows_range(a, ith, nth, &r0, &r1);
+    for (r = r0; r < r1; r++) {
+        const float *gr = a->g + r * n0, *yr = a->y + r * n0;
+        float *gxr = a->out + r * n0;
         double dot = 0.0;
         if (logsm) {
             for (i = 0; i < n0; i++) dot += gr[i];
@@ -4919,49 +4980,77 @@ static tn_status tn__softmax_backward(tn_ctx *ctx, tn_tensor *y, int logsm) {
             for (i = 0; i < n0; i++) gxr[i] += yr[i] * (gr[i] - (float)dot);
         }
     }
+}
+static tn_status tn__softmax_backward(tn_ctx *ctx, tn_tensor *y, int logsm) {
+    tn_status st = TN_OK;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    tn__rows a;
+    if (!gx) return st;
+    memset(&a, 0, sizeof(a));
+    a.g = (const float *)y->grad->data; a.y = (const float *)y->data; a.out = gx;
+    a.n0 = y->ne[0]; a.nr = tn_nrows(y); a.flag = logsm;
+    tn_pool_run(ctx->pool, tn__softmax_backward_task, &a);
     return TN_OK;
 }
 
-static tn_tensor *tn__norm(tn_ctx *ctx, tn_tensor *x, float eps, int center, const char *fn) {
-    const float *X = NULL;
-    tn_tensor *y = tn__rowwise_new(ctx, x, fn, &X);
-    int64_t r, i, n0, nr;
-    if (!y) return NULL;
-    if (!(eps >= 0.0f)) { tn__fail(TN_ERR_ARG, "%s: eps must be >= 0", fn); return NULL; }
-    n0 = x->ne[0]; nr = tn_nrows(x);
-    for (r = 0; r < nr; r++) {
-        const float *xr = X + r * n0;
-        float *yr = (float *)y->data + r * n0;
+static void tn__norm_task(void *p, int ith, int nth) {
+    const tn__rows *a = (const tn__rows *)p;
+    int64_t r, r0, r1, i, n0 = a->n0;
+    const int center = a->flag;
+    tn__rows_range(a, ith, nth, &r0, &r1);
+    for (r = r0; r < r1; r++) {
+        const float *xr = a->x + r * n0;
+        float *yr = a->out + r * n0;
         double mu = 0.0, ss = 0.0;
         float rs;
         if (center) { for (i = 0; i < n0; i++) mu += xr[i]; mu /= (double)n0; }
         for (i = 0; i < n0; i++) { double d = xr[i] - mu; ss += d * d; }
-        rs = (float)(1.0 / sqrt(ss / (double)n0 + eps));
+        rs = (float)(1.0 / sqrt(ss / (double)n0 + a->eps));
         for (i = 0; i < n0; i++) yr[i] = (float)(xr[i] - mu) * rs;
     }
+}
+static void tn__norm_backward_task(void *p, int ith, int nth) {
+    const tn__rows *a = (const tn__rows *)p;
+    int64_t r, r0, r1, i, n0 = a->n0;
+    const int center = a->flag;
+    tn__rows_range(a, ith, nth, &r0, &r1);
+    for (r = r0; r < r1; r++) {
+        const float *gr = a->g + r * n0, *yr = a->y + r * n0, *xr = a->x + r * n0;
+        float *gxr = a->out + r * n0;
+        double mu = 0.0, ss = 0.0, mg = 0.0, mgy = 0.0;
+        float rs;
+        if (center) { for (i = 0; i < n0; i++) mu += xr[i]; mu /= (double)n0; }
+        for (i = 0; i < n0; i++) { double d = xr[i] - mu; ss += d * d; }
+        rs = (float)(1.0 / sqrt(ss / (double)n0 + a->eps));
+        for (i = 0; i < n0; i++) { mg += gr[i]; mgy += (double)gr[i] * yr[i]; }
+        mg = center ? mg / (double)n0 : 0.0;
+        mgy /= (double)n0;
+        for (i = 0; i < n0; i++) gxr[i] += rs * (gr[i] - (float)mg - yr[i] * (float)mgy);
+    }
+}
+static tn_tensor *tn__norm(tn_ctx *ctx, tn_tensor *x, float eps, int center, const char *fn) {
+    const float *X = NULL;
+    tn_tensor *y = tn__rowwise_new(ctx, x, fn, &X);
+    tn__rows a;
+    if (!y) return NULL;
+    if (!(eps >= 0.0f)) { tn__fail(TN_ERR_ARG, "%s: eps must be >= 0", fn); return NULL; }
+    memset(&a, 0, sizeof(a));
+    a.x = X; a.out = (float *)y->data; a.n0 = x->ne[0]; a.nr = tn_nrows(x); a.eps = eps; a.flag = center;
+    tn_pool_run(ctx->pool, tn__norm_task, &a);
     y->fparam[0] = eps;
     return tn__record(ctx, y, center ? TN__OP_LAYER_NORM : TN__OP_RMS_NORM, x, NULL, NULL);
 }
 static tn_status tn__norm_backward(tn_ctx *ctx, tn_tensor *y, int center) {
     tn_status st = TN_OK;
     float *gx = tn__gbuf(ctx, y->src[0], &st);
-    const float *g = (const float *)y->grad->data, *Y = (const float *)y->data, *X;
-    int64_t r, i, n0 = y->ne[0], nr = tn_nrows(y);
+    const float *X;
+    tn__rows a;
     if (!gx) return st;
     if (!(X = tn__dense(ctx, y->src[0]))) return TN_ERR_NOMEM;
-    for (r = 0; r < nr; r++) {
-        const float *gr = g + r * n0, *yr = Y + r * n0, *xr = X + r * n0;
-        float *gxr = gx + r * n0;
-        double mu = 0.0, ss = 0.0, mg = 0.0, mgy = 0.0;
-        float rs;
-        if (center) { for (i = 0; i < n0; i++) mu += xr[i]; mu /= (double)n0; }
-        for (i = 0; i < n0; i++) { double d = xr[i] - mu; ss += d * d; }
-        rs = (float)(1.0 / sqrt(ss / (double)n0 + y->fparam[0]));
-        for (i = 0; i < n0; i++) { mg += gr[i]; mgy += (double)gr[i] * yr[i]; }
-        mg = center ? mg / (double)n0 : 0.0;
-        mgy /= (double)n0;
-        for (i = 0; i < n0; i++) gxr[i] += rs * (gr[i] - (float)mg - yr[i] * (float)mgy);
-    }
+    memset(&a, 0, sizeof(a));
+    a.x = X; a.g = (const float *)y->grad->data; a.y = (const float *)y->data; a.out = gx;
+    a.n0 = y->ne[0]; a.nr = tn_nrows(y); a.eps = y->fparam[0]; a.flag = center;
+    tn_pool_run(ctx->pool, tn__norm_backward_task, &a);
     return TN_OK;
 }
 TNDEF tn_tensor *tn_rms_norm(tn_ctx *ctx, tn_tensor *x, float eps) { return tn__norm(ctx, x, eps, 0, "tn_rms_norm"); }
