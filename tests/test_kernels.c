@@ -20,6 +20,21 @@ static void tn_t_make_row(tn_rng *r, tn_type ty, int64_t n, float *x) {
     }
 }
 
+/* w (of its type) from the f32 rows of wf; T2 through the absmean rule and its scale */
+static tn_status tn_t_set_weights(tn_tensor *w, const tn_tensor *wf) {
+    int64_t n = tn_nelements(wf);
+    int8_t *t;
+    float s = 0.0f;
+    tn_status st;
+    if (w->type != TN_TYPE_T2) return tn_copy(w, wf);
+    if (!(t = (int8_t *)malloc((size_t)n))) return TN_ERR_NOMEM;
+    st = tn_ternary_absmean((const float *)wf->data, n, t, &s);
+    if (st == TN_OK) st = tn_pack2((uint8_t *)w->data, t, n);
+    w->scale = s;
+    free(t);
+    return st;
+}
+
 static int test_vec_dot_paths(void) {
     static const int64_t sizes_32[] = {32, 96, 224, 800, 4064};
     static const int64_t sizes_256[] = {256, 768, 1280, 4352};
@@ -111,16 +126,7 @@ static int test_mul_mat_types_and_threads(void) {
         CHECK(wf && w && x && y1 && y2 && y3 && yr);
         for (n = 0; n < N; n++) tn_t_make_row(&r, ty, K, (float *)wf->data + n * K);
         for (i = 0; i < K * M; i++) ((float *)x->data)[i] = tn_rng_normal(&r);
-        if (ty == TN_TYPE_T2) {
-            int8_t *t = (int8_t *)malloc((size_t)(K * N));
-            float s;
-            CHECK_OK(tn_ternary_absmean((const float *)wf->data, K * N, t, &s));
-            CHECK_OK(tn_pack2((uint8_t *)w->data, t, K * N));
-            w->scale = s;
-            free(t);
-        } else {
-            CHECK_OK(tn_copy(w, wf));
-        }
+        CHECK_OK(tn_t_set_weights(w, wf));
         CHECK_OK(tn_mul_mat(y1, w, x, NULL));
         CHECK_OK(tn_mul_mat(y2, w, x, pool2));
         CHECK_OK(tn_mul_mat(y3, w, x, pool3));
@@ -175,16 +181,7 @@ static int test_mul_mat_batch_tiles(void) {
         CHECK(wf && w && xf && xq && ycol && dot);
         for (n = 0; n < N; n++) tn_t_make_row(&r, ty, K, (float *)wf->data + n * K);
         for (i = 0; i < K * MMAX; i++) ((float *)xf->data)[i] = tn_rng_normal(&r) * (i % 7 == 0 ? 3.0f : 1.0f);
-        if (ty == TN_TYPE_T2) {
-            int8_t *t = (int8_t *)malloc((size_t)(K * N));
-            float s;
-            CHECK_OK(tn_ternary_absmean((const float *)wf->data, K * N, t, &s));
-            CHECK_OK(tn_pack2((uint8_t *)w->data, t, K * N));
-            w->scale = s;
-            free(t);
-        } else {
-            CHECK_OK(tn_copy(w, wf));
-        }
+        CHECK_OK(tn_t_set_weights(w, wf));
         CHECK_OK(tn_copy(xq, xf));
         for (bi = 0; bi < (int)(sizeof(batches) / sizeof(batches[0])); bi++) {
             int64_t M = batches[bi], m;
@@ -235,16 +232,7 @@ static int test_mul_mat_strided_x(void) {
         CHECK(x->nb[0] != sizeof(float));
         for (i = 0; i < N; i++) tn_t_make_row(&r, ty, K, (float *)wf->data + i * K);
         for (i = 0; i < K * M; i++) ((float *)xt->data)[i] = tn_rng_normal(&r);
-        if (ty == TN_TYPE_T2) {
-            int8_t *t = (int8_t *)malloc((size_t)(K * N));
-            float s;
-            CHECK_OK(tn_ternary_absmean((const float *)wf->data, K * N, t, &s));
-            CHECK_OK(tn_pack2((uint8_t *)w->data, t, K * N));
-            w->scale = s;
-            free(t);
-        } else {
-            CHECK_OK(tn_copy(w, wf));
-        }
+        CHECK_OK(tn_t_set_weights(w, wf));
         xc = tn_cont(ctx, x);
         CHECK(xc);
         CHECK_OK(tn_mul_mat(y, w, x, pool2));

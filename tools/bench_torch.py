@@ -12,7 +12,10 @@ charlm: byte vocabulary, d_model 128, 4 heads, 2 layers, context 64, batch 32,
         projections without their own norm (as tn_transformer's defaults), float
         head, AdamW. Times are medians of single steps."""
 import argparse, time, statistics
+import os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_bitnet import RMSNorm, BitLinear
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--threads', type=int, default=1)
@@ -20,31 +23,6 @@ ap.add_argument('--steps', type=int, default=60)
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
-
-class RMSNorm(nn.Module):
-    def __init__(self, n, eps):
-        super().__init__()
-        self.g, self.eps = nn.Parameter(torch.ones(n)), eps
-    def forward(self, x):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.g
-
-def act_quant(x):
-    s = 127.0 / x.abs().max(dim=-1, keepdim=True).values.clamp(min=1e-5)
-    return (x * s).round().clamp(-128, 127) / s
-
-def weight_quant(w):
-    s = 1.0 / w.abs().mean().clamp(min=1e-5)
-    return (w * s).round().clamp(-1, 1) / s
-
-class BitLinear(nn.Linear):
-    def __init__(self, i, o, norm):
-        super().__init__(i, o, bias=False)
-        self.norm = RMSNorm(i, 1e-6) if norm else None
-    def forward(self, x):
-        if self.norm is not None: x = self.norm(x)
-        x = x + (act_quant(x) - x).detach()
-        w = self.weight + (weight_quant(self.weight) - self.weight).detach()
-        return F.linear(x, w)
 
 def rope(x, theta=10000.0):  # x: (B, H, T, hd), pairs (2i, 2i+1)
     B, H, T, hd = x.shape
@@ -75,7 +53,7 @@ class Block(nn.Module):
 class LM(nn.Module):
     def __init__(self, ternary):
         super().__init__()
-        lin = (lambda i, o: BitLinear(i, o, False)) if ternary else (lambda i, o: nn.Linear(i, o, bias=False))
+        lin = (lambda i, o: BitLinear(i, o, norm=False)) if ternary else (lambda i, o: nn.Linear(i, o, bias=False))
         self.tok = nn.Embedding(256, 128)
         self.blocks = nn.ModuleList([Block(128, 4, 512, lin) for _ in range(2)])
         self.nf, self.head = RMSNorm(128, 1e-5), nn.Linear(128, 256, bias=False)
@@ -99,7 +77,7 @@ def timed(model, batch_fn, steps):
 mlp_batch = lambda: (torch.rand(128, 784), torch.randint(0, 10, (128,)))
 lm_batch = lambda: (torch.randint(0, 256, (32, 64)), torch.randint(0, 256, (32, 64)))
 for tern in (0, 1):
-    L = (lambda i, o: BitLinear(i, o, True)) if tern else nn.Linear
+    L = (lambda i, o: BitLinear(i, o)) if tern else nn.Linear
     m = nn.Sequential(L(784, 256), nn.ReLU(), L(256, 256), nn.ReLU(), L(256, 10))
     s = timed(m, mlp_batch, args.steps)
     print(f"torch {args.threads} thread(s) mlp_{'ternary' if tern else 'f32'}: {s * 1e3:.3f} ms/step, {128 / s:.0f} samples/s", flush=True)

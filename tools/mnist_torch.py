@@ -12,7 +12,10 @@ gain, per-token absmax int8 activations and absmean ternary weights, both with
 straight-through gradients; no biases unless --bias."""
 import argparse, gzip, time
 import numpy as np
+import os, sys
 import torch, torch.nn as nn, torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_bitnet import BitLinear
 
 D = '/usr/share/datasets/fashion-mnist/'
 ap = argparse.ArgumentParser()
@@ -32,33 +35,8 @@ def labels(f):
 Xtr, Ytr = images('train-images-idx3-ubyte.gz'), labels('train-labels-idx1-ubyte.gz')
 Xte, Yte = images('t10k-images-idx3-ubyte.gz'), labels('t10k-labels-idx1-ubyte.gz')
 
-class RMSNorm(nn.Module):
-    def __init__(self, n):
-        super().__init__()
-        self.g = nn.Parameter(torch.ones(n))
-    def forward(self, x):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * self.g
-
-def act_quant(x):
-    s = 127.0 / x.abs().max(dim=-1, keepdim=True).values.clamp(min=1e-5)
-    return (x * s).round().clamp(-128, 127) / s
-
-def weight_quant(w):
-    s = 1.0 / w.abs().mean().clamp(min=1e-5)
-    return (w * s).round().clamp(-1, 1) / s
-
-class BitLinear(nn.Linear):
-    def __init__(self, i, o, bias):
-        super().__init__(i, o, bias=bias)
-        self.norm = RMSNorm(i)
-    def forward(self, x):
-        x = self.norm(x)
-        x = x + (act_quant(x) - x).detach()
-        w = self.weight + (weight_quant(self.weight) - self.weight).detach()
-        return F.linear(x, w, self.bias)
-
 def model(ternary):
-    L = (lambda i, o: BitLinear(i, o, args.bias)) if ternary else nn.Linear
+    L = (lambda i, o: BitLinear(i, o, bias=args.bias)) if ternary else nn.Linear
     return nn.Sequential(L(784, 256), nn.ReLU(), L(256, 256), nn.ReLU(), L(256, 10))
 
 def run(ternary, seed):
