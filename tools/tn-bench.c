@@ -7,7 +7,8 @@
    the minimum of repeated runs; "noise" is median/min - 1, so a busy machine
    shows itself. Weight GB/s = weight bytes / median time; GOPS counts
    2*rows*cols*batch; "x ref" is the speed-up over the scalar reference
-   kernel; "of bw" is the share of the measured streaming bandwidth.
+   kernel; "of bw" is the share of the streaming bandwidth measured with as
+   many threads.
    Streamed runs rotate through copies of the weights larger than the caches.
    The f32 GEMM is measured beside the system's OpenBLAS when one can be
    loaded at run time (libopenblas.so.0, or the file named by TN_BENCH_BLAS;
@@ -32,7 +33,7 @@ static double wall(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t)
 static int cmp_d(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 
 static int json = 0, first_json = 1, quick = 0;
-static double membw_1 = 0;
+static double membw_1 = 0, membw_2 = 0; /* streaming read bandwidth with 1 and 2 threads */
 
 static void emit(const char *op, const char *type, int64_t rows, int64_t cols, int64_t batch, int threads, int resident,
                  double med, double mn, double gbps, double gops, double xref, double ofbw) {
@@ -158,7 +159,7 @@ static void bench_mv(tn_type type, int64_t rows, int64_t cols, int64_t batch, in
     gbps = (double)wbytes / med / 1e6;
     snprintf(tname, sizeof(tname), "%s", tn_type_name(type));
     emit(batch == 1 ? "matvec" : "matmul", tname, rows, cols, batch, threads, resident, med, mn, gbps, gops,
-         ref_ms_batch1_t1 > 0 ? ref_ms_batch1_t1 * (double)batch / med * 1.0 : 0, !resident && membw_1 > 0 ? gbps / membw_1 : 0);
+         ref_ms_batch1_t1 > 0 ? ref_ms_batch1_t1 * (double)batch / med * 1.0 : 0, !resident && (threads > 1 ? membw_2 : membw_1) > 0 ? gbps / (threads > 1 ? membw_2 : membw_1) : 0);
     tn_pool_free(c.pool);
     free(c.w);
     tn_ctx_free(ctx);
@@ -348,7 +349,7 @@ int main(int argc, char **argv) {
     }
     if (!op || !strcmp(op, "membw") || (op && strcmp(op, "train") && strcmp(op, "gemm_f32"))) {
         membw_1 = membw(1);
-        if (!op || !strcmp(op, "membw")) membw(ncpu > 1 ? 2 : 1);
+        membw_2 = ncpu > 1 && (threads == 0 || threads > 1) ? membw(2) : membw_1;
     }
     if (op && (!strcmp(op, "matvec") || !strcmp(op, "matmul")) && one_type != TN_TYPE_COUNT) { /* one case */
         int64_t r = rows ? rows : 4096, k = cols ? cols : 4096, b = batch ? batch : (!strcmp(op, "matvec") ? 1 : 8);
