@@ -31,7 +31,7 @@ $(B)/%: tools/%.c $(HDR) | $(B)
 
 # -- test configurations -------------------------------------------------
 TEST_BINS := $(B)/test-readme $(B)/test-gcc-native-asan $(B)/test-clang-avx2-asan $(B)/test-gcc-scalar \
-             $(B)/test-g++-native $(B)/test-clang++-native $(B)/test-clang-tsan $(B)/test-link $(B)/test-static
+             $(B)/test-g++-native $(B)/test-clang++-native $(B)/test-clang-tsan $(B)/test-link $(B)/test-static $(B)/test-oom
 
 # gcc, every SIMD the CPU has (AVX-512 here), address + undefined sanitizers
 $(B)/test-gcc-native-asan: $(HDR) $(TESTSRC) | $(B)
@@ -54,6 +54,8 @@ $(B)/test-clang++-native: $(HDR) $(TESTSRC) | $(B)
 $(B)/test-link: $(HDR) tests/link_a.c tests/link_b.c | $(B)
 	gcc -std=c99 -O1 $(WARN) -I. tests/link_a.c tests/link_b.c -o $@ $(LIBS)
 # two static copies in one program
+$(B)/test-oom: $(HDR) tests/oom.c | $(B)
+	gcc -std=c99 -O1 -g -march=native $(WARN) $(SAN) -I. tests/oom.c -o $@ $(LIBS)
 $(B)/test-static: $(HDR) tests/static_one.c tests/static_two.c | $(B)
 	clang -std=c99 -O1 $(WARN) -Wno-unused-function -I. tests/static_one.c tests/static_two.c -o $@ $(LIBS)
 

@@ -3849,7 +3849,16 @@ static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int
     }
 }
 
-typedef struct { int64_t M, N, K, lda, ldb, ldc; const float *A, *B; float *C; int ta, tb, acc; } tn__gemm_args;
+typedef struct { int64_t M, N, K, lda, ldb, ldc; const float *A, *B; float *C; int ta, tb, acc; int *fail; } tn__gemm_args;
+
+/* a flag any thread may raise (set to 1, never cleared while threads run) */
+static void tn__raise(int *flag) {
+#if !defined(TERNARY_NO_THREADS) && (defined(__GNUC__) || defined(__clang__))
+    __atomic_store_n(flag, 1, __ATOMIC_RELAXED);
+#else
+    *flag = 1;
+#endif
+}
 
 static void tn__gemm_task(void *p, int ith, int nth) {
     const tn__gemm_args *g = (const tn__gemm_args *)p;
@@ -3866,7 +3875,7 @@ static void tn__gemm_task(void *p, int ith, int nth) {
         Bp = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * nb));
         Ap = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * mb));
     }
-    if (!Bp || !Ap) { if (Bp) TN_FREE(Bp); if (Ap) TN_FREE(Ap); return; }
+    if (!Bp || !Ap) { if (Bp) TN_FREE(Bp); if (Ap) TN_FREE(Ap); tn__raise(g->fail); return; } /* C left unfinished: the caller reports it */
     for (nc = n_lo; nc < n_hi; nc += TN__GEMM_NC) {
         int64_t nn = TN__MIN((int64_t)TN__GEMM_NC, n_hi - nc);
         for (kc = 0; kc < g->K; kc += TN__GEMM_KC) {
@@ -3888,59 +3897,64 @@ static void tn__gemm_task(void *p, int ith, int nth) {
 
 /* C (+)= A . B^T, row-major: A is M x K (element (i, k) at A[i * lda + k], or at
    A[k * lda + i] when ta), B is N x K likewise with tb; acc adds to C. K == 0
-   gives zeros (or leaves C when acc). */
-static void tn__gemm_ex(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, int ta,
-                        const float *B, int64_t ldb, int tb, float *C, int64_t ldc, int acc) {
+   gives zeros (or leaves C when acc). Returns TN_ERR_NOMEM (message set) when
+   the packing buffers could not be allocated. */
+static tn_status tn__gemm_ex(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, int ta,
+                             const float *B, int64_t ldb, int tb, float *C, int64_t ldc, int acc) {
     tn__gemm_args g;
+    int fail = 0;
     if (K == 0) {
         int64_t i;
         if (!acc)
             for (i = 0; i < M; i++) memset(C + i * ldc, 0, sizeof(float) * (size_t)N);
-        return;
+        return TN_OK;
     }
     g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc; g.A = A; g.B = B; g.C = C;
-    g.ta = ta; g.tb = tb; g.acc = acc;
+    g.ta = ta; g.tb = tb; g.acc = acc; g.fail = &fail;
     tn_pool_run(pool, tn__gemm_task, &g);
-}
-static void tn__gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
-    tn__gemm_ex(pool, M, N, K, A, lda, 0, B, ldb, 0, C, ldc, 0);
+    return fail ? tn__fail(TN_ERR_NOMEM, "f32 GEMM %lldx%lldx%lld: out of memory for the packing buffers", (long long)M, (long long)N, (long long)K) : TN_OK;
 }
 static tn__gemm_args tn__gemm_make(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, int ta,
                                    const float *B, int64_t ldb, int tb, float *C, int64_t ldc, int acc) {
     tn__gemm_args g;
     g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc; g.A = A; g.B = B; g.C = C;
-    g.ta = ta; g.tb = tb; g.acc = acc;
+    g.ta = ta; g.tb = tb; g.acc = acc; g.fail = NULL;
     return g;
 }
 /* independent GEMMs (their C do not overlap), e.g. one per attention head: with
    enough of them each thread runs whole GEMMs, otherwise each GEMM is split.
    Either way every C element is computed the same way. */
-typedef struct { const tn__gemm_args *g; int64_t n; } tn__gemm_list;
+typedef struct { const tn__gemm_args *g; int64_t n; int *fail; } tn__gemm_list;
 static void tn__gemm_list_task(void *p, int ith, int nth) {
     const tn__gemm_list *l = (const tn__gemm_list *)p;
     int64_t i;
-    for (i = ith; i < l->n; i += nth) tn__gemm_task((void *)&l->g[i], 0, 1);
+    for (i = ith; i < l->n; i += nth) {
+        tn__gemm_args one = l->g[i];
+        one.fail = l->fail;
+        tn__gemm_task(&one, 0, 1);
+    }
 }
-static void tn__gemm_run_list(tn_pool *pool, const tn__gemm_args *g, int64_t n) {
+static tn_status tn__gemm_run_list(tn_pool *pool, const tn__gemm_args *g, int64_t n) {
     int64_t i;
-    int nth = tn_pool_n_threads(pool), all_k = 1;
+    int nth = tn_pool_n_threads(pool), all_k = 1, fail = 0;
+    tn_status st = TN_OK;
     for (i = 0; i < n; i++) all_k &= g[i].K > 0;
     if (nth > 1 && n >= 2 * nth && all_k) {
         tn__gemm_list l;
-        l.g = g; l.n = n;
+        l.g = g; l.n = n; l.fail = &fail;
         tn_pool_run(pool, tn__gemm_list_task, &l);
-        return;
+        return fail ? tn__fail(TN_ERR_NOMEM, "f32 GEMMs: out of memory for the packing buffers") : TN_OK;
     }
-    for (i = 0; i < n; i++)
-        tn__gemm_ex(pool, g[i].M, g[i].N, g[i].K, g[i].A, g[i].lda, g[i].ta, g[i].B, g[i].ldb, g[i].tb, g[i].C, g[i].ldc, g[i].acc);
+    for (i = 0; i < n && st == TN_OK; i++)
+        st = tn__gemm_ex(pool, g[i].M, g[i].N, g[i].K, g[i].A, g[i].lda, g[i].ta, g[i].B, g[i].ldb, g[i].tb, g[i].C, g[i].ldc, g[i].acc);
+    return st;
 }
 
 TNDEF tn_status tn_gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc) {
     if (M < 0 || N < 0 || K < 0 || (M && (!A || !C)) || (N && !B) || lda < K || ldb < K || ldc < N)
         return tn__fail(TN_ERR_ARG, "tn_gemm_f32: bad sizes M %lld N %lld K %lld (lda %lld ldb %lld ldc %lld)",
                         (long long)M, (long long)N, (long long)K, (long long)lda, (long long)ldb, (long long)ldc);
-    tn__gemm_f32(pool, M, N, K, A, lda, B, ldb, C, ldc);
-    return TN_OK;
+    return tn__gemm_ex(pool, M, N, K, A, lda, 0, B, ldb, 0, C, ldc, 0);
 }
 
 /* -- matrix products -- */
@@ -4047,6 +4061,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     size_t bytes = 0;
     uint8_t *xs_raw = NULL;
     float *x_dense = NULL;  /* strided f32 x gathered (quantized weights only) */
+    tn_status gst = TN_OK;  /* of the GEMMs */
     tn_tensor xd;
     if (!y || !w || !x) return tn__fail(TN_ERR_ARG, "tn_mul_mat: NULL tensor");
     tw = tn_type_get_traits(w->type);
@@ -4133,15 +4148,15 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
                 one = tn__gemm_make(x->ne[1], w->ne[1], w->ne[0], A, lda, 0, (const float *)tn__ptr(w, 0, 0, i2 / r2, i3 / r3),
                                     (int64_t)(w->nb[1] / sizeof(float)), 0, (float *)tn__ptr(y, 0, 0, i2, i3), (int64_t)(y->nb[1] / sizeof(float)), 0);
                 if (list) list[i3 * x->ne[2] + i2] = one;
-                else tn__gemm_run_list(pool, &one, 1); /* one matrix, or no memory for the list */
+                else if (gst == TN_OK) gst = tn__gemm_run_list(pool, &one, 1); /* one matrix, or no memory for the list */
             }
-        if (list) { tn__gemm_run_list(pool, list, nbm); TN_FREE(list); }
+        if (list) { gst = tn__gemm_run_list(pool, list, nbm); TN_FREE(list); }
     } else {
         tn_pool_run(pool, tn__mm_task, &a);
     }
     if (need_convert) tn__scratch_release(pool, xs_raw);
     if (x_dense) TN_FREE(x_dense);
-    return TN_OK;
+    return gst;
 }
 
 TNDEF tn_status tn_mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool) { return tn__mul_mat(y, w, x, pool, 0); }
@@ -4742,13 +4757,13 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
                 if (gx) lx[b] = tn__gemm_make(M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, 1);  /* dx = g . w */
                 if (gw) lw[b] = tn__gemm_make(N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, 1); /* dw = g^T . x */
             }
-        if (gx) tn__gemm_run_list(ctx->pool, lx, nbm);
-        if (gw && r2 == 1 && r3 == 1) tn__gemm_run_list(ctx->pool, lw, nbm);
+        if (gx) st = tn__gemm_run_list(ctx->pool, lx, nbm);
+        if (gw && st == TN_OK && r2 == 1 && r3 == 1) st = tn__gemm_run_list(ctx->pool, lw, nbm);
         else if (gw)
-            for (i2 = 0; i2 < nbm; i2++) tn__gemm_run_list(ctx->pool, &lw[i2], 1);
+            for (i2 = 0; i2 < nbm && st == TN_OK; i2++) st = tn__gemm_run_list(ctx->pool, &lw[i2], 1);
         TN_FREE(lx);
         TN_FREE(lw);
-        return TN_OK;
+        return st;
     }
     mark = tn_ctx_used(ctx);
     if (gx) { /* dx = g . w  as mul_mat(w^T, g): (K, M) */
