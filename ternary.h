@@ -3233,96 +3233,23 @@ static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     *s = _mm512_reduce_add_ps(f0);
 }
 
-/* TQ2_0 tiles. The activations are Q8_K blocks moved into 320-byte, 64-byte
-   aligned blocks with qs reordered so that the 64 bytes meeting bit-plane k of a
-   TQ2_0 block are contiguous (original bytes 32k..32k+31 then 128+32k..128+32k+31):
-   one aligned load per plane, none straddling a cache line. */
+/* Ternary tiles (TQ2_0, TQ1_0). The activations are Q8_K blocks moved into
+   320-byte, 64-byte aligned blocks: one aligned load per 64-weight plane, none
+   straddling a cache line. For TQ2_0 the qs are reordered so that the 64 bytes
+   meeting bit-plane k are contiguous (original bytes 32k..32k+31 then
+   128+32k..128+32k+31); TQ1_0's planes meet them in order. */
 typedef struct { int8_t qs[TN_QK_K]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile;
 TN__STATIC_ASSERT(q8k_tile, sizeof(tn__q8k_tile) == 320);
-static void tn__q8k_to_tile(tn__q8k_tile *o, const tn_block_q8_K *b) {
+static void tn__q8k_to_tile(tn__q8k_tile *o, const tn_block_q8_K *b, int reorder) {
     int k;
-    for (k = 0; k < 4; k++) {
-        memcpy(o->qs + 64 * k, b->qs + 32 * k, 32);
-        memcpy(o->qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
-    }
+    if (!reorder) memcpy(o->qs, b->qs, TN_QK_K); /* TQ1_0's planes meet the bytes in order */
+    else
+        for (k = 0; k < 4; k++) {
+            memcpy(o->qs + 64 * k, b->qs + 32 * k, 32);
+            memcpy(o->qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
+        }
     memcpy(o->bsums, b->bsums, sizeof(o->bsums));
     o->d = b->d;
-}
-/* R weight rows (stride rs bytes) times C reordered activation rows (stride ys
-   bytes) into s[r * C + c]. Each weight block is unpacked once for all C columns
-   and each activation vector loaded once for all R rows. Every (row, column) is
-   computed exactly as the one-row kernel does (exact int32 sums, one fma chain,
-   the same scale product), so any tiling gives the same bits. R and C are
-   constants at every call site; the loops unroll into registers. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((always_inline))
-#endif
-static inline void tn__tq2_tile_avx512(const int R, const int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
-    const __m512i m3 = _mm512_set1_epi8(3);
-    __m512 f[4][8];
-    int64_t ib;
-    int r, c;
-    TN__UNROLL
-    for (r = 0; r < R; r++) {
-        TN__UNROLL
-        for (c = 0; c < C; c++) f[r][c] = _mm512_setzero_ps();
-    }
-    for (ib = 0; ib < nb; ib++) {
-        __m512i wv[4][4];
-        float dw[4];
-        /* rows are short: pull the next R rows in linearly, or memory-bound runs
-           lose the hardware prefetcher to R short interleaved streams */
-        const char *pf = (const char *)(w + (size_t)R * rs) + ib * R * (int64_t)sizeof(tn_block_tq2_0);
-        TN__UNROLL
-        for (r = 0; r < R; r++) {
-            _mm_prefetch(pf + 64 * r, _MM_HINT_T0);
-            _mm_prefetch(pf + 64 * r + 64, _MM_HINT_T0);
-        }
-        TN__UNROLL
-        for (r = 0; r < R; r++) {
-            const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)(w + (size_t)r * rs) + ib;
-            __m512i q = _mm512_loadu_si512((const void *)b->qs);
-            wv[r][0] = _mm512_and_si512(q, m3);
-            wv[r][1] = _mm512_and_si512(_mm512_srli_epi16(q, 2), m3);
-            wv[r][2] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m3);
-            wv[r][3] = _mm512_and_si512(_mm512_srli_epi16(q, 6), m3);
-            dw[r] = tn__h2f(b->d);
-        }
-        TN__UNROLL
-        for (c = 0; c < C; c++) {
-            const tn__q8k_tile *yb = (const tn__q8k_tile *)(y + (size_t)c * ys) + ib;
-            const __m512i y0 = _mm512_load_si512((const void *)yb->qs), y1 = _mm512_load_si512((const void *)(yb->qs + 64));
-            const __m512i y2 = _mm512_load_si512((const void *)(yb->qs + 128)), y3 = _mm512_load_si512((const void *)(yb->qs + 192));
-            const __m512i nbs = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)yb->bsums)));
-            TN__UNROLL
-            for (r = 0; r < R; r++) {
-                __m512i acc = tn__dot_u8s8_512(nbs, wv[r][0], y0);
-                acc = tn__dot_u8s8_512(acc, wv[r][1], y1);
-                acc = tn__dot_u8s8_512(acc, wv[r][2], y2);
-                acc = tn__dot_u8s8_512(acc, wv[r][3], y3);
-                f[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(yb->d * dw[r]), f[r][c]);
-            }
-        }
-    }
-    TN__UNROLL
-    for (r = 0; r < R; r++) {
-        TN__UNROLL
-        for (c = 0; c < C; c++) s[r * C + c] = _mm512_reduce_add_ps(f[r][c]);
-    }
-}
-/* the instances the matrix product uses: R x C in {4x1, 2x8, 2x4, 2x2, 2x1, 1x8, 1x4, 1x2, 1x1} */
-static void tn__tq2_tile(int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
-    switch (R * 16 + C) {
-    case 4 * 16 + 1: tn__tq2_tile_avx512(4, 1, nb, w, rs, y, ys, s); break;
-    case 2 * 16 + 8: tn__tq2_tile_avx512(2, 8, nb, w, rs, y, ys, s); break;
-    case 2 * 16 + 4: tn__tq2_tile_avx512(2, 4, nb, w, rs, y, ys, s); break;
-    case 2 * 16 + 2: tn__tq2_tile_avx512(2, 2, nb, w, rs, y, ys, s); break;
-    case 2 * 16 + 1: tn__tq2_tile_avx512(2, 1, nb, w, rs, y, ys, s); break;
-    case 1 * 16 + 8: tn__tq2_tile_avx512(1, 8, nb, w, rs, y, ys, s); break;
-    case 1 * 16 + 4: tn__tq2_tile_avx512(1, 4, nb, w, rs, y, ys, s); break;
-    case 1 * 16 + 2: tn__tq2_tile_avx512(1, 2, nb, w, rs, y, ys, s); break;
-    default: TN_ASSERT(R == 1 && C == 1); tn__tq2_tile_avx512(1, 1, nb, w, rs, y, ys, s); break;
-    }
 }
 static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     const __m512i lo8 = _mm512_set1_epi16(0x00FF), k3 = _mm512_set1_epi16(3 << 8);
@@ -3358,6 +3285,108 @@ static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     }
     *s = _mm512_reduce_add_ps(accf);
 }
+/* R weight rows (stride rs bytes, TQ2_0 when kind is 1, TQ1_0 when 2) times C
+   activation rows in tn__q8k_tile blocks (stride ys bytes; qs reordered for TQ2_0,
+   in order for TQ1_0) into s[r * C + c]. Each weight block is unpacked once for
+   all C columns and each activation vector loaded once for all R rows. Every
+   (row, column) is computed exactly as the one-row kernel does (exact int32
+   sums, one fma chain, the same scale product), so any tiling gives the same
+   bits. kind, R and C are constants at every call site; the loops unroll into
+   registers. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void tn__tern_tile_avx512(const int kind, const int R, const int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
+    const __m512i m3 = _mm512_set1_epi8(3);
+    const int64_t bsz = kind == 1 ? (int64_t)sizeof(tn_block_tq2_0) : (int64_t)sizeof(tn_block_tq1_0);
+    __m512 f[4][8];
+    int64_t ib;
+    int r, c;
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        TN__UNROLL
+        for (c = 0; c < C; c++) f[r][c] = _mm512_setzero_ps();
+    }
+    for (ib = 0; ib < nb; ib++) {
+        __m512i wv[4][4];
+        float dw[4];
+        /* rows are short: pull the next R rows in linearly, or memory-bound runs
+           lose the hardware prefetcher to R short interleaved streams */
+        const char *pf = (const char *)(w + (size_t)R * rs) + ib * R * bsz;
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            _mm_prefetch(pf + 64 * r, _MM_HINT_T0);
+            _mm_prefetch(pf + 64 * r + 64, _MM_HINT_T0);
+        }
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            if (kind == 1) {
+                const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)(w + (size_t)r * rs) + ib;
+                __m512i q = _mm512_loadu_si512((const void *)b->qs);
+                wv[r][0] = _mm512_and_si512(q, m3);
+                wv[r][1] = _mm512_and_si512(_mm512_srli_epi16(q, 2), m3);
+                wv[r][2] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m3);
+                wv[r][3] = _mm512_and_si512(_mm512_srli_epi16(q, 6), m3);
+                dw[r] = tn__h2f(b->d);
+            } else { /* the planes of tn__vec_dot_tq1_0_q8_K_avx512, against qs in order */
+                const tn_block_tq1_0 *b = (const tn_block_tq1_0 *)(w + (size_t)r * rs) + ib;
+                const __m512i m01 = tn__cat256(_mm256_set1_epi8(1), _mm256_set1_epi8(3)), m23 = tn__cat256(_mm256_set1_epi8(9), _mm256_set1_epi8(27));
+                const __m512i m45 = tn__cat256(_mm256_set1_epi8(81), _mm256_setr_epi8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3));
+                const __m512i m67 = tn__cat256(_mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27),
+                                               _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27));
+                __m256i b0 = _mm256_loadu_si256((const __m256i *)b->qs);
+                __m128i b1 = _mm_loadu_si128((const __m128i *)(b->qs + 32));
+                __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
+                __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(b->qh)), 1);
+                __m512i b00 = tn__cat256(b0, b0);
+                wv[r][0] = tn__tq1_trits_512(b00, m01);
+                wv[r][1] = tn__tq1_trits_512(b00, m23);
+                wv[r][2] = tn__tq1_trits_512(tn__cat256(b0, b11), m45);
+                wv[r][3] = tn__tq1_trits_512(tn__cat256(b11, bt), m67);
+                dw[r] = tn__h2f(b->d);
+            }
+        }
+        TN__UNROLL
+        for (c = 0; c < C; c++) {
+            const tn__q8k_tile *yb = (const tn__q8k_tile *)(y + (size_t)c * ys) + ib;
+            const __m512i y0 = _mm512_load_si512((const void *)yb->qs), y1 = _mm512_load_si512((const void *)(yb->qs + 64));
+            const __m512i y2 = _mm512_load_si512((const void *)(yb->qs + 128)), y3 = _mm512_load_si512((const void *)(yb->qs + 192));
+            const __m512i nbs = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)yb->bsums)));
+            TN__UNROLL
+            for (r = 0; r < R; r++) {
+                __m512i acc = tn__dot_u8s8_512(nbs, wv[r][0], y0);
+                acc = tn__dot_u8s8_512(acc, wv[r][1], y1);
+                acc = tn__dot_u8s8_512(acc, wv[r][2], y2);
+                acc = tn__dot_u8s8_512(acc, wv[r][3], y3);
+                f[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(yb->d * dw[r]), f[r][c]);
+            }
+        }
+    }
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        TN__UNROLL
+        for (c = 0; c < C; c++) s[r * C + c] = _mm512_reduce_add_ps(f[r][c]);
+    }
+}
+/* the instances the matrix product uses: R x C in {4x1, 2x8, 2x4, 2x2, 2x1, 1x8, 1x4, 1x2, 1x1} */
+#define TN__TILE_CASES(K)                                                                      \
+    case 4 * 16 + 1: tn__tern_tile_avx512(K, 4, 1, nb, w, rs, y, ys, s); break;                \
+    case 2 * 16 + 8: tn__tern_tile_avx512(K, 2, 8, nb, w, rs, y, ys, s); break;                \
+    case 2 * 16 + 4: tn__tern_tile_avx512(K, 2, 4, nb, w, rs, y, ys, s); break;                \
+    case 2 * 16 + 2: tn__tern_tile_avx512(K, 2, 2, nb, w, rs, y, ys, s); break;                \
+    case 2 * 16 + 1: tn__tern_tile_avx512(K, 2, 1, nb, w, rs, y, ys, s); break;                \
+    case 1 * 16 + 8: tn__tern_tile_avx512(K, 1, 8, nb, w, rs, y, ys, s); break;                \
+    case 1 * 16 + 4: tn__tern_tile_avx512(K, 1, 4, nb, w, rs, y, ys, s); break;                \
+    case 1 * 16 + 2: tn__tern_tile_avx512(K, 1, 2, nb, w, rs, y, ys, s); break;                \
+    default: TN_ASSERT(R == 1 && C == 1); tn__tern_tile_avx512(K, 1, 1, nb, w, rs, y, ys, s); break;
+static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
+    if (kind == 1) {
+        switch (R * 16 + C) { TN__TILE_CASES(1) }
+    } else {
+        switch (R * 16 + C) { TN__TILE_CASES(2) }
+    }
+}
+#undef TN__TILE_CASES
 static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     /* two blocks per iteration */
     const tn_block_q8_0 *x = (const tn_block_q8_0 *)vx, *y = (const tn_block_q8_0 *)vy;
@@ -3967,7 +3996,7 @@ typedef struct {
     uint8_t *xs;            /* converted x rows (64-byte aligned), or NULL to read x in place */
     size_t xs_row;          /* bytes per converted row */
     float wscale;
-    int tq2;                /* TQ2_0 tiles over reordered Q8_K rows (tn__q8k_perm_tq2) */
+    int tile;               /* 1: TQ2_0, 2: TQ1_0 tiles over tn__q8k_tile activation rows */
 } tn__mm;
 
 static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t i3) {
@@ -3984,14 +4013,14 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
         int64_t i1 = r % x->ne[1], i2 = (r / x->ne[1]) % x->ne[2], i3 = r / (x->ne[1] * x->ne[2]);
         uint8_t *dst = a->xs + (size_t)r * a->xs_row;
 #if defined(TN_HAVE_AVX512)
-        if (a->tq2) { /* Q8_K blocks, reordered into tn__q8k_tile */
+        if (a->tile) { /* Q8_K blocks, moved into tn__q8k_tile */
             int64_t ib;
             for (ib = 0; ib < x->ne[0] / TN_QK_K; ib++) {
                 tn_block_q8_K qb;
                 const tn_block_q8_K *src = &qb;
                 if (x->type == TN_TYPE_F32) tn_quantize_row(TN_TYPE_Q8_K, (const float *)tn__ptr(x, 0, i1, i2, i3) + ib * TN_QK_K, &qb, TN_QK_K);
                 else src = (const tn_block_q8_K *)tn__ptr(x, 0, i1, i2, i3) + ib;
-                tn__q8k_to_tile((tn__q8k_tile *)dst + ib, src);
+                tn__q8k_to_tile((tn__q8k_tile *)dst + ib, src, a->tile == 1);
             }
             continue;
         }
@@ -4024,7 +4053,7 @@ static void tn__mm_task(void *p, int ith, int nth) {
             for (nn = n0; nn < n1; nn += NB) {
                 int64_t ne = TN__MIN(nn + NB, n1);
 #if defined(TN_HAVE_AVX512)
-                if (a->tq2) {
+                if (a->tile) {
                     /* a tile of C activation rows against R weight rows at a time */
                     int64_t M = x->ne[1];
                     for (m = 0; m < M; ) {
@@ -4032,7 +4061,7 @@ static void tn__mm_task(void *p, int ith, int nth) {
                         float v[32];
                         for (n = nn; n < ne; n += R) {
                             R = C == 1 ? (ne - n >= 4 ? 4 : 1) : (ne - n >= 2 ? 2 : 1);
-                            tn__tq2_tile(R, C, K / TN_QK_K, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1],
+                            tn__tern_tile(a->tile, R, C, K / TN_QK_K, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1],
                                          (const uint8_t *)tn__mm_xrow(a, m, i2, i3), a->xs_row, v);
                             for (k = 0; k < R; k++)
                                 for (j = 0; j < C; j++) memcpy(tn__ptr(y, n + k, m + j, i2, i3), &v[k * C + j], 4);
@@ -4118,12 +4147,12 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     a.vdt = tw->vec_dot_type;
     a.wscale = w->type == TN_TYPE_T2 ? w->scale : 1.0f;
 #if defined(TN_HAVE_AVX512)
-    a.tq2 = !ref && w->type == TN_TYPE_TQ2_0;
+    a.tile = ref ? 0 : w->type == TN_TYPE_TQ2_0 ? 1 : w->type == TN_TYPE_TQ1_0 ? 2 : 0;
 #endif
-    need_convert = a.tq2 || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
+    need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
 #if defined(TN_HAVE_AVX512)
-        if (a.tq2) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * sizeof(tn__q8k_tile);
+        if (a.tile) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * sizeof(tn__q8k_tile);
         else
 #endif
         a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
