@@ -1034,7 +1034,6 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#define TN__AVX512_DIAG_PUSHED 1
 #endif
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
@@ -2261,11 +2260,6 @@ static float tn__round_even_clamp(float v, float lim) {
 /* Elementwise passes of the BitNet rules, run on every training step. The
    AVX-512 paths compute exactly what the scalar ones do (the same rounding, the
    same order of the partial sums), so results do not depend on the build. */
-#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 /* sum |x| in double as eight interleaved partial sums added in a fixed tree;
    not finite when some x is not */
 static double tn__abssum(const float *x, int64_t n) {
@@ -2330,9 +2324,6 @@ static void tn__quant_pass(const float *x, int64_t n, float mul, float lim, floa
         if (q) q[i] = (int8_t)(int)v;
     }
 }
-#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 /* BitNet's weight scale: max(mean |w|, 1e-5); fails on non-finite w */
 static tn_status tn__absmean_scale(const float *w, int64_t n, const char *who, float *g) {
     double acc = tn__abssum(w, n);
@@ -3149,12 +3140,6 @@ static void tn__vec_dot_t2_q8_K_avx2(int64_t n, float *s, const void *vx, const 
 #endif /* TN_HAVE_AVX2 */
 
 #if defined(TN_HAVE_AVX512)
-/* GCC 12's own AVX-512 headers trip -Wuninitialized when compiled as C++ */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 static __m512i tn__cat256(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
 static __m512i tn__dot_u8s8_512(__m512i acc, __m512i u, __m512i s) {
 #if defined(TN_HAVE_AVX512VNNI)
@@ -3437,9 +3422,6 @@ static void tn__vec_dot_t2_q8_K_avx512(int64_t n, float *s, const void *vx, cons
     }
     *s = _mm512_reduce_add_ps(accf);
 }
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
 #endif
 #endif /* TN_HAVE_AVX512 */
 
@@ -6590,11 +6572,6 @@ TNDEF void tn_optim_reset(tn_optim *o) {
     o->t = 0;
 }
 
-#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push /* GCC 12's own AVX-512 headers trip these as C++ */
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
     const tn_optim_config *c;
     int64_t off = 0, i, k;
@@ -6708,10 +6685,6 @@ TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
     }
     return TN_OK;
 }
-
-#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 TNDEF double tn_clip_grad_norm(tn_params *p, double max_norm) {
     double ss = 0.0, norm;
@@ -7583,7 +7556,7 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
     return t;
 }
 
-#if defined(TN__AVX512_DIAG_PUSHED)
+#if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
 #endif /* TERNARY_IMPLEMENTATION_INCLUDED */
