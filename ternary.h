@@ -3194,24 +3194,39 @@ static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, con
     }
     *s = _mm512_reduce_add_ps(a0);
 }
+#if defined(__GNUC__) || defined(__clang__)
+#define TN__ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define TN__ALWAYS_INLINE inline
+#endif
+/* the four 64-weight planes of a TQ2_0 block as codes t+1 (0..2): plane k holds
+   bits 2k..2k+1 of each byte, i.e. weights 32k..32k+31 and 128+32k..128+32k+31 */
+static TN__ALWAYS_INLINE void tn__tq2_planes_512(const tn_block_tq2_0 *b, __m512i w[4]) {
+    const __m512i m3 = _mm512_set1_epi8(3);
+    __m512i q = _mm512_loadu_si512((const void *)b->qs);
+    w[0] = _mm512_and_si512(q, m3);
+    w[1] = _mm512_and_si512(_mm512_srli_epi16(q, 2), m3);
+    w[2] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m3);
+    w[3] = _mm512_and_si512(_mm512_srli_epi16(q, 6), m3);
+}
 static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     /* per block: sum(code * q) in four independent int32 chains (dpbusd latency), minus
        the 16 bsums lane by lane, then one fma by d_x * d_w into one float chain (as the
        tiles of tn_mul_mat do, so both give the same bits); one horizontal sum per row */
     const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
-    const __m512i m3 = _mm512_set1_epi8(3);
     __m512 f0 = _mm512_setzero_ps();
     int64_t ib, nb = n / TN_QK_K;
     for (ib = 0; ib < nb; ib++) {
         const int8_t *yq = y[ib].qs;
-        __m512i q = _mm512_loadu_si512((const void *)x[ib].qs);
-        __m512i a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
-        __m512i a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 2), m3), tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 32)), _mm256_loadu_si256((const __m256i *)(yq + 160))));
-        __m512i a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 4), m3), tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 64)), _mm256_loadu_si256((const __m256i *)(yq + 192))));
-        __m512i a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_and_si512(_mm512_srli_epi16(q, 6), m3), tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 96)), _mm256_loadu_si256((const __m256i *)(yq + 224))));
+        __m512i w[4], a0, a1, a2, a3;
         __m512 d;
-        a0 = tn__dot_u8s8_512(a0, _mm512_and_si512(q, m3), tn__cat256(_mm256_loadu_si256((const __m256i *)yq), _mm256_loadu_si256((const __m256i *)(yq + 128))));
+        tn__tq2_planes_512(&x[ib], w);
+        a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
+        a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[1], tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 32)), _mm256_loadu_si256((const __m256i *)(yq + 160))));
+        a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[2], tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 64)), _mm256_loadu_si256((const __m256i *)(yq + 192))));
+        a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[3], tn__cat256(_mm256_loadu_si256((const __m256i *)(yq + 96)), _mm256_loadu_si256((const __m256i *)(yq + 224))));
+        a0 = tn__dot_u8s8_512(a0, w[0], tn__cat256(_mm256_loadu_si256((const __m256i *)yq), _mm256_loadu_si256((const __m256i *)(yq + 128))));
         d = _mm512_set1_ps(y[ib].d * tn__h2f(x[ib].d));
         f0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), d, f0);
     }
@@ -3244,28 +3259,38 @@ static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     po = _mm512_mulhi_epu16(po, k3);
     return _mm512_or_si512(pe, _mm512_slli_epi16(po, 8));
 }
-static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
-    const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
-    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+/* the four 64-weight planes of a TQ1_0 block as codes t+1 (0..2), in weight
+   order: weights 0..63, 64..127, 128..191, 192..255 */
+static TN__ALWAYS_INLINE void tn__tq1_planes_512(const tn_block_tq1_0 *b, __m512i w[4]) {
     const __m512i m01 = tn__cat256(_mm256_set1_epi8(1), _mm256_set1_epi8(3));
     const __m512i m23 = tn__cat256(_mm256_set1_epi8(9), _mm256_set1_epi8(27));
     const __m512i m45 = tn__cat256(_mm256_set1_epi8(81), _mm256_setr_epi8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3));
     const __m512i m67 = tn__cat256(_mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27),
                                    _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27));
+    __m256i b0 = _mm256_loadu_si256((const __m256i *)b->qs);
+    __m128i b1 = _mm_loadu_si128((const __m128i *)(b->qs + 32));
+    __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
+    __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(b->qh)), 1);
+    __m512i b00 = tn__cat256(b0, b0);
+    w[0] = tn__tq1_trits_512(b00, m01);
+    w[1] = tn__tq1_trits_512(b00, m23);
+    w[2] = tn__tq1_trits_512(tn__cat256(b0, b11), m45);
+    w[3] = tn__tq1_trits_512(tn__cat256(b11, bt), m67);
+}
+static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
     int64_t ib, nb = n / TN_QK_K;
     __m512 accf = _mm512_setzero_ps();
     for (ib = 0; ib < nb; ib++) {
         const int8_t *yq = y[ib].qs;
-        __m256i b0 = _mm256_loadu_si256((const __m256i *)x[ib].qs);
-        __m128i b1 = _mm_loadu_si128((const __m128i *)(x[ib].qs + 32));
-        __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
-        __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(x[ib].qh)), 1);
-        __m512i b00 = tn__cat256(b0, b0);
-        __m512i a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
-        __m512i a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), tn__tq1_trits_512(b00, m23), _mm512_loadu_si512((const void *)(yq + 64)));
-        __m512i a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), tn__tq1_trits_512(tn__cat256(b0, b11), m45), _mm512_loadu_si512((const void *)(yq + 128)));
-        __m512i a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), tn__tq1_trits_512(tn__cat256(b11, bt), m67), _mm512_loadu_si512((const void *)(yq + 192)));
-        a0 = tn__dot_u8s8_512(a0, tn__tq1_trits_512(b00, m01), _mm512_loadu_si512((const void *)yq));
+        __m512i w[4], a0, a1, a2, a3;
+        tn__tq1_planes_512(&x[ib], w);
+        a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
+        a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[1], _mm512_loadu_si512((const void *)(yq + 64)));
+        a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[2], _mm512_loadu_si512((const void *)(yq + 128)));
+        a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[3], _mm512_loadu_si512((const void *)(yq + 192)));
+        a0 = tn__dot_u8s8_512(a0, w[0], _mm512_loadu_si512((const void *)yq));
         accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), _mm512_set1_ps(y[ib].d * tn__h2f(x[ib].d)), accf);
     }
     *s = _mm512_reduce_add_ps(accf);
@@ -3278,11 +3303,7 @@ static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
    sums, one fma chain, the same scale product), so any tiling gives the same
    bits. kind, R and C are constants at every call site; the loops unroll into
    registers. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((always_inline))
-#endif
-static inline void tn__tern_tile_avx512(const int kind, const int R, const int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
-    const __m512i m3 = _mm512_set1_epi8(3);
+static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, const int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
     const int64_t bsz = kind == 1 ? (int64_t)sizeof(tn_block_tq2_0) : (int64_t)sizeof(tn_block_tq1_0);
     __m512 f[4][8];
     int64_t ib;
@@ -3307,27 +3328,11 @@ static inline void tn__tern_tile_avx512(const int kind, const int R, const int C
         for (r = 0; r < R; r++) {
             if (kind == 1) {
                 const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)(w + (size_t)r * rs) + ib;
-                __m512i q = _mm512_loadu_si512((const void *)b->qs);
-                wv[r][0] = _mm512_and_si512(q, m3);
-                wv[r][1] = _mm512_and_si512(_mm512_srli_epi16(q, 2), m3);
-                wv[r][2] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m3);
-                wv[r][3] = _mm512_and_si512(_mm512_srli_epi16(q, 6), m3);
+                tn__tq2_planes_512(b, wv[r]);
                 dw[r] = tn__h2f(b->d);
-            } else { /* the planes of tn__vec_dot_tq1_0_q8_K_avx512, against qs in order */
+            } else {
                 const tn_block_tq1_0 *b = (const tn_block_tq1_0 *)(w + (size_t)r * rs) + ib;
-                const __m512i m01 = tn__cat256(_mm256_set1_epi8(1), _mm256_set1_epi8(3)), m23 = tn__cat256(_mm256_set1_epi8(9), _mm256_set1_epi8(27));
-                const __m512i m45 = tn__cat256(_mm256_set1_epi8(81), _mm256_setr_epi8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3));
-                const __m512i m67 = tn__cat256(_mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27),
-                                               _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27));
-                __m256i b0 = _mm256_loadu_si256((const __m256i *)b->qs);
-                __m128i b1 = _mm_loadu_si128((const __m128i *)(b->qs + 32));
-                __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
-                __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(b->qh)), 1);
-                __m512i b00 = tn__cat256(b0, b0);
-                wv[r][0] = tn__tq1_trits_512(b00, m01);
-                wv[r][1] = tn__tq1_trits_512(b00, m23);
-                wv[r][2] = tn__tq1_trits_512(tn__cat256(b0, b11), m45);
-                wv[r][3] = tn__tq1_trits_512(tn__cat256(b11, bt), m67);
+                tn__tq1_planes_512(b, wv[r]);
                 dw[r] = tn__h2f(b->d);
             }
         }
