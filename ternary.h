@@ -4413,7 +4413,6 @@ static void tn__vacc(float *dst, const float *src, int64_t n) {
 #endif
     for (; i < n; i++) dst[i] += src[i];
 }
-/* ReLU forward y = x > 0 ? x : 0 and backward gx += g * (x > 0 ? 1 : 0), exactly */
 /* ReLU^2 forward y = x > 0 ? x * x : 0 and backward gx += g * (x > 0 ? 2x : 0), exactly */
 static void tn__relu2_fwd(float *y, const float *x, int64_t n) {
     int64_t i = 0;
@@ -4436,6 +4435,7 @@ static void tn__relu2_bwd(float *gx, const float *g, const float *x, int64_t n) 
 #endif
     for (; i < n; i++) gx[i] += g[i] * (x[i] > 0.0f ? 2.0f * x[i] : 0.0f);
 }
+/* ReLU forward y = x > 0 ? x : 0 and backward gx += g * (x > 0 ? 1 : 0), exactly */
 static void tn__relu_fwd(float *y, const float *x, int64_t n) {
     int64_t i = 0;
 #if defined(TN_HAVE_AVX512)
@@ -5120,13 +5120,13 @@ static tn_status tn__dropout_backward(tn_ctx *ctx, tn_tensor *y) {
     return TN_OK;
 }
 
-/* rotate pairs (2i, 2i+1) of each head vector; sign -1 rotates back (backward) */
 /* cos and sin of position pos0 + t times theta^(-2i/hd), as floats */
 static void tn__rope_cs(double pos, int64_t i, int64_t hd, float theta, float *c, float *sn) {
     double ang = pos * pow((double)theta, -2.0 * (double)i / (double)hd);
     *c = (float)cos(ang);
     *sn = (float)sin(ang);
 }
+/* rotate pairs (2i, 2i+1) of each head vector; sign -1 rotates back (backward) */
 static void tn__rope_apply(float *dst, const float *src, const int64_t *ne, int64_t pos0, float theta, float sign) {
     int64_t i, h, t, b, hd = ne[0], half = hd / 2;
     /* the angles depend on t and i only: one table for all heads and batches */
