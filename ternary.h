@@ -61,11 +61,12 @@
                              your allocator: define all three or none
      TN_ASSERT(x)            internal invariants only (default: assert)
      TERNARY_NO_SIMD         scalar reference kernels only
+     TERNARY_NO_GFNI         AVX-512 ternary unpacking without GFNI (shifts)
      TERNARY_NO_THREADS      no pthreads; tn_pool runs everything on the caller
      TERNARY_NO_POSIX        no open/fsync/mmap: plain stdio files (no fsync)
 
    SIMD paths are chosen at compile time from the compiler's target macros
-   (__AVX2__, __AVX512F__, __AVX512VNNI__, __ARM_NEON). Build with
+   (__AVX2__, __AVX512F__, __AVX512VNNI__, __GFNI__, __ARM_NEON). Build with
    -march=native to get them. Every SIMD kernel has a scalar _ref twin that is
    the specification; the tests compare them.
 
@@ -130,6 +131,9 @@
 #endif
 #if defined(__AVX512VNNI__) && defined(TN_HAVE_AVX512)
 #define TN_HAVE_AVX512VNNI 1
+#endif
+#if defined(__GFNI__) && defined(TN_HAVE_AVX512) && !defined(TERNARY_NO_GFNI)
+#define TN_HAVE_GFNI 1
 #endif
 #if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define TN_HAVE_AVX2 1
@@ -2140,6 +2144,51 @@ TNDEF void tn_quantize_row_q8_K_ref(const float *x, tn_block_q8_K *y, int64_t k)
         y[i].d = 1.0f / iscale;
     }
 }
+/* the same blocks as tn_quantize_row_q8_K_ref, bit for bit: the first element of
+   largest magnitude sets the scale, the products are rounded half to even (what
+   ggml's nearest_int does) and clamped to 127. A block whose scale overflows
+   (|max| below ~4e-37) goes through the reference, which defines that case. */
+static void tn__quantize_row_q8_K(const float *x, tn_block_q8_K *y, int64_t k) {
+#if defined(TN_HAVE_AVX512)
+    int64_t i, nb = k / TN_QK_K;
+    int g;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        __m512 vmax = _mm512_setzero_ps(), va;
+        float amax, max = 0.0f, iscale;
+        for (g = 0; g < TN_QK_K / 16; g++) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(x + 16 * g)));
+        amax = _mm512_reduce_max_ps(vmax);
+        if (amax == 0.0f) {
+            memset(&y[i], 0, sizeof(y[i]));
+            continue;
+        }
+        va = _mm512_set1_ps(amax);
+        for (g = 0; g < TN_QK_K / 16; g++) {
+            __mmask16 m = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_loadu_ps(x + 16 * g)), va, _CMP_EQ_OQ);
+            if (m) {
+                int j = 0;
+                while (!((m >> j) & 1)) j++;
+                max = x[16 * g + j];
+                break;
+            }
+        }
+        iscale = -127.0f / max;
+        if (!(fabsf(iscale) <= FLT_MAX)) {
+            tn_quantize_row_q8_K_ref(x, &y[i], TN_QK_K);
+            continue;
+        }
+        va = _mm512_set1_ps(iscale);
+        for (g = 0; g < TN_QK_K / 16; g++) {
+            __m512i v = _mm512_cvt_roundps_epi32(_mm512_mul_ps(va, _mm512_loadu_ps(x + 16 * g)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            v = _mm512_min_epi32(v, _mm512_set1_epi32(127));
+            _mm_storeu_si128((__m128i *)(y[i].qs + 16 * g), _mm512_cvtepi32_epi8(v));
+            y[i].bsums[g] = (int16_t)_mm512_reduce_add_epi32(v);
+        }
+        y[i].d = 1.0f / iscale;
+    }
+#else
+    tn_quantize_row_q8_K_ref(x, y, k);
+#endif
+}
 TNDEF void tn_dequantize_row_q8_K(const tn_block_q8_K *x, float *y, int64_t k) {
     int64_t i, nb = k / TN_QK_K;
     int j;
@@ -2242,8 +2291,15 @@ TNDEF void tn_dequantize_row_tq2_0(const tn_block_tq2_0 *x, float *y, int64_t k)
 /* ==== @@IMPL:TERNARY  BitNet rules, packing, TQ export ==== */
 
 static int tn__all_finite(const float *x, int64_t n, int64_t *bad) {
-    int64_t i;
-    for (i = 0; i < n; i++) {
+    int64_t i = 0;
+    /* blocks of 64 without an early exit (vectorizes), then find the culprit */
+    for (; i + 64 <= n; i += 64) {
+        uint32_t any = 0;
+        int j;
+        for (j = 0; j < 64; j++) any |= (uint32_t)((tn__f32_bits(x[i + j]) & 0x7f800000u) == 0x7f800000u);
+        if (any) break;
+    }
+    for (; i < n; i++) {
         uint32_t u = tn__f32_bits(x[i]);
         if ((u & 0x7f800000u) == 0x7f800000u) { if (bad) *bad = i; return 0; }
     }
@@ -2631,7 +2687,7 @@ TNDEF tn_status tn_quantize_row(tn_type type, const float *x, void *dst, int64_t
     case TN_TYPE_Q5_1: tn_quantize_row_q5_1_ref(x, (tn_block_q5_1 *)dst, n); break;
     case TN_TYPE_Q8_0: tn_quantize_row_q8_0_ref(x, (tn_block_q8_0 *)dst, n); break;
     case TN_TYPE_Q8_1: tn_quantize_row_q8_1_ref(x, (tn_block_q8_1 *)dst, n); break;
-    case TN_TYPE_Q8_K: tn_quantize_row_q8_K_ref(x, (tn_block_q8_K *)dst, n); break;
+    case TN_TYPE_Q8_K: tn__quantize_row_q8_K(x, (tn_block_q8_K *)dst, n); break;
     case TN_TYPE_TQ1_0: tn_quantize_row_tq1_0_ref(x, (tn_block_tq1_0 *)dst, n); break;
     case TN_TYPE_TQ2_0: tn_quantize_row_tq2_0_ref(x, (tn_block_tq2_0 *)dst, n); break;
     case TN_TYPE_T2: {
@@ -3205,9 +3261,18 @@ static TN__ALWAYS_INLINE void tn__tq2_planes_512(const tn_block_tq2_0 *b, __m512
     const __m512i m3 = _mm512_set1_epi8(3);
     __m512i q = _mm512_loadu_si512((const void *)b->qs);
     w[0] = _mm512_and_si512(q, m3);
+#if defined(TN_HAVE_GFNI)
+    /* one GF(2) affine op per plane moves bits 2k, 2k+1 of each byte to bits 0, 1
+       and clears the rest (matrix byte 7 - i selects the source of result bit i),
+       3 ops instead of 6 shifts and masks: 4096^2 mat-vec 0.27 -> 0.18 ms here */
+    w[1] = _mm512_gf2p8affine_epi64_epi8(q, _mm512_set1_epi64((long long)((0x04ULL << 56) | (0x08ULL << 48))), 0);
+    w[2] = _mm512_gf2p8affine_epi64_epi8(q, _mm512_set1_epi64((long long)((0x10ULL << 56) | (0x20ULL << 48))), 0);
+    w[3] = _mm512_gf2p8affine_epi64_epi8(q, _mm512_set1_epi64((long long)((0x40ULL << 56) | (0x80ULL << 48))), 0);
+#else
     w[1] = _mm512_and_si512(_mm512_srli_epi16(q, 2), m3);
     w[2] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m3);
     w[3] = _mm512_and_si512(_mm512_srli_epi16(q, 6), m3);
+#endif
 }
 static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     /* per block: sum(code * q) in four independent int32 chains (dpbusd latency), minus
@@ -4005,7 +4070,7 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
             for (ib = 0; ib < x->ne[0] / TN_QK_K; ib++) {
                 tn_block_q8_K qb;
                 const tn_block_q8_K *src = &qb;
-                if (x->type == TN_TYPE_F32) tn_quantize_row(TN_TYPE_Q8_K, (const float *)tn__ptr(x, 0, i1, i2, i3) + ib * TN_QK_K, &qb, TN_QK_K);
+                if (x->type == TN_TYPE_F32) tn__quantize_row_q8_K((const float *)tn__ptr(x, 0, i1, i2, i3) + ib * TN_QK_K, &qb, TN_QK_K); /* finite: checked */
                 else src = (const tn_block_q8_K *)tn__ptr(x, 0, i1, i2, i3) + ib;
                 tn__q8k_to_tile((tn__q8k_tile *)dst + ib, src, a->tile == 1);
             }
@@ -4102,11 +4167,13 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
             for (i2 = 0; i2 < x->ne[2]; i2++)
                 for (i1 = 0; i1 < x->ne[1]; i1++) {
                     int64_t i0;
-                    for (i0 = 0; i0 < x->ne[0]; i0++) {
-                        float v;
-                        memcpy(&v, tn__ptr(x, i0, i1, i2, i3), 4);
-                        if (!(v - v == 0.0f)) { bad = 1; break; }
-                    }
+                    if (x->nb[0] == sizeof(float)) bad = !tn__all_finite((const float *)tn__ptr(x, 0, i1, i2, i3), x->ne[0], NULL);
+                    else
+                        for (i0 = 0; i0 < x->ne[0]; i0++) {
+                            float v;
+                            memcpy(&v, tn__ptr(x, i0, i1, i2, i3), 4);
+                            if (!(v - v == 0.0f)) { bad = 1; break; }
+                        }
                     if (bad) return tn__fail(TN_ERR_ARG, "tn_mul_mat: x row %lld holds NaN or Inf and cannot be quantized to %s", (long long)i1, tn_type_name(tw->vec_dot_type));
                 }
     }

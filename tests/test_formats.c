@@ -31,6 +31,44 @@ static int test_type_traits(void) {
     return 0;
 }
 
+/* tn_quantize_row's Q8_K (SIMD where compiled) against the scalar reference on
+   blocks made to hit every rule: the first of equal-magnitude maxima of either
+   sign sets the scale, exact .5 ties round to even, clamping at 127, all-zero
+   blocks, and scales that overflow (tiny and subnormal maxima) */
+static int test_q8_K_simd_matches_ref(void) {
+    enum { NB = 48 };
+    float *x = (float *)malloc(sizeof(float) * 256 * NB);
+    tn_block_q8_K got[NB], want[NB];
+    tn_rng r;
+    int b, j, seed;
+    CHECK(x != NULL);
+    for (seed = 0; seed < 20; seed++) {
+        tn_rng_seed(&r, 7000 + (uint64_t)seed);
+        for (b = 0; b < NB; b++) {
+            float *xb = x + 256 * b;
+            int kind = (b + seed) % 8;
+            for (j = 0; j < 256; j++) xb[j] = tn_rng_normal(&r) * (float)(1 + b);
+            if (kind == 1) { /* ties: max 127 so the scale is -1 or 1 and k + 0.5 stays exact */
+                for (j = 0; j < 256; j++) xb[j] = (float)((int)(tn_rng_u32(&r) % 253) - 126) + 0.5f;
+                xb[tn_rng_u32(&r) % 256] = (seed & 1) ? 127.0f : -127.0f;
+            } else if (kind == 2) { /* equal magnitudes, opposite signs: the first wins */
+                int a = (int)(tn_rng_u32(&r) % 128), c = 128 + (int)(tn_rng_u32(&r) % 128);
+                xb[a] = (seed & 1) ? -1000.0f : 1000.0f;
+                xb[c] = -xb[a];
+            } else if (kind == 3) memset(xb, 0, sizeof(float) * 256);
+            else if (kind == 4) for (j = 0; j < 256; j++) xb[j] *= 1e-38f; /* subnormal-ish: scale overflows */
+            else if (kind == 5) { for (j = 0; j < 256; j++) xb[j] = 0.0f; xb[tn_rng_u32(&r) % 256] = -1e-45f; }
+            else if (kind == 6) for (j = 0; j < 256; j++) xb[j] = (j % 2 ? -1.0f : 1.0f) * 3.0e38f * tn_rng_uniform(&r);
+        }
+        CHECK_OK(tn_quantize_row(TN_TYPE_Q8_K, x, got, 256 * NB));
+        tn_quantize_row_q8_K_ref(x, want, 256 * NB);
+        for (b = 0; b < NB; b++)
+            CHECK_MSG(memcmp(&got[b], &want[b], sizeof(got[b])) == 0, "seed %d block %d (kind %d): SIMD q8_K differs from the reference", seed, b, (b + seed) % 8);
+    }
+    free(x);
+    return 0;
+}
+
 static int test_formats_match_ggml(void) {
     size_t in_size = 0;
     float *in = (float *)tn_t_read_vector("input.f32", &in_size);
