@@ -48,9 +48,9 @@ $(B)/test-gcc-scalar: $(HDR) $(TESTSRC) | $(B)
 # the header (and the tests) as C++
 $(B)/test-g++-native: $(HDR) $(TESTSRC) | $(B)
 	g++ -x c++ -std=c++11 -O2 -march=native -ffp-contract=fast $(WARN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
-# (and AVX-512 without GFNI: the shift-based ternary unpacking)
+# (and AVX-512 without GFNI and VBMI: the shift and multiply ternary unpacking)
 $(B)/test-clang++-native: $(HDR) $(TESTSRC) | $(B)
-	clang++ -x c++ -std=c++11 -O2 -march=native -DTERNARY_NO_GFNI -ffp-contract=fast $(WARN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
+	clang++ -x c++ -std=c++11 -O2 -march=native -DTERNARY_NO_GFNI -DTERNARY_NO_VBMI -ffp-contract=fast $(WARN) -I. -Itests tests/run_tests.c -o $@ $(LIBS)
 # declarations in one file, implementation in another
 $(B)/test-link: $(HDR) tests/link_a.c tests/link_b.c | $(B)
 	gcc -std=c99 -O1 $(WARN) -I. tests/link_a.c tests/link_b.c -o $@ $(LIBS)

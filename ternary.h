@@ -62,11 +62,12 @@
      TN_ASSERT(x)            internal invariants only (default: assert)
      TERNARY_NO_SIMD         scalar reference kernels only
      TERNARY_NO_GFNI         AVX-512 ternary unpacking without GFNI (shifts)
+     TERNARY_NO_VBMI         AVX-512 TQ1_0 unpacking without VBMI (multiplies)
      TERNARY_NO_THREADS      no pthreads; tn_pool runs everything on the caller
      TERNARY_NO_POSIX        no open/fsync/mmap: plain stdio files (no fsync)
 
    SIMD paths are chosen at compile time from the compiler's target macros
-   (__AVX2__, __AVX512F__, __AVX512VNNI__, __GFNI__, __ARM_NEON). Build with
+   (__AVX2__, __AVX512F__, __AVX512VNNI__, __AVX512VBMI__, __GFNI__, __ARM_NEON). Build with
    -march=native to get them. Every SIMD kernel has a scalar _ref twin that is
    the specification; the tests compare them.
 
@@ -131,6 +132,9 @@
 #endif
 #if defined(__AVX512VNNI__) && defined(TN_HAVE_AVX512)
 #define TN_HAVE_AVX512VNNI 1
+#endif
+#if defined(__AVX512VBMI__) && defined(TN_HAVE_AVX512) && !defined(TERNARY_NO_VBMI)
+#define TN_HAVE_AVX512VBMI 1
 #endif
 #if defined(__GFNI__) && defined(TN_HAVE_AVX512) && !defined(TERNARY_NO_GFNI)
 #define TN_HAVE_GFNI 1
@@ -3257,9 +3261,8 @@ static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, con
 #endif
 /* the four 64-weight planes of a TQ2_0 block as codes t+1 (0..2): plane k holds
    bits 2k..2k+1 of each byte, i.e. weights 32k..32k+31 and 128+32k..128+32k+31 */
-static TN__ALWAYS_INLINE void tn__tq2_planes_512(const tn_block_tq2_0 *b, __m512i w[4]) {
+static TN__ALWAYS_INLINE void tn__2bit_planes_512(__m512i q, __m512i w[4]) {
     const __m512i m3 = _mm512_set1_epi8(3);
-    __m512i q = _mm512_loadu_si512((const void *)b->qs);
     w[0] = _mm512_and_si512(q, m3);
 #if defined(TN_HAVE_GFNI)
     /* one GF(2) affine op per plane moves bits 2k, 2k+1 of each byte to bits 0, 1
@@ -3273,6 +3276,9 @@ static TN__ALWAYS_INLINE void tn__tq2_planes_512(const tn_block_tq2_0 *b, __m512
     w[2] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m3);
     w[3] = _mm512_and_si512(_mm512_srli_epi16(q, 6), m3);
 #endif
+}
+static TN__ALWAYS_INLINE void tn__tq2_planes_512(const tn_block_tq2_0 *b, __m512i w[4]) {
+    tn__2bit_planes_512(_mm512_loadu_si512((const void *)b->qs), w);
 }
 static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     /* per block: sum(code * q) in four independent int32 chains (dpbusd latency), minus
@@ -3299,23 +3305,71 @@ static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
 }
 
 /* Ternary tiles (TQ2_0, TQ1_0). The activations are Q8_K blocks moved into
-   320-byte, 64-byte aligned blocks: one aligned load per 64-weight plane, none
-   straddling a cache line. For TQ2_0 the qs are reordered so that the 64 bytes
-   meeting bit-plane k are contiguous (original bytes 32k..32k+31 then
-   128+32k..128+32k+31); TQ1_0's planes meet them in order. */
+   64-byte aligned blocks of 64-byte planes, one per weight plane the kernels
+   unpack: one aligned load per plane, none straddling a cache line. TQ2_0 has
+   four planes (tn__q8k_tile): bit-plane k meets original bytes 32k..32k+31 then
+   128+32k..128+32k+31. TQ1_0 has five (tn__q8k_tile5), see tn__tq1_planes_512.
+   Behind the planes: bsums and d. */
 typedef struct { int8_t qs[TN_QK_K]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile;
-TN__STATIC_ASSERT(q8k_tile, sizeof(tn__q8k_tile) == 320);
-static void tn__q8k_to_tile(tn__q8k_tile *o, const tn_block_q8_K *b, int reorder) {
-    int k;
-    if (!reorder) memcpy(o->qs, b->qs, TN_QK_K); /* TQ1_0's planes meet the bytes in order */
-    else
+typedef struct { int8_t qs[TN_QK_K + 64]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile5;
+TN__STATIC_ASSERT(q8k_tile, sizeof(tn__q8k_tile) == 320 && sizeof(tn__q8k_tile5) == 384);
+TN__STATIC_ASSERT(q8k_tile_layout, offsetof(tn__q8k_tile, bsums) == 256 && offsetof(tn__q8k_tile5, bsums) == 320 &&
+                                   offsetof(tn__q8k_tile, d) == 288 && offsetof(tn__q8k_tile5, d) == 352);
+TN__STATIC_ASSERT(tq1_layout, offsetof(tn_block_tq1_0, qh) == 48);
+/* kind 1 (TQ2_0) or 2 (TQ1_0): o is a tn__q8k_tile or tn__q8k_tile5 */
+static void tn__q8k_to_tile(void *o, const tn_block_q8_K *b, int kind) {
+    int8_t *qs = (int8_t *)o;
+    int k, np = kind == 1 ? 4 : 5;
+    if (kind == 1)
         for (k = 0; k < 4; k++) {
-            memcpy(o->qs + 64 * k, b->qs + 32 * k, 32);
-            memcpy(o->qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
+            memcpy(qs + 64 * k, b->qs + 32 * k, 32);
+            memcpy(qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
         }
-    memcpy(o->bsums, b->bsums, sizeof(o->bsums));
-    o->d = b->d;
+    else {
+        memset(qs, 0, 64 * 5);
+        for (k = 0; k < 5; k++) {
+            memcpy(qs + 64 * k, b->qs + 32 * k, 32);
+            memcpy(qs + 64 * k + 32, b->qs + 160 + 16 * k, 16);
+            if (k < 4) memcpy(qs + 64 * k + 48, b->qs + 240 + 4 * k, 4);
+        }
+    }
+    memcpy(qs + 64 * np, b->bsums, sizeof(b->bsums));
+    memcpy(qs + 64 * np + sizeof(b->bsums), &b->d, sizeof(float));
 }
+/* TQ1_0 stores trit n of qs[m] (m < 32) as weight 32n + m, of qs[32 + m] as
+   160 + 16n + m, of qh[m] (n < 4) as 240 + 4n + m. Plane n (0..4) is trit n of
+   all 52 bytes at once: lanes 0..31, 32..47 and 48..51 (qh; zero for n = 4),
+   then 12 zero lanes; the activation planes hold each weight's activation in
+   its lane and zeros in the unused ones. */
+#if defined(TN_HAVE_AVX512VBMI)
+/* 256-byte tables: the codes of trits 0..3 of a byte, 2 bits each (TQ2_0's
+   packing), and the code of trit 4 */
+static const uint8_t tn__tq1_lut0123[256] = {
+    0, 0, 0, 0, 64, 64, 64, 128, 128, 128, 16, 16, 16, 80, 80, 80, 144, 144, 144, 32, 32, 32, 32, 96, 96, 96, 160, 160, 160, 4, 4, 4,
+    68, 68, 68, 132, 132, 132, 20, 20, 20, 20, 84, 84, 84, 148, 148, 148, 36, 36, 36, 100, 100, 100, 164, 164, 164, 8, 8, 8, 8, 72, 72, 72,
+    136, 136, 136, 24, 24, 24, 88, 88, 88, 152, 152, 152, 40, 40, 40, 40, 104, 104, 104, 168, 168, 168, 1, 1, 1, 65, 65, 65, 129, 129, 129, 17,
+    17, 17, 81, 81, 81, 81, 145, 145, 145, 33, 33, 33, 97, 97, 97, 161, 161, 161, 5, 5, 5, 69, 69, 69, 69, 133, 133, 133, 21, 21, 21, 85,
+    85, 85, 149, 149, 149, 37, 37, 37, 101, 101, 101, 101, 165, 165, 165, 9, 9, 9, 73, 73, 73, 137, 137, 137, 25, 25, 25, 89, 89, 89, 89, 153,
+    153, 153, 41, 41, 41, 105, 105, 105, 169, 169, 169, 2, 2, 2, 66, 66, 66, 130, 130, 130, 130, 18, 18, 18, 82, 82, 82, 146, 146, 146, 34, 34,
+    34, 98, 98, 98, 162, 162, 162, 162, 6, 6, 6, 70, 70, 70, 134, 134, 134, 22, 22, 22, 86, 86, 86, 150, 150, 150, 150, 38, 38, 38, 102, 102,
+    102, 166, 166, 166, 10, 10, 10, 74, 74, 74, 138, 138, 138, 138, 26, 26, 26, 90, 90, 90, 154, 154, 154, 42, 42, 42, 106, 106, 106, 170, 170, 170,
+};
+static const uint8_t tn__tq1_lut4[256] = {
+    0, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2,
+    0, 1, 2, 0, 1, 2, 0, 1, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 2, 0, 1, 2,
+    0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0,
+    1, 2, 0, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 1, 2, 0, 1, 2, 0, 1, 2, 0,
+    1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 2, 0,
+    1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1,
+    2, 0, 1, 2, 0, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 1, 2, 0, 1, 2, 0, 1,
+    2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2,
+};
+static TN__ALWAYS_INLINE __m512i tn__lut256_512(const uint8_t *t, __m512i q, __mmask64 hi) {
+    __m512i lo = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)t), q, _mm512_loadu_si512((const void *)(t + 64)));
+    __m512i up = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(t + 128)), q, _mm512_loadu_si512((const void *)(t + 192)));
+    return _mm512_mask_blend_epi8(hi, lo, up);
+}
+#else
 static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     const __m512i lo8 = _mm512_set1_epi16(0x00FF), k3 = _mm512_set1_epi16(3 << 8);
     __m512i pe = _mm512_and_si512(_mm512_mullo_epi16(_mm512_and_si512(b, lo8), _mm512_and_si512(m, lo8)), lo8);
@@ -3324,23 +3378,30 @@ static __m512i tn__tq1_trits_512(__m512i b, __m512i m) {
     po = _mm512_mulhi_epu16(po, k3);
     return _mm512_or_si512(pe, _mm512_slli_epi16(po, 8));
 }
-/* the four 64-weight planes of a TQ1_0 block as codes t+1 (0..2), in weight
-   order: weights 0..63, 64..127, 128..191, 192..255 */
-static TN__ALWAYS_INLINE void tn__tq1_planes_512(const tn_block_tq1_0 *b, __m512i w[4]) {
-    const __m512i m01 = tn__cat256(_mm256_set1_epi8(1), _mm256_set1_epi8(3));
-    const __m512i m23 = tn__cat256(_mm256_set1_epi8(9), _mm256_set1_epi8(27));
-    const __m512i m45 = tn__cat256(_mm256_set1_epi8(81), _mm256_setr_epi8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3));
-    const __m512i m67 = tn__cat256(_mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27),
-                                   _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27));
-    __m256i b0 = _mm256_loadu_si256((const __m256i *)b->qs);
-    __m128i b1 = _mm_loadu_si128((const __m128i *)(b->qs + 32));
-    __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
-    __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(b->qh)), 1);
-    __m512i b00 = tn__cat256(b0, b0);
-    w[0] = tn__tq1_trits_512(b00, m01);
-    w[1] = tn__tq1_trits_512(b00, m23);
-    w[2] = tn__tq1_trits_512(tn__cat256(b0, b11), m45);
-    w[3] = tn__tq1_trits_512(tn__cat256(b11, bt), m67);
+#endif
+static TN__ALWAYS_INLINE void tn__tq1_planes_512(const tn_block_tq1_0 *b, __m512i w[5]) {
+    const __m512i q = _mm512_maskz_loadu_epi8((__mmask64)0x000FFFFFFFFFFFFFULL, (const void *)b->qs); /* qs, qh */
+#if defined(TN_HAVE_AVX512VBMI)
+    /* two 128-entry permutes and a blend per 256-entry lookup: 4 trits' codes in
+       one byte, split like TQ2_0 */
+    const __mmask64 hi = _mm512_movepi8_mask(q);
+    tn__2bit_planes_512(tn__lut256_512(tn__tq1_lut0123, q, hi), w);
+    w[4] = tn__lut256_512(tn__tq1_lut4, q, hi);
+#else
+    int n;
+    for (n = 0; n < 5; n++) w[n] = tn__tq1_trits_512(q, _mm512_set1_epi8((char)tn__pow3[n]));
+#endif
+}
+/* the activation plane n of a Q8_K block for tn__tq1_planes_512 */
+static TN__ALWAYS_INLINE __m512i tn__q8k_tq1_plane_512(const int8_t *yq, int n) {
+    __m128i t = _mm_setzero_si128();
+    if (n < 4) {
+        int v;
+        memcpy(&v, yq + 240 + 4 * n, 4);
+        t = _mm_cvtsi32_si128(v);
+    }
+    __m256i hi = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(yq + 160 + 16 * n))), t, 1);
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(yq + 32 * n))), hi, 1);
 }
 static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
@@ -3349,20 +3410,19 @@ static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     __m512 accf = _mm512_setzero_ps();
     for (ib = 0; ib < nb; ib++) {
         const int8_t *yq = y[ib].qs;
-        __m512i w[4], a0, a1, a2, a3;
+        __m512i w[5], a0, a1;
+        int k;
         tn__tq1_planes_512(&x[ib], w);
         a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
-        a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[1], _mm512_loadu_si512((const void *)(yq + 64)));
-        a2 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[2], _mm512_loadu_si512((const void *)(yq + 128)));
-        a3 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[3], _mm512_loadu_si512((const void *)(yq + 192)));
-        a0 = tn__dot_u8s8_512(a0, w[0], _mm512_loadu_si512((const void *)yq));
-        accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3))), _mm512_set1_ps(y[ib].d * tn__h2f(x[ib].d)), accf);
+        a1 = tn__dot_u8s8_512(_mm512_setzero_si512(), w[4], tn__q8k_tq1_plane_512(yq, 4));
+        for (k = 0; k < 4; k++) a0 = tn__dot_u8s8_512(a0, w[k], tn__q8k_tq1_plane_512(yq, k));
+        accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a0, a1)), _mm512_set1_ps(y[ib].d * tn__h2f(x[ib].d)), accf);
     }
     *s = _mm512_reduce_add_ps(accf);
 }
 /* R weight rows (stride rs bytes, TQ2_0 when kind is 1, TQ1_0 when 2) times C
-   activation rows in tn__q8k_tile blocks (stride ys bytes; qs reordered for TQ2_0,
-   in order for TQ1_0) into s[r * C + c]. Each weight block is unpacked once for
+   activation rows in tn__q8k_tile (TQ2_0) or tn__q8k_tile5 (TQ1_0) blocks
+   (stride ys bytes) into s[r * C + c]. Each weight block is unpacked once for
    all C columns and each activation vector loaded once for all R rows. Every
    (row, column) is computed exactly as the one-row kernel does (exact int32
    sums, one fma chain, the same scale product), so any tiling gives the same
@@ -3378,8 +3438,10 @@ static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, 
         TN__UNROLL
         for (c = 0; c < C; c++) f[r][c] = _mm512_setzero_ps();
     }
+    const int np = kind == 1 ? 4 : 5; /* planes per block */
+    const size_t ysz = kind == 1 ? sizeof(tn__q8k_tile) : sizeof(tn__q8k_tile5);
     for (ib = 0; ib < nb; ib++) {
-        __m512i wv[4][4];
+        __m512i wv[4][5];
         float dw[4];
         /* rows are short: pull the next R rows in linearly, or memory-bound runs
            lose the hardware prefetcher to R short interleaved streams */
@@ -3403,17 +3465,20 @@ static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, 
         }
         TN__UNROLL
         for (c = 0; c < C; c++) {
-            const tn__q8k_tile *yb = (const tn__q8k_tile *)(y + (size_t)c * ys) + ib;
-            const __m512i y0 = _mm512_load_si512((const void *)yb->qs), y1 = _mm512_load_si512((const void *)(yb->qs + 64));
-            const __m512i y2 = _mm512_load_si512((const void *)(yb->qs + 128)), y3 = _mm512_load_si512((const void *)(yb->qs + 192));
-            const __m512i nbs = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)yb->bsums)));
+            const int8_t *yb = (const int8_t *)(y + (size_t)c * ys + (size_t)ib * ysz);
+            __m512i yv[5], nbs;
+            float yd;
+            int k;
+            TN__UNROLL
+            for (k = 0; k < np; k++) yv[k] = _mm512_load_si512((const void *)(yb + 64 * k));
+            nbs = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_load_si256((const __m256i *)(yb + 64 * np))));
+            memcpy(&yd, yb + 64 * np + 32, sizeof(float));
             TN__UNROLL
             for (r = 0; r < R; r++) {
-                __m512i acc = tn__dot_u8s8_512(nbs, wv[r][0], y0);
-                acc = tn__dot_u8s8_512(acc, wv[r][1], y1);
-                acc = tn__dot_u8s8_512(acc, wv[r][2], y2);
-                acc = tn__dot_u8s8_512(acc, wv[r][3], y3);
-                f[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(yb->d * dw[r]), f[r][c]);
+                __m512i acc = nbs;
+                TN__UNROLL
+                for (k = 0; k < np; k++) acc = tn__dot_u8s8_512(acc, wv[r][k], yv[k]);
+                f[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(yd * dw[r]), f[r][c]);
             }
         }
     }
@@ -4048,7 +4113,7 @@ typedef struct {
     uint8_t *xs;            /* converted x rows (64-byte aligned), or NULL to read x in place */
     size_t xs_row;          /* bytes per converted row */
     float wscale;
-    int tile;               /* 1: TQ2_0, 2: TQ1_0 tiles over tn__q8k_tile activation rows */
+    int tile;               /* 1: TQ2_0, 2: TQ1_0 tiles over tn__q8k_tile(5) activation rows */
 } tn__mm;
 
 static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t i3) {
@@ -4065,14 +4130,15 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
         int64_t i1 = r % x->ne[1], i2 = (r / x->ne[1]) % x->ne[2], i3 = r / (x->ne[1] * x->ne[2]);
         uint8_t *dst = a->xs + (size_t)r * a->xs_row;
 #if defined(TN_HAVE_AVX512)
-        if (a->tile) { /* Q8_K blocks, moved into tn__q8k_tile */
+        if (a->tile) { /* Q8_K blocks, moved into tn__q8k_tile (TQ2_0) or tn__q8k_tile5 (TQ1_0) */
             int64_t ib;
+            const size_t tsz = a->tile == 1 ? sizeof(tn__q8k_tile) : sizeof(tn__q8k_tile5);
             for (ib = 0; ib < x->ne[0] / TN_QK_K; ib++) {
                 tn_block_q8_K qb;
                 const tn_block_q8_K *src = &qb;
                 if (x->type == TN_TYPE_F32) tn__quantize_row_q8_K((const float *)tn__ptr(x, 0, i1, i2, i3) + ib * TN_QK_K, &qb, TN_QK_K); /* finite: checked */
                 else src = (const tn_block_q8_K *)tn__ptr(x, 0, i1, i2, i3) + ib;
-                tn__q8k_to_tile((tn__q8k_tile *)dst + ib, src, a->tile == 1);
+                tn__q8k_to_tile(dst + (size_t)ib * tsz, src, a->tile);
             }
             continue;
         }
@@ -4206,7 +4272,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
 #if defined(TN_HAVE_AVX512)
-        if (a.tile) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * sizeof(tn__q8k_tile);
+        if (a.tile) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * (a.tile == 1 ? sizeof(tn__q8k_tile) : sizeof(tn__q8k_tile5));
         else
 #endif
         a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
