@@ -162,16 +162,19 @@ static int test_mul_mat_types_and_threads(void) {
    rows); every column of a batch product must equal the one-column product and
    the public vec_dot of that row, bit for bit, for any batch size and thread count */
 static int test_mul_mat_batch_tiles(void) {
-    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_Q8_0, TN_TYPE_T2};
+    /* the float types check the 4-row kernels (f32 only below batch 4, where no GEMM runs),
+       at a K with vector tails */
+    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_Q8_0, TN_TYPE_T2, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_F32};
     static const int64_t batches[] = {1, 2, 3, 5, 8, 9, 13, 17, 32};
     tn_ctx *ctx = tn_ctx_new(64 << 20);
     tn_pool *pool2 = tn_pool_new(2), *pool3 = tn_pool_new(3);
     tn_rng r;
     int ti, bi, pi;
-    const int64_t N = 23, K = 768, MMAX = 32;
+    const int64_t N = 23, MMAX = 32;
     tn_rng_seed(&r, 4242);
-    for (ti = 0; ti < 4; ti++) {
+    for (ti = 0; ti < (int)(sizeof(types) / sizeof(types[0])); ti++) {
         tn_type ty = types[ti];
+        const int64_t K = tn_type_get_traits(ty)->is_quantized ? 768 : 789;
         tn_type vdt = tn_type_get_traits(ty)->vec_dot_type;
         tn_tensor *wf = tn_new_2d(ctx, TN_TYPE_F32, K, N), *w = tn_new_2d(ctx, ty, K, N);
         tn_tensor *xf = tn_new_2d(ctx, TN_TYPE_F32, K, MMAX), *xq = tn_new_2d(ctx, vdt, K, MMAX);
@@ -185,6 +188,7 @@ static int test_mul_mat_batch_tiles(void) {
         CHECK_OK(tn_copy(xq, xf));
         for (bi = 0; bi < (int)(sizeof(batches) / sizeof(batches[0])); bi++) {
             int64_t M = batches[bi], m;
+            if (ty == TN_TYPE_F32 && M >= 4) continue;
             for (pi = 0; pi < 3; pi++) {
                 tn_pool *pool = pi == 0 ? NULL : pi == 1 ? pool2 : pool3;
                 tn_tensor *xb = tn_slice(ctx, xq, 1, 0, M), *yb = tn_new_2d(ctx, TN_TYPE_F32, N, M);
