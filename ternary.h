@@ -3398,11 +3398,14 @@ TN__STATIC_ASSERT(q8k_tile, sizeof(tn__q8k_tile) == 320 && sizeof(tn__q8k_tile5)
 TN__STATIC_ASSERT(q8k_tile_layout, offsetof(tn__q8k_tile, bsums) == 256 && offsetof(tn__q8k_tile5, bsums) == 320 &&
                                    offsetof(tn__q8k_tile, d) == 288 && offsetof(tn__q8k_tile5, d) == 352);
 TN__STATIC_ASSERT(tq1_layout, offsetof(tn_block_tq1_0, qh) == 48);
-/* kind 1 (TQ2_0) or 2 (TQ1_0): o is a tn__q8k_tile or tn__q8k_tile5 */
+/* kind 1 (TQ2_0), 3 (T2): o is a tn__q8k_tile; kind 2 (TQ1_0): a tn__q8k_tile5 */
 static void tn__q8k_to_tile(void *o, const tn_block_q8_K *b, int kind) {
     int8_t *qs = (int8_t *)o;
-    int k, np = kind == 1 ? 4 : 5;
-    if (kind == 1)
+    int k, j, np = kind == 2 ? 5 : 4;
+    if (kind == 3) /* T2: plane k byte j is qs[4j + k] */
+        for (k = 0; k < 4; k++)
+            for (j = 0; j < 64; j++) qs[64 * k + j] = b->qs[4 * j + k];
+    else if (kind == 1)
         for (k = 0; k < 4; k++) {
             memcpy(qs + 64 * k, b->qs + 32 * k, 32);
             memcpy(qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
@@ -3502,16 +3505,72 @@ static void tn__vec_dot_tq1_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     }
     *s = _mm512_reduce_add_ps(accf);
 }
-/* R weight rows (stride rs bytes, TQ2_0 when kind is 1, TQ1_0 when 2) times C
-   activation rows in tn__q8k_tile (TQ2_0) or tn__q8k_tile5 (TQ1_0) blocks
-   (stride ys bytes) into s[r * C + c]. Each weight block is unpacked once for
+#if defined(TN_HAVE_AVX512VBMI)
+/* T2 (the seed packing): value 4j + k in bits 2k of byte j, codes 00, 01, 10 for
+   0, +1, -1 (11 reads as 0). Plane k is bits 2k of all 64 bytes, so lane j holds
+   weight 4j + k: a 64-entry permute of each byte (which only reads its low 6
+   bits) maps the field straight to t + 1; plane 3 is shifted down first. The
+   activation planes are the matching stride-4 gathers. */
+static const uint8_t tn__t2_lut[3][64] = {
+    {
+        1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1,
+        1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1,
+    },
+    {
+        1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1,
+        1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1,
+    },
+    {
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    }
+};
+static TN__ALWAYS_INLINE void tn__t2_planes_512(const uint8_t *b, __m512i w[4]) {
+    const __m512i q = _mm512_loadu_si512((const void *)b), t0 = _mm512_loadu_si512((const void *)tn__t2_lut[0]);
+    w[0] = _mm512_permutexvar_epi8(q, t0);
+    w[1] = _mm512_permutexvar_epi8(q, _mm512_loadu_si512((const void *)tn__t2_lut[1]));
+    w[2] = _mm512_permutexvar_epi8(q, _mm512_loadu_si512((const void *)tn__t2_lut[2]));
+    w[3] = _mm512_permutexvar_epi8(_mm512_srli_epi16(q, 6), t0);
+}
+/* activation plane k of a Q8_K block: byte j is qs[4j + k] */
+static TN__ALWAYS_INLINE __m512i tn__q8k_t2_plane_512(const int8_t *yq, int k) {
+    const __m512i idx = _mm512_add_epi8(_mm512_set_epi8(124, 120, 116, 112, 108, 104, 100, 96, 92, 88, 84, 80, 76, 72, 68, 64, 60, 56, 52, 48, 44, 40, 36, 32, 28, 24, 20, 16, 12, 8, 4, 0,
+                                                        124, 120, 116, 112, 108, 104, 100, 96, 92, 88, 84, 80, 76, 72, 68, 64, 60, 56, 52, 48, 44, 40, 36, 32, 28, 24, 20, 16, 12, 8, 4, 0),
+                                        _mm512_set1_epi8((char)k));
+    __m512i lo = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)yq), idx, _mm512_loadu_si512((const void *)(yq + 64)));
+    __m512i hi = _mm512_permutex2var_epi8(_mm512_loadu_si512((const void *)(yq + 128)), idx, _mm512_loadu_si512((const void *)(yq + 192)));
+    return _mm512_mask_blend_epi8((__mmask64)0xFFFFFFFF00000000ULL, lo, hi);
+}
+static void tn__vec_dot_t2_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const uint8_t *x = (const uint8_t *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    int k;
+    __m512 accf = _mm512_setzero_ps();
+    for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
+        __m512i w[4], a0, a1;
+        tn__t2_planes_512(x, w);
+        a0 = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
+        a1 = _mm512_setzero_si512();
+        for (k = 0; k < 4; k += 2) {
+            a0 = tn__dot_u8s8_512(a0, w[k], tn__q8k_t2_plane_512(y[ib].qs, k));
+            a1 = tn__dot_u8s8_512(a1, w[k + 1], tn__q8k_t2_plane_512(y[ib].qs, k + 1));
+        }
+        accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(a0, a1)), _mm512_set1_ps(y[ib].d), accf);
+    }
+    *s = _mm512_reduce_add_ps(accf);
+}
+#endif
+/* R weight rows (stride rs bytes, TQ2_0 when kind is 1, TQ1_0 when 2, T2 when 3)
+   times C activation rows in tn__q8k_tile (TQ2_0, T2) or tn__q8k_tile5 (TQ1_0)
+   blocks (stride ys bytes) into s[r * C + c]. Each weight block is unpacked once for
    all C columns and each activation vector loaded once for all R rows. Every
    (row, column) is computed exactly as the one-row kernel does (exact int32
    sums, one fma chain, the same scale product), so any tiling gives the same
    bits. kind, R and C are constants at every call site; the loops unroll into
    registers. */
 static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, const int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
-    const int64_t bsz = kind == 1 ? (int64_t)sizeof(tn_block_tq2_0) : (int64_t)sizeof(tn_block_tq1_0);
+    const int64_t bsz = kind == 1 ? (int64_t)sizeof(tn_block_tq2_0) : kind == 2 ? (int64_t)sizeof(tn_block_tq1_0) : (int64_t)sizeof(tn_block_t2);
     __m512 f[4][8];
     int64_t ib;
     int r, c;
@@ -3520,8 +3579,8 @@ static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, 
         TN__UNROLL
         for (c = 0; c < C; c++) f[r][c] = _mm512_setzero_ps();
     }
-    const int np = kind == 1 ? 4 : 5; /* planes per block */
-    const size_t ysz = kind == 1 ? sizeof(tn__q8k_tile) : sizeof(tn__q8k_tile5);
+    const int np = kind == 2 ? 5 : 4; /* planes per block */
+    const size_t ysz = kind == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile);
     for (ib = 0; ib < nb; ib++) {
         __m512i wv[4][5];
         float dw[4];
@@ -3539,10 +3598,15 @@ static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, 
                 const tn_block_tq2_0 *b = (const tn_block_tq2_0 *)(w + (size_t)r * rs) + ib;
                 tn__tq2_planes_512(b, wv[r]);
                 dw[r] = tn__h2f(b->d);
-            } else {
+            } else if (kind == 2) {
                 const tn_block_tq1_0 *b = (const tn_block_tq1_0 *)(w + (size_t)r * rs) + ib;
                 tn__tq1_planes_512(b, wv[r]);
                 dw[r] = tn__h2f(b->d);
+            } else {
+#if defined(TN_HAVE_AVX512VBMI)
+                tn__t2_planes_512(w + (size_t)r * rs + (size_t)ib * sizeof(tn_block_t2), wv[r]);
+#endif
+                dw[r] = 1.0f; /* the tensor scale is applied by the caller */
             }
         }
         TN__UNROLL
@@ -3584,8 +3648,10 @@ static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, 
 static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
     if (kind == 1) {
         switch (R * 16 + C) { TN__TILE_CASES(1) }
-    } else {
+    } else if (kind == 2) {
         switch (R * 16 + C) { TN__TILE_CASES(2) }
+    } else {
+        switch (R * 16 + C) { TN__TILE_CASES(3) }
     }
 }
 #undef TN__TILE_CASES
@@ -3609,37 +3675,6 @@ static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, co
     if (ib < nb) sum += tn__dot_q8_blocks_avx2(nb - ib, (const uint8_t *)(x + ib), sizeof(tn_block_q8_0), 2, y + ib);
     *s = sum;
 }
-#if defined(__AVX512VBMI__)
-static void tn__vec_dot_t2_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
-    /* qword j of the expansion takes packed bytes 2j, 2j+1 (8 values); multishift
-       pulls value i of it from bits 2i; the shuffle maps codes 00,01,10 to t+1 = 1,2,0 */
-    const __m512i perm = _mm512_set_epi8(15, 14, 15, 14, 15, 14, 15, 14, 13, 12, 13, 12, 13, 12, 13, 12,
-                                         11, 10, 11, 10, 11, 10, 11, 10, 9, 8, 9, 8, 9, 8, 9, 8,
-                                         7, 6, 7, 6, 7, 6, 7, 6, 5, 4, 5, 4, 5, 4, 5, 4,
-                                         3, 2, 3, 2, 3, 2, 3, 2, 1, 0, 1, 0, 1, 0, 1, 0);
-    const __m512i shifts = _mm512_set1_epi64(0x0E0C0A0806040200ll);
-    const __m512i lut = _mm512_set4_epi32(0, 0, 0, 0x01000201);
-    const __m512i m3 = _mm512_set1_epi8(3);
-    const uint8_t *x = (const uint8_t *)vx;
-    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
-    int64_t ib, nb = n / TN_QK_K;
-    int k;
-    __m512 accf = _mm512_setzero_ps();
-    for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
-        __m512i a[4];
-        a[0] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)y[ib].bsums)));
-        a[1] = a[2] = a[3] = _mm512_setzero_si512();
-        TN__UNROLL
-        for (k = 0; k < 4; k++) {
-            __m512i b = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(x + 16 * k)));
-            __m512i c = _mm512_and_si512(_mm512_multishift_epi64_epi8(shifts, _mm512_permutexvar_epi8(perm, b)), m3);
-            a[k] = tn__dot_u8s8_512(a[k], _mm512_shuffle_epi8(lut, c), _mm512_loadu_si512((const void *)(y[ib].qs + 64 * k)));
-        }
-        accf = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(a[0], a[1]), _mm512_add_epi32(a[2], a[3]))), _mm512_set1_ps(y[ib].d), accf);
-    }
-    *s = _mm512_reduce_add_ps(accf);
-}
-#endif
 #endif /* TN_HAVE_AVX512 */
 
 
@@ -3829,7 +3864,7 @@ TNDEF void tn_vec_dot_tq2_0_q8_K(int64_t n, float *s, const void *x, const void 
 #endif
 }
 TNDEF void tn_vec_dot_t2_q8_K(int64_t n, float *s, const void *x, const void *y) {
-#if defined(TN_HAVE_AVX512) && defined(__AVX512VBMI__)
+#if defined(TN_HAVE_AVX512VBMI)
     tn__vec_dot_t2_q8_K_avx512(n, s, x, y);
 #elif defined(TN_HAVE_AVX2)
     tn__vec_dot_t2_q8_K_avx2(n, s, x, y);
@@ -3885,7 +3920,7 @@ static tn_vec_dot_fn tn__vec_dot_isa(tn_type type, tn_kernel_path path) {
         case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx512;
         case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_avx512;
         case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_avx512;
-#if defined(__AVX512VBMI__)
+#if defined(TN_HAVE_AVX512VBMI)
         case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_avx512;
 #endif
         default: return NULL;
@@ -4196,7 +4231,7 @@ typedef struct {
     uint8_t *xs;            /* converted x rows (64-byte aligned), or NULL to read x in place */
     size_t xs_row;          /* bytes per converted row */
     float wscale;
-    int tile;               /* 1: TQ2_0, 2: TQ1_0 tiles over tn__q8k_tile(5) activation rows */
+    int tile;               /* 1: TQ2_0, 2: TQ1_0, 3: T2 tiles over tn__q8k_tile(5) activation rows */
 } tn__mm;
 
 static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t i3) {
@@ -4213,9 +4248,9 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
         int64_t i1 = r % x->ne[1], i2 = (r / x->ne[1]) % x->ne[2], i3 = r / (x->ne[1] * x->ne[2]);
         uint8_t *dst = a->xs + (size_t)r * a->xs_row;
 #if defined(TN_HAVE_AVX512)
-        if (a->tile) { /* Q8_K blocks, moved into tn__q8k_tile (TQ2_0) or tn__q8k_tile5 (TQ1_0) */
+        if (a->tile) { /* Q8_K blocks, moved into tn__q8k_tile (TQ2_0, T2) or tn__q8k_tile5 (TQ1_0) */
             int64_t ib;
-            const size_t tsz = a->tile == 1 ? sizeof(tn__q8k_tile) : sizeof(tn__q8k_tile5);
+            const size_t tsz = a->tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile);
             for (ib = 0; ib < x->ne[0] / TN_QK_K; ib++) {
                 tn_block_q8_K qb;
                 const tn_block_q8_K *src = &qb;
@@ -4265,7 +4300,10 @@ static void tn__mm_task(void *p, int ith, int nth) {
                             tn__tern_tile(a->tile, R, C, K / TN_QK_K, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1],
                                          (const uint8_t *)tn__mm_xrow(a, m, i2, i3), a->xs_row, v);
                             for (k = 0; k < R; k++)
-                                for (j = 0; j < C; j++) memcpy(tn__ptr(y, n + k, m + j, i2, i3), &v[k * C + j], 4);
+                                for (j = 0; j < C; j++) {
+                                    v[k * C + j] *= a->wscale;
+                                    memcpy(tn__ptr(y, n + k, m + j, i2, i3), &v[k * C + j], 4);
+                                }
                         }
                         m += C;
                     }
@@ -4356,6 +4394,9 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     a.wscale = w->type == TN_TYPE_T2 ? w->scale : 1.0f;
 #if defined(TN_HAVE_AVX512)
     a.tile = ref ? 0 : w->type == TN_TYPE_TQ2_0 ? 1 : w->type == TN_TYPE_TQ1_0 ? 2 : 0;
+#if defined(TN_HAVE_AVX512VBMI)
+    if (!ref && w->type == TN_TYPE_T2) a.tile = 3;
+#endif
     if (!ref && a.vdt == TN_TYPE_F32)
         a.dot4 = w->type == TN_TYPE_F32 ? tn__vec_dot4_f32_f32_avx512 : w->type == TN_TYPE_F16 ? tn__vec_dot4_f16_f32_avx512 :
                  w->type == TN_TYPE_BF16 ? tn__vec_dot4_bf16_f32_avx512 : NULL;
@@ -4363,7 +4404,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
 #if defined(TN_HAVE_AVX512)
-        if (a.tile) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * (a.tile == 1 ? sizeof(tn__q8k_tile) : sizeof(tn__q8k_tile5));
+        if (a.tile) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * (a.tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile));
         else
 #endif
         a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
