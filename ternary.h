@@ -5289,6 +5289,28 @@ static tn_status tn__softmax_backward(tn_ctx *ctx, tn_tensor *y, int logsm) {
     return TN_OK;
 }
 
+/* row sums for the norms, in double: kind 0 sum x, 1 sum (x - mu)^2, 2 sum x y.
+   Eight independent partial sums (they vectorize and do not wait on one add
+   chain), added in a fixed tree: the same bits for any build and thread count. */
+static double tn__row_dsum(const float *x, const float *y, int64_t n, double mu, int kind) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    int j;
+    if (kind == 0)
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++) acc[j] += (double)x[i + j];
+    else if (kind == 1)
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++) { double d = (double)x[i + j] - mu; acc[j] += d * d; }
+    else
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++) acc[j] += (double)x[i + j] * (double)y[i + j];
+    for (j = 0; i < n; i++, j++) {
+        double v = kind == 0 ? (double)x[i] : kind == 1 ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i] * (double)y[i];
+        acc[j] += v;
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
 static void tn__norm_task(void *p, int ith, int nth) {
     const tn__rows *a = (const tn__rows *)p;
     int64_t r, r0, r1, i, n0 = a->n0;
@@ -5297,12 +5319,12 @@ static void tn__norm_task(void *p, int ith, int nth) {
     for (r = r0; r < r1; r++) {
         const float *xr = a->x + r * n0;
         float *yr = a->out + r * n0;
-        double mu = 0.0, ss = 0.0;
-        float rs;
-        if (center) { for (i = 0; i < n0; i++) mu += xr[i]; mu /= (double)n0; }
-        for (i = 0; i < n0; i++) { double d = xr[i] - mu; ss += d * d; }
-        rs = (float)(1.0 / sqrt(ss / (double)n0 + a->eps));
-        for (i = 0; i < n0; i++) yr[i] = (float)(xr[i] - mu) * rs;
+        double mu = center ? tn__row_dsum(xr, NULL, n0, 0.0, 0) / (double)n0 : 0.0, ss = tn__row_dsum(xr, NULL, n0, mu, 1);
+        float rs = (float)(1.0 / sqrt(ss / (double)n0 + a->eps));
+        if (center)
+            for (i = 0; i < n0; i++) yr[i] = (float)(xr[i] - mu) * rs;
+        else
+            for (i = 0; i < n0; i++) yr[i] = xr[i] * rs; /* (float)(x - 0.0) is x */
     }
 }
 static void tn__norm_backward_task(void *p, int ith, int nth) {
@@ -5313,14 +5335,10 @@ static void tn__norm_backward_task(void *p, int ith, int nth) {
     for (r = r0; r < r1; r++) {
         const float *gr = a->g + r * n0, *yr = a->y + r * n0, *xr = a->x + r * n0;
         float *gxr = a->out + r * n0;
-        double mu = 0.0, ss = 0.0, mg = 0.0, mgy = 0.0;
-        float rs;
-        if (center) { for (i = 0; i < n0; i++) mu += xr[i]; mu /= (double)n0; }
-        for (i = 0; i < n0; i++) { double d = xr[i] - mu; ss += d * d; }
-        rs = (float)(1.0 / sqrt(ss / (double)n0 + a->eps));
-        for (i = 0; i < n0; i++) { mg += gr[i]; mgy += (double)gr[i] * yr[i]; }
-        mg = center ? mg / (double)n0 : 0.0;
-        mgy /= (double)n0;
+        double mu = center ? tn__row_dsum(xr, NULL, n0, 0.0, 0) / (double)n0 : 0.0, ss = tn__row_dsum(xr, NULL, n0, mu, 1);
+        double mg = center ? tn__row_dsum(gr, NULL, n0, 0.0, 0) / (double)n0 : 0.0;
+        double mgy = tn__row_dsum(gr, yr, n0, 0.0, 2) / (double)n0;
+        float rs = (float)(1.0 / sqrt(ss / (double)n0 + a->eps));
         for (i = 0; i < n0; i++) gxr[i] += rs * (gr[i] - (float)mg - yr[i] * (float)mgy);
     }
 }
