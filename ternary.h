@@ -4608,6 +4608,18 @@ static tn_tensor *tn__binary(tn_ctx *ctx, int op, tn_tensor *a, tn_tensor *b, co
     return tn__record(ctx, y, op, a, b, NULL);
 }
 
+/* dst[i] += src[i]; the SIMD paths add exactly as the scalar loop does */
+static void tn__vacc(float *dst, const float *src, int64_t n) {
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
+#elif defined(TN_HAVE_AVX2)
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
+#elif defined(TN_HAVE_NEON)
+    for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, vaddq_f32(vld1q_f32(dst + i), vld1q_f32(src + i)));
+#endif
+    for (; i < n; i++) dst[i] += src[i];
+}
 static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_tensor *a = y->src[0], *b = y->src[1];
     tn_status st = TN_OK;
@@ -4633,6 +4645,29 @@ static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
                 if (ga) for (i = 0; i < n0; i++) ga[r * n0 + i] += gr[i];
                 if (gb) for (i = 0; i < n0; i++) gb[i] += sb * gr[i];
             }
+        }
+        return TN_OK;
+    }
+    if (tn_same_shape(y, a) && tn_same_shape(y, b)) {
+        /* no broadcast: flat loops, each element updated exactly as below */
+        int64_t i, n = tn_nelements(y);
+        switch (op) {
+        case TN__OP_ADD:
+            if (ga) tn__vacc(ga, g, n);
+            if (gb) tn__vacc(gb, g, n);
+            break;
+        case TN__OP_SUB:
+            if (ga) tn__vacc(ga, g, n);
+            if (gb) for (i = 0; i < n; i++) gb[i] -= g[i];
+            break;
+        case TN__OP_MUL:
+            if (ga) for (i = 0; i < n; i++) ga[i] += g[i] * B[i];
+            if (gb) for (i = 0; i < n; i++) gb[i] += g[i] * A[i];
+            break;
+        default:
+            if (ga) for (i = 0; i < n; i++) ga[i] += g[i] / B[i];
+            if (gb) for (i = 0; i < n; i++) gb[i] -= g[i] * A[i] / (B[i] * B[i]);
+            break;
         }
         return TN_OK;
     }
@@ -4666,18 +4701,6 @@ TNDEF tn_tensor *tn_div(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) { return tn__bi
 
 /* -- elementwise unary -- */
 
-/* dst[i] += src[i]; the SIMD paths add exactly as the scalar loop does */
-static void tn__vacc(float *dst, const float *src, int64_t n) {
-    int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
-#elif defined(TN_HAVE_AVX2)
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
-#elif defined(TN_HAVE_NEON)
-    for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, vaddq_f32(vld1q_f32(dst + i), vld1q_f32(src + i)));
-#endif
-    for (; i < n; i++) dst[i] += src[i];
-}
 /* ReLU^2 forward y = x > 0 ? x * x : 0 and backward gx += g * (x > 0 ? 2x : 0), exactly */
 static void tn__relu2_fwd(float *y, const float *x, int64_t n) {
     int64_t i = 0;
@@ -5544,8 +5567,11 @@ static tn_status tn__cross_entropy_backward(tn_ctx *ctx, tn_tensor *y) {
     const int32_t *T = (const int32_t *)y->src[1]->data;
     int64_t r, i, C = lg->ne[0], nr = tn_nrows(lg);
     float scale;
+    double *e;
     if (!gx || y->iparam[1] == 0) return st;
     if (!(X = tn__dense(ctx, lg))) return TN_ERR_NOMEM;
+    if (!(e = (double *)TN_MALLOC(sizeof(double) * (size_t)C)))
+        return tn__fail(TN_ERR_NOMEM, "cross-entropy backward: cannot allocate %lld doubles", (long long)C);
     scale = ((const float *)y->grad->data)[0] / (float)y->iparam[1];
     for (r = 0; r < nr; r++) {
         const float *xr = X + r * C;
@@ -5553,9 +5579,10 @@ static tn_status tn__cross_entropy_backward(tn_ctx *ctx, tn_tensor *y) {
         double sum = 0.0;
         if (T[r] == (int32_t)y->iparam[0]) continue;
         for (i = 0; i < C; i++) mx = TN__MAX(mx, xr[i]);
-        for (i = 0; i < C; i++) sum += exp((double)(xr[i] - mx));
-        for (i = 0; i < C; i++) gx[r * C + i] += scale * ((float)(exp((double)(xr[i] - mx)) / sum) - (i == T[r] ? 1.0f : 0.0f));
+        for (i = 0; i < C; i++) sum += (e[i] = exp((double)(xr[i] - mx))); /* each exp once */
+        for (i = 0; i < C; i++) gx[r * C + i] += scale * ((float)(e[i] / sum) - (i == T[r] ? 1.0f : 0.0f));
     }
+    TN_FREE(e);
     return TN_OK;
 }
 
