@@ -5490,8 +5490,11 @@ TNDEF tn_tensor *tn_diag_mask_inf(tn_ctx *ctx, tn_tensor *x, int64_t n_past) {
     if (!y) return NULL;
     n0 = x->ne[0]; nr = tn_nrows(x);
     for (r = 0; r < nr; r++) {
-        q = r % x->ne[1];
-        for (k = 0; k < n0; k++) ((float *)y->data)[r * n0 + k] = k > q + n_past ? -INFINITY : X[r * n0 + k];
+        float *yr = (float *)y->data + r * n0;
+        int64_t lim = r % x->ne[1] + n_past; /* columns k <= lim are kept */
+        q = lim < 0 ? 0 : lim >= n0 ? n0 : lim + 1;
+        memcpy(yr, X + r * n0, sizeof(float) * (size_t)q);
+        for (k = q; k < n0; k++) yr[k] = -INFINITY;
     }
     y->iparam[0] = n_past;
     return tn__record(ctx, y, TN__OP_DIAG_MASK, x, NULL, NULL);
@@ -5502,9 +5505,12 @@ static tn_status tn__diag_mask_backward(tn_ctx *ctx, tn_tensor *y) {
     const float *g = (const float *)y->grad->data;
     int64_t k, r, n0 = y->ne[0], nr = tn_nrows(y);
     if (!gx) return st;
-    for (r = 0; r < nr; r++)
-        for (k = 0; k < n0; k++)
-            if (!(k > r % y->ne[1] + y->iparam[0])) gx[r * n0 + k] += g[r * n0 + k];
+    for (r = 0; r < nr; r++) {
+        /* columns k <= r % rows + n_past were kept: their gradient passes */
+        int64_t lim = r % y->ne[1] + y->iparam[0];
+        k = lim < 0 ? 0 : lim >= n0 ? n0 : lim + 1;
+        tn__vacc(gx + r * n0, g + r * n0, k);
+    }
     return TN_OK;
 }
 
