@@ -3675,6 +3675,37 @@ static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, co
     if (ib < nb) sum += tn__dot_q8_blocks_avx2(nb - ib, (const uint8_t *)(x + ib), sizeof(tn_block_q8_0), 2, y + ib);
     *s = sum;
 }
+static void tn__vec_dot_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    /* two blocks per iteration: the nibbles stay unsigned (0..15) for vpdpbusd and
+       8 * sum(y) comes off per block, so no sign handling is needed */
+    const tn_block_q4_0 *x = (const tn_block_q4_0 *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    const __m512i m4 = _mm512_set1_epi8(0x0F), k8 = _mm512_set1_epi8(8);
+    int64_t ib = 0, nb = n / TN_QK8_0;
+    __m512 acc = _mm512_setzero_ps();
+    float sum;
+    for (; ib + 2 <= nb; ib += 2) {
+        const __m128i q0 = _mm_loadu_si128((const __m128i *)x[ib].qs), q1 = _mm_loadu_si128((const __m128i *)x[ib + 1].qs);
+        /* 128-bit lanes q0, q0, q1, q1; the odd lanes take the high nibbles */
+        __m512i q = _mm512_inserti32x4(_mm512_castsi128_si512(q0), q0, 1);
+        __m512i w, qy, p;
+        __m512 d;
+        q = _mm512_inserti32x4(_mm512_inserti32x4(q, q1, 2), q1, 3);
+        w = _mm512_and_si512(_mm512_mask_mov_epi64(q, (__mmask8)0xCC, _mm512_srli_epi16(q, 4)), m4);
+        qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
+        p = _mm512_sub_epi32(tn__dot_u8s8_512(_mm512_setzero_si512(), w, qy), tn__dot_u8s8_512(_mm512_setzero_si512(), k8, qy));
+        d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d))),
+                               _mm256_set1_ps(tn__h2f(x[ib + 1].d) * tn__h2f(y[ib + 1].d)), 1);
+        acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc);
+    }
+    sum = _mm512_reduce_add_ps(acc);
+    if (ib < nb) {
+        float t;
+        tn__vec_dot_q4_0_q8_0_avx2(TN_QK8_0 * (nb - ib), &t, x + ib, y + ib);
+        sum += t;
+    }
+    *s = sum;
+}
 #endif /* TN_HAVE_AVX512 */
 
 
@@ -3795,8 +3826,8 @@ TNDEF void tn_vec_dot_bf16_f32(int64_t n, float *s, const void *x, const void *y
 #endif
 }
 TNDEF void tn_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK2
-    TN__PICK2(vec_dot_q4_0_q8_0)(n, s, x, y);
+#ifdef TN__PICK
+    TN__PICK(vec_dot_q4_0_q8_0)(n, s, x, y);
 #else
     tn_vec_dot_q4_0_q8_0_ref(n, s, x, y);
 #endif
@@ -3918,6 +3949,7 @@ static tn_vec_dot_fn tn__vec_dot_isa(tn_type type, tn_kernel_path path) {
         case TN_TYPE_F16: return tn__vec_dot_f16_f32_avx512;
         case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_avx512;
         case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx512;
+        case TN_TYPE_Q4_0: return tn__vec_dot_q4_0_q8_0_avx512;
         case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_avx512;
         case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_avx512;
 #if defined(TN_HAVE_AVX512VBMI)
