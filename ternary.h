@@ -3706,6 +3706,47 @@ static void tn__vec_dot_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, co
     }
     *s = sum;
 }
+/* four Q4_0 rows (stride rs bytes) against one Q8_0 row: activations, their
+   8 * sum(y) and scales are shared; each row is summed exactly as above */
+static void tn__vec_dot4_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, size_t rs, const void *vy) {
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    const tn_block_q4_0 *x[4];
+    const __m512i m4 = _mm512_set1_epi8(0x0F), k8 = _mm512_set1_epi8(8);
+    int64_t ib = 0, nb = n / TN_QK8_0;
+    __m512 acc[4];
+    int r;
+    TN__UNROLL
+    for (r = 0; r < 4; r++) {
+        x[r] = (const tn_block_q4_0 *)((const char *)vx + (size_t)r * rs);
+        acc[r] = _mm512_setzero_ps();
+    }
+    for (; ib + 2 <= nb; ib += 2) {
+        const __m512i qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
+        const __m512i sy = tn__dot_u8s8_512(_mm512_setzero_si512(), k8, qy);
+        const float dy0 = tn__h2f(y[ib].d), dy1 = tn__h2f(y[ib + 1].d);
+        TN__UNROLL
+        for (r = 0; r < 4; r++) {
+            const __m128i q0 = _mm_loadu_si128((const __m128i *)x[r][ib].qs), q1 = _mm_loadu_si128((const __m128i *)x[r][ib + 1].qs);
+            __m512i q = _mm512_inserti32x4(_mm512_castsi128_si512(q0), q0, 1), w, p;
+            __m512 d;
+            _mm_prefetch((const char *)(x[r] + ib) + TN__DOT4_PF, _MM_HINT_T0);
+            q = _mm512_inserti32x4(_mm512_inserti32x4(q, q1, 2), q1, 3);
+            w = _mm512_and_si512(_mm512_mask_mov_epi64(q, (__mmask8)0xCC, _mm512_srli_epi16(q, 4)), m4);
+            p = _mm512_sub_epi32(tn__dot_u8s8_512(_mm512_setzero_si512(), w, qy), sy);
+            d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[r][ib].d) * dy0)), _mm256_set1_ps(tn__h2f(x[r][ib + 1].d) * dy1), 1);
+            acc[r] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc[r]);
+        }
+    }
+    TN__UNROLL
+    for (r = 0; r < 4; r++) {
+        s[r] = _mm512_reduce_add_ps(acc[r]);
+        if (ib < nb) {
+            float t;
+            tn__vec_dot_q4_0_q8_0_avx2(TN_QK8_0 * (nb - ib), &t, x[r] + ib, y + ib);
+            s[r] += t;
+        }
+    }
+}
 #endif /* TN_HAVE_AVX512 */
 
 
@@ -4432,6 +4473,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     if (!ref && a.vdt == TN_TYPE_F32)
         a.dot4 = w->type == TN_TYPE_F32 ? tn__vec_dot4_f32_f32_avx512 : w->type == TN_TYPE_F16 ? tn__vec_dot4_f16_f32_avx512 :
                  w->type == TN_TYPE_BF16 ? tn__vec_dot4_bf16_f32_avx512 : NULL;
+    if (!ref && w->type == TN_TYPE_Q4_0) a.dot4 = tn__vec_dot4_q4_0_q8_0_avx512;
 #endif
     need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
