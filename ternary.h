@@ -3233,37 +3233,27 @@ static void tn__vec_dot_f32_f32_avx512(int64_t n, float *s, const void *vx, cons
     sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
     *s = sum;
 }
-static void tn__vec_dot_f16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) {
-    const uint16_t *x = (const uint16_t *)vx;
-    const float *y = (const float *)vy;
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(x + i))), _mm512_loadu_ps(y + i), a0);
-        a1 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(x + i + 16))), _mm512_loadu_ps(y + i + 16), a1);
-    }
-    for (; i < n; i += 16) {
-        __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
-        a0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, x + i)), _mm512_maskz_loadu_ps(m, y + i), a0);
-    }
-    *s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
-}
 static TN__ALWAYS_INLINE __m512 tn__bf16x16_512(__m256i h) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16)); }
-static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+/* 16 f16 (kind 1) or bf16 (kind 2) values as floats */
+static TN__ALWAYS_INLINE __m512 tn__h16x16_512(const int kind, __m256i h) { return kind == 1 ? _mm512_cvtph_ps(h) : tn__bf16x16_512(h); }
+/* f16 / bf16 rows against f32: two fma chains, a masked tail into the first */
+static TN__ALWAYS_INLINE void tn__vec_dot_16_avx512(const int kind, int64_t n, float *s, const void *vx, const void *vy) {
     const uint16_t *x = (const uint16_t *)vx;
     const float *y = (const float *)vy;
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     int64_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        a0 = _mm512_fmadd_ps(tn__bf16x16_512(_mm256_loadu_si256((const __m256i *)(x + i))), _mm512_loadu_ps(y + i), a0);
-        a1 = _mm512_fmadd_ps(tn__bf16x16_512(_mm256_loadu_si256((const __m256i *)(x + i + 16))), _mm512_loadu_ps(y + i + 16), a1);
+        a0 = _mm512_fmadd_ps(tn__h16x16_512(kind, _mm256_loadu_si256((const __m256i *)(x + i))), _mm512_loadu_ps(y + i), a0);
+        a1 = _mm512_fmadd_ps(tn__h16x16_512(kind, _mm256_loadu_si256((const __m256i *)(x + i + 16))), _mm512_loadu_ps(y + i + 16), a1);
     }
     for (; i < n; i += 16) {
         __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
-        a0 = _mm512_fmadd_ps(tn__bf16x16_512(_mm256_maskz_loadu_epi16(m, x + i)), _mm512_maskz_loadu_ps(m, y + i), a0);
+        a0 = _mm512_fmadd_ps(tn__h16x16_512(kind, _mm256_maskz_loadu_epi16(m, x + i)), _mm512_maskz_loadu_ps(m, y + i), a0);
     }
     *s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
 }
+static void tn__vec_dot_f16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_avx512(1, n, s, vx, vy); }
+static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_avx512(2, n, s, vx, vy); }
 /* Four weight rows (stride rs bytes) against one f32 activation row: each
    activation vector is loaded once for the four rows, which halves the traffic
    from L2 when the weights stream from memory (f16 16384x8192 streamed 8.9 ->
@@ -3308,8 +3298,7 @@ static void tn__vec_dot4_f32_f32_avx512(int64_t n, float *s, const void *vx, siz
     TN__UNROLL
     for (r = 0; r < 4; r++) s[r] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[r][0], a[r][1]), _mm512_add_ps(a[r][2], a[r][3])));
 }
-/* f16 (kind 1) or bf16 (kind 2) rows, as tn__vec_dot_f16/bf16_f32_avx512 */
-static TN__ALWAYS_INLINE __m512 tn__h16x16_512(const int kind, __m256i h) { return kind == 1 ? _mm512_cvtph_ps(h) : tn__bf16x16_512(h); }
+/* f16 (kind 1) or bf16 (kind 2) rows, as tn__vec_dot_16_avx512 */
 static TN__ALWAYS_INLINE void tn__vec_dot4_16_avx512(const int kind, int64_t n, float *s, const void *vx, size_t rs, const void *vy) {
     const float *y = (const float *)vy;
     const uint16_t *x[4];
@@ -3651,7 +3640,11 @@ static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, 
     } else if (kind == 2) {
         switch (R * 16 + C) { TN__TILE_CASES(2) }
     } else {
+#if defined(TN_HAVE_AVX512VBMI) /* T2 tiles need VBMI; tn__mul_mat only asks for them then */
         switch (R * 16 + C) { TN__TILE_CASES(3) }
+#else
+        TN_ASSERT(0 && "T2 tiles need AVX-512 VBMI");
+#endif
     }
 }
 #undef TN__TILE_CASES
@@ -3675,23 +3668,27 @@ static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, co
     if (ib < nb) sum += tn__dot_q8_blocks_avx2(nb - ib, (const uint8_t *)(x + ib), sizeof(tn_block_q8_0), 2, y + ib);
     *s = sum;
 }
+/* the 64 codes (0..15) of Q4_0 blocks b[0], b[1] in Q8_0 order: 128-bit lanes
+   hold b[0]'s low nibbles, its high nibbles, then b[1]'s */
+static TN__ALWAYS_INLINE __m512i tn__q4_0_pair_512(const tn_block_q4_0 *b) {
+    const __m128i q0 = _mm_loadu_si128((const __m128i *)b[0].qs), q1 = _mm_loadu_si128((const __m128i *)b[1].qs);
+    __m512i q = _mm512_inserti32x4(_mm512_castsi128_si512(q0), q0, 1);
+    q = _mm512_inserti32x4(_mm512_inserti32x4(q, q1, 2), q1, 3);
+    return _mm512_and_si512(_mm512_mask_mov_epi64(q, (__mmask8)0xCC, _mm512_srli_epi16(q, 4)), _mm512_set1_epi8(0x0F));
+}
 static void tn__vec_dot_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     /* two blocks per iteration: the nibbles stay unsigned (0..15) for vpdpbusd and
        8 * sum(y) comes off per block, so no sign handling is needed */
     const tn_block_q4_0 *x = (const tn_block_q4_0 *)vx;
     const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
-    const __m512i m4 = _mm512_set1_epi8(0x0F), k8 = _mm512_set1_epi8(8);
+    const __m512i k8 = _mm512_set1_epi8(8);
     int64_t ib = 0, nb = n / TN_QK8_0;
     __m512 acc = _mm512_setzero_ps();
     float sum;
     for (; ib + 2 <= nb; ib += 2) {
-        const __m128i q0 = _mm_loadu_si128((const __m128i *)x[ib].qs), q1 = _mm_loadu_si128((const __m128i *)x[ib + 1].qs);
-        /* 128-bit lanes q0, q0, q1, q1; the odd lanes take the high nibbles */
-        __m512i q = _mm512_inserti32x4(_mm512_castsi128_si512(q0), q0, 1);
-        __m512i w, qy, p;
+        const __m512i w = tn__q4_0_pair_512(x + ib);
+        __m512i qy, p;
         __m512 d;
-        q = _mm512_inserti32x4(_mm512_inserti32x4(q, q1, 2), q1, 3);
-        w = _mm512_and_si512(_mm512_mask_mov_epi64(q, (__mmask8)0xCC, _mm512_srli_epi16(q, 4)), m4);
         qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
         p = _mm512_sub_epi32(tn__dot_u8s8_512(_mm512_setzero_si512(), w, qy), tn__dot_u8s8_512(_mm512_setzero_si512(), k8, qy));
         d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d))),
@@ -3711,7 +3708,7 @@ static void tn__vec_dot_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, co
 static void tn__vec_dot4_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, size_t rs, const void *vy) {
     const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
     const tn_block_q4_0 *x[4];
-    const __m512i m4 = _mm512_set1_epi8(0x0F), k8 = _mm512_set1_epi8(8);
+    const __m512i k8 = _mm512_set1_epi8(8);
     int64_t ib = 0, nb = n / TN_QK8_0;
     __m512 acc[4];
     int r;
@@ -3726,13 +3723,9 @@ static void tn__vec_dot4_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, s
         const float dy0 = tn__h2f(y[ib].d), dy1 = tn__h2f(y[ib + 1].d);
         TN__UNROLL
         for (r = 0; r < 4; r++) {
-            const __m128i q0 = _mm_loadu_si128((const __m128i *)x[r][ib].qs), q1 = _mm_loadu_si128((const __m128i *)x[r][ib + 1].qs);
-            __m512i q = _mm512_inserti32x4(_mm512_castsi128_si512(q0), q0, 1), w, p;
+            const __m512i p = _mm512_sub_epi32(tn__dot_u8s8_512(_mm512_setzero_si512(), tn__q4_0_pair_512(x[r] + ib), qy), sy);
             __m512 d;
             _mm_prefetch((const char *)(x[r] + ib) + TN__DOT4_PF, _MM_HINT_T0);
-            q = _mm512_inserti32x4(_mm512_inserti32x4(q, q1, 2), q1, 3);
-            w = _mm512_and_si512(_mm512_mask_mov_epi64(q, (__mmask8)0xCC, _mm512_srli_epi16(q, 4)), m4);
-            p = _mm512_sub_epi32(tn__dot_u8s8_512(_mm512_setzero_si512(), w, qy), sy);
             d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[r][ib].d) * dy0)), _mm256_set1_ps(tn__h2f(x[r][ib + 1].d) * dy1), 1);
             acc[r] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc[r]);
         }
