@@ -3648,98 +3648,186 @@ static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, 
     }
 }
 #undef TN__TILE_CASES
-static void tn__vec_dot_q8_0_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) {
-    /* two blocks per iteration */
-    const tn_block_q8_0 *x = (const tn_block_q8_0 *)vx, *y = (const tn_block_q8_0 *)vy;
-    int64_t ib = 0, nb = n / TN_QK8_0;
-    __m512 acc = _mm512_setzero_ps();
-    float sum;
-    for (; ib + 2 <= nb; ib += 2) {
-        __m512i qx = tn__cat256(_mm256_loadu_si256((const __m256i *)x[ib].qs), _mm256_loadu_si256((const __m256i *)x[ib + 1].qs));
-        __m512i qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
-        __m512i ax = _mm512_abs_epi8(qx);
-        __m512i sy = _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(qx), _mm512_setzero_si512(), qy);
-        __m512i p = tn__dot_u8s8_512(_mm512_setzero_si512(), ax, sy);
-        __m512 d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d))),
-                                      _mm256_set1_ps(tn__h2f(x[ib + 1].d) * tn__h2f(y[ib + 1].d)), 1);
-        acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc);
+/* -- the 32-element block formats against Q8_0, two blocks (64 weights) per step --
+   kind: 0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q5_1, 4 Q8_0, 5 Q8_1. Unsigned codes (4- and 5-bit)
+   go straight into vpdpbusd: the zero point (8, 16) comes off as k * sum(y) through
+   the accumulator's start value, the minimum m as m * sum(y) in float. Signed Q8
+   codes take the abs/sign trick. */
+#define TN__B32_SIZE(kind) ((kind) == 0 ? 18 : (kind) == 1 ? 20 : (kind) == 2 ? 22 : (kind) == 3 ? 24 : (kind) == 4 ? 34 : 36)
+#define TN__B32_QS(kind) ((kind) == 0 ? 2 : (kind) == 1 ? 4 : (kind) == 2 ? 6 : (kind) == 3 ? 8 : (kind) == 4 ? 2 : 4)
+#define TN__B32_MIN(kind) ((kind) == 1 || (kind) == 3)
+/* the 64 weight codes of blocks b and b + size in Q8_0 order; 128-bit lanes hold
+   b's low nibbles, its high nibbles, then the next block's */
+static TN__ALWAYS_INLINE __m512i tn__b32_pair_512(const int kind, const uint8_t *b) {
+    const int sz = TN__B32_SIZE(kind), qs = TN__B32_QS(kind);
+    __m512i q;
+    if (kind >= 4) return tn__cat256(_mm256_loadu_si256((const __m256i *)(b + qs)), _mm256_loadu_si256((const __m256i *)(b + sz + qs)));
+#if defined(TN_HAVE_AVX512VBMI)
+    {   /* both blocks (2 * sz <= 48 bytes, a masked load: never past them) spread by one vpermb,
+           then vpmultishiftqb takes each lane's nibble: bit offset 8i, or 8i + 4 for the high ones */
+        const __m512i raw = _mm512_maskz_loadu_epi8((__mmask64)((1ull << (2 * sz)) - 1), b);
+        const __m512i idx = _mm512_add_epi8(_mm512_set_epi32(0x0F0E0D0C, 0x0B0A0908, 0x07060504, 0x03020100, 0x0F0E0D0C, 0x0B0A0908, 0x07060504, 0x03020100,
+                                                             0x0F0E0D0C, 0x0B0A0908, 0x07060504, 0x03020100, 0x0F0E0D0C, 0x0B0A0908, 0x07060504, 0x03020100),
+                                            _mm512_set_epi32((sz + qs) * 0x01010101, (sz + qs) * 0x01010101, (sz + qs) * 0x01010101, (sz + qs) * 0x01010101,
+                                                             (sz + qs) * 0x01010101, (sz + qs) * 0x01010101, (sz + qs) * 0x01010101, (sz + qs) * 0x01010101,
+                                                             qs * 0x01010101, qs * 0x01010101, qs * 0x01010101, qs * 0x01010101,
+                                                             qs * 0x01010101, qs * 0x01010101, qs * 0x01010101, qs * 0x01010101));
+        const __m512i sh = _mm512_set_epi64(0x3C342C241C140C04ll, 0x3C342C241C140C04ll, 0x3830282018100800ll, 0x3830282018100800ll,
+                                            0x3C342C241C140C04ll, 0x3C342C241C140C04ll, 0x3830282018100800ll, 0x3830282018100800ll);
+        q = _mm512_and_si512(_mm512_multishift_epi64_epi8(sh, _mm512_permutexvar_epi8(idx, raw)), _mm512_set1_epi8(0x0F));
     }
-    sum = _mm512_reduce_add_ps(acc);
-    if (ib < nb) sum += tn__dot_q8_blocks_avx2(nb - ib, (const uint8_t *)(x + ib), sizeof(tn_block_q8_0), 2, y + ib);
-    *s = sum;
-}
-/* the 64 codes (0..15) of Q4_0 blocks b[0], b[1] in Q8_0 order: 128-bit lanes
-   hold b[0]'s low nibbles, its high nibbles, then b[1]'s */
-static TN__ALWAYS_INLINE __m512i tn__q4_0_pair_512(const tn_block_q4_0 *b) {
-    const __m128i q0 = _mm_loadu_si128((const __m128i *)b[0].qs), q1 = _mm_loadu_si128((const __m128i *)b[1].qs);
-    __m512i q = _mm512_inserti32x4(_mm512_castsi128_si512(q0), q0, 1);
-    q = _mm512_inserti32x4(_mm512_inserti32x4(q, q1, 2), q1, 3);
-    return _mm512_and_si512(_mm512_mask_mov_epi64(q, (__mmask8)0xCC, _mm512_srli_epi16(q, 4)), _mm512_set1_epi8(0x0F));
-}
-static void tn__vec_dot_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) {
-    /* two blocks per iteration: the nibbles stay unsigned (0..15) for vpdpbusd and
-       8 * sum(y) comes off per block, so no sign handling is needed */
-    const tn_block_q4_0 *x = (const tn_block_q4_0 *)vx;
-    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
-    const __m512i k8 = _mm512_set1_epi8(8);
-    int64_t ib = 0, nb = n / TN_QK8_0;
-    __m512 acc = _mm512_setzero_ps();
-    float sum;
-    for (; ib + 2 <= nb; ib += 2) {
-        const __m512i w = tn__q4_0_pair_512(x + ib);
-        __m512i qy, p;
-        __m512 d;
-        qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
-        p = _mm512_sub_epi32(tn__dot_u8s8_512(_mm512_setzero_si512(), w, qy), tn__dot_u8s8_512(_mm512_setzero_si512(), k8, qy));
-        d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d))),
-                               _mm256_set1_ps(tn__h2f(x[ib + 1].d) * tn__h2f(y[ib + 1].d)), 1);
-        acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc);
+#else
+    {
+        const __m128i q0 = _mm_loadu_si128((const __m128i *)(b + qs)), q1 = _mm_loadu_si128((const __m128i *)(b + sz + qs));
+        q = _mm512_inserti32x4(_mm512_castsi128_si512(q0), q0, 1);
+        q = _mm512_inserti32x4(_mm512_inserti32x4(q, q1, 2), q1, 3);
+        q = _mm512_and_si512(_mm512_mask_mov_epi64(q, (__mmask8)0xCC, _mm512_srli_epi16(q, 4)), _mm512_set1_epi8(0x0F));
     }
-    sum = _mm512_reduce_add_ps(acc);
-    if (ib < nb) {
-        float t;
-        tn__vec_dot_q4_0_q8_0_avx2(TN_QK8_0 * (nb - ib), &t, x + ib, y + ib);
-        sum += t;
+#endif
+    if (kind == 2 || kind == 3) { /* fifth bits: bit j of qh is element j, the byte it lands in */
+        const int qh = kind == 2 ? 2 : 4;
+        uint32_t h0, h1; /* x86 is little-endian: plain loads */
+        __mmask64 hb;
+        memcpy(&h0, b + qh, 4);
+        memcpy(&h1, b + sz + qh, 4);
+        hb = _cvtu64_mask64((uint64_t)h0 | (uint64_t)h1 << 32);
+        q = _mm512_mask_add_epi8(q, hb, q, _mm512_set1_epi8(16));
     }
-    *s = sum;
+    return q;
 }
-/* four Q4_0 rows (stride rs bytes) against one Q8_0 row: activations, their
-   8 * sum(y) and scales are shared; each row is summed exactly as above */
-static void tn__vec_dot4_q4_0_q8_0_avx512(int64_t n, float *s, const void *vx, size_t rs, const void *vy) {
-    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
-    const tn_block_q4_0 *x[4];
-    const __m512i k8 = _mm512_set1_epi8(8);
-    int64_t ib = 0, nb = n / TN_QK8_0;
-    __m512 acc[4];
+/* the f16 at p and the one sz bytes on, as one 32-bit word */
+static TN__ALWAYS_INLINE uint32_t tn__b32_h2(const uint8_t *p, int sz) {
+    uint16_t a, b;
+    memcpy(&a, p, 2);
+    memcpy(&b, p + sz, 2);
+    return (uint32_t)a | (uint32_t)b << 16;
+}
+static TN__ALWAYS_INLINE float tn__b32_h(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return tn__h2f(h); }
+/* (a0 in lanes 0..7, a1 in lanes 8..15) */
+static TN__ALWAYS_INLINE __m512 tn__set2_ps(float a0, float a1) {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(a0)), _mm256_set1_ps(a1), 1);
+}
+static void tn__b32_tail_avx2(int kind, int64_t nb, float *s, const uint8_t *x, const tn_block_q8_0 *y) {
+    switch (kind) {
+    case 0: tn__vec_dot_q4_0_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
+    case 1: tn__vec_dot_q4_1_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
+    case 2: tn__vec_dot_q5_0_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
+    case 3: tn__vec_dot_q5_1_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
+    default: *s = tn__dot_q8_blocks_avx2(nb, x, (size_t)TN__B32_SIZE(kind), (size_t)TN__B32_QS(kind), y); break;
+    }
+}
+/* R (1 or 4) rows of kind, rs bytes apart, against one Q8_0 row: the activations,
+   their sums and scales are loaded once for all rows; each row is summed exactly
+   as the one-row kernel sums it */
+/* one pair of blocks (ib, ib + 1) for R rows: d8 / m8 hold the scale products
+   (row or pair j at lanes j2, j2 + 1), or are unused when scalar (R = 1 tail) */
+static TN__ALWAYS_INLINE void tn__b32_step_512(const int kind, const int R, size_t rs, const uint8_t *const *x, const tn_block_q8_0 *y, int64_t ib,
+                                               int scalar, int j0, __m512 d8, __m512 m8, __m512 *acc) {
+    const int sz = TN__B32_SIZE(kind);
+    const __m512i qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
+    /* zero point times sum(y), negated, as the dot's start (kinds 0, 2); sum(y) for the minimum (1, 3) */
+    const __m512i base = kind == 0 || kind == 2 ? _mm512_sub_epi32(_mm512_setzero_si512(), tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_set1_epi8(kind == 0 ? 8 : 16), qy))
+                                               : _mm512_setzero_si512();
+    const __m512 sy = TN__B32_MIN(kind) ? _mm512_cvtepi32_ps(tn__dot_u8s8_512(_mm512_setzero_si512(), _mm512_set1_epi8(1), qy)) : _mm512_setzero_ps();
     int r;
     TN__UNROLL
-    for (r = 0; r < 4; r++) {
-        x[r] = (const tn_block_q4_0 *)((const char *)vx + (size_t)r * rs);
+    for (r = 0; r < R; r++) {
+        const uint8_t *b = x[r] + (size_t)ib * sz;
+        const int j = 2 * (R == 4 ? r : j0);
+        const __m512i w = tn__b32_pair_512(kind, b);
+        const __m512i sel = _mm512_set_epi32(j + 1, j + 1, j + 1, j + 1, j + 1, j + 1, j + 1, j + 1, j, j, j, j, j, j, j, j);
+        __m512i p;
+        if (R > 1) { /* the next four rows into L2 (short rows end before a stream prefetcher has learnt
+                        them), and this row a little ahead into L1 */
+            _mm_prefetch((const char *)b + 4 * rs, _MM_HINT_T1);
+            _mm_prefetch((const char *)b + 256, _MM_HINT_T0);
+        }
+        if (kind >= 4) p = tn__dot_u8s8_512(base, _mm512_abs_epi8(w), _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(w), _mm512_setzero_si512(), qy));
+        else p = tn__dot_u8s8_512(base, w, qy);
+        if (scalar) {
+            const float dy0 = tn__h2f(y[ib].d), dy1 = tn__h2f(y[ib + 1].d);
+            d8 = tn__set2_ps(tn__b32_h(b) * dy0, tn__b32_h(b + sz) * dy1);
+            if (TN__B32_MIN(kind)) m8 = tn__set2_ps(tn__b32_h(b + 2) * dy0, tn__b32_h(b + sz + 2) * dy1);
+        }
+        acc[r] = _mm512_fmadd_ps(scalar ? d8 : _mm512_permutexvar_ps(sel, d8), _mm512_cvtepi32_ps(p), acc[r]);
+        if (TN__B32_MIN(kind)) acc[r] = _mm512_fmadd_ps(scalar ? m8 : _mm512_permutexvar_ps(sel, m8), sy, acc[r]);
+    }
+}
+/* eight f16 at p + o[k] as floats */
+static TN__ALWAYS_INLINE __m256 tn__h8_ps(const uint8_t *p0, const uint8_t *p1, const uint8_t *p2, const uint8_t *p3, int sz) {
+    return _mm256_cvtph_ps(_mm_set_epi32((int)tn__b32_h2(p3, sz), (int)tn__b32_h2(p2, sz), (int)tn__b32_h2(p1, sz), (int)tn__b32_h2(p0, sz)));
+}
+/* R (1 or 4) rows of kind, rs bytes apart, against one Q8_0 row. Scales are
+   converted eight at a time: four rows' two blocks, or one row's eight. Every
+   row is summed exactly as the one-row kernel sums it (the same products, the
+   same fma order), so both give the same bits. */
+static TN__ALWAYS_INLINE void tn__b32_dot_avx512(const int kind, const int R, int64_t n, float *s, const void *vx, size_t rs, const void *vy) {
+    const int sz = TN__B32_SIZE(kind), ys = (int)sizeof(tn_block_q8_0);
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    const uint8_t *x[4];
+    const int G = R == 4 ? 2 : 8; /* blocks per scale vector */
+    int64_t ib = 0, nb = n / TN_QK8_0;
+    __m512 acc[4];
+    int r, g;
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        x[r] = (const uint8_t *)vx + (size_t)r * rs;
         acc[r] = _mm512_setzero_ps();
     }
-    for (; ib + 2 <= nb; ib += 2) {
-        const __m512i qy = tn__cat256(_mm256_loadu_si256((const __m256i *)y[ib].qs), _mm256_loadu_si256((const __m256i *)y[ib + 1].qs));
-        const __m512i sy = tn__dot_u8s8_512(_mm512_setzero_si512(), k8, qy);
-        const float dy0 = tn__h2f(y[ib].d), dy1 = tn__h2f(y[ib + 1].d);
-        TN__UNROLL
-        for (r = 0; r < 4; r++) {
-            const __m512i p = _mm512_sub_epi32(tn__dot_u8s8_512(_mm512_setzero_si512(), tn__q4_0_pair_512(x[r] + ib), qy), sy);
-            __m512 d;
-            _mm_prefetch((const char *)(x[r] + ib) + TN__DOT4_PF, _MM_HINT_T0);
-            d = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(tn__h2f(x[r][ib].d) * dy0)), _mm256_set1_ps(tn__h2f(x[r][ib + 1].d) * dy1), 1);
-            acc[r] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(p), acc[r]);
+    for (; ib + G <= nb; ib += G) {
+        const uint8_t *yd = (const uint8_t *)&y[ib].d;
+        __m512 d8, m8 = _mm512_setzero_ps();
+        if (R == 4) {
+            const uint8_t *b0 = x[0] + (size_t)ib * sz, *b1 = x[1] + (size_t)ib * sz, *b2 = x[2] + (size_t)ib * sz, *b3 = x[3] + (size_t)ib * sz;
+            const __m256 dy = _mm256_cvtph_ps(_mm_set1_epi32((int)tn__b32_h2(yd, ys)));
+            d8 = _mm512_castps256_ps512(_mm256_mul_ps(dy, tn__h8_ps(b0, b1, b2, b3, sz)));
+            if (TN__B32_MIN(kind)) m8 = _mm512_castps256_ps512(_mm256_mul_ps(dy, tn__h8_ps(b0 + 2, b1 + 2, b2 + 2, b3 + 2, sz)));
+        } else {
+            const uint8_t *b = x[0] + (size_t)ib * sz;
+            const __m256 dy = tn__h8_ps(yd, yd + 2 * ys, yd + 4 * ys, yd + 6 * ys, ys);
+            d8 = _mm512_castps256_ps512(_mm256_mul_ps(dy, tn__h8_ps(b, b + 2 * sz, b + 4 * sz, b + 6 * sz, sz)));
+            if (TN__B32_MIN(kind)) m8 = _mm512_castps256_ps512(_mm256_mul_ps(dy, tn__h8_ps(b + 2, b + 2 + 2 * sz, b + 2 + 4 * sz, b + 2 + 6 * sz, sz)));
         }
+        TN__UNROLL
+        for (g = 0; g < G / 2; g++) tn__b32_step_512(kind, R, rs, x, y, ib + 2 * g, 0, g, d8, m8, acc);
     }
+    for (; ib + 2 <= nb; ib += 2) tn__b32_step_512(kind, R, rs, x, y, ib, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), acc);
     TN__UNROLL
-    for (r = 0; r < 4; r++) {
+    for (r = 0; r < R; r++) {
         s[r] = _mm512_reduce_add_ps(acc[r]);
         if (ib < nb) {
             float t;
-            tn__vec_dot_q4_0_q8_0_avx2(TN_QK8_0 * (nb - ib), &t, x[r] + ib, y + ib);
+            tn__b32_tail_avx2(kind, nb - ib, &t, x[r] + (size_t)ib * sz, y + ib);
             s[r] += t;
         }
     }
 }
+static void tn__vec_dot_q8_K_q8_K_avx512(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *x = (const tn_block_q8_K *)vx, *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    __m512 acc = _mm512_setzero_ps();
+    int k;
+    for (ib = 0; ib < nb; ib++) {
+        __m512i p = _mm512_setzero_si512();
+        TN__UNROLL
+        for (k = 0; k < 4; k++) {
+            const __m512i qx = _mm512_loadu_si512((const void *)(x[ib].qs + 64 * k)), qy = _mm512_loadu_si512((const void *)(y[ib].qs + 64 * k));
+            p = tn__dot_u8s8_512(p, _mm512_abs_epi8(qx), _mm512_mask_sub_epi8(qy, _mm512_movepi8_mask(qx), _mm512_setzero_si512(), qy));
+        }
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(x[ib].d * y[ib].d), _mm512_cvtepi32_ps(p), acc);
+    }
+    *s = _mm512_reduce_add_ps(acc);
+}
+#define TN__B32_KERNELS(name, kind) \
+    static void tn__vec_dot_##name##_q8_0_avx512(int64_t n, float *s, const void *vx, const void *vy) { tn__b32_dot_avx512(kind, 1, n, s, vx, 0, vy); } \
+    static void tn__vec_dot4_##name##_q8_0_avx512(int64_t n, float *s, const void *vx, size_t rs, const void *vy) { tn__b32_dot_avx512(kind, 4, n, s, vx, rs, vy); }
+TN__B32_KERNELS(q4_0, 0)
+TN__B32_KERNELS(q4_1, 1)
+TN__B32_KERNELS(q5_0, 2)
+TN__B32_KERNELS(q5_1, 3)
+TN__B32_KERNELS(q8_0, 4)
+TN__B32_KERNELS(q8_1, 5)
+#undef TN__B32_KERNELS
 #endif /* TN_HAVE_AVX512 */
 
 
@@ -3830,10 +3918,8 @@ static void tn__vec_dot_t2_q8_K_neon(int64_t n, float *s, const void *vx, const 
 
 #if defined(TN_HAVE_AVX512)
 #define TN__PICK(name) tn__##name##_avx512
-#define TN__PICK2(name) tn__##name##_avx2
 #elif defined(TN_HAVE_AVX2)
 #define TN__PICK(name) tn__##name##_avx2
-#define TN__PICK2(name) tn__##name##_avx2
 #endif
 
 TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y) {
@@ -3867,22 +3953,22 @@ TNDEF void tn_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *x, const void *
 #endif
 }
 TNDEF void tn_vec_dot_q4_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK2
-    TN__PICK2(vec_dot_q4_1_q8_0)(n, s, x, y);
+#ifdef TN__PICK
+    TN__PICK(vec_dot_q4_1_q8_0)(n, s, x, y);
 #else
     tn_vec_dot_q4_1_q8_0_ref(n, s, x, y);
 #endif
 }
 TNDEF void tn_vec_dot_q5_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK2
-    TN__PICK2(vec_dot_q5_0_q8_0)(n, s, x, y);
+#ifdef TN__PICK
+    TN__PICK(vec_dot_q5_0_q8_0)(n, s, x, y);
 #else
     tn_vec_dot_q5_0_q8_0_ref(n, s, x, y);
 #endif
 }
 TNDEF void tn_vec_dot_q5_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK2
-    TN__PICK2(vec_dot_q5_1_q8_0)(n, s, x, y);
+#ifdef TN__PICK
+    TN__PICK(vec_dot_q5_1_q8_0)(n, s, x, y);
 #else
     tn_vec_dot_q5_1_q8_0_ref(n, s, x, y);
 #endif
@@ -3899,15 +3985,15 @@ TNDEF void tn_vec_dot_q8_0_q8_0(int64_t n, float *s, const void *x, const void *
 #endif
 }
 TNDEF void tn_vec_dot_q8_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#if defined(TN_HAVE_AVX2)
-    tn__vec_dot_q8_1_q8_0_avx2(n, s, x, y);
+#ifdef TN__PICK
+    TN__PICK(vec_dot_q8_1_q8_0)(n, s, x, y);
 #else
     tn_vec_dot_q8_1_q8_0_ref(n, s, x, y);
 #endif
 }
 TNDEF void tn_vec_dot_q8_K_q8_K(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK2
-    TN__PICK2(vec_dot_q8_K_q8_K)(n, s, x, y);
+#ifdef TN__PICK
+    TN__PICK(vec_dot_q8_K_q8_K)(n, s, x, y);
 #else
     tn_vec_dot_q8_K_q8_K_ref(n, s, x, y);
 #endif
@@ -3982,8 +4068,13 @@ static tn_vec_dot_fn tn__vec_dot_isa(tn_type type, tn_kernel_path path) {
         case TN_TYPE_F32: return tn__vec_dot_f32_f32_avx512;
         case TN_TYPE_F16: return tn__vec_dot_f16_f32_avx512;
         case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_avx512;
-        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx512;
         case TN_TYPE_Q4_0: return tn__vec_dot_q4_0_q8_0_avx512;
+        case TN_TYPE_Q4_1: return tn__vec_dot_q4_1_q8_0_avx512;
+        case TN_TYPE_Q5_0: return tn__vec_dot_q5_0_q8_0_avx512;
+        case TN_TYPE_Q5_1: return tn__vec_dot_q5_1_q8_0_avx512;
+        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx512;
+        case TN_TYPE_Q8_1: return tn__vec_dot_q8_1_q8_0_avx512;
+        case TN_TYPE_Q8_K: return tn__vec_dot_q8_K_q8_K_avx512;
         case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_avx512;
         case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_avx512;
 #if defined(TN_HAVE_AVX512VBMI)
@@ -4466,7 +4557,10 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     if (!ref && a.vdt == TN_TYPE_F32)
         a.dot4 = w->type == TN_TYPE_F32 ? tn__vec_dot4_f32_f32_avx512 : w->type == TN_TYPE_F16 ? tn__vec_dot4_f16_f32_avx512 :
                  w->type == TN_TYPE_BF16 ? tn__vec_dot4_bf16_f32_avx512 : NULL;
-    if (!ref && w->type == TN_TYPE_Q4_0) a.dot4 = tn__vec_dot4_q4_0_q8_0_avx512;
+    if (!ref && a.vdt == TN_TYPE_Q8_0)
+        a.dot4 = w->type == TN_TYPE_Q4_0 ? tn__vec_dot4_q4_0_q8_0_avx512 : w->type == TN_TYPE_Q4_1 ? tn__vec_dot4_q4_1_q8_0_avx512 :
+                 w->type == TN_TYPE_Q5_0 ? tn__vec_dot4_q5_0_q8_0_avx512 : w->type == TN_TYPE_Q5_1 ? tn__vec_dot4_q5_1_q8_0_avx512 :
+                 w->type == TN_TYPE_Q8_0 ? tn__vec_dot4_q8_0_q8_0_avx512 : w->type == TN_TYPE_Q8_1 ? tn__vec_dot4_q8_1_q8_0_avx512 : NULL;
 #endif
     need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {

@@ -164,7 +164,8 @@ static int test_mul_mat_types_and_threads(void) {
 static int test_mul_mat_batch_tiles(void) {
     /* the float types check the 4-row kernels (f32 only below batch 4, where no GEMM runs),
        at a K with vector tails */
-    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_Q8_0, TN_TYPE_T2, TN_TYPE_Q4_0, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_F32};
+    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_T2, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1,
+                                    TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_F32};
     static const int64_t batches[] = {1, 2, 3, 5, 8, 9, 13, 17, 32};
     tn_ctx *ctx = tn_ctx_new(64 << 20);
     tn_pool *pool2 = tn_pool_new(2), *pool3 = tn_pool_new(3);
@@ -174,7 +175,7 @@ static int test_mul_mat_batch_tiles(void) {
     tn_rng_seed(&r, 4242);
     for (ti = 0; ti < (int)(sizeof(types) / sizeof(types[0])); ti++) {
         tn_type ty = types[ti];
-        const int64_t K = !tn_type_get_traits(ty)->is_quantized ? 789 : ty == TN_TYPE_Q4_0 ? 800 : 768; /* 25 Q4_0 blocks: a tail */
+        const int64_t K = !tn_type_get_traits(ty)->is_quantized ? 789 : tn_blck_size(ty) == 32 ? 800 : 768; /* 25 blocks of 32: a tail */
         tn_type vdt = tn_type_get_traits(ty)->vec_dot_type;
         tn_tensor *wf = tn_new_2d(ctx, TN_TYPE_F32, K, N), *w = tn_new_2d(ctx, ty, K, N);
         tn_tensor *xf = tn_new_2d(ctx, TN_TYPE_F32, K, MMAX), *xq = tn_new_2d(ctx, vdt, K, MMAX);
