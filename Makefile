@@ -3,7 +3,7 @@
 #   make test     every test configuration (sanitizers, gcc and clang, C++, scalar),
 #                 the tools, an independent GGUF reader (node), fuzz-corpus replay
 #   make fuzz     libFuzzer on the GGUF / checkpoint / safetensors readers (FUZZ_SECONDS=60)
-#   make test-arm the suite cross-built for aarch64 (NEON and scalar), run under qemu-user
+#   make test-arm the suite cross-built for aarch64 (NEON, NEON + dotprod, scalar), run under qemu-user
 #   make bench    the benchmark table (tools/tn-bench; --json for machines)
 #   make clean
 CC      ?= cc
@@ -100,10 +100,14 @@ $(B)/test-arm-neon: $(HDR) $(TESTSRC) | $(B)
 	$(ARM_CC) -std=c99 -O2 -static $(WARN) -I. -Itests tests/run_tests.c -o $@ -lm -lpthread
 $(B)/test-arm-scalar: $(HDR) $(TESTSRC) | $(B)
 	$(ARM_CC) -std=c99 -O2 -static -DTERNARY_NO_SIMD $(WARN) -I. -Itests tests/run_tests.c -o $@ -lm -lpthread
-test-arm: $(B)/test-arm-neon $(B)/test-arm-scalar
+# (and with the ARMv8.2 dot-product instructions)
+$(B)/test-arm-dotprod: $(HDR) $(TESTSRC) | $(B)
+	$(ARM_CC) -std=c99 -O2 -static -march=armv8.2-a+dotprod $(WARN) -I. -Itests tests/run_tests.c -o $@ -lm -lpthread
+test-arm: $(B)/test-arm-neon $(B)/test-arm-dotprod $(B)/test-arm-scalar
 	@printf '#!/bin/sh\nexec qemu-aarch64 $(B)/test-arm-neon "$$@"\n' > $(B)/qemu-neon && chmod +x $(B)/qemu-neon
+	@printf '#!/bin/sh\nexec qemu-aarch64 $(B)/test-arm-dotprod "$$@"\n' > $(B)/qemu-dotprod && chmod +x $(B)/qemu-dotprod
 	@printf '#!/bin/sh\nexec qemu-aarch64 $(B)/test-arm-scalar "$$@"\n' > $(B)/qemu-scalar && chmod +x $(B)/qemu-scalar
-	@tests/run_all.sh $(B)/qemu-neon $(B)/qemu-scalar
+	@tests/run_all.sh $(B)/qemu-neon $(B)/qemu-dotprod $(B)/qemu-scalar
 
 interop: $(TOOLS) $(B)/make_files
 	@tests/interop/run.sh $(B)

@@ -3833,11 +3833,6 @@ TN__B32_KERNELS(q8_1, 5)
 
 #if defined(TN_HAVE_NEON)
 /* -- NEON (aarch64): widening int8 multiplies, int32 accumulation -- */
-static int32_t tn__neon_dot16(int8x16_t a, int8x16_t b) {
-    int16x8_t lo = vmull_s8(vget_low_s8(a), vget_low_s8(b));
-    int16x8_t hi = vmull_s8(vget_high_s8(a), vget_high_s8(b));
-    return vaddvq_s32(vaddq_s32(vpaddlq_s16(lo), vpaddlq_s16(hi)));
-}
 static void tn__vec_dot_f32_f32_neon(int64_t n, float *s, const void *vx, const void *vy) {
     const float *x = (const float *)vx, *y = (const float *)vy;
     float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), a2 = vdupq_n_f32(0), a3 = vdupq_n_f32(0);
@@ -3851,16 +3846,6 @@ static void tn__vec_dot_f32_f32_neon(int64_t n, float *s, const void *vx, const 
     }
     sum = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
     for (; i < n; i++) sum += x[i] * y[i];
-    *s = sum;
-}
-static void tn__vec_dot_q8_0_q8_0_neon(int64_t n, float *s, const void *vx, const void *vy) {
-    const tn_block_q8_0 *x = (const tn_block_q8_0 *)vx, *y = (const tn_block_q8_0 *)vy;
-    int64_t ib, nb = n / TN_QK8_0;
-    float sum = 0.0f;
-    for (ib = 0; ib < nb; ib++) {
-        int32_t d = tn__neon_dot16(vld1q_s8(x[ib].qs), vld1q_s8(y[ib].qs)) + tn__neon_dot16(vld1q_s8(x[ib].qs + 16), vld1q_s8(y[ib].qs + 16));
-        sum += (float)d * (tn_fp16_to_fp32(x[ib].d) * tn_fp16_to_fp32(y[ib].d));
-    }
     *s = sum;
 }
 static void tn__vec_dot_tq2_0_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
@@ -3912,6 +3897,141 @@ static void tn__vec_dot_t2_q8_K_neon(int64_t n, float *s, const void *vx, const 
     }
     *s = sumf;
 }
+/* acc + the dot of 16 signed bytes with 16 signed bytes, four int32 partial sums */
+static TN__ALWAYS_INLINE int32x4_t tn__neon_dot_acc(int32x4_t acc, int8x16_t a, int8x16_t b) {
+#if defined(__ARM_FEATURE_DOTPROD)
+    return vdotq_s32(acc, a, b);
+#else
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
+    return vpadalq_s16(acc, vmull_s8(vget_high_s8(a), vget_high_s8(b)));
+#endif
+}
+/* f16 (kind 1) and bf16 (kind 2) rows against f32: four fma chains, a scalar tail */
+static TN__ALWAYS_INLINE float32x4_t tn__neon_h4(const int kind, uint16x4_t h) {
+    return kind == 1 ? vcvt_f32_f16(vreinterpret_f16_u16(h)) : vreinterpretq_f32_u32(vshll_n_u16(h, 16));
+}
+static TN__ALWAYS_INLINE void tn__vec_dot_16_neon(const int kind, int64_t n, float *s, const void *vx, const void *vy) {
+    const uint16_t *x = (const uint16_t *)vx;
+    const float *y = (const float *)vy;
+    float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), a2 = vdupq_n_f32(0), a3 = vdupq_n_f32(0);
+    int64_t i = 0;
+    float sum;
+    for (; i + 16 <= n; i += 16) {
+        const uint16x8_t h0 = vld1q_u16(x + i), h1 = vld1q_u16(x + i + 8);
+        a0 = vfmaq_f32(a0, tn__neon_h4(kind, vget_low_u16(h0)), vld1q_f32(y + i));
+        a1 = vfmaq_f32(a1, tn__neon_h4(kind, vget_high_u16(h0)), vld1q_f32(y + i + 4));
+        a2 = vfmaq_f32(a2, tn__neon_h4(kind, vget_low_u16(h1)), vld1q_f32(y + i + 8));
+        a3 = vfmaq_f32(a3, tn__neon_h4(kind, vget_high_u16(h1)), vld1q_f32(y + i + 12));
+    }
+    sum = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+    for (; i < n; i++) sum += (kind == 1 ? tn_fp16_to_fp32(x[i]) : tn_bf16_to_fp32(x[i])) * y[i];
+    *s = sum;
+}
+static void tn__vec_dot_f16_f32_neon(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_neon(1, n, s, vx, vy); }
+static void tn__vec_dot_bf16_f32_neon(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_neon(2, n, s, vx, vy); }
+/* the 32-element block formats against Q8_0, kinds as in the AVX-512 section:
+   0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q5_1, 4 Q8_0, 5 Q8_1 */
+#define TN__NB32_SIZE(kind) ((kind) == 0 ? 18 : (kind) == 1 ? 20 : (kind) == 2 ? 22 : (kind) == 3 ? 24 : (kind) == 4 ? 34 : 36)
+#define TN__NB32_QS(kind) ((kind) == 0 ? 2 : (kind) == 1 ? 4 : (kind) == 2 ? 6 : (kind) == 3 ? 8 : (kind) == 4 ? 2 : 4)
+static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int kind, int64_t n, float *s, const void *vx, const void *vy) {
+    const int sz = TN__NB32_SIZE(kind), qs = TN__NB32_QS(kind);
+    const uint8_t *x = (const uint8_t *)vx;
+    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
+    /* byte j of a 16-lane vector takes qh byte j / 8 (low half) or 2 + j / 8 (high half), then tests bit j % 8 */
+    static const uint8_t sel_lo[8] = {0, 0, 0, 0, 0, 0, 0, 0}, bitv[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    int64_t ib, nb = n / TN_QK8_0;
+    float sumf = 0.0f;
+    for (ib = 0; ib < nb; ib++, x += sz) {
+        const int8x16_t y0 = vld1q_s8(y[ib].qs), y1 = vld1q_s8(y[ib].qs + 16);
+        const float dy = tn_fp16_to_fp32(y[ib].d);
+        uint16_t d;
+        int8x16_t w0, w1;
+        int sumi;
+        if (kind >= 4) {
+            w0 = vld1q_s8((const int8_t *)x + qs);
+            w1 = vld1q_s8((const int8_t *)x + qs + 16);
+        } else {
+            const uint8x16_t q = vld1q_u8(x + qs);
+            uint8x16_t u0 = vandq_u8(q, vdupq_n_u8(0x0F)), u1 = vshrq_n_u8(q, 4);
+            if (kind == 2 || kind == 3) { /* fifth bits: bit j of qh belongs to element j */
+                const uint8x8_t hb = vreinterpret_u8_u32(vdup_n_u32(tn__le32(x + (kind == 2 ? 2 : 4))));
+                const uint8x8_t s0 = vld1_u8(sel_lo), one = vdup_n_u8(1);
+                const uint8x16_t bits = vld1q_u8(bitv), k16 = vdupq_n_u8(16);
+                const uint8x16_t h0 = vcombine_u8(vtbl1_u8(hb, s0), vtbl1_u8(hb, vadd_u8(s0, one)));
+                const uint8x16_t h1 = vcombine_u8(vtbl1_u8(hb, vadd_u8(s0, vdup_n_u8(2))), vtbl1_u8(hb, vadd_u8(s0, vdup_n_u8(3))));
+                u0 = vorrq_u8(u0, vandq_u8(vtstq_u8(h0, bits), k16));
+                u1 = vorrq_u8(u1, vandq_u8(vtstq_u8(h1, bits), k16));
+            }
+            w0 = vreinterpretq_s8_u8(u0);
+            w1 = vreinterpretq_s8_u8(u1);
+            if (kind == 0 || kind == 2) { /* the zero point */
+                w0 = vsubq_s8(w0, vdupq_n_s8(kind == 0 ? 8 : 16));
+                w1 = vsubq_s8(w1, vdupq_n_s8(kind == 0 ? 8 : 16));
+            }
+        }
+        sumi = vaddvq_s32(tn__neon_dot_acc(tn__neon_dot_acc(vdupq_n_s32(0), w0, y0), w1, y1));
+        memcpy(&d, x, 2);
+        if (kind == 1 || kind == 3) {
+            uint16_t m;
+            const int sumy = vaddlvq_s8(y0) + vaddlvq_s8(y1);
+            memcpy(&m, x + 2, 2);
+            sumf += (float)sumi * (tn_fp16_to_fp32(d) * dy) + (float)sumy * (tn_fp16_to_fp32(m) * dy);
+        } else {
+            sumf += (float)sumi * (tn_fp16_to_fp32(d) * dy);
+        }
+    }
+    *s = sumf;
+}
+static void tn__vec_dot_q4_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, n, s, x, y); }
+static void tn__vec_dot_q4_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, n, s, x, y); }
+static void tn__vec_dot_q5_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(2, n, s, x, y); }
+static void tn__vec_dot_q5_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(3, n, s, x, y); }
+static void tn__vec_dot_q8_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(4, n, s, x, y); }
+static void tn__vec_dot_q8_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(5, n, s, x, y); }
+static void tn__vec_dot_q8_K_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *x = (const tn_block_q8_K *)vx, *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int k;
+    for (ib = 0; ib < nb; ib++) {
+        int32x4_t acc = vdupq_n_s32(0);
+        for (k = 0; k < TN_QK_K; k += 16) acc = tn__neon_dot_acc(acc, vld1q_s8(x[ib].qs + k), vld1q_s8(y[ib].qs + k));
+        sumf += (float)vaddvq_s32(acc) * (x[ib].d * y[ib].d);
+    }
+    *s = sumf;
+}
+/* trit codes ((b * m mod 256) * 3) >> 8 of 16 bytes b with per-byte factors m */
+static TN__ALWAYS_INLINE int8x16_t tn__neon_tq1_trits(uint8x16_t b, uint8x16_t m) {
+    const uint8x16_t q = vmulq_u8(b, m);
+    const uint16x8_t lo = vmull_u8(vget_low_u8(q), vdup_n_u8(3)), hi = vmull_u8(vget_high_u8(q), vdup_n_u8(3));
+    return vreinterpretq_s8_u8(vuzp2q_u8(vreinterpretq_u8_u16(lo), vreinterpretq_u8_u16(hi)));
+}
+static void tn__vec_dot_tq1_0_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+    /* qs[j] (j < 32) holds elements 32k + j, qs[32 + j] elements 160 + 16k + j, for
+       digits k = 0..4; qh[i] holds elements 240 + 4k + i, k = 0..3 */
+    static const uint8_t mh[16] = {1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27};
+    const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    int64_t ib, nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int k, j, bsum;
+    for (ib = 0; ib < nb; ib++) {
+        const int8_t *yq = y[ib].qs;
+        const uint8x16_t b0 = vld1q_u8(x[ib].qs), b1 = vld1q_u8(x[ib].qs + 16), b2 = vld1q_u8(x[ib].qs + 32);
+        const uint8x16_t bh = vreinterpretq_u8_u32(vdupq_n_u32(tn__le32(x[ib].qh)));
+        int32x4_t acc = vdupq_n_s32(0);
+        for (k = 0; k < 5; k++) {
+            const uint8x16_t m = vdupq_n_u8(tn__pow3[k]);
+            acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(b0, m), vld1q_s8(yq + 32 * k));
+            acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(b1, m), vld1q_s8(yq + 32 * k + 16));
+            acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(b2, m), vld1q_s8(yq + 160 + 16 * k));
+        }
+        acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(bh, vld1q_u8(mh)), vld1q_s8(yq + 240));
+        for (bsum = 0, j = 0; j < 16; j++) bsum += y[ib].bsums[j];
+        sumf += (float)(vaddvq_s32(acc) - bsum) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
+    }
+    *s = sumf;
+}
 #endif /* TN_HAVE_NEON */
 
 /* -- public dispatchers: best compiled path, else the _ref -- */
@@ -3934,6 +4054,8 @@ TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y)
 TNDEF void tn_vec_dot_f16_f32(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_f16_f32)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_f16_f32_neon(n, s, x, y);
 #else
     tn_vec_dot_f16_f32_ref(n, s, x, y);
 #endif
@@ -3941,6 +4063,8 @@ TNDEF void tn_vec_dot_f16_f32(int64_t n, float *s, const void *x, const void *y)
 TNDEF void tn_vec_dot_bf16_f32(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_bf16_f32)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_bf16_f32_neon(n, s, x, y);
 #else
     tn_vec_dot_bf16_f32_ref(n, s, x, y);
 #endif
@@ -3948,6 +4072,8 @@ TNDEF void tn_vec_dot_bf16_f32(int64_t n, float *s, const void *x, const void *y
 TNDEF void tn_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_q4_0_q8_0)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_q4_0_q8_0_neon(n, s, x, y);
 #else
     tn_vec_dot_q4_0_q8_0_ref(n, s, x, y);
 #endif
@@ -3955,6 +4081,8 @@ TNDEF void tn_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *x, const void *
 TNDEF void tn_vec_dot_q4_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_q4_1_q8_0)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_q4_1_q8_0_neon(n, s, x, y);
 #else
     tn_vec_dot_q4_1_q8_0_ref(n, s, x, y);
 #endif
@@ -3962,6 +4090,8 @@ TNDEF void tn_vec_dot_q4_1_q8_0(int64_t n, float *s, const void *x, const void *
 TNDEF void tn_vec_dot_q5_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_q5_0_q8_0)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_q5_0_q8_0_neon(n, s, x, y);
 #else
     tn_vec_dot_q5_0_q8_0_ref(n, s, x, y);
 #endif
@@ -3969,6 +4099,8 @@ TNDEF void tn_vec_dot_q5_0_q8_0(int64_t n, float *s, const void *x, const void *
 TNDEF void tn_vec_dot_q5_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_q5_1_q8_0)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_q5_1_q8_0_neon(n, s, x, y);
 #else
     tn_vec_dot_q5_1_q8_0_ref(n, s, x, y);
 #endif
@@ -3987,6 +4119,8 @@ TNDEF void tn_vec_dot_q8_0_q8_0(int64_t n, float *s, const void *x, const void *
 TNDEF void tn_vec_dot_q8_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_q8_1_q8_0)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_q8_1_q8_0_neon(n, s, x, y);
 #else
     tn_vec_dot_q8_1_q8_0_ref(n, s, x, y);
 #endif
@@ -3994,6 +4128,8 @@ TNDEF void tn_vec_dot_q8_1_q8_0(int64_t n, float *s, const void *x, const void *
 TNDEF void tn_vec_dot_q8_K_q8_K(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_q8_K_q8_K)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_q8_K_q8_K_neon(n, s, x, y);
 #else
     tn_vec_dot_q8_K_q8_K_ref(n, s, x, y);
 #endif
@@ -4001,6 +4137,8 @@ TNDEF void tn_vec_dot_q8_K_q8_K(int64_t n, float *s, const void *x, const void *
 TNDEF void tn_vec_dot_tq1_0_q8_K(int64_t n, float *s, const void *x, const void *y) {
 #ifdef TN__PICK
     TN__PICK(vec_dot_tq1_0_q8_K)(n, s, x, y);
+#elif defined(TN_HAVE_NEON)
+    tn__vec_dot_tq1_0_q8_K_neon(n, s, x, y);
 #else
     tn_vec_dot_tq1_0_q8_K_ref(n, s, x, y);
 #endif
@@ -4087,7 +4225,16 @@ static tn_vec_dot_fn tn__vec_dot_isa(tn_type type, tn_kernel_path path) {
     case TN_PATH_NEON:
         switch (type) {
         case TN_TYPE_F32: return tn__vec_dot_f32_f32_neon;
+        case TN_TYPE_F16: return tn__vec_dot_f16_f32_neon;
+        case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_neon;
+        case TN_TYPE_Q4_0: return tn__vec_dot_q4_0_q8_0_neon;
+        case TN_TYPE_Q4_1: return tn__vec_dot_q4_1_q8_0_neon;
+        case TN_TYPE_Q5_0: return tn__vec_dot_q5_0_q8_0_neon;
+        case TN_TYPE_Q5_1: return tn__vec_dot_q5_1_q8_0_neon;
         case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_neon;
+        case TN_TYPE_Q8_1: return tn__vec_dot_q8_1_q8_0_neon;
+        case TN_TYPE_Q8_K: return tn__vec_dot_q8_K_q8_K_neon;
+        case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_neon;
         case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_neon;
         case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_neon;
         default: return NULL;

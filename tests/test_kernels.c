@@ -105,6 +105,25 @@ static int test_simd_paths_present(void) {
     CHECK(tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_AVX512) != NULL);
 #endif
     CHECK(tn_get_vec_dot(TN_TYPE_Q2_K, TN_PATH_BEST) == NULL);
+    { /* every format pair has a kernel on each compiled SIMD path */
+        int ti;
+        for (ti = 0; ti < TN_T_NDOT; ti++) {
+            tn_type ty = tn_t_dot_types[ti];
+            TN__UNUSED(ty);
+#if defined(TN_HAVE_AVX2)
+            CHECK_MSG(tn_get_vec_dot(ty, TN_PATH_AVX2) != NULL, "%s: no AVX2 kernel", tn_type_name(ty));
+#endif
+#if defined(TN_HAVE_AVX512)
+#if !defined(TN_HAVE_AVX512VBMI)
+            if (ty != TN_TYPE_T2) /* the T2 AVX-512 kernel needs VBMI */
+#endif
+            CHECK_MSG(tn_get_vec_dot(ty, TN_PATH_AVX512) != NULL, "%s: no AVX-512 kernel", tn_type_name(ty));
+#endif
+#if defined(TN_HAVE_NEON)
+            CHECK_MSG(tn_get_vec_dot(ty, TN_PATH_NEON) != NULL, "%s: no NEON kernel", tn_type_name(ty));
+#endif
+        }
+    }
     return 0;
 }
 
