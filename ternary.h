@@ -4288,8 +4288,10 @@ TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path) {
 #define TN__GEMM_NC 512
 
 /* Ap: kc x MR (row panel of A), Bp: kc x NR; C += or = Ap^T Bp for mr x nr valid entries */
-static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
 #if defined(TN_HAVE_AVX512)
+/* lda == 0: Ap is a packed panel (k-major, MR per k); otherwise Ap points at MR
+   whole rows of A, lda apart, read in place (the same values, the same sums) */
+static TN__ALWAYS_INLINE void tn__gemm_kernel_512(const int direct, int64_t kc, const float *Ap, int64_t lda, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
     __m512 c[TN__GEMM_MR][2];
     int i;
     int64_t k;
@@ -4297,10 +4299,10 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
     for (i = 0; i < TN__GEMM_MR; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
     for (k = 0; k < kc; k++) {
         __m512 b0 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR), b1 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR + 16);
-        const float *a = Ap + k * TN__GEMM_MR;
+        const float *a = direct ? Ap + k : Ap + k * TN__GEMM_MR;
         TN__UNROLL
         for (i = 0; i < TN__GEMM_MR; i++) {
-            __m512 av = _mm512_set1_ps(a[i]);
+            __m512 av = _mm512_set1_ps(direct ? a[i * lda] : a[i]);
             c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
             c[i][1] = _mm512_fmadd_ps(av, b1, c[i][1]);
         }
@@ -4319,6 +4321,14 @@ static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float 
             _mm512_mask_storeu_ps(cr + 16, m1, c[i][1]);
         }
     }
+}
+static void tn__gemm_kernel_direct(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc, int nr, int accumulate) {
+    tn__gemm_kernel_512(1, kc, A, lda, Bp, C, ldc, TN__GEMM_MR, nr, accumulate);
+}
+#endif
+static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+#if defined(TN_HAVE_AVX512)
+    tn__gemm_kernel_512(0, kc, Ap, 0, Bp, C, ldc, mr, nr, accumulate);
 #elif defined(TN_HAVE_AVX2)
     __m256 c[TN__GEMM_MR][2];
     float tmp[TN__GEMM_NR];
@@ -4450,6 +4460,20 @@ static void tn__gemm_task(void *p, int ith, int nth) {
             tn__gemm_pack(Bp, g->B, g->ldb, g->tb, nc, nn, kc, kk, TN__GEMM_NR);
             for (mc = 0; mc < g->M; mc += TN__GEMM_MC) {
                 int64_t mm = TN__MIN((int64_t)TN__GEMM_MC, g->M - mc), i, j;
+#if defined(TN_HAVE_AVX512)
+                if (!g->ta) { /* K-contiguous rows of A: whole panels are read in place, only a last partial one is packed */
+                    const int64_t full = mm - mm % TN__GEMM_MR;
+                    if (full < mm) tn__gemm_pack(Ap, g->A, g->lda, 0, mc + full, mm - full, kc, kk, TN__GEMM_MR);
+                    for (j = 0; j < nn; j += TN__GEMM_NR)
+                        for (i = 0; i < mm; i += TN__GEMM_MR) {
+                            float *Cp = g->C + (mc + i) * g->ldc + nc + j;
+                            const int nr = (int)TN__MIN((int64_t)TN__GEMM_NR, nn - j);
+                            if (i < full) tn__gemm_kernel_direct(kk, g->A + (mc + i) * g->lda + kc, g->lda, Bp + j * kk, Cp, g->ldc, nr, kc > 0 || g->acc);
+                            else tn__gemm_kernel(kk, Ap, Bp + j * kk, Cp, g->ldc, (int)(mm - i), nr, kc > 0 || g->acc);
+                        }
+                    continue;
+                }
+#endif
                 tn__gemm_pack(Ap, g->A, g->lda, g->ta, mc, mm, kc, kk, TN__GEMM_MR);
                 for (j = 0; j < nn; j += TN__GEMM_NR)
                     for (i = 0; i < mm; i += TN__GEMM_MR)
@@ -5549,6 +5573,49 @@ static void tn__rows_range(const tn__rows *a, int ith, int nth, int64_t *r0, int
     *r0 = a->nr * ith / nth;
     *r1 = a->nr * (ith + 1) / nth;
 }
+/* row sums for the norms, in double: kind 0 sum x, 1 sum (x - mu)^2, 2 sum x y.
+   Eight independent partial sums (they vectorize and do not wait on one add
+   chain), added in a fixed tree: the same bits for any build and thread count. */
+static double tn__row_dsum(const float *x, const float *y, int64_t n, double mu, int kind) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    int j;
+    if (kind == 0)
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++) acc[j] += (double)x[i + j];
+    else if (kind == 1)
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++) { double d = (double)x[i + j] - mu; acc[j] += d * d; }
+    else
+        for (; i + 8 <= n; i += 8)
+            for (j = 0; j < 8; j++) acc[j] += (double)x[i + j] * (double)y[i + j];
+    for (j = 0; i < n; i++, j++) {
+        double v = kind == 0 ? (double)x[i] : kind == 1 ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i] * (double)y[i];
+        acc[j] += v;
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+#if defined(TN_HAVE_AVX512)
+/* e^x for 16 floats: x = n ln2 + r, |r| <= ln2 / 2, a degree-6 polynomial for e^r
+   (Cephes' expf coefficients) and vscalefps for 2^n, which also gives the
+   subnormal results; within 2 ulp of expf. -inf and x below -104 give 0, NaN stays NaN. */
+static TN__ALWAYS_INLINE __m512 tn__exp_512(__m512 x) {
+    const __mmask16 zero = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_LT_OQ);
+    const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    const __m512 c = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(88.7228394f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c), p;
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    p = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    p = _mm512_maskz_mov_ps((__mmask16)~zero, _mm512_scalef_ps(p, n));
+    return _mm512_mask_mov_ps(p, nan, x);
+}
+#endif
 static void tn__softmax_task(void *p, int ith, int nth) {
     const tn__rows *a = (const tn__rows *)p;
     int64_t r, r0, r1, i, n0 = a->n0;
@@ -5556,11 +5623,19 @@ static void tn__softmax_task(void *p, int ith, int nth) {
     for (r = r0; r < r1; r++) {
         const float *xr = a->x + r * n0;
         float *yr = a->out + r * n0, mx = -INFINITY;
-        double sum = 0.0;
+        double inv;
         for (i = 0; i < n0; i++) mx = TN__MAX(mx, xr[i]);
         if (mx == -INFINITY) { for (i = 0; i < n0; i++) yr[i] = 0.0f; continue; } /* fully masked row */
-        for (i = 0; i < n0; i++) { yr[i] = expf(xr[i] - mx); sum += yr[i]; }
-        for (i = 0; i < n0; i++) yr[i] = (float)(yr[i] / sum);
+        i = 0;
+#if defined(TN_HAVE_AVX512)
+        for (; i < n0; i += 16) {
+            const __mmask16 k = (__mmask16)(n0 - i >= 16 ? 0xFFFFu : (1u << (n0 - i)) - 1u);
+            _mm512_mask_storeu_ps(yr + i, k, tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + i), _mm512_set1_ps(mx))));
+        }
+#endif
+        for (; i < n0; i++) yr[i] = expf(xr[i] - mx);
+        inv = 1.0 / tn__row_dsum(yr, NULL, n0, 0.0, 0);
+        for (i = 0; i < n0; i++) yr[i] = (float)(yr[i] * inv);
     }
 }
 TNDEF tn_tensor *tn_softmax(tn_ctx *ctx, tn_tensor *x) {
@@ -5598,13 +5673,12 @@ static void tn__softmax_backward_task(void *p, int ith, int nth) {
     for (r = r0; r < r1; r++) {
         const float *gr = a->g + r * n0, *yr = a->y + r * n0;
         float *gxr = a->out + r * n0;
-        double dot = 0.0;
         if (logsm) {
-            for (i = 0; i < n0; i++) dot += gr[i];
-            for (i = 0; i < n0; i++) gxr[i] += gr[i] - expf(yr[i]) * (float)dot;
+            const float dot = (float)tn__row_dsum(gr, NULL, n0, 0.0, 0);
+            for (i = 0; i < n0; i++) gxr[i] += gr[i] - expf(yr[i]) * dot;
         } else {
-            for (i = 0; i < n0; i++) dot += (double)gr[i] * yr[i];
-            for (i = 0; i < n0; i++) gxr[i] += yr[i] * (gr[i] - (float)dot);
+            const float dot = (float)tn__row_dsum(gr, yr, n0, 0.0, 2);
+            for (i = 0; i < n0; i++) gxr[i] += yr[i] * (gr[i] - dot);
         }
     }
 }
@@ -5620,28 +5694,6 @@ static tn_status tn__softmax_backward(tn_ctx *ctx, tn_tensor *y, int logsm) {
     return TN_OK;
 }
 
-/* row sums for the norms, in double: kind 0 sum x, 1 sum (x - mu)^2, 2 sum x y.
-   Eight independent partial sums (they vectorize and do not wait on one add
-   chain), added in a fixed tree: the same bits for any build and thread count. */
-static double tn__row_dsum(const float *x, const float *y, int64_t n, double mu, int kind) {
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    int j;
-    if (kind == 0)
-        for (; i + 8 <= n; i += 8)
-            for (j = 0; j < 8; j++) acc[j] += (double)x[i + j];
-    else if (kind == 1)
-        for (; i + 8 <= n; i += 8)
-            for (j = 0; j < 8; j++) { double d = (double)x[i + j] - mu; acc[j] += d * d; }
-    else
-        for (; i + 8 <= n; i += 8)
-            for (j = 0; j < 8; j++) acc[j] += (double)x[i + j] * (double)y[i + j];
-    for (j = 0; i < n; i++, j++) {
-        double v = kind == 0 ? (double)x[i] : kind == 1 ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i] * (double)y[i];
-        acc[j] += v;
-    }
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
 static void tn__norm_task(void *p, int ith, int nth) {
     const tn__rows *a = (const tn__rows *)p;
     int64_t r, r0, r1, i, n0 = a->n0;

@@ -368,3 +368,64 @@ static int test_gemm_f32(void) {
     tn_pool_free(p3);
     return 0;
 }
+
+/* the vector e^x behind softmax: within 2 ulp of exp() in double over the whole
+   float range (subnormal results included), and exact at the special values;
+   softmax rows sum to 1 and keep masked entries at exactly 0 */
+static int test_softmax_exp(void) {
+    tn_ctx *ctx = tn_ctx_new(1 << 20);
+    tn_tensor *x = tn_new_2d(ctx, TN_TYPE_F32, 37, 3), *y;
+    float *xv;
+    int64_t i, r;
+#if defined(TN_HAVE_AVX512)
+    {
+        static const float sp[16] = {-INFINITY, INFINITY, 0.0f, -0.0f, 88.72f, 88.73f, -87.3f, -100.0f,
+                                     -103.9f, -104.5f, 1.0f, -1.0f, 1e-10f, -1e-10f, 50.0f, -50.0f};
+        float o[16];
+        double worst = 0.0;
+        float v;
+        int j;
+        for (v = -105.0f; v < 89.0f; v += 0.00173f) {
+            double e = exp((double)v);
+            float ef = (float)e, ulp;
+            _mm512_storeu_ps(o, tn__exp_512(_mm512_set1_ps(v)));
+            ulp = nextafterf(ef, INFINITY) - ef;
+            if (e > 0 && fabs((double)o[0] - e) / ulp > worst) worst = fabs((double)o[0] - e) / ulp;
+        }
+        CHECK_MSG(worst <= 2.0, "vector exp: %.2f ulp", worst);
+        _mm512_storeu_ps(o, tn__exp_512(_mm512_loadu_ps(sp)));
+        for (j = 0; j < 16; j++) {
+            float e = expf(sp[j]);
+            CHECK_MSG(o[j] == e || fabsf(o[j] - e) <= 2.0f * (nextafterf(e, INFINITY) - e), "exp(%g) = %g, expf %g", (double)sp[j], (double)o[j], (double)e);
+        }
+        _mm512_storeu_ps(o, tn__exp_512(_mm512_set1_ps(NAN)));
+        CHECK(o[0] != o[0]);
+    }
+#endif
+    CHECK(x);
+    xv = (float *)x->data;
+    for (i = 0; i < 37 * 3; i++) xv[i] = (float)((i * 7919) % 61) * 0.37f - 9.0f;
+    for (i = 5; i < 37; i += 3) xv[i] = -INFINITY; /* masked in row 0 */
+    y = tn_softmax(ctx, x);
+    CHECK(y);
+    for (r = 0; r < 3; r++) {
+        double sum = 0, mx = -INFINITY;
+        for (i = 0; i < 37; i++) mx = fmax(mx, xv[r * 37 + i]);
+        for (i = 0; i < 37; i++) {
+            float got = ((float *)y->data)[r * 37 + i];
+            sum += got;
+            if (xv[r * 37 + i] == -INFINITY) CHECK(got == 0.0f);
+        }
+        CHECK_MSG(fabs(sum - 1.0) < 1e-5, "softmax row %lld sums to %.9g", (long long)r, sum);
+        {
+            double z = 0;
+            for (i = 0; i < 37; i++) z += exp((double)xv[r * 37 + i] - mx);
+            for (i = 0; i < 37; i++) {
+                double want = exp((double)xv[r * 37 + i] - mx) / z;
+                CHECK_NEAR(((float *)y->data)[r * 37 + i], want, 2e-6 * want + 1e-12);
+            }
+        }
+    }
+    tn_ctx_free(ctx);
+    return 0;
+}
