@@ -6037,37 +6037,51 @@ TNDEF tn_tensor *tn_ste(tn_ctx *ctx, tn_tensor *x, tn_quantizer_fn q, void *user
     q((float *)y->data, X, tn_nelements(x), user);
     return tn__record(ctx, y, TN__OP_STE, x, NULL, NULL);
 }
+/* the quantizers' user data: the status (and scale) out, and optionally the
+   integers themselves (trits of the whole tensor; int8 rows ld apart) */
+typedef struct { tn_status st; float s; int8_t *t; } tn__qt_user;
+typedef struct { int64_t n0, ld; int8_t *q; float *inv; } tn__qa_user;
 static void tn__q_ternary(float *y, const float *x, int64_t n, void *user) {
     /* t * s, as tn_ternary_absmean's trits and scale */
     float s = 1e-5f;
     int64_t i;
-    tn_status *st = (tn_status *)user;
-    *st = n > 0 ? tn__absmean_scale(x, n, "tn_ste_ternary", &s) : tn__fail(TN_ERR_ARG, "tn_ste_ternary: empty tensor");
-    if (*st != TN_OK) { for (i = 0; i < n; i++) y[i] = NAN; return; }
-    tn__quant_pass(x, n, 1.0f / s, 2.0f, -1.0f, 1.0f, s, y, NULL);
+    tn__qt_user *u = (tn__qt_user *)user;
+    u->st = n > 0 ? tn__absmean_scale(x, n, "tn_ste_ternary", &s) : tn__fail(TN_ERR_ARG, "tn_ste_ternary: empty tensor");
+    if (u->st != TN_OK) { for (i = 0; i < n; i++) y[i] = NAN; return; }
+    tn__quant_pass(x, n, 1.0f / s, 2.0f, -1.0f, 1.0f, s, y, u->t);
+    u->s = s;
 }
 TNDEF tn_tensor *tn_ste_ternary(tn_ctx *ctx, tn_tensor *w) {
-    tn_status st = TN_OK;
-    tn_tensor *y = tn_ste(ctx, w, tn__q_ternary, &st);
-    if (y && st != TN_OK) return NULL; /* non-finite weights: message set */
+    tn__qt_user u;
+    tn_tensor *y;
+    memset(&u, 0, sizeof(u));
+    y = tn_ste(ctx, w, tn__q_ternary, &u);
+    if (y && u.st != TN_OK) return NULL; /* non-finite weights: message set */
     return y;
 }
 static void tn__q_act_i8(float *y, const float *x, int64_t n, void *user) {
-    const int64_t n0 = *(const int64_t *)user;
+    const tn__qa_user *u = (const tn__qa_user *)user;
+    const int64_t n0 = u->n0;
     int64_t r, i;
     for (r = 0; r < n / n0; r++) {
         float s = 0.0f;
         /* q * (1/s), as tn_act_quant_i8's integers and inverse scale */
-        if (tn__absmax_scale(x + r * n0, n0, "tn_ste_act_i8", &s) != TN_OK) { for (i = 0; i < n0; i++) y[r * n0 + i] = NAN; continue; }
-        tn__quant_pass(x + r * n0, n0, s, 128.0f, -128.0f, 127.0f, 1.0f / s, y + r * n0, NULL);
+        if (tn__absmax_scale(x + r * n0, n0, "tn_ste_act_i8", &s) != TN_OK) {
+            for (i = 0; i < n0; i++) y[r * n0 + i] = NAN;
+            if (u->inv) u->inv[r] = NAN;
+            continue;
+        }
+        tn__quant_pass(x + r * n0, n0, s, 128.0f, -128.0f, 127.0f, 1.0f / s, y + r * n0, u->q ? u->q + r * u->ld : NULL);
+        if (u->inv) u->inv[r] = 1.0f / s;
     }
 }
 TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x) {
-    int64_t n0;
+    tn__qa_user u;
     if (!x) return NULL;
-    n0 = x->ne[0];
-    if (n0 <= 0) { tn__fail(TN_ERR_SHAPE, "tn_ste_act_i8: empty rows"); return NULL; }
-    return tn_ste(ctx, x, tn__q_act_i8, &n0);
+    memset(&u, 0, sizeof(u));
+    u.n0 = x->ne[0];
+    if (u.n0 <= 0) { tn__fail(TN_ERR_SHAPE, "tn_ste_act_i8: empty rows"); return NULL; }
+    return tn_ste(ctx, x, tn__q_act_i8, &u);
 }
 static tn_status tn__ste_backward(tn_ctx *ctx, tn_tensor *y) { return tn__cont_backward(ctx, y); }
 
@@ -6214,6 +6228,107 @@ TNDEF tn_status tn_bitlinear_init(tn_bitlinear *l, tn_ctx *pctx, tn_params *para
     return TN_OK;
 }
 
+#if defined(TN_HAVE_AVX512)
+/* -- the BitLinear training forward in integers --
+   y = tn_ste_ternary(w) . tn_ste_act_i8(x)^T computed as (sum_k t_k q_k) * (s_w / s_x):
+   the integer sums are exact, so the result does not depend on the kernel, the
+   build or the thread count, and it is within float rounding of the float
+   GEMM of the fake-quantized tensors. The backward is that matmul's (recorded
+   with the same two straight-through tensors). Weights t + 1 (0..2) sit in
+   panels of 32 outputs, 4 k per 32-bit lane, for vpdpbusd; each activation
+   row's sum comes off afterwards. */
+typedef struct { const uint8_t *wp; const int8_t *q; const int32_t *qsum; const float *cs; float *y; int64_t M, N, K4; } tn__igemm;
+static TN__ALWAYS_INLINE void tn__igemm_tile(const int R, const tn__igemm *a, const uint8_t *B, int64_t m, int64_t n0, __mmask16 m0, __mmask16 m1) {
+    __m512i acc[8][2];
+    int64_t kq;
+    int r;
+    TN__UNROLL
+    for (r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    for (kq = 0; kq < a->K4 / 4; kq++) {
+        const __m512i b0 = _mm512_loadu_si512((const void *)(B + kq * 128)), b1 = _mm512_loadu_si512((const void *)(B + kq * 128 + 64));
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            int32_t q4;
+            __m512i av;
+            memcpy(&q4, a->q + (m + r) * a->K4 + 4 * kq, 4);
+            av = _mm512_set1_epi32(q4);
+            acc[r][0] = tn__dot_u8s8_512(acc[r][0], b0, av);
+            acc[r][1] = tn__dot_u8s8_512(acc[r][1], b1, av);
+        }
+    }
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        const __m512i qs = _mm512_set1_epi32(a->qsum[m + r]);
+        const __m512 c = _mm512_set1_ps(a->cs[m + r]);
+        float *yr = a->y + (m + r) * a->N + n0;
+        _mm512_mask_storeu_ps(yr, m0, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], qs)), c));
+        _mm512_mask_storeu_ps(yr + 16, m1, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], qs)), c));
+    }
+}
+static void tn__igemm_task(void *p, int ith, int nth) {
+    const tn__igemm *a = (const tn__igemm *)p;
+    const int64_t np = (a->N + 31) / 32, p0 = np * ith / nth, p1 = np * (ith + 1) / nth;
+    int64_t pi, m;
+    for (pi = p0; pi < p1; pi++) {
+        const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0);
+        const __mmask16 m0 = (__mmask16)(nv >= 16 ? 0xFFFFu : (1u << nv) - 1u);
+        const __mmask16 m1 = (__mmask16)(nv >= 32 ? 0xFFFFu : nv > 16 ? (1u << (nv - 16)) - 1u : 0u);
+        const uint8_t *B = a->wp + pi * a->K4 * 32;
+        for (m = 0; m + 8 <= a->M; m += 8) tn__igemm_tile(8, a, B, m, n0, m0, m1);
+        for (; m < a->M; m++) tn__igemm_tile(1, a, B, m, n0, m0, m1);
+    }
+}
+static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
+    const int64_t K = w->ne[0], N = w->ne[1], K4 = (K + 3) / 4 * 4, M = tn_nrows(x), np = (N + 31) / 32;
+    tn__qt_user ut;
+    tn__qa_user ua;
+    tn__igemm a;
+    tn_tensor *wq, *xq, *y = NULL;
+    int8_t *t = NULL, *q = NULL;
+    uint8_t *wp = NULL;
+    int32_t *qsum = NULL;
+    float *cs = NULL;
+    int64_t ne[4], i, k, n;
+    memset(&ut, 0, sizeof(ut));
+    memset(&ua, 0, sizeof(ua));
+    t = (int8_t *)TN_MALLOC((size_t)(N * K));
+    q = (int8_t *)TN_MALLOC((size_t)(M * K4) + 1);
+    wp = (uint8_t *)TN_MALLOC((size_t)(np * 32 * K4));
+    qsum = (int32_t *)TN_MALLOC(sizeof(int32_t) * (size_t)M + 1);
+    cs = (float *)TN_MALLOC(sizeof(float) * (size_t)M + 1);
+    if (!t || !q || !wp || !qsum || !cs) { tn__fail(TN_ERR_NOMEM, "tn_bitlinear_forward: out of memory for the integer operands (%lld x %lld)", (long long)M, (long long)N); goto done; }
+    memset(q, 0, (size_t)(M * K4));
+    ut.t = t;
+    ua.n0 = K; ua.ld = K4; ua.q = q; ua.inv = cs;
+    wq = tn_ste(ctx, w, tn__q_ternary, &ut);
+    if (!wq || ut.st != TN_OK) goto done;
+    xq = tn_ste(ctx, x, tn__q_act_i8, &ua);
+    if (!xq) goto done;
+    ne[0] = N; ne[1] = x->ne[1]; ne[2] = x->ne[2]; ne[3] = x->ne[3];
+    if (!(y = tn__new(ctx, TN_TYPE_F32, TN__MAX(2, x->n_dims), ne, 0))) goto done;
+    memset(wp, 1, (size_t)(np * 32 * K4)); /* padding: weight code 1 against activation 0 */
+    for (n = 0; n < N; n++) {
+        uint8_t *panel = wp + (n / 32) * K4 * 32 + ((n % 32) / 16) * 64 + (n % 16) * 4;
+        for (k = 0; k < K; k++) panel[(k / 4) * 128 + k % 4] = (uint8_t)(t[n * K + k] + 1);
+    }
+    for (i = 0; i < M; i++) {
+        int32_t s = 0;
+        for (k = 0; k < K; k++) s += q[i * K4 + k];
+        qsum[i] = s;
+        cs[i] = ut.s * cs[i]; /* s_w / s_x (NaN for a row that could not be quantized) */
+    }
+    a.wp = wp; a.q = q; a.qsum = qsum; a.cs = cs; a.y = (float *)y->data; a.M = M; a.N = N; a.K4 = K4;
+    tn_pool_run(ctx->pool, tn__igemm_task, &a);
+    y = tn__record(ctx, y, TN__OP_MATMUL, wq, xq, NULL);
+done:
+    if (t) TN_FREE(t);
+    if (q) TN_FREE(q);
+    if (wp) TN_FREE(wp);
+    if (qsum) TN_FREE(qsum);
+    if (cs) TN_FREE(cs);
+    return y;
+}
+#endif
 TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x) {
     tn_tensor *xn, *y;
     if (!x) return NULL;
@@ -6223,7 +6338,11 @@ TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x
     if (l->flags & TN_LAYER_FLOAT) {
         y = tn_matmul(ctx, l->w, xn);
     } else if (!l->wq) {
+#if defined(TN_HAVE_AVX512)
+        y = xn ? tn__bitlinear_train(ctx, l->w, xn) : NULL;
+#else
         y = tn_matmul(ctx, tn_ste_ternary(ctx, l->w), tn_ste_act_i8(ctx, xn));
+#endif
     } else {
         /* packed: int8 activations per row into Q8_K (zero-padded), integer kernels */
         int64_t ne[4], r, nr;

@@ -85,6 +85,7 @@ static const tn_test_case tn_tests[] = {
     {"grad_ste_identity", test_ste_identity},
     {"grad_graph_rewind_no_growth", test_graph_rewind_no_growth},
     {"qat_bitlinear_train_vs_packed", test_bitlinear_train_vs_packed},
+    {"qat_bitlinear_integer_forward", test_bitlinear_integer_forward},
     {"qat_transformer_gradcheck", test_transformer_gradcheck},
     {"qat_toy_3class_bitlinear", test_toy_3class_bitlinear},
     {"io_gguf_reads_ggml_file", test_gguf_reads_ggml_file},

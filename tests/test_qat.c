@@ -44,6 +44,89 @@ static int test_bitlinear_train_vs_packed(void) {
     return 0;
 }
 
+/* the BitLinear training forward: with AVX-512 it runs in integers and must equal
+   (sum t q) * (s_w * (1 / s_x)) from the public quantizers bit for bit, for any
+   thread count; in every build it is within float rounding of the float GEMM of
+   the fake-quantized tensors, and its gradients equal that composition's */
+static int test_bitlinear_integer_forward(void) {
+    static const int64_t shapes[][2] = {{784, 24}, {37, 70}, {256, 33}, {5, 1}};
+    tn_pool *pools[3];
+    tn_rng r;
+    int si, pi;
+    pools[0] = NULL; pools[1] = tn_pool_new(2); pools[2] = tn_pool_new(3);
+    tn_rng_seed(&r, 77);
+    for (si = 0; si < 4; si++) {
+        const int64_t K = shapes[si][0], N = shapes[si][1], M = 15;
+        tn_ctx *pc = tn_ctx_new(8 << 20), *c = tn_ctx_new(32 << 20);
+        tn_params ps;
+        tn_bitlinear l;
+        tn_tensor *x, *g, *y, *y2, *yref = NULL;
+        float *gw1, *gx1, sw = 0.0f;
+        int8_t *t = (int8_t *)malloc((size_t)(K * N)), *q = (int8_t *)malloc((size_t)K);
+        int64_t i;
+        tn_params_init(&ps);
+        CHECK(pc && c && t && q);
+        CHECK_OK(tn_bitlinear_init(&l, pc, &ps, "lin", K, N, 0, &r));
+        for (i = 0; i < K * N; i++) ((float *)l.w->data)[i] = tn_rng_normal(&r) * 0.1f;
+        x = tn_new_3d(pc, TN_TYPE_F32, K, 5, 3);
+        g = tn_new_3d(pc, TN_TYPE_F32, N, 5, 3);
+        CHECK(x && g);
+        for (i = 0; i < K * M; i++) ((float *)x->data)[i] = tn_rng_normal(&r) * (i % 11 == 0 ? 4.0f : 1.0f);
+        for (i = 0; i < K; i++) ((float *)x->data)[3 * K + i] = 0.0f; /* an all-zero row: the 1e-5 floor */
+        for (i = 0; i < N * M; i++) ((float *)g->data)[i] = tn_rng_normal(&r);
+        CHECK_OK(tn_ternary_absmean((const float *)l.w->data, K * N, t, &sw));
+        for (pi = 0; pi < 3; pi++) {
+            tn_ctx_set_pool(c, pools[pi]);
+            y = tn_bitlinear_forward(c, &l, x);
+            CHECK(y && y->ne[0] == N && y->ne[1] == 5 && y->ne[2] == 3);
+            if (!yref) yref = y;
+            CHECK_MSG(memcmp(y->data, yref->data, sizeof(float) * (size_t)(N * M)) == 0, "K %lld N %lld: %d threads differ", (long long)K, (long long)N, pi + 1);
+        }
+#if defined(TN_HAVE_AVX512)
+        int64_t k, n, m;
+        for (m = 0; m < M; m++) {
+            float inv = 0.0f;
+            CHECK_OK(tn_act_quant_i8((const float *)x->data + m * K, K, q, &inv));
+            for (n = 0; n < N; n++) {
+                int64_t isum = 0;
+                float want, got = ((float *)yref->data)[m * N + n];
+                for (k = 0; k < K; k++) isum += (int64_t)t[n * K + k] * q[k];
+                want = (float)isum * (sw * inv);
+                CHECK_MSG(memcmp(&want, &got, 4) == 0, "K %lld N %lld y[%lld, %lld] = %.9g, integer reference %.9g", (long long)K, (long long)N, (long long)m, (long long)n, (double)got, (double)want);
+            }
+        }
+#endif
+        /* the float composition: values within rounding, gradients identical */
+        tn_ctx_set_pool(c, NULL);
+        tn_params_zero_grad(&ps);
+        CHECK_OK(tn_set_param(pc, x));
+        CHECK_OK(tn_backward(c, tn_sum(c, tn_mul(c, tn_bitlinear_forward(c, &l, x), g))));
+        gw1 = (float *)malloc(sizeof(float) * (size_t)(K * N));
+        gx1 = (float *)malloc(sizeof(float) * (size_t)(K * M));
+        CHECK(gw1 && gx1 && x->grad);
+        memcpy(gw1, l.w->grad->data, sizeof(float) * (size_t)(K * N));
+        memcpy(gx1, x->grad->data, sizeof(float) * (size_t)(K * M));
+        tn_params_zero_grad(&ps);
+        memset(x->grad->data, 0, sizeof(float) * (size_t)(K * M));
+        y2 = tn_matmul(c, tn_ste_ternary(c, l.w), tn_ste_act_i8(c, x));
+        CHECK(y2);
+        for (i = 0; i < N * M; i++) {
+            float a = ((float *)yref->data)[i], b = ((float *)y2->data)[i];
+            CHECK_MSG(fabsf(a - b) <= 1e-5f * (1.0f + fabsf(b)), "K %lld: y[%lld] %.9g vs float GEMM %.9g", (long long)K, (long long)i, (double)a, (double)b);
+        }
+        CHECK_OK(tn_backward(c, tn_sum(c, tn_mul(c, y2, g))));
+        CHECK(memcmp(gw1, l.w->grad->data, sizeof(float) * (size_t)(K * N)) == 0);
+        CHECK(memcmp(gx1, x->grad->data, sizeof(float) * (size_t)(K * M)) == 0);
+        free(gw1); free(gx1); free(t); free(q);
+        tn_params_deinit(&ps);
+        tn_ctx_free(c);
+        tn_ctx_free(pc);
+    }
+    tn_pool_free(pools[1]);
+    tn_pool_free(pools[2]);
+    return 0;
+}
+
 static double tn_t_model_h = 2e-3; /* smaller h: the truncation error of 1e-2 is visible here */
 static int tn_t_model_gradcheck(tn_transformer_config cfg, const char *what) {
     tn_ctx *pc = tn_ctx_new(8 << 20), *c = tn_ctx_new(64 << 20);
