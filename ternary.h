@@ -3259,7 +3259,9 @@ static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, con
    from L2 when the weights stream from memory (f16 16384x8192 streamed 8.9 ->
    16 GB/s here; with the prefetch 1 KB ahead f32 67-71% -> ~80% of membw). Every row is summed exactly as
    its one-row kernel above sums it (the same chains, tails and final sums). */
-#define TN__DOT4_PF 1024 /* bytes ahead in each row: 4 streams outrun the hardware prefetcher */
+/* The four-row kernels prefetch the same place four rows on into L2: with four
+   interleaved streams (and rows often shorter than a prefetcher's training run)
+   the hardware prefetchers fall behind; a little ahead in the row goes to L1. */
 static void tn__vec_dot4_f32_f32_avx512(int64_t n, float *s, const void *vx, size_t rs, const void *vy) {
     const float *y = (const float *)vy;
     const float *x[4];
@@ -3279,7 +3281,7 @@ static void tn__vec_dot4_f32_f32_avx512(int64_t n, float *s, const void *vx, siz
         TN__UNROLL
         for (r = 0; r < 4; r++) {
             TN__UNROLL
-            for (k = 0; k < 4; k++) _mm_prefetch((const char *)(x[r] + i + 16 * k) + TN__DOT4_PF, _MM_HINT_T0);
+            for (k = 0; k < 4; k++) _mm_prefetch((const char *)(x[r] + i + 16 * k) + 4 * rs, _MM_HINT_T1);
             TN__UNROLL
             for (k = 0; k < 4; k++) a[r][k] = _mm512_fmadd_ps(_mm512_loadu_ps(x[r] + i + 16 * k), yv[k], a[r][k]);
         }
@@ -3314,7 +3316,8 @@ static TN__ALWAYS_INLINE void tn__vec_dot4_16_avx512(const int kind, int64_t n, 
         const __m512 y0 = _mm512_loadu_ps(y + i), y1 = _mm512_loadu_ps(y + i + 16);
         TN__UNROLL
         for (r = 0; r < 4; r++) {
-            _mm_prefetch((const char *)(x[r] + i) + TN__DOT4_PF, _MM_HINT_T0);
+            _mm_prefetch((const char *)(x[r] + i) + 4 * rs, _MM_HINT_T1);
+            _mm_prefetch((const char *)(x[r] + i) + 256, _MM_HINT_T0);
             a0[r] = _mm512_fmadd_ps(tn__h16x16_512(kind, _mm256_loadu_si256((const __m256i *)(x[r] + i))), y0, a0[r]);
             a1[r] = _mm512_fmadd_ps(tn__h16x16_512(kind, _mm256_loadu_si256((const __m256i *)(x[r] + i + 16))), y1, a1[r]);
         }
