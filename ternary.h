@@ -4572,17 +4572,24 @@ static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t 
 }
 
 static void tn__mm_convert_task(void *p, int ith, int nth) {
+    /* units of work: whole rows, or with fewer rows than threads (a mat-vec) each
+       row in nth runs of blocks; blocks are quantized independently, so the
+       split does not change a bit */
     tn__mm *a = (tn__mm *)p;
     const tn_tensor *x = a->x;
-    int64_t nr = tn_nrows(x), r0 = nr * ith / nth, r1 = nr * (ith + 1) / nth, r;
-    for (r = r0; r < r1; r++) {
+    const int64_t nr = tn_nrows(x), parts = nr >= nth ? 1 : nth, nu = nr * parts;
+    const int64_t bs = a->tile ? TN_QK_K : tn_blck_size(a->vdt), nbk = x->ne[0] / bs;
+    int64_t u0 = nu * ith / nth, u1 = nu * (ith + 1) / nth, u;
+    for (u = u0; u < u1; u++) {
+        const int64_t r = u / parts, part = u % parts;
+        const int64_t b0 = parts == 1 ? 0 : nbk * part / parts, b1 = parts == 1 ? nbk : nbk * (part + 1) / parts;
         int64_t i1 = r % x->ne[1], i2 = (r / x->ne[1]) % x->ne[2], i3 = r / (x->ne[1] * x->ne[2]);
         uint8_t *dst = a->xs + (size_t)r * a->xs_row;
 #if defined(TN_HAVE_AVX512)
         if (a->tile) { /* Q8_K blocks, moved into tn__q8k_tile (TQ2_0, T2) or tn__q8k_tile5 (TQ1_0) */
             int64_t ib;
             const size_t tsz = a->tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile);
-            for (ib = 0; ib < x->ne[0] / TN_QK_K; ib++) {
+            for (ib = b0; ib < b1; ib++) {
                 tn_block_q8_K qb;
                 const tn_block_q8_K *src = &qb;
                 if (x->type == TN_TYPE_F32) tn__quantize_row_q8_K((const float *)tn__ptr(x, 0, i1, i2, i3) + ib * TN_QK_K, &qb, TN_QK_K); /* finite: checked */
@@ -4593,19 +4600,20 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
         }
 #endif
         if (x->type == TN_TYPE_F32 && a->vdt != TN_TYPE_F32 && x->nb[0] == sizeof(float)) {
-            tn_quantize_row(a->vdt, (const float *)tn__ptr(x, 0, i1, i2, i3), dst, x->ne[0]);
-        } else if (x->type == TN_TYPE_F32) {
-            /* strided f32 row: gather (then quantize in place when needed) */
-            float *f = (float *)dst;
-            int64_t i0;
-            for (i0 = 0; i0 < x->ne[0]; i0++) memcpy(&f[i0], tn__ptr(x, i0, i1, i2, i3), 4);
-            TN_ASSERT(a->vdt == TN_TYPE_F32);
-        } else {
-            memcpy(dst, tn__ptr(x, 0, i1, i2, i3), a->xs_row);
+            if (b1 > b0) tn_quantize_row(a->vdt, (const float *)tn__ptr(x, 0, i1, i2, i3) + b0 * bs, dst + (size_t)b0 * tn_type_size(a->vdt), (b1 - b0) * bs);
+        } else if (part == 0) {
+            if (x->type == TN_TYPE_F32) {
+                /* strided f32 row: gather (then quantize in place when needed) */
+                float *f = (float *)dst;
+                int64_t i0;
+                for (i0 = 0; i0 < x->ne[0]; i0++) memcpy(&f[i0], tn__ptr(x, i0, i1, i2, i3), 4);
+                TN_ASSERT(a->vdt == TN_TYPE_F32);
+            } else {
+                memcpy(dst, tn__ptr(x, 0, i1, i2, i3), a->xs_row);
+            }
         }
     }
 }
-
 static void tn__mm_task(void *p, int ith, int nth) {
     tn__mm *a = (tn__mm *)p;
     const tn_tensor *w = a->w, *x = a->x;
