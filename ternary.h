@@ -653,7 +653,10 @@ TNDEF int64_t tn_params_count(const tn_params *p); /* number of scalars */
 
 /* BitLinear (BitNet b1.58): y = Wq(w) . Aq(norm(x)) + b, with Wq the absmean
    ternary STE of the latent f32 weights w (out rows of in) and Aq the
-   per-token int8 STE. Training mode fake-quantizes; after tn_bitlinear_pack
+   per-token int8 STE. Training mode fake-quantizes (with AVX-512 the forward
+   product runs in integers: (sum t q) * (s_w / s_x), exact, so the same bits
+   for any thread count and within float rounding of tn_matmul of the two STE
+   tensors; the gradients are that matmul's); after tn_bitlinear_pack
    the layer runs packed ternary weights (TQ2_0, TQ1_0 or T2, rows padded
    with zeros to a multiple of 256) and int8 activations through the integer
    kernels. With TN_LAYER_FLOAT it is an ordinary Linear layer. */
