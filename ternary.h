@@ -6082,6 +6082,7 @@ static void tn__q_act_i8(float *y, const float *x, int64_t n, void *user) {
         /* q * (1/s), as tn_act_quant_i8's integers and inverse scale */
         if (tn__absmax_scale(x + r * n0, n0, "tn_ste_act_i8", &s) != TN_OK) {
             for (i = 0; i < n0; i++) y[r * n0 + i] = NAN;
+            if (u->q) memset(u->q + r * u->ld, 0, (size_t)n0);
             if (u->inv) u->inv[r] = NAN;
             continue;
         }
@@ -6311,7 +6312,7 @@ static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
     qsum = (int32_t *)TN_MALLOC(sizeof(int32_t) * (size_t)M + 1);
     cs = (float *)TN_MALLOC(sizeof(float) * (size_t)M + 1);
     if (!t || !q || !wp || !qsum || !cs) { tn__fail(TN_ERR_NOMEM, "tn_bitlinear_forward: out of memory for the integer operands (%lld x %lld)", (long long)M, (long long)N); goto done; }
-    memset(q, 0, (size_t)(M * K4));
+    if (K4 > K) memset(q, 0, (size_t)(M * K4)); /* the rows' padding */
     ut.t = t;
     ua.n0 = K; ua.ld = K4; ua.q = q; ua.inv = cs;
     wq = tn_ste(ctx, w, tn__q_ternary, &ut);
@@ -6320,15 +6321,24 @@ static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
     if (!xq) goto done;
     ne[0] = N; ne[1] = x->ne[1]; ne[2] = x->ne[2]; ne[3] = x->ne[3];
     if (!(y = tn__new(ctx, TN_TYPE_F32, TN__MAX(2, x->n_dims), ne, 0))) goto done;
-    memset(wp, 1, (size_t)(np * 32 * K4)); /* padding: weight code 1 against activation 0 */
-    for (n = 0; n < N; n++) {
+    if (N % 32 || K % 4) memset(wp, 1, (size_t)(np * 32 * K4)); /* padding: weight code 1 against activation 0 */
+    for (n = 0; n < N; n++) { /* 4 trits at a time, each byte + 1 without carries */
         uint8_t *panel = wp + (n / 32) * K4 * 32 + ((n % 32) / 16) * 64 + (n % 16) * 4;
-        for (k = 0; k < K; k++) panel[(k / 4) * 128 + k % 4] = (uint8_t)(t[n * K + k] + 1);
+        for (k = 0; k + 4 <= K; k += 4) {
+            uint32_t v;
+            memcpy(&v, t + n * K + k, 4);
+            v = ((v & 0x7F7F7F7Fu) + 0x01010101u) ^ (v & 0x80808080u);
+            memcpy(panel + (k / 4) * 128, &v, 4);
+        }
+        for (; k < K; k++) panel[(k / 4) * 128 + k % 4] = (uint8_t)(t[n * K + k] + 1);
     }
-    for (i = 0; i < M; i++) {
-        int32_t s = 0;
-        for (k = 0; k < K; k++) s += q[i * K4 + k];
-        qsum[i] = s;
+    for (i = 0; i < M; i++) { /* each row's sum(q), for the +1 of the weight codes */
+        __m512i acc = _mm512_setzero_si512();
+        for (k = 0; k < K4; k += 64) {
+            const __mmask64 mk = K4 - k >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (K4 - k)) - 1);
+            acc = tn__dot_u8s8_512(acc, _mm512_set1_epi8(1), _mm512_maskz_loadu_epi8(mk, q + i * K4 + k));
+        }
+        qsum[i] = _mm512_reduce_add_epi32(acc);
         cs[i] = ut.s * cs[i]; /* s_w / s_x (NaN for a row that could not be quantized) */
     }
     a.wp = wp; a.q = q; a.qsum = qsum; a.cs = cs; a.y = (float *)y->data; a.M = M; a.N = N; a.K4 = K4;
