@@ -117,6 +117,14 @@ static int test_bitlinear_integer_forward(void) {
         CHECK_OK(tn_backward(c, tn_sum(c, tn_mul(c, y2, g))));
         CHECK(memcmp(gw1, l.w->grad->data, sizeof(float) * (size_t)(K * N)) == 0);
         CHECK(memcmp(gx1, x->grad->data, sizeof(float) * (size_t)(K * M)) == 0);
+        { /* a row that cannot be quantized gives NaN, and only there */
+            tn_tensor *yn;
+            ((float *)x->data)[7 * K + K / 2] = NAN;
+            yn = tn_bitlinear_forward(c, &l, x);
+            CHECK(yn);
+            for (i = 0; i < N * M; i++)
+                CHECK(i / N == 7 ? isnan(((float *)yn->data)[i]) : memcmp((float *)yn->data + i, (float *)yref->data + i, 4) == 0);
+        }
         free(gw1); free(gx1); free(t); free(q);
         tn_params_deinit(&ps);
         tn_ctx_free(c);
