@@ -5904,11 +5904,64 @@ TNDEF tn_tensor *tn_attention(tn_ctx *ctx, tn_tensor *q, tn_tensor *k, tn_tensor
 
 /* -- losses -- */
 
+/* cross-entropy rows, split over the context's threads: the loss of each row
+   (forward, loss != NULL), or its gradient added into gx (backward). Row r's
+   e^(x - max) sum is taken in double; with AVX-512 the exps are tn__exp_512's. */
+typedef struct { const float *X; const int32_t *T; int64_t C, nr; int32_t ignore; double *loss; float *gx; float scale; } tn__ce;
+static double tn__ce_sum(const float *xr, int64_t C, float mx) {
+    double sum = 0.0;
+    int64_t i = 0;
+#if defined(TN_HAVE_AVX512)
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    for (; i < C; i += 16) {
+        const __mmask16 k = (__mmask16)(C - i >= 16 ? 0xFFFFu : (1u << (C - i)) - 1u);
+        const __m512 e = _mm512_maskz_mov_ps(k, tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + i), _mm512_set1_ps(mx))));
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+    }
+    sum = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+#endif
+    for (; i < C; i++) sum += exp((double)(xr[i] - mx));
+    return sum;
+}
+static void tn__ce_task(void *p, int ith, int nth) {
+    const tn__ce *a = (const tn__ce *)p;
+    int64_t r, i, r0 = a->nr * ith / nth, r1 = a->nr * (ith + 1) / nth;
+    for (r = r0; r < r1; r++) {
+        const float *xr = a->X + r * a->C;
+        float mx = -INFINITY;
+        double sum;
+        if (a->T[r] == a->ignore) continue;
+        for (i = 0; i < a->C; i++) mx = TN__MAX(mx, xr[i]);
+        sum = tn__ce_sum(xr, a->C, mx);
+        if (a->loss) { a->loss[r] = (double)mx + log(sum) - xr[a->T[r]]; continue; }
+#if defined(TN_HAVE_AVX512)
+        {
+            const __m512d inv = _mm512_set1_pd(1.0 / sum);
+            const __m512 sc = _mm512_set1_ps(a->scale);
+            float *g = a->gx + r * a->C;
+            for (i = 0; i < a->C; i += 16) {
+                const __mmask16 k = (__mmask16)(a->C - i >= 16 ? 0xFFFFu : (1u << (a->C - i)) - 1u);
+                const __m512 e = tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + i), _mm512_set1_ps(mx)));
+                const __m256 p0 = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(e)), inv));
+                const __m256 p1 = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))), inv));
+                __m512 pr = _mm512_insertf32x8(_mm512_castps256_ps512(p0), p1, 1);
+                if (a->T[r] >= i && a->T[r] < i + 16) /* minus the one-hot target */
+                    pr = _mm512_mask_sub_ps(pr, (__mmask16)(1u << (a->T[r] - i)), pr, _mm512_set1_ps(1.0f));
+                _mm512_mask_storeu_ps(g + i, k, _mm512_fmadd_ps(sc, pr, _mm512_maskz_loadu_ps(k, g + i)));
+            }
+        }
+#else
+        for (i = 0; i < a->C; i++) /* the exps again: no scratch row */
+            a->gx[r * a->C + i] += a->scale * ((float)(exp((double)(xr[i] - mx)) / sum) - (i == a->T[r] ? 1.0f : 0.0f));
+#endif
+    }
+}
 TNDEF tn_tensor *tn_cross_entropy(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *targets, int32_t ignore_index) {
     const float *X;
     const int32_t *T;
     tn_tensor *y;
-    int64_t r, i, C, nr, count = 0;
+    int64_t r, C, nr, count = 0;
     double total = 0.0;
     if (!logits || !targets) return NULL;
     if (!ctx) { tn__fail(TN_ERR_ARG, "tn_cross_entropy: ctx is NULL"); return NULL; }
@@ -5924,15 +5977,15 @@ TNDEF tn_tensor *tn_cross_entropy(tn_ctx *ctx, tn_tensor *logits, const tn_tenso
         if (T[r] != ignore_index && (T[r] < 0 || T[r] >= C)) { tn__fail(TN_ERR_ARG, "tn_cross_entropy: target %d of row %lld is outside 0..%lld", T[r], (long long)r, (long long)C - 1); return NULL; }
     y = tn_new_1d(ctx, TN_TYPE_F32, 1);
     if (!y || !(X = tn__dense(ctx, logits))) return NULL;
-    for (r = 0; r < nr; r++) {
-        const float *xr = X + r * C;
-        float mx = -INFINITY;
-        double sum = 0.0;
-        if (T[r] == ignore_index) continue;
-        for (i = 0; i < C; i++) mx = TN__MAX(mx, xr[i]);
-        for (i = 0; i < C; i++) sum += exp((double)(xr[i] - mx));
-        total += (double)mx + log(sum) - xr[T[r]];
-        count++;
+    {
+        tn__ce a;
+        memset(&a, 0, sizeof(a));
+        a.X = X; a.T = T; a.C = C; a.nr = nr; a.ignore = ignore_index;
+        if (!(a.loss = (double *)TN_MALLOC(sizeof(double) * (size_t)nr + 1))) { tn__fail(TN_ERR_NOMEM, "tn_cross_entropy: out of memory for %lld rows", (long long)nr); return NULL; }
+        tn_pool_run(ctx->pool, tn__ce_task, &a);
+        for (r = 0; r < nr; r++) /* in row order, whatever the threads */
+            if (T[r] != ignore_index) { total += a.loss[r]; count++; }
+        TN_FREE(a.loss);
     }
     ((float *)y->data)[0] = count ? (float)(total / (double)count) : 0.0f;
     y->iparam[0] = ignore_index;
@@ -5943,26 +5996,13 @@ static tn_status tn__cross_entropy_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_tensor *lg = y->src[0];
     tn_status st = TN_OK;
     float *gx = tn__gbuf(ctx, lg, &st);
-    const float *X;
-    const int32_t *T = (const int32_t *)y->src[1]->data;
-    int64_t r, i, C = lg->ne[0], nr = tn_nrows(lg);
-    float scale;
-    double *e;
+    tn__ce a;
     if (!gx || y->iparam[1] == 0) return st;
-    if (!(X = tn__dense(ctx, lg))) return TN_ERR_NOMEM;
-    if (!(e = (double *)TN_MALLOC(sizeof(double) * (size_t)C)))
-        return tn__fail(TN_ERR_NOMEM, "cross-entropy backward: cannot allocate %lld doubles", (long long)C);
-    scale = ((const float *)y->grad->data)[0] / (float)y->iparam[1];
-    for (r = 0; r < nr; r++) {
-        const float *xr = X + r * C;
-        float mx = -INFINITY;
-        double sum = 0.0;
-        if (T[r] == (int32_t)y->iparam[0]) continue;
-        for (i = 0; i < C; i++) mx = TN__MAX(mx, xr[i]);
-        for (i = 0; i < C; i++) sum += (e[i] = exp((double)(xr[i] - mx))); /* each exp once */
-        for (i = 0; i < C; i++) gx[r * C + i] += scale * ((float)(e[i] / sum) - (i == T[r] ? 1.0f : 0.0f));
-    }
-    TN_FREE(e);
+    memset(&a, 0, sizeof(a));
+    if (!(a.X = tn__dense(ctx, lg))) return TN_ERR_NOMEM;
+    a.T = (const int32_t *)y->src[1]->data; a.C = lg->ne[0]; a.nr = tn_nrows(lg); a.ignore = (int32_t)y->iparam[0];
+    a.gx = gx; a.scale = ((const float *)y->grad->data)[0] / (float)y->iparam[1];
+    tn_pool_run(ctx->pool, tn__ce_task, &a);
     return TN_OK;
 }
 
