@@ -5167,7 +5167,10 @@ static tn_status tn__unary_backward(tn_ctx *ctx, tn_tensor *y) {
     if (!(X = tn__dense(ctx, y->src[0]))) return TN_ERR_NOMEM;
     if (kind == TN__U_RELU) tn__relu_bwd(gx, g, X, n);
     else if (kind == TN__U_RELU2) tn__relu2_bwd(gx, g, X, n);
-    else for (i = 0; i < n; i++) gx[i] += g[i] * tn__unary_df(kind, X[i], Y[i], y->fparam[0]);
+    else if (kind == TN__U_SCALE || kind == TN__U_ADD_SCALAR) { /* constant derivatives: a loop that vectorizes */
+        const float d = tn__unary_df(kind, 0.0f, 0.0f, y->fparam[0]);
+        for (i = 0; i < n; i++) gx[i] += g[i] * d;
+    } else for (i = 0; i < n; i++) gx[i] += g[i] * tn__unary_df(kind, X[i], Y[i], y->fparam[0]);
     return TN_OK;
 }
 
