@@ -67,7 +67,8 @@
      TERNARY_NO_POSIX        no open/fsync/mmap: plain stdio files (no fsync)
 
    SIMD paths are chosen at compile time from the compiler's target macros
-   (__AVX2__, __AVX512F__, __AVX512VNNI__, __AVX512VBMI__, __GFNI__, __ARM_NEON). Build with
+   (__AVX2__, __AVX512F__, __AVX512VNNI__, __AVX512VBMI__, __GFNI__, __ARM_NEON,
+   __ARM_FEATURE_DOTPROD). Build with
    -march=native to get them. Every SIMD kernel has a scalar _ref twin that is
    the specification; the tests compare them.
 
@@ -3838,7 +3839,8 @@ TN__B32_KERNELS(q8_1, 5)
 
 
 #if defined(TN_HAVE_NEON)
-/* -- NEON (aarch64): widening int8 multiplies, int32 accumulation -- */
+/* -- NEON (aarch64): int8 dot products (vdotq_s32 with the dot-product extension,
+   else widening multiplies), int32 accumulation -- */
 static void tn__vec_dot_f32_f32_neon(int64_t n, float *s, const void *vx, const void *vy) {
     const float *x = (const float *)vx, *y = (const float *)vy;
     float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), a2 = vdupq_n_f32(0), a3 = vdupq_n_f32(0);
