@@ -2942,6 +2942,14 @@ TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *vx, const voi
 #else
 #define TN__ALWAYS_INLINE inline
 #endif
+/* the 32-element block formats against Q8_0 share one AVX-512 and one NEON body,
+   chosen by kind: 0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q5_1, 4 Q8_0, 5 Q8_1; a block's size,
+   where its codes start, and whether it has a minimum m */
+#define TN__B32_SIZE(kind) ((kind) == 0 ? (int)sizeof(tn_block_q4_0) : (kind) == 1 ? (int)sizeof(tn_block_q4_1) : (kind) == 2 ? (int)sizeof(tn_block_q5_0) : \
+                            (kind) == 3 ? (int)sizeof(tn_block_q5_1) : (kind) == 4 ? (int)sizeof(tn_block_q8_0) : (int)sizeof(tn_block_q8_1))
+#define TN__B32_QS(kind) ((kind) == 0 ? (int)offsetof(tn_block_q4_0, qs) : (kind) == 1 ? (int)offsetof(tn_block_q4_1, qs) : (kind) == 2 ? (int)offsetof(tn_block_q5_0, qs) : \
+                          (kind) == 3 ? (int)offsetof(tn_block_q5_1, qs) : (kind) == 4 ? (int)offsetof(tn_block_q8_0, qs) : (int)offsetof(tn_block_q8_1, qs))
+#define TN__B32_MIN(kind) ((kind) == 1 || (kind) == 3)
 
 #if defined(TN_HAVE_AVX2)
 /* fp16 -> fp32 in hardware (F16C): the same value for every non-NaN input */
@@ -3259,13 +3267,13 @@ static TN__ALWAYS_INLINE void tn__vec_dot_16_avx512(const int kind, int64_t n, f
 static void tn__vec_dot_f16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_avx512(1, n, s, vx, vy); }
 static void tn__vec_dot_bf16_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_avx512(2, n, s, vx, vy); }
 /* Four weight rows (stride rs bytes) against one f32 activation row: each
-   activation vector is loaded once for the four rows, which halves the traffic
-   from L2 when the weights stream from memory (f16 16384x8192 streamed 8.9 ->
-   16 GB/s here; with the prefetch 1 KB ahead f32 67-71% -> ~80% of membw). Every row is summed exactly as
-   its one-row kernel above sums it (the same chains, tails and final sums). */
-/* The four-row kernels prefetch the same place four rows on into L2: with four
-   interleaved streams (and rows often shorter than a prefetcher's training run)
-   the hardware prefetchers fall behind; a little ahead in the row goes to L1. */
+   activation vector is loaded once for the four rows. Every row is summed
+   exactly as its one-row kernel above sums it (the same chains, tails and final
+   sums). The four-row kernels prefetch the same place four rows on into L2:
+   with four interleaved streams (and rows often shorter than a prefetcher's
+   training run) the hardware prefetchers fall behind (f16 16384x8192 streamed
+   from 49% to 87% of the measured bandwidth here); a little ahead in the row
+   goes to L1. */
 static void tn__vec_dot4_f32_f32_avx512(int64_t n, float *s, const void *vx, size_t rs, const void *vy) {
     const float *y = (const float *)vy;
     const float *x[4];
@@ -3655,14 +3663,11 @@ static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, 
     }
 }
 #undef TN__TILE_CASES
-/* -- the 32-element block formats against Q8_0, two blocks (64 weights) per step --
-   kind: 0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q5_1, 4 Q8_0, 5 Q8_1. Unsigned codes (4- and 5-bit)
+/* -- the 32-element block formats (TN__B32_*) against Q8_0, two blocks (64 weights)
+   per step. Unsigned codes (4- and 5-bit)
    go straight into vpdpbusd: the zero point (8, 16) comes off as k * sum(y) through
    the accumulator's start value, the minimum m as m * sum(y) in float. Signed Q8
    codes take the abs/sign trick. */
-#define TN__B32_SIZE(kind) ((kind) == 0 ? 18 : (kind) == 1 ? 20 : (kind) == 2 ? 22 : (kind) == 3 ? 24 : (kind) == 4 ? 34 : 36)
-#define TN__B32_QS(kind) ((kind) == 0 ? 2 : (kind) == 1 ? 4 : (kind) == 2 ? 6 : (kind) == 3 ? 8 : (kind) == 4 ? 2 : 4)
-#define TN__B32_MIN(kind) ((kind) == 1 || (kind) == 3)
 /* the 64 weight codes of blocks b and b + size in Q8_0 order; 128-bit lanes hold
    b's low nibbles, its high nibbles, then the next block's */
 static TN__ALWAYS_INLINE __m512i tn__b32_pair_512(const int kind, const uint8_t *b) {
@@ -3692,7 +3697,7 @@ static TN__ALWAYS_INLINE __m512i tn__b32_pair_512(const int kind, const uint8_t 
     }
 #endif
     if (kind == 2 || kind == 3) { /* fifth bits: bit j of qh is element j, the byte it lands in */
-        const int qh = kind == 2 ? 2 : 4;
+        const int qh = kind == 2 ? (int)offsetof(tn_block_q5_0, qh) : (int)offsetof(tn_block_q5_1, qh);
         uint32_t h0, h1; /* x86 is little-endian: plain loads */
         __mmask64 hb;
         memcpy(&h0, b + qh, 4);
@@ -3723,11 +3728,10 @@ static void tn__b32_tail_avx2(int kind, int64_t nb, float *s, const uint8_t *x, 
     default: *s = tn__dot_q8_blocks_avx2(nb, x, (size_t)TN__B32_SIZE(kind), (size_t)TN__B32_QS(kind), y); break;
     }
 }
-/* R (1 or 4) rows of kind, rs bytes apart, against one Q8_0 row: the activations,
-   their sums and scales are loaded once for all rows; each row is summed exactly
-   as the one-row kernel sums it */
-/* one pair of blocks (ib, ib + 1) for R rows: d8 / m8 hold the scale products
-   (row or pair j at lanes j2, j2 + 1), or are unused when scalar (R = 1 tail) */
+/* one pair of blocks (ib, ib + 1) for R rows, the activations, their sums and
+   scales loaded once for all rows: d8 / m8 hold the scale products (row r, or
+   pair j0 of one row's group, at lanes 2j and 2j + 1), or are unused when scalar
+   (R = 1, pairs after the last group of eight blocks) */
 static TN__ALWAYS_INLINE void tn__b32_step_512(const int kind, const int R, size_t rs, const uint8_t *const *x, const tn_block_q8_0 *y, int64_t ib,
                                                int scalar, int j0, __m512 d8, __m512 m8, __m512 *acc) {
     const int sz = TN__B32_SIZE(kind);
@@ -3760,7 +3764,7 @@ static TN__ALWAYS_INLINE void tn__b32_step_512(const int kind, const int R, size
         if (TN__B32_MIN(kind)) acc[r] = _mm512_fmadd_ps(scalar ? m8 : _mm512_permutexvar_ps(sel, m8), sy, acc[r]);
     }
 }
-/* eight f16 at p + o[k] as floats */
+/* eight f16 as floats: at p0, p0 + sz, p1, p1 + sz, ..., p3 + sz */
 static TN__ALWAYS_INLINE __m256 tn__h8_ps(const uint8_t *p0, const uint8_t *p1, const uint8_t *p2, const uint8_t *p3, int sz) {
     return _mm256_cvtph_ps(_mm_set_epi32((int)tn__b32_h2(p3, sz), (int)tn__b32_h2(p2, sz), (int)tn__b32_h2(p1, sz), (int)tn__b32_h2(p0, sz)));
 }
@@ -3841,6 +3845,15 @@ TN__B32_KERNELS(q8_1, 5)
 #if defined(TN_HAVE_NEON)
 /* -- NEON (aarch64): int8 dot products (vdotq_s32 with the dot-product extension,
    else widening multiplies), int32 accumulation -- */
+/* acc + the dot of 16 signed bytes with 16 signed bytes, four int32 partial sums */
+static TN__ALWAYS_INLINE int32x4_t tn__neon_dot_acc(int32x4_t acc, int8x16_t a, int8x16_t b) {
+#if defined(__ARM_FEATURE_DOTPROD)
+    return vdotq_s32(acc, a, b);
+#else
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
+    return vpadalq_s16(acc, vmull_s8(vget_high_s8(a), vget_high_s8(b)));
+#endif
+}
 static void tn__vec_dot_f32_f32_neon(int64_t n, float *s, const void *vx, const void *vy) {
     const float *x = (const float *)vx, *y = (const float *)vy;
     float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), a2 = vdupq_n_f32(0), a3 = vdupq_n_f32(0);
@@ -3872,8 +3885,7 @@ static void tn__vec_dot_tq2_0_q8_K_neon(int64_t n, float *s, const void *vx, con
                 for (k = 0; k < 4; k++) {
                     int8x16_t c = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * k))), m3));
                     int8x16_t yv = vld1q_s8(y[ib].qs + 128 * g + 32 * k + 16 * h);
-                    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(c), vget_low_s8(yv)));
-                    acc = vpadalq_s16(acc, vmull_s8(vget_high_s8(c), vget_high_s8(yv)));
+                    acc = tn__neon_dot_acc(acc, c, yv);
                 }
             }
         for (j = 0; j < 16; j++) bsum += y[ib].bsums[j];
@@ -3897,22 +3909,12 @@ static void tn__vec_dot_t2_q8_K_neon(int64_t n, float *s, const void *vx, const 
             for (k = 0; k < 4; k++) {
                 uint8x16_t code = vandq_u8(vshlq_u8(p, vdupq_n_s8((int8_t)(-2 * k))), vdupq_n_u8(3));
                 int8x16_t t = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(code, one)), vreinterpretq_s8_u8(vshrq_n_u8(code, 1)));
-                acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(t), vget_low_s8(yv.val[k])));
-                acc = vpadalq_s16(acc, vmull_s8(vget_high_s8(t), vget_high_s8(yv.val[k])));
+                acc = tn__neon_dot_acc(acc, t, yv.val[k]);
             }
         }
         sumf += (float)vaddvq_s32(acc) * y[ib].d;
     }
     *s = sumf;
-}
-/* acc + the dot of 16 signed bytes with 16 signed bytes, four int32 partial sums */
-static TN__ALWAYS_INLINE int32x4_t tn__neon_dot_acc(int32x4_t acc, int8x16_t a, int8x16_t b) {
-#if defined(__ARM_FEATURE_DOTPROD)
-    return vdotq_s32(acc, a, b);
-#else
-    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
-    return vpadalq_s16(acc, vmull_s8(vget_high_s8(a), vget_high_s8(b)));
-#endif
 }
 /* f16 (kind 1) and bf16 (kind 2) rows against f32: four fma chains, a scalar tail */
 static TN__ALWAYS_INLINE float32x4_t tn__neon_h4(const int kind, uint16x4_t h) {
@@ -3937,12 +3939,9 @@ static TN__ALWAYS_INLINE void tn__vec_dot_16_neon(const int kind, int64_t n, flo
 }
 static void tn__vec_dot_f16_f32_neon(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_neon(1, n, s, vx, vy); }
 static void tn__vec_dot_bf16_f32_neon(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_neon(2, n, s, vx, vy); }
-/* the 32-element block formats against Q8_0, kinds as in the AVX-512 section:
-   0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q5_1, 4 Q8_0, 5 Q8_1 */
-#define TN__NB32_SIZE(kind) ((kind) == 0 ? 18 : (kind) == 1 ? 20 : (kind) == 2 ? 22 : (kind) == 3 ? 24 : (kind) == 4 ? 34 : 36)
-#define TN__NB32_QS(kind) ((kind) == 0 ? 2 : (kind) == 1 ? 4 : (kind) == 2 ? 6 : (kind) == 3 ? 8 : (kind) == 4 ? 2 : 4)
+/* the 32-element block formats (TN__B32_*) against Q8_0, one block per step */
 static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int kind, int64_t n, float *s, const void *vx, const void *vy) {
-    const int sz = TN__NB32_SIZE(kind), qs = TN__NB32_QS(kind);
+    const int sz = TN__B32_SIZE(kind), qs = TN__B32_QS(kind);
     const uint8_t *x = (const uint8_t *)vx;
     const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
     /* byte j of a 16-lane vector takes qh byte j / 8 (low half) or 2 + j / 8 (high half), then tests bit j % 8 */
@@ -3962,7 +3961,7 @@ static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int kind, int64_t n, float 
             const uint8x16_t q = vld1q_u8(x + qs);
             uint8x16_t u0 = vandq_u8(q, vdupq_n_u8(0x0F)), u1 = vshrq_n_u8(q, 4);
             if (kind == 2 || kind == 3) { /* fifth bits: bit j of qh belongs to element j */
-                const uint8x8_t hb = vreinterpret_u8_u32(vdup_n_u32(tn__le32(x + (kind == 2 ? 2 : 4))));
+                const uint8x8_t hb = vreinterpret_u8_u32(vdup_n_u32(tn__le32(x + (kind == 2 ? offsetof(tn_block_q5_0, qh) : offsetof(tn_block_q5_1, qh)))));
                 const uint8x8_t s0 = vld1_u8(sel_lo), one = vdup_n_u8(1);
                 const uint8x16_t bits = vld1q_u8(bitv), k16 = vdupq_n_u8(16);
                 const uint8x16_t h0 = vcombine_u8(vtbl1_u8(hb, s0), vtbl1_u8(hb, vadd_u8(s0, one)));
@@ -3979,7 +3978,7 @@ static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int kind, int64_t n, float 
         }
         sumi = vaddvq_s32(tn__neon_dot_acc(tn__neon_dot_acc(vdupq_n_s32(0), w0, y0), w1, y1));
         memcpy(&d, x, 2);
-        if (kind == 1 || kind == 3) {
+        if (TN__B32_MIN(kind)) {
             uint16_t m;
             const int sumy = vaddlvq_s8(y0) + vaddlvq_s8(y1);
             memcpy(&m, x + 2, 2);
@@ -4297,8 +4296,8 @@ TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path) {
 
 /* Ap: kc x MR (row panel of A), Bp: kc x NR; C += or = Ap^T Bp for mr x nr valid entries */
 #if defined(TN_HAVE_AVX512)
-/* lda == 0: Ap is a packed panel (k-major, MR per k); otherwise Ap points at MR
-   whole rows of A, lda apart, read in place (the same values, the same sums) */
+/* direct == 0: Ap is a packed panel (k-major, MR per k); direct == 1: Ap points
+   at MR whole rows of A, lda apart, read in place (the same values, the same sums) */
 static TN__ALWAYS_INLINE void tn__gemm_kernel_512(const int direct, int64_t kc, const float *Ap, int64_t lda, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
     __m512 c[TN__GEMM_MR][2];
     int i;
@@ -4741,13 +4740,19 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
 #if defined(TN_HAVE_AVX512VBMI)
     if (!ref && w->type == TN_TYPE_T2) a.tile = 3;
 #endif
-    if (!ref && a.vdt == TN_TYPE_F32)
-        a.dot4 = w->type == TN_TYPE_F32 ? tn__vec_dot4_f32_f32_avx512 : w->type == TN_TYPE_F16 ? tn__vec_dot4_f16_f32_avx512 :
-                 w->type == TN_TYPE_BF16 ? tn__vec_dot4_bf16_f32_avx512 : NULL;
-    if (!ref && a.vdt == TN_TYPE_Q8_0)
-        a.dot4 = w->type == TN_TYPE_Q4_0 ? tn__vec_dot4_q4_0_q8_0_avx512 : w->type == TN_TYPE_Q4_1 ? tn__vec_dot4_q4_1_q8_0_avx512 :
-                 w->type == TN_TYPE_Q5_0 ? tn__vec_dot4_q5_0_q8_0_avx512 : w->type == TN_TYPE_Q5_1 ? tn__vec_dot4_q5_1_q8_0_avx512 :
-                 w->type == TN_TYPE_Q8_0 ? tn__vec_dot4_q8_0_q8_0_avx512 : w->type == TN_TYPE_Q8_1 ? tn__vec_dot4_q8_1_q8_0_avx512 : NULL;
+    if (!ref)
+        switch (w->type) { /* four rows at a time */
+        case TN_TYPE_F32: a.dot4 = tn__vec_dot4_f32_f32_avx512; break;
+        case TN_TYPE_F16: a.dot4 = tn__vec_dot4_f16_f32_avx512; break;
+        case TN_TYPE_BF16: a.dot4 = tn__vec_dot4_bf16_f32_avx512; break;
+        case TN_TYPE_Q4_0: a.dot4 = tn__vec_dot4_q4_0_q8_0_avx512; break;
+        case TN_TYPE_Q4_1: a.dot4 = tn__vec_dot4_q4_1_q8_0_avx512; break;
+        case TN_TYPE_Q5_0: a.dot4 = tn__vec_dot4_q5_0_q8_0_avx512; break;
+        case TN_TYPE_Q5_1: a.dot4 = tn__vec_dot4_q5_1_q8_0_avx512; break;
+        case TN_TYPE_Q8_0: a.dot4 = tn__vec_dot4_q8_0_q8_0_avx512; break;
+        case TN_TYPE_Q8_1: a.dot4 = tn__vec_dot4_q8_1_q8_0_avx512; break;
+        default: break;
+        }
 #endif
     need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
