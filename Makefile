@@ -87,9 +87,9 @@ $(B)/fuzz-seeds: $(B)/fuzz-seeds-gen
 	@mkdir -p $@ && $(B)/fuzz-seeds-gen $@ && touch $@
 $(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-seeds $(wildcard tests/fuzz/regressions/*)
 	@printf '#!/bin/sh\nexec $(B)/fuzz-replay $(B)/fuzz-seeds/* $(wildcard tests/fuzz/regressions/*) %s\n' \
-	  "$$(ls $${TN_TESTVECTORS:-../shared/testvectors}/*.gguf 2>/dev/null | tr '\n' ' ')" > $@ && chmod +x $@
+	  "$$(ls $${TN_TESTVECTORS:-tests/data}/*.gguf 2>/dev/null | tr '\n' ' ')" > $@ && chmod +x $@
 
-TEST_SCRIPTS := $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh
+TEST_SCRIPTS := tests/self_contained.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh
 
 test: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)

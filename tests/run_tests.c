@@ -1,6 +1,6 @@
 /* run_tests.c - every test of ternary.h in one unity build.
    Build: cc -std=c99 -I. tests/run_tests.c -lm -lpthread; run from the repo root.
-   Test vectors are read from $TN_TESTVECTORS (default ../shared/testvectors).
+   Test vectors are read from $TN_TESTVECTORS (default tests/data, ggml's bytes; see tests/data/README.md).
    An optional argument runs only the tests whose name contains it. */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
@@ -12,7 +12,7 @@
 
 static const char *tn_t_vector_dir(void) {
     const char *d = getenv("TN_TESTVECTORS");
-    return d && *d ? d : "../shared/testvectors";
+    return d && *d ? d : "tests/data";
 }
 /* whole file into malloc'd memory, NULL if missing */
 static void *tn_t_read_vector(const char *name, size_t *size) {

@@ -293,7 +293,7 @@ static int test_checkpoint_refuses_bad_files(void) {
         remove(bp);
     }
     /* a foreign file (a GGUF that is not a checkpoint) */
-    CHECK(tn_checkpoint_load("../shared/testvectors/ggml-written.gguf", &a.ps, &a.opt, &st) == TN_ERR_FORMAT);
+    CHECK(tn_checkpoint_load("tests/data/ggml-written.gguf", &a.ps, &a.opt, &st) == TN_ERR_FORMAT);
     CHECK(strstr(tn_last_error(), "not a ternary.h checkpoint") != NULL);
     /* another model */
     {

@@ -33,6 +33,9 @@ static int tn_test_run(const tn_test_case *tests, int n, int argc, char **argv) 
         fflush(stdout);
     }
     printf("%d passed, %d failed\n", passed, failed);
+    /* flushed now: LeakSanitizer reports a failing test's leaks at exit and
+       ends the process without flushing stdio, which would lose this line */
+    fflush(stdout);
     return failed ? 1 : 0;
 }
 #endif

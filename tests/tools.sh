@@ -5,7 +5,7 @@
 # Usage: tests/tools.sh BUILD_DIR   (run from the repository root)
 set -u
 B=${1:-build}
-V=${TN_TESTVECTORS:-../shared/testvectors}
+V=${TN_TESTVECTORS:-tests/data}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 passed=0; failed=0
