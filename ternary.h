@@ -61,16 +61,22 @@
                              your allocator: define all three or none
      TN_ASSERT(x)            internal invariants only (default: assert)
      TERNARY_NO_SIMD         scalar reference kernels only
+     TERNARY_NO_DISPATCH     pick SIMD paths at compile time from -march (as MSVC)
      TERNARY_NO_GFNI         AVX-512 ternary unpacking without GFNI (shifts)
      TERNARY_NO_VBMI         AVX-512 TQ1_0 unpacking without VBMI (multiplies)
      TERNARY_NO_THREADS      no pthreads; tn_pool runs everything on the caller
      TERNARY_NO_POSIX        no open/fsync/mmap: plain stdio files (no fsync)
 
-   SIMD paths are chosen at compile time from the compiler's target macros
-   (__AVX2__, __AVX512F__, __AVX512VNNI__, __AVX512VBMI__, __GFNI__, __ARM_NEON,
-   __ARM_FEATURE_DOTPROD). Build with
-   -march=native to get them. Every SIMD kernel has a scalar _ref twin that is
-   the specification; the tests compare them.
+   CPU PATHS
+   ---------
+   SIMD paths are chosen at run time: with GCC/Clang on x86-64 every build
+   holds the AVX2 and AVX-512 kernels (function target regions) and the best
+   one the CPU has runs (CPUID, XGETBV); on aarch64 NEON, with sdot where
+   getauxval reports it. TN_CPU=scalar|avx2|avx512|neon caps the choice,
+   tn_set_cpu_path() too; tn_simd_name() names the path in use. No -march is
+   needed. Every SIMD kernel has a scalar _ref twin that is the
+   specification; the tests compare them, and training gives the same bits
+   on every path and thread count (@@IMPL:SIMD, the kernel table).
 
    SECTIONS (grep -n '@@' ternary.h)
    --------
@@ -80,7 +86,7 @@
      @@TENSOR    arena context, tensors, views, copies
      @@TERNARY   absmean ternarization, 2-bit packing, TQ1_0/TQ2_0 export, stats
      @@QUANT     quantize / dequantize rows for every format
-     @@KERNELS   dot products, mat-vec and mat-mat products
+     @@KERNELS   dot products, mat-vec and mat-mat products, CPU paths
      @@AUTOGRAD  tape, backward, differentiable ops
      @@QAT       straight-through estimators, BitLinear, layers, transformer
      @@IO        GGUF v3 read / write, checkpoints, model files, safetensors import
@@ -94,7 +100,8 @@
 
    THREADS
    -------
-   There is no mutable global state except the thread-local error message.
+   There is no mutable global state except the thread-local error message and
+   the CPU path (chosen once, under an atomic flag; tn_set_cpu_path changes it).
    Different objects may be used from different threads; one object must not be
    used from two threads at once unless a function says so. tn_pool runs row
    ranges of a kernel on worker threads; results do not depend on the number of
@@ -127,11 +134,29 @@
 #endif
 #endif
 
+/* SIMD paths. TN_HAVE_<ISA> says a path is compiled in; which one runs is
+   chosen once per process from the CPU (see tn_cpu_path). On x86-64 with GCC
+   or Clang every x86 path is compiled in every build (function target
+   regions), so a plain `cc -O2` binary runs AVX2 or AVX-512 where the CPU has
+   them and still runs anywhere; TERNARY_NO_DISPATCH falls back to the paths
+   the compiler flags enable (as with MSVC). TERNARY_NO_SIMD: scalar only. */
 #if !defined(TERNARY_NO_SIMD)
-#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#if defined(__x86_64__) && (defined(__clang__) ? (__clang_major__ >= 8) : (defined(__GNUC__) && __GNUC__ >= 8)) && \
+    !defined(TERNARY_NO_DISPATCH)
+#define TN__X86_DISPATCH 1
+#define TN_HAVE_AVX2 1
 #define TN_HAVE_AVX512 1
+#define TN_HAVE_AVX512VNNI 1
+#if !defined(TERNARY_NO_VBMI)
+#define TN_HAVE_AVX512VBMI 1
 #endif
-#if defined(__AVX512VNNI__) && defined(TN_HAVE_AVX512)
+#if !defined(TERNARY_NO_GFNI)
+#define TN_HAVE_GFNI 1
+#endif
+#else
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512DQ__) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__) && \
+    defined(__AVX512VNNI__)
+#define TN_HAVE_AVX512 1
 #define TN_HAVE_AVX512VNNI 1
 #endif
 #if defined(__AVX512VBMI__) && defined(TN_HAVE_AVX512) && !defined(TERNARY_NO_VBMI)
@@ -142,6 +167,7 @@
 #endif
 #if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define TN_HAVE_AVX2 1
+#endif
 #endif
 #if defined(__ARM_NEON) && defined(__aarch64__)
 #define TN_HAVE_NEON 1
@@ -487,15 +513,37 @@ TNDEF void tn_vec_dot_q8_K_q8_K_ref(int64_t n, float *s, const void *x, const vo
 TNDEF void tn_vec_dot_tq1_0_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_tq2_0_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
-/* Which implementation of a kernel: the scalar reference, the best compiled
-   one, or one instruction set (NULL when not compiled in or not written). */
+/* Instruction-set paths. Every kernel has a scalar reference (TN_PATH_REF,
+   "scalar"), which is its specification; AVX2 means AVX2 + FMA + F16C;
+   AVX512 means AVX-512 F/BW/VL/DQ with VNNI, and VBMI and GFNI unless built
+   with TERNARY_NO_VBMI / TERNARY_NO_GFNI; NEON is the aarch64 baseline.
+   The path a process uses is chosen once, on first use, as the best one the
+   CPU has (CPUID and XGETBV on x86-64, getauxval on Linux/aarch64), capped by
+   the environment variable TN_CPU=scalar|avx2|avx512|neon (an unknown name,
+   or a path this CPU lacks, prints one warning on stderr and is ignored).
+   Training gives the same bits on every path: see the README. */
 typedef enum tn_kernel_path {
     TN_PATH_REF = 0, TN_PATH_BEST = 1, TN_PATH_AVX2 = 2, TN_PATH_AVX512 = 3, TN_PATH_NEON = 4
 } tn_kernel_path;
-/* The dot function of a weight type, NULL if none. */
+#define TN_PATH_COUNT 5
+/* The dot function of a weight type on a path (TN_PATH_BEST: the path in
+   use), NULL if the type has none or the path is not available here. */
 TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path);
-/* Name of the compiled SIMD path: "avx512-vnni", "avx512", "avx2", "neon", "scalar". */
+/* Name of the path in use: "avx512", "avx2", "neon", "neon-dotprod", "scalar". */
 TNDEF const char *tn_simd_name(void);
+/* The path in use (never TN_PATH_BEST). */
+TNDEF tn_kernel_path tn_cpu_path(void);
+/* 1 if `path` is compiled into this build and this CPU can run it. */
+TNDEF int tn_cpu_has_path(tn_kernel_path path);
+/* Use `path` from now on (TN_PATH_BEST: the best this CPU has). Fails with
+   TN_ERR_ARG, and changes nothing, for a path this build or CPU lacks. Call
+   it before work starts: kernels already running keep their path. */
+TNDEF tn_status tn_set_cpu_path(tn_kernel_path path);
+/* A path's name ("scalar", "avx2", ...; "?" for none), and its id by name. */
+TNDEF const char *tn_path_name(tn_kernel_path path);
+TNDEF tn_status tn_path_from_name(const char *name, tn_kernel_path *out);
+/* The CPU features the dispatcher saw, e.g. "avx2 fma f16c avx512f ...". */
+TNDEF const char *tn_cpu_features(void);
 
 /* y = x . w^T as ggml_mul_mat: w is (K, N[, B2, B3]) of any type with a dot
    product, x is (K, M[, B2, B3]) F32 or already in w's vec_dot_type, y is F32
@@ -1037,6 +1085,13 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #if defined(TN_HAVE_AVX2) || defined(TN_HAVE_AVX512)
 #include <immintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#endif
+#if defined(__aarch64__) && defined(__linux__) && !defined(TERNARY_NO_POSIX)
+#include <sys/auxv.h>
+#define TN__AUXV 1
+#endif
 #if defined(TN_HAVE_NEON)
 #include <arm_neon.h>
 #endif
@@ -1046,6 +1101,17 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+/* No FMA contraction anywhere in the implementation, whatever the build flags
+   (-march=native, gnu modes, -ffp-contract=fast): a fused multiply-add
+   happens only where the code writes one (fmaf, _mm*_fmadd_ps, vfmaq_f32),
+   so every path and every build rounds the same. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
 #endif
 
 #if defined(__cplusplus) && __cplusplus >= 201103L
@@ -1101,6 +1167,68 @@ enum {
     TN__U_GELU, TN__U_GELU_ERF, TN__U_SILU, TN__U_SIGMOID, TN__U_TANH
 };
 
+/* -- the kernel table: every instruction-set-specific routine, one row per path --
+   Filled once per process by the dispatcher (@@IMPL:SIMD, end) from the scalar
+   references, then overwritten by each path's own kernels; tn__kern() is the
+   row of the path in use. Formats are indexed by tn__fmt_slot(type). */
+#define TN__NFMT (TN_TYPE_COUNT + 1) /* the ggml ids, then T2 */
+static int tn__fmt_slot(tn_type t) { return t == TN_TYPE_T2 ? TN_TYPE_COUNT : ((int)t >= 0 && (int)t < TN_TYPE_COUNT) ? (int)t : -1; }
+typedef void (*tn__dot4_fn)(int64_t n, float *s, const void *x, size_t rs, const void *y);
+/* the integer BitLinear forward: y[m, n] = (sum_k (w[n,k]+1) q[m,k] - qsum[m]) * cs[m];
+   wp holds the codes w + 1 in panels of 32 outputs, 4 k per 32-bit lane:
+   panel p, k-quad kq, output j at wp[(p * K4/4 + kq) * 128 + (j / 16) * 64 + (j % 16) * 4] */
+typedef struct { const uint8_t *wp; const int8_t *q; const int32_t *qsum; const float *cs; float *y; int64_t M, N, K4; } tn__igemm;
+/* one Adam/AdamW update over n values (all operations in the scalar loop's order) */
+typedef struct { float b1, b2, c1, c2, bc1, bc2, lr, eps, keep, d; int adamw; } tn__adam_args;
+typedef struct tn__kernels {
+    tn_kernel_path path;
+    const char *name;
+    tn_vec_dot_fn dot[TN__NFMT];      /* against the format's vec_dot_type */
+    tn__dot4_fn dot4[TN__NFMT];       /* four weight rows rs bytes apart, or NULL */
+    int tile[TN__NFMT];               /* ternary tile kind (1 TQ2_0, 2 TQ1_0, 3 T2), 0: none */
+    void (*tern_tile)(int kind, int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s);
+    void (*q8k_to_tile)(void *o, const tn_block_q8_K *b, int kind);
+    void (*quantize_q8_K)(const float *x, tn_block_q8_K *y, int64_t k);
+    double (*abssum)(const float *x, int64_t n);
+    float (*absmax)(const float *x, int64_t n);
+    void (*quant_pass)(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q);
+    void (*vacc)(float *dst, const float *src, int64_t n);
+    void (*relu_fwd)(float *y, const float *x, int64_t n);
+    void (*relu_bwd)(float *gx, const float *g, const float *x, int64_t n);
+    void (*relu2_fwd)(float *y, const float *x, int64_t n);
+    void (*relu2_bwd)(float *gx, const float *g, const float *x, int64_t n);
+    void (*exp_row)(float *y, const float *x, int64_t n, float sub);
+    double (*exp_sum)(const float *x, int64_t n, float sub);
+    void (*ce_grad_row)(float *g, const float *x, int64_t n, float sub, double inv, int64_t target, float scale);
+    void (*adam_row)(const tn__adam_args *a, float *w, const float *g, float *m, float *v, int64_t n);
+    int gemm_mr, gemm_nr;
+    void (*gemm_kernel)(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate);
+    void (*gemm_direct)(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc, int nr, int accumulate);
+    void (*transpose8)(float *dst, int64_t P, const float *x, int64_t ld);
+    void (*igemm_panel)(const tn__igemm *a, int64_t panel);
+} tn__kernels;
+static const tn__kernels *tn__kern(void);                 /* the path in use */
+static const tn__kernels *tn__kern_path(tn_kernel_path p); /* a path's row, NULL if unavailable */
+/* the scalar references (defined where they are used; the SIMD twins call
+   them for their tails) */
+static void tn__relu_fwd_ref(float *y, const float *x, int64_t n);
+static void tn__relu_bwd_ref(float *gx, const float *g, const float *x, int64_t n);
+static void tn__relu2_fwd_ref(float *y, const float *x, int64_t n);
+static void tn__relu2_bwd_ref(float *gx, const float *g, const float *x, int64_t n);
+static void tn__vacc_ref(float *dst, const float *src, int64_t n);
+static void tn__exp_row_ref(float *y, const float *x, int64_t n, float sub);
+static double tn__exp_sum_ref(const float *x, int64_t n, float sub);
+static double tn__fold16(double *a);
+static void tn__ce_grad_row_ref(float *g, const float *x, int64_t n, float sub, double inv, int64_t target, float scale);
+static void tn__adam_row_ref(const tn__adam_args *a, float *w, const float *g, float *m, float *v, int64_t n);
+static void tn__gemm_kernel_ref(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate);
+#if defined(TN__X86_DISPATCH)
+static void tn__gemm_kernel_ref_fma(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate);
+#endif
+static void tn__igemm_panel_ref(const tn__igemm *a, int64_t pi);
+#define TN__GEMM_REF_MR 4
+#define TN__GEMM_REF_NR 8
+
 
 /* ==== @@IMPL:CORE  errors, fp16, RNG, thread pool ==== */
 
@@ -1135,6 +1263,141 @@ static tn_status tn__fail(tn_status code, const char *fmt, ...) {
 
 static uint32_t tn__f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static float tn__bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+/* -- the library's own elementary functions --
+   libm's exp, log, sin, cos, pow, tanh and erf differ in their last bits
+   between C libraries, architectures, and even CPUs (glibc picks FMA variants
+   at run time), so training uses these instead: IEEE add, subtract, multiply,
+   divide and sqrt, fmaf and
+   fma where written, ldexp/frexp (exact), with contraction off. The float
+   exp is also the one every SIMD path evaluates lane by lane (tn__exp_256,
+   tn__exp_512); the double ones are within a few ulp. */
+/* round to nearest even for |v| < 2^22 */
+static float tn__rintf_small(float v) { return (v + 12582912.0f) - 12582912.0f; }
+/* 2^e as a float for e in -149..127 (subnormal below -126) */
+static float tn__pow2f(int e) { return e >= -126 ? tn__bits_f32((uint32_t)(e + 127) << 23) : tn__bits_f32(1u << (e + 149)); }
+/* e^x: x = n ln2 + r (Cody-Waite, two parts), e^r by a degree-6 polynomial
+   (Cephes' expf coefficients), then p * 2^n rounded once: (p * 2^n1) is exact
+   and * 2^n2 rounds, also into the subnormals (what vscalefps does). NaN stays
+   NaN, x < -104 gives 0, x is capped at 88.7228394 (e^x just below FLT_MAX). */
+static float tn__expf(float x) {
+    float c, n, r, p;
+    int ni, n1;
+    if (x != x) return x;
+    if (x < -104.0f) return 0.0f;
+    c = x > 88.7228394f ? 88.7228394f : x;
+    n = tn__rintf_small(c * 1.44269504089f);
+    r = fmaf(-n, 0.693359375f, c);
+    r = fmaf(-n, -2.12194440e-4f, r);
+    p = fmaf(1.9875691500e-4f, r, 1.3981999507e-3f);
+    p = fmaf(p, r, 8.3334519073e-3f);
+    p = fmaf(p, r, 4.1665795894e-2f);
+    p = fmaf(p, r, 1.6666665459e-1f);
+    p = fmaf(p, r, 5.0000001201e-1f);
+    p = fmaf(p * r, r, r + 1.0f);
+    ni = (int)n;
+    n1 = ni > 0 ? ni - 1 : ni < -149 ? -1 : 0;
+    return (p * tn__pow2f(n1)) * tn__pow2f(ni - n1);
+}
+static double tn__nan(void) { uint64_t u = 0x7ff8000000000000ull; double d; memcpy(&d, &u, 8); return d; }
+/* natural log: x = 2^e m, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with
+   s = (m - 1) / (m + 1), |s| < 0.1716, by its series to s^23 */
+static double tn__log(double x) {
+    static const double inv_odd[12] = {1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13, 1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3, 1.0};
+    double m, s, s2, t;
+    int e, i;
+    if (x != x || x < 0.0) return tn__nan();
+    if (x == 0.0) return -HUGE_VAL;
+    if (x > DBL_MAX) return x;
+    m = frexp(x, &e);
+    if (m < 0.70710678118654752440) { m *= 2.0; e--; }
+    s = (m - 1.0) / (m + 1.0);
+    s2 = s * s;
+    t = inv_odd[0];
+    for (i = 1; i < 12; i++) t = t * s2 + inv_odd[i];
+    return (double)e * 6.93147180369123816490e-01 + (2.0 * s * t + (double)e * 1.90821492927058770002e-10);
+}
+static float tn__logf(float x) { return (float)tn__log((double)x); }
+/* log(1 + x) for x > -1, accurate for small x: log(u) * x / (u - 1) with u = 1 + x */
+static double tn__log1p(double x) {
+    double u = 1.0 + x;
+    return u == 1.0 ? x : tn__log(u) * x / (u - 1.0);
+}
+/* e^x in double: k = round(x / ln2), r = x - k ln2 (two parts), Taylor series to r^14 */
+static double tn__exp(double x) {
+    double k, r, p;
+    int i;
+    if (x != x) return x;
+    if (x > 709.782712893384) return HUGE_VAL;
+    if (x < -745.2) return 0.0;
+    k = (x * 1.44269504088896340736 + 6755399441055744.0) - 6755399441055744.0;
+    r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    p = 1.0;
+    for (i = 14; i >= 1; i--) p = 1.0 + p * r / (double)i;
+    return ldexp(p, (int)k);
+}
+/* sin and cos: x = k pi/2 + r (Cody-Waite, three parts: good to |x| ~ 1e9), |r| <= pi/4, Taylor series */
+static void tn__sincos(double x, double *sn, double *cs) {
+    double k, r, r2, s, c;
+    int q, i;
+    if (!(x - x == 0.0)) { *sn = *cs = tn__nan(); return; }
+    k = (x * 6.36619772367581382433e-01 + 6755399441055744.0) - 6755399441055744.0;
+    r = ((x - k * 1.57079632673412561417e+00) - k * 6.07710050630396597660e-11) - k * 2.02226624871116645580e-21;
+    r2 = r * r;
+    s = 0.0; c = 0.0;
+    for (i = 10; i >= 1; i--) {
+        s = 1.0 - s * r2 / (double)((2 * i) * (2 * i + 1));
+        c = 1.0 - c * r2 / (double)((2 * i - 1) * (2 * i));
+    }
+    s *= r;
+    q = (int)(k - 4.0 * floor(k / 4.0));
+    switch (q) {
+    case 0: *sn = s; *cs = c; break;
+    case 1: *sn = c; *cs = -s; break;
+    case 2: *sn = -s; *cs = -c; break;
+    default: *sn = -c; *cs = s; break;
+    }
+}
+static double tn__cos(double x) { double s, c; tn__sincos(x, &s, &c); return c; }
+static float tn__tanhf(float x) {
+    double a = fabs((double)x), t;
+    if (x != x) return x;
+    if (a > 20.0) t = 1.0;
+    else if (a < 1e-4) t = a * (1.0 - a * a / 3.0);
+    else t = 1.0 - 2.0 / (tn__exp(2.0 * a) + 1.0);
+    return (float)(x < 0 ? -t : t);
+}
+/* erf by its Taylor series for |x| < 4 (in double; cancellation costs < 1e-9), +-1 beyond */
+static float tn__erff(float x) {
+    double a = (double)x, x2 = a * a, term = a, sum = a;
+    int n;
+    if (x != x) return x;
+    if (a >= 4.0) return 1.0f;
+    if (a <= -4.0) return -1.0f;
+    for (n = 1; n < 120; n++) {
+        double t;
+        term *= -x2 / (double)n;
+        t = term / (double)(2 * n + 1);
+        sum += t;
+        if (fabs(t) < 1e-17 * fabs(sum)) break;
+    }
+    return (float)(sum * 1.12837916709551257390);
+}
+/* x^p in the cases powf defines: exp(p log x) for x > 0, signs for integer p */
+static float tn__powf(float x, float p) {
+    double ax, r;
+    int odd;
+    if (p == 0.0f) return 1.0f;
+    if (x != x || p != p) return x + p;
+    if (x == 1.0f) return 1.0f;
+    odd = p == floorf(p) && fabsf(p) < 16777216.0f && fmodf(p, 2.0f) != 0.0f;
+    if (x < 0.0f && p != floorf(p)) return (float)tn__nan();
+    ax = fabs((double)x);
+    if (ax == 0.0) r = p > 0.0f ? 0.0 : HUGE_VAL;
+    else if (ax > DBL_MAX) r = p > 0.0f ? HUGE_VAL : 0.0;
+    else r = tn__exp((double)p * tn__log(ax));
+    return (float)(x < 0.0f && odd ? -r : r);
+}
 
 TNDEF uint16_t tn_fp32_to_fp16(float f) {
     uint32_t x = tn__f32_bits(f);
@@ -1212,7 +1475,7 @@ TNDEF float tn_rng_uniform(tn_rng *r) { return (float)(tn_rng_u32(r) >> 8) * (1.
 TNDEF float tn_rng_normal(tn_rng *r) {
     float u1 = ((float)(tn_rng_u32(r) >> 8) + 0.5f) * (1.0f / 16777216.0f); /* (0,1) */
     float u2 = tn_rng_uniform(r);
-    return sqrtf(-2.0f * logf(u1)) * cosf(6.283185307179586f * u2);
+    return (float)(sqrt(-2.0 * tn__log((double)u1)) * tn__cos(6.283185307179586 * (double)u2));
 }
 
 /* -- thread pool -- */
@@ -1907,13 +2170,8 @@ TNDEF tn_tensor *tn_cont(tn_ctx *ctx, const tn_tensor *src) {
 /* ==== @@IMPL:QUANT  reference quantizers (strict IEEE: no FMA contraction) ==== */
 
 /* ggml's quantizers must be evaluated without fusing x*id + c into an FMA,
-   or rare ties move. Switch contraction off for this section. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC push_options
-#pragma GCC optimize("fp-contract=off")
-#endif
+   or rare ties move: contraction is off for the whole implementation (see
+   @@IMPL:CONFIG). */
 
 /* round half to even, valid for |v| <= 2^22 (ggml's nearest_int) */
 static int tn__nearest_int(float v) {
@@ -2156,47 +2414,7 @@ TNDEF void tn_quantize_row_q8_K_ref(const float *x, tn_block_q8_K *y, int64_t k)
    largest magnitude sets the scale, the products are rounded half to even (what
    ggml's nearest_int does) and clamped to 127. A block whose scale overflows
    (|max| below ~4e-37) goes through the reference, which defines that case. */
-static void tn__quantize_row_q8_K(const float *x, tn_block_q8_K *y, int64_t k) {
-#if defined(TN_HAVE_AVX512)
-    int64_t i, nb = k / TN_QK_K;
-    int g;
-    for (i = 0; i < nb; i++, x += TN_QK_K) {
-        __m512 vmax = _mm512_setzero_ps(), va;
-        float amax, max = 0.0f, iscale;
-        for (g = 0; g < TN_QK_K / 16; g++) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(x + 16 * g)));
-        amax = _mm512_reduce_max_ps(vmax);
-        if (amax == 0.0f) {
-            memset(&y[i], 0, sizeof(y[i]));
-            continue;
-        }
-        va = _mm512_set1_ps(amax);
-        for (g = 0; g < TN_QK_K / 16; g++) {
-            __mmask16 m = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_loadu_ps(x + 16 * g)), va, _CMP_EQ_OQ);
-            if (m) {
-                int j = 0;
-                while (!((m >> j) & 1)) j++;
-                max = x[16 * g + j];
-                break;
-            }
-        }
-        iscale = -127.0f / max;
-        if (!(fabsf(iscale) <= FLT_MAX)) {
-            tn_quantize_row_q8_K_ref(x, &y[i], TN_QK_K);
-            continue;
-        }
-        va = _mm512_set1_ps(iscale);
-        for (g = 0; g < TN_QK_K / 16; g++) {
-            __m512i v = _mm512_cvt_roundps_epi32(_mm512_mul_ps(va, _mm512_loadu_ps(x + 16 * g)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-            v = _mm512_min_epi32(v, _mm512_set1_epi32(127));
-            _mm_storeu_si128((__m128i *)(y[i].qs + 16 * g), _mm512_cvtepi32_epi8(v));
-            y[i].bsums[g] = (int16_t)_mm512_reduce_add_epi32(v);
-        }
-        y[i].d = 1.0f / iscale;
-    }
-#else
-    tn_quantize_row_q8_K_ref(x, y, k);
-#endif
-}
+static void tn__quantize_row_q8_K(const float *x, tn_block_q8_K *y, int64_t k) { tn__kern()->quantize_q8_K(x, y, k); }
 TNDEF void tn_dequantize_row_q8_K(const tn_block_q8_K *x, float *y, int64_t k) {
     int64_t i, nb = k / TN_QK_K;
     int j;
@@ -2326,38 +2544,21 @@ static float tn__round_even_clamp(float v, float lim) {
    same order of the partial sums), so results do not depend on the build. */
 /* sum |x| in double as eight interleaved partial sums added in a fixed tree;
    not finite when some x is not */
-static double tn__abssum(const float *x, int64_t n) {
+static double tn__abssum_ref(const float *x, int64_t n) {
     double a[8];
     int64_t i = 0;
     int k;
-#if defined(TN_HAVE_AVX512)
-    __m512d acc = _mm512_setzero_pd();
-    for (; i + 8 <= n; i += 8) acc = _mm512_add_pd(acc, _mm512_abs_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i))));
-    _mm512_storeu_pd(a, acc);
-#else
     for (k = 0; k < 8; k++) a[k] = 0.0;
     for (; i + 8 <= n; i += 8)
         for (k = 0; k < 8; k++) a[k] += fabs((double)x[i + k]);
-#endif
     for (k = 0; i < n; i++, k++) a[k] += fabs((double)x[i]);
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
+static double tn__abssum(const float *x, int64_t n) { return tn__kern()->abssum(x, n); }
 /* max |x|, or -1 when some x is not finite */
-static float tn__absmax(const float *x, int64_t n) {
+static float tn__absmax_ref(const float *x, int64_t n) {
     float amax = 0.0f;
     int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    const __m512 inf = _mm512_set1_ps(INFINITY);
-    __m512 m = _mm512_setzero_ps();
-    __mmask16 bad = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m512 a = _mm512_abs_ps(_mm512_loadu_ps(x + i));
-        bad |= _mm512_cmp_ps_mask(a, inf, _CMP_NLT_UQ);
-        m = _mm512_max_ps(m, a);
-    }
-    if (bad) return -1.0f;
-    amax = _mm512_reduce_max_ps(m);
-#endif
     for (; i < n; i++) {
         float a = fabsf(x[i]);
         if (!(a < INFINITY)) return -1.0f;
@@ -2365,22 +2566,11 @@ static float tn__absmax(const float *x, int64_t n) {
     }
     return amax;
 }
+static float tn__absmax(const float *x, int64_t n) { return tn__kern()->absmax(x, n); }
 /* y[i] = clamp(round_even(clamp(x[i] * mul, -lim, lim)), lo, hi) * scale, and
    the integers themselves into q when q is not NULL (lim <= 2^22) */
-static void tn__quant_pass(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q) {
+static void tn__quant_pass_ref(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q) {
     int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    const __m512 vm = _mm512_set1_ps(mul), vl = _mm512_set1_ps(lim), vnl = _mm512_set1_ps(-lim);
-    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vs = _mm512_set1_ps(scale);
-    for (; i < n; i += 16) {
-        __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
-        __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), vm), vnl), vl);
-        v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        v = _mm512_add_ps(_mm512_min_ps(_mm512_max_ps(v, vlo), vhi), _mm512_setzero_ps()); /* -0 -> +0, as (float)(int) gives */
-        if (y) _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, vs));
-        if (q) _mm_mask_storeu_epi8(q + i, k, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)));
-    }
-#endif
     for (; i < n; i++) {
         float v = tn__round_even_clamp(x[i] * mul, lim);
         v = v < lo ? lo : v > hi ? hi : v;
@@ -2388,6 +2578,7 @@ static void tn__quant_pass(const float *x, int64_t n, float mul, float lim, floa
         if (q) q[i] = (int8_t)(int)v;
     }
 }
+static void tn__quant_pass(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q) { tn__kern()->quant_pass(x, n, mul, lim, lo, hi, scale, y, q); }
 /* BitNet's weight scale: max(mean |w|, 1e-5); fails on non-finite w */
 static tn_status tn__absmean_scale(const float *w, int64_t n, const char *who, float *g) {
     double acc = tn__abssum(w, n);
@@ -2488,12 +2679,6 @@ TNDEF tn_status tn_act_quant_q8_0(const float *x, int64_t n, tn_block_q8_0 *y) {
     }
     return TN_OK;
 }
-
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT DEFAULT
-#elif defined(__GNUC__)
-#pragma GCC pop_options
-#endif
 
 TNDEF tn_tensor *tn_ternarize(tn_ctx *ctx, const tn_tensor *w, float *scale) {
     tn_tensor *t;
@@ -2673,78 +2858,105 @@ TNDEF tn_status tn_ternary_stats_compute(const int8_t *t, int64_t n, int64_t n_p
     return TN_OK;
 }
 
+/* -- the format rows: how each type is written from and read into f32 --
+   One row per format (indexed like the kernel table, tn__fmt_slot), with the
+   reference quantizer (ggml's from_float_ref) and the decoder (to_float);
+   NULL where the format has none. tn_quantize_row / tn_dequantize_row and
+   everything above them read the row; nothing else switches on the type. */
+typedef struct {
+    tn_status (*from_float)(const float *x, void *y, int64_t n);
+    void (*to_float)(const void *x, float *y, int64_t n);
+} tn__fmt_row;
+#define TN__FMT_BLOCKS(name, blk, quant)                                                                                   \
+    static tn_status tn__from_float_##name(const float *x, void *y, int64_t n) { quant(x, (blk *)y, n); return TN_OK; } \
+    static void tn__to_float_##name(const void *x, float *y, int64_t n) { tn_dequantize_row_##name((const blk *)x, y, n); }
+TN__FMT_BLOCKS(q4_0, tn_block_q4_0, tn_quantize_row_q4_0_ref)
+TN__FMT_BLOCKS(q4_1, tn_block_q4_1, tn_quantize_row_q4_1_ref)
+TN__FMT_BLOCKS(q5_0, tn_block_q5_0, tn_quantize_row_q5_0_ref)
+TN__FMT_BLOCKS(q5_1, tn_block_q5_1, tn_quantize_row_q5_1_ref)
+TN__FMT_BLOCKS(q8_0, tn_block_q8_0, tn_quantize_row_q8_0_ref)
+TN__FMT_BLOCKS(q8_1, tn_block_q8_1, tn_quantize_row_q8_1_ref)
+TN__FMT_BLOCKS(q8_K, tn_block_q8_K, tn__quantize_row_q8_K) /* the path's quantizer: the reference's bytes */
+TN__FMT_BLOCKS(tq1_0, tn_block_tq1_0, tn_quantize_row_tq1_0_ref)
+TN__FMT_BLOCKS(tq2_0, tn_block_tq2_0, tn_quantize_row_tq2_0_ref)
+#undef TN__FMT_BLOCKS
+/* element types: f32 copies, f16/bf16 round to nearest even, integers saturate */
+#define TN__FMT_ELEMS(name, type)                                                                                         \
+    static tn_status tn__from_float_##name(const float *x, void *y, int64_t n) {                                            \
+        int64_t i;                                                                                                          \
+        for (i = 0; i < n; i++) tn__store_f(type, (uint8_t *)y + (size_t)i * tn__traits[type].type_size, x[i]);           \
+        return TN_OK;                                                                                                       \
+    }                                                                                                                       \
+    static void tn__to_float_##name(const void *x, float *y, int64_t n) {                                                   \
+        int64_t i;                                                                                                          \
+        for (i = 0; i < n; i++) y[i] = tn__load_f(type, (const uint8_t *)x + (size_t)i * tn__traits[type].type_size);     \
+    }
+TN__FMT_ELEMS(f16, TN_TYPE_F16)
+TN__FMT_ELEMS(bf16, TN_TYPE_BF16)
+TN__FMT_ELEMS(i8, TN_TYPE_I8)
+TN__FMT_ELEMS(i16, TN_TYPE_I16)
+TN__FMT_ELEMS(i32, TN_TYPE_I32)
+#undef TN__FMT_ELEMS
+static tn_status tn__from_float_f32(const float *x, void *y, int64_t n) { memmove(y, x, sizeof(float) * (size_t)n); return TN_OK; }
+static void tn__to_float_f32(const void *x, float *y, int64_t n) { memmove(y, x, sizeof(float) * (size_t)n); }
+/* T2: BitNet's absmean rule per call (the scale is the caller's), then the 2-bit packing */
+static tn_status tn__from_float_t2(const float *x, void *y, int64_t n) {
+    int8_t *t;
+    float s;
+    tn_status st;
+    if (n == 0) return TN_OK;
+    t = (int8_t *)TN_MALLOC((size_t)n);
+    if (!t) return tn__fail(TN_ERR_NOMEM, "tn_quantize_row: out of memory for %lld trits", (long long)n);
+    st = tn_ternary_absmean(x, n, t, &s);
+    if (st == TN_OK) st = tn_pack2((uint8_t *)y, t, n);
+    TN_FREE(t);
+    return st;
+}
+static void tn__to_float_t2(const void *x, float *y, int64_t n) {
+    const uint8_t *p = (const uint8_t *)x;
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        unsigned code = (p[i / 4] >> (2 * (i % 4))) & 3u;
+        y[i] = code == 1u ? 1.0f : code == 2u ? -1.0f : 0.0f; /* times the tensor scale */
+    }
+}
+/* positional, in type-id order (C++ has no designated initializers), T2 last */
+static const tn__fmt_row tn__fmt_rows[TN__NFMT] = {
+    {tn__from_float_f32, tn__to_float_f32}, {tn__from_float_f16, tn__to_float_f16}, {tn__from_float_q4_0, tn__to_float_q4_0}, {tn__from_float_q4_1, tn__to_float_q4_1},
+    {NULL, NULL}, {NULL, NULL}, {tn__from_float_q5_0, tn__to_float_q5_0}, {tn__from_float_q5_1, tn__to_float_q5_1},
+    {tn__from_float_q8_0, tn__to_float_q8_0}, {tn__from_float_q8_1, tn__to_float_q8_1}, {NULL, NULL}, {NULL, NULL},
+    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_q8_K, tn__to_float_q8_K},
+    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
+    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
+    {tn__from_float_i8, tn__to_float_i8}, {tn__from_float_i16, tn__to_float_i16}, {tn__from_float_i32, tn__to_float_i32}, {NULL, NULL},
+    {NULL, NULL}, {NULL, NULL}, {tn__from_float_bf16, tn__to_float_bf16}, {NULL, NULL},
+    {NULL, NULL}, {NULL, NULL}, {tn__from_float_tq1_0, tn__to_float_tq1_0}, {tn__from_float_tq2_0, tn__to_float_tq2_0},
+    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
+    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_t2, tn__to_float_t2},
+};
+TN__STATIC_ASSERT(fmt_rows, TN__NFMT == 44 && TN_TYPE_COUNT == 43 && TN_TYPE_BF16 == 30 && TN_TYPE_TQ2_0 == 35);
+static const tn__fmt_row *tn__fmt(tn_type type) { return tn__fmt_slot(type) >= 0 ? &tn__fmt_rows[tn__fmt_slot(type)] : NULL; }
+
 /* -- generic row entry points -- */
 
 TNDEF tn_status tn_quantize_row(tn_type type, const float *x, void *dst, int64_t n) {
     const tn_type_traits *tr = tn_type_get_traits(type);
-    int64_t i, bad = 0;
+    const tn__fmt_row *row = tn__fmt(type);
+    int64_t bad = 0;
     if (!x || !dst) return tn__fail(TN_ERR_ARG, "tn_quantize_row: NULL argument");
-    if (!tr || !tr->can_quantize) return tn__fail(TN_ERR_TYPE, "tn_quantize_row: cannot quantize to %s", tr ? tr->name : "an unknown type");
+    if (!tr || !tr->can_quantize || !row || !row->from_float) return tn__fail(TN_ERR_TYPE, "tn_quantize_row: cannot quantize to %s", tr ? tr->name : "an unknown type");
     if (n < 0 || n % tr->blck_size) return tn__fail(TN_ERR_ARG, "tn_quantize_row: %lld values are not whole %s blocks of %lld", (long long)n, tr->name, (long long)tr->blck_size);
     if (tr->is_quantized && !tn__all_finite(x, n, &bad)) return tn__fail(TN_ERR_ARG, "tn_quantize_row: x[%lld] is NaN or Inf; %s cannot hold it", (long long)bad, tr->name);
-    switch (type) {
-    case TN_TYPE_F32: memmove(dst, x, sizeof(float) * (size_t)n); break;
-    case TN_TYPE_F16: for (i = 0; i < n; i++) { uint16_t h = tn_fp32_to_fp16(x[i]); memcpy((uint8_t *)dst + 2 * i, &h, 2); } break;
-    case TN_TYPE_BF16: for (i = 0; i < n; i++) { uint16_t h = tn_fp32_to_bf16(x[i]); memcpy((uint8_t *)dst + 2 * i, &h, 2); } break;
-    case TN_TYPE_I8: case TN_TYPE_I16: case TN_TYPE_I32:
-        for (i = 0; i < n; i++) tn__store_f(type, (uint8_t *)dst + (size_t)i * tr->type_size, x[i]);
-        break;
-    case TN_TYPE_Q4_0: tn_quantize_row_q4_0_ref(x, (tn_block_q4_0 *)dst, n); break;
-    case TN_TYPE_Q4_1: tn_quantize_row_q4_1_ref(x, (tn_block_q4_1 *)dst, n); break;
-    case TN_TYPE_Q5_0: tn_quantize_row_q5_0_ref(x, (tn_block_q5_0 *)dst, n); break;
-    case TN_TYPE_Q5_1: tn_quantize_row_q5_1_ref(x, (tn_block_q5_1 *)dst, n); break;
-    case TN_TYPE_Q8_0: tn_quantize_row_q8_0_ref(x, (tn_block_q8_0 *)dst, n); break;
-    case TN_TYPE_Q8_1: tn_quantize_row_q8_1_ref(x, (tn_block_q8_1 *)dst, n); break;
-    case TN_TYPE_Q8_K: tn__quantize_row_q8_K(x, (tn_block_q8_K *)dst, n); break;
-    case TN_TYPE_TQ1_0: tn_quantize_row_tq1_0_ref(x, (tn_block_tq1_0 *)dst, n); break;
-    case TN_TYPE_TQ2_0: tn_quantize_row_tq2_0_ref(x, (tn_block_tq2_0 *)dst, n); break;
-    case TN_TYPE_T2: {
-        int8_t *t;
-        float s;
-        tn_status st;
-        if (n == 0) break;
-        t = (int8_t *)TN_MALLOC((size_t)n);
-        if (!t) return tn__fail(TN_ERR_NOMEM, "tn_quantize_row: out of memory");
-        st = tn_ternary_absmean(x, n, t, &s);
-        if (st == TN_OK) st = tn_pack2((uint8_t *)dst, t, n);
-        TN_FREE(t);
-        return st;
-    }
-    default: return tn__fail(TN_ERR_TYPE, "tn_quantize_row: cannot quantize to %s", tr->name);
-    }
-    return TN_OK;
+    return row->from_float(x, dst, n);
 }
 
 TNDEF tn_status tn_dequantize_row(tn_type type, const void *src, float *y, int64_t n) {
     const tn_type_traits *tr = tn_type_get_traits(type);
-    int64_t i;
+    const tn__fmt_row *row = tn__fmt(type);
     if (!src || !y) return tn__fail(TN_ERR_ARG, "tn_dequantize_row: NULL argument");
-    if (!tr || !tr->can_dequantize) return tn__fail(TN_ERR_TYPE, "tn_dequantize_row: cannot read %s", tr ? tr->name : "an unknown type");
+    if (!tr || !tr->can_dequantize || !row || !row->to_float) return tn__fail(TN_ERR_TYPE, "tn_dequantize_row: cannot read %s", tr ? tr->name : "an unknown type");
     if (n < 0 || n % tr->blck_size) return tn__fail(TN_ERR_ARG, "tn_dequantize_row: %lld values are not whole %s blocks", (long long)n, tr->name);
-    switch (type) {
-    case TN_TYPE_F32: memmove(y, src, sizeof(float) * (size_t)n); break;
-    case TN_TYPE_F16: case TN_TYPE_BF16: case TN_TYPE_I8: case TN_TYPE_I16: case TN_TYPE_I32:
-        for (i = 0; i < n; i++) y[i] = tn__load_f(type, (const uint8_t *)src + (size_t)i * tr->type_size);
-        break;
-    case TN_TYPE_Q4_0: tn_dequantize_row_q4_0((const tn_block_q4_0 *)src, y, n); break;
-    case TN_TYPE_Q4_1: tn_dequantize_row_q4_1((const tn_block_q4_1 *)src, y, n); break;
-    case TN_TYPE_Q5_0: tn_dequantize_row_q5_0((const tn_block_q5_0 *)src, y, n); break;
-    case TN_TYPE_Q5_1: tn_dequantize_row_q5_1((const tn_block_q5_1 *)src, y, n); break;
-    case TN_TYPE_Q8_0: tn_dequantize_row_q8_0((const tn_block_q8_0 *)src, y, n); break;
-    case TN_TYPE_Q8_1: tn_dequantize_row_q8_1((const tn_block_q8_1 *)src, y, n); break;
-    case TN_TYPE_Q8_K: tn_dequantize_row_q8_K((const tn_block_q8_K *)src, y, n); break;
-    case TN_TYPE_TQ1_0: tn_dequantize_row_tq1_0((const tn_block_tq1_0 *)src, y, n); break;
-    case TN_TYPE_TQ2_0: tn_dequantize_row_tq2_0((const tn_block_tq2_0 *)src, y, n); break;
-    case TN_TYPE_T2: {
-        const uint8_t *p = (const uint8_t *)src;
-        for (i = 0; i < n; i++) {
-            unsigned code = (p[i / 4] >> (2 * (i % 4))) & 3u;
-            y[i] = code == 1u ? 1.0f : code == 2u ? -1.0f : 0.0f; /* times the tensor scale */
-        }
-        break;
-    }
-    default: return tn__fail(TN_ERR_TYPE, "tn_dequantize_row: cannot read %s", tr->name);
-    }
+    row->to_float(src, y, n);
     return TN_OK;
 }
 
@@ -2935,12 +3147,27 @@ TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *vx, const voi
     *s = sumf;
 }
 
-/* ==== @@IMPL:SIMD  AVX2 / AVX-512 kernels; each falls back to its _ref ==== */
+/* Ternary tiles (TQ2_0, TQ1_0). The activations are Q8_K blocks moved into
+   64-byte aligned blocks of 64-byte planes, one per weight plane the kernels
+   unpack: one aligned load per plane, none straddling a cache line. TQ2_0 has
+   four planes (tn__q8k_tile): bit-plane k meets original bytes 32k..32k+31 then
+   128+32k..128+32k+31. TQ1_0 has five (tn__q8k_tile5), see tn__tq1_planes_512.
+   Behind the planes: bsums and d. */
+typedef struct { int8_t qs[TN_QK_K]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile;
+typedef struct { int8_t qs[TN_QK_K + 64]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile5;
+TN__STATIC_ASSERT(q8k_tile, sizeof(tn__q8k_tile) == 320 && sizeof(tn__q8k_tile5) == 384);
+TN__STATIC_ASSERT(q8k_tile_layout, offsetof(tn__q8k_tile, bsums) == 256 && offsetof(tn__q8k_tile5, bsums) == 320 &&
+                                   offsetof(tn__q8k_tile, d) == 288 && offsetof(tn__q8k_tile5, d) == 352);
+TN__STATIC_ASSERT(tq1_layout, offsetof(tn_block_tq1_0, qh) == 48);
+
+/* ==== @@IMPL:SIMD  AVX2 / AVX-512 / NEON kernels, each beside its _ref's name; the dispatcher ==== */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TN__ALWAYS_INLINE __attribute__((always_inline)) inline
+#define TN__NOINLINE __attribute__((noinline))
 #else
 #define TN__ALWAYS_INLINE inline
+#define TN__NOINLINE
 #endif
 /* the 32-element block formats against Q8_0 share one AVX-512 and one NEON body,
    chosen by kind: 0 Q4_0, 1 Q4_1, 2 Q5_0, 3 Q5_1, 4 Q8_0, 5 Q8_1; a block's size,
@@ -2951,7 +3178,14 @@ TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *vx, const voi
                           (kind) == 3 ? (int)offsetof(tn_block_q5_1, qs) : (kind) == 4 ? (int)offsetof(tn_block_q8_0, qs) : (int)offsetof(tn_block_q8_1, qs))
 #define TN__B32_MIN(kind) ((kind) == 1 || (kind) == 3)
 
+/* -- AVX2 (with FMA and F16C) -- */
 #if defined(TN_HAVE_AVX2)
+#if defined(TN__X86_DISPATCH) && defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#elif defined(TN__X86_DISPATCH)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+#endif
 /* fp16 -> fp32 in hardware (F16C): the same value for every non-NaN input */
 static float tn__h2f(uint16_t h) { return _cvtsh_ss(h); }
 static float tn__hsum_ps256(__m256 v) {
@@ -2968,11 +3202,7 @@ static int tn__hsum_epi32_256(__m256i v) {
 }
 /* 32 unsigned bytes (< 128) times 32 signed bytes, summed into 8 int32 */
 static __m256i tn__dot_u8s8_256(__m256i u, __m256i s) {
-#if defined(TN_HAVE_AVX512VNNI)
-    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
-#else
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
-#endif
 }
 /* 32 signed bytes times 32 signed bytes (neither -128), into 8 int32 */
 static __m256i tn__dot_s8s8_256(__m256i x, __m256i y) {
@@ -3215,17 +3445,274 @@ static void tn__vec_dot_t2_q8_K_avx2(int64_t n, float *s, const void *vx, const 
     }
     *s = sumf;
 }
+
+/* training and row kernels (each the same bits as its _ref) */
+static void tn__vacc_avx2(float *dst, const float *src, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
+    for (; i < n; i++) dst[i] += src[i];
+}
+
+static void tn__relu2_fwd_avx2(float *y, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        _mm256_storeu_ps(y + i, _mm256_and_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_mul_ps(v, v)));
+    }
+    tn__relu2_fwd_ref(y + i, x + i, n - i);
+}
+static void tn__relu2_bwd_avx2(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 d = _mm256_and_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_mul_ps(_mm256_set1_ps(2.0f), v));
+        _mm256_storeu_ps(gx + i, _mm256_add_ps(_mm256_loadu_ps(gx + i), _mm256_mul_ps(_mm256_loadu_ps(g + i), d)));
+    }
+    tn__relu2_bwd_ref(gx + i, g + i, x + i, n - i);
+}
+static void tn__relu_fwd_avx2(float *y, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) /* x > 0 ? x : 0 as a mask (max_ps would keep a NaN from its first operand) */
+        _mm256_storeu_ps(y + i, _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_loadu_ps(x + i)));
+    tn__relu_fwd_ref(y + i, x + i, n - i);
+}
+static void tn__relu_bwd_avx2(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_set1_ps(1.0f));
+        _mm256_storeu_ps(gx + i, _mm256_add_ps(_mm256_loadu_ps(gx + i), _mm256_mul_ps(_mm256_loadu_ps(g + i), d)));
+    }
+    tn__relu_bwd_ref(gx + i, g + i, x + i, n - i);
+}
+
+/* tn__expf for 8 floats: the same operations; 2^n as two exact powers of two
+   (p * 2^n1 exact, * 2^n2 rounding once, subnormal 2^n2 built by a shift) */
+static TN__ALWAYS_INLINE __m256 tn__exp_256(__m256 x) {
+    const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    const __m256 zero = _mm256_cmp_ps(x, _mm256_set1_ps(-104.0f), _CMP_LT_OQ);
+    const __m256 c = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)), _mm256_set1_ps(88.7228394f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(c, _mm256_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256i ni = _mm256_cvtps_epi32(n);
+    const __m256i n1 = _mm256_blendv_epi8(_mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(-149), ni), _mm256_set1_epi32(-1)),
+                                          _mm256_sub_epi32(ni, _mm256_set1_epi32(1)), _mm256_cmpgt_epi32(ni, _mm256_setzero_si256()));
+    const __m256i n2 = _mm256_sub_epi32(ni, n1);
+    const __m256 f1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23));
+    const __m256 f2 = _mm256_castsi256_ps(_mm256_blendv_epi8(_mm256_sllv_epi32(_mm256_set1_epi32(1), _mm256_add_epi32(n2, _mm256_set1_epi32(149))),
+                                                             _mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23),
+                                                             _mm256_cmpgt_epi32(n2, _mm256_set1_epi32(-127))));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), c), p;
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    p = _mm256_fmadd_ps(_mm256_set1_ps(1.9875691500e-4f), r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    p = _mm256_andnot_ps(zero, _mm256_mul_ps(_mm256_mul_ps(p, f1), f2));
+    return _mm256_blendv_ps(p, x, nan);
+}
+static void tn__exp_row_avx2(float *y, const float *x, int64_t n, float sub) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, tn__exp_256(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(sub))));
+    tn__exp_row_ref(y + i, x + i, n - i, sub);
+}
+static double tn__exp_sum_avx2(const float *x, int64_t n, float sub) {
+    double a[16];
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 e0 = tn__exp_256(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(sub)));
+        const __m256 e1 = tn__exp_256(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), _mm256_set1_ps(sub)));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e0)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e0, 1)));
+        s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm256_castps256_ps128(e1)));
+        s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm256_extractf128_ps(e1, 1)));
+    }
+    _mm256_storeu_pd(a, s0);
+    _mm256_storeu_pd(a + 4, s1);
+    _mm256_storeu_pd(a + 8, s2);
+    _mm256_storeu_pd(a + 12, s3);
+    for (; i < n; i++) a[i % 16] += (double)tn__expf(x[i] - sub);
+    return tn__fold16(a);
+}
+static void tn__ce_grad_row_avx2(float *g, const float *x, int64_t n, float sub, double inv, int64_t target, float scale) {
+    const __m256d vinv = _mm256_set1_pd(inv);
+    const __m256 sc = _mm256_set1_ps(scale);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 e = tn__exp_256(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_set1_ps(sub)));
+        const __m128 p0 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(e)), vinv));
+        const __m128 p1 = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)), vinv));
+        __m256 pr = _mm256_insertf128_ps(_mm256_castps128_ps256(p0), p1, 1);
+        if (target >= i && target < i + 8) { /* minus the one-hot target */
+            float t[8];
+            _mm256_storeu_ps(t, pr);
+            t[target - i] = t[target - i] - 1.0f;
+            pr = _mm256_loadu_ps(t);
+        }
+        _mm256_storeu_ps(g + i, _mm256_fmadd_ps(sc, pr, _mm256_loadu_ps(g + i)));
+    }
+    tn__ce_grad_row_ref(g + i, x + i, n - i, sub, inv, target - i, scale);
+}
+
+static void tn__adam_row_avx2(const tn__adam_args *a, float *w, const float *g, float *m, float *v, int64_t n) {
+    const float b1 = a->b1, b2 = a->b2, c1 = a->c1, c2 = a->c2, bc1 = a->bc1, bc2 = a->bc2, lr = a->lr, keep = a->keep, d = a->d;
+    const int adamw = a->adamw;
+    int64_t k = 0;
+    {
+        const __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2);
+        const __m256 vbc1 = _mm256_set1_ps(bc1), vbc2 = _mm256_set1_ps(bc2), vlr = _mm256_set1_ps(lr), veps = _mm256_set1_ps(a->eps);
+        const __m256 vkeep = _mm256_set1_ps(keep), vd = _mm256_set1_ps(d);
+        for (; k + 8 <= n; k += 8) {
+            __m256 wk = _mm256_loadu_ps(w + k), gk = _mm256_loadu_ps(g + k), mk, vk;
+            if (adamw) wk = _mm256_mul_ps(wk, vkeep);
+            else gk = _mm256_add_ps(gk, _mm256_mul_ps(vd, wk));
+            mk = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + k)), _mm256_mul_ps(vc1, gk));
+            vk = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + k)), _mm256_mul_ps(_mm256_mul_ps(vc2, gk), gk));
+            _mm256_storeu_ps(m + k, mk);
+            _mm256_storeu_ps(v + k, vk);
+            wk = _mm256_sub_ps(wk, _mm256_div_ps(_mm256_mul_ps(vlr, _mm256_div_ps(mk, vbc1)),
+                                                 _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(vk, vbc2)), veps)));
+            _mm256_storeu_ps(w + k, wk);
+        }
+    }
+    tn__adam_row_ref(a, w + k, g + k, m + k, v + k, n - k);
+}
+
+/* the integer BitLinear panel (tn__igemm_panel_ref): two activation rows at a
+   time, vpmaddubsw pair sums (|pair| <= 512) added in int16 over 32 k-quads
+   (|sum| <= 16384), then widened by vpmaddwd into the int32 totals */
+static void tn__igemm_panel_avx2(const tn__igemm *a, int64_t pi) {
+    const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0), nq = a->K4 / 4;
+    const uint8_t *B = a->wp + pi * a->K4 * 32;
+    const __m256i ones = _mm256_set1_epi16(1);
+    int64_t m, kq, k0;
+    int r, h, j;
+    for (m = 0; m < a->M; m += 2) {
+        const int R = a->M - m >= 2 ? 2 : 1;
+        __m256i tot[2][4];
+        for (r = 0; r < 2; r++)
+            for (h = 0; h < 4; h++) tot[r][h] = _mm256_setzero_si256();
+        for (k0 = 0; k0 < nq; k0 += 32) {
+            const int64_t k1 = TN__MIN(nq, k0 + 32);
+            __m256i s[2][4];
+            for (r = 0; r < 2; r++)
+                for (h = 0; h < 4; h++) s[r][h] = _mm256_setzero_si256();
+            for (kq = k0; kq < k1; kq++) {
+                const uint8_t *b = B + kq * 128;
+                const __m256i b0 = _mm256_loadu_si256((const __m256i *)b), b1 = _mm256_loadu_si256((const __m256i *)(b + 32));
+                const __m256i b2 = _mm256_loadu_si256((const __m256i *)(b + 64)), b3 = _mm256_loadu_si256((const __m256i *)(b + 96));
+                for (r = 0; r < R; r++) {
+                    int32_t q4;
+                    __m256i av;
+                    memcpy(&q4, a->q + (m + r) * a->K4 + 4 * kq, 4);
+                    av = _mm256_set1_epi32(q4);
+                    s[r][0] = _mm256_add_epi16(s[r][0], _mm256_maddubs_epi16(b0, av));
+                    s[r][1] = _mm256_add_epi16(s[r][1], _mm256_maddubs_epi16(b1, av));
+                    s[r][2] = _mm256_add_epi16(s[r][2], _mm256_maddubs_epi16(b2, av));
+                    s[r][3] = _mm256_add_epi16(s[r][3], _mm256_maddubs_epi16(b3, av));
+                }
+            }
+            for (r = 0; r < R; r++)
+                for (h = 0; h < 4; h++) tot[r][h] = _mm256_add_epi32(tot[r][h], _mm256_madd_epi16(s[r][h], ones));
+        }
+        for (r = 0; r < R; r++) {
+            const __m256i qs = _mm256_set1_epi32(a->qsum[m + r]);
+            const __m256 c = _mm256_set1_ps(a->cs[m + r]);
+            float v[32], *yr = a->y + (m + r) * a->N + n0;
+            for (h = 0; h < 4; h++) _mm256_storeu_ps(v + 8 * h, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(tot[r][h], qs)), c));
+            if (nv == 32) memcpy(yr, v, sizeof(v));
+            else for (j = 0; j < nv; j++) yr[j] = v[j];
+        }
+    }
+}
+
+#define TN__GEMM256_MR 6
+#define TN__GEMM256_NR 16
+static void tn__gemm_kernel_avx2(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+    __m256 c[TN__GEMM256_MR][2];
+    float tmp[TN__GEMM256_NR];
+    int i, j;
+    int64_t k;
+    TN__UNROLL
+    for (i = 0; i < TN__GEMM256_MR; i++) c[i][0] = c[i][1] = _mm256_setzero_ps();
+    for (k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(Bp + k * TN__GEMM256_NR), b1 = _mm256_loadu_ps(Bp + k * TN__GEMM256_NR + 8);
+        const float *a = Ap + k * TN__GEMM256_MR;
+        TN__UNROLL
+        for (i = 0; i < TN__GEMM256_MR; i++) {
+            __m256 av = _mm256_broadcast_ss(a + i);
+            c[i][0] = _mm256_fmadd_ps(av, b0, c[i][0]);
+            c[i][1] = _mm256_fmadd_ps(av, b1, c[i][1]);
+        }
+    }
+    for (i = 0; i < mr; i++) {
+        float *cr = C + i * ldc;
+        if (nr == TN__GEMM256_NR) {
+            if (accumulate) {
+                c[i][0] = _mm256_add_ps(c[i][0], _mm256_loadu_ps(cr));
+                c[i][1] = _mm256_add_ps(c[i][1], _mm256_loadu_ps(cr + 8));
+            }
+            _mm256_storeu_ps(cr, c[i][0]);
+            _mm256_storeu_ps(cr + 8, c[i][1]);
+            continue;
+        }
+        _mm256_storeu_ps(tmp, c[i][0]);
+        _mm256_storeu_ps(tmp + 8, c[i][1]);
+        for (j = 0; j < nr; j++) cr[j] = accumulate ? cr[j] + tmp[j] : tmp[j];
+    }
+}
+/* dst[k * P + j] = x[j * ld + k] for an 8 x 8 block, through registers */
+static void tn__transpose8_avx2(float *dst, int64_t P, const float *x, int64_t ld) {
+    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + ld), r2 = _mm256_loadu_ps(x + 2 * ld), r3 = _mm256_loadu_ps(x + 3 * ld);
+    __m256 r4 = _mm256_loadu_ps(x + 4 * ld), r5 = _mm256_loadu_ps(x + 5 * ld), r6 = _mm256_loadu_ps(x + 6 * ld), r7 = _mm256_loadu_ps(x + 7 * ld);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE), s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE), s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(dst + P, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(dst + 2 * P, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(dst + 3 * P, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(dst + 4 * P, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(dst + 5 * P, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(dst + 6 * P, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(dst + 7 * P, _mm256_permute2f128_ps(s3, s7, 0x31));
+}
+
+#if defined(TN__X86_DISPATCH) && defined(__clang__)
+#pragma clang attribute pop
+#elif defined(TN__X86_DISPATCH)
+#pragma GCC pop_options
+#endif
 #endif /* TN_HAVE_AVX2 */
 
+/* -- AVX-512 (F, BW, VL, DQ, VNNI; VBMI and GFNI unless disabled) -- */
 #if defined(TN_HAVE_AVX512)
-static __m512i tn__cat256(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
-static __m512i tn__dot_u8s8_512(__m512i acc, __m512i u, __m512i s) {
-#if defined(TN_HAVE_AVX512VNNI)
-    return _mm512_dpbusd_epi32(acc, u, s);
+#if defined(TN__X86_DISPATCH) && defined(__clang__)
+#if defined(TN_HAVE_AVX512VBMI) && defined(TN_HAVE_GFNI)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,gfni,avx2,fma,f16c"))), apply_to = function)
+#elif defined(TN_HAVE_AVX512VBMI)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c"))), apply_to = function)
+#elif defined(TN_HAVE_GFNI)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,gfni,avx2,fma,f16c"))), apply_to = function)
 #else
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c"))), apply_to = function)
 #endif
-}
+#elif defined(TN__X86_DISPATCH)
+#pragma GCC push_options
+#if defined(TN_HAVE_AVX512VBMI) && defined(TN_HAVE_GFNI)
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,gfni,avx2,fma,f16c")
+#elif defined(TN_HAVE_AVX512VBMI)
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512vbmi,avx2,fma,f16c")
+#elif defined(TN_HAVE_GFNI)
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,gfni,avx2,fma,f16c")
+#else
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")
+#endif
+#endif
+static __m512i tn__cat256(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+static __m512i tn__dot_u8s8_512(__m512i acc, __m512i u, __m512i s) { return _mm512_dpbusd_epi32(acc, u, s); }
 static void tn__vec_dot_f32_f32_avx512(int64_t n, float *s, const void *vx, const void *vy) {
     const float *x = (const float *)vx, *y = (const float *)vy;
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
@@ -3390,18 +3877,6 @@ static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     *s = _mm512_reduce_add_ps(f0);
 }
 
-/* Ternary tiles (TQ2_0, TQ1_0). The activations are Q8_K blocks moved into
-   64-byte aligned blocks of 64-byte planes, one per weight plane the kernels
-   unpack: one aligned load per plane, none straddling a cache line. TQ2_0 has
-   four planes (tn__q8k_tile): bit-plane k meets original bytes 32k..32k+31 then
-   128+32k..128+32k+31. TQ1_0 has five (tn__q8k_tile5), see tn__tq1_planes_512.
-   Behind the planes: bsums and d. */
-typedef struct { int8_t qs[TN_QK_K]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile;
-typedef struct { int8_t qs[TN_QK_K + 64]; int16_t bsums[TN_QK_K / 16]; float d; uint8_t pad[28]; } tn__q8k_tile5;
-TN__STATIC_ASSERT(q8k_tile, sizeof(tn__q8k_tile) == 320 && sizeof(tn__q8k_tile5) == 384);
-TN__STATIC_ASSERT(q8k_tile_layout, offsetof(tn__q8k_tile, bsums) == 256 && offsetof(tn__q8k_tile5, bsums) == 320 &&
-                                   offsetof(tn__q8k_tile, d) == 288 && offsetof(tn__q8k_tile5, d) == 352);
-TN__STATIC_ASSERT(tq1_layout, offsetof(tn_block_tq1_0, qh) == 48);
 /* kind 1 (TQ2_0), 3 (T2): o is a tn__q8k_tile; kind 2 (TQ1_0): a tn__q8k_tile5 */
 static void tn__q8k_to_tile(void *o, const tn_block_q8_K *b, int kind) {
     int8_t *qs = (int8_t *)o;
@@ -3639,23 +4114,35 @@ static TN__ALWAYS_INLINE void tn__tern_tile_avx512(const int kind, const int R, 
     }
 }
 /* the instances the matrix product uses: R x C in {4x1, 2x8, 2x4, 2x2, 2x1, 1x8, 1x4, 1x2, 1x1} */
+/* one function per (kind, R, C): each is a small optimization unit (one function
+   holding all 27 inlined bodies took clang with UBSan 25 s to compile) */
+#define TN__TILE_FN(K, R, C) \
+    static TN__NOINLINE void tn__tern_tile_##K##_##R##x##C(int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) { \
+        tn__tern_tile_avx512(K, R, C, nb, w, rs, y, ys, s); }
+#define TN__TILE_FNS(K) TN__TILE_FN(K, 4, 1) TN__TILE_FN(K, 2, 8) TN__TILE_FN(K, 2, 4) TN__TILE_FN(K, 2, 2) TN__TILE_FN(K, 2, 1) \
+    TN__TILE_FN(K, 1, 8) TN__TILE_FN(K, 1, 4) TN__TILE_FN(K, 1, 2) TN__TILE_FN(K, 1, 1)
 #define TN__TILE_CASES(K)                                                                      \
-    case 4 * 16 + 1: tn__tern_tile_avx512(K, 4, 1, nb, w, rs, y, ys, s); break;                \
-    case 2 * 16 + 8: tn__tern_tile_avx512(K, 2, 8, nb, w, rs, y, ys, s); break;                \
-    case 2 * 16 + 4: tn__tern_tile_avx512(K, 2, 4, nb, w, rs, y, ys, s); break;                \
-    case 2 * 16 + 2: tn__tern_tile_avx512(K, 2, 2, nb, w, rs, y, ys, s); break;                \
-    case 2 * 16 + 1: tn__tern_tile_avx512(K, 2, 1, nb, w, rs, y, ys, s); break;                \
-    case 1 * 16 + 8: tn__tern_tile_avx512(K, 1, 8, nb, w, rs, y, ys, s); break;                \
-    case 1 * 16 + 4: tn__tern_tile_avx512(K, 1, 4, nb, w, rs, y, ys, s); break;                \
-    case 1 * 16 + 2: tn__tern_tile_avx512(K, 1, 2, nb, w, rs, y, ys, s); break;                \
-    default: TN_ASSERT(R == 1 && C == 1); tn__tern_tile_avx512(K, 1, 1, nb, w, rs, y, ys, s); break;
+    case 4 * 16 + 1: tn__tern_tile_##K##_4x1(nb, w, rs, y, ys, s); break;                      \
+    case 2 * 16 + 8: tn__tern_tile_##K##_2x8(nb, w, rs, y, ys, s); break;                      \
+    case 2 * 16 + 4: tn__tern_tile_##K##_2x4(nb, w, rs, y, ys, s); break;                      \
+    case 2 * 16 + 2: tn__tern_tile_##K##_2x2(nb, w, rs, y, ys, s); break;                      \
+    case 2 * 16 + 1: tn__tern_tile_##K##_2x1(nb, w, rs, y, ys, s); break;                      \
+    case 1 * 16 + 8: tn__tern_tile_##K##_1x8(nb, w, rs, y, ys, s); break;                      \
+    case 1 * 16 + 4: tn__tern_tile_##K##_1x4(nb, w, rs, y, ys, s); break;                      \
+    case 1 * 16 + 2: tn__tern_tile_##K##_1x2(nb, w, rs, y, ys, s); break;                      \
+    default: TN_ASSERT(R == 1 && C == 1); tn__tern_tile_##K##_1x1(nb, w, rs, y, ys, s); break;
+TN__TILE_FNS(1)
+TN__TILE_FNS(2)
+#if defined(TN_HAVE_AVX512VBMI) /* T2 tiles need VBMI; the table offers them only then */
+TN__TILE_FNS(3)
+#endif
 static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
     if (kind == 1) {
         switch (R * 16 + C) { TN__TILE_CASES(1) }
     } else if (kind == 2) {
         switch (R * 16 + C) { TN__TILE_CASES(2) }
     } else {
-#if defined(TN_HAVE_AVX512VBMI) /* T2 tiles need VBMI; tn__mul_mat only asks for them then */
+#if defined(TN_HAVE_AVX512VBMI)
         switch (R * 16 + C) { TN__TILE_CASES(3) }
 #else
         TN_ASSERT(0 && "T2 tiles need AVX-512 VBMI");
@@ -3663,6 +4150,8 @@ static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, 
     }
 }
 #undef TN__TILE_CASES
+#undef TN__TILE_FNS
+#undef TN__TILE_FN
 /* -- the 32-element block formats (TN__B32_*) against Q8_0, two blocks (64 weights)
    per step. Unsigned codes (4- and 5-bit)
    go straight into vpdpbusd: the zero point (8, 16) comes off as k * sum(y) through
@@ -3839,20 +4328,326 @@ TN__B32_KERNELS(q5_1, 3)
 TN__B32_KERNELS(q8_0, 4)
 TN__B32_KERNELS(q8_1, 5)
 #undef TN__B32_KERNELS
+
+/* quantizers, BitNet passes, training and row kernels (each the same bits as its _ref) */
+static void tn__quantize_row_q8_K_avx512(const float *x, tn_block_q8_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    int g;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        __m512 vmax = _mm512_setzero_ps(), va;
+        float amax, max = 0.0f, iscale;
+        for (g = 0; g < TN_QK_K / 16; g++) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(x + 16 * g)));
+        amax = _mm512_reduce_max_ps(vmax);
+        if (amax == 0.0f) {
+            memset(&y[i], 0, sizeof(y[i]));
+            continue;
+        }
+        va = _mm512_set1_ps(amax);
+        for (g = 0; g < TN_QK_K / 16; g++) {
+            __mmask16 m = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_loadu_ps(x + 16 * g)), va, _CMP_EQ_OQ);
+            if (m) {
+                int j = 0;
+                while (!((m >> j) & 1)) j++;
+                max = x[16 * g + j];
+                break;
+            }
+        }
+        iscale = -127.0f / max;
+        if (!(fabsf(iscale) <= FLT_MAX)) {
+            tn_quantize_row_q8_K_ref(x, &y[i], TN_QK_K);
+            continue;
+        }
+        va = _mm512_set1_ps(iscale);
+        for (g = 0; g < TN_QK_K / 16; g++) {
+            __m512i v = _mm512_cvt_roundps_epi32(_mm512_mul_ps(va, _mm512_loadu_ps(x + 16 * g)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            v = _mm512_min_epi32(v, _mm512_set1_epi32(127));
+            _mm_storeu_si128((__m128i *)(y[i].qs + 16 * g), _mm512_cvtepi32_epi8(v));
+            y[i].bsums[g] = (int16_t)_mm512_reduce_add_epi32(v);
+        }
+        y[i].d = 1.0f / iscale;
+    }
+}
+
+static double tn__abssum_avx512(const float *x, int64_t n) { /* tn__abssum_ref's eight partial sums in the lanes */
+    double a[8];
+    int64_t i = 0;
+    int k;
+    __m512d acc = _mm512_setzero_pd();
+    for (; i + 8 <= n; i += 8) acc = _mm512_add_pd(acc, _mm512_abs_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i))));
+    _mm512_storeu_pd(a, acc);
+    for (k = 0; i < n; i++, k++) a[k] += fabs((double)x[i]);
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+static float tn__absmax_avx512(const float *x, int64_t n) {
+    float amax = 0.0f;
+    int64_t i = 0;
+    const __m512 inf = _mm512_set1_ps(INFINITY);
+    __m512 m = _mm512_setzero_ps();
+    __mmask16 bad = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 a = _mm512_abs_ps(_mm512_loadu_ps(x + i));
+        bad |= _mm512_cmp_ps_mask(a, inf, _CMP_NLT_UQ);
+        m = _mm512_max_ps(m, a);
+    }
+    if (bad) return -1.0f;
+    amax = _mm512_reduce_max_ps(m);
+    for (; i < n; i++) {
+        float a = fabsf(x[i]);
+        if (!(a < INFINITY)) return -1.0f;
+        amax = TN__MAX(amax, a);
+    }
+    return amax;
+}
+
+static void tn__quant_pass_avx512(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q) {
+    int64_t i = 0;
+    const __m512 vm = _mm512_set1_ps(mul), vl = _mm512_set1_ps(lim), vnl = _mm512_set1_ps(-lim);
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vs = _mm512_set1_ps(scale);
+    for (; i < n; i += 16) {
+        __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), vm), vnl), vl);
+        v = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        v = _mm512_add_ps(_mm512_min_ps(_mm512_max_ps(v, vlo), vhi), _mm512_setzero_ps()); /* -0 -> +0, as (float)(int) gives */
+        if (y) _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, vs));
+        if (q) _mm_mask_storeu_epi8(q + i, k, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)));
+    }
+    for (; i < n; i++) {
+        float v = tn__round_even_clamp(x[i] * mul, lim);
+        v = v < lo ? lo : v > hi ? hi : v;
+        if (y) y[i] = v * scale;
+        if (q) q[i] = (int8_t)(int)v;
+    }
+}
+
+static void tn__vacc_avx512(float *dst, const float *src, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
+    for (; i < n; i++) dst[i] += src[i];
+}
+
+static void tn__relu2_fwd_avx512(float *y, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        _mm512_storeu_ps(y + i, _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), v, v));
+    }
+    tn__relu2_fwd_ref(y + i, x + i, n - i);
+}
+static void tn__relu2_bwd_avx512(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512 d = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_set1_ps(2.0f), v);
+        _mm512_storeu_ps(gx + i, _mm512_add_ps(_mm512_loadu_ps(gx + i), _mm512_mul_ps(_mm512_loadu_ps(g + i), d)));
+    }
+    tn__relu2_bwd_ref(gx + i, g + i, x + i, n - i);
+}
+static void tn__relu_fwd_avx512(float *y, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_max_ps(_mm512_loadu_ps(x + i), _mm512_setzero_ps())); /* max(NaN, 0) = 0 */
+    tn__relu_fwd_ref(y + i, x + i, n - i);
+}
+static void tn__relu_bwd_avx512(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 d = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_setzero_ps(), _mm512_set1_ps(1.0f));
+        _mm512_storeu_ps(gx + i, _mm512_add_ps(_mm512_loadu_ps(gx + i), _mm512_mul_ps(_mm512_loadu_ps(g + i), d)));
+    }
+    tn__relu_bwd_ref(gx + i, g + i, x + i, n - i);
+}
+
+/* e^x for 16 floats: x = n ln2 + r, |r| <= ln2 / 2, a degree-6 polynomial for e^r
+   (Cephes' expf coefficients) and vscalefps for 2^n, which also gives the
+   subnormal results; within 2 ulp of expf. -inf and x below -104 give 0, NaN stays NaN. */
+static TN__ALWAYS_INLINE __m512 tn__exp_512(__m512 x) {
+    const __mmask16 zero = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_LT_OQ);
+    const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    const __m512 c = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(88.7228394f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c), p;
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    p = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    p = _mm512_maskz_mov_ps((__mmask16)~zero, _mm512_scalef_ps(p, n));
+    return _mm512_mask_mov_ps(p, nan, x);
+}
+static void tn__exp_row_avx512(float *y, const float *x, int64_t n, float sub) {
+    int64_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, k, tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_set1_ps(sub))));
+    }
+}
+static double tn__exp_sum_avx512(const float *x, int64_t n, float sub) {
+    double a[16];
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    int64_t i;
+    for (i = 0; i < n; i += 16) { /* lanes past n add +0.0: the partials do not change */
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        const __m512 e = _mm512_maskz_mov_ps(k, tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_set1_ps(sub))));
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+    }
+    _mm512_storeu_pd(a, s0);
+    _mm512_storeu_pd(a + 8, s1);
+    return tn__fold16(a);
+}
+static void tn__ce_grad_row_avx512(float *g, const float *x, int64_t n, float sub, double inv, int64_t target, float scale) {
+    const __m512d vinv = _mm512_set1_pd(inv);
+    const __m512 sc = _mm512_set1_ps(scale);
+    int64_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        const __m512 e = tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_set1_ps(sub)));
+        const __m256 p0 = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(e)), vinv));
+        const __m256 p1 = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))), vinv));
+        __m512 pr = _mm512_insertf32x8(_mm512_castps256_ps512(p0), p1, 1);
+        if (target >= i && target < i + 16) /* minus the one-hot target */
+            pr = _mm512_mask_sub_ps(pr, (__mmask16)(1u << (target - i)), pr, _mm512_set1_ps(1.0f));
+        _mm512_mask_storeu_ps(g + i, k, _mm512_fmadd_ps(sc, pr, _mm512_maskz_loadu_ps(k, g + i)));
+    }
+}
+
+static void tn__adam_row_avx512(const tn__adam_args *a, float *w, const float *g, float *m, float *v, int64_t n) {
+    const float b1 = a->b1, b2 = a->b2, c1 = a->c1, c2 = a->c2, bc1 = a->bc1, bc2 = a->bc2, lr = a->lr, keep = a->keep, d = a->d;
+    const int adamw = a->adamw;
+    int64_t k = 0;
+    { /* the same operations in the same order, 16 at a time */
+        const __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2);
+        const __m512 vbc1 = _mm512_set1_ps(bc1), vbc2 = _mm512_set1_ps(bc2), vlr = _mm512_set1_ps(lr), veps = _mm512_set1_ps(a->eps);
+        const __m512 vkeep = _mm512_set1_ps(keep), vd = _mm512_set1_ps(d);
+        for (; k + 16 <= n; k += 16) {
+            __m512 wk = _mm512_loadu_ps(w + k), gk = _mm512_loadu_ps(g + k), mk, vk;
+            if (adamw) wk = _mm512_mul_ps(wk, vkeep);
+            else gk = _mm512_add_ps(gk, _mm512_mul_ps(vd, wk));
+            mk = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(m + k)), _mm512_mul_ps(vc1, gk));
+            vk = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + k)), _mm512_mul_ps(_mm512_mul_ps(vc2, gk), gk));
+            _mm512_storeu_ps(m + k, mk);
+            _mm512_storeu_ps(v + k, vk);
+            wk = _mm512_sub_ps(wk, _mm512_div_ps(_mm512_mul_ps(vlr, _mm512_div_ps(mk, vbc1)),
+                                                 _mm512_add_ps(_mm512_sqrt_ps(_mm512_div_ps(vk, vbc2)), veps)));
+            _mm512_storeu_ps(w + k, wk);
+        }
+    }
+    tn__adam_row_ref(a, w + k, g + k, m + k, v + k, n - k);
+}
+
+static TN__ALWAYS_INLINE void tn__igemm_tile(const int R, const tn__igemm *a, const uint8_t *B, int64_t m, int64_t n0, __mmask16 m0, __mmask16 m1) {
+    __m512i acc[8][2];
+    int64_t kq;
+    int r;
+    TN__UNROLL
+    for (r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    for (kq = 0; kq < a->K4 / 4; kq++) {
+        const __m512i b0 = _mm512_loadu_si512((const void *)(B + kq * 128)), b1 = _mm512_loadu_si512((const void *)(B + kq * 128 + 64));
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            int32_t q4;
+            __m512i av;
+            memcpy(&q4, a->q + (m + r) * a->K4 + 4 * kq, 4);
+            av = _mm512_set1_epi32(q4);
+            acc[r][0] = tn__dot_u8s8_512(acc[r][0], b0, av);
+            acc[r][1] = tn__dot_u8s8_512(acc[r][1], b1, av);
+        }
+    }
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        const __m512i qs = _mm512_set1_epi32(a->qsum[m + r]);
+        const __m512 c = _mm512_set1_ps(a->cs[m + r]);
+        float *yr = a->y + (m + r) * a->N + n0;
+        _mm512_mask_storeu_ps(yr, m0, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], qs)), c));
+        _mm512_mask_storeu_ps(yr + 16, m1, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], qs)), c));
+    }
+}
+static void tn__igemm_panel_avx512(const tn__igemm *a, int64_t pi) {
+    int64_t m;
+    const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0);
+    const __mmask16 m0 = (__mmask16)(nv >= 16 ? 0xFFFFu : (1u << nv) - 1u);
+    const __mmask16 m1 = (__mmask16)(nv >= 32 ? 0xFFFFu : nv > 16 ? (1u << (nv - 16)) - 1u : 0u);
+    const uint8_t *B = a->wp + pi * a->K4 * 32;
+    for (m = 0; m + 8 <= a->M; m += 8) tn__igemm_tile(8, a, B, m, n0, m0, m1);
+    for (; m < a->M; m++) tn__igemm_tile(1, a, B, m, n0, m0, m1);
+}
+
+#define TN__GEMM512_MR 8
+#define TN__GEMM512_NR 32
+/* direct == 0: Ap is a packed panel (k-major, MR per k); direct == 1: Ap points
+   at MR whole rows of A, lda apart, read in place (the same values, the same sums) */
+static TN__ALWAYS_INLINE void tn__gemm_kernel_512(const int direct, int64_t kc, const float *Ap, int64_t lda, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+    __m512 c[TN__GEMM512_MR][2];
+    int i;
+    int64_t k;
+    TN__UNROLL
+    for (i = 0; i < TN__GEMM512_MR; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
+    for (k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(Bp + k * TN__GEMM512_NR), b1 = _mm512_loadu_ps(Bp + k * TN__GEMM512_NR + 16);
+        const float *a = direct ? Ap + k : Ap + k * TN__GEMM512_MR;
+        TN__UNROLL
+        for (i = 0; i < TN__GEMM512_MR; i++) {
+            __m512 av = _mm512_set1_ps(direct ? a[i * lda] : a[i]);
+            c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
+            c[i][1] = _mm512_fmadd_ps(av, b1, c[i][1]);
+        }
+    }
+    {
+        __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
+        __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFFu : nr > 16 ? (1u << (nr - 16)) - 1u : 0u);
+        TN__UNROLL
+        for (i = 0; i < TN__GEMM512_MR; i++) { /* a constant trip count (the rows past mr skipped), so it unrolls */
+            float *cr;
+            if (i >= mr) break;
+            cr = C + i * ldc;
+            if (accumulate) {
+                c[i][0] = _mm512_add_ps(c[i][0], _mm512_maskz_loadu_ps(m0, cr));
+                c[i][1] = _mm512_add_ps(c[i][1], _mm512_maskz_loadu_ps(m1, cr + 16));
+            }
+            _mm512_mask_storeu_ps(cr, m0, c[i][0]);
+            _mm512_mask_storeu_ps(cr + 16, m1, c[i][1]);
+        }
+    }
+}
+static void tn__gemm_direct_avx512(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc, int nr, int accumulate) {
+    tn__gemm_kernel_512(1, kc, A, lda, Bp, C, ldc, TN__GEMM512_MR, nr, accumulate);
+}
+static void tn__gemm_kernel_avx512(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+    tn__gemm_kernel_512(0, kc, Ap, 0, Bp, C, ldc, mr, nr, accumulate);
+}
+
+#if defined(TN__X86_DISPATCH) && defined(__clang__)
+#pragma clang attribute pop
+#elif defined(TN__X86_DISPATCH)
+#pragma GCC pop_options
+#endif
 #endif /* TN_HAVE_AVX512 */
 
 
+/* -- NEON (aarch64) -- */
 #if defined(TN_HAVE_NEON)
 /* -- NEON (aarch64): int8 dot products (vdotq_s32 with the dot-product extension,
    else widening multiplies), int32 accumulation -- */
-/* acc + the dot of 16 signed bytes with 16 signed bytes, four int32 partial sums */
-static TN__ALWAYS_INLINE int32x4_t tn__neon_dot_acc(int32x4_t acc, int8x16_t a, int8x16_t b) {
+/* acc + the dot of 16 signed bytes with 16 signed bytes, four int32 partial sums.
+   dp (a constant in each instance): the ARMv8.2 sdot instruction, which the
+   dispatcher uses where the CPU has it (getauxval), emitted as its encoding so
+   a baseline build holds both versions; else widening multiplies. The int8
+   kernels below are templates on dp with a plain and a _dp instance. */
+static TN__ALWAYS_INLINE int32x4_t tn__neon_dot_acc(const int dp, int32x4_t acc, int8x16_t a, int8x16_t b) {
 #if defined(__ARM_FEATURE_DOTPROD)
-    return vdotq_s32(acc, a, b);
+    if (dp) return vdotq_s32(acc, a, b);
 #else
+    if (dp) { /* sdot v0.4s, v1.16b, v2.16b, encoded: the assembler of a baseline build rejects the mnemonic */
+        register int32x4_t r0 __asm__("v0") = acc;
+        register int8x16_t r1 __asm__("v1") = a, r2 __asm__("v2") = b;
+        __asm__(".inst 0x4e829420" : "+w"(r0) : "w"(r1), "w"(r2));
+        return r0;
+    }
+#endif
     acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
     return vpadalq_s16(acc, vmull_s8(vget_high_s8(a), vget_high_s8(b)));
-#endif
 }
 static void tn__vec_dot_f32_f32_neon(int64_t n, float *s, const void *vx, const void *vy) {
     const float *x = (const float *)vx, *y = (const float *)vy;
@@ -3869,7 +4664,7 @@ static void tn__vec_dot_f32_f32_neon(int64_t n, float *s, const void *vx, const 
     for (; i < n; i++) sum += x[i] * y[i];
     *s = sum;
 }
-static void tn__vec_dot_tq2_0_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+static TN__ALWAYS_INLINE void tn__vec_dot_tq2_0_q8_K_neon_t(const int dp, int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
     const uint8x16_t m3 = vdupq_n_u8(3);
@@ -3885,7 +4680,7 @@ static void tn__vec_dot_tq2_0_q8_K_neon(int64_t n, float *s, const void *vx, con
                 for (k = 0; k < 4; k++) {
                     int8x16_t c = vreinterpretq_s8_u8(vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * k))), m3));
                     int8x16_t yv = vld1q_s8(y[ib].qs + 128 * g + 32 * k + 16 * h);
-                    acc = tn__neon_dot_acc(acc, c, yv);
+                    acc = tn__neon_dot_acc(dp, acc, c, yv);
                 }
             }
         for (j = 0; j < 16; j++) bsum += y[ib].bsums[j];
@@ -3893,7 +4688,7 @@ static void tn__vec_dot_tq2_0_q8_K_neon(int64_t n, float *s, const void *vx, con
     }
     *s = sumf;
 }
-static void tn__vec_dot_t2_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+static TN__ALWAYS_INLINE void tn__vec_dot_t2_q8_K_neon_t(const int dp, int64_t n, float *s, const void *vx, const void *vy) {
     /* byte b holds values 4b..4b+3; vld4 deinterleaves the activations to match */
     const uint8_t *x = (const uint8_t *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
@@ -3909,7 +4704,7 @@ static void tn__vec_dot_t2_q8_K_neon(int64_t n, float *s, const void *vx, const 
             for (k = 0; k < 4; k++) {
                 uint8x16_t code = vandq_u8(vshlq_u8(p, vdupq_n_s8((int8_t)(-2 * k))), vdupq_n_u8(3));
                 int8x16_t t = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(code, one)), vreinterpretq_s8_u8(vshrq_n_u8(code, 1)));
-                acc = tn__neon_dot_acc(acc, t, yv.val[k]);
+                acc = tn__neon_dot_acc(dp, acc, t, yv.val[k]);
             }
         }
         sumf += (float)vaddvq_s32(acc) * y[ib].d;
@@ -3940,7 +4735,7 @@ static TN__ALWAYS_INLINE void tn__vec_dot_16_neon(const int kind, int64_t n, flo
 static void tn__vec_dot_f16_f32_neon(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_neon(1, n, s, vx, vy); }
 static void tn__vec_dot_bf16_f32_neon(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_16_neon(2, n, s, vx, vy); }
 /* the 32-element block formats (TN__B32_*) against Q8_0, one block per step */
-static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int kind, int64_t n, float *s, const void *vx, const void *vy) {
+static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int dp, const int kind, int64_t n, float *s, const void *vx, const void *vy) {
     const int sz = TN__B32_SIZE(kind), qs = TN__B32_QS(kind);
     const uint8_t *x = (const uint8_t *)vx;
     const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
@@ -3976,7 +4771,7 @@ static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int kind, int64_t n, float 
                 w1 = vsubq_s8(w1, vdupq_n_s8(kind == 0 ? 8 : 16));
             }
         }
-        sumi = vaddvq_s32(tn__neon_dot_acc(tn__neon_dot_acc(vdupq_n_s32(0), w0, y0), w1, y1));
+        sumi = vaddvq_s32(tn__neon_dot_acc(dp, tn__neon_dot_acc(dp, vdupq_n_s32(0), w0, y0), w1, y1));
         memcpy(&d, x, 2);
         if (TN__B32_MIN(kind)) {
             uint16_t m;
@@ -3989,20 +4784,26 @@ static TN__ALWAYS_INLINE void tn__b32_dot_neon(const int kind, int64_t n, float 
     }
     *s = sumf;
 }
-static void tn__vec_dot_q4_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, n, s, x, y); }
-static void tn__vec_dot_q4_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, n, s, x, y); }
-static void tn__vec_dot_q5_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(2, n, s, x, y); }
-static void tn__vec_dot_q5_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(3, n, s, x, y); }
-static void tn__vec_dot_q8_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(4, n, s, x, y); }
-static void tn__vec_dot_q8_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(5, n, s, x, y); }
-static void tn__vec_dot_q8_K_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+static void tn__vec_dot_q4_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, 0, n, s, x, y); }
+static void tn__vec_dot_q4_0_q8_0_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, 0, n, s, x, y); }
+static void tn__vec_dot_q4_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, 1, n, s, x, y); }
+static void tn__vec_dot_q4_1_q8_0_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, 1, n, s, x, y); }
+static void tn__vec_dot_q5_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, 2, n, s, x, y); }
+static void tn__vec_dot_q5_0_q8_0_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, 2, n, s, x, y); }
+static void tn__vec_dot_q5_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, 3, n, s, x, y); }
+static void tn__vec_dot_q5_1_q8_0_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, 3, n, s, x, y); }
+static void tn__vec_dot_q8_0_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, 4, n, s, x, y); }
+static void tn__vec_dot_q8_0_q8_0_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, 4, n, s, x, y); }
+static void tn__vec_dot_q8_1_q8_0_neon(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(0, 5, n, s, x, y); }
+static void tn__vec_dot_q8_1_q8_0_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__b32_dot_neon(1, 5, n, s, x, y); }
+static TN__ALWAYS_INLINE void tn__vec_dot_q8_K_q8_K_neon_t(const int dp, int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_q8_K *x = (const tn_block_q8_K *)vx, *y = (const tn_block_q8_K *)vy;
     int64_t ib, nb = n / TN_QK_K;
     float sumf = 0.0f;
     int k;
     for (ib = 0; ib < nb; ib++) {
         int32x4_t acc = vdupq_n_s32(0);
-        for (k = 0; k < TN_QK_K; k += 16) acc = tn__neon_dot_acc(acc, vld1q_s8(x[ib].qs + k), vld1q_s8(y[ib].qs + k));
+        for (k = 0; k < TN_QK_K; k += 16) acc = tn__neon_dot_acc(dp, acc, vld1q_s8(x[ib].qs + k), vld1q_s8(y[ib].qs + k));
         sumf += (float)vaddvq_s32(acc) * (x[ib].d * y[ib].d);
     }
     *s = sumf;
@@ -4013,7 +4814,7 @@ static TN__ALWAYS_INLINE int8x16_t tn__neon_tq1_trits(uint8x16_t b, uint8x16_t m
     const uint16x8_t lo = vmull_u8(vget_low_u8(q), vdup_n_u8(3)), hi = vmull_u8(vget_high_u8(q), vdup_n_u8(3));
     return vreinterpretq_s8_u8(vuzp2q_u8(vreinterpretq_u8_u16(lo), vreinterpretq_u8_u16(hi)));
 }
-static void tn__vec_dot_tq1_0_q8_K_neon(int64_t n, float *s, const void *vx, const void *vy) {
+static TN__ALWAYS_INLINE void tn__vec_dot_tq1_0_q8_K_neon_t(const int dp, int64_t n, float *s, const void *vx, const void *vy) {
     /* qs[j] (j < 32) holds elements 32k + j, qs[32 + j] elements 160 + 16k + j, for
        digits k = 0..4; qh[i] holds elements 240 + 4k + i, k = 0..3 */
     static const uint8_t mh[16] = {1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27};
@@ -4029,250 +4830,464 @@ static void tn__vec_dot_tq1_0_q8_K_neon(int64_t n, float *s, const void *vx, con
         int32x4_t acc = vdupq_n_s32(0);
         for (k = 0; k < 5; k++) {
             const uint8x16_t m = vdupq_n_u8(tn__pow3[k]);
-            acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(b0, m), vld1q_s8(yq + 32 * k));
-            acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(b1, m), vld1q_s8(yq + 32 * k + 16));
-            acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(b2, m), vld1q_s8(yq + 160 + 16 * k));
+            acc = tn__neon_dot_acc(dp, acc, tn__neon_tq1_trits(b0, m), vld1q_s8(yq + 32 * k));
+            acc = tn__neon_dot_acc(dp, acc, tn__neon_tq1_trits(b1, m), vld1q_s8(yq + 32 * k + 16));
+            acc = tn__neon_dot_acc(dp, acc, tn__neon_tq1_trits(b2, m), vld1q_s8(yq + 160 + 16 * k));
         }
-        acc = tn__neon_dot_acc(acc, tn__neon_tq1_trits(bh, vld1q_u8(mh)), vld1q_s8(yq + 240));
+        acc = tn__neon_dot_acc(dp, acc, tn__neon_tq1_trits(bh, vld1q_u8(mh)), vld1q_s8(yq + 240));
         for (bsum = 0, j = 0; j < 16; j++) bsum += y[ib].bsums[j];
         sumf += (float)(vaddvq_s32(acc) - bsum) * (y[ib].d * tn_fp16_to_fp32(x[ib].d));
     }
     *s = sumf;
 }
+
+/* training and row kernels (each the same bits as its _ref) */
+static void tn__vacc_neon(float *dst, const float *src, int64_t n) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, vaddq_f32(vld1q_f32(dst + i), vld1q_f32(src + i)));
+    for (; i < n; i++) dst[i] += src[i];
+}
+
+static void tn__adam_row_neon(const tn__adam_args *a, float *w, const float *g, float *m, float *v, int64_t n) {
+    const float b1 = a->b1, b2 = a->b2, c1 = a->c1, c2 = a->c2, bc1 = a->bc1, bc2 = a->bc2, lr = a->lr, keep = a->keep, d = a->d;
+    const int adamw = a->adamw;
+    int64_t k = 0;
+    {
+        const float32x4_t vb1 = vdupq_n_f32(b1), vb2 = vdupq_n_f32(b2), vc1 = vdupq_n_f32(c1), vc2 = vdupq_n_f32(c2);
+        const float32x4_t vbc1 = vdupq_n_f32(bc1), vbc2 = vdupq_n_f32(bc2), vlr = vdupq_n_f32(lr), veps = vdupq_n_f32(a->eps);
+        const float32x4_t vkeep = vdupq_n_f32(keep), vd = vdupq_n_f32(d);
+        for (; k + 4 <= n; k += 4) { /* vmulq/vaddq, never vfmaq: the scalar loop's roundings */
+            float32x4_t wk = vld1q_f32(w + k), gk = vld1q_f32(g + k), mk, vk;
+            if (adamw) wk = vmulq_f32(wk, vkeep);
+            else gk = vaddq_f32(gk, vmulq_f32(vd, wk));
+            mk = vaddq_f32(vmulq_f32(vb1, vld1q_f32(m + k)), vmulq_f32(vc1, gk));
+            vk = vaddq_f32(vmulq_f32(vb2, vld1q_f32(v + k)), vmulq_f32(vmulq_f32(vc2, gk), gk));
+            vst1q_f32(m + k, mk);
+            vst1q_f32(v + k, vk);
+            wk = vsubq_f32(wk, vdivq_f32(vmulq_f32(vlr, vdivq_f32(mk, vbc1)), vaddq_f32(vsqrtq_f32(vdivq_f32(vk, vbc2)), veps)));
+            vst1q_f32(w + k, wk);
+        }
+    }
+    tn__adam_row_ref(a, w + k, g + k, m + k, v + k, n - k);
+}
+
+/* the integer BitLinear panel (tn__igemm_panel_ref): 16 bytes hold 4 outputs x
+   4 k; sdot sums each output's four products, or (without the dot-product
+   extension) widening multiplies and pairwise adds do */
+static TN__ALWAYS_INLINE void tn__igemm_panel_neon_t(const int dp, const tn__igemm *a, int64_t pi) {
+    const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0), nq = a->K4 / 4;
+    const uint8_t *B = a->wp + pi * a->K4 * 32;
+    int64_t m, kq;
+    int h, j;
+    for (m = 0; m < a->M; m++) {
+        int32x4_t acc[8];
+        float v[32], *yr = a->y + m * a->N + n0;
+        const float32x4_t c = vdupq_n_f32(a->cs[m]);
+        const int32x4_t qs = vdupq_n_s32(a->qsum[m]);
+        for (h = 0; h < 8; h++) acc[h] = vdupq_n_s32(0);
+        for (kq = 0; kq < nq; kq++) {
+            int32_t q4;
+            int8x16_t av;
+            memcpy(&q4, a->q + m * a->K4 + 4 * kq, 4);
+            av = vreinterpretq_s8_s32(vdupq_n_s32(q4));
+            for (h = 0; h < 8; h++) {
+                const int8x16_t bw = vreinterpretq_s8_u8(vld1q_u8(B + kq * 128 + 16 * h));
+                if (dp) acc[h] = tn__neon_dot_acc(1, acc[h], bw, av); /* sdot: each output's four products */
+                else acc[h] = vpadalq_s16(acc[h], vpaddq_s16(vmull_s8(vget_low_s8(bw), vget_low_s8(av)), vmull_s8(vget_high_s8(bw), vget_high_s8(av))));
+            }
+        }
+        for (h = 0; h < 8; h++) vst1q_f32(v + 4 * h, vmulq_f32(vcvtq_f32_s32(vsubq_s32(acc[h], qs)), c));
+        for (j = 0; j < nv; j++) yr[j] = v[j];
+    }
+}
+static void tn__vec_dot_tq2_0_q8_K_neon(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_tq2_0_q8_K_neon_t(0, n, s, x, y); }
+static void tn__vec_dot_tq2_0_q8_K_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_tq2_0_q8_K_neon_t(1, n, s, x, y); }
+
+static void tn__vec_dot_t2_q8_K_neon(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_t2_q8_K_neon_t(0, n, s, x, y); }
+static void tn__vec_dot_t2_q8_K_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_t2_q8_K_neon_t(1, n, s, x, y); }
+
+static void tn__vec_dot_q8_K_q8_K_neon(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_q8_K_q8_K_neon_t(0, n, s, x, y); }
+static void tn__vec_dot_q8_K_q8_K_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_q8_K_q8_K_neon_t(1, n, s, x, y); }
+
+static void tn__vec_dot_tq1_0_q8_K_neon(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_tq1_0_q8_K_neon_t(0, n, s, x, y); }
+static void tn__vec_dot_tq1_0_q8_K_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_tq1_0_q8_K_neon_t(1, n, s, x, y); }
+static void tn__igemm_panel_neon(const tn__igemm *a, int64_t pi) { tn__igemm_panel_neon_t(0, a, pi); }
+static void tn__igemm_panel_neon_dp(const tn__igemm *a, int64_t pi) { tn__igemm_panel_neon_t(1, a, pi); }
 #endif /* TN_HAVE_NEON */
 
-/* -- public dispatchers: best compiled path, else the _ref -- */
+/* -- the dispatcher: CPU features, one kernel-table row per path, the public entry points -- */
 
-#if defined(TN_HAVE_AVX512)
-#define TN__PICK(name) tn__##name##_avx512
-#elif defined(TN_HAVE_AVX2)
-#define TN__PICK(name) tn__##name##_avx2
-#endif
+enum {
+    TN__CPU_AVX2 = 1 << 0, TN__CPU_FMA = 1 << 1, TN__CPU_F16C = 1 << 2, TN__CPU_OS_AVX = 1 << 3,
+    TN__CPU_AVX512F = 1 << 4, TN__CPU_AVX512BW = 1 << 5, TN__CPU_AVX512VL = 1 << 6, TN__CPU_AVX512DQ = 1 << 7,
+    TN__CPU_VNNI = 1 << 8, TN__CPU_VBMI = 1 << 9, TN__CPU_GFNI = 1 << 10, TN__CPU_BF16 = 1 << 11, TN__CPU_OS_AVX512 = 1 << 12,
+    TN__CPU_NEON = 1 << 13, TN__CPU_DOTPROD = 1 << 14
+};
+static const char *const tn__cpu_feature_names[] = {"avx2", "fma", "f16c", "os-avx", "avx512f", "avx512bw", "avx512vl", "avx512dq",
+                                                    "avx512vnni", "avx512vbmi", "gfni", "avx512bf16", "os-avx512", "neon", "dotprod"};
 
-TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_f32_f32)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_f32_f32_neon(n, s, x, y);
-#else
-    tn_vec_dot_f32_f32_ref(n, s, x, y);
+/* what the CPU (and the OS, for the register state) offers */
+static unsigned tn__cpu_detect(void) {
+    unsigned f = 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    unsigned a, b, c, d, max = __get_cpuid_max(0, NULL);
+    if (max >= 1) {
+        __cpuid(1, a, b, c, d);
+        if (c & (1u << 12)) f |= TN__CPU_FMA;
+        if (c & (1u << 29)) f |= TN__CPU_F16C;
+        if ((c & (1u << 27)) && (c & (1u << 28))) { /* OSXSAVE and AVX: ask the OS what it saves */
+            unsigned xlo, xhi;
+            __asm__ __volatile__("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
+            (void)xhi;
+            if ((xlo & 0x6u) == 0x6u) f |= TN__CPU_OS_AVX;
+            if ((xlo & 0xE6u) == 0xE6u) f |= TN__CPU_OS_AVX512;
+        }
+    }
+    if (max >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        if (b & (1u << 5)) f |= TN__CPU_AVX2;
+        if (b & (1u << 16)) f |= TN__CPU_AVX512F;
+        if (b & (1u << 17)) f |= TN__CPU_AVX512DQ;
+        if (b & (1u << 30)) f |= TN__CPU_AVX512BW;
+        if (b & (1u << 31)) f |= TN__CPU_AVX512VL;
+        if (c & (1u << 1)) f |= TN__CPU_VBMI;
+        if (c & (1u << 8)) f |= TN__CPU_GFNI;
+        if (c & (1u << 11)) f |= TN__CPU_VNNI;
+        if (a >= 1) {
+            __cpuid_count(7, 1, a, b, c, d);
+            if (a & (1u << 5)) f |= TN__CPU_BF16;
+        }
+    }
+#elif defined(__aarch64__)
+    f |= TN__CPU_NEON;
+#if defined(__ARM_FEATURE_DOTPROD)
+    f |= TN__CPU_DOTPROD;
+#elif defined(TN__AUXV)
+    if (getauxval(AT_HWCAP) & (1ul << 20)) f |= TN__CPU_DOTPROD; /* HWCAP_ASIMDDP */
 #endif
-}
-TNDEF void tn_vec_dot_f16_f32(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_f16_f32)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_f16_f32_neon(n, s, x, y);
-#else
-    tn_vec_dot_f16_f32_ref(n, s, x, y);
 #endif
+    return f;
 }
-TNDEF void tn_vec_dot_bf16_f32(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_bf16_f32)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_bf16_f32_neon(n, s, x, y);
-#else
-    tn_vec_dot_bf16_f32_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_q4_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_q4_0_q8_0)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_q4_0_q8_0_neon(n, s, x, y);
-#else
-    tn_vec_dot_q4_0_q8_0_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_q4_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_q4_1_q8_0)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_q4_1_q8_0_neon(n, s, x, y);
-#else
-    tn_vec_dot_q4_1_q8_0_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_q5_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_q5_0_q8_0)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_q5_0_q8_0_neon(n, s, x, y);
-#else
-    tn_vec_dot_q5_0_q8_0_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_q5_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_q5_1_q8_0)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_q5_1_q8_0_neon(n, s, x, y);
-#else
-    tn_vec_dot_q5_1_q8_0_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_q8_0_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#if defined(TN_HAVE_AVX512)
-    tn__vec_dot_q8_0_q8_0_avx512(n, s, x, y);
-#elif defined(TN_HAVE_AVX2)
-    tn__vec_dot_q8_0_q8_0_avx2(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_q8_0_q8_0_neon(n, s, x, y);
-#else
-    tn_vec_dot_q8_0_q8_0_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_q8_1_q8_0(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_q8_1_q8_0)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_q8_1_q8_0_neon(n, s, x, y);
-#else
-    tn_vec_dot_q8_1_q8_0_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_q8_K_q8_K(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_q8_K_q8_K)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_q8_K_q8_K_neon(n, s, x, y);
-#else
-    tn_vec_dot_q8_K_q8_K_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_tq1_0_q8_K(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_tq1_0_q8_K)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_tq1_0_q8_K_neon(n, s, x, y);
-#else
-    tn_vec_dot_tq1_0_q8_K_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_tq2_0_q8_K(int64_t n, float *s, const void *x, const void *y) {
-#ifdef TN__PICK
-    TN__PICK(vec_dot_tq2_0_q8_K)(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_tq2_0_q8_K_neon(n, s, x, y);
-#else
-    tn_vec_dot_tq2_0_q8_K_ref(n, s, x, y);
-#endif
-}
-TNDEF void tn_vec_dot_t2_q8_K(int64_t n, float *s, const void *x, const void *y) {
+/* can this CPU run the path (as compiled here)? */
+static int tn__cpu_runs(tn_kernel_path p, unsigned f) {
+    const unsigned avx2 = TN__CPU_AVX2 | TN__CPU_FMA | TN__CPU_F16C | TN__CPU_OS_AVX;
+    unsigned avx512 = avx2 | TN__CPU_AVX512F | TN__CPU_AVX512BW | TN__CPU_AVX512VL | TN__CPU_AVX512DQ | TN__CPU_VNNI | TN__CPU_OS_AVX512;
 #if defined(TN_HAVE_AVX512VBMI)
-    tn__vec_dot_t2_q8_K_avx512(n, s, x, y);
-#elif defined(TN_HAVE_AVX2)
-    tn__vec_dot_t2_q8_K_avx2(n, s, x, y);
-#elif defined(TN_HAVE_NEON)
-    tn__vec_dot_t2_q8_K_neon(n, s, x, y);
-#else
-    tn_vec_dot_t2_q8_K_ref(n, s, x, y);
+    avx512 |= TN__CPU_VBMI;
 #endif
-}
-
-TNDEF const char *tn_simd_name(void) {
-#if defined(TN_HAVE_AVX512VNNI)
-    return "avx512-vnni";
-#elif defined(TN_HAVE_AVX512)
-    return "avx512";
-#elif defined(TN_HAVE_AVX2)
-    return "avx2";
-#elif defined(TN_HAVE_NEON)
-    return "neon";
-#else
-    return "scalar";
+#if defined(TN_HAVE_GFNI)
+    avx512 |= TN__CPU_GFNI;
 #endif
-}
-
-static tn_vec_dot_fn tn__vec_dot_isa(tn_type type, tn_kernel_path path) {
-    TN__UNUSED(type);
-    switch (path) {
+    TN__UNUSED(avx512);
+    TN__UNUSED(avx2);
+    TN__UNUSED(f);
+    switch (p) {
+    case TN_PATH_REF: return 1;
 #if defined(TN_HAVE_AVX2)
-    case TN_PATH_AVX2:
-        switch (type) {
-        case TN_TYPE_F32: return tn__vec_dot_f32_f32_avx2;
-        case TN_TYPE_F16: return tn__vec_dot_f16_f32_avx2;
-        case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_avx2;
-        case TN_TYPE_Q4_0: return tn__vec_dot_q4_0_q8_0_avx2;
-        case TN_TYPE_Q4_1: return tn__vec_dot_q4_1_q8_0_avx2;
-        case TN_TYPE_Q5_0: return tn__vec_dot_q5_0_q8_0_avx2;
-        case TN_TYPE_Q5_1: return tn__vec_dot_q5_1_q8_0_avx2;
-        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx2;
-        case TN_TYPE_Q8_1: return tn__vec_dot_q8_1_q8_0_avx2;
-        case TN_TYPE_Q8_K: return tn__vec_dot_q8_K_q8_K_avx2;
-        case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_avx2;
-        case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_avx2;
-        case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_avx2;
-        default: return NULL;
-        }
+    case TN_PATH_AVX2: return (f & avx2) == avx2;
 #endif
 #if defined(TN_HAVE_AVX512)
-    case TN_PATH_AVX512:
-        switch (type) {
-        case TN_TYPE_F32: return tn__vec_dot_f32_f32_avx512;
-        case TN_TYPE_F16: return tn__vec_dot_f16_f32_avx512;
-        case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_avx512;
-        case TN_TYPE_Q4_0: return tn__vec_dot_q4_0_q8_0_avx512;
-        case TN_TYPE_Q4_1: return tn__vec_dot_q4_1_q8_0_avx512;
-        case TN_TYPE_Q5_0: return tn__vec_dot_q5_0_q8_0_avx512;
-        case TN_TYPE_Q5_1: return tn__vec_dot_q5_1_q8_0_avx512;
-        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_avx512;
-        case TN_TYPE_Q8_1: return tn__vec_dot_q8_1_q8_0_avx512;
-        case TN_TYPE_Q8_K: return tn__vec_dot_q8_K_q8_K_avx512;
-        case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_avx512;
-        case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_avx512;
-#if defined(TN_HAVE_AVX512VBMI)
-        case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_avx512;
-#endif
-        default: return NULL;
-        }
+    case TN_PATH_AVX512: return (f & avx512) == avx512;
 #endif
 #if defined(TN_HAVE_NEON)
     case TN_PATH_NEON:
-        switch (type) {
-        case TN_TYPE_F32: return tn__vec_dot_f32_f32_neon;
-        case TN_TYPE_F16: return tn__vec_dot_f16_f32_neon;
-        case TN_TYPE_BF16: return tn__vec_dot_bf16_f32_neon;
-        case TN_TYPE_Q4_0: return tn__vec_dot_q4_0_q8_0_neon;
-        case TN_TYPE_Q4_1: return tn__vec_dot_q4_1_q8_0_neon;
-        case TN_TYPE_Q5_0: return tn__vec_dot_q5_0_q8_0_neon;
-        case TN_TYPE_Q5_1: return tn__vec_dot_q5_1_q8_0_neon;
-        case TN_TYPE_Q8_0: return tn__vec_dot_q8_0_q8_0_neon;
-        case TN_TYPE_Q8_1: return tn__vec_dot_q8_1_q8_0_neon;
-        case TN_TYPE_Q8_K: return tn__vec_dot_q8_K_q8_K_neon;
-        case TN_TYPE_TQ1_0: return tn__vec_dot_tq1_0_q8_K_neon;
-        case TN_TYPE_TQ2_0: return tn__vec_dot_tq2_0_q8_K_neon;
-        case TN_TYPE_T2: return tn__vec_dot_t2_q8_K_neon;
-        default: return NULL;
-        }
+#if defined(__ARM_FEATURE_DOTPROD)
+        return (f & TN__CPU_DOTPROD) != 0; /* this build uses sdot throughout */
+#else
+        return 1;
 #endif
-    default: return NULL;
+#endif
+    default: return 0;
     }
 }
 
-TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path) {
-    if (path == TN_PATH_REF || path == TN_PATH_BEST) {
-        int ref = path == TN_PATH_REF;
-        switch (type) {
-        case TN_TYPE_F32: return ref ? tn_vec_dot_f32_f32_ref : tn_vec_dot_f32_f32;
-        case TN_TYPE_F16: return ref ? tn_vec_dot_f16_f32_ref : tn_vec_dot_f16_f32;
-        case TN_TYPE_BF16: return ref ? tn_vec_dot_bf16_f32_ref : tn_vec_dot_bf16_f32;
-        case TN_TYPE_Q4_0: return ref ? tn_vec_dot_q4_0_q8_0_ref : tn_vec_dot_q4_0_q8_0;
-        case TN_TYPE_Q4_1: return ref ? tn_vec_dot_q4_1_q8_0_ref : tn_vec_dot_q4_1_q8_0;
-        case TN_TYPE_Q5_0: return ref ? tn_vec_dot_q5_0_q8_0_ref : tn_vec_dot_q5_0_q8_0;
-        case TN_TYPE_Q5_1: return ref ? tn_vec_dot_q5_1_q8_0_ref : tn_vec_dot_q5_1_q8_0;
-        case TN_TYPE_Q8_0: return ref ? tn_vec_dot_q8_0_q8_0_ref : tn_vec_dot_q8_0_q8_0;
-        case TN_TYPE_Q8_1: return ref ? tn_vec_dot_q8_1_q8_0_ref : tn_vec_dot_q8_1_q8_0;
-        case TN_TYPE_Q8_K: return ref ? tn_vec_dot_q8_K_q8_K_ref : tn_vec_dot_q8_K_q8_K;
-        case TN_TYPE_TQ1_0: return ref ? tn_vec_dot_tq1_0_q8_K_ref : tn_vec_dot_tq1_0_q8_K;
-        case TN_TYPE_TQ2_0: return ref ? tn_vec_dot_tq2_0_q8_K_ref : tn_vec_dot_tq2_0_q8_K;
-        case TN_TYPE_T2: return ref ? tn_vec_dot_t2_q8_K_ref : tn_vec_dot_t2_q8_K;
-        default: return NULL;
-        }
-    }
-    return tn__vec_dot_isa(type, path);
+/* the scalar references: the specification, and every slot's default */
+static void tn__kern_fill_ref(tn__kernels *k) {
+    memset(k, 0, sizeof(*k));
+    k->path = TN_PATH_REF;
+    k->name = "scalar";
+    k->dot[TN_TYPE_F32] = tn_vec_dot_f32_f32_ref;
+    k->dot[TN_TYPE_F16] = tn_vec_dot_f16_f32_ref;
+    k->dot[TN_TYPE_BF16] = tn_vec_dot_bf16_f32_ref;
+    k->dot[TN_TYPE_Q4_0] = tn_vec_dot_q4_0_q8_0_ref;
+    k->dot[TN_TYPE_Q4_1] = tn_vec_dot_q4_1_q8_0_ref;
+    k->dot[TN_TYPE_Q5_0] = tn_vec_dot_q5_0_q8_0_ref;
+    k->dot[TN_TYPE_Q5_1] = tn_vec_dot_q5_1_q8_0_ref;
+    k->dot[TN_TYPE_Q8_0] = tn_vec_dot_q8_0_q8_0_ref;
+    k->dot[TN_TYPE_Q8_1] = tn_vec_dot_q8_1_q8_0_ref;
+    k->dot[TN_TYPE_Q8_K] = tn_vec_dot_q8_K_q8_K_ref;
+    k->dot[TN_TYPE_TQ1_0] = tn_vec_dot_tq1_0_q8_K_ref;
+    k->dot[TN_TYPE_TQ2_0] = tn_vec_dot_tq2_0_q8_K_ref;
+    k->dot[TN__NFMT - 1] = tn_vec_dot_t2_q8_K_ref;
+    k->quantize_q8_K = tn_quantize_row_q8_K_ref;
+    k->abssum = tn__abssum_ref;
+    k->absmax = tn__absmax_ref;
+    k->quant_pass = tn__quant_pass_ref;
+    k->vacc = tn__vacc_ref;
+    k->relu_fwd = tn__relu_fwd_ref;
+    k->relu_bwd = tn__relu_bwd_ref;
+    k->relu2_fwd = tn__relu2_fwd_ref;
+    k->relu2_bwd = tn__relu2_bwd_ref;
+    k->exp_row = tn__exp_row_ref;
+    k->exp_sum = tn__exp_sum_ref;
+    k->ce_grad_row = tn__ce_grad_row_ref;
+    k->adam_row = tn__adam_row_ref;
+    k->gemm_mr = TN__GEMM_REF_MR;
+    k->gemm_nr = TN__GEMM_REF_NR;
+    k->gemm_kernel = tn__gemm_kernel_ref;
+    k->igemm_panel = tn__igemm_panel_ref;
 }
+#if defined(TN_HAVE_AVX2)
+static void tn__kern_fill_avx2(tn__kernels *k) {
+    tn__kern_fill_ref(k);
+    k->path = TN_PATH_AVX2;
+    k->name = "avx2";
+    k->dot[TN_TYPE_F32] = tn__vec_dot_f32_f32_avx2;
+    k->dot[TN_TYPE_F16] = tn__vec_dot_f16_f32_avx2;
+    k->dot[TN_TYPE_BF16] = tn__vec_dot_bf16_f32_avx2;
+    k->dot[TN_TYPE_Q4_0] = tn__vec_dot_q4_0_q8_0_avx2;
+    k->dot[TN_TYPE_Q4_1] = tn__vec_dot_q4_1_q8_0_avx2;
+    k->dot[TN_TYPE_Q5_0] = tn__vec_dot_q5_0_q8_0_avx2;
+    k->dot[TN_TYPE_Q5_1] = tn__vec_dot_q5_1_q8_0_avx2;
+    k->dot[TN_TYPE_Q8_0] = tn__vec_dot_q8_0_q8_0_avx2;
+    k->dot[TN_TYPE_Q8_1] = tn__vec_dot_q8_1_q8_0_avx2;
+    k->dot[TN_TYPE_Q8_K] = tn__vec_dot_q8_K_q8_K_avx2;
+    k->dot[TN_TYPE_TQ1_0] = tn__vec_dot_tq1_0_q8_K_avx2;
+    k->dot[TN_TYPE_TQ2_0] = tn__vec_dot_tq2_0_q8_K_avx2;
+    k->dot[TN__NFMT - 1] = tn__vec_dot_t2_q8_K_avx2;
+    k->vacc = tn__vacc_avx2;
+    k->relu_fwd = tn__relu_fwd_avx2;
+    k->relu_bwd = tn__relu_bwd_avx2;
+    k->relu2_fwd = tn__relu2_fwd_avx2;
+    k->relu2_bwd = tn__relu2_bwd_avx2;
+    k->exp_row = tn__exp_row_avx2;
+    k->exp_sum = tn__exp_sum_avx2;
+    k->ce_grad_row = tn__ce_grad_row_avx2;
+    k->adam_row = tn__adam_row_avx2;
+    k->gemm_mr = TN__GEMM256_MR;
+    k->gemm_nr = TN__GEMM256_NR;
+    k->gemm_kernel = tn__gemm_kernel_avx2;
+    k->transpose8 = tn__transpose8_avx2;
+    k->igemm_panel = tn__igemm_panel_avx2;
+}
+#endif
+#if defined(TN_HAVE_AVX512)
+static void tn__kern_fill_avx512(tn__kernels *k) {
+    tn__kern_fill_avx2(k); /* AVX2 kernels where AVX-512 has none */
+    k->path = TN_PATH_AVX512;
+    k->name = "avx512";
+    k->dot[TN_TYPE_F32] = tn__vec_dot_f32_f32_avx512;
+    k->dot[TN_TYPE_F16] = tn__vec_dot_f16_f32_avx512;
+    k->dot[TN_TYPE_BF16] = tn__vec_dot_bf16_f32_avx512;
+    k->dot[TN_TYPE_Q4_0] = tn__vec_dot_q4_0_q8_0_avx512;
+    k->dot[TN_TYPE_Q4_1] = tn__vec_dot_q4_1_q8_0_avx512;
+    k->dot[TN_TYPE_Q5_0] = tn__vec_dot_q5_0_q8_0_avx512;
+    k->dot[TN_TYPE_Q5_1] = tn__vec_dot_q5_1_q8_0_avx512;
+    k->dot[TN_TYPE_Q8_0] = tn__vec_dot_q8_0_q8_0_avx512;
+    k->dot[TN_TYPE_Q8_1] = tn__vec_dot_q8_1_q8_0_avx512;
+    k->dot[TN_TYPE_Q8_K] = tn__vec_dot_q8_K_q8_K_avx512;
+    k->dot[TN_TYPE_TQ1_0] = tn__vec_dot_tq1_0_q8_K_avx512;
+    k->dot[TN_TYPE_TQ2_0] = tn__vec_dot_tq2_0_q8_K_avx512;
+    k->dot4[TN_TYPE_F32] = tn__vec_dot4_f32_f32_avx512;
+    k->dot4[TN_TYPE_F16] = tn__vec_dot4_f16_f32_avx512;
+    k->dot4[TN_TYPE_BF16] = tn__vec_dot4_bf16_f32_avx512;
+    k->dot4[TN_TYPE_Q4_0] = tn__vec_dot4_q4_0_q8_0_avx512;
+    k->dot4[TN_TYPE_Q4_1] = tn__vec_dot4_q4_1_q8_0_avx512;
+    k->dot4[TN_TYPE_Q5_0] = tn__vec_dot4_q5_0_q8_0_avx512;
+    k->dot4[TN_TYPE_Q5_1] = tn__vec_dot4_q5_1_q8_0_avx512;
+    k->dot4[TN_TYPE_Q8_0] = tn__vec_dot4_q8_0_q8_0_avx512;
+    k->dot4[TN_TYPE_Q8_1] = tn__vec_dot4_q8_1_q8_0_avx512;
+    k->tile[TN_TYPE_TQ2_0] = 1;
+    k->tile[TN_TYPE_TQ1_0] = 2;
+#if defined(TN_HAVE_AVX512VBMI) /* T2's dot and tiles use VBMI permutes */
+    k->dot[TN__NFMT - 1] = tn__vec_dot_t2_q8_K_avx512;
+    k->tile[TN__NFMT - 1] = 3;
+#endif
+    k->tern_tile = tn__tern_tile;
+    k->q8k_to_tile = tn__q8k_to_tile;
+    k->quantize_q8_K = tn__quantize_row_q8_K_avx512;
+    k->abssum = tn__abssum_avx512;
+    k->absmax = tn__absmax_avx512;
+    k->quant_pass = tn__quant_pass_avx512;
+    k->vacc = tn__vacc_avx512;
+    k->relu_fwd = tn__relu_fwd_avx512;
+    k->relu_bwd = tn__relu_bwd_avx512;
+    k->relu2_fwd = tn__relu2_fwd_avx512;
+    k->relu2_bwd = tn__relu2_bwd_avx512;
+    k->exp_row = tn__exp_row_avx512;
+    k->exp_sum = tn__exp_sum_avx512;
+    k->ce_grad_row = tn__ce_grad_row_avx512;
+    k->adam_row = tn__adam_row_avx512;
+    k->gemm_mr = TN__GEMM512_MR;
+    k->gemm_nr = TN__GEMM512_NR;
+    k->gemm_kernel = tn__gemm_kernel_avx512;
+    k->gemm_direct = tn__gemm_direct_avx512;
+    k->igemm_panel = tn__igemm_panel_avx512;
+}
+#endif
+#if defined(TN_HAVE_NEON)
+/* dp: the CPU has the dot-product extension (sdot) */
+static void tn__kern_fill_neon(tn__kernels *k, int dp) {
+    tn__kern_fill_ref(k);
+    k->path = TN_PATH_NEON;
+    k->name = dp ? "neon-dotprod" : "neon";
+    k->dot[TN_TYPE_F32] = tn__vec_dot_f32_f32_neon;
+    k->dot[TN_TYPE_F16] = tn__vec_dot_f16_f32_neon;
+    k->dot[TN_TYPE_BF16] = tn__vec_dot_bf16_f32_neon;
+    k->dot[TN_TYPE_Q4_0] = dp ? tn__vec_dot_q4_0_q8_0_neon_dp : tn__vec_dot_q4_0_q8_0_neon;
+    k->dot[TN_TYPE_Q4_1] = dp ? tn__vec_dot_q4_1_q8_0_neon_dp : tn__vec_dot_q4_1_q8_0_neon;
+    k->dot[TN_TYPE_Q5_0] = dp ? tn__vec_dot_q5_0_q8_0_neon_dp : tn__vec_dot_q5_0_q8_0_neon;
+    k->dot[TN_TYPE_Q5_1] = dp ? tn__vec_dot_q5_1_q8_0_neon_dp : tn__vec_dot_q5_1_q8_0_neon;
+    k->dot[TN_TYPE_Q8_0] = dp ? tn__vec_dot_q8_0_q8_0_neon_dp : tn__vec_dot_q8_0_q8_0_neon;
+    k->dot[TN_TYPE_Q8_1] = dp ? tn__vec_dot_q8_1_q8_0_neon_dp : tn__vec_dot_q8_1_q8_0_neon;
+    k->dot[TN_TYPE_Q8_K] = dp ? tn__vec_dot_q8_K_q8_K_neon_dp : tn__vec_dot_q8_K_q8_K_neon;
+    k->dot[TN_TYPE_TQ1_0] = dp ? tn__vec_dot_tq1_0_q8_K_neon_dp : tn__vec_dot_tq1_0_q8_K_neon;
+    k->dot[TN_TYPE_TQ2_0] = dp ? tn__vec_dot_tq2_0_q8_K_neon_dp : tn__vec_dot_tq2_0_q8_K_neon;
+    k->dot[TN__NFMT - 1] = dp ? tn__vec_dot_t2_q8_K_neon_dp : tn__vec_dot_t2_q8_K_neon;
+    k->vacc = tn__vacc_neon;
+    k->adam_row = tn__adam_row_neon;
+    k->igemm_panel = dp ? tn__igemm_panel_neon_dp : tn__igemm_panel_neon;
+}
+#endif
+
+/* Process-wide, but per copy of the implementation (static): two copies in one
+   program each detect and choose on their own, and agree. */
+static tn__kernels tn__ktab[TN_PATH_COUNT];
+static int tn__kavail[TN_PATH_COUNT];
+static int tn__kcur = TN_PATH_REF, tn__kbest = TN_PATH_REF;
+static int tn__kstate; /* 0: not yet, 1: being filled, 2: ready */
+static unsigned tn__cpu_flags;
+static char tn__cpu_feature_str[160];
+
+static const char *const tn__path_names[TN_PATH_COUNT] = {"scalar", "best", "avx2", "avx512", "neon"};
+TNDEF const char *tn_path_name(tn_kernel_path path) {
+    return (int)path >= 0 && (int)path < TN_PATH_COUNT ? tn__path_names[path] : "?";
+}
+TNDEF tn_status tn_path_from_name(const char *name, tn_kernel_path *out) {
+    int i;
+    if (!name || !out) return tn__fail(TN_ERR_ARG, "tn_path_from_name: NULL argument");
+    for (i = 0; i < TN_PATH_COUNT; i++)
+        if (strcmp(name, tn__path_names[i]) == 0) { *out = (tn_kernel_path)i; return TN_OK; }
+    if (strcmp(name, "ref") == 0 || strcmp(name, "neon-dotprod") == 0) { *out = name[0] == 'r' ? TN_PATH_REF : TN_PATH_NEON; return TN_OK; }
+    return tn__fail(TN_ERR_ARG, "unknown path '%s' (scalar, avx2, avx512, neon, best)", name);
+}
+static void tn__kern_setup(void) {
+    const char *env = getenv("TN_CPU");
+    size_t len = 0;
+    int i;
+    tn__cpu_flags = tn__cpu_detect();
+    tn__kern_fill_ref(&tn__ktab[TN_PATH_REF]);
+#if defined(TN__X86_DISPATCH)
+    if (tn__cpu_flags & TN__CPU_FMA) tn__ktab[TN_PATH_REF].gemm_kernel = tn__gemm_kernel_ref_fma;
+#endif
+    tn__kavail[TN_PATH_REF] = 1;
+#if defined(TN_HAVE_AVX2)
+    if ((tn__kavail[TN_PATH_AVX2] = tn__cpu_runs(TN_PATH_AVX2, tn__cpu_flags)) != 0) { tn__kern_fill_avx2(&tn__ktab[TN_PATH_AVX2]); tn__kbest = TN_PATH_AVX2; }
+#endif
+#if defined(TN_HAVE_AVX512)
+    if ((tn__kavail[TN_PATH_AVX512] = tn__cpu_runs(TN_PATH_AVX512, tn__cpu_flags)) != 0) { tn__kern_fill_avx512(&tn__ktab[TN_PATH_AVX512]); tn__kbest = TN_PATH_AVX512; }
+#endif
+#if defined(TN_HAVE_NEON)
+    if ((tn__kavail[TN_PATH_NEON] = tn__cpu_runs(TN_PATH_NEON, tn__cpu_flags)) != 0) {
+        tn__kern_fill_neon(&tn__ktab[TN_PATH_NEON], (tn__cpu_flags & TN__CPU_DOTPROD) != 0);
+        tn__kbest = TN_PATH_NEON;
+    }
+#endif
+    tn__kcur = tn__kbest;
+    for (i = 0; i < (int)(sizeof(tn__cpu_feature_names) / sizeof(tn__cpu_feature_names[0])); i++)
+        if ((tn__cpu_flags >> i) & 1u) {
+            size_t w = strlen(tn__cpu_feature_names[i]);
+            if (len + w + 2 > sizeof(tn__cpu_feature_str)) break;
+            if (len) tn__cpu_feature_str[len++] = ' ';
+            memcpy(tn__cpu_feature_str + len, tn__cpu_feature_names[i], w);
+            len += w;
+        }
+    tn__cpu_feature_str[len] = 0;
+    if (env && *env) { /* a cap from the environment */
+        tn_kernel_path want;
+        char saved[512];
+        memcpy(saved, tn__err_msg, sizeof(saved)); /* looking the name up must not replace the caller's message */
+        if (tn_path_from_name(env, &want) != TN_OK)
+            fprintf(stderr, "ternary.h: TN_CPU=%s is not a path (scalar, avx2, avx512, neon); using %s\n", env, tn__ktab[tn__kbest].name);
+        else if (want == TN_PATH_BEST) {
+        } else if (!tn__kavail[want])
+            fprintf(stderr, "ternary.h: TN_CPU=%s, but this %s cannot run it; using %s\n", env,
+                    tn__cpu_runs(want, ~0u) ? "CPU" : "build", tn__ktab[tn__kbest].name);
+        else tn__kcur = (int)want;
+        memcpy(tn__err_msg, saved, sizeof(saved));
+    }
+}
+static void tn__kern_once(void) {
+#if !defined(TERNARY_NO_THREADS) && (defined(__GNUC__) || defined(__clang__))
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&tn__kstate, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        tn__kern_setup();
+        __atomic_store_n(&tn__kstate, 2, __ATOMIC_RELEASE);
+    } else
+        while (__atomic_load_n(&tn__kstate, __ATOMIC_ACQUIRE) != 2) tn__cpu_relax();
+#else
+    if (tn__kstate != 2) { tn__kern_setup(); tn__kstate = 2; }
+#endif
+}
+static int tn__kern_cur(void) {
+#if !defined(TERNARY_NO_THREADS) && (defined(__GNUC__) || defined(__clang__))
+    if (__atomic_load_n(&tn__kstate, __ATOMIC_ACQUIRE) != 2) tn__kern_once();
+    return __atomic_load_n(&tn__kcur, __ATOMIC_RELAXED);
+#else
+    if (tn__kstate != 2) tn__kern_once();
+    return tn__kcur;
+#endif
+}
+static const tn__kernels *tn__kern(void) { return &tn__ktab[tn__kern_cur()]; }
+static const tn__kernels *tn__kern_path(tn_kernel_path p) {
+    if (p == TN_PATH_BEST) return tn__kern();
+    tn__kern_cur();
+    return (int)p >= 0 && (int)p < TN_PATH_COUNT && tn__kavail[p] ? &tn__ktab[p] : NULL;
+}
+
+TNDEF tn_kernel_path tn_cpu_path(void) { return (tn_kernel_path)tn__kern_cur(); }
+TNDEF const char *tn_simd_name(void) { return tn__kern()->name; }
+TNDEF int tn_cpu_has_path(tn_kernel_path path) { return path == TN_PATH_BEST || tn__kern_path(path) != NULL; }
+TNDEF const char *tn_cpu_features(void) { tn__kern_cur(); return tn__cpu_feature_str; }
+TNDEF tn_status tn_set_cpu_path(tn_kernel_path path) {
+    int p;
+    tn__kern_cur();
+    p = path == TN_PATH_BEST ? tn__kbest : (int)path;
+    if (p < 0 || p >= TN_PATH_COUNT || p == TN_PATH_BEST)
+        return tn__fail(TN_ERR_ARG, "tn_set_cpu_path: %d is not a path", (int)path);
+    if (!tn__kavail[p])
+        return tn__fail(TN_ERR_ARG, "tn_set_cpu_path: this %s cannot run the %s path (it has: %s); the %s path stays",
+                        tn__cpu_runs((tn_kernel_path)p, ~0u) ? "CPU" : "build", tn__path_names[p],
+                        tn__cpu_feature_str[0] ? tn__cpu_feature_str : "no SIMD features", tn__ktab[tn__kern_cur()].name);
+#if !defined(TERNARY_NO_THREADS) && (defined(__GNUC__) || defined(__clang__))
+    __atomic_store_n(&tn__kcur, p, __ATOMIC_RELAXED);
+#else
+    tn__kcur = p;
+#endif
+    return TN_OK;
+}
+TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path) {
+    const tn__kernels *k = tn__kern_path(path);
+    const int slot = tn__fmt_slot(type);
+    return k && slot >= 0 ? k->dot[slot] : NULL;
+}
+/* the public dot products: the path in use */
+#define TN__VEC_DOT_ENTRY(name, type) \
+    TNDEF void tn_vec_dot_##name(int64_t n, float *s, const void *x, const void *y) { tn__kern()->dot[tn__fmt_slot(type)](n, s, x, y); }
+TN__VEC_DOT_ENTRY(f32_f32, TN_TYPE_F32)
+TN__VEC_DOT_ENTRY(f16_f32, TN_TYPE_F16)
+TN__VEC_DOT_ENTRY(bf16_f32, TN_TYPE_BF16)
+TN__VEC_DOT_ENTRY(q4_0_q8_0, TN_TYPE_Q4_0)
+TN__VEC_DOT_ENTRY(q4_1_q8_0, TN_TYPE_Q4_1)
+TN__VEC_DOT_ENTRY(q5_0_q8_0, TN_TYPE_Q5_0)
+TN__VEC_DOT_ENTRY(q5_1_q8_0, TN_TYPE_Q5_1)
+TN__VEC_DOT_ENTRY(q8_0_q8_0, TN_TYPE_Q8_0)
+TN__VEC_DOT_ENTRY(q8_1_q8_0, TN_TYPE_Q8_1)
+TN__VEC_DOT_ENTRY(q8_K_q8_K, TN_TYPE_Q8_K)
+TN__VEC_DOT_ENTRY(tq1_0_q8_K, TN_TYPE_TQ1_0)
+TN__VEC_DOT_ENTRY(tq2_0_q8_K, TN_TYPE_TQ2_0)
+TN__VEC_DOT_ENTRY(t2_q8_K, TN_TYPE_T2)
+#undef TN__VEC_DOT_ENTRY
 
 
 /* -- f32 GEMM for training: C (M x N) = A (M x K) . B (N x K)^T, both K-contiguous --
@@ -4280,148 +5295,63 @@ TNDEF tn_vec_dot_fn tn_get_vec_dot(tn_type type, tn_kernel_path path) {
    k-major, so the micro-kernel broadcasts A and FMAs NR-wide rows of B into
    MR x NR accumulators held in registers. Every C element is summed in the
    same k order whatever the thread count, so results are bit-identical. */
-#if defined(TN_HAVE_AVX512)
-#define TN__GEMM_MR 8
-#define TN__GEMM_NR 32
-#elif defined(TN_HAVE_AVX2)
-#define TN__GEMM_MR 6
-#define TN__GEMM_NR 16
-#else
-#define TN__GEMM_MR 4
-#define TN__GEMM_NR 8
-#endif
+/* -- f32 GEMM for training: C (M x N) = A (M x K) . B (N x K)^T, both K-contiguous --
+   Blocked and packed: B in panels of NR columns and A in panels of MR rows,
+   k-major, so the micro-kernel broadcasts A and FMAs NR-wide rows of B into
+   MR x NR accumulators held in registers (MR x NR per path: 8 x 32 AVX-512,
+   6 x 16 AVX2, 4 x 8 scalar). Every C element is the same sum on every path
+   and thread count: per KC-chunk of k, c = 0, then c = fma(a_k, b_k, c) in k
+   order, then C = c (first chunk) or C + c. */
+#define TN__GEMM_MR_MAX 8
+#define TN__GEMM_NR_MAX 32
 #define TN__GEMM_KC 256
 #define TN__GEMM_MC 96
 #define TN__GEMM_NC 512
 
 /* Ap: kc x MR (row panel of A), Bp: kc x NR; C += or = Ap^T Bp for mr x nr valid entries */
-#if defined(TN_HAVE_AVX512)
-/* direct == 0: Ap is a packed panel (k-major, MR per k); direct == 1: Ap points
-   at MR whole rows of A, lda apart, read in place (the same values, the same sums) */
-static TN__ALWAYS_INLINE void tn__gemm_kernel_512(const int direct, int64_t kc, const float *Ap, int64_t lda, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
-    __m512 c[TN__GEMM_MR][2];
-    int i;
-    int64_t k;
-    TN__UNROLL
-    for (i = 0; i < TN__GEMM_MR; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
-    for (k = 0; k < kc; k++) {
-        __m512 b0 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR), b1 = _mm512_loadu_ps(Bp + k * TN__GEMM_NR + 16);
-        const float *a = direct ? Ap + k : Ap + k * TN__GEMM_MR;
-        TN__UNROLL
-        for (i = 0; i < TN__GEMM_MR; i++) {
-            __m512 av = _mm512_set1_ps(direct ? a[i * lda] : a[i]);
-            c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
-            c[i][1] = _mm512_fmadd_ps(av, b1, c[i][1]);
-        }
-    }
-    {
-        __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xFFFFu : (1u << nr) - 1u);
-        __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xFFFFu : nr > 16 ? (1u << (nr - 16)) - 1u : 0u);
-        TN__UNROLL
-        for (i = 0; i < mr; i++) {
-            float *cr = C + i * ldc;
-            if (accumulate) {
-                c[i][0] = _mm512_add_ps(c[i][0], _mm512_maskz_loadu_ps(m0, cr));
-                c[i][1] = _mm512_add_ps(c[i][1], _mm512_maskz_loadu_ps(m1, cr + 16));
-            }
-            _mm512_mask_storeu_ps(cr, m0, c[i][0]);
-            _mm512_mask_storeu_ps(cr + 16, m1, c[i][1]);
-        }
-    }
-}
-static void tn__gemm_kernel_direct(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc, int nr, int accumulate) {
-    tn__gemm_kernel_512(1, kc, A, lda, Bp, C, ldc, TN__GEMM_MR, nr, accumulate);
-}
-#endif
-static void tn__gemm_kernel(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
-#if defined(TN_HAVE_AVX512)
-    tn__gemm_kernel_512(0, kc, Ap, 0, Bp, C, ldc, mr, nr, accumulate);
-#elif defined(TN_HAVE_AVX2)
-    __m256 c[TN__GEMM_MR][2];
-    float tmp[TN__GEMM_NR];
-    int i, j;
-    int64_t k;
-    TN__UNROLL
-    for (i = 0; i < TN__GEMM_MR; i++) c[i][0] = c[i][1] = _mm256_setzero_ps();
-    for (k = 0; k < kc; k++) {
-        __m256 b0 = _mm256_loadu_ps(Bp + k * TN__GEMM_NR), b1 = _mm256_loadu_ps(Bp + k * TN__GEMM_NR + 8);
-        const float *a = Ap + k * TN__GEMM_MR;
-        TN__UNROLL
-        for (i = 0; i < TN__GEMM_MR; i++) {
-            __m256 av = _mm256_broadcast_ss(a + i);
-            c[i][0] = _mm256_fmadd_ps(av, b0, c[i][0]);
-            c[i][1] = _mm256_fmadd_ps(av, b1, c[i][1]);
-        }
-    }
-    for (i = 0; i < mr; i++) {
-        float *cr = C + i * ldc;
-        if (nr == TN__GEMM_NR) {
-            if (accumulate) {
-                c[i][0] = _mm256_add_ps(c[i][0], _mm256_loadu_ps(cr));
-                c[i][1] = _mm256_add_ps(c[i][1], _mm256_loadu_ps(cr + 8));
-            }
-            _mm256_storeu_ps(cr, c[i][0]);
-            _mm256_storeu_ps(cr + 8, c[i][1]);
-            continue;
-        }
-        _mm256_storeu_ps(tmp, c[i][0]);
-        _mm256_storeu_ps(tmp + 8, c[i][1]);
-        for (j = 0; j < nr; j++) cr[j] = accumulate ? cr[j] + tmp[j] : tmp[j];
-    }
-#else
-    float c[TN__GEMM_MR][TN__GEMM_NR];
-    int i, j;
-    int64_t k;
-    memset(c, 0, sizeof(c));
-    for (k = 0; k < kc; k++)
-        for (i = 0; i < TN__GEMM_MR; i++)
-            for (j = 0; j < TN__GEMM_NR; j++) c[i][j] += Ap[k * TN__GEMM_MR + i] * Bp[k * TN__GEMM_NR + j];
-    for (i = 0; i < mr; i++)
+#define TN__GEMM_REF_BODY                                                                                                       \
+    float c[TN__GEMM_REF_MR][TN__GEMM_REF_NR];                                                                                  \
+    int i, j;                                                                                                                   \
+    int64_t k;                                                                                                                  \
+    memset(c, 0, sizeof(c));                                                                                                    \
+    for (k = 0; k < kc; k++)                                                                                                    \
+        for (i = 0; i < TN__GEMM_REF_MR; i++)                                                                                   \
+            for (j = 0; j < TN__GEMM_REF_NR; j++) c[i][j] = fmaf(Ap[k * TN__GEMM_REF_MR + i], Bp[k * TN__GEMM_REF_NR + j], c[i][j]); \
+    for (i = 0; i < mr; i++)                                                                                                    \
         for (j = 0; j < nr; j++) C[i * ldc + j] = accumulate ? C[i * ldc + j] + c[i][j] : c[i][j];
-#endif
+static void tn__gemm_kernel_ref(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+    TN__GEMM_REF_BODY
 }
-
-#if defined(TN_HAVE_AVX2)
-/* dst[k * P + j] = x[j * ld + k] for an 8 x 8 block, through registers */
-static void tn__transpose8(float *dst, int64_t P, const float *x, int64_t ld) {
-    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + ld), r2 = _mm256_loadu_ps(x + 2 * ld), r3 = _mm256_loadu_ps(x + 3 * ld);
-    __m256 r4 = _mm256_loadu_ps(x + 4 * ld), r5 = _mm256_loadu_ps(x + 5 * ld), r6 = _mm256_loadu_ps(x + 6 * ld), r7 = _mm256_loadu_ps(x + 7 * ld);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5), t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE), s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE), s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(dst + P, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(dst + 2 * P, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(dst + 3 * P, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(dst + 4 * P, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(dst + 5 * P, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(dst + 6 * P, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(dst + 7 * P, _mm256_permute2f128_ps(s3, s7, 0x31));
+#if defined(TN__X86_DISPATCH)
+/* the same C where the CPU has FMA: fmaf becomes one instruction instead of a
+   libm call (fmaf is exact either way: the same bits) */
+__attribute__((target("fma")))
+static void tn__gemm_kernel_ref_fma(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+    TN__GEMM_REF_BODY
 }
 #endif
+#undef TN__GEMM_REF_BODY
 
 /* pack rows r0..r0+rows of X (ld) over k0..k0+kc into panels of P rows, k-major,
    zero-padded; element (r, k) is X[r * ld + k], or X[k * ld + r] when trans */
 static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int64_t r0, int64_t rows, int64_t k0, int64_t kc, int P) {
+    void (*tr8)(float *, int64_t, const float *, int64_t) = tn__kern()->transpose8;
     int64_t p, k;
     int i;
     for (p = 0; p < rows; p += P) {
         int n = (int)TN__MIN((int64_t)P, rows - p);
         if (trans)
             for (k = 0; k < kc; k++) memcpy(dst + k * P, X + (k0 + k) * ld + r0 + p, sizeof(float) * (size_t)n);
-#if defined(TN_HAVE_AVX2)
-        else if (n == P && P % 8 == 0) { /* whole panel: 8 x 8 blocks through registers */
+        else if (tr8 && n == P && P % 8 == 0) { /* whole panel: 8 x 8 blocks through registers */
             for (i = 0; i < P; i += 8) {
                 const float *x = X + (r0 + p + i) * ld + k0;
-                for (k = 0; k + 8 <= kc; k += 8) tn__transpose8(dst + k * P + i, P, x + k, ld);
+                for (k = 0; k + 8 <= kc; k += 8) tr8(dst + k * P + i, P, x + k, ld);
                 for (; k < kc; k++) {
                     int j;
                     for (j = 0; j < 8; j++) dst[k * P + i + j] = x[j * ld + k];
                 }
             }
         }
-#endif
         else
             for (i = 0; i < n; i++) { /* read each source row in order; the panel is in cache */
                 const float *x = X + (r0 + p + i) * ld + k0;
@@ -4446,16 +5376,18 @@ static void tn__raise(int *flag) {
 
 static void tn__gemm_task(void *p, int ith, int nth) {
     const tn__gemm_args *g = (const tn__gemm_args *)p;
+    const tn__kernels *kt = tn__kern();
+    const int64_t MR = kt->gemm_mr, NR = kt->gemm_nr;
     /* threads take whole NR panels of N: results do not depend on nth */
-    int64_t n_panels = (g->N + TN__GEMM_NR - 1) / TN__GEMM_NR;
+    int64_t n_panels = (g->N + NR - 1) / NR;
     int64_t p0 = n_panels * ith / nth, p1 = n_panels * (ith + 1) / nth;
-    int64_t n_lo = p0 * TN__GEMM_NR, n_hi = TN__MIN(g->N, p1 * TN__GEMM_NR);
+    int64_t n_lo = p0 * NR, n_hi = TN__MIN(g->N, p1 * NR);
     int64_t nc, kc, mc;
     float *Bp, *Ap;
     if (n_lo >= n_hi) return;
     {   /* packing buffers sized to the problem (small ones stay small) */
         int64_t kk = TN__MIN((int64_t)TN__GEMM_KC, g->K);
-        int64_t nb = TN__MIN((int64_t)TN__GEMM_NC, n_hi - n_lo) + TN__GEMM_NR, mb = TN__MIN((int64_t)TN__GEMM_MC, g->M) + TN__GEMM_MR;
+        int64_t nb = TN__MIN((int64_t)TN__GEMM_NC, n_hi - n_lo) + NR, mb = TN__MIN((int64_t)TN__GEMM_MC, g->M) + MR;
         Bp = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * nb));
         Ap = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * mb));
     }
@@ -4464,28 +5396,26 @@ static void tn__gemm_task(void *p, int ith, int nth) {
         int64_t nn = TN__MIN((int64_t)TN__GEMM_NC, n_hi - nc);
         for (kc = 0; kc < g->K; kc += TN__GEMM_KC) {
             int64_t kk = TN__MIN((int64_t)TN__GEMM_KC, g->K - kc);
-            tn__gemm_pack(Bp, g->B, g->ldb, g->tb, nc, nn, kc, kk, TN__GEMM_NR);
+            tn__gemm_pack(Bp, g->B, g->ldb, g->tb, nc, nn, kc, kk, (int)NR);
             for (mc = 0; mc < g->M; mc += TN__GEMM_MC) {
                 int64_t mm = TN__MIN((int64_t)TN__GEMM_MC, g->M - mc), i, j;
-#if defined(TN_HAVE_AVX512)
-                if (!g->ta) { /* K-contiguous rows of A: whole panels are read in place, only a last partial one is packed */
-                    const int64_t full = mm - mm % TN__GEMM_MR;
-                    if (full < mm) tn__gemm_pack(Ap, g->A, g->lda, 0, mc + full, mm - full, kc, kk, TN__GEMM_MR);
-                    for (j = 0; j < nn; j += TN__GEMM_NR)
-                        for (i = 0; i < mm; i += TN__GEMM_MR) {
+                if (!g->ta && kt->gemm_direct) { /* K-contiguous rows of A: whole panels are read in place, only a last partial one is packed */
+                    const int64_t full = mm - mm % MR;
+                    if (full < mm) tn__gemm_pack(Ap, g->A, g->lda, 0, mc + full, mm - full, kc, kk, (int)MR);
+                    for (j = 0; j < nn; j += NR)
+                        for (i = 0; i < mm; i += MR) {
                             float *Cp = g->C + (mc + i) * g->ldc + nc + j;
-                            const int nr = (int)TN__MIN((int64_t)TN__GEMM_NR, nn - j);
-                            if (i < full) tn__gemm_kernel_direct(kk, g->A + (mc + i) * g->lda + kc, g->lda, Bp + j * kk, Cp, g->ldc, nr, kc > 0 || g->acc);
-                            else tn__gemm_kernel(kk, Ap, Bp + j * kk, Cp, g->ldc, (int)(mm - i), nr, kc > 0 || g->acc);
+                            const int nr = (int)TN__MIN((int64_t)NR, nn - j);
+                            if (i < full) kt->gemm_direct(kk, g->A + (mc + i) * g->lda + kc, g->lda, Bp + j * kk, Cp, g->ldc, nr, kc > 0 || g->acc);
+                            else kt->gemm_kernel(kk, Ap, Bp + j * kk, Cp, g->ldc, (int)(mm - i), nr, kc > 0 || g->acc);
                         }
                     continue;
                 }
-#endif
-                tn__gemm_pack(Ap, g->A, g->lda, g->ta, mc, mm, kc, kk, TN__GEMM_MR);
-                for (j = 0; j < nn; j += TN__GEMM_NR)
-                    for (i = 0; i < mm; i += TN__GEMM_MR)
-                        tn__gemm_kernel(kk, Ap + i * kk, Bp + j * kk, g->C + (mc + i) * g->ldc + nc + j, g->ldc,
-                                        (int)TN__MIN((int64_t)TN__GEMM_MR, mm - i), (int)TN__MIN((int64_t)TN__GEMM_NR, nn - j), kc > 0 || g->acc);
+                tn__gemm_pack(Ap, g->A, g->lda, g->ta, mc, mm, kc, kk, (int)MR);
+                for (j = 0; j < nn; j += NR)
+                    for (i = 0; i < mm; i += MR)
+                        kt->gemm_kernel(kk, Ap + i * kk, Bp + j * kk, g->C + (mc + i) * g->ldc + nc + j, g->ldc,
+                                        (int)TN__MIN((int64_t)MR, mm - i), (int)TN__MIN((int64_t)NR, nn - j), kc > 0 || g->acc);
             }
         }
     }
@@ -4567,6 +5497,7 @@ typedef struct {
     size_t xs_row;          /* bytes per converted row */
     float wscale;
     int tile;               /* 1: TQ2_0, 2: TQ1_0, 3: T2 tiles over tn__q8k_tile(5) activation rows */
+    void (*tern_tile)(int kind, int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s);
 } tn__mm;
 
 static const void *tn__mm_xrow(const tn__mm *a, int64_t i1, int64_t i2, int64_t i3) {
@@ -4589,7 +5520,6 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
         const int64_t b0 = parts == 1 ? 0 : nbk * part / parts, b1 = parts == 1 ? nbk : nbk * (part + 1) / parts;
         int64_t i1 = r % x->ne[1], i2 = (r / x->ne[1]) % x->ne[2], i3 = r / (x->ne[1] * x->ne[2]);
         uint8_t *dst = a->xs + (size_t)r * a->xs_row;
-#if defined(TN_HAVE_AVX512)
         if (a->tile) { /* Q8_K blocks, moved into tn__q8k_tile (TQ2_0, T2) or tn__q8k_tile5 (TQ1_0) */
             int64_t ib;
             const size_t tsz = a->tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile);
@@ -4598,11 +5528,10 @@ static void tn__mm_convert_task(void *p, int ith, int nth) {
                 const tn_block_q8_K *src = &qb;
                 if (x->type == TN_TYPE_F32) tn__quantize_row_q8_K((const float *)tn__ptr(x, 0, i1, i2, i3) + ib * TN_QK_K, &qb, TN_QK_K); /* finite: checked */
                 else src = (const tn_block_q8_K *)tn__ptr(x, 0, i1, i2, i3) + ib;
-                tn__q8k_to_tile(dst + (size_t)ib * tsz, src, a->tile);
+                tn__kern()->q8k_to_tile(dst + (size_t)ib * tsz, src, a->tile);
             }
             continue;
         }
-#endif
         if (x->type == TN_TYPE_F32 && a->vdt != TN_TYPE_F32 && x->nb[0] == sizeof(float)) {
             if (b1 > b0) tn_quantize_row(a->vdt, (const float *)tn__ptr(x, 0, i1, i2, i3) + b0 * bs, dst + (size_t)b0 * tn_type_size(a->vdt), (b1 - b0) * bs);
         } else if (part == 0) {
@@ -4631,7 +5560,6 @@ static void tn__mm_task(void *p, int ith, int nth) {
         for (i2 = 0; i2 < x->ne[2]; i2++)
             for (nn = n0; nn < n1; nn += NB) {
                 int64_t ne = TN__MIN(nn + NB, n1);
-#if defined(TN_HAVE_AVX512)
                 if (a->tile) {
                     /* a tile of C activation rows against R weight rows at a time */
                     int64_t M = x->ne[1];
@@ -4640,7 +5568,7 @@ static void tn__mm_task(void *p, int ith, int nth) {
                         float v[32];
                         for (n = nn; n < ne; n += R) {
                             R = C == 1 ? (ne - n >= 4 ? 4 : 1) : (ne - n >= 2 ? 2 : 1);
-                            tn__tern_tile(a->tile, R, C, K / TN_QK_K, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1],
+                            a->tern_tile(a->tile, R, C, K / TN_QK_K, (const uint8_t *)tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1],
                                          (const uint8_t *)tn__mm_xrow(a, m, i2, i3), a->xs_row, v);
                             for (k = 0; k < R; k++)
                                 for (j = 0; j < C; j++) {
@@ -4652,7 +5580,6 @@ static void tn__mm_task(void *p, int ith, int nth) {
                     }
                     continue;
                 }
-#endif
                 for (m = 0; m < x->ne[1]; m++) {
                     const void *xr = tn__mm_xrow(a, m, i2, i3);
                     for (n = nn; n < ne; ) {
@@ -4670,6 +5597,8 @@ static void tn__mm_task(void *p, int ith, int nth) {
             }
 }
 
+/* ref: 0 the path in use; 1 the scalar references; 2 training (tn_matmul): f32
+   weights always through the GEMM, whose sums are the same on every path */
 static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool, int ref) {
     const tn_type_traits *tw;
     tn__mm a;
@@ -4732,35 +5661,20 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     }
     memset(&a, 0, sizeof(a));
     a.w = w; a.x = x; a.y = y;
-    a.dot = tn_get_vec_dot(w->type, ref ? TN_PATH_REF : TN_PATH_BEST);
+    {   /* the path's kernels for this format: one dot, a four-row dot, ternary tiles */
+        const tn__kernels *kt = ref == 1 ? tn__kern_path(TN_PATH_REF) : tn__kern();
+        const int slot = tn__fmt_slot(w->type);
+        a.dot = kt->dot[slot];
+        a.dot4 = kt->dot4[slot];
+        a.tile = kt->tile[slot];
+        a.tern_tile = kt->tern_tile;
+    }
     a.vdt = tw->vec_dot_type;
     a.wscale = w->type == TN_TYPE_T2 ? w->scale : 1.0f;
-#if defined(TN_HAVE_AVX512)
-    a.tile = ref ? 0 : w->type == TN_TYPE_TQ2_0 ? 1 : w->type == TN_TYPE_TQ1_0 ? 2 : 0;
-#if defined(TN_HAVE_AVX512VBMI)
-    if (!ref && w->type == TN_TYPE_T2) a.tile = 3;
-#endif
-    if (!ref)
-        switch (w->type) { /* four rows at a time */
-        case TN_TYPE_F32: a.dot4 = tn__vec_dot4_f32_f32_avx512; break;
-        case TN_TYPE_F16: a.dot4 = tn__vec_dot4_f16_f32_avx512; break;
-        case TN_TYPE_BF16: a.dot4 = tn__vec_dot4_bf16_f32_avx512; break;
-        case TN_TYPE_Q4_0: a.dot4 = tn__vec_dot4_q4_0_q8_0_avx512; break;
-        case TN_TYPE_Q4_1: a.dot4 = tn__vec_dot4_q4_1_q8_0_avx512; break;
-        case TN_TYPE_Q5_0: a.dot4 = tn__vec_dot4_q5_0_q8_0_avx512; break;
-        case TN_TYPE_Q5_1: a.dot4 = tn__vec_dot4_q5_1_q8_0_avx512; break;
-        case TN_TYPE_Q8_0: a.dot4 = tn__vec_dot4_q8_0_q8_0_avx512; break;
-        case TN_TYPE_Q8_1: a.dot4 = tn__vec_dot4_q8_1_q8_0_avx512; break;
-        default: break;
-        }
-#endif
     need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
-#if defined(TN_HAVE_AVX512)
         if (a.tile) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * (a.tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile));
-        else
-#endif
-        a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
+        else a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
         if (!tn__mul_size(a.xs_row, (size_t)tn_nrows(x), &bytes) || bytes > SIZE_MAX - TN__ALIGN) {
             if (x_dense) TN_FREE(x_dense);
             return tn__fail(TN_ERR_NOMEM, "tn_mul_mat: x too large");
@@ -4770,7 +5684,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
         a.xs = xs_raw + (TN__ALIGN - (uintptr_t)xs_raw % TN__ALIGN) % TN__ALIGN;
         tn_pool_run(pool, tn__mm_convert_task, &a);
     }
-    if (!ref && w->type == TN_TYPE_F32 && a.vdt == TN_TYPE_F32 && x->ne[1] >= 4 && y->nb[0] == sizeof(float) &&
+    if (ref != 1 && w->type == TN_TYPE_F32 && a.vdt == TN_TYPE_F32 && (x->ne[1] >= 4 || ref == 2) && y->nb[0] == sizeof(float) &&
         w->nb[1] % sizeof(float) == 0 && y->nb[1] % sizeof(float) == 0) {
         /* f32 x f32 with a batch: the blocked GEMM, one per batch matrix */
         int64_t i2, i3, r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3], nbm = x->ne[2] * x->ne[3];
@@ -4962,17 +5876,11 @@ static tn_tensor *tn__binary(tn_ctx *ctx, int op, tn_tensor *a, tn_tensor *b, co
 }
 
 /* dst[i] += src[i]; the SIMD paths add exactly as the scalar loop does */
-static void tn__vacc(float *dst, const float *src, int64_t n) {
-    int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
-#elif defined(TN_HAVE_AVX2)
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
-#elif defined(TN_HAVE_NEON)
-    for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, vaddq_f32(vld1q_f32(dst + i), vld1q_f32(src + i)));
-#endif
-    for (; i < n; i++) dst[i] += src[i];
+static void tn__vacc_ref(float *dst, const float *src, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) dst[i] += src[i];
 }
+static void tn__vacc(float *dst, const float *src, int64_t n) { tn__kern()->vacc(dst, src, n); }
 static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_tensor *a = y->src[0], *b = y->src[1];
     tn_status st = TN_OK;
@@ -5054,53 +5962,29 @@ TNDEF tn_tensor *tn_div(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) { return tn__bi
 
 /* -- elementwise unary -- */
 
-/* ReLU^2 forward y = x > 0 ? x * x : 0 and backward gx += g * (x > 0 ? 2x : 0), exactly */
-static void tn__relu2_fwd(float *y, const float *x, int64_t n) {
-    int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        _mm512_storeu_ps(y + i, _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), v, v));
-    }
-#endif
-    for (; i < n; i++) y[i] = x[i] > 0.0f ? x[i] * x[i] : 0.0f;
+/* ReLU^2 forward y = x > 0 ? x * x : 0 and backward gx += g * (x > 0 ? 2x : 0);
+   ReLU forward y = x > 0 ? x : 0 (NaN -> 0) and backward gx += g * (x > 0 ? 1 : 0).
+   Every path computes exactly these expressions. */
+static void tn__relu2_fwd_ref(float *y, const float *x, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] * x[i] : 0.0f;
 }
-static void tn__relu2_bwd(float *gx, const float *g, const float *x, int64_t n) {
-    int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        __m512 d = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_set1_ps(2.0f), v);
-        _mm512_storeu_ps(gx + i, _mm512_add_ps(_mm512_loadu_ps(gx + i), _mm512_mul_ps(_mm512_loadu_ps(g + i), d)));
-    }
-#endif
-    for (; i < n; i++) gx[i] += g[i] * (x[i] > 0.0f ? 2.0f * x[i] : 0.0f);
+static void tn__relu2_bwd_ref(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) gx[i] += g[i] * (x[i] > 0.0f ? 2.0f * x[i] : 0.0f);
 }
-/* ReLU forward y = x > 0 ? x : 0 and backward gx += g * (x > 0 ? 1 : 0), exactly */
-static void tn__relu_fwd(float *y, const float *x, int64_t n) {
-    int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_max_ps(_mm512_loadu_ps(x + i), _mm512_setzero_ps())); /* NaN -> 0 as x > 0 ? x : 0 */
-#elif defined(TN_HAVE_AVX2)
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_loadu_ps(x + i), _mm256_setzero_ps()));
-#endif
-    for (; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+static void tn__relu_fwd_ref(float *y, const float *x, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
-static void tn__relu_bwd(float *gx, const float *g, const float *x, int64_t n) {
-    int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    for (; i + 16 <= n; i += 16) {
-        __m512 d = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), _mm512_setzero_ps(), _CMP_GT_OQ), _mm512_setzero_ps(), _mm512_set1_ps(1.0f));
-        _mm512_storeu_ps(gx + i, _mm512_add_ps(_mm512_loadu_ps(gx + i), _mm512_mul_ps(_mm512_loadu_ps(g + i), d)));
-    }
-#elif defined(TN_HAVE_AVX2)
-    for (; i + 8 <= n; i += 8) {
-        __m256 d = _mm256_and_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_set1_ps(1.0f));
-        _mm256_storeu_ps(gx + i, _mm256_add_ps(_mm256_loadu_ps(gx + i), _mm256_mul_ps(_mm256_loadu_ps(g + i), d)));
-    }
-#endif
-    for (; i < n; i++) gx[i] += g[i] * (x[i] > 0.0f ? 1.0f : 0.0f);
+static void tn__relu_bwd_ref(float *gx, const float *g, const float *x, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) gx[i] += g[i] * (x[i] > 0.0f ? 1.0f : 0.0f);
 }
+static void tn__relu2_fwd(float *y, const float *x, int64_t n) { tn__kern()->relu2_fwd(y, x, n); }
+static void tn__relu2_bwd(float *gx, const float *g, const float *x, int64_t n) { tn__kern()->relu2_bwd(gx, g, x, n); }
+static void tn__relu_fwd(float *y, const float *x, int64_t n) { tn__kern()->relu_fwd(y, x, n); }
+static void tn__relu_bwd(float *gx, const float *g, const float *x, int64_t n) { tn__kern()->relu_bwd(gx, g, x, n); }
 
 #define TN__GELU_C 0.7978845608028654f /* sqrt(2/pi) */
 
@@ -5108,17 +5992,17 @@ static float tn__unary_f(int kind, float x, float p) {
     switch (kind) {
     case TN__U_SCALE: return x * p;
     case TN__U_ADD_SCALAR: return x + p;
-    case TN__U_EXP: return expf(x);
-    case TN__U_LOG: return logf(x);
+    case TN__U_EXP: return tn__expf(x);
+    case TN__U_LOG: return tn__logf(x);
     case TN__U_SQRT: return sqrtf(x);
-    case TN__U_POW: return powf(x, p);
+    case TN__U_POW: return tn__powf(x, p);
     case TN__U_RELU: return x > 0.0f ? x : 0.0f;
     case TN__U_RELU2: return x > 0.0f ? x * x : 0.0f;
-    case TN__U_GELU: return 0.5f * x * (1.0f + tanhf(TN__GELU_C * (x + 0.044715f * x * x * x)));
-    case TN__U_GELU_ERF: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-    case TN__U_SILU: return x / (1.0f + expf(-x));
-    case TN__U_SIGMOID: return 1.0f / (1.0f + expf(-x));
-    default: return tanhf(x);
+    case TN__U_GELU: return 0.5f * x * (1.0f + tn__tanhf(TN__GELU_C * (x + 0.044715f * x * x * x)));
+    case TN__U_GELU_ERF: return 0.5f * x * (1.0f + tn__erff(x * 0.70710678118654752f));
+    case TN__U_SILU: return x / (1.0f + tn__expf(-x));
+    case TN__U_SIGMOID: return 1.0f / (1.0f + tn__expf(-x));
+    default: return tn__tanhf(x);
     }
 }
 /* dy/dx given x and y = f(x) */
@@ -5129,16 +6013,16 @@ static float tn__unary_df(int kind, float x, float y, float p) {
     case TN__U_EXP: return y;
     case TN__U_LOG: return 1.0f / x;
     case TN__U_SQRT: return 0.5f / y;
-    case TN__U_POW: return p * powf(x, p - 1.0f);
+    case TN__U_POW: return p * tn__powf(x, p - 1.0f);
     case TN__U_RELU: return x > 0.0f ? 1.0f : 0.0f;
     case TN__U_RELU2: return x > 0.0f ? 2.0f * x : 0.0f;
     case TN__U_GELU: {
-        float t = tanhf(TN__GELU_C * (x + 0.044715f * x * x * x));
+        float t = tn__tanhf(TN__GELU_C * (x + 0.044715f * x * x * x));
         return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * TN__GELU_C * (1.0f + 3.0f * 0.044715f * x * x);
     }
     case TN__U_GELU_ERF:
-        return 0.5f * (1.0f + erff(x * 0.70710678118654752f)) + x * 0.3989422804014327f * expf(-0.5f * x * x);
-    case TN__U_SILU: { float s = 1.0f / (1.0f + expf(-x)); return s * (1.0f + x * (1.0f - s)); }
+        return 0.5f * (1.0f + tn__erff(x * 0.70710678118654752f)) + x * 0.3989422804014327f * tn__expf(-0.5f * x * x);
+    case TN__U_SILU: { float s = 1.0f / (1.0f + tn__expf(-x)); return s * (1.0f + x * (1.0f - s)); }
     case TN__U_SIGMOID: return y * (1.0f - y);
     default: return 1.0f - y * y;
     }
@@ -5383,7 +6267,7 @@ TNDEF tn_tensor *tn_matmul(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
         ctx->no_grad = saved;
         if (!wc) { tn_ctx_rewind(ctx, mark); return NULL; }
     }
-    if (tn_mul_mat(y, wc, x, ctx->pool) != TN_OK) return NULL;
+    if (tn__mul_mat(y, wc, x, ctx->pool, 2) != TN_OK) return NULL;
     return tn__record(ctx, y, TN__OP_MATMUL, w, x, NULL);
 }
 static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
@@ -5619,27 +6503,35 @@ static double tn__row_dsum(const float *x, const float *y, int64_t n, double mu,
     }
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
-#if defined(TN_HAVE_AVX512)
-/* e^x for 16 floats: x = n ln2 + r, |r| <= ln2 / 2, a degree-6 polynomial for e^r
-   (Cephes' expf coefficients) and vscalefps for 2^n, which also gives the
-   subnormal results; within 2 ulp of expf. -inf and x below -104 give 0, NaN stays NaN. */
-static TN__ALWAYS_INLINE __m512 tn__exp_512(__m512 x) {
-    const __mmask16 zero = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-104.0f), _CMP_LT_OQ);
-    const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-    const __m512 c = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(88.7228394f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(c, _mm512_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c), p;
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    p = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    p = _mm512_maskz_mov_ps((__mmask16)~zero, _mm512_scalef_ps(p, n));
-    return _mm512_mask_mov_ps(p, nan, x);
+/* Rows of e^(x - sub), the library's exp (tn__expf) on every path. exp_sum
+   adds them in double as sixteen partial sums (element i into partial i % 16),
+   folded 0..7 + 8..15 and then in a fixed tree. ce_grad_row adds
+   scale * (p - onehot) into g with p = (float)(e * inv) and one fused
+   multiply-add. */
+static void tn__exp_row_ref(float *y, const float *x, int64_t n, float sub) {
+    int64_t i;
+    for (i = 0; i < n; i++) y[i] = tn__expf(x[i] - sub);
 }
-#endif
+static double tn__fold16(double *a) {
+    int j;
+    for (j = 0; j < 8; j++) a[j] += a[j + 8];
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+static double tn__exp_sum_ref(const float *x, int64_t n, float sub) {
+    double a[16];
+    int64_t i;
+    memset(a, 0, sizeof(a));
+    for (i = 0; i < n; i++) a[i % 16] += (double)tn__expf(x[i] - sub);
+    return tn__fold16(a);
+}
+static void tn__ce_grad_row_ref(float *g, const float *x, int64_t n, float sub, double inv, int64_t target, float scale) {
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        float p = (float)((double)tn__expf(x[i] - sub) * inv);
+        if (i == target) p = p - 1.0f;
+        g[i] = fmaf(scale, p, g[i]);
+    }
+}
 static void tn__softmax_task(void *p, int ith, int nth) {
     const tn__rows *a = (const tn__rows *)p;
     int64_t r, r0, r1, i, n0 = a->n0;
@@ -5650,14 +6542,7 @@ static void tn__softmax_task(void *p, int ith, int nth) {
         double inv;
         for (i = 0; i < n0; i++) mx = TN__MAX(mx, xr[i]);
         if (mx == -INFINITY) { for (i = 0; i < n0; i++) yr[i] = 0.0f; continue; } /* fully masked row */
-        i = 0;
-#if defined(TN_HAVE_AVX512)
-        for (; i < n0; i += 16) {
-            const __mmask16 k = (__mmask16)(n0 - i >= 16 ? 0xFFFFu : (1u << (n0 - i)) - 1u);
-            _mm512_mask_storeu_ps(yr + i, k, tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + i), _mm512_set1_ps(mx))));
-        }
-#endif
-        for (; i < n0; i++) yr[i] = expf(xr[i] - mx);
+        tn__kern()->exp_row(yr, xr, n0, mx);
         inv = 1.0 / tn__row_dsum(yr, NULL, n0, 0.0, 0);
         for (i = 0; i < n0; i++) yr[i] = (float)(yr[i] * inv);
     }
@@ -5681,10 +6566,10 @@ TNDEF tn_tensor *tn_log_softmax(tn_ctx *ctx, tn_tensor *x) {
     for (r = 0; r < nr; r++) {
         const float *xr = X + r * n0;
         float *yr = (float *)y->data + r * n0, mx = -INFINITY, lse;
-        double sum = 0.0;
+        double sum;
         for (i = 0; i < n0; i++) mx = TN__MAX(mx, xr[i]);
-        for (i = 0; i < n0; i++) sum += exp((double)(xr[i] - mx));
-        lse = mx + (float)log(sum);
+        sum = tn__kern()->exp_sum(xr, n0, mx);
+        lse = mx + (float)tn__log(sum);
         for (i = 0; i < n0; i++) yr[i] = xr[i] - lse;
     }
     return tn__record(ctx, y, TN__OP_LOG_SOFTMAX, x, NULL, NULL);
@@ -5699,7 +6584,7 @@ static void tn__softmax_backward_task(void *p, int ith, int nth) {
         float *gxr = a->out + r * n0;
         if (logsm) {
             const float dot = (float)tn__row_dsum(gr, NULL, n0, 0.0, 0);
-            for (i = 0; i < n0; i++) gxr[i] += gr[i] - expf(yr[i]) * dot;
+            for (i = 0; i < n0; i++) gxr[i] += gr[i] - tn__expf(yr[i]) * dot;
         } else {
             const float dot = (float)tn__row_dsum(gr, yr, n0, 0.0, 2);
             for (i = 0; i < n0; i++) gxr[i] += yr[i] * (gr[i] - dot);
@@ -5812,9 +6697,10 @@ static tn_status tn__dropout_backward(tn_ctx *ctx, tn_tensor *y) {
 
 /* cos and sin of position pos0 + t times theta^(-2i/hd), as floats */
 static void tn__rope_cs(double pos, int64_t i, int64_t hd, float theta, float *c, float *sn) {
-    double ang = pos * pow((double)theta, -2.0 * (double)i / (double)hd);
-    *c = (float)cos(ang);
-    *sn = (float)sin(ang);
+    double ang = pos * tn__exp(-2.0 * (double)i / (double)hd * tn__log((double)theta)), sd, cd;
+    tn__sincos(ang, &sd, &cd);
+    *c = (float)cd;
+    *sn = (float)sd;
 }
 /* rotate pairs (2i, 2i+1) of each head vector; sign -1 rotates back (backward) */
 static void tn__rope_apply(float *dst, const float *src, const int64_t *ne, int64_t pos0, float theta, float sign) {
@@ -5916,24 +6802,8 @@ TNDEF tn_tensor *tn_attention(tn_ctx *ctx, tn_tensor *q, tn_tensor *k, tn_tensor
 
 /* cross-entropy rows, split over the context's threads: the loss of each row
    (forward, loss != NULL), or its gradient added into gx (backward). Row r's
-   e^(x - max) sum is taken in double; with AVX-512 the exps are tn__exp_512's. */
+   e^(x - max) sum is taken in double (tn__kern()->exp_sum). */
 typedef struct { const float *X; const int32_t *T; int64_t C, nr; int32_t ignore; double *loss; float *gx; float scale; } tn__ce;
-static double tn__ce_sum(const float *xr, int64_t C, float mx) {
-    double sum = 0.0;
-    int64_t i = 0;
-#if defined(TN_HAVE_AVX512)
-    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
-    for (; i < C; i += 16) {
-        const __mmask16 k = (__mmask16)(C - i >= 16 ? 0xFFFFu : (1u << (C - i)) - 1u);
-        const __m512 e = _mm512_maskz_mov_ps(k, tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + i), _mm512_set1_ps(mx))));
-        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
-        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
-    }
-    sum = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
-#endif
-    for (; i < C; i++) sum += exp((double)(xr[i] - mx));
-    return sum;
-}
 static void tn__ce_task(void *p, int ith, int nth) {
     const tn__ce *a = (const tn__ce *)p;
     int64_t r, i, r0 = a->nr * ith / nth, r1 = a->nr * (ith + 1) / nth;
@@ -5943,28 +6813,9 @@ static void tn__ce_task(void *p, int ith, int nth) {
         double sum;
         if (a->T[r] == a->ignore) continue;
         for (i = 0; i < a->C; i++) mx = TN__MAX(mx, xr[i]);
-        sum = tn__ce_sum(xr, a->C, mx);
-        if (a->loss) { a->loss[r] = (double)mx + log(sum) - xr[a->T[r]]; continue; }
-#if defined(TN_HAVE_AVX512)
-        {
-            const __m512d inv = _mm512_set1_pd(1.0 / sum);
-            const __m512 sc = _mm512_set1_ps(a->scale);
-            float *g = a->gx + r * a->C;
-            for (i = 0; i < a->C; i += 16) {
-                const __mmask16 k = (__mmask16)(a->C - i >= 16 ? 0xFFFFu : (1u << (a->C - i)) - 1u);
-                const __m512 e = tn__exp_512(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + i), _mm512_set1_ps(mx)));
-                const __m256 p0 = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(e)), inv));
-                const __m256 p1 = _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))), inv));
-                __m512 pr = _mm512_insertf32x8(_mm512_castps256_ps512(p0), p1, 1);
-                if (a->T[r] >= i && a->T[r] < i + 16) /* minus the one-hot target */
-                    pr = _mm512_mask_sub_ps(pr, (__mmask16)(1u << (a->T[r] - i)), pr, _mm512_set1_ps(1.0f));
-                _mm512_mask_storeu_ps(g + i, k, _mm512_fmadd_ps(sc, pr, _mm512_maskz_loadu_ps(k, g + i)));
-            }
-        }
-#else
-        for (i = 0; i < a->C; i++) /* the exps again: no scratch row */
-            a->gx[r * a->C + i] += a->scale * ((float)(exp((double)(xr[i] - mx)) / sum) - (i == a->T[r] ? 1.0f : 0.0f));
-#endif
+        sum = tn__kern()->exp_sum(xr, a->C, mx);
+        if (a->loss) { a->loss[r] = (double)mx + tn__log(sum) - xr[a->T[r]]; continue; }
+        tn__kern()->ce_grad_row(a->gx + r * a->C, xr, a->C, mx, 1.0 / sum, a->T[r], a->scale);
     }
 }
 TNDEF tn_tensor *tn_cross_entropy(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *targets, int32_t ignore_index) {
@@ -6034,7 +6885,7 @@ TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *
     if (!y || !(Z = tn__dense(ctx, logits)) || !(L = tn__dense(ctx, labels)) || !(W = tn__dense(ctx, weights))) return NULL;
     for (i = 0; i < n; i++) {
         double z = Z[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
-        double sp = (z > 0 ? z : 0.0) + log1p(exp(-fabs(z))); /* softplus(z) */
+        double sp = (z > 0 ? z : 0.0) + tn__log1p(tn__exp(-fabs(z))); /* softplus(z) */
         total += W[i] * (sp - lab * z);
     }
     ((float *)y->data)[0] = (float)(total / (double)n);
@@ -6051,7 +6902,7 @@ static tn_status tn__bce_backward(tn_ctx *ctx, tn_tensor *y) {
     g = ((const float *)y->grad->data)[0] / (float)n;
     for (i = 0; i < n; i++) {
         float lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
-        float sig = 1.0f / (1.0f + expf(-Z[i]));
+        float sig = 1.0f / (1.0f + tn__expf(-Z[i]));
         gz[i] += g * W[i] * (sig - lab);
     }
     return TN_OK;
@@ -6293,55 +7144,38 @@ TNDEF tn_status tn_bitlinear_init(tn_bitlinear *l, tn_ctx *pctx, tn_params *para
     return TN_OK;
 }
 
-#if defined(TN_HAVE_AVX512)
 /* -- the BitLinear training forward in integers --
    y = tn_ste_ternary(w) . tn_ste_act_i8(x)^T computed as (sum_k t_k q_k) * (s_w / s_x):
    the integer sums are exact, so the result does not depend on the kernel, the
    build or the thread count, and it is within float rounding of the float
    GEMM of the fake-quantized tensors. The backward is that matmul's (recorded
    with the same two straight-through tensors). Weights t + 1 (0..2) sit in
-   panels of 32 outputs, 4 k per 32-bit lane, for vpdpbusd; each activation
-   row's sum comes off afterwards. */
-typedef struct { const uint8_t *wp; const int8_t *q; const int32_t *qsum; const float *cs; float *y; int64_t M, N, K4; } tn__igemm;
-static TN__ALWAYS_INLINE void tn__igemm_tile(const int R, const tn__igemm *a, const uint8_t *B, int64_t m, int64_t n0, __mmask16 m0, __mmask16 m1) {
-    __m512i acc[8][2];
-    int64_t kq;
-    int r;
-    TN__UNROLL
-    for (r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
-    for (kq = 0; kq < a->K4 / 4; kq++) {
-        const __m512i b0 = _mm512_loadu_si512((const void *)(B + kq * 128)), b1 = _mm512_loadu_si512((const void *)(B + kq * 128 + 64));
-        TN__UNROLL
-        for (r = 0; r < R; r++) {
-            int32_t q4;
-            __m512i av;
-            memcpy(&q4, a->q + (m + r) * a->K4 + 4 * kq, 4);
-            av = _mm512_set1_epi32(q4);
-            acc[r][0] = tn__dot_u8s8_512(acc[r][0], b0, av);
-            acc[r][1] = tn__dot_u8s8_512(acc[r][1], b1, av);
+   panels of 32 outputs, 4 k per 32-bit lane (tn__igemm), for vpdpbusd,
+   vpmaddubsw or sdot; each activation row's sum comes off afterwards. Every
+   path (tn__kern()->igemm_panel) gives the reference's bits. */
+static void tn__igemm_panel_ref(const tn__igemm *a, int64_t pi) {
+    const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0);
+    const uint8_t *B = a->wp + pi * a->K4 * 32;
+    int64_t m, kq;
+    int j;
+    for (m = 0; m < a->M; m++) {
+        const int8_t *q = a->q + m * a->K4;
+        int32_t acc[32];
+        memset(acc, 0, sizeof(acc));
+        for (kq = 0; kq < a->K4 / 4; kq++) {
+            const uint8_t *w = B + kq * 128; /* output j's four codes at w[4j..4j+3] */
+            const int32_t q0 = q[4 * kq], q1 = q[4 * kq + 1], q2 = q[4 * kq + 2], q3 = q[4 * kq + 3];
+            for (j = 0; j < 32; j++) acc[j] += w[4 * j] * q0 + w[4 * j + 1] * q1 + w[4 * j + 2] * q2 + w[4 * j + 3] * q3;
         }
-    }
-    TN__UNROLL
-    for (r = 0; r < R; r++) {
-        const __m512i qs = _mm512_set1_epi32(a->qsum[m + r]);
-        const __m512 c = _mm512_set1_ps(a->cs[m + r]);
-        float *yr = a->y + (m + r) * a->N + n0;
-        _mm512_mask_storeu_ps(yr, m0, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], qs)), c));
-        _mm512_mask_storeu_ps(yr + 16, m1, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], qs)), c));
+        for (j = 0; j < nv; j++) a->y[m * a->N + n0 + j] = (float)(acc[j] - a->qsum[m]) * a->cs[m];
     }
 }
 static void tn__igemm_task(void *p, int ith, int nth) {
     const tn__igemm *a = (const tn__igemm *)p;
     const int64_t np = (a->N + 31) / 32, p0 = np * ith / nth, p1 = np * (ith + 1) / nth;
-    int64_t pi, m;
-    for (pi = p0; pi < p1; pi++) {
-        const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0);
-        const __mmask16 m0 = (__mmask16)(nv >= 16 ? 0xFFFFu : (1u << nv) - 1u);
-        const __mmask16 m1 = (__mmask16)(nv >= 32 ? 0xFFFFu : nv > 16 ? (1u << (nv - 16)) - 1u : 0u);
-        const uint8_t *B = a->wp + pi * a->K4 * 32;
-        for (m = 0; m + 8 <= a->M; m += 8) tn__igemm_tile(8, a, B, m, n0, m0, m1);
-        for (; m < a->M; m++) tn__igemm_tile(1, a, B, m, n0, m0, m1);
-    }
+    void (*panel)(const tn__igemm *, int64_t) = tn__kern()->igemm_panel;
+    int64_t pi;
+    for (pi = p0; pi < p1; pi++) panel(a, pi);
 }
 static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
     const int64_t K = w->ne[0], N = w->ne[1], K4 = (K + 3) / 4 * 4, M = tn_nrows(x), np = (N + 31) / 32;
@@ -6383,12 +7217,9 @@ static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
         for (; k < K; k++) panel[(k / 4) * 128 + k % 4] = (uint8_t)(t[n * K + k] + 1);
     }
     for (i = 0; i < M; i++) { /* each row's sum(q), for the +1 of the weight codes */
-        __m512i acc = _mm512_setzero_si512();
-        for (k = 0; k < K4; k += 64) {
-            const __mmask64 mk = K4 - k >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (K4 - k)) - 1);
-            acc = tn__dot_u8s8_512(acc, _mm512_set1_epi8(1), _mm512_maskz_loadu_epi8(mk, q + i * K4 + k));
-        }
-        qsum[i] = _mm512_reduce_add_epi32(acc);
+        int32_t sum = 0;
+        for (k = 0; k < K4; k++) sum += q[i * K4 + k];
+        qsum[i] = sum;
         cs[i] = ut.s * cs[i]; /* s_w / s_x (NaN for a row that could not be quantized) */
     }
     a.wp = wp; a.q = q; a.qsum = qsum; a.cs = cs; a.y = (float *)y->data; a.M = M; a.N = N; a.K4 = K4;
@@ -6402,7 +7233,6 @@ done:
     if (cs) TN_FREE(cs);
     return y;
 }
-#endif
 TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x) {
     tn_tensor *xn, *y;
     if (!x) return NULL;
@@ -6412,11 +7242,7 @@ TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x
     if (l->flags & TN_LAYER_FLOAT) {
         y = tn_matmul(ctx, l->w, xn);
     } else if (!l->wq) {
-#if defined(TN_HAVE_AVX512)
         y = xn ? tn__bitlinear_train(ctx, l->w, xn) : NULL;
-#else
-        y = tn_matmul(ctx, tn_ste_ternary(ctx, l->w), tn_ste_act_i8(ctx, xn));
-#endif
     } else {
         /* packed: int8 activations per row into Q8_K (zero-padded), integer kernels */
         int64_t ne[4], r, nr;
@@ -7446,6 +8272,21 @@ TNDEF void tn_optim_reset(tn_optim *o) {
     o->t = 0;
 }
 
+/* one Adam / AdamW step over n values; the SIMD paths do the same operations
+   in the same order (no fused multiply-add), so every path gives these bits */
+static void tn__adam_row_ref(const tn__adam_args *a, float *w, const float *g, float *m, float *v, int64_t n) {
+    const float b1 = a->b1, b2 = a->b2, c1 = a->c1, c2 = a->c2, bc1 = a->bc1, bc2 = a->bc2, lr = a->lr, keep = a->keep, d = a->d;
+    const int adamw = a->adamw;
+    int64_t k = 0;
+    for (; k < n; k++) {
+        float gk = g[k];
+        if (!adamw) gk += d * w[k];
+        else w[k] *= keep;
+        m[k] = b1 * m[k] + c1 * gk;
+        v[k] = b2 * v[k] + c2 * gk * gk;
+        w[k] -= lr * (m[k] / bc1) / (sqrtf(v[k] / bc2) + a->eps);
+    }
+}
 TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
     const tn_optim_config *c;
     int64_t off = 0, i, k;
@@ -7457,8 +8298,8 @@ TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
     if (wd < 0) wd = c->weight_decay;
     o->t++;
     b1 = c->beta1; b2 = c->beta2;
-    bc1 = 1.0f - powf(b1, (float)o->t);
-    bc2 = 1.0f - powf(b2, (float)o->t);
+    bc1 = 1.0f - tn__powf(b1, (float)o->t);
+    bc2 = 1.0f - tn__powf(b2, (float)o->t);
     for (i = 0; i < o->params->n; i++) {
         tn_tensor *t = o->params->items[i].t;
         float *w = (float *)t->data, *m = o->m + off, *v = o->v ? o->v + off : NULL;
@@ -7482,69 +8323,10 @@ TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
         case TN_OPTIM_ADAMW: {
             const float keep = 1.0f - lr * d, c1 = 1.0f - b1, c2 = 1.0f - b2;
             const int adamw = c->kind == TN_OPTIM_ADAMW;
-            k = 0;
-#if defined(TN_HAVE_AVX512)
-            { /* the same operations in the same order, 16 at a time */
-                const __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2);
-                const __m512 vbc1 = _mm512_set1_ps(bc1), vbc2 = _mm512_set1_ps(bc2), vlr = _mm512_set1_ps(lr), veps = _mm512_set1_ps(c->eps);
-                const __m512 vkeep = _mm512_set1_ps(keep), vd = _mm512_set1_ps(d);
-                for (; k + 16 <= n; k += 16) {
-                    __m512 wk = _mm512_loadu_ps(w + k), gk = _mm512_loadu_ps(g + k), mk, vk;
-                    if (adamw) wk = _mm512_mul_ps(wk, vkeep);
-                    else gk = _mm512_add_ps(gk, _mm512_mul_ps(vd, wk));
-                    mk = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(m + k)), _mm512_mul_ps(vc1, gk));
-                    vk = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + k)), _mm512_mul_ps(_mm512_mul_ps(vc2, gk), gk));
-                    _mm512_storeu_ps(m + k, mk);
-                    _mm512_storeu_ps(v + k, vk);
-                    wk = _mm512_sub_ps(wk, _mm512_div_ps(_mm512_mul_ps(vlr, _mm512_div_ps(mk, vbc1)),
-                                                         _mm512_add_ps(_mm512_sqrt_ps(_mm512_div_ps(vk, vbc2)), veps)));
-                    _mm512_storeu_ps(w + k, wk);
-                }
-            }
-#elif defined(TN_HAVE_AVX2)
-            {
-                const __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2);
-                const __m256 vbc1 = _mm256_set1_ps(bc1), vbc2 = _mm256_set1_ps(bc2), vlr = _mm256_set1_ps(lr), veps = _mm256_set1_ps(c->eps);
-                const __m256 vkeep = _mm256_set1_ps(keep), vd = _mm256_set1_ps(d);
-                for (; k + 8 <= n; k += 8) {
-                    __m256 wk = _mm256_loadu_ps(w + k), gk = _mm256_loadu_ps(g + k), mk, vk;
-                    if (adamw) wk = _mm256_mul_ps(wk, vkeep);
-                    else gk = _mm256_add_ps(gk, _mm256_mul_ps(vd, wk));
-                    mk = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + k)), _mm256_mul_ps(vc1, gk));
-                    vk = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + k)), _mm256_mul_ps(_mm256_mul_ps(vc2, gk), gk));
-                    _mm256_storeu_ps(m + k, mk);
-                    _mm256_storeu_ps(v + k, vk);
-                    wk = _mm256_sub_ps(wk, _mm256_div_ps(_mm256_mul_ps(vlr, _mm256_div_ps(mk, vbc1)),
-                                                         _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(vk, vbc2)), veps)));
-                    _mm256_storeu_ps(w + k, wk);
-                }
-            }
-#elif defined(TN_HAVE_NEON) && defined(__aarch64__)
-            {
-                const float32x4_t vb1 = vdupq_n_f32(b1), vb2 = vdupq_n_f32(b2), vc1 = vdupq_n_f32(c1), vc2 = vdupq_n_f32(c2);
-                const float32x4_t vbc1 = vdupq_n_f32(bc1), vbc2 = vdupq_n_f32(bc2), vlr = vdupq_n_f32(lr), veps = vdupq_n_f32(c->eps);
-                const float32x4_t vkeep = vdupq_n_f32(keep), vd = vdupq_n_f32(d);
-                for (; k + 4 <= n; k += 4) { /* vmulq/vaddq, never vfmaq: the scalar loop's roundings */
-                    float32x4_t wk = vld1q_f32(w + k), gk = vld1q_f32(g + k), mk, vk;
-                    if (adamw) wk = vmulq_f32(wk, vkeep);
-                    else gk = vaddq_f32(gk, vmulq_f32(vd, wk));
-                    mk = vaddq_f32(vmulq_f32(vb1, vld1q_f32(m + k)), vmulq_f32(vc1, gk));
-                    vk = vaddq_f32(vmulq_f32(vb2, vld1q_f32(v + k)), vmulq_f32(vmulq_f32(vc2, gk), gk));
-                    vst1q_f32(m + k, mk);
-                    vst1q_f32(v + k, vk);
-                    wk = vsubq_f32(wk, vdivq_f32(vmulq_f32(vlr, vdivq_f32(mk, vbc1)), vaddq_f32(vsqrtq_f32(vdivq_f32(vk, vbc2)), veps)));
-                    vst1q_f32(w + k, wk);
-                }
-            }
-#endif
-            for (; k < n; k++) {
-                float gk = g[k];
-                if (!adamw) gk += d * w[k];
-                else w[k] *= keep;
-                m[k] = b1 * m[k] + c1 * gk;
-                v[k] = b2 * v[k] + c2 * gk * gk;
-                w[k] -= lr * (m[k] / bc1) / (sqrtf(v[k] / bc2) + c->eps);
-            }
+            tn__adam_args aa;
+            aa.b1 = b1; aa.b2 = b2; aa.c1 = c1; aa.c2 = c2; aa.bc1 = bc1; aa.bc2 = bc2;
+            aa.lr = lr; aa.eps = c->eps; aa.keep = keep; aa.d = d; aa.adamw = adamw;
+            tn__kern()->adam_row(&aa, w, g, m, v, n);
             break;
         }
         default: /* Lion */
@@ -7601,7 +8383,7 @@ TNDEF float tn_schedule_lr(const tn_schedule *s, int64_t step) {
     if (p > 1.0) p = 1.0;
     switch (s->kind) {
     case TN_SCHED_LINEAR: lr = s->lr + (s->lr_min - s->lr) * p; break;
-    case TN_SCHED_COSINE: lr = s->lr_min + 0.5 * (s->lr - s->lr_min) * (1.0 + cos(3.141592653589793 * p)); break;
+    case TN_SCHED_COSINE: lr = s->lr_min + 0.5 * (s->lr - s->lr_min) * (1.0 + tn__cos(3.141592653589793 * p)); break;
     default: {
         int64_t split = (int64_t)((double)s->split * (double)s->total);
         if (step < split) {
@@ -8432,6 +9214,11 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 
 #if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT DEFAULT
+#elif defined(__GNUC__)
+#pragma GCC pop_options
 #endif
 #endif /* TERNARY_IMPLEMENTATION_INCLUDED */
 #endif /* TERNARY_IMPLEMENTATION */

@@ -73,6 +73,8 @@ static const tn_test_case tn_tests[] = {
     {"kernels_mul_mat_views_batches_errors", test_mul_mat_views_batches_errors},
     {"kernels_bitnet_matvec_exact", test_bitnet_matvec_exact},
     {"kernels_gemm_f32", test_gemm_f32},
+    {"kernels_row_kernels_paths", test_row_kernels_paths},
+    {"kernels_gemm_paths_spec", test_gemm_paths_spec},
     {"grad_binary_broadcast", test_grad_binary_broadcast},
     {"grad_unary", test_grad_unary},
     {"grad_reductions", test_grad_reductions},

@@ -84,45 +84,62 @@ static int test_vec_dot_paths(void) {
     return 0;
 }
 
+/* the paths this CPU has are the ones in use: the dispatcher finds AVX2 and
+   AVX-512 where the CPU reports them (checked here against the compiler's own
+   CPU test), every format has a kernel on each, and the best path is SIMD */
+static const tn_kernel_path tn_t_simd_paths[] = {TN_PATH_AVX2, TN_PATH_AVX512, TN_PATH_NEON};
 static int test_simd_paths_present(void) {
-    /* a SIMD build must really use SIMD for the ternary kernels */
-#if defined(TN_HAVE_AVX2) || defined(TN_HAVE_AVX512)
-    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_AVX2) != NULL);
-    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_BEST) != tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_REF));
-    CHECK(tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_BEST) != tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_REF));
-    CHECK(strcmp(tn_simd_name(), "scalar") != 0);
-#else
-    CHECK(strcmp(tn_simd_name(), "scalar") == 0 || strcmp(tn_simd_name(), "neon") == 0);
+    int pi, any = 0;
+#if defined(TN__X86_DISPATCH)
+    {
+        int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                     __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
+#if defined(TN_HAVE_AVX512VBMI)
+        avx512 = avx512 && __builtin_cpu_supports("avx512vbmi");
 #endif
-#if defined(TN_HAVE_NEON)
-    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_NEON) != NULL);
-    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_BEST) != tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_REF));
-    CHECK(tn_get_vec_dot(TN_TYPE_T2, TN_PATH_NEON) != NULL);
-    CHECK(strcmp(tn_simd_name(), "neon") == 0);
+        CHECK_EQ_INT(tn_cpu_has_path(TN_PATH_AVX2), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0);
+        CHECK_EQ_INT(tn_cpu_has_path(TN_PATH_AVX512), avx512 ? 1 : 0);
+    }
 #endif
-#if defined(TN_HAVE_AVX512)
-    CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_AVX512) != NULL);
-    CHECK(tn_get_vec_dot(TN_TYPE_TQ1_0, TN_PATH_AVX512) != NULL);
+#if defined(__aarch64__) && defined(TN_HAVE_NEON) && !defined(__ARM_FEATURE_DOTPROD)
+    CHECK(tn_cpu_has_path(TN_PATH_NEON));
 #endif
-    CHECK(tn_get_vec_dot(TN_TYPE_Q2_K, TN_PATH_BEST) == NULL);
-    { /* every format pair has a kernel on each compiled SIMD path */
+    CHECK(tn_cpu_has_path(TN_PATH_REF));
+    CHECK(tn_cpu_path() != TN_PATH_BEST);
+    for (pi = 0; pi < 3; pi++) {
+        tn_kernel_path p = tn_t_simd_paths[pi];
         int ti;
-        for (ti = 0; ti < TN_T_NDOT; ti++) {
-            tn_type ty = tn_t_dot_types[ti];
-            TN__UNUSED(ty);
-#if defined(TN_HAVE_AVX2)
-            CHECK_MSG(tn_get_vec_dot(ty, TN_PATH_AVX2) != NULL, "%s: no AVX2 kernel", tn_type_name(ty));
-#endif
-#if defined(TN_HAVE_AVX512)
-#if !defined(TN_HAVE_AVX512VBMI)
-            if (ty != TN_TYPE_T2) /* the T2 AVX-512 kernel needs VBMI */
-#endif
-            CHECK_MSG(tn_get_vec_dot(ty, TN_PATH_AVX512) != NULL, "%s: no AVX-512 kernel", tn_type_name(ty));
-#endif
-#if defined(TN_HAVE_NEON)
-            CHECK_MSG(tn_get_vec_dot(ty, TN_PATH_NEON) != NULL, "%s: no NEON kernel", tn_type_name(ty));
-#endif
+        if (!tn_cpu_has_path(p)) {
+            CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, p) == NULL);
+            CHECK(tn_set_cpu_path(p) == TN_ERR_ARG && strstr(tn_last_error(), tn_path_name(p)) != NULL);
+            continue;
         }
+        any = 1;
+        for (ti = 0; ti < TN_T_NDOT; ti++) { /* every format pair has a kernel on each SIMD path, and it is not the reference */
+            tn_type ty = tn_t_dot_types[ti];
+            CHECK_MSG(tn_get_vec_dot(ty, p) != NULL, "%s: no %s kernel", tn_type_name(ty), tn_path_name(p));
+            if (p != TN_PATH_AVX512 || ty != TN_TYPE_T2) /* (T2 on AVX-512 without VBMI is AVX2's kernel) */
+                CHECK_MSG(tn_get_vec_dot(ty, p) != tn_get_vec_dot(ty, TN_PATH_REF), "%s: the %s kernel is the reference", tn_type_name(ty), tn_path_name(p));
+        }
+    }
+    if (any) {
+        CHECK(strcmp(tn_simd_name(), "scalar") != 0);
+        CHECK(tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_BEST) != tn_get_vec_dot(TN_TYPE_TQ2_0, TN_PATH_REF));
+    } else {
+        CHECK(strcmp(tn_simd_name(), "scalar") == 0);
+    }
+    CHECK(tn_get_vec_dot(TN_TYPE_Q2_K, TN_PATH_BEST) == NULL);
+    { /* switching paths and back */
+        tn_kernel_path was = tn_cpu_path(), p;
+        CHECK_OK(tn_set_cpu_path(TN_PATH_REF));
+        CHECK(tn_cpu_path() == TN_PATH_REF && strcmp(tn_simd_name(), "scalar") == 0);
+        CHECK_OK(tn_set_cpu_path(TN_PATH_BEST));
+        CHECK_OK(tn_set_cpu_path(was));
+        CHECK(tn_set_cpu_path((tn_kernel_path)17) == TN_ERR_ARG);
+        CHECK(tn_cpu_path() == was);
+        CHECK_OK(tn_path_from_name("avx2", &p));
+        CHECK(p == TN_PATH_AVX2);
+        CHECK(tn_path_from_name("sse9", &p) == TN_ERR_ARG);
     }
     return 0;
 }
@@ -377,31 +394,24 @@ static int test_softmax_exp(void) {
     tn_tensor *x = tn_new_2d(ctx, TN_TYPE_F32, 37, 3), *y;
     float *xv;
     int64_t i, r;
-#if defined(TN_HAVE_AVX512)
-    {
+    { /* the scalar exp that every path evaluates: within 2 ulp of exp() in double */
         static const float sp[16] = {-INFINITY, INFINITY, 0.0f, -0.0f, 88.72f, 88.73f, -87.3f, -100.0f,
                                      -103.9f, -104.5f, 1.0f, -1.0f, 1e-10f, -1e-10f, 50.0f, -50.0f};
-        float o[16];
         double worst = 0.0;
         float v;
         int j;
         for (v = -105.0f; v < 89.0f; v += 0.00173f) {
             double e = exp((double)v);
-            float ef = (float)e, ulp;
-            _mm512_storeu_ps(o, tn__exp_512(_mm512_set1_ps(v)));
-            ulp = nextafterf(ef, INFINITY) - ef;
-            if (e > 0 && fabs((double)o[0] - e) / ulp > worst) worst = fabs((double)o[0] - e) / ulp;
+            float ef = (float)e, ulp = nextafterf(ef, INFINITY) - ef, o = tn__expf(v);
+            if (e > 0 && fabs((double)o - e) / ulp > worst) worst = fabs((double)o - e) / ulp;
         }
-        CHECK_MSG(worst <= 2.0, "vector exp: %.2f ulp", worst);
-        _mm512_storeu_ps(o, tn__exp_512(_mm512_loadu_ps(sp)));
+        CHECK_MSG(worst <= 2.0, "exp: %.2f ulp", worst);
         for (j = 0; j < 16; j++) {
-            float e = expf(sp[j]);
-            CHECK_MSG(o[j] == e || fabsf(o[j] - e) <= 2.0f * (nextafterf(e, INFINITY) - e), "exp(%g) = %g, expf %g", (double)sp[j], (double)o[j], (double)e);
+            float e = expf(sp[j]), o = tn__expf(sp[j]);
+            CHECK_MSG(o == e || fabsf(o - e) <= 2.0f * (nextafterf(e, INFINITY) - e), "exp(%g) = %g, expf %g", (double)sp[j], (double)o, (double)e);
         }
-        _mm512_storeu_ps(o, tn__exp_512(_mm512_set1_ps(NAN)));
-        CHECK(o[0] != o[0]);
+        CHECK(tn__expf(NAN) != tn__expf(NAN));
     }
-#endif
     CHECK(x);
     xv = (float *)x->data;
     for (i = 0; i < 37 * 3; i++) xv[i] = (float)((i * 7919) % 61) * 0.37f - 9.0f;
@@ -427,5 +437,202 @@ static int test_softmax_exp(void) {
         }
     }
     tn_ctx_free(ctx);
+    return 0;
+}
+
+/* Every row kernel of every path this CPU has gives the scalar reference's
+   bits (the training path's promise), on lengths with tails, special values
+   and both signs of zero. */
+static void tn_t_fill_special(tn_rng *r, float *x, int64_t n, float scale) {
+    static const float sp[] = {0.0f, -0.0f, 1e-40f, -1e-40f, 3.0e38f, -3.0e38f, 1e-30f, 0.5f, -0.5f, 1.0f};
+    int64_t i;
+    for (i = 0; i < n; i++) x[i] = tn_rng_normal(r) * scale;
+    for (i = 0; i < n && i < 10; i++) x[(i * 7919) % n] = sp[i];
+}
+static int test_row_kernels_paths(void) {
+    static const int64_t lens[] = {1, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257, 1000};
+    const tn__kernels *ref = tn__kern_path(TN_PATH_REF);
+    tn_rng r;
+    int pi, li;
+    tn_rng_seed(&r, 4242);
+    for (pi = 0; pi < 3; pi++) {
+        const tn__kernels *k = tn__kern_path(tn_t_simd_paths[pi]);
+        const char *pn = tn_path_name(tn_t_simd_paths[pi]);
+        if (!k) continue;
+        for (li = 0; li < 12; li++) {
+            const int64_t n = lens[li];
+            float *x = (float *)malloc(sizeof(float) * (size_t)n * 10), *g = x + n, *y1 = g + n, *y2 = y1 + n, *a1 = y2 + n, *a2 = a1 + n;
+            float *w1 = a2 + n, *w2 = w1 + n, *m1 = w2 + n, *m2 = m1 + n;
+            float *v1 = (float *)malloc(sizeof(float) * (size_t)n * 2), *v2 = v1 + n;
+            int8_t *q1 = (int8_t *)malloc((size_t)n * 2), *q2 = q1 + n;
+            int64_t i;
+            int mode;
+            CHECK(x && v1 && q1);
+            tn_t_fill_special(&r, x, n, 3.0f);
+            for (i = 0; i < n; i++) g[i] = tn_rng_normal(&r);
+            if (n > 3) { x[n - 1] = NAN; x[n - 2] = INFINITY; x[n - 3] = -INFINITY; }
+            /* ReLU, ReLU^2 forward and backward, the gradient add */
+            ref->relu_fwd(y1, x, n); k->relu_fwd(y2, x, n);
+            CHECK_MSG(memcmp(y1, y2, sizeof(float) * (size_t)n) == 0, "%s relu_fwd n=%lld", pn, (long long)n);
+            ref->relu2_fwd(y1, x, n); k->relu2_fwd(y2, x, n);
+            CHECK_MSG(memcmp(y1, y2, sizeof(float) * (size_t)n) == 0, "%s relu2_fwd n=%lld", pn, (long long)n);
+            memcpy(a1, g, sizeof(float) * (size_t)n); memcpy(a2, g, sizeof(float) * (size_t)n);
+            ref->relu_bwd(a1, g, x, n); k->relu_bwd(a2, g, x, n);
+            ref->relu2_bwd(a1, g, x, n); k->relu2_bwd(a2, g, x, n);
+            ref->vacc(a1, x, n); k->vacc(a2, x, n);
+            CHECK_MSG(memcmp(a1, a2, sizeof(float) * (size_t)n) == 0, "%s relu/relu2 backward, vacc n=%lld", pn, (long long)n);
+            /* e^x over the float range and the special values; the row sums; the cross-entropy gradient */
+            for (i = 0; i < n; i++) a1[i] = tn_rng_uniform(&r) * 200.0f - 110.0f;
+            if (n > 3) { a1[0] = NAN; a1[1] = -INFINITY; a1[2] = 88.7228394f; }
+            ref->exp_row(y1, a1, n, 0.0f); k->exp_row(y2, a1, n, 0.0f);
+            CHECK_MSG(memcmp(y1, y2, sizeof(float) * (size_t)n) == 0, "%s exp_row n=%lld", pn, (long long)n);
+            for (i = 0; i < n; i++) a1[i] = tn_rng_normal(&r) * 4.0f;
+            {
+                double s1 = ref->exp_sum(a1, n, 1.5f), s2 = k->exp_sum(a1, n, 1.5f);
+                CHECK_MSG(memcmp(&s1, &s2, 8) == 0, "%s exp_sum n=%lld: %.17g vs %.17g", pn, (long long)n, s1, s2);
+                memcpy(w1, g, sizeof(float) * (size_t)n); memcpy(w2, g, sizeof(float) * (size_t)n);
+                ref->ce_grad_row(w1, a1, n, 1.5f, 1.0 / s1, n / 2, 0.125f);
+                k->ce_grad_row(w2, a1, n, 1.5f, 1.0 / s1, n / 2, 0.125f);
+                CHECK_MSG(memcmp(w1, w2, sizeof(float) * (size_t)n) == 0, "%s ce_grad_row n=%lld", pn, (long long)n);
+            }
+            /* the BitNet passes */
+            {
+                double s1 = ref->abssum(x + (n > 3 ? 0 : 0), n > 3 ? n - 3 : n), s2 = k->abssum(x, n > 3 ? n - 3 : n);
+                float m1v = ref->absmax(x, n), m2v = k->absmax(x, n);
+                CHECK_MSG(memcmp(&s1, &s2, 8) == 0, "%s abssum n=%lld", pn, (long long)n);
+                CHECK_MSG(memcmp(&m1v, &m2v, 4) == 0, "%s absmax n=%lld (non-finite: -1)", pn, (long long)n);
+                m1v = ref->absmax(x, n > 3 ? n - 3 : n); m2v = k->absmax(x, n > 3 ? n - 3 : n);
+                CHECK_MSG(memcmp(&m1v, &m2v, 4) == 0, "%s absmax n=%lld", pn, (long long)n);
+            }
+            for (mode = 0; mode < 2; mode++) {
+                const int64_t nf = n > 3 ? n - 3 : n;
+                memset(q1, 0x55, (size_t)n * 2);
+                if (mode == 0) { ref->quant_pass(x, nf, 0.7f, 2.0f, -1.0f, 1.0f, 0.3f, y1, q1); k->quant_pass(x, nf, 0.7f, 2.0f, -1.0f, 1.0f, 0.3f, y2, q2); }
+                else { ref->quant_pass(x, nf, 41.0f, 128.0f, -128.0f, 127.0f, 1.0f / 41.0f, y1, q1); k->quant_pass(x, nf, 41.0f, 128.0f, -128.0f, 127.0f, 1.0f / 41.0f, y2, q2); }
+                CHECK_MSG(memcmp(y1, y2, sizeof(float) * (size_t)nf) == 0 && memcmp(q1, q2, (size_t)nf) == 0, "%s quant_pass mode %d n=%lld", pn, mode, (long long)n);
+            }
+            /* Adam and AdamW */
+            for (mode = 0; mode < 2; mode++) {
+                tn__adam_args aa;
+                int step;
+                aa.b1 = 0.9f; aa.b2 = 0.999f; aa.c1 = 0.1f; aa.c2 = 1.0f - 0.999f; aa.lr = 1e-3f; aa.eps = 1e-8f; aa.d = 0.01f;
+                aa.keep = 1.0f - aa.lr * aa.d; aa.adamw = mode;
+                for (i = 0; i < n; i++) { w1[i] = w2[i] = tn_rng_normal(&r); m1[i] = m2[i] = 0.0f; v1[i] = v2[i] = 0.0f; }
+                for (step = 1; step <= 3; step++) {
+                    aa.bc1 = 1.0f - tn__powf(aa.b1, (float)step); aa.bc2 = 1.0f - tn__powf(aa.b2, (float)step);
+                    ref->adam_row(&aa, w1, g, m1, v1, n); k->adam_row(&aa, w2, g, m2, v2, n);
+                }
+                CHECK_MSG(memcmp(w1, w2, sizeof(float) * (size_t)n) == 0 && memcmp(m1, m2, sizeof(float) * (size_t)n) == 0 &&
+                          memcmp(v1, v2, sizeof(float) * (size_t)n) == 0, "%s adam_row (adamw %d) n=%lld", pn, mode, (long long)n);
+            }
+            free(x); free(v1); free(q1);
+        }
+        { /* the Q8_K activation quantizer: random, tiny, zero and one-outlier blocks */
+            float x[4 * 256];
+            tn_block_q8_K b1[4], b2[4];
+            int rep, i;
+            for (rep = 0; rep < 20; rep++) {
+                for (i = 0; i < 4 * 256; i++) x[i] = tn_rng_normal(&r) * (rep % 3 == 0 ? 1e-3f : 7.0f);
+                for (i = 256; i < 512; i++) x[i] = rep % 2 ? 0.0f : 1e-38f * (float)(i % 5);
+                x[700] = rep % 2 ? 1000.0f : -1000.0f;
+                x[800 + rep] = -x[801 + rep]; /* ties in |x| */
+                ref->quantize_q8_K(x, b1, 4 * 256);
+                k->quantize_q8_K(x, b2, 4 * 256);
+                CHECK_MSG(memcmp(b1, b2, sizeof(b1)) == 0, "%s quantize_q8_K rep %d", pn, rep);
+            }
+        }
+        { /* the integer BitLinear panels, with output and k tails */
+            static const int64_t shapes[][3] = {{1, 1, 4}, {3, 32, 8}, {9, 45, 100}, {17, 64, 260}, {2, 33, 1032}};
+            int si;
+            for (si = 0; si < 5; si++) {
+                const int64_t M = shapes[si][0], N = shapes[si][1], K4 = shapes[si][2], np = (N + 31) / 32;
+                uint8_t *wp = (uint8_t *)malloc((size_t)(np * 32 * K4));
+                int8_t *q = (int8_t *)malloc((size_t)(M * K4));
+                int32_t *qs = (int32_t *)malloc(sizeof(int32_t) * (size_t)M);
+                float *cs = (float *)malloc(sizeof(float) * (size_t)M), *ya = (float *)malloc(sizeof(float) * (size_t)(M * N)), *yb = (float *)malloc(sizeof(float) * (size_t)(M * N));
+                tn__igemm a;
+                int64_t i, p;
+                CHECK(wp && q && qs && cs && ya && yb);
+                for (i = 0; i < np * 32 * K4; i++) wp[i] = (uint8_t)(tn_rng_u32(&r) % 3);
+                for (i = 0; i < M * K4; i++) q[i] = (int8_t)((int)(tn_rng_u32(&r) % 256) - 128);
+                if (si == 3) for (i = 0; i < M * K4; i++) { q[i] = -128; wp[i % (np * 32 * K4)] = 2; } /* the extremes */
+                for (i = 0; i < M; i++) { int64_t kk; qs[i] = 0; for (kk = 0; kk < K4; kk++) qs[i] += q[i * K4 + kk]; cs[i] = 0.001f * (float)(i + 1); }
+                a.wp = wp; a.q = q; a.qsum = qs; a.cs = cs; a.M = M; a.N = N; a.K4 = K4;
+                a.y = ya; for (p = 0; p < np; p++) ref->igemm_panel(&a, p);
+                a.y = yb; for (p = 0; p < np; p++) k->igemm_panel(&a, p);
+                CHECK_MSG(memcmp(ya, yb, sizeof(float) * (size_t)(M * N)) == 0, "%s igemm %lldx%lldx%lld", pn, (long long)M, (long long)N, (long long)K4);
+                free(wp); free(q); free(qs); free(cs); free(ya); free(yb);
+            }
+        }
+    }
+    return 0;
+}
+
+/* The f32 GEMM on every path is the specification's sum: per 256-chunk of k,
+   c = fmaf(a, b, c) from 0 in k order, then C = c or C + c */
+static int test_gemm_paths_spec(void) {
+    static const int64_t shapes[][3] = {{1, 1, 1}, {7, 5, 3}, {9, 33, 300}, {13, 70, 513}, {100, 40, 64}};
+    tn_kernel_path was = tn_cpu_path();
+    tn_pool *p2 = tn_pool_new(2);
+    tn_rng r;
+    int si, pi;
+    tn_rng_seed(&r, 23);
+    for (si = 0; si < 5; si++) {
+        const int64_t M = shapes[si][0], N = shapes[si][1], K = shapes[si][2];
+        float *A = (float *)malloc(sizeof(float) * (size_t)(M * K)), *B = (float *)malloc(sizeof(float) * (size_t)(N * K));
+        float *S = (float *)malloc(sizeof(float) * (size_t)(M * N)), *C = (float *)malloc(sizeof(float) * (size_t)(M * N));
+        int64_t i, j, k0, k;
+        CHECK(A && B && S && C);
+        for (i = 0; i < M * K; i++) A[i] = tn_rng_normal(&r);
+        for (i = 0; i < N * K; i++) B[i] = tn_rng_normal(&r);
+        for (i = 0; i < M; i++)
+            for (j = 0; j < N; j++)
+                for (k0 = 0; k0 < K; k0 += 256) {
+                    float c = 0.0f;
+                    for (k = k0; k < K && k < k0 + 256; k++) c = fmaf(A[i * K + k], B[j * K + k], c);
+                    S[i * N + j] = k0 == 0 ? c : S[i * N + j] + c;
+                }
+        for (pi = 0; pi < 4; pi++) {
+            const tn_kernel_path p = pi == 0 ? TN_PATH_REF : tn_t_simd_paths[pi - 1];
+            if (!tn_cpu_has_path(p)) continue;
+            CHECK_OK(tn_set_cpu_path(p));
+            memset(C, 0, sizeof(float) * (size_t)(M * N));
+            CHECK_OK(tn_gemm_f32(si % 2 ? p2 : NULL, M, N, K, A, K, B, K, C, N));
+            CHECK_MSG(memcmp(C, S, sizeof(float) * (size_t)(M * N)) == 0, "gemm %lldx%lldx%lld on %s differs from the fmaf specification",
+                      (long long)M, (long long)N, (long long)K, tn_path_name(p));
+        }
+        CHECK_OK(tn_set_cpu_path(was));
+        free(A); free(B); free(S); free(C);
+    }
+    { /* tn_matmul (training) with 1-3 activation rows: the GEMM's bits on every path, not a path's mat-vec */
+        tn_ctx *c = tn_ctx_new(8 << 20);
+        tn_tensor *w = tn_new_2d(c, TN_TYPE_F32, 300, 37), *x = tn_new_2d(c, TN_TYPE_F32, 300, 3), *y;
+        float want[37 * 3];
+        int64_t i, j, k;
+        CHECK(c && w && x);
+        for (i = 0; i < 300 * 37; i++) ((float *)w->data)[i] = tn_rng_normal(&r);
+        for (i = 0; i < 300 * 3; i++) ((float *)x->data)[i] = tn_rng_normal(&r);
+        for (i = 0; i < 3; i++)
+            for (j = 0; j < 37; j++) {
+                float c0 = 0.0f, c1 = 0.0f;
+                for (k = 0; k < 256; k++) c0 = fmaf(((float *)x->data)[i * 300 + k], ((float *)w->data)[j * 300 + k], c0);
+                for (; k < 300; k++) c1 = fmaf(((float *)x->data)[i * 300 + k], ((float *)w->data)[j * 300 + k], c1);
+                want[i * 37 + j] = c0 + c1;
+            }
+        for (pi = 0; pi < 4; pi++) {
+            const tn_kernel_path p = pi == 0 ? TN_PATH_REF : tn_t_simd_paths[pi - 1];
+            if (!tn_cpu_has_path(p)) continue;
+            CHECK_OK(tn_set_cpu_path(p));
+            y = tn_matmul(c, w, x);
+            CHECK(y && memcmp(y->data, want, sizeof(want)) == 0);
+            x->ne[1] = 1; /* one row */
+            y = tn_matmul(c, w, x);
+            CHECK(y && memcmp(y->data, want, sizeof(float) * 37) == 0);
+            x->ne[1] = 3;
+        }
+        CHECK_OK(tn_set_cpu_path(was));
+        tn_ctx_free(c);
+    }
+    tn_pool_free(p2);
     return 0;
 }
