@@ -1,7 +1,7 @@
 /* charlm.c - a small decoder-only ternary transformer on text, byte by byte.
-   Build: cc -O2 -march=native -I. examples/charlm.c -o charlm -lm -lpthread
+   Build: cc -O2 -I. examples/charlm.c -o charlm -lm -lpthread
    Run:   ./charlm [FILE...] [--steps 2000] [--float] [--seed 0] [--threads N]
-                   [--resume] [--stop N] [--out charlm] [--sample 200]
+                   [--resume] [--stop N] [--out charlm] [--sample 200] [--val-batches 32]
    Default text: the plain-text files of Debian's `fortunes` package
    (sudo apt-get install fortunes). Byte vocabulary, context 64, d_model 128,
    4 heads, 2 layers, RoPE, RMSNorm, ReLU^2 FFN, no biases, ternary
@@ -9,7 +9,9 @@
    batch 32. Prints train / validation loss in bits per character with
    throughput and ETA, saves a checkpoint OUT.ckpt every 250 steps (--resume
    continues it exactly), exports OUT.gguf, samples text, and ends with:
-   val bits/char: X.XXX */
+   val bits/char: X.XXX (over --val-batches batches of the validation text).
+   The checkpoint holds the same bytes on every CPU path (TN_CPU=scalar|avx2|
+   avx512, aarch64 NEON) and thread count. */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include <stdio.h>
@@ -121,7 +123,7 @@ static void sample(tn_ctx *c, tn_transformer *m, const char *prompt, int n, tn_r
 
 int main(int argc, char **argv) {
     const char *out = "charlm";
-    int steps = 2000, stop = 0, use_float = 0, threads = tn_n_cpus(), resume = 0, n_sample = 200, i, B = 32, T = 64;
+    int steps = 2000, stop = 0, use_float = 0, threads = tn_n_cpus(), resume = 0, n_sample = 200, val_batches = 32, i, B = 32, T = 64;
     uint64_t seed = 0;
     uint8_t *text = NULL;
     size_t n = 0, cap = 0, split;
@@ -148,9 +150,11 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--resume")) resume = 1;
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--sample") && i + 1 < argc) n_sample = atoi(argv[++i]);
-        else if (argv[i][0] == '-') { fprintf(stderr, "usage: %s [FILE...] [--steps N] [--stop N] [--float] [--seed S] [--threads N] [--resume] [--out PREFIX] [--sample N]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--val-batches") && i + 1 < argc) val_batches = atoi(argv[++i]);
+        else if (argv[i][0] == '-') { fprintf(stderr, "usage: %s [FILE...] [--steps N] [--stop N] [--float] [--seed S] [--threads N] [--resume] [--out PREFIX] [--sample N] [--val-batches N]\n", argv[0]); return 2; }
         else { if (add_file(argv[i], &text, &n, &cap)) { fprintf(stderr, "cannot read %s\n", argv[i]); return 1; } files++; }
     }
+    if (val_batches < 1) { fprintf(stderr, "--val-batches is %d; give at least 1\n", val_batches); return 2; }
     if (!files && load_fortunes("/usr/share/games/fortunes", &text, &n, &cap)) {
         fprintf(stderr, "no text: give a file, or install the fortunes:  sudo apt-get install fortunes\n");
         return 3;
@@ -184,6 +188,9 @@ int main(int argc, char **argv) {
     {
         int64_t start = st.step;
         double ema = 0;
+        tn_metrics met; /* the loss EMA, computed in the library: the same bits on every machine */
+        tn_metrics_init(&met);
+        met.ema_alpha = 0.05;
         int end = stop > 0 && stop < steps ? stop : steps; /* --stop: pause early (checkpointed), the schedule stays that of --steps */
         for (; st.step < end; st.step++) {
             float lr = tn_schedule_lr(&sch, st.step);
@@ -192,13 +199,14 @@ int main(int argc, char **argv) {
             loss = tn_transformer_loss(c, &m, ids, tg);
             tn_params_zero_grad(&m.params);
             if (!loss || tn_backward(c, loss) || tn_optim_step(&opt, lr, -1)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
-            ema = st.step == start ? ((float *)loss->data)[0] : 0.95 * ema + 0.05 * ((float *)loss->data)[0];
+            tn_metrics_record(&met, ((float *)loss->data)[0], lr);
+            ema = met.ema_loss;
             st.ema_loss = ema;
             tn_ctx_rewind(c, mark);
             if ((st.step + 1) % 250 == 0 || st.step + 1 == end) {
                 double el = wall() - t0, rate = (double)(st.step + 1 - start) / el;
                 double row[4];
-                vbits = eval_bits(c, &m, text, split, n, 8, B, T, ids, tg);
+                vbits = eval_bits(c, &m, text, split, n, val_batches < 8 ? val_batches : 8, B, T, ids, tg);
                 printf("step %5lld/%d  train %.3f  val %.3f bits/char  lr %.2e  %.2f steps/s (%.0f tokens/s)  ETA %.0f s\n",
                        (long long)st.step + 1, steps, ema / LN2, vbits, lr, rate, rate * B * T, (steps - st.step - 1) / rate);
                 fflush(stdout);
@@ -227,7 +235,7 @@ int main(int argc, char **argv) {
         sample(c, &m, "The ", n_sample, &r);
         printf("--------------\n");
     }
-    vbits = eval_bits(c, &m, text, split, n, 32, B, T, ids, tg);
+    vbits = eval_bits(c, &m, text, split, n, val_batches, B, T, ids, tg);
     printf("val bits/char: %.3f\n", vbits);
     tn_optim_deinit(&opt);
     tn_transformer_deinit(&m);

@@ -71,6 +71,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint64_t)atoll(argv[++i]);
         else { fprintf(stderr, "usage: %s [--steps N] [--seed S]\n", argv[0]); return 2; }
     }
+    printf("ternary.h %d.%d.%d, %s kernels\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     tn_params_init(&ps);
     tn_rng_seed(&r, seed);
     tn_rng_seed(&data, seed + 100);

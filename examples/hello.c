@@ -11,6 +11,7 @@ int main(void) {
     tn_tensor *x = tn_new_2d(pc, TN_TYPE_F32, 16, 256), *y = tn_new_1d(pc, TN_TYPE_I32, 256), *logits;
     tn_params ps; tn_bitlinear l1, l2; tn_optim opt; tn_rng rng; int i, step, right = 0;
     tn_optim_config cfg = tn_optim_config_default(TN_OPTIM_ADAMW);
+    printf("ternary.h %d.%d.%d, %s kernels\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     tn_params_init(&ps); tn_rng_seed(&rng, 1);
     for (i = 0; i < 16 * 256; i++) ((float *)x->data)[i] = tn_rng_normal(&rng);
     for (i = 0; i < 256; i++) ((int32_t *)y->data)[i] = ((float *)x->data)[16 * i] + ((float *)x->data)[16 * i + 1] > 0;

@@ -1,7 +1,7 @@
 /* mnist.c - Fashion-MNIST with a float and a ternary (BitNet b1.58) MLP.
-   Build: cc -O2 -march=native -I. examples/mnist.c -o mnist -lm -lpthread
+   Build: cc -O2 -I. examples/mnist.c -o mnist -lm -lpthread
    Data:  sudo apt-get install dataset-fashion-mnist   (or --data DIR with the 4 .gz IDX files)
-   Run:   ./mnist [--epochs 5] [--seed 0] [--steps N] [--threads N] [--out mnist] [--constant-lr]
+   Run:   ./mnist [--epochs 5] [--seed 0] [--steps N] [--threads N] [--out mnist] [--constant-lr] [--ckpt]
    784-256-256-10, ReLU, inputs in [0,1], batch 128, AdamW (lr 1e-3, betas
    0.9/0.999, weight decay 0.01), the learning rate decayed to 0 on a cosine
    over the run (--constant-lr keeps it at 1e-3). The float model uses Linear layers with
@@ -10,7 +10,10 @@
    writes OUT.csv (train loss every 50 steps and test loss every epoch, for
    tools/tn-plot) and OUT.gguf (the ternary model packed as
    TQ2_0), reloads that file, measures the packed model, prints a size table,
-   and ends with: accuracy: float XX.XX% ternary XX.XX% packed XX.XX% */
+   and ends with: accuracy: float XX.XX% ternary XX.XX% packed XX.XX%
+   --ckpt also writes each trained model with its optimizer state as
+   OUT-float.ckpt / OUT-ternary.ckpt: the same bytes on every CPU path
+   (TN_CPU=scalar|avx2|avx512) and thread count, for a given seed. */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include <stdio.h>
@@ -238,6 +241,7 @@ static double evaluate(tn_ctx *c, mlp *m, const dataset *d, double *test_loss) {
     return 100.0 * correct / d->n;
 }
 
+static const char *ckpt_prefix; /* --ckpt: OUT */
 static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr, const dataset *te, int epochs, int max_steps,
                     uint64_t seed, tn_sched_kind sched, tn_pool *pool, curve *log) {
     tn_ctx *c = tn_ctx_new((size_t)256 << 20);
@@ -297,6 +301,16 @@ static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr,
         printf("\r  %-7s epoch %d/%d  loss %.4f  test accuracy %.2f%%  %6.0f samples/s            \n", label, e + 1, epochs,
                nb ? loss_sum / nb : 0.0, acc, nb * B / (wall() - te0));
     }
+    if (ckpt_prefix) {
+        char path[1024];
+        tn_train_state st;
+        memset(&st, 0, sizeof(st));
+        st.step = step;
+        st.epoch = e;
+        st.rng = rng;
+        snprintf(path, sizeof(path), "%s-%s.ckpt", ckpt_prefix, label);
+        if (tn_checkpoint_save(path, ps, &opt, &st) != TN_OK) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
+    }
     tn_optim_deinit(&opt);
     free(perm);
     tn_ctx_free(c);
@@ -328,8 +342,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--ternary-only")) only_ternary = 1;
         else if (!strcmp(argv[i], "--constant-lr")) sched = TN_SCHED_CONSTANT;
-        else { fprintf(stderr, "usage: %s [--epochs N] [--seed S] [--steps N] [--threads N] [--data DIR] [--out PREFIX] [--ternary-only] [--constant-lr]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--ckpt")) ckpt_prefix = "";
+        else { fprintf(stderr, "usage: %s [--epochs N] [--seed S] [--steps N] [--threads N] [--data DIR] [--out PREFIX] [--ternary-only] [--constant-lr] [--ckpt]\n", argv[0]); return 2; }
     }
+    if (ckpt_prefix) ckpt_prefix = out;
     if (load_split(dir, "train", &tr) || load_split(dir, "t10k", &te)) {
         fprintf(stderr, "Fashion-MNIST not found in %s.\nInstall it with:  sudo apt-get install dataset-fashion-mnist\n(or pass --data DIR holding train-images-idx3-ubyte.gz and the other three files)\n", dir);
         return 3;

@@ -1,6 +1,6 @@
 /* quantize.c - quantize a model to every format and compare: bytes, bits per
    weight, weight error, and what it does to the model's outputs.
-   Build: cc -O2 -march=native -I. examples/quantize.c -o quantize -lm -lpthread
+   Build: cc -O2 -I. examples/quantize.c -o quantize -lm -lpthread
    Run:   ./quantize             trains a small float MLP on generated data first
           ./quantize FILE.gguf   any GGUF: weight statistics per format
    For the trained MLP, each format's weights replace the float ones and the
@@ -97,6 +97,7 @@ int main(int argc, char **argv) {
     size_t mark;
     if (argc == 2) return from_gguf(argv[1]);
     if (argc > 2) { fprintf(stderr, "usage: %s [MODEL.gguf]\n", argv[0]); return 2; }
+    printf("ternary.h %d.%d.%d, %s kernels\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     pc = tn_ctx_new(16 << 20);
     c = tn_ctx_new(256 << 20);
     tn_params_init(&ps);

@@ -12,6 +12,7 @@ int main(void) {
     tn_tensor *x = tn_new_2d(ctx, TN_TYPE_F32, 1024, 1), *y = tn_new_2d(ctx, TN_TYPE_F32, 256, 1);
     tn_tensor *trits, *wq = tn_new_2d(ctx, TN_TYPE_TQ2_0, 1024, 256);
     tn_rng rng; float s; int i; tn_ternary_stats st;
+    printf("ternary.h %d.%d.%d, %s kernels\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     tn_rng_seed(&rng, 1);
     for (i = 0; i < 1024 * 256; i++) ((float *)w->data)[i] = 0.02f * tn_rng_normal(&rng);
     for (i = 0; i < 1024; i++) ((float *)x->data)[i] = tn_rng_normal(&rng);

@@ -1,6 +1,6 @@
 /* tn-bench - kernel, GEMM and training benchmarks of ternary.h, with the
    memory bandwidth of this machine measured in the same run.
-   Build: cc -O2 -march=native -I. tools/tn-bench.c -o tn-bench -lm -lpthread
+   Build: cc -O2 -I. tools/tn-bench.c -o tn-bench -lm -lpthread
    Usage: tn-bench [--json] [--quick] [--op matvec|matmul|gemm_f32|train|membw]
                    [--type T] [--rows N] [--cols K] [--batch B] [--threads N]
    Prints a table (or one JSON array with --json). Times are the median and

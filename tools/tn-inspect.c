@@ -242,7 +242,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (json) dump_json(g, argv[argi]);
-    else dump_text(g, argv[argi]);
+    else {
+        printf("tn-inspect (ternary.h %d.%d.%d, %s kernels)\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
+        dump_text(g, argv[argi]);
+    }
     tn_gguf_free(g);
     return 0;
 }

@@ -254,6 +254,8 @@ static int plot_hist(const char *path, const char *out) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 4 || (argc >= 3 && argv[1][0] != '-'))
+        printf("tn-plot (ternary.h %d.%d.%d, %s kernels)\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     if (argc == 4 && !strcmp(argv[1], "--hist")) return plot_hist(argv[2], argv[3]);
     if (argc >= 3 && argv[1][0] != '-') return plot_csv(argv[1], argv[2], argc - 3, argv + 3);
     fprintf(stderr, "usage: %s LOG.csv OUT.png [COLUMN...]\n       %s --hist MODEL.gguf OUT.png\n", argv[0], argv[0]);

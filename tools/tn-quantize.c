@@ -90,6 +90,7 @@ int main(int argc, char **argv) {
     char magic[4] = {0};
     if (argc < 4 || argc > 5) return usage(argv[0]);
     if (argc == 5) { if (strcmp(argv[4], "--absmean") != 0) return usage(argv[0]); absmean = 1; }
+    printf("tn-quantize (ternary.h %d.%d.%d, %s kernels)\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     if (strcmp(argv[3], "keep") == 0) keep = 1;
     else if (tn_type_from_name(argv[3], &type) != TN_OK || !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 ||
              type == TN_TYPE_Q8_0 || type == TN_TYPE_Q4_0 || type == TN_TYPE_Q4_1 || type == TN_TYPE_Q5_0 || type == TN_TYPE_Q5_1 ||
