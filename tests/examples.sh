@@ -15,6 +15,13 @@ for f in examples/*.c; do
 done
 
 "$B/hello" > "$T/hello.out" 2>&1 && grep -q "256/256 right" "$T/hello.out" && ok "hello: trains, packs, infers" || bad "hello: $(tail -2 "$T/hello.out")"
+# a plain cc -O2 build reports a SIMD path on its first line where the CPU has one
+first=$("$T/hello" | head -1)
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo; then
+  echo "$first" | grep -Eq ', (avx2|avx512) kernels$' && ok "plain build: $first" || bad "plain build on an AVX2 CPU says: $first"
+else
+  echo "$first" | grep -q ' kernels$' && ok "plain build: $first" || bad "first line: $first"
+fi
 "$B/gate" --steps 400 > "$T/gate.out" 2>&1 && grep -q "converged (>= 1000 decisions, >= 95% aligned): yes" "$T/gate.out" \
   && ok "gate: $(grep alignment "$T/gate.out" | cut -c1-60)" || bad "gate: $(tail -3 "$T/gate.out")"
 "$B/quantize" > "$T/q.out" 2>&1 && [ "$(grep -c '%' "$T/q.out")" -eq 12 ] && ok "quantize: a row for each of 12 formats" || bad "quantize: $(tail -3 "$T/q.out")"

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Run every test binary given, print each one's verdict, and finish with the
 # sum as one line "N passed, N failed". Exit non-zero if anything failed.
+# an undefined-behaviour report ends the binary (the clang builds compile the
+# checks recoverable); leaks are reported at exit
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 passed=0; failed=0
 for bin in "$@"; do
   out=$("$bin" 2>&1); rc=$?
