@@ -117,7 +117,8 @@ test-arm: $(B)/test-arm-neon $(B)/test-arm-dotprod $(B)/test-arm-scalar
 	@printf '#!/bin/sh\nexec qemu-aarch64 -cpu cortex-a53 $(B)/test-arm-neon "$$@"\n' > $(B)/qemu-neon-a53 && chmod +x $(B)/qemu-neon-a53
 	@printf '#!/bin/sh\nexec qemu-aarch64 $(B)/test-arm-dotprod "$$@"\n' > $(B)/qemu-dotprod && chmod +x $(B)/qemu-dotprod
 	@printf '#!/bin/sh\nexec qemu-aarch64 $(B)/test-arm-scalar "$$@"\n' > $(B)/qemu-scalar && chmod +x $(B)/qemu-scalar
-	@tests/run_all.sh $(B)/qemu-neon $(B)/qemu-neon-a53 $(B)/qemu-dotprod $(B)/qemu-scalar
+	@printf '#!/bin/sh\nexec tests/identity.sh --arm\n' > $(B)/identity-arm && chmod +x $(B)/identity-arm
+	@tests/run_all.sh $(B)/qemu-neon $(B)/qemu-neon-a53 $(B)/qemu-dotprod $(B)/qemu-scalar $(B)/identity-arm
 
 interop: $(TOOLS) $(B)/make_files
 	@tests/interop/run.sh $(B)
