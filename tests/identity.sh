@@ -21,9 +21,20 @@ printf '#define TERNARY_IMPLEMENTATION\n#include "ternary.h"\n#include <stdio.h>
 cc -O2 -I. "$T/probe.c" -o "$T/probe" -lm -lpthread || bad "probe build"
 paths=""
 for p in scalar avx2 avx512 neon; do
-  [ "$(TN_CPU=$p "$T/probe" 2>/dev/null)" = "$p" ] && paths="$paths $p"
+  n=$(TN_CPU=$p "$T/probe" 2>/dev/null)
+  { [ "$n" = "$p" ] || [ "$n" = "$p-dotprod" ]; } && paths="$paths $p"
 done
 ARM=0; [ "${1:-}" = --arm ] && ARM=1
+# bad TN_CPU values: one warning line on stderr, and the best path runs
+best_name=$("$T/probe" 2>/dev/null)
+for v in bogus avx512 neon avx2; do
+  out=$(TN_CPU=$v "$T/probe" 2>"$T/probe.err"); nerr=$(wc -l < "$T/probe.err")
+  case " $paths " in
+    *" $v "*) [ "${out%-dotprod}" = "$v" ] && [ "$nerr" = 0 ] && ok "TN_CPU=$v runs $v, silently" || bad "TN_CPU=$v: ran $out, stderr: $(cat "$T/probe.err")" ;;
+    *) [ "$out" = "$best_name" ] && [ "$nerr" = 1 ] && grep -q "TN_CPU=$v" "$T/probe.err" && ok "TN_CPU=$v (not here): one warning, the best path ($out)" \
+         || bad "TN_CPU=$v: ran '$out', stderr: $(cat "$T/probe.err")" ;;
+  esac
+done
 case "$paths" in *avx2*|*avx512*|*neon*) ok "plain cc -O2 build runs SIMD paths:$paths" ;;
   *) if grep -qw avx2 /proc/cpuinfo 2>/dev/null; then bad "plain build found no SIMD path on an AVX2 CPU"; else ok "no SIMD path on this CPU:$paths"; fi ;; esac
 
