@@ -99,8 +99,12 @@ $(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-seeds $(wildcard tests/fuzz/re
 
 TEST_SCRIPTS := tests/self_contained.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh tests/identity.sh
 
-test: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay
+# the builds take most of the time: they run on every core even under a plain `make test`
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+test:
+	@$(MAKE) --no-print-directory -j$(NPROC) test-build
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)
+test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay
 
 # aarch64 NEON build, run under qemu-user (gcc-aarch64-linux-gnu, qemu-user): on qemu's
 # default CPU (sdot found at run time) and on a Cortex-A53 (none: the widening kernels)
@@ -134,7 +138,7 @@ fuzz: $(B)/fuzz-readers $(B)/fuzz-seeds
 clean:
 	rm -rf $(B)
 
-.PHONY: all test clean demo interop fuzz test-arm bench
+.PHONY: all test test-build clean demo interop fuzz test-arm bench
 
 # the table, then (when Debian's python3-torch is installed) PyTorch's training
 # throughput on the same configurations, as the reference, in the same run
