@@ -3178,6 +3178,32 @@ TN__STATIC_ASSERT(tq1_layout, offsetof(tn_block_tq1_0, qh) == 48);
                           (kind) == 3 ? (int)offsetof(tn_block_q5_1, qs) : (kind) == 4 ? (int)offsetof(tn_block_q8_0, qs) : (int)offsetof(tn_block_q8_1, qs))
 #define TN__B32_MIN(kind) ((kind) == 1 || (kind) == 3)
 
+#if defined(TN_HAVE_AVX2) || defined(TN_HAVE_AVX512)
+/* kind 1 (TQ2_0), 3 (T2): o is a tn__q8k_tile; kind 2 (TQ1_0): a tn__q8k_tile5 */
+static void tn__q8k_to_tile(void *o, const tn_block_q8_K *b, int kind) {
+    int8_t *qs = (int8_t *)o;
+    int k, j, np = kind == 2 ? 5 : 4;
+    if (kind == 3) /* T2: plane k byte j is qs[4j + k] */
+        for (k = 0; k < 4; k++)
+            for (j = 0; j < 64; j++) qs[64 * k + j] = b->qs[4 * j + k];
+    else if (kind == 1)
+        for (k = 0; k < 4; k++) {
+            memcpy(qs + 64 * k, b->qs + 32 * k, 32);
+            memcpy(qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
+        }
+    else {
+        memset(qs, 0, 64 * 5);
+        for (k = 0; k < 5; k++) {
+            memcpy(qs + 64 * k, b->qs + 32 * k, 32);
+            memcpy(qs + 64 * k + 32, b->qs + 160 + 16 * k, 16);
+            if (k < 4) memcpy(qs + 64 * k + 48, b->qs + 240 + 4 * k, 4);
+        }
+    }
+    memcpy(qs + 64 * np, b->bsums, sizeof(b->bsums));
+    memcpy(qs + 64 * np + sizeof(b->bsums), &b->d, sizeof(float));
+}
+#endif
+
 /* -- AVX2 (with FMA and F16C) -- */
 #if defined(TN_HAVE_AVX2)
 #if defined(TN__X86_DISPATCH) && defined(__clang__)
@@ -3222,11 +3248,6 @@ static __m256i tn__bits_to_bytes_256(const uint8_t *p) {
     const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
     __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)tn__le32(p)), sel);
     return _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
-}
-/* sum of the 16 bsums of a q8_K block */
-static int tn__bsum_total(const tn_block_q8_K *y) {
-    __m256i v = _mm256_loadu_si256((const __m256i *)y->bsums);
-    return tn__hsum_epi32_256(_mm256_madd_epi16(v, _mm256_set1_epi16(1)));
 }
 
 static void tn__vec_dot_f32_f32_avx2(int64_t n, float *s, const void *vx, const void *vy) {
@@ -3366,85 +3387,195 @@ static void tn__vec_dot_q8_K_q8_K_avx2(int64_t n, float *s, const void *vx, cons
     }
     *s = sumf;
 }
+/* Ternary blocks against Q8_K on AVX2, one body for the dot products and the
+   tiles of tn_mul_mat. A block's 256 codes (t + 1, 0..2) come as two halves
+   of planes, 32 codes a vector: TQ2_0 and T2 four planes a half (bit pair k of
+   32 bytes), TQ1_0 five (trit k of qs[0..31], then of qs[32..47] and qh in the
+   first 20 bytes of the second half). Each plane meets the 32 activations of
+   its lane order, which is the plane order of tn__q8k_tile(5); for TQ2_0 the
+   same vectors sit in the plain Q8_K block (half h, plane k at 128h + 32k).
+   Per block and (row, column): maddubs products kept in int16 (every pair sum
+   is at most 2 * 3 * 128 and a block's at most 10 of them; no saturation for
+   any input bytes), the 16 bsums taken off lane by lane, one madd to int32,
+   one fma by d_y * d_w into eight float lanes, one horizontal sum per row. */
+static TN__ALWAYS_INLINE void tn__tq2_codes_256(const uint8_t *qs, __m256i w[10]) {
+    const __m256i m3 = _mm256_set1_epi8(3);
+    int h;
+    TN__UNROLL
+    for (h = 0; h < 2; h++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * h));
+        w[5 * h] = _mm256_and_si256(q, m3);
+        w[5 * h + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 2), m3);
+        w[5 * h + 2] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m3);
+        w[5 * h + 3] = _mm256_and_si256(_mm256_srli_epi16(q, 6), m3);
+    }
+}
+/* T2: bit pair k of byte j is weight 4j + k, 01 for +1, 10 for -1 (00, 11: 0);
+   a nibble's two pairs looked up as codes t + 1 */
+static TN__ALWAYS_INLINE void tn__t2_codes_256(const uint8_t *qs, __m256i w[10]) {
+    const __m256i lut0 = _mm256_setr_epi8(1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1, 1, 2, 0, 1);
+    const __m256i lut1 = _mm256_setr_epi8(1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1);
+    const __m256i m15 = _mm256_set1_epi8(15);
+    int h;
+    TN__UNROLL
+    for (h = 0; h < 2; h++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * h));
+        const __m256i lo = _mm256_and_si256(q, m15), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m15);
+        w[5 * h] = _mm256_shuffle_epi8(lut0, lo);
+        w[5 * h + 1] = _mm256_shuffle_epi8(lut1, lo);
+        w[5 * h + 2] = _mm256_shuffle_epi8(lut0, hi);
+        w[5 * h + 3] = _mm256_shuffle_epi8(lut1, hi);
+    }
+}
+/* Trit k of a TQ1_0 byte b is the code (3 * p) >> 8 of p = b * 3^k mod 256; in
+   bytes: with q = p - 1 (0 for p = 0), the rounded averages (q + ((q + 1) >> 1) + 1) >> 1
+   give 3p/4 rounded down (for every p: checked over all 256), and its top two bits are the code */
+static TN__ALWAYS_INLINE __m256i tn__trit_code_256(__m256i p) {
+    const __m256i q = _mm256_subs_epu8(p, _mm256_set1_epi8(1));
+    const __m256i t = _mm256_avg_epu8(q, _mm256_avg_epu8(q, _mm256_setzero_si256()));
+    return _mm256_and_si256(_mm256_srli_epi16(t, 6), _mm256_set1_epi8(3));
+}
+static TN__ALWAYS_INLINE void tn__tq1_codes_256(const tn_block_tq1_0 *x, __m256i w[10]) {
+    __m256i b[2];
+    int h, k;
+    b[0] = _mm256_loadu_si256((const __m256i *)x->qs);
+    b[1] = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(x->qs + 32))), _mm_cvtsi32_si128((int)tn__le32(x->qh)), 1);
+    TN__UNROLL
+    for (h = 0; h < 2; h++) {
+        __m256i p = b[h];
+        TN__UNROLL
+        for (k = 0; k < 5; k++) {
+            w[5 * h + k] = tn__trit_code_256(p);
+            if (k < 4) p = _mm256_add_epi8(_mm256_add_epi8(p, p), p);
+        }
+    }
+}
+/* kind 1 TQ2_0, 2 TQ1_0, 3 T2; lay 0: y is a tn__q8k_tile(5), 1: a plain Q8_K block (TQ2_0) */
+static TN__ALWAYS_INLINE void tn__tern_codes_256(const int kind, const uint8_t *wb, __m256i w[10], float *dw) {
+    if (kind == 1) { tn__tq2_codes_256(((const tn_block_tq2_0 *)wb)->qs, w); *dw = tn__h2f(((const tn_block_tq2_0 *)wb)->d); }
+    else if (kind == 2) { tn__tq1_codes_256((const tn_block_tq1_0 *)wb, w); *dw = tn__h2f(((const tn_block_tq1_0 *)wb)->d); }
+    else { tn__t2_codes_256(wb, w); *dw = 1.0f; }
+}
+static TN__ALWAYS_INLINE __m256 tn__tern_col_256(const int kind, const int lay, const __m256i w[10], const uint8_t *yb, float dw, __m256 f) {
+    const int np = kind == 2 ? 5 : 4;
+    const int8_t *yq = lay ? ((const tn_block_q8_K *)yb)->qs : (const int8_t *)yb;
+    const int16_t *bs = lay ? ((const tn_block_q8_K *)yb)->bsums : (const int16_t *)(yb + 64 * np);
+    float yd;
+    __m256i acc;
+    int h, k;
+    if (lay) yd = ((const tn_block_q8_K *)yb)->d;
+    else memcpy(&yd, yb + 64 * np + 32, sizeof(float));
+    acc = _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_loadu_si256((const __m256i *)bs));
+    TN__UNROLL
+    for (h = 0; h < 2; h++) {
+        TN__UNROLL
+        for (k = 0; k < np; k++) {
+            const int8_t *p = lay ? yq + 128 * h + 32 * k : yq + 64 * k + 32 * h;
+            acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(w[5 * h + k], _mm256_loadu_si256((const __m256i *)p)));
+        }
+    }
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(acc, _mm256_set1_epi16(1))), _mm256_set1_ps(yd * dw), f);
+}
+/* R weight rows (rs bytes apart) times C activation rows (tiles, ys bytes
+   apart) into s[r * C + c]; each weight block is unpacked once for the C columns */
+static TN__ALWAYS_INLINE void tn__tern_tile_avx2(const int kind, const int R, const int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
+    const size_t bsz = kind == 1 ? sizeof(tn_block_tq2_0) : kind == 2 ? sizeof(tn_block_tq1_0) : sizeof(tn_block_t2);
+    const size_t ysz = kind == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile);
+    __m256 f[4][4];
+    int64_t ib;
+    int r, c;
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        TN__UNROLL
+        for (c = 0; c < C; c++) f[r][c] = _mm256_setzero_ps();
+    }
+    for (ib = 0; ib < nb; ib++) {
+        /* pull the next R rows in linearly, as the AVX-512 tiles do */
+        const char *pf = (const char *)(w + (size_t)R * rs) + (size_t)ib * (size_t)R * bsz;
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            _mm_prefetch(pf + 64 * r, _MM_HINT_T0);
+            _mm_prefetch(pf + 64 * r + 64, _MM_HINT_T0);
+        }
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            __m256i wv[10];
+            float dw;
+            tn__tern_codes_256(kind, w + (size_t)r * rs + (size_t)ib * bsz, wv, &dw);
+            TN__UNROLL
+            for (c = 0; c < C; c++) f[r][c] = tn__tern_col_256(kind, 0, wv, y + (size_t)c * ys + (size_t)ib * ysz, dw, f[r][c]);
+        }
+    }
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        TN__UNROLL
+        for (c = 0; c < C; c++) s[r * C + c] = tn__hsum_ps256(f[r][c]);
+    }
+}
+#define TN__TILE2_FN(K, R, C) \
+    static TN__NOINLINE void tn__tern_tile2_##K##_##R##x##C(int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) { \
+        tn__tern_tile_avx2(K, R, C, nb, w, rs, y, ys, s); }
+#define TN__TILE2_FNS(K) TN__TILE2_FN(K, 4, 1) TN__TILE2_FN(K, 1, 4) TN__TILE2_FN(K, 1, 2) TN__TILE2_FN(K, 1, 1)
+TN__TILE2_FNS(1)
+TN__TILE2_FNS(2)
+TN__TILE2_FNS(3)
+#undef TN__TILE2_FNS
+#undef TN__TILE2_FN
+/* any R x C the matrix product asks for, from the 4x1, 1x4, 1x2 and 1x1 bodies
+   (every (row, column) is computed the same way in each, so the split is free) */
+static void tn__tern_tile_avx2_any(int kind, int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s) {
+    typedef void (*fn)(int64_t, const uint8_t *, size_t, const uint8_t *, size_t, float *);
+    static const fn f41[3] = {tn__tern_tile2_1_4x1, tn__tern_tile2_2_4x1, tn__tern_tile2_3_4x1};
+    static const fn f14[3] = {tn__tern_tile2_1_1x4, tn__tern_tile2_2_1x4, tn__tern_tile2_3_1x4};
+    static const fn f12[3] = {tn__tern_tile2_1_1x2, tn__tern_tile2_2_1x2, tn__tern_tile2_3_1x2};
+    static const fn f11[3] = {tn__tern_tile2_1_1x1, tn__tern_tile2_2_1x1, tn__tern_tile2_3_1x1};
+    const int ki = kind - 1;
+    int r, c;
+    if (C == 1 && R == 4) { f41[ki](nb, w, rs, y, ys, s); return; }
+    for (r = 0; r < R; r++) {
+        float v[4];
+        for (c = 0; c < C; ) {
+            const int n = C - c >= 4 ? 4 : C - c >= 2 ? 2 : 1, j0 = c;
+            int j;
+            (n == 4 ? f14 : n == 2 ? f12 : f11)[ki](nb, w + (size_t)r * rs, rs, y + (size_t)c * ys, ys, v);
+            for (j = 0; j < n; j++) s[r * C + j0 + j] = v[j];
+            c += n;
+        }
+    }
+}
+/* the dot products: TQ2_0 reads the Q8_K blocks in place; TQ1_0 and T2 move
+   each into a tile first (the planes they meet are not contiguous in Q8_K) */
 static void tn__vec_dot_tq2_0_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_tq2_0 *x = (const tn_block_tq2_0 *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
-    const __m256i m3 = _mm256_set1_epi8(3);
     int64_t ib, nb = n / TN_QK_K;
-    float sumf = 0.0f;
-    int g, k;
+    __m256 f = _mm256_setzero_ps();
     for (ib = 0; ib < nb; ib++) {
-        __m256i acc = _mm256_setzero_si256();
-        for (g = 0; g < 2; g++) {
-            __m256i q = _mm256_loadu_si256((const __m256i *)(x[ib].qs + 32 * g));
-            for (k = 0; k < 4; k++) {
-                __m256i c = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), m3);
-                acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(c, _mm256_loadu_si256((const __m256i *)(y[ib].qs + 128 * g + 32 * k))));
-            }
-        }
-        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn__h2f(x[ib].d));
+        __m256i wv[10];
+        float dw;
+        tn__tern_codes_256(1, (const uint8_t *)&x[ib], wv, &dw);
+        f = tn__tern_col_256(1, 1, wv, (const uint8_t *)&y[ib], dw, f);
     }
-    *s = sumf;
+    *s = tn__hsum_ps256(f);
 }
-/* trit codes ((b * m mod 256) * 3) >> 8 of 32 bytes b with per-byte factors m */
-static __m256i tn__tq1_trits_256(__m256i b, __m256i m) {
-    const __m256i lo8 = _mm256_set1_epi16(0x00FF), k3 = _mm256_set1_epi16(3 << 8);
-    __m256i pe = _mm256_and_si256(_mm256_mullo_epi16(_mm256_and_si256(b, lo8), _mm256_and_si256(m, lo8)), lo8);
-    __m256i po = _mm256_and_si256(_mm256_mullo_epi16(_mm256_srli_epi16(b, 8), _mm256_srli_epi16(m, 8)), lo8);
-    pe = _mm256_mulhi_epu16(pe, k3);
-    po = _mm256_mulhi_epu16(po, k3);
-    return _mm256_or_si256(pe, _mm256_slli_epi16(po, 8));
-}
-static void tn__vec_dot_tq1_0_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const tn_block_tq1_0 *x = (const tn_block_tq1_0 *)vx;
-    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
-    const __m256i m56 = _mm256_setr_epi8(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3);
-    const __m256i m6 = _mm256_setr_epi8(9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27);
-    const __m256i m7 = _mm256_setr_epi8(81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 81, 1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27);
-    int64_t ib, nb = n / TN_QK_K;
-    float sumf = 0.0f;
-    int k;
-    for (ib = 0; ib < nb; ib++) {
-        const int8_t *yq = y[ib].qs;
-        __m256i b0 = _mm256_loadu_si256((const __m256i *)x[ib].qs);
-        __m128i b1 = _mm_loadu_si128((const __m128i *)(x[ib].qs + 32));
-        __m256i b11 = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), b1, 1);
-        __m256i bt = _mm256_inserti128_si256(_mm256_castsi128_si256(b1), _mm_set1_epi32((int)tn__le32(x[ib].qh)), 1);
-        __m256i acc = _mm256_setzero_si256();
-        for (k = 0; k < 5; k++)
-            acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b0, _mm256_set1_epi8((char)tn__pow3[k])),
-                                                         _mm256_loadu_si256((const __m256i *)(yq + 32 * k))));
-        acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b11, m56), _mm256_loadu_si256((const __m256i *)(yq + 160))));
-        acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(b11, m6), _mm256_loadu_si256((const __m256i *)(yq + 192))));
-        acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(tn__tq1_trits_256(bt, m7), _mm256_loadu_si256((const __m256i *)(yq + 224))));
-        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * (y[ib].d * tn__h2f(x[ib].d));
-    }
-    *s = sumf;
-}
-/* seed packing: byte b holds values 4b..4b+3; expand 8 bytes to 32 codes t+1 */
-static void tn__vec_dot_t2_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
+static TN__ALWAYS_INLINE void tn__vec_dot_tern_tiled_avx2(const int kind, int64_t n, float *s, const void *vx, const void *vy) {
     const uint8_t *x = (const uint8_t *)vx;
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
-    const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
-                                         4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
-    const __m256i mask = _mm256_set1_epi32((int)0xC0300C03u);
-    const __m256i plus = _mm256_set1_epi32(0x40100401), minus = _mm256_set1_epi32((int)0x80200802u);
-    const __m256i one = _mm256_set1_epi8(1);
+    const size_t bsz = kind == 2 ? sizeof(tn_block_tq1_0) : sizeof(tn_block_t2);
     int64_t ib, nb = n / TN_QK_K;
-    float sumf = 0.0f;
-    int k;
-    for (ib = 0; ib < nb; ib++, x += TN_QK_K / 4) {
-        __m256i acc = _mm256_setzero_si256();
-        for (k = 0; k < 8; k++) {
-            __m256i b = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)(((uint64_t)tn__le32(x + 8 * k + 4) << 32) | tn__le32(x + 8 * k))), sel);
-            __m256i c = _mm256_and_si256(b, mask);
-            __m256i u = _mm256_sub_epi8(_mm256_add_epi8(one, _mm256_cmpeq_epi8(c, minus)), _mm256_cmpeq_epi8(c, plus));
-            acc = _mm256_add_epi32(acc, tn__dot_u8s8_256(u, _mm256_loadu_si256((const __m256i *)(y[ib].qs + 32 * k))));
-        }
-        sumf += (float)(tn__hsum_epi32_256(acc) - tn__bsum_total(&y[ib])) * y[ib].d;
+    tn__q8k_tile5 t; /* large enough for either tile */
+    __m256 f = _mm256_setzero_ps();
+    for (ib = 0; ib < nb; ib++) {
+        __m256i wv[10];
+        float dw;
+        tn__q8k_to_tile(&t, &y[ib], kind);
+        tn__tern_codes_256(kind, x + (size_t)ib * bsz, wv, &dw);
+        f = tn__tern_col_256(kind, 0, wv, (const uint8_t *)&t, dw, f);
     }
-    *s = sumf;
+    *s = tn__hsum_ps256(f);
 }
+static void tn__vec_dot_tq1_0_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_tern_tiled_avx2(2, n, s, vx, vy); }
+static void tn__vec_dot_t2_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) { tn__vec_dot_tern_tiled_avx2(3, n, s, vx, vy); }
 
 /* training and row kernels (each the same bits as its _ref) */
 static void tn__vacc_avx2(float *dst, const float *src, int64_t n) {
@@ -3877,29 +4008,6 @@ static void tn__vec_dot_tq2_0_q8_K_avx512(int64_t n, float *s, const void *vx, c
     *s = _mm512_reduce_add_ps(f0);
 }
 
-/* kind 1 (TQ2_0), 3 (T2): o is a tn__q8k_tile; kind 2 (TQ1_0): a tn__q8k_tile5 */
-static void tn__q8k_to_tile(void *o, const tn_block_q8_K *b, int kind) {
-    int8_t *qs = (int8_t *)o;
-    int k, j, np = kind == 2 ? 5 : 4;
-    if (kind == 3) /* T2: plane k byte j is qs[4j + k] */
-        for (k = 0; k < 4; k++)
-            for (j = 0; j < 64; j++) qs[64 * k + j] = b->qs[4 * j + k];
-    else if (kind == 1)
-        for (k = 0; k < 4; k++) {
-            memcpy(qs + 64 * k, b->qs + 32 * k, 32);
-            memcpy(qs + 64 * k + 32, b->qs + 128 + 32 * k, 32);
-        }
-    else {
-        memset(qs, 0, 64 * 5);
-        for (k = 0; k < 5; k++) {
-            memcpy(qs + 64 * k, b->qs + 32 * k, 32);
-            memcpy(qs + 64 * k + 32, b->qs + 160 + 16 * k, 16);
-            if (k < 4) memcpy(qs + 64 * k + 48, b->qs + 240 + 4 * k, 4);
-        }
-    }
-    memcpy(qs + 64 * np, b->bsums, sizeof(b->bsums));
-    memcpy(qs + 64 * np + sizeof(b->bsums), &b->d, sizeof(float));
-}
 /* TQ1_0 stores trit n of qs[m] (m < 32) as weight 32n + m, of qs[32 + m] as
    160 + 16n + m, of qh[m] (n < 4) as 240 + 4n + m. Plane n (0..4) is trit n of
    all 52 bytes at once: lanes 0..31, 32..47 and 48..51 (qh; zero for n = 4),
@@ -4145,7 +4253,7 @@ static void tn__tern_tile(int kind, int R, int C, int64_t nb, const uint8_t *w, 
 #if defined(TN_HAVE_AVX512VBMI)
         switch (R * 16 + C) { TN__TILE_CASES(3) }
 #else
-        TN_ASSERT(0 && "T2 tiles need AVX-512 VBMI");
+        tn__tern_tile_avx2_any(kind, R, C, nb, w, rs, y, ys, s); /* without VBMI: the AVX2 dot and tiles */
 #endif
     }
 }
@@ -5064,6 +5172,11 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->exp_sum = tn__exp_sum_avx2;
     k->ce_grad_row = tn__ce_grad_row_avx2;
     k->adam_row = tn__adam_row_avx2;
+    k->tile[TN_TYPE_TQ2_0] = 1;
+    k->tile[TN_TYPE_TQ1_0] = 2;
+    k->tile[TN__NFMT - 1] = 3;
+    k->tern_tile = tn__tern_tile_avx2_any;
+    k->q8k_to_tile = tn__q8k_to_tile;
     k->gemm_mr = TN__GEMM256_MR;
     k->gemm_nr = TN__GEMM256_NR;
     k->gemm_kernel = tn__gemm_kernel_avx2;
