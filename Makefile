@@ -35,7 +35,8 @@ $(B)/%: tools/%.c $(HDR) | $(B)
 
 # -- test configurations -------------------------------------------------
 TEST_BINS := $(B)/test-readme $(B)/test-gcc-asan $(B)/test-clang-asan $(B)/test-gcc-scalar $(B)/test-gcc-nodispatch \
-             $(B)/test-g++-native $(B)/test-clang++-native $(B)/test-clang-tsan $(B)/test-link $(B)/test-static $(B)/test-oom
+             $(B)/test-g++-native $(B)/test-clang++-native $(B)/test-clang-tsan $(B)/test-link $(B)/test-static $(B)/test-oom \
+             $(B)/test-noalloc
 
 # gcc and clang as a user builds (no -march: every x86 path compiled in, the
 # CPU's chosen at run time; the tests run each path it has), address +
@@ -65,6 +66,9 @@ $(B)/test-link: $(HDR) tests/link_a.c tests/link_b.c | $(B)
 # two static copies in one program
 $(B)/test-oom: $(HDR) tests/oom.c | $(B)
 	gcc -std=c99 -O1 -g -march=native $(WARN) $(SAN) -I. tests/oom.c -o $@ $(LIBS)
+# training steps allocate nothing once warm (allocation-counting TN_MALLOC)
+$(B)/test-noalloc: $(HDR) tests/noalloc.c | $(B)
+	gcc -std=c99 -O1 -g $(WARN) $(SAN) -I. tests/noalloc.c -o $@ $(LIBS)
 $(B)/test-static: $(HDR) tests/static_one.c tests/static_two.c | $(B)
 	clang -std=c99 -O1 $(WARN) -Wno-unused-function -I. tests/static_one.c tests/static_two.c -o $@ $(LIBS)
 

@@ -1480,10 +1480,12 @@ TNDEF float tn_rng_normal(tn_rng *r) {
 
 /* -- thread pool -- */
 
+typedef struct { void *p; size_t size; } tn__scratch_slot;
 struct tn_pool {
     int n_threads;
     void *scratch;            /* reusable buffer for tn_mul_mat */
     size_t scratch_size;
+    tn__scratch_slot *tscratch; /* one per thread, grown by that thread (the GEMM's packing buffers) */
 #ifndef TERNARY_NO_THREADS
     pthread_t *threads;
     pthread_mutex_t mu;
@@ -1560,6 +1562,9 @@ TNDEF tn_pool *tn_pool_new(int n_threads) {
     pool = (tn_pool *)TN_MALLOC(sizeof(tn_pool));
     if (!pool) { tn__fail(TN_ERR_NOMEM, "tn_pool_new: out of memory"); return NULL; }
     memset(pool, 0, sizeof(*pool));
+    pool->tscratch = (tn__scratch_slot *)TN_MALLOC(sizeof(tn__scratch_slot) * (size_t)n_threads);
+    if (!pool->tscratch) { TN_FREE(pool); tn__fail(TN_ERR_NOMEM, "tn_pool_new: out of memory"); return NULL; }
+    memset(pool->tscratch, 0, sizeof(tn__scratch_slot) * (size_t)n_threads);
 #ifdef TERNARY_NO_THREADS
     pool->n_threads = 1;
 #else
@@ -1567,7 +1572,7 @@ TNDEF tn_pool *tn_pool_new(int n_threads) {
     if (n_threads > 1) {
         int i;
         pool->threads = (pthread_t *)TN_MALLOC(sizeof(pthread_t) * (size_t)n_threads);
-        if (!pool->threads) { TN_FREE(pool); tn__fail(TN_ERR_NOMEM, "tn_pool_new: out of memory"); return NULL; }
+        if (!pool->threads) { TN_FREE(pool->tscratch); TN_FREE(pool); tn__fail(TN_ERR_NOMEM, "tn_pool_new: out of memory"); return NULL; }
         pthread_mutex_init(&pool->mu, NULL);
         pthread_cond_init(&pool->cv_work, NULL);
         for (i = 1; i < n_threads; i++) {
@@ -1602,6 +1607,11 @@ TNDEF void tn_pool_free(tn_pool *pool) {
     }
 #endif
     if (pool->scratch) TN_FREE(pool->scratch);
+    if (pool->tscratch) {
+        int i;
+        for (i = 0; i < pool->n_threads; i++) if (pool->tscratch[i].p) TN_FREE(pool->tscratch[i].p);
+        TN_FREE(pool->tscratch);
+    }
     TN_FREE(pool);
 }
 
@@ -1642,6 +1652,22 @@ static void *tn__scratch_get(tn_pool *pool, size_t size) {
     return pool->scratch;
 }
 static void tn__scratch_release(tn_pool *pool, void *p) { if (!pool && p) TN_FREE(p); }
+/* thread ith's own scratch of a pool (only that thread grows or uses it), or a
+   fresh block without a pool (release with tn__tscratch_release) */
+static void *tn__tscratch_get(tn_pool *pool, int ith, size_t size) {
+    tn__scratch_slot *sl;
+    if (!pool) return TN_MALLOC(size ? size : 1);
+    sl = &pool->tscratch[ith];
+    if (sl->size < size) {
+        void *p = TN_MALLOC(size);
+        if (!p) return NULL;
+        if (sl->p) TN_FREE(sl->p);
+        sl->p = p;
+        sl->size = size;
+    }
+    return sl->p;
+}
+static void tn__tscratch_release(tn_pool *pool, void *p) { if (!pool && p) TN_FREE(p); }
 
 /* ==== @@IMPL:TENSOR  arena, tensors, views, copies ==== */
 
@@ -1656,7 +1682,16 @@ struct tn_ctx {
     tn_tensor *tape;          /* last recorded op node (a topological order, newest first) */
     int no_grad;              /* record nothing */
     tn_pool *pool;            /* threads for the ops (may be NULL) */
+    uint8_t *scratch;         /* temporaries of one op at a time (grown, never shrunk, freed with ctx) */
+    size_t scratch_size;
+    tn_pool *own_pool;        /* one-thread pool of a context given none: its scratch keeps steps allocation-free */
 };
+/* the threads of ctx's ops: its pool, or else its own one-thread pool (made on first use) */
+static tn_pool *tn__cpool(tn_ctx *ctx) {
+    if (ctx->pool) return ctx->pool;
+    if (!ctx->own_pool) ctx->own_pool = tn_pool_new(1); /* NULL when out of memory: the ops then run without a pool */
+    return ctx->own_pool;
+}
 static uint8_t *tn__ctx_base(const tn_ctx *ctx) {
     return ctx->mem + ((TN__ALIGN - ((uintptr_t)ctx->mem % TN__ALIGN)) % TN__ALIGN);
 }
@@ -1680,6 +1715,8 @@ TNDEF tn_ctx *tn_ctx_new(size_t mem_size) {
 
 TNDEF void tn_ctx_free(tn_ctx *ctx) {
     if (!ctx) return;
+    if (ctx->scratch) TN_FREE(ctx->scratch);
+    tn_pool_free(ctx->own_pool);
     TN_FREE(ctx->mem);
     TN_FREE(ctx);
 }
@@ -1707,6 +1744,19 @@ TNDEF void *tn_ctx_alloc(tn_ctx *ctx, size_t size) {
     }
     ctx->used = start + size;
     return base + start;
+}
+/* Temporaries of one op (outside the arena, so they neither fill the context
+   nor outlive the call): grown to the largest request, then reused, so steady
+   training steps allocate nothing. One user at a time; NULL when out of memory. */
+static void *tn__ctx_scratch(tn_ctx *ctx, size_t size) {
+    if (ctx->scratch_size < size) {
+        uint8_t *p = (uint8_t *)TN_MALLOC(size ? size : 1);
+        if (!p) return NULL;
+        if (ctx->scratch) TN_FREE(ctx->scratch);
+        ctx->scratch = p;
+        ctx->scratch_size = size;
+    }
+    return ctx->scratch;
 }
 
 /* Positional table in enum order (no designated initializers: C++ too).
@@ -5550,7 +5600,8 @@ static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int
     }
 }
 
-typedef struct { int64_t M, N, K, lda, ldb, ldc; const float *A, *B; float *C; int ta, tb, acc; int *fail; } tn__gemm_args;
+typedef struct { int64_t M, N, K, lda, ldb, ldc; const float *A, *B; float *C; int ta, tb, acc; int *fail; tn_pool *pool; int slot; } tn__gemm_args;
+/* pool, slot: whose scratch holds the packing buffers (slot < 0: the running thread's) */
 
 /* a flag any thread may raise (set to 1, never cleared while threads run) */
 static void tn__raise(int *flag) {
@@ -5570,15 +5621,18 @@ static void tn__gemm_task(void *p, int ith, int nth) {
     int64_t p0 = n_panels * ith / nth, p1 = n_panels * (ith + 1) / nth;
     int64_t n_lo = p0 * NR, n_hi = TN__MIN(g->N, p1 * NR);
     int64_t nc, kc, mc;
-    float *Bp, *Ap;
+    float *Bp, *Ap, *buf;
     if (n_lo >= n_hi) return;
-    {   /* packing buffers sized to the problem (small ones stay small) */
+    {   /* packing buffers sized to the problem (small ones stay small), in the
+           thread's scratch: no allocation once it has grown */
         int64_t kk = TN__MIN((int64_t)TN__GEMM_KC, g->K);
         int64_t nb = TN__MIN((int64_t)TN__GEMM_NC, n_hi - n_lo) + NR, mb = TN__MIN((int64_t)TN__GEMM_MC, g->M) + MR;
-        Bp = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * nb));
-        Ap = (float *)TN_MALLOC(sizeof(float) * (size_t)(kk * mb));
+        const size_t nbp = (size_t)(kk * nb), nap = (size_t)(kk * mb);
+        buf = (float *)tn__tscratch_get(g->pool, g->slot >= 0 ? g->slot : ith, sizeof(float) * (nbp + nap));
+        if (!buf) { tn__raise(g->fail); return; } /* C left unfinished: the caller reports it */
+        Bp = buf;
+        Ap = buf + nbp;
     }
-    if (!Bp || !Ap) { if (Bp) TN_FREE(Bp); if (Ap) TN_FREE(Ap); tn__raise(g->fail); return; } /* C left unfinished: the caller reports it */
     for (nc = n_lo; nc < n_hi; nc += TN__GEMM_NC) {
         int64_t nn = TN__MIN((int64_t)TN__GEMM_NC, n_hi - nc);
         for (kc = 0; kc < g->K; kc += TN__GEMM_KC) {
@@ -5606,8 +5660,7 @@ static void tn__gemm_task(void *p, int ith, int nth) {
             }
         }
     }
-    TN_FREE(Bp);
-    TN_FREE(Ap);
+    tn__tscratch_release(g->pool, buf);
 }
 
 /* C (+)= A . B^T, row-major: A is M x K (element (i, k) at A[i * lda + k], or at
@@ -5625,7 +5678,7 @@ static tn_status tn__gemm_ex(tn_pool *pool, int64_t M, int64_t N, int64_t K, con
         return TN_OK;
     }
     g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc; g.A = A; g.B = B; g.C = C;
-    g.ta = ta; g.tb = tb; g.acc = acc; g.fail = &fail;
+    g.ta = ta; g.tb = tb; g.acc = acc; g.fail = &fail; g.pool = pool; g.slot = -1;
     tn_pool_run(pool, tn__gemm_task, &g);
     return fail ? tn__fail(TN_ERR_NOMEM, "f32 GEMM %lldx%lldx%lld: out of memory for the packing buffers", (long long)M, (long long)N, (long long)K) : TN_OK;
 }
@@ -5633,19 +5686,22 @@ static tn__gemm_args tn__gemm_make(int64_t M, int64_t N, int64_t K, const float 
                                    const float *B, int64_t ldb, int tb, float *C, int64_t ldc, int acc) {
     tn__gemm_args g;
     g.M = M; g.N = N; g.K = K; g.lda = lda; g.ldb = ldb; g.ldc = ldc; g.A = A; g.B = B; g.C = C;
-    g.ta = ta; g.tb = tb; g.acc = acc; g.fail = NULL;
+    g.ta = ta; g.tb = tb; g.acc = acc; g.fail = NULL; g.pool = NULL; g.slot = -1;
     return g;
 }
 /* independent GEMMs (their C do not overlap), e.g. one per attention head: with
    enough of them each thread runs whole GEMMs, otherwise each GEMM is split.
    Either way every C element is computed the same way. */
-typedef struct { const tn__gemm_args *g; int64_t n; int *fail; } tn__gemm_list;
+typedef struct { const tn__gemm_args *g; int64_t n; int *fail; tn_pool *pool; } tn__gemm_list;
+#define TN__GEMM_LIST 32 /* GEMMs handed to the threads at once (lists live on the stack) */
 static void tn__gemm_list_task(void *p, int ith, int nth) {
     const tn__gemm_list *l = (const tn__gemm_list *)p;
     int64_t i;
     for (i = ith; i < l->n; i += nth) {
         tn__gemm_args one = l->g[i];
         one.fail = l->fail;
+        one.pool = l->pool;
+        one.slot = ith; /* whole GEMMs on this thread: its scratch */
         tn__gemm_task(&one, 0, 1);
     }
 }
@@ -5656,7 +5712,7 @@ static tn_status tn__gemm_run_list(tn_pool *pool, const tn__gemm_args *g, int64_
     for (i = 0; i < n; i++) all_k &= g[i].K > 0;
     if (nth > 1 && n >= 2 * nth && all_k) {
         tn__gemm_list l;
-        l.g = g; l.n = n; l.fail = &fail;
+        l.g = g; l.n = n; l.fail = &fail; l.pool = pool;
         tn_pool_run(pool, tn__gemm_list_task, &l);
         return fail ? tn__fail(TN_ERR_NOMEM, "f32 GEMMs: out of memory for the packing buffers") : TN_OK;
     }
@@ -5874,18 +5930,19 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     if (ref != 1 && w->type == TN_TYPE_F32 && a.vdt == TN_TYPE_F32 && (x->ne[1] >= 4 || ref == 2) && y->nb[0] == sizeof(float) &&
         w->nb[1] % sizeof(float) == 0 && y->nb[1] % sizeof(float) == 0) {
         /* f32 x f32 with a batch: the blocked GEMM, one per batch matrix */
-        int64_t i2, i3, r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3], nbm = x->ne[2] * x->ne[3];
-        tn__gemm_args one, *list = nbm > 1 ? (tn__gemm_args *)TN_MALLOC(sizeof(tn__gemm_args) * (size_t)nbm) : NULL;
+        /* the batch's GEMMs in lists of up to TN__GEMM_LIST (on the stack: no allocation) */
+        int64_t i2, i3, r2 = x->ne[2] / w->ne[2], r3 = x->ne[3] / w->ne[3];
+        tn__gemm_args list[TN__GEMM_LIST];
+        int nl = 0;
         for (i3 = 0; i3 < x->ne[3]; i3++)
             for (i2 = 0; i2 < x->ne[2]; i2++) {
                 const float *A = (const float *)tn__mm_xrow(&a, 0, i2, i3);
                 int64_t lda = a.xs ? (int64_t)(a.xs_row / sizeof(float)) : (int64_t)(x->nb[1] / sizeof(float));
-                one = tn__gemm_make(x->ne[1], w->ne[1], w->ne[0], A, lda, 0, (const float *)tn__ptr(w, 0, 0, i2 / r2, i3 / r3),
-                                    (int64_t)(w->nb[1] / sizeof(float)), 0, (float *)tn__ptr(y, 0, 0, i2, i3), (int64_t)(y->nb[1] / sizeof(float)), 0);
-                if (list) list[i3 * x->ne[2] + i2] = one;
-                else if (gst == TN_OK) gst = tn__gemm_run_list(pool, &one, 1); /* one matrix, or no memory for the list */
+                list[nl++] = tn__gemm_make(x->ne[1], w->ne[1], w->ne[0], A, lda, 0, (const float *)tn__ptr(w, 0, 0, i2 / r2, i3 / r3),
+                                           (int64_t)(w->nb[1] / sizeof(float)), 0, (float *)tn__ptr(y, 0, 0, i2, i3), (int64_t)(y->nb[1] / sizeof(float)), 0);
+                if (nl == TN__GEMM_LIST) { if (gst == TN_OK) gst = tn__gemm_run_list(pool, list, nl); nl = 0; }
             }
-        if (list) { gst = tn__gemm_run_list(pool, list, nbm); TN_FREE(list); }
+        if (nl && gst == TN_OK) gst = tn__gemm_run_list(pool, list, nl);
     } else {
         tn_pool_run(pool, tn__mm_task, &a);
     }
@@ -6454,7 +6511,7 @@ TNDEF tn_tensor *tn_matmul(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
         ctx->no_grad = saved;
         if (!wc) { tn_ctx_rewind(ctx, mark); return NULL; }
     }
-    if (tn__mul_mat(y, wc, x, ctx->pool, 2) != TN_OK) return NULL;
+    if (tn__mul_mat(y, wc, x, tn__cpool(ctx), 2) != TN_OK) return NULL;
     return tn__record(ctx, y, TN__OP_MATMUL, w, x, NULL);
 }
 static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
@@ -6472,28 +6529,31 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
         int64_t ldw = (int64_t)(w->nb[1] / sizeof(float)), ldx = (int64_t)(x->nb[1] / sizeof(float));
         /* dx GEMMs never share an output; dw GEMMs do when w is broadcast, and
            then run one after another in batch order */
-        tn__gemm_args *lx = (tn__gemm_args *)TN_MALLOC(sizeof(tn__gemm_args) * (size_t)nbm);
-        tn__gemm_args *lw = (tn__gemm_args *)TN_MALLOC(sizeof(tn__gemm_args) * (size_t)nbm);
-        if (!lx || !lw) {
-            if (lx) TN_FREE(lx);
-            if (lw) TN_FREE(lw);
-            return tn__fail(TN_ERR_NOMEM, "tn_backward: out of memory in the matmul backward");
-        }
-        for (i3 = 0; i3 < x->ne[3]; i3++)
-            for (i2 = 0; i2 < x->ne[2]; i2++) {
-                int64_t b = i3 * x->ne[2] + i2, bw = (i3 / r3) * w->ne[2] + i2 / r2;
-                const float *G = (const float *)g->data + b * M * N;
-                const float *W = (const float *)((const uint8_t *)w->data + (size_t)(i2 / r2) * w->nb[2] + (size_t)(i3 / r3) * w->nb[3]);
-                const float *X = (const float *)((const uint8_t *)x->data + (size_t)i2 * x->nb[2] + (size_t)i3 * x->nb[3]);
-                if (gx) lx[b] = tn__gemm_make(M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, 1);  /* dx = g . w */
-                if (gw) lw[b] = tn__gemm_make(N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, 1); /* dw = g^T . x */
+        /* in lists of up to TN__GEMM_LIST on the stack: batch b0.. b0 + nl - 1 */
+        tn__gemm_args lx[TN__GEMM_LIST], lw[TN__GEMM_LIST];
+        int64_t b0, b;
+        for (b0 = 0; b0 < nbm && st == TN_OK; b0 += TN__GEMM_LIST) {
+            const int nl = (int)TN__MIN((int64_t)TN__GEMM_LIST, nbm - b0);
+            int j;
+            for (j = 0; j < nl; j++) {
+                int64_t bw;
+                b = b0 + j;
+                i2 = b % x->ne[2];
+                i3 = b / x->ne[2];
+                bw = (i3 / r3) * w->ne[2] + i2 / r2;
+                {
+                    const float *G = (const float *)g->data + b * M * N;
+                    const float *W = (const float *)((const uint8_t *)w->data + (size_t)(i2 / r2) * w->nb[2] + (size_t)(i3 / r3) * w->nb[3]);
+                    const float *X = (const float *)((const uint8_t *)x->data + (size_t)i2 * x->nb[2] + (size_t)i3 * x->nb[3]);
+                    if (gx) lx[j] = tn__gemm_make(M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, 1);  /* dx = g . w */
+                    if (gw) lw[j] = tn__gemm_make(N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, 1); /* dw = g^T . x */
+                }
             }
-        if (gx) st = tn__gemm_run_list(ctx->pool, lx, nbm);
-        if (gw && st == TN_OK && r2 == 1 && r3 == 1) st = tn__gemm_run_list(ctx->pool, lw, nbm);
-        else if (gw)
-            for (i2 = 0; i2 < nbm && st == TN_OK; i2++) st = tn__gemm_run_list(ctx->pool, &lw[i2], 1);
-        TN_FREE(lx);
-        TN_FREE(lw);
+            if (gx) st = tn__gemm_run_list(tn__cpool(ctx), lx, nl);
+            if (gw && st == TN_OK && r2 == 1 && r3 == 1) st = tn__gemm_run_list(tn__cpool(ctx), lw, nl);
+            else if (gw)
+                for (j = 0; j < nl && st == TN_OK; j++) st = tn__gemm_run_list(tn__cpool(ctx), &lw[j], 1);
+        }
         return st;
     }
     mark = tn_ctx_used(ctx);
@@ -6501,7 +6561,7 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
         tn_tensor *wt = tn__transposed(ctx, w), *tmp = tn__new(ctx, TN_TYPE_F32, 4, x->ne, 0);
         int64_t i, n = tn_nelements(x);
         if (!wt || !tmp) return TN_ERR_NOMEM;
-        if ((st = tn_mul_mat(tmp, wt, g, ctx->pool)) != TN_OK) return st;
+        if ((st = tn_mul_mat(tmp, wt, g, tn__cpool(ctx))) != TN_OK) return st;
         for (i = 0; i < n; i++) gx[i] += ((float *)tmp->data)[i];
     }
     if (gw) { /* dw = g^T . x as mul_mat(x^T, g^T): (K, N) per x batch, summed over broadcasts */
@@ -6512,7 +6572,7 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
         ne[0] = K; ne[1] = N; ne[2] = x->ne[2]; ne[3] = x->ne[3];
         tmp = tn__new(ctx, TN_TYPE_F32, 4, ne, 0);
         if (!tmp) return TN_ERR_NOMEM;
-        if ((st = tn_mul_mat(tmp, xt, gt, ctx->pool)) != TN_OK) return st;
+        if ((st = tn_mul_mat(tmp, xt, gt, tn__cpool(ctx))) != TN_OK) return st;
         for (i3 = 0; i3 < x->ne[3]; i3++)
             for (i2 = 0; i2 < x->ne[2]; i2++) {
                 const float *src = (const float *)tmp->data + (i3 * x->ne[2] + i2) * K * N;
@@ -6741,7 +6801,7 @@ TNDEF tn_tensor *tn_softmax(tn_ctx *ctx, tn_tensor *x) {
     if (!y) return NULL;
     memset(&a, 0, sizeof(a));
     a.x = X; a.out = (float *)y->data; a.n0 = x->ne[0]; a.nr = tn_nrows(x);
-    tn_pool_run(ctx->pool, tn__softmax_task, &a);
+    tn_pool_run(tn__cpool(ctx), tn__softmax_task, &a);
     return tn__record(ctx, y, TN__OP_SOFTMAX, x, NULL, NULL);
 }
 TNDEF tn_tensor *tn_log_softmax(tn_ctx *ctx, tn_tensor *x) {
@@ -6786,7 +6846,7 @@ static tn_status tn__softmax_backward(tn_ctx *ctx, tn_tensor *y, int logsm) {
     memset(&a, 0, sizeof(a));
     a.g = (const float *)y->grad->data; a.y = (const float *)y->data; a.out = gx;
     a.n0 = y->ne[0]; a.nr = tn_nrows(y); a.flag = logsm;
-    tn_pool_run(ctx->pool, tn__softmax_backward_task, &a);
+    tn_pool_run(tn__cpool(ctx), tn__softmax_backward_task, &a);
     return TN_OK;
 }
 
@@ -6829,7 +6889,7 @@ static tn_tensor *tn__norm(tn_ctx *ctx, tn_tensor *x, float eps, int center, con
     if (!(eps >= 0.0f)) { tn__fail(TN_ERR_ARG, "%s: eps must be >= 0", fn); return NULL; }
     memset(&a, 0, sizeof(a));
     a.x = X; a.out = (float *)y->data; a.n0 = x->ne[0]; a.nr = tn_nrows(x); a.eps = eps; a.flag = center;
-    tn_pool_run(ctx->pool, tn__norm_task, &a);
+    tn_pool_run(tn__cpool(ctx), tn__norm_task, &a);
     y->fparam[0] = eps;
     return tn__record(ctx, y, center ? TN__OP_LAYER_NORM : TN__OP_RMS_NORM, x, NULL, NULL);
 }
@@ -6843,7 +6903,7 @@ static tn_status tn__norm_backward(tn_ctx *ctx, tn_tensor *y, int center) {
     memset(&a, 0, sizeof(a));
     a.x = X; a.g = (const float *)y->grad->data; a.y = (const float *)y->data; a.out = gx;
     a.n0 = y->ne[0]; a.nr = tn_nrows(y); a.eps = y->fparam[0]; a.flag = center;
-    tn_pool_run(ctx->pool, tn__norm_backward_task, &a);
+    tn_pool_run(tn__cpool(ctx), tn__norm_backward_task, &a);
     return TN_OK;
 }
 TNDEF tn_tensor *tn_rms_norm(tn_ctx *ctx, tn_tensor *x, float eps) { return tn__norm(ctx, x, eps, 0, "tn_rms_norm"); }
@@ -6890,10 +6950,10 @@ static void tn__rope_cs(double pos, int64_t i, int64_t hd, float theta, float *c
     *sn = (float)sd;
 }
 /* rotate pairs (2i, 2i+1) of each head vector; sign -1 rotates back (backward) */
-static void tn__rope_apply(float *dst, const float *src, const int64_t *ne, int64_t pos0, float theta, float sign) {
+static void tn__rope_apply(tn_ctx *ctx, float *dst, const float *src, const int64_t *ne, int64_t pos0, float theta, float sign) {
     int64_t i, h, t, b, hd = ne[0], half = hd / 2;
-    /* the angles depend on t and i only: one table for all heads and batches */
-    float *tab = (half > 0 && ne[2] > 0 && (size_t)ne[2] <= SIZE_MAX / 8 / (size_t)half) ? (float *)TN_MALLOC(sizeof(float) * 2 * (size_t)(ne[2] * half)) : NULL;
+    /* the angles depend on t and i only: one table for all heads and batches (in the context's scratch) */
+    float *tab = (half > 0 && ne[2] > 0 && (size_t)ne[2] <= SIZE_MAX / 8 / (size_t)half) ? (float *)tn__ctx_scratch(ctx, sizeof(float) * 2 * (size_t)(ne[2] * half)) : NULL;
     if (tab)
         for (t = 0; t < ne[2]; t++)
             for (i = 0; i < half; i++) tn__rope_cs((double)(pos0 + t), i, hd, theta, &tab[2 * (t * half + i)], &tab[2 * (t * half + i) + 1]);
@@ -6911,7 +6971,6 @@ static void tn__rope_apply(float *dst, const float *src, const int64_t *ne, int6
                     d[2 * i + 1] = x0 * sn + x1 * c;
                 }
             }
-    if (tab) TN_FREE(tab);
 }
 TNDEF tn_tensor *tn_rope(tn_ctx *ctx, tn_tensor *x, int64_t pos0, float theta) {
     const float *X = NULL;
@@ -6920,7 +6979,7 @@ TNDEF tn_tensor *tn_rope(tn_ctx *ctx, tn_tensor *x, int64_t pos0, float theta) {
     if (!(theta > 1.0f)) { tn__fail(TN_ERR_ARG, "tn_rope: theta must be > 1 (10000 is usual)"); return NULL; }
     y = tn__rowwise_new(ctx, x, "tn_rope", &X);
     if (!y) return NULL;
-    tn__rope_apply((float *)y->data, X, x->ne, pos0, theta, 1.0f);
+    tn__rope_apply(ctx, (float *)y->data, X, x->ne, pos0, theta, 1.0f);
     y->iparam[0] = pos0;
     y->fparam[0] = theta;
     return tn__record(ctx, y, TN__OP_ROPE, x, NULL, NULL);
@@ -6934,7 +6993,7 @@ static tn_status tn__rope_backward(tn_ctx *ctx, tn_tensor *y) {
     mark = tn_ctx_used(ctx);
     tmp = (float *)tn_ctx_alloc(ctx, sizeof(float) * (size_t)n);
     if (!tmp) return TN_ERR_NOMEM;
-    tn__rope_apply(tmp, (const float *)y->grad->data, y->ne, y->iparam[0], y->fparam[0], -1.0f);
+    tn__rope_apply(ctx, tmp, (const float *)y->grad->data, y->ne, y->iparam[0], y->fparam[0], -1.0f);
     for (i = 0; i < n; i++) gx[i] += tmp[i];
     tn_ctx_rewind(ctx, mark);
     return TN_OK;
@@ -7029,11 +7088,13 @@ TNDEF tn_tensor *tn_cross_entropy(tn_ctx *ctx, tn_tensor *logits, const tn_tenso
         tn__ce a;
         memset(&a, 0, sizeof(a));
         a.X = X; a.T = T; a.C = C; a.nr = nr; a.ignore = ignore_index;
-        if (!(a.loss = (double *)TN_MALLOC(sizeof(double) * (size_t)nr + 1))) { tn__fail(TN_ERR_NOMEM, "tn_cross_entropy: out of memory for %lld rows", (long long)nr); return NULL; }
-        tn_pool_run(ctx->pool, tn__ce_task, &a);
+        if ((uint64_t)nr >= SIZE_MAX / sizeof(double) || !(a.loss = (double *)tn__ctx_scratch(ctx, sizeof(double) * ((size_t)nr + 1)))) {
+            tn__fail(TN_ERR_NOMEM, "tn_cross_entropy: out of memory for %lld rows", (long long)nr);
+            return NULL;
+        }
+        tn_pool_run(tn__cpool(ctx), tn__ce_task, &a);
         for (r = 0; r < nr; r++) /* in row order, whatever the threads */
             if (T[r] != ignore_index) { total += a.loss[r]; count++; }
-        TN_FREE(a.loss);
     }
     ((float *)y->data)[0] = count ? (float)(total / (double)count) : 0.0f;
     y->iparam[0] = ignore_index;
@@ -7050,7 +7111,7 @@ static tn_status tn__cross_entropy_backward(tn_ctx *ctx, tn_tensor *y) {
     if (!(a.X = tn__dense(ctx, lg))) return TN_ERR_NOMEM;
     a.T = (const int32_t *)y->src[1]->data; a.C = lg->ne[0]; a.nr = tn_nrows(lg); a.ignore = (int32_t)y->iparam[0];
     a.gx = gx; a.scale = ((const float *)y->grad->data)[0] / (float)y->iparam[1];
-    tn_pool_run(ctx->pool, tn__ce_task, &a);
+    tn_pool_run(tn__cpool(ctx), tn__ce_task, &a);
     return TN_OK;
 }
 
@@ -7377,12 +7438,23 @@ static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
     int64_t ne[4], i, k, n;
     memset(&ut, 0, sizeof(ut));
     memset(&ua, 0, sizeof(ua));
-    t = (int8_t *)TN_MALLOC((size_t)(N * K));
-    q = (int8_t *)TN_MALLOC((size_t)(M * K4) + 1);
-    wp = (uint8_t *)TN_MALLOC((size_t)(np * 32 * K4));
-    qsum = (int32_t *)TN_MALLOC(sizeof(int32_t) * (size_t)M + 1);
-    cs = (float *)TN_MALLOC(sizeof(float) * (size_t)M + 1);
-    if (!t || !q || !wp || !qsum || !cs) { tn__fail(TN_ERR_NOMEM, "tn_bitlinear_forward: out of memory for the integer operands (%lld x %lld)", (long long)M, (long long)N); goto done; }
+    {   /* the integer operands in the context's scratch, 64-byte aligned pieces */
+        size_t sz[5], off[5], total = 0, pad;
+        uint8_t *base;
+        int j, ok = tn__mul_size((size_t)N, (size_t)K, &sz[0]) && tn__mul_size((size_t)M, (size_t)K4, &sz[1]) &&
+                    tn__mul_size((size_t)np * 32, (size_t)K4, &sz[2]) && tn__mul_size((size_t)M + 1, sizeof(int32_t), &sz[3]);
+        sz[4] = sz[3];
+        for (j = 0; ok && j < 5; j++) {
+            pad = (64 - total % 64) % 64;
+            ok = sz[j] <= SIZE_MAX - 256 && total <= SIZE_MAX - 256 - sz[j];
+            if (ok) { off[j] = total + pad; total = off[j] + sz[j]; }
+        }
+        base = ok ? (uint8_t *)tn__ctx_scratch(ctx, total + 64) : NULL;
+        if (!base) { tn__fail(TN_ERR_NOMEM, "tn_bitlinear_forward: out of memory for the integer operands (%lld x %lld)", (long long)M, (long long)N); goto done; }
+        base += (64 - (uintptr_t)base % 64) % 64;
+        t = (int8_t *)(base + off[0]); q = (int8_t *)(base + off[1]); wp = base + off[2];
+        qsum = (int32_t *)(void *)(base + off[3]); cs = (float *)(void *)(base + off[4]);
+    }
     if (K4 > K) memset(q, 0, (size_t)(M * K4)); /* the rows' padding */
     ut.t = t;
     ua.n0 = K; ua.ld = K4; ua.q = q; ua.inv = cs;
@@ -7410,14 +7482,9 @@ static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
         cs[i] = ut.s * cs[i]; /* s_w / s_x (NaN for a row that could not be quantized) */
     }
     a.wp = wp; a.q = q; a.qsum = qsum; a.cs = cs; a.y = (float *)y->data; a.M = M; a.N = N; a.K4 = K4;
-    tn_pool_run(ctx->pool, tn__igemm_task, &a);
+    tn_pool_run(tn__cpool(ctx), tn__igemm_task, &a);
     y = tn__record(ctx, y, TN__OP_MATMUL, wq, xq, NULL);
 done:
-    if (t) TN_FREE(t);
-    if (q) TN_FREE(q);
-    if (wp) TN_FREE(wp);
-    if (qsum) TN_FREE(qsum);
-    if (cs) TN_FREE(cs);
     return y;
 }
 TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x) {
@@ -7452,7 +7519,7 @@ TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x
             memcpy(row, X + r * l->in, sizeof(float) * (size_t)l->in);
             if (tn_act_quant_q8_k(row, l->in_pad, (tn_block_q8_K *)((uint8_t *)xq->data + (size_t)r * xq->nb[1])) != TN_OK) return NULL;
         }
-        if (tn_mul_mat(y, l->wq, xq, ctx->pool) != TN_OK) return NULL;
+        if (tn_mul_mat(y, l->wq, xq, tn__cpool(ctx)) != TN_OK) return NULL;
         tn_ctx_rewind(ctx, mark);
     }
     return l->b ? tn_add(ctx, y, l->b) : y;

@@ -72,7 +72,7 @@ int main(void) {
         EXPECT(workload(pool, &want) == TN_OK, "the workload fails with memory to spare (%s)", tn_last_error());
         tn_pool_free(pool);
         total = tn_oom_count;
-        EXPECT(total > 10, "only %ld allocations counted", total);
+        EXPECT(total >= 5, "only %ld allocations counted", total); /* context, pool, scratch growth (the sweep below covers each) */
         for (n = 1; n <= total; n++) {
             tn_status st;
             tn_oom_count = 0; tn_oom_fail_at = n;
