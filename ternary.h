@@ -1205,6 +1205,7 @@ typedef struct tn__kernels {
     void (*gemm_kernel)(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate);
     void (*gemm_direct)(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc, int nr, int accumulate);
     void (*transpose8)(float *dst, int64_t P, const float *x, int64_t ld);
+    void (*transpose6)(float *dst, const float *x, int64_t ld); /* dst[6k + i] = x[i * ld + k], i < 6, k < 8 */
     void (*igemm_panel)(const tn__igemm *a, int64_t panel);
 } tn__kernels;
 static const tn__kernels *tn__kern(void);                 /* the path in use */
@@ -3923,6 +3924,26 @@ static void tn__transpose8_avx2(float *dst, int64_t P, const float *x, int64_t l
     _mm256_storeu_ps(dst + 6 * P, _mm256_permute2f128_ps(s2, s6, 0x31));
     _mm256_storeu_ps(dst + 7 * P, _mm256_permute2f128_ps(s3, s7, 0x31));
 }
+/* six rows of eight (the AVX2 GEMM's A panel): the 8 x 8 transpose with two
+   zero rows, each column's first six stored */
+static void tn__transpose6_avx2(float *dst, const float *x, int64_t ld) {
+    const __m256 z = _mm256_setzero_ps();
+    __m256 r0 = _mm256_loadu_ps(x), r1 = _mm256_loadu_ps(x + ld), r2 = _mm256_loadu_ps(x + 2 * ld), r3 = _mm256_loadu_ps(x + 3 * ld);
+    __m256 r4 = _mm256_loadu_ps(x + 4 * ld), r5 = _mm256_loadu_ps(x + 5 * ld);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 s[8];
+    int k;
+    s[0] = _mm256_shuffle_ps(t0, t2, 0x44); s[1] = _mm256_shuffle_ps(t0, t2, 0xEE); s[2] = _mm256_shuffle_ps(t1, t3, 0x44); s[3] = _mm256_shuffle_ps(t1, t3, 0xEE);
+    s[4] = _mm256_shuffle_ps(t4, z, 0x44); s[5] = _mm256_shuffle_ps(t4, z, 0xEE); s[6] = _mm256_shuffle_ps(t5, z, 0x44); s[7] = _mm256_shuffle_ps(t5, z, 0xEE);
+    TN__UNROLL
+    for (k = 0; k < 8; k++) {
+        const __m128 lo = k < 4 ? _mm256_castps256_ps128(s[k]) : _mm256_extractf128_ps(s[k - 4], 1);
+        const __m128 hi = k < 4 ? _mm256_castps256_ps128(s[k + 4]) : _mm256_extractf128_ps(s[k], 1);
+        _mm_storeu_ps(dst + 6 * k, lo);
+        _mm_storel_pi((__m64 *)(void *)(dst + 6 * k + 4), hi);
+    }
+}
 
 #if defined(TN__X86_DISPATCH) && defined(__clang__)
 #pragma clang attribute pop
@@ -5297,6 +5318,7 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->gemm_nr = TN__GEMM256_NR;
     k->gemm_kernel = tn__gemm_kernel_avx2;
     k->transpose8 = tn__transpose8_avx2;
+    k->transpose6 = tn__transpose6_avx2;
     k->igemm_panel = tn__igemm_panel_avx2;
 }
 #endif
@@ -5568,17 +5590,35 @@ static void tn__gemm_kernel_ref_fma(int64_t kc, const float *Ap, const float *Bp
    zero-padded; element (r, k) is X[r * ld + k], or X[k * ld + r] when trans */
 static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int64_t r0, int64_t rows, int64_t k0, int64_t kc, int P) {
     void (*tr8)(float *, int64_t, const float *, int64_t) = tn__kern()->transpose8;
+    void (*tr6)(float *, const float *, int64_t) = tn__kern()->transpose6;
     int64_t p, k;
     int i;
     for (p = 0; p < rows; p += P) {
         int n = (int)TN__MIN((int64_t)P, rows - p);
-        if (trans)
-            for (k = 0; k < kc; k++) { /* a few floats per k: a loop, not a library call each */
-                const float *x = X + (k0 + k) * ld + r0 + p;
-                float *d = dst + k * P;
+        if (trans) {
+            /* P floats per k: copies of a constant size (inlined moves) for the panels of every path */
+#define TN__PACK_ROWS(W) for (k = 0; k < kc; k++) memcpy(dst + k * P, X + (k0 + k) * ld + r0 + p, sizeof(float) * (W))
+            if (n == 32) TN__PACK_ROWS(32);
+            else if (n == 16) TN__PACK_ROWS(16);
+            else if (n == 8) TN__PACK_ROWS(8);
+            else if (n == 6) TN__PACK_ROWS(6);
+            else if (n == 4) TN__PACK_ROWS(4);
+            else
+                for (k = 0; k < kc; k++) {
+                    const float *x = X + (k0 + k) * ld + r0 + p;
+                    int j;
+                    for (j = 0; j < n; j++) dst[k * P + j] = x[j];
+                }
+#undef TN__PACK_ROWS
+        }
+        else if (tr6 && n == 6 && P == 6) { /* the AVX2 A panel: 6 x 8 blocks through registers */
+            const float *x = X + (r0 + p) * ld + k0;
+            for (k = 0; k + 8 <= kc; k += 8) tr6(dst + k * 6, x + k, ld);
+            for (; k < kc; k++) {
                 int j;
-                for (j = 0; j < n; j++) d[j] = x[j];
+                for (j = 0; j < 6; j++) dst[k * 6 + j] = x[j * ld + k];
             }
+        }
         else if (tr8 && n == P && P % 8 == 0) { /* whole panel: 8 x 8 blocks through registers */
             for (i = 0; i < P; i += 8) {
                 const float *x = X + (r0 + p + i) * ld + k0;
