@@ -3286,11 +3286,9 @@ static __m256i tn__dot_s8s8_256(__m256i x, __m256i y) {
     return tn__dot_u8s8_256(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
 }
 /* the 16 nibble bytes of a q4 block as 32 bytes: element j in byte j */
-static __m256i tn__nibbles_256(const uint8_t *qs) {
-    __m128i t = _mm_loadu_si128((const __m128i *)qs);
-    __m128i m = _mm_set1_epi8(0x0F);
-    __m128i lo = _mm_and_si128(t, m), hi = _mm_and_si128(_mm_srli_epi16(t, 4), m);
-    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+static TN__ALWAYS_INLINE __m256i tn__nibbles_256(const uint8_t *qs) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    return _mm256_and_si256(_mm256_inserti128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1), _mm256_set1_epi8(0x0F));
 }
 /* bit j of the 32-bit word at p as byte j: 0xFF where set */
 static __m256i tn__bits_to_bytes_256(const uint8_t *p) {
@@ -3347,83 +3345,51 @@ static void tn__vec_dot_bf16_f32_avx2(int64_t n, float *s, const void *vx, const
     for (; i < n; i++) sum += tn_bf16_to_fp32(x[i]) * y[i];
     *s = sum;
 }
-static void tn__vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const tn_block_q4_0 *x = (const tn_block_q4_0 *)vx;
-    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
-    int64_t ib, nb = n / TN_QK8_0;
-    __m256 acc = _mm256_setzero_ps();
-    for (ib = 0; ib < nb; ib++) {
-        __m256i qx = _mm256_sub_epi8(tn__nibbles_256(x[ib].qs), _mm256_set1_epi8(8));
-        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        __m256 d = _mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
+/* The 32-element formats against Q8_0: two blocks per step into two float
+   chains (even and odd blocks), added once at the end; kind as TN__B32_* */
+static TN__ALWAYS_INLINE __m256i tn__b32_codes_256(const int kind, const uint8_t *xb) {
+    if (kind == 4 || kind == 5) return _mm256_loadu_si256((const __m256i *)(xb + TN__B32_QS(kind)));
+    {
+        __m256i q = tn__nibbles_256(xb + TN__B32_QS(kind));
+        if (kind == 2 || kind == 3) q = _mm256_or_si256(q, _mm256_and_si256(tn__bits_to_bytes_256(xb + (kind == 2 ? offsetof(tn_block_q5_0, qh) : offsetof(tn_block_q5_1, qh))), _mm256_set1_epi8(0x10)));
+        return q;
     }
-    *s = tn__hsum_ps256(acc);
 }
-static void tn__vec_dot_q4_1_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const tn_block_q4_1 *x = (const tn_block_q4_1 *)vx;
-    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
-    int64_t ib, nb = n / TN_QK8_0;
-    const __m256i one = _mm256_set1_epi8(1);
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
-    for (ib = 0; ib < nb; ib++) {
-        __m256i qx = tn__nibbles_256(x[ib].qs);
-        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        float dy = tn__h2f(y[ib].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
+static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const uint8_t *xb, const tn_block_q8_0 *yb, __m256 *acc, __m256 *accm) {
+    const __m256i qy = _mm256_loadu_si256((const __m256i *)yb->qs);
+    const float dy = tn__h2f(yb->d);
+    uint16_t dx;
+    __m256i qx = tn__b32_codes_256(kind, xb);
+    memcpy(&dx, xb, 2);
+    if (TN__B32_MIN(kind)) { /* unsigned codes, and the minimum m times sum(y) */
+        uint16_t mx;
+        memcpy(&mx, xb + 2, 2);
+        *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), *acc);
+        *accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(mx) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(_mm256_set1_epi8(1), qy)), *accm);
+        return;
     }
-    *s = tn__hsum_ps256(_mm256_add_ps(acc, accm));
+    if (kind == 0) qx = _mm256_sub_epi8(qx, _mm256_set1_epi8(8));
+    if (kind == 2) qx = _mm256_sub_epi8(qx, _mm256_set1_epi8(16));
+    *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), *acc);
 }
-static void tn__vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const tn_block_q5_0 *x = (const tn_block_q5_0 *)vx;
-    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
-    int64_t ib, nb = n / TN_QK8_0;
-    __m256 acc = _mm256_setzero_ps();
-    for (ib = 0; ib < nb; ib++) {
-        __m256i hb = _mm256_and_si256(tn__bits_to_bytes_256(x[ib].qh), _mm256_set1_epi8(0x10));
-        __m256i qx = _mm256_sub_epi8(_mm256_or_si256(tn__nibbles_256(x[ib].qs), hb), _mm256_set1_epi8(16));
-        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        __m256 d = _mm256_set1_ps(tn__h2f(x[ib].d) * tn__h2f(y[ib].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
+static TN__ALWAYS_INLINE float tn__b32_dot_avx2(const int kind, int64_t nb, const uint8_t *x, const tn_block_q8_0 *y) {
+    const size_t bs = (size_t)TN__B32_SIZE(kind);
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
+    int64_t ib = 0;
+    for (; ib + 2 <= nb; ib += 2) {
+        tn__b32_step_256(kind, x + (size_t)ib * bs, &y[ib], &a0, &m0);
+        tn__b32_step_256(kind, x + (size_t)(ib + 1) * bs, &y[ib + 1], &a1, &m1);
     }
-    *s = tn__hsum_ps256(acc);
+    if (ib < nb) tn__b32_step_256(kind, x + (size_t)ib * bs, &y[ib], &a0, &m0);
+    if (TN__B32_MIN(kind)) return tn__hsum_ps256(_mm256_add_ps(_mm256_add_ps(a0, m0), _mm256_add_ps(a1, m1)));
+    return tn__hsum_ps256(_mm256_add_ps(a0, a1));
 }
-static void tn__vec_dot_q5_1_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) {
-    const tn_block_q5_1 *x = (const tn_block_q5_1 *)vx;
-    const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy;
-    int64_t ib, nb = n / TN_QK8_0;
-    const __m256i one = _mm256_set1_epi8(1);
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
-    for (ib = 0; ib < nb; ib++) {
-        __m256i hb = _mm256_and_si256(tn__bits_to_bytes_256(x[ib].qh), _mm256_set1_epi8(0x10));
-        __m256i qx = _mm256_or_si256(tn__nibbles_256(x[ib].qs), hb);
-        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        float dy = tn__h2f(y[ib].d);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].d) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), acc);
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(x[ib].m) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(one, qy)), accm);
-    }
-    *s = tn__hsum_ps256(_mm256_add_ps(acc, accm));
-}
-static float tn__dot_q8_blocks_avx2(int64_t nb, const uint8_t *x, size_t xstride, size_t qoff, const tn_block_q8_0 *y) {
-    __m256 acc = _mm256_setzero_ps();
-    int64_t ib;
-    for (ib = 0; ib < nb; ib++, x += xstride) {
-        uint16_t dx;
-        __m256i qx = _mm256_loadu_si256((const __m256i *)(x + qoff));
-        __m256i qy = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        memcpy(&dx, x, 2);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * tn__h2f(y[ib].d)),
-                              _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), acc);
-    }
-    return tn__hsum_ps256(acc);
-}
-static void tn__vec_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) {
-    *s = tn__dot_q8_blocks_avx2(n / TN_QK8_0, (const uint8_t *)x, sizeof(tn_block_q8_0), 2, (const tn_block_q8_0 *)y);
-}
-static void tn__vec_dot_q8_1_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) {
-    *s = tn__dot_q8_blocks_avx2(n / TN_QK8_0, (const uint8_t *)x, sizeof(tn_block_q8_1), 4, (const tn_block_q8_0 *)y);
-}
+static void tn__vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { *s = tn__b32_dot_avx2(0, n / TN_QK8_0, (const uint8_t *)vx, (const tn_block_q8_0 *)vy); }
+static void tn__vec_dot_q4_1_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { *s = tn__b32_dot_avx2(1, n / TN_QK8_0, (const uint8_t *)vx, (const tn_block_q8_0 *)vy); }
+static void tn__vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { *s = tn__b32_dot_avx2(2, n / TN_QK8_0, (const uint8_t *)vx, (const tn_block_q8_0 *)vy); }
+static void tn__vec_dot_q5_1_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { *s = tn__b32_dot_avx2(3, n / TN_QK8_0, (const uint8_t *)vx, (const tn_block_q8_0 *)vy); }
+static void tn__vec_dot_q8_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { *s = tn__b32_dot_avx2(4, n / TN_QK8_0, (const uint8_t *)x, (const tn_block_q8_0 *)y); }
+static void tn__vec_dot_q8_1_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { *s = tn__b32_dot_avx2(5, n / TN_QK8_0, (const uint8_t *)x, (const tn_block_q8_0 *)y); }
 static void tn__vec_dot_q8_K_q8_K_avx2(int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_q8_K *x = (const tn_block_q8_K *)vx, *y = (const tn_block_q8_K *)vy;
     int64_t ib, nb = n / TN_QK_K;
@@ -4456,7 +4422,8 @@ static void tn__b32_tail_avx2(int kind, int64_t nb, float *s, const uint8_t *x, 
     case 1: tn__vec_dot_q4_1_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
     case 2: tn__vec_dot_q5_0_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
     case 3: tn__vec_dot_q5_1_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
-    default: *s = tn__dot_q8_blocks_avx2(nb, x, (size_t)TN__B32_SIZE(kind), (size_t)TN__B32_QS(kind), y); break;
+    case 4: tn__vec_dot_q8_0_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
+    default: tn__vec_dot_q8_1_q8_0_avx2(TN_QK8_0 * nb, s, x, y); break;
     }
 }
 /* one pair of blocks (ib, ib + 1) for R rows, the activations, their sums and
