@@ -146,9 +146,6 @@ clean:
 
 # the table, then (when Debian's python3-torch is installed) PyTorch's training
 # throughput on the same configurations, as the reference, in the same run
+# tn-bench runs PyTorch (tools/bench_torch.py) in alternation with its training rows when torch imports
 bench: $(B)/tn-bench
 	./$(B)/tn-bench
-	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then \
-	  echo "PyTorch reference (tools/bench_torch.py):"; \
-	  for t in 1 $$(nproc | awk '$$1 > 1 { print 2 }'); do /usr/bin/python3 tools/bench_torch.py --threads $$t; done; \
-	else echo "PyTorch reference skipped: apt-get install python3-torch libopenblas0-pthread"; fi

@@ -14,7 +14,13 @@
    loaded at run time (libopenblas.so.0, or the file named by TN_BENCH_BLAS;
    Debian: apt-get install libopenblas0-pthread); its rows are op "gemm_blas",
    and "x ref" of a gemm_f32 row is ternary.h's speed over OpenBLAS's. Nothing
-   is linked: without the library those rows are left out. */
+   is linked: without the library those rows are left out.
+   Training is measured in rounds alternating with PyTorch running the same
+   configurations (tools/bench_torch.py through /usr/bin/python3, or the script
+   named by TN_BENCH_TORCH) when torch can be imported; "x ref" of a train row
+   is PyTorch's step time over ternary.h's. The second line names the CPU, the
+   features the dispatcher found and the path in use: pin with taskset for
+   steady figures. */
 #if !defined(_POSIX_C_SOURCE) && !defined(_GNU_SOURCE)
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, dlopen under -std=c99 */
 #endif
@@ -243,7 +249,7 @@ static void bench_gemm(int64_t n, int threads) {
 }
 
 /* -- training throughput: the Fashion-MNIST MLP shapes on generated data, and the char-LM -- */
-static void bench_train_mlp(int ternary, int threads) {
+static void bench_train_mlp(int ternary, int threads, double *med_out, double *min_out) {
     tn_ctx *pc = tn_ctx_new(16 << 20), *c = tn_ctx_new((size_t)256 << 20);
     tn_params ps;
     tn_bitlinear l[3];
@@ -277,15 +283,14 @@ static void bench_train_mlp(int ternary, int threads) {
     }
     qsort(t, (size_t)steps, sizeof(double), cmp_d);
     med = t[steps / 2]; mn = t[0];
-    emit("train", ternary ? "mlp_ternary" : "mlp_f32", 784, 256, 128, threads, 1, med, mn, 0, 0, 0, 0);
-    if (!json) printf("         -> %.0f samples/s (median step)\n", 128.0 / med * 1e3);
+    *med_out = med; *min_out = mn;
     tn_optim_deinit(&opt);
     tn_params_deinit(&ps);
     tn_pool_free(pool);
     tn_ctx_free(c);
     tn_ctx_free(pc);
 }
-static void bench_train_lm(int ternary, int threads) {
+static void bench_train_lm(int ternary, int threads, double *med_out, double *min_out) {
     tn_ctx *pc = tn_ctx_new(64 << 20), *c = tn_ctx_new((size_t)1 << 30);
     tn_transformer m;
     tn_transformer_config cfg = tn_transformer_config_default();
@@ -315,13 +320,86 @@ static void bench_train_lm(int ternary, int threads) {
     }
     qsort(t, (size_t)steps, sizeof(double), cmp_d);
     med = t[steps / 2]; mn = t[0];
-    emit("train", ternary ? "charlm_ternary" : "charlm_f32", 128, 128, 32 * 64, threads, 1, med, mn, 0, 0, 0, 0);
-    if (!json) printf("         -> %.2f steps/s, %.0f tokens/s (median step)\n", 1e3 / med, 2048.0 / med * 1e3);
+    *med_out = med; *min_out = mn;
     tn_optim_deinit(&opt);
     tn_transformer_deinit(&m);
     tn_pool_free(pool);
     tn_ctx_free(c);
     tn_ctx_free(pc);
+}
+
+/* the machine, as every figure must name it: model, the features the dispatcher
+   saw, the path in use and TN_CPU */
+static void print_cpu(void) {
+    char model[128] = "unknown CPU", line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        while (fgets(line, sizeof(line), f))
+            if (!strncmp(line, "model name", 10) || !strncmp(line, "CPU part", 8)) {
+                char *c = strchr(line, ':');
+                if (c) { snprintf(model, sizeof(model), "%s", c + 2); model[strcspn(model, "\n")] = 0; }
+                break;
+            }
+        fclose(f);
+    }
+    printf("cpu: %s; features: %s; path %s (TN_CPU=%s)\n", model, tn_cpu_features(), tn_path_name(tn_cpu_path()), getenv("TN_CPU") ? getenv("TN_CPU") : "unset");
+}
+
+/* -- training, alternating with PyTorch (tools/bench_torch.py, the same four
+   configurations) when /usr/bin/python3 can import torch: rounds of ours then
+   theirs, each figure the median over rounds of per-round median steps, and
+   the min; "x ref" is PyTorch's step time over ours -- */
+static const char *const train_names[4] = {"mlp_f32", "mlp_ternary", "charlm_ternary", "charlm_f32"};
+static int torch_round(int threads, double ms[4]) {
+#if defined(BENCH_HAVE_DLOPEN)
+    const char *script = getenv("TN_BENCH_TORCH") ? getenv("TN_BENCH_TORCH") : "tools/bench_torch.py";
+    char cmd[512], line[256];
+    FILE *f;
+    int got = 0, i;
+    if (snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s --threads %d --steps %d 2>/dev/null", script, threads, quick ? 15 : 60) >= (int)sizeof(cmd)) return 0;
+    if (!(f = popen(cmd, "r"))) return 0;
+    while (fgets(line, sizeof(line), f)) {
+        char name[64];
+        int th;
+        double v;
+        if (sscanf(line, "torch %d thread(s) %63[a-z_0-9]: %lf ms/step", &th, name, &v) == 3)
+            for (i = 0; i < 4; i++) if (!strcmp(name, train_names[i])) { ms[i] = v; got |= 1 << i; }
+    }
+    pclose(f);
+    return got == 15;
+#else
+    (void)threads; (void)ms;
+    return 0;
+#endif
+}
+static double median_of(double *v, int n) { qsort(v, (size_t)n, sizeof(double), cmp_d); return v[n / 2]; }
+static void bench_train(int threads) {
+    enum { MAXR = 5 };
+    double ours[4][MAXR], ourmin[4], theirs[4][MAXR], theirmin[4];
+    int rounds = quick ? 1 : 3, r, i, have_torch = 1;
+    for (i = 0; i < 4; i++) ourmin[i] = theirmin[i] = 1e300;
+    for (r = 0; r < rounds; r++) {
+        double tm[4];
+        for (i = 0; i < 4; i++) {
+            double med, mn;
+            if (i < 2) bench_train_mlp(i, threads, &med, &mn);
+            else bench_train_lm(i == 2, threads, &med, &mn);
+            ours[i][r] = med;
+            if (mn < ourmin[i]) ourmin[i] = mn;
+        }
+        if (have_torch && (have_torch = torch_round(threads, tm)))
+            for (i = 0; i < 4; i++) { theirs[i][r] = tm[i]; if (tm[i] < theirmin[i]) theirmin[i] = tm[i]; }
+    }
+    for (i = 0; i < 4; i++) {
+        const double med = median_of(ours[i], rounds), tmed = have_torch ? median_of(theirs[i], rounds) : 0;
+        const int lm = i >= 2;
+        emit("train", train_names[i], lm ? 128 : 784, lm ? 128 : 256, lm ? 2048 : 128, threads, 1, med, ourmin[i], 0, 0, have_torch ? tmed / med : 0, 0);
+        if (json) continue;
+        if (lm) printf("         -> %.2f steps/s", 1e3 / med);
+        else printf("         -> %.0f samples/s", 128.0 / med * 1e3);
+        if (have_torch) printf("; PyTorch %.3f ms (best round %.3f): %.2fx PyTorch's speed, median of %d alternating rounds\n", tmed, theirmin[i], tmed / med, rounds);
+        else printf("; PyTorch not measured (needs /usr/bin/python3 with torch: apt-get install python3-torch libopenblas0-pthread)\n");
+    }
 }
 
 int main(int argc, char **argv) {
@@ -345,6 +423,7 @@ int main(int argc, char **argv) {
     }
     if (!json) {
         printf("ternary.h %d.%d.%d bench: %s kernels, %d CPU(s)%s\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name(), ncpu, quick ? " (quick)" : "");
+        print_cpu();
         printf("%-9s %-6s %15s %5s %3s %-8s %9s %9s %6s %8s %8s %7s %6s\n", "op", "type", "rows x cols", "batch", "thr", "weights", "ms med", "ms min", "noise", "GB/s", "GOPS", "x ref", "of bw");
     }
     if (!op || !strcmp(op, "membw") || (op && strcmp(op, "train") && strcmp(op, "gemm_f32"))) {
@@ -388,10 +467,7 @@ int main(int argc, char **argv) {
     if (!op || !strcmp(op, "train"))
         for (th = 1; th <= (ncpu > 1 ? 2 : 1); th++) {
             if (threads && th != threads) continue;
-            bench_train_mlp(0, th);
-            bench_train_mlp(1, th);
-            bench_train_lm(1, th);
-            if (!quick) bench_train_lm(0, th);
+            bench_train(th);
         }
     if (json) printf("%s\n]\n", first_json ? "[" : "");
     return 0;
