@@ -3355,9 +3355,12 @@ static TN__ALWAYS_INLINE __m256i tn__b32_codes_256(const int kind, const uint8_t
         return q;
     }
 }
-static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const uint8_t *xb, const tn_block_q8_0 *yb, __m256 *acc, __m256 *accm) {
-    const __m256i qy = _mm256_loadu_si256((const __m256i *)yb->qs);
-    const float dy = tn__h2f(yb->d);
+/* one block of one row: qy, its pair sums sy (as floats, for the minimum of
+   Q4_1 / Q5_1) and dy (its scale) given, so a four-row step makes them once */
+static TN__ALWAYS_INLINE __m256 tn__b32_ysum_256(const int kind, __m256i qy) {
+    return TN__B32_MIN(kind) ? _mm256_cvtepi32_ps(tn__dot_u8s8_256(_mm256_set1_epi8(1), qy)) : _mm256_setzero_ps();
+}
+static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const uint8_t *xb, __m256i qy, __m256 sy, float dy, __m256 *acc, __m256 *accm) {
     uint16_t dx;
     __m256i qx = tn__b32_codes_256(kind, xb);
     memcpy(&dx, xb, 2);
@@ -3365,25 +3368,61 @@ static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const uint8_t *xb
         uint16_t mx;
         memcpy(&mx, xb + 2, 2);
         *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), *acc);
-        *accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(mx) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(_mm256_set1_epi8(1), qy)), *accm);
+        *accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(mx) * dy), sy, *accm);
         return;
     }
     if (kind == 0) qx = _mm256_sub_epi8(qx, _mm256_set1_epi8(8));
     if (kind == 2) qx = _mm256_sub_epi8(qx, _mm256_set1_epi8(16));
     *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), *acc);
 }
-static TN__ALWAYS_INLINE float tn__b32_dot_avx2(const int kind, int64_t nb, const uint8_t *x, const tn_block_q8_0 *y) {
+/* R rows (rs bytes apart) against one activation row; each row summed exactly
+   as the one-row kernel sums it (R = 1) */
+static TN__ALWAYS_INLINE void tn__b32_dotR_avx2(const int kind, const int R, int64_t nb, const uint8_t *x, size_t rs, const tn_block_q8_0 *y, float *s) {
     const size_t bs = (size_t)TN__B32_SIZE(kind);
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), m0 = _mm256_setzero_ps(), m1 = _mm256_setzero_ps();
+    __m256 a0[4], a1[4], m0[4], m1[4];
     int64_t ib = 0;
+    int r;
+    TN__UNROLL
+    for (r = 0; r < R; r++) a0[r] = a1[r] = m0[r] = m1[r] = _mm256_setzero_ps();
     for (; ib + 2 <= nb; ib += 2) {
-        tn__b32_step_256(kind, x + (size_t)ib * bs, &y[ib], &a0, &m0);
-        tn__b32_step_256(kind, x + (size_t)(ib + 1) * bs, &y[ib + 1], &a1, &m1);
+        const __m256i y0 = _mm256_loadu_si256((const __m256i *)y[ib].qs), y1 = _mm256_loadu_si256((const __m256i *)y[ib + 1].qs);
+        const __m256 s0 = tn__b32_ysum_256(kind, y0), s1 = tn__b32_ysum_256(kind, y1);
+        const float d0 = tn__h2f(y[ib].d), d1 = tn__h2f(y[ib + 1].d);
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            const uint8_t *xr = x + (size_t)r * rs + (size_t)ib * bs;
+            if (R > 1) _mm_prefetch((const char *)xr + 4 * rs, _MM_HINT_T1);
+            tn__b32_step_256(kind, xr, y0, s0, d0, &a0[r], &m0[r]);
+            tn__b32_step_256(kind, xr + bs, y1, s1, d1, &a1[r], &m1[r]);
+        }
     }
-    if (ib < nb) tn__b32_step_256(kind, x + (size_t)ib * bs, &y[ib], &a0, &m0);
-    if (TN__B32_MIN(kind)) return tn__hsum_ps256(_mm256_add_ps(_mm256_add_ps(a0, m0), _mm256_add_ps(a1, m1)));
-    return tn__hsum_ps256(_mm256_add_ps(a0, a1));
+    if (ib < nb) {
+        const __m256i y0 = _mm256_loadu_si256((const __m256i *)y[ib].qs);
+        const __m256 s0 = tn__b32_ysum_256(kind, y0);
+        const float d0 = tn__h2f(y[ib].d);
+        TN__UNROLL
+        for (r = 0; r < R; r++) tn__b32_step_256(kind, x + (size_t)r * rs + (size_t)ib * bs, y0, s0, d0, &a0[r], &m0[r]);
+    }
+    TN__UNROLL
+    for (r = 0; r < R; r++)
+        s[r] = TN__B32_MIN(kind) ? tn__hsum_ps256(_mm256_add_ps(_mm256_add_ps(a0[r], m0[r]), _mm256_add_ps(a1[r], m1[r])))
+                                 : tn__hsum_ps256(_mm256_add_ps(a0[r], a1[r]));
 }
+static TN__ALWAYS_INLINE float tn__b32_dot_avx2(const int kind, int64_t nb, const uint8_t *x, const tn_block_q8_0 *y) {
+    float v;
+    tn__b32_dotR_avx2(kind, 1, nb, x, 0, y, &v);
+    return v;
+}
+#define TN__B32_DOT4_AVX2(name, kind) \
+    static void tn__vec_dot4_##name##_q8_0_avx2(int64_t n, float *s, const void *vx, size_t rs, const void *vy) { \
+        tn__b32_dotR_avx2(kind, 4, n / TN_QK8_0, (const uint8_t *)vx, rs, (const tn_block_q8_0 *)vy, s); }
+TN__B32_DOT4_AVX2(q4_0, 0)
+TN__B32_DOT4_AVX2(q4_1, 1)
+TN__B32_DOT4_AVX2(q5_0, 2)
+TN__B32_DOT4_AVX2(q5_1, 3)
+TN__B32_DOT4_AVX2(q8_0, 4)
+TN__B32_DOT4_AVX2(q8_1, 5)
+#undef TN__B32_DOT4_AVX2
 static void tn__vec_dot_q4_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { *s = tn__b32_dot_avx2(0, n / TN_QK8_0, (const uint8_t *)vx, (const tn_block_q8_0 *)vy); }
 static void tn__vec_dot_q4_1_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { *s = tn__b32_dot_avx2(1, n / TN_QK8_0, (const uint8_t *)vx, (const tn_block_q8_0 *)vy); }
 static void tn__vec_dot_q5_0_q8_0_avx2(int64_t n, float *s, const void *vx, const void *vy) { *s = tn__b32_dot_avx2(2, n / TN_QK8_0, (const uint8_t *)vx, (const tn_block_q8_0 *)vy); }
@@ -5264,6 +5303,12 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->dot[TN_TYPE_TQ1_0] = tn__vec_dot_tq1_0_q8_K_avx2;
     k->dot[TN_TYPE_TQ2_0] = tn__vec_dot_tq2_0_q8_K_avx2;
     k->dot[TN__NFMT - 1] = tn__vec_dot_t2_q8_K_avx2;
+    k->dot4[TN_TYPE_Q4_0] = tn__vec_dot4_q4_0_q8_0_avx2;
+    k->dot4[TN_TYPE_Q4_1] = tn__vec_dot4_q4_1_q8_0_avx2;
+    k->dot4[TN_TYPE_Q5_0] = tn__vec_dot4_q5_0_q8_0_avx2;
+    k->dot4[TN_TYPE_Q5_1] = tn__vec_dot4_q5_1_q8_0_avx2;
+    k->dot4[TN_TYPE_Q8_0] = tn__vec_dot4_q8_0_q8_0_avx2;
+    k->dot4[TN_TYPE_Q8_1] = tn__vec_dot4_q8_1_q8_0_avx2;
     k->abssum = tn__abssum_avx2;
     k->absmax = tn__absmax_avx2;
     k->quant_pass = tn__quant_pass_avx2;
