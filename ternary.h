@@ -3357,22 +3357,26 @@ static TN__ALWAYS_INLINE __m256i tn__b32_codes_256(const int kind, const uint8_t
 }
 /* one block of one row: qy, its pair sums sy (as floats, for the minimum of
    Q4_1 / Q5_1) and dy (its scale) given, so a four-row step makes them once */
+static TN__ALWAYS_INLINE __m256i tn__b32_ysumi_256(const int kind, __m256i qy) { /* the zero point (8, 16) times the lanes' sums of y */
+    return kind == 0 || kind == 2 ? _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), qy), _mm256_set1_epi16(kind == 0 ? 8 : 16)) : _mm256_setzero_si256();
+}
 static TN__ALWAYS_INLINE __m256 tn__b32_ysum_256(const int kind, __m256i qy) {
     return TN__B32_MIN(kind) ? _mm256_cvtepi32_ps(tn__dot_u8s8_256(_mm256_set1_epi8(1), qy)) : _mm256_setzero_ps();
 }
-static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const uint8_t *xb, __m256i qy, __m256 sy, float dy, __m256 *acc, __m256 *accm) {
+static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const uint8_t *xb, __m256i qy, __m256i syi, __m256 sy, float dy, __m256 *acc, __m256 *accm) {
     uint16_t dx;
     __m256i qx = tn__b32_codes_256(kind, xb);
     memcpy(&dx, xb, 2);
-    if (TN__B32_MIN(kind)) { /* unsigned codes, and the minimum m times sum(y) */
-        uint16_t mx;
-        memcpy(&mx, xb + 2, 2);
-        *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), *acc);
-        *accm = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(mx) * dy), sy, *accm);
+    if (TN__B32_MIN(kind)) { /* unsigned codes, and the minimum m times sum(y); d and m converted together */
+        const __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)tn__le32(xb))), _mm_set1_ps(dy));
+        *acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), *acc);
+        *accm = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dm)), sy, *accm);
         return;
     }
-    if (kind == 0) qx = _mm256_sub_epi8(qx, _mm256_set1_epi8(8));
-    if (kind == 2) qx = _mm256_sub_epi8(qx, _mm256_set1_epi8(16));
+    if (kind == 0 || kind == 2) { /* unsigned codes against y, less the zero point times sum(y): lane by lane what (code - z) * y gives */
+        *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(_mm256_sub_epi32(tn__dot_u8s8_256(qx, qy), syi)), *acc);
+        return;
+    }
     *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), *acc);
 }
 /* R rows (rs bytes apart) against one activation row; each row summed exactly
@@ -3387,21 +3391,23 @@ static TN__ALWAYS_INLINE void tn__b32_dotR_avx2(const int kind, const int R, int
     for (; ib + 2 <= nb; ib += 2) {
         const __m256i y0 = _mm256_loadu_si256((const __m256i *)y[ib].qs), y1 = _mm256_loadu_si256((const __m256i *)y[ib + 1].qs);
         const __m256 s0 = tn__b32_ysum_256(kind, y0), s1 = tn__b32_ysum_256(kind, y1);
+        const __m256i z0 = tn__b32_ysumi_256(kind, y0), z1 = tn__b32_ysumi_256(kind, y1);
         const float d0 = tn__h2f(y[ib].d), d1 = tn__h2f(y[ib + 1].d);
         TN__UNROLL
         for (r = 0; r < R; r++) {
             const uint8_t *xr = x + (size_t)r * rs + (size_t)ib * bs;
             if (R > 1) _mm_prefetch((const char *)xr + 4 * rs, _MM_HINT_T1);
-            tn__b32_step_256(kind, xr, y0, s0, d0, &a0[r], &m0[r]);
-            tn__b32_step_256(kind, xr + bs, y1, s1, d1, &a1[r], &m1[r]);
+            tn__b32_step_256(kind, xr, y0, z0, s0, d0, &a0[r], &m0[r]);
+            tn__b32_step_256(kind, xr + bs, y1, z1, s1, d1, &a1[r], &m1[r]);
         }
     }
     if (ib < nb) {
         const __m256i y0 = _mm256_loadu_si256((const __m256i *)y[ib].qs);
         const __m256 s0 = tn__b32_ysum_256(kind, y0);
+        const __m256i z0 = tn__b32_ysumi_256(kind, y0);
         const float d0 = tn__h2f(y[ib].d);
         TN__UNROLL
-        for (r = 0; r < R; r++) tn__b32_step_256(kind, x + (size_t)r * rs + (size_t)ib * bs, y0, s0, d0, &a0[r], &m0[r]);
+        for (r = 0; r < R; r++) tn__b32_step_256(kind, x + (size_t)r * rs + (size_t)ib * bs, y0, z0, s0, d0, &a0[r], &m0[r]);
     }
     TN__UNROLL
     for (r = 0; r < R; r++)
