@@ -75,6 +75,7 @@ static const tn_test_case tn_tests[] = {
     {"kernels_gemm_f32", test_gemm_f32},
     {"kernels_row_kernels_paths", test_row_kernels_paths},
     {"kernels_gemm_paths_spec", test_gemm_paths_spec},
+    {"kernels_any_bytes", test_kernels_any_bytes},
     {"grad_binary_broadcast", test_grad_binary_broadcast},
     {"grad_unary", test_grad_unary},
     {"grad_reductions", test_grad_reductions},

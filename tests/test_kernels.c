@@ -636,3 +636,80 @@ static int test_gemm_paths_spec(void) {
     tn_pool_free(p2);
     return 0;
 }
+
+/* Ternary and 32-element blocks made of arbitrary bytes (TQ2_0 code 3, any
+   TQ1_0 byte, T2 pair 11, Q8_0 weights of -128, Q8_K activations down to
+   -128): every path's dot equals
+   the reference's exact integer sums (within float summation), and the
+   matrix product's tiles and four-row kernels equal the path's dot, bit for
+   bit, for any batch */
+static int test_kernels_any_bytes(void) {
+    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_T2, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_0};
+    tn_ctx *ctx = tn_ctx_new(16 << 20);
+    tn_rng r;
+    int ti, pi, rep;
+    tn_rng_seed(&r, 777);
+    CHECK(ctx != NULL);
+    for (ti = 0; ti < (int)(sizeof(types) / sizeof(types[0])); ti++) {
+        const tn_type ty = types[ti], vt = tn_type_get_traits(ty)->vec_dot_type;
+        const int64_t K = tn_blck_size(vt) == 256 ? 768 : 96, N = 9, M = 6;
+        const size_t wrs = tn_row_size(ty, K), xrs = tn_row_size(vt, K);
+        for (rep = 0; rep < 4; rep++) {
+            tn_tensor *w = tn_new_2d(ctx, ty, K, N), *x = tn_new_2d(ctx, vt, K, M), *y = tn_new_2d(ctx, TN_TYPE_F32, N, M);
+            size_t i;
+            int64_t n, m, b;
+            CHECK(w && x && y);
+            for (i = 0; i < wrs * (size_t)N; i++) ((uint8_t *)w->data)[i] = (uint8_t)tn_rng_u32(&r);
+            for (i = 0; i < xrs * (size_t)M; i++) ((uint8_t *)x->data)[i] = (uint8_t)tn_rng_u32(&r);
+            w->scale = 0.5f;
+            /* finite scales: small f16 (weights) and floats (Q8_K), activation codes anywhere in -128..127 */
+            for (n = 0; n < N; n++)
+                for (b = 0; b < K / tn_blck_size(ty); b++) {
+                    uint8_t *blk = (uint8_t *)w->data + (size_t)n * wrs + (size_t)b * tn_type_size(ty);
+                    uint16_t h = tn_fp32_to_fp16(0.01f * (float)(1 + tn_rng_u32(&r) % 50)), h2 = tn_fp32_to_fp16(-0.02f * (float)(tn_rng_u32(&r) % 9));
+                    if (ty == TN_TYPE_T2) continue;
+                    if (ty == TN_TYPE_TQ2_0) memcpy(blk + offsetof(tn_block_tq2_0, d), &h, 2);
+                    else if (ty == TN_TYPE_TQ1_0) memcpy(blk + offsetof(tn_block_tq1_0, d), &h, 2);
+                    else { memcpy(blk, &h, 2); if (ty == TN_TYPE_Q4_1 || ty == TN_TYPE_Q5_1) memcpy(blk + 2, &h2, 2); }
+                }
+            for (m = 0; m < M; m++)
+                for (b = 0; b < K / tn_blck_size(vt); b++) {
+                    uint8_t *blk = (uint8_t *)x->data + (size_t)m * xrs + (size_t)b * tn_type_size(vt);
+                    if (vt == TN_TYPE_Q8_K) {
+                        tn_block_q8_K *q = (tn_block_q8_K *)blk;
+                        int g, j;
+                        q->d = 0.003f * (float)(1 + tn_rng_u32(&r) % 7);
+                        for (g = 0; g < 16; g++) { int sum = 0; for (j = 0; j < 16; j++) sum += q->qs[16 * g + j]; q->bsums[g] = (int16_t)sum; }
+                    } else { /* Q8_0 activations as its quantizer makes them, -127..127 (the SIMD paths take |q| of one operand) */
+                        uint16_t h = tn_fp32_to_fp16(0.01f * (float)(1 + tn_rng_u32(&r) % 50));
+                        int j;
+                        memcpy(blk, &h, 2);
+                        for (j = 2; j < 34; j++) if (blk[j] == 0x80) blk[j] = 0x81;
+                    }
+                }
+            for (pi = TN_PATH_REF; pi <= TN_PATH_NEON; pi++) {
+                tn_vec_dot_fn fn = tn_get_vec_dot(ty, (tn_kernel_path)pi), ref = tn_get_vec_dot(ty, TN_PATH_REF);
+                if (!fn || pi == TN_PATH_BEST) continue;
+                for (n = 0; n < N; n++)
+                    for (m = 0; m < M; m++) {
+                        float a, e;
+                        const void *wr = (const uint8_t *)w->data + (size_t)n * wrs, *xr = (const uint8_t *)x->data + (size_t)m * xrs;
+                        fn(K, &a, wr, xr);
+                        ref(K, &e, wr, xr);
+                        CHECK_MSG(fabsf(a - e) <= 1e-4f * (fabsf(e) + 1.0f), "%s path %s row %lld col %lld: %.9g vs ref %.9g", tn_type_name(ty), tn_path_name((tn_kernel_path)pi), (long long)n, (long long)m, (double)a, (double)e);
+                    }
+            }
+            CHECK_OK(tn_mul_mat(y, w, x, NULL));
+            for (n = 0; n < N; n++)
+                for (m = 0; m < M; m++) {
+                    float a;
+                    tn_get_vec_dot(ty, TN_PATH_BEST)(K, &a, (const uint8_t *)w->data + (size_t)n * wrs, (const uint8_t *)x->data + (size_t)m * xrs);
+                    if (ty == TN_TYPE_T2) a *= w->scale;
+                    CHECK_MSG(memcmp(&a, (float *)y->data + m * N + n, 4) == 0, "%s row %lld col %lld: the product %.9g, the dot %.9g", tn_type_name(ty), (long long)n, (long long)m, (double)((float *)y->data)[m * N + n], (double)a);
+                }
+            tn_ctx_reset(ctx);
+        }
+    }
+    tn_ctx_free(ctx);
+    return 0;
+}
