@@ -1639,36 +1639,31 @@ TNDEF void tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg) {
     fn(arg, 0, 1);
 }
 
+/* a buffer grown to the largest size asked for, then reused (the old one freed
+   only once the new one is had); NULL when out of memory */
+static void *tn__grow(void **buf, size_t *have, size_t size) {
+    if (*have < size || !*buf) {
+        void *p = TN_MALLOC(size ? size : 1);
+        if (!p) return NULL;
+        if (*buf) TN_FREE(*buf);
+        *buf = p;
+        *have = size;
+    }
+    return *buf;
+}
 /* Scratch memory owned by the pool (or a fresh block when pool is NULL, which
    the caller frees with tn__scratch_release). */
 static void *tn__scratch_get(tn_pool *pool, size_t size) {
     if (!pool) return TN_MALLOC(size ? size : 1);
-    if (pool->scratch_size < size) {
-        void *p = TN_MALLOC(size);
-        if (!p) return NULL;
-        if (pool->scratch) TN_FREE(pool->scratch);
-        pool->scratch = p;
-        pool->scratch_size = size;
-    }
-    return pool->scratch;
+    return tn__grow(&pool->scratch, &pool->scratch_size, size);
 }
 static void tn__scratch_release(tn_pool *pool, void *p) { if (!pool && p) TN_FREE(p); }
 /* thread ith's own scratch of a pool (only that thread grows or uses it), or a
-   fresh block without a pool (release with tn__tscratch_release) */
+   fresh block without a pool (release with tn__scratch_release) */
 static void *tn__tscratch_get(tn_pool *pool, int ith, size_t size) {
-    tn__scratch_slot *sl;
     if (!pool) return TN_MALLOC(size ? size : 1);
-    sl = &pool->tscratch[ith];
-    if (sl->size < size) {
-        void *p = TN_MALLOC(size);
-        if (!p) return NULL;
-        if (sl->p) TN_FREE(sl->p);
-        sl->p = p;
-        sl->size = size;
-    }
-    return sl->p;
+    return tn__grow(&pool->tscratch[ith].p, &pool->tscratch[ith].size, size);
 }
-static void tn__tscratch_release(tn_pool *pool, void *p) { if (!pool && p) TN_FREE(p); }
 
 /* ==== @@IMPL:TENSOR  arena, tensors, views, copies ==== */
 
@@ -1683,7 +1678,7 @@ struct tn_ctx {
     tn_tensor *tape;          /* last recorded op node (a topological order, newest first) */
     int no_grad;              /* record nothing */
     tn_pool *pool;            /* threads for the ops (may be NULL) */
-    uint8_t *scratch;         /* temporaries of one op at a time (grown, never shrunk, freed with ctx) */
+    void *scratch;            /* temporaries of one op at a time (grown, never shrunk, freed with ctx) */
     size_t scratch_size;
     tn_pool *own_pool;        /* one-thread pool of a context given none: its scratch keeps steps allocation-free */
 };
@@ -1749,16 +1744,7 @@ TNDEF void *tn_ctx_alloc(tn_ctx *ctx, size_t size) {
 /* Temporaries of one op (outside the arena, so they neither fill the context
    nor outlive the call): grown to the largest request, then reused, so steady
    training steps allocate nothing. One user at a time; NULL when out of memory. */
-static void *tn__ctx_scratch(tn_ctx *ctx, size_t size) {
-    if (ctx->scratch_size < size) {
-        uint8_t *p = (uint8_t *)TN_MALLOC(size ? size : 1);
-        if (!p) return NULL;
-        if (ctx->scratch) TN_FREE(ctx->scratch);
-        ctx->scratch = p;
-        ctx->scratch_size = size;
-    }
-    return ctx->scratch;
-}
+static void *tn__ctx_scratch(tn_ctx *ctx, size_t size) { return tn__grow(&ctx->scratch, &ctx->scratch_size, size); }
 
 /* Positional table in enum order (no designated initializers: C++ too).
    name, blck_size, type_size, is_quantized, can_quantize, can_dequantize, vec_dot_type, has_vec_dot */
@@ -3670,12 +3656,10 @@ static float tn__absmax_avx2(const float *x, int64_t n) { /* max is exact: any o
     _mm256_storeu_ps(t, m);
     amax = t[0];
     for (k = 1; k < 8; k++) amax = TN__MAX(amax, t[k]);
-    for (; i < n; i++) {
-        float a = fabsf(x[i]);
-        if (!(a < INFINITY)) return -1.0f;
-        amax = TN__MAX(amax, a);
+    {   /* the rest as the reference does it */
+        const float t2 = tn__absmax_ref(x + i, n - i);
+        return t2 < 0.0f ? -1.0f : TN__MAX(amax, t2);
     }
-    return amax;
 }
 static void tn__quant_pass_avx2(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q) {
     int64_t i = 0;
@@ -3692,12 +3676,7 @@ static void tn__quant_pass_avx2(const float *x, int64_t n, float mul, float lim,
             _mm_storel_epi64((__m128i *)(q + i), _mm_packs_epi16(w, w));
         }
     }
-    for (; i < n; i++) {
-        float v = tn__round_even_clamp(x[i] * mul, lim);
-        v = v < lo ? lo : v > hi ? hi : v;
-        if (y) y[i] = v * scale;
-        if (q) q[i] = (int8_t)(int)v;
-    }
+    if (i < n) tn__quant_pass_ref(x + i, n - i, mul, lim, lo, hi, scale, y ? y + i : NULL, q ? q + i : NULL);
 }
 static void tn__vacc_avx2(float *dst, const float *src, int64_t n) {
     int64_t i = 0;
@@ -4646,12 +4625,10 @@ static float tn__absmax_avx512(const float *x, int64_t n) {
     }
     if (bad) return -1.0f;
     amax = _mm512_reduce_max_ps(m);
-    for (; i < n; i++) {
-        float a = fabsf(x[i]);
-        if (!(a < INFINITY)) return -1.0f;
-        amax = TN__MAX(amax, a);
+    {   /* the rest as the reference does it */
+        const float t2 = tn__absmax_ref(x + i, n - i);
+        return t2 < 0.0f ? -1.0f : TN__MAX(amax, t2);
     }
-    return amax;
 }
 
 static void tn__quant_pass_avx512(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q) {
@@ -4666,12 +4643,7 @@ static void tn__quant_pass_avx512(const float *x, int64_t n, float mul, float li
         if (y) _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, vs));
         if (q) _mm_mask_storeu_epi8(q + i, k, _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(v)));
     }
-    for (; i < n; i++) {
-        float v = tn__round_even_clamp(x[i] * mul, lim);
-        v = v < lo ? lo : v > hi ? hi : v;
-        if (y) y[i] = v * scale;
-        if (q) q[i] = (int8_t)(int)v;
-    }
+    if (i < n) tn__quant_pass_ref(x + i, n - i, mul, lim, lo, hi, scale, y ? y + i : NULL, q ? q + i : NULL);
 }
 
 static void tn__vacc_avx512(float *dst, const float *src, int64_t n) {
@@ -5718,7 +5690,7 @@ static void tn__gemm_task(void *p, int ith, int nth) {
             }
         }
     }
-    tn__tscratch_release(g->pool, buf);
+    tn__scratch_release(g->pool, buf);
 }
 
 /* C (+)= A . B^T, row-major: A is M x K (element (i, k) at A[i * lda + k], or at
