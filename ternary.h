@@ -1185,6 +1185,9 @@ typedef struct tn__kernels {
     const char *name;
     tn_vec_dot_fn dot[TN__NFMT];      /* against the format's vec_dot_type */
     tn__dot4_fn dot4[TN__NFMT];       /* four weight rows rs bytes apart, or NULL */
+    /* four weight rows against two activation rows ys bytes apart into s[2r + c] (each
+       the same sum as dot gives), or NULL */
+    void (*dot4x2[TN__NFMT])(int64_t n, float *s, const void *x, size_t rs, const void *y, size_t ys);
     int tile[TN__NFMT];               /* ternary tile kind (1 TQ2_0, 2 TQ1_0, 3 T2), 0: none */
     void (*tern_tile)(int kind, int R, int C, int64_t nb, const uint8_t *w, size_t rs, const uint8_t *y, size_t ys, float *s);
     void (*q8k_to_tile)(void *o, const tn_block_q8_K *b, int kind);
@@ -3341,73 +3344,103 @@ static TN__ALWAYS_INLINE __m256i tn__b32_codes_256(const int kind, const uint8_t
         return q;
     }
 }
-/* one block of one row: qy, its pair sums sy (as floats, for the minimum of
-   Q4_1 / Q5_1) and dy (its scale) given, so a four-row step makes them once */
-static TN__ALWAYS_INLINE __m256i tn__b32_ysumi_256(const int kind, __m256i qy) { /* the zero point (8, 16) times the lanes' sums of y */
-    return kind == 0 || kind == 2 ? _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), qy), _mm256_set1_epi16(kind == 0 ? 8 : 16)) : _mm256_setzero_si256();
+/* the activation block's parts every row uses: codes, the zero point (8, 16)
+   times its lanes' sums (Q4_0, Q5_0), its pair sums as floats (for the minimum
+   of Q4_1, Q5_1) and its scale */
+typedef struct { __m256i q, zi; __m256 sf; float d; } tn__b32y;
+static TN__ALWAYS_INLINE tn__b32y tn__b32_y_256(const int kind, const tn_block_q8_0 *yb) {
+    tn__b32y v;
+    v.q = _mm256_loadu_si256((const __m256i *)yb->qs);
+    v.zi = kind == 0 || kind == 2 ? _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v.q), _mm256_set1_epi16(kind == 0 ? 8 : 16)) : _mm256_setzero_si256();
+    v.sf = TN__B32_MIN(kind) ? _mm256_cvtepi32_ps(tn__dot_u8s8_256(_mm256_set1_epi8(1), v.q)) : _mm256_setzero_ps();
+    v.d = tn__h2f(yb->d);
+    return v;
 }
-static TN__ALWAYS_INLINE __m256 tn__b32_ysum_256(const int kind, __m256i qy) {
-    return TN__B32_MIN(kind) ? _mm256_cvtepi32_ps(tn__dot_u8s8_256(_mm256_set1_epi8(1), qy)) : _mm256_setzero_ps();
+/* the weight block's parts: codes, and d (and m) as floats in lanes 0 (and 1) */
+typedef struct { __m256i q; __m128 dm; } tn__b32x;
+static TN__ALWAYS_INLINE tn__b32x tn__b32_x_256(const int kind, const uint8_t *xb) {
+    tn__b32x v;
+    v.q = tn__b32_codes_256(kind, xb);
+    if (TN__B32_MIN(kind)) v.dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)tn__le32(xb)));
+    else { uint16_t dx; memcpy(&dx, xb, 2); v.dm = _mm_set_ss(tn__h2f(dx)); }
+    return v;
 }
-static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const uint8_t *xb, __m256i qy, __m256i syi, __m256 sy, float dy, __m256 *acc, __m256 *accm) {
-    uint16_t dx;
-    __m256i qx = tn__b32_codes_256(kind, xb);
-    memcpy(&dx, xb, 2);
-    if (TN__B32_MIN(kind)) { /* unsigned codes, and the minimum m times sum(y); d and m converted together */
-        const __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)tn__le32(xb))), _mm_set1_ps(dy));
-        *acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), _mm256_cvtepi32_ps(tn__dot_u8s8_256(qx, qy)), *acc);
-        *accm = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dm)), sy, *accm);
+/* one block of one (row, column) into its chains */
+static TN__ALWAYS_INLINE void tn__b32_step_256(const int kind, const tn__b32x *x, const tn__b32y *y, __m256 *acc, __m256 *accm) {
+    if (TN__B32_MIN(kind)) { /* unsigned codes, and the minimum m times sum(y) */
+        const __m128 dm = _mm_mul_ps(x->dm, _mm_set1_ps(y->d));
+        *acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(dm), _mm256_cvtepi32_ps(tn__dot_u8s8_256(x->q, y->q)), *acc);
+        *accm = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dm)), y->sf, *accm);
         return;
     }
     if (kind == 0 || kind == 2) { /* unsigned codes against y, less the zero point times sum(y): lane by lane what (code - z) * y gives */
-        *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(_mm256_sub_epi32(tn__dot_u8s8_256(qx, qy), syi)), *acc);
+        *acc = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(x->dm) * y->d), _mm256_cvtepi32_ps(_mm256_sub_epi32(tn__dot_u8s8_256(x->q, y->q), y->zi)), *acc);
         return;
     }
-    *acc = _mm256_fmadd_ps(_mm256_set1_ps(tn__h2f(dx) * dy), _mm256_cvtepi32_ps(tn__dot_s8s8_256(qx, qy)), *acc);
+    *acc = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(x->dm) * y->d), _mm256_cvtepi32_ps(tn__dot_s8s8_256(x->q, y->q)), *acc);
 }
-/* R rows (rs bytes apart) against one activation row; each row summed exactly
-   as the one-row kernel sums it (R = 1) */
-static TN__ALWAYS_INLINE void tn__b32_dotR_avx2(const int kind, const int R, int64_t nb, const uint8_t *x, size_t rs, const tn_block_q8_0 *y, float *s) {
+/* R rows (rs bytes apart) against C activation rows (ys bytes apart) into
+   s[r * C + c]; each (row, column) summed exactly as the one-row kernel sums
+   it (R = C = 1): even blocks into one chain, odd into another */
+static TN__ALWAYS_INLINE void tn__b32_tile_avx2(const int kind, const int R, const int C, int64_t nb, const uint8_t *x, size_t rs,
+                                                const uint8_t *y, size_t ys, float *s) {
     const size_t bs = (size_t)TN__B32_SIZE(kind);
-    __m256 a0[4], a1[4], m0[4], m1[4];
-    int64_t ib = 0;
-    int r;
+    __m256 a[2][4][2], m[2][4][2];
+    int64_t ib;
+    int r, c, h;
     TN__UNROLL
-    for (r = 0; r < R; r++) a0[r] = a1[r] = m0[r] = m1[r] = _mm256_setzero_ps();
-    for (; ib + 2 <= nb; ib += 2) {
-        const __m256i y0 = _mm256_loadu_si256((const __m256i *)y[ib].qs), y1 = _mm256_loadu_si256((const __m256i *)y[ib + 1].qs);
-        const __m256 s0 = tn__b32_ysum_256(kind, y0), s1 = tn__b32_ysum_256(kind, y1);
-        const __m256i z0 = tn__b32_ysumi_256(kind, y0), z1 = tn__b32_ysumi_256(kind, y1);
-        const float d0 = tn__h2f(y[ib].d), d1 = tn__h2f(y[ib + 1].d);
+    for (h = 0; h < 2; h++) {
         TN__UNROLL
         for (r = 0; r < R; r++) {
-            const uint8_t *xr = x + (size_t)r * rs + (size_t)ib * bs;
-            if (R > 1) _mm_prefetch((const char *)xr + 4 * rs, _MM_HINT_T1);
-            tn__b32_step_256(kind, xr, y0, z0, s0, d0, &a0[r], &m0[r]);
-            tn__b32_step_256(kind, xr + bs, y1, z1, s1, d1, &a1[r], &m1[r]);
+            TN__UNROLL
+            for (c = 0; c < C; c++) a[h][r][c] = m[h][r][c] = _mm256_setzero_ps();
+        }
+    }
+    for (ib = 0; ib + 2 <= nb; ib += 2) {
+        TN__UNROLL
+        for (h = 0; h < 2; h++) {
+            tn__b32y yv[2];
+            TN__UNROLL
+            for (c = 0; c < C; c++) yv[c] = tn__b32_y_256(kind, (const tn_block_q8_0 *)(y + (size_t)c * ys) + ib + h);
+            TN__UNROLL
+            for (r = 0; r < R; r++) {
+                const uint8_t *xr = x + (size_t)r * rs + (size_t)(ib + h) * bs;
+                const tn__b32x xv = tn__b32_x_256(kind, xr);
+                if (R > 1 && h == 0) _mm_prefetch((const char *)xr + 4 * rs, _MM_HINT_T1);
+                TN__UNROLL
+                for (c = 0; c < C; c++) tn__b32_step_256(kind, &xv, &yv[c], &a[h][r][c], &m[h][r][c]);
+            }
         }
     }
     if (ib < nb) {
-        const __m256i y0 = _mm256_loadu_si256((const __m256i *)y[ib].qs);
-        const __m256 s0 = tn__b32_ysum_256(kind, y0);
-        const __m256i z0 = tn__b32_ysumi_256(kind, y0);
-        const float d0 = tn__h2f(y[ib].d);
+        tn__b32y yv[2];
         TN__UNROLL
-        for (r = 0; r < R; r++) tn__b32_step_256(kind, x + (size_t)r * rs + (size_t)ib * bs, y0, z0, s0, d0, &a0[r], &m0[r]);
+        for (c = 0; c < C; c++) yv[c] = tn__b32_y_256(kind, (const tn_block_q8_0 *)(y + (size_t)c * ys) + ib);
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            const tn__b32x xv = tn__b32_x_256(kind, x + (size_t)r * rs + (size_t)ib * bs);
+            TN__UNROLL
+            for (c = 0; c < C; c++) tn__b32_step_256(kind, &xv, &yv[c], &a[0][r][c], &m[0][r][c]);
+        }
     }
     TN__UNROLL
-    for (r = 0; r < R; r++)
-        s[r] = TN__B32_MIN(kind) ? tn__hsum_ps256(_mm256_add_ps(_mm256_add_ps(a0[r], m0[r]), _mm256_add_ps(a1[r], m1[r])))
-                                 : tn__hsum_ps256(_mm256_add_ps(a0[r], a1[r]));
+    for (r = 0; r < R; r++) {
+        TN__UNROLL
+        for (c = 0; c < C; c++)
+            s[r * C + c] = TN__B32_MIN(kind) ? tn__hsum_ps256(_mm256_add_ps(_mm256_add_ps(a[0][r][c], m[0][r][c]), _mm256_add_ps(a[1][r][c], m[1][r][c])))
+                                             : tn__hsum_ps256(_mm256_add_ps(a[0][r][c], a[1][r][c]));
+    }
 }
 static TN__ALWAYS_INLINE float tn__b32_dot_avx2(const int kind, int64_t nb, const uint8_t *x, const tn_block_q8_0 *y) {
     float v;
-    tn__b32_dotR_avx2(kind, 1, nb, x, 0, y, &v);
+    tn__b32_tile_avx2(kind, 1, 1, nb, x, 0, (const uint8_t *)y, 0, &v);
     return v;
 }
 #define TN__B32_DOT4_AVX2(name, kind) \
     static void tn__vec_dot4_##name##_q8_0_avx2(int64_t n, float *s, const void *vx, size_t rs, const void *vy) { \
-        tn__b32_dotR_avx2(kind, 4, n / TN_QK8_0, (const uint8_t *)vx, rs, (const tn_block_q8_0 *)vy, s); }
+        tn__b32_tile_avx2(kind, 4, 1, n / TN_QK8_0, (const uint8_t *)vx, rs, (const uint8_t *)vy, 0, s); } \
+    static void tn__vec_dot4x2_##name##_q8_0_avx2(int64_t n, float *s, const void *vx, size_t rs, const void *vy, size_t ys) { \
+        tn__b32_tile_avx2(kind, 4, 2, n / TN_QK8_0, (const uint8_t *)vx, rs, (const uint8_t *)vy, ys, s); }
 TN__B32_DOT4_AVX2(q4_0, 0)
 TN__B32_DOT4_AVX2(q4_1, 1)
 TN__B32_DOT4_AVX2(q5_0, 2)
@@ -5287,6 +5320,12 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->dot4[TN_TYPE_Q5_1] = tn__vec_dot4_q5_1_q8_0_avx2;
     k->dot4[TN_TYPE_Q8_0] = tn__vec_dot4_q8_0_q8_0_avx2;
     k->dot4[TN_TYPE_Q8_1] = tn__vec_dot4_q8_1_q8_0_avx2;
+    k->dot4x2[TN_TYPE_Q4_0] = tn__vec_dot4x2_q4_0_q8_0_avx2;
+    k->dot4x2[TN_TYPE_Q4_1] = tn__vec_dot4x2_q4_1_q8_0_avx2;
+    k->dot4x2[TN_TYPE_Q5_0] = tn__vec_dot4x2_q5_0_q8_0_avx2;
+    k->dot4x2[TN_TYPE_Q5_1] = tn__vec_dot4x2_q5_1_q8_0_avx2;
+    k->dot4x2[TN_TYPE_Q8_0] = tn__vec_dot4x2_q8_0_q8_0_avx2;
+    k->dot4x2[TN_TYPE_Q8_1] = tn__vec_dot4x2_q8_1_q8_0_avx2;
     k->abssum = tn__abssum_avx2;
     k->absmax = tn__absmax_avx2;
     k->quant_pass = tn__quant_pass_avx2;
@@ -5329,6 +5368,7 @@ static void tn__kern_fill_avx512(tn__kernels *k) {
     k->dot[TN_TYPE_Q8_K] = tn__vec_dot_q8_K_q8_K_avx512;
     k->dot[TN_TYPE_TQ1_0] = tn__vec_dot_tq1_0_q8_K_avx512;
     k->dot[TN_TYPE_TQ2_0] = tn__vec_dot_tq2_0_q8_K_avx512;
+    memset(k->dot4x2, 0, sizeof(k->dot4x2)); /* the AVX2 ones sum as the AVX2 dots do, not as these */
     k->dot4[TN_TYPE_F32] = tn__vec_dot4_f32_f32_avx512;
     k->dot4[TN_TYPE_F16] = tn__vec_dot4_f16_f32_avx512;
     k->dot4[TN_TYPE_BF16] = tn__vec_dot4_bf16_f32_avx512;
@@ -5765,6 +5805,7 @@ typedef struct {
     tn_tensor *y;
     tn_vec_dot_fn dot;
     void (*dot4)(int64_t n, float *s, const void *x, size_t rs, const void *y); /* 4 rows at once, or NULL */
+    void (*dot4x2)(int64_t n, float *s, const void *x, size_t rs, const void *y, size_t ys); /* 4 rows x 2 columns, or NULL */
     tn_type vdt;            /* vec_dot_type */
     uint8_t *xs;            /* converted x rows (64-byte aligned), or NULL to read x in place */
     size_t xs_row;          /* bytes per converted row */
@@ -5853,19 +5894,32 @@ static void tn__mm_task(void *p, int ith, int nth) {
                     }
                     continue;
                 }
-                for (m = 0; m < x->ne[1]; m++) {
-                    const void *xr = tn__mm_xrow(a, m, i2, i3);
+                for (m = 0; m < x->ne[1]; ) {
+                    /* two columns at once where the path has a 4 x 2 kernel (each (row,
+                       column) the same sum as the one-row dot gives) */
+                    const int C = a->dot4x2 && x->ne[1] - m >= 2 ? 2 : 1;
+                    const uint8_t *xr = (const uint8_t *)tn__mm_xrow(a, m, i2, i3);
+                    const size_t ys = C == 2 ? (size_t)((const uint8_t *)tn__mm_xrow(a, m + 1, i2, i3) - xr) : 0;
                     for (n = nn; n < ne; ) {
-                        float v[4];
-                        int k, R = a->dot4 && ne - n >= 4 ? 4 : 1;
-                        if (R == 4) a->dot4(K, v, tn__ptr(w, 0, n, i2 / r2, i3 / r3), w->nb[1], xr);
-                        else a->dot(K, v, tn__ptr(w, 0, n, i2 / r2, i3 / r3), xr);
-                        for (k = 0; k < R; k++) {
-                            v[k] *= a->wscale;
-                            memcpy(tn__ptr(y, n + k, m, i2, i3), &v[k], 4);
-                        }
+                        float v[8];
+                        int k, j, R = a->dot4 && ne - n >= 4 ? 4 : 1;
+                        const void *wr = tn__ptr(w, 0, n, i2 / r2, i3 / r3);
+                        if (R == 4 && C == 2) a->dot4x2(K, v, wr, w->nb[1], xr, ys);
+                        else
+                            for (j = 0; j < C; j++) {
+                                float u[4];
+                                if (R == 4) a->dot4(K, u, wr, w->nb[1], xr + (size_t)j * ys);
+                                else a->dot(K, u, wr, xr + (size_t)j * ys);
+                                for (k = 0; k < R; k++) v[k * C + j] = u[k];
+                            }
+                        for (k = 0; k < R; k++)
+                            for (j = 0; j < C; j++) {
+                                v[k * C + j] *= a->wscale;
+                                memcpy(tn__ptr(y, n + k, m + j, i2, i3), &v[k * C + j], 4);
+                            }
                         n += R;
                     }
+                    m += C;
                 }
             }
 }
@@ -5939,6 +5993,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
         const int slot = tn__fmt_slot(w->type);
         a.dot = kt->dot[slot];
         a.dot4 = kt->dot4[slot];
+        a.dot4x2 = a.dot4 ? kt->dot4x2[slot] : NULL;
         a.tile = kt->tile[slot];
         a.tern_tile = kt->tern_tile;
     }
