@@ -3531,12 +3531,13 @@ static TN__ALWAYS_INLINE void tn__tq1_codes_256(const tn_block_tq1_0 *x, __m256i
         }
     }
 }
-/* kind 1 TQ2_0, 2 TQ1_0, 3 T2; lay 0: y is a tn__q8k_tile(5), 1: a plain Q8_K block (TQ2_0) */
+/* the codes of weight block wb and its scale: kind 1 TQ2_0, 2 TQ1_0, 3 T2 (scale 1: the tensor's is applied by the caller) */
 static TN__ALWAYS_INLINE void tn__tern_codes_256(const int kind, const uint8_t *wb, __m256i w[10], float *dw) {
     if (kind == 1) { tn__tq2_codes_256(((const tn_block_tq2_0 *)wb)->qs, w); *dw = tn__h2f(((const tn_block_tq2_0 *)wb)->d); }
     else if (kind == 2) { tn__tq1_codes_256((const tn_block_tq1_0 *)wb, w); *dw = tn__h2f(((const tn_block_tq1_0 *)wb)->d); }
     else { tn__t2_codes_256(wb, w); *dw = 1.0f; }
 }
+/* f + one block of one (row, column); lay 0: yb is a tn__q8k_tile(5), 1: a plain Q8_K block (TQ2_0 only) */
 static TN__ALWAYS_INLINE __m256 tn__tern_col_256(const int kind, const int lay, const __m256i w[10], const uint8_t *yb, float dw, __m256 f) {
     const int np = kind == 2 ? 5 : 4;
     const int8_t *yq = lay ? ((const tn_block_q8_K *)yb)->qs : (const int8_t *)yb;
