@@ -1,7 +1,8 @@
 # ternary.h - build examples, tools and tests.
 #   make          examples and tools (-O2: the SIMD paths are chosen at run time)
 #   make test     every test configuration (sanitizers, gcc and clang, C++, scalar),
-#                 the tools, an independent GGUF reader (node), fuzz-corpus replay
+#                 the tools, an independent GGUF reader (node), fuzz-corpus replay, and a real
+#                 llama.cpp (node-llama-cpp from npm) running the char-LMs ternary.h trains
 #   make fuzz     libFuzzer on the GGUF / checkpoint / safetensors readers (FUZZ_SECONDS=60)
 #   make test-arm the suite cross-built for aarch64 (NEON, NEON + dotprod, scalar), run under qemu-user
 #   make bench    the benchmark table (tools/tn-bench; --json for machines)
@@ -90,6 +91,8 @@ demo: $(B)/mnist $(B)/tn-plot $(B)/hello
 # helpers for the tool, interop and fuzz checks
 $(B)/make_files: tests/interop/make_files.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
+$(B)/tn_logits: tests/llamacpp/tn_logits.c $(HDR) | $(B)
+	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
 $(B)/fuzz-seeds-gen: tests/fuzz/seeds.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
 # every reader, replaying the seed corpus and past fuzz crashes under ASan/UBSan
@@ -101,14 +104,15 @@ $(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-seeds $(wildcard tests/fuzz/re
 	@printf '#!/bin/sh\nexec $(B)/fuzz-replay $(B)/fuzz-seeds/* $(wildcard tests/fuzz/regressions/*) %s\n' \
 	  "$$(ls $${TN_TESTVECTORS:-tests/data}/*.gguf 2>/dev/null | tr '\n' ' ')" > $@ && chmod +x $@
 
-TEST_SCRIPTS := tests/self_contained.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh tests/identity.sh
+TEST_SCRIPTS := tests/self_contained.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh tests/identity.sh \
+                tests/llamacpp/run.sh
 
 # the builds take most of the time: they run on every core even under a plain `make test`
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)
-test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay
+test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay $(B)/tn_logits
 
 # aarch64 NEON build, run under qemu-user (gcc-aarch64-linux-gnu, qemu-user): on qemu's
 # default CPU (sdot found at run time) and on a Cortex-A53 (none: the widening kernels)

@@ -589,6 +589,15 @@ TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor
 TNDEF void tn_ctx_set_grad_enabled(tn_ctx *ctx, int enabled); /* no-grad mode: 0 */
 TNDEF int tn_ctx_grad_enabled(const tn_ctx *ctx);
 TNDEF void tn_ctx_set_pool(tn_ctx *ctx, tn_pool *pool);       /* threads for matmul */
+/* an observer called by every BitLinear forward in ctx with the layer and the
+   f32 rows (l->in values each, contiguous) it is about to quantize (after
+   the layer's own norm), as
+   llama.cpp's cb_eval shows the tensors of a graph: for debugging and
+   comparisons (e.g. how close each activation lies to a rounding tie).
+   NULL turns it off. The layer type is declared below. */
+struct tn_bitlinear;
+typedef void (*tn_bitlinear_observer)(const struct tn_bitlinear *l, const float *x, int64_t rows, void *user);
+TNDEF void tn_ctx_set_observer(tn_ctx *ctx, tn_bitlinear_observer fn, void *user);
 /* Make t (f32) a trainable parameter: gradients flow to it; t->grad is
    allocated in ctx (zeroed). */
 TNDEF tn_status tn_set_param(tn_ctx *ctx, tn_tensor *t);
@@ -699,17 +708,22 @@ TNDEF int64_t tn_params_count(const tn_params *p); /* number of scalars */
 #define TN_LAYER_BIAS 1       /* add a bias */
 #define TN_LAYER_NORM 2       /* RMSNorm the input (with a learned gain) first */
 #define TN_LAYER_FLOAT 4      /* a plain Linear: no quantization at all */
+#define TN_LAYER_ACT_BLOCK 8  /* int8 activations per 256-value block, by ggml's Q8_K rule (llama.cpp's
+                                 arithmetic for TQ1_0/TQ2_0 weights), instead of BitNet's one scale per token */
 
 /* BitLinear (BitNet b1.58): y = Wq(w) . Aq(norm(x)) + b, with Wq the absmean
    ternary STE of the latent f32 weights w (out rows of in) and Aq the
-   per-token int8 STE. Training mode fake-quantizes (with AVX-512 the forward
+   per-token int8 STE (or, with TN_LAYER_ACT_BLOCK, one scale per 256 values of
+   each token as llama.cpp's Q8_K: q = min(127, round_even(x * -127/m)) with m
+   the block's first value of largest magnitude, value q / (-127/m); the
+   training product then runs as the float GEMM of the two STE tensors). Training mode fake-quantizes (with AVX-512 the forward
    product runs in integers: (sum t q) * (s_w / s_x), exact, so the same bits
    for any thread count and within float rounding of tn_matmul of the two STE
    tensors; the gradients are that matmul's); after tn_bitlinear_pack
    the layer runs packed ternary weights (TQ2_0, TQ1_0 or T2, rows padded
    with zeros to a multiple of 256) and int8 activations through the integer
    kernels. With TN_LAYER_FLOAT it is an ordinary Linear layer. */
-typedef struct tn_bitlinear {
+struct tn_bitlinear {
     int64_t in, out;
     int flags;
     tn_tensor *w;             /* (in, out) latent weights */
@@ -717,7 +731,8 @@ typedef struct tn_bitlinear {
     tn_tensor *norm;          /* (in) RMSNorm gain or NULL */
     tn_tensor *wq;            /* packed weights (in_pad, out) in inference mode, else NULL */
     int64_t in_pad;
-} tn_bitlinear;
+};
+typedef struct tn_bitlinear tn_bitlinear;
 /* w and b ~ U(-1/sqrt(in), 1/sqrt(in)) as PyTorch's Linear; RMSNorm gain 1 */
 TNDEF tn_status tn_bitlinear_init(tn_bitlinear *l, tn_ctx *pctx, tn_params *params, const char *name,
                                   int64_t in, int64_t out, int flags, tn_rng *rng);
@@ -1002,6 +1017,34 @@ TNDEF tn_status tn_param_load_gguf(tn_tensor *t, const tn_gguf *g, const char *n
    when float_type is f32. */
 TNDEF tn_status tn_transformer_save_gguf(const tn_transformer *m, const char *path, tn_type ternary_type, tn_type float_type);
 TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const char *path);
+
+/* llama.cpp export. The model as llama.cpp's own architectures write it:
+   "arcee" for ReLU^2 (down(relu(up x)^2)), "llama" for SwiGLU, llama.cpp's
+   tensor names (token_embd, blk.N.attn_q, ..., output) and "<arch>.*" keys,
+   unpadded shapes, the ternary projections as ternary_type (TQ2_0 or TQ1_0,
+   every block d = fp16(absmean)), the embedding, the head and float
+   projections as float_type (F32 by default: llama.cpp then computes them in
+   float, as ternary.h does; F16, BF16 and Q8_0 are accepted but not exact),
+   norms F32, and the 256-byte vocabulary as an "rwkv" tokenizer (token i =
+   byte i, no BOS/EOS). tn_transformer_load_gguf reads these files back (the
+   same logits, bit for bit). llama.cpp quantizes a TQ layer's activations per
+   256 values (Q8_K); with TN_LAYER_ACT_BLOCK in cfg.layer_flags, or with every
+   ternary input 256 wide, ternary.h's arithmetic is the same. Refused, with a
+   message naming the setting: LayerNorm, GELU/ReLU MLPs, biases, the
+   TN_LAYER_NORM input norm, a vocabulary other than 256 bytes, no RoPE, and
+   ternary widths (d_model, d_ff) that are not multiples of 256. */
+TNDEF tn_status tn_transformer_save_llamacpp(const tn_transformer *m, const char *path, tn_type ternary_type, tn_type float_type);
+/* TN_OK when cfg can be exported for llama.cpp; note (if not NULL) gets ""
+   when llama.cpp's arithmetic is ternary.h's, else where it differs (per-token
+   activations over ternary inputs wider than 256). Otherwise the error and a
+   message naming the setting. */
+TNDEF tn_status tn_transformer_llamacpp_check(const tn_transformer_config *cfg, char *note, size_t note_size);
+/* Would llama.cpp run this file? 1: yes, for the llama and arcee
+   architectures (the keys llama.cpp requires, every tensor it expects with
+   its shape and nothing else, a tokenizer with a token per embedding row);
+   0: no, and why says what is missing or wrong; -1: an architecture
+   ternary.h does not check (why names it). */
+TNDEF int tn_gguf_llamacpp_check(const tn_gguf *g, char *why, size_t why_size);
 
 
 /* ==== @@IO  safetensors import ==== */
@@ -1684,6 +1727,8 @@ struct tn_ctx {
     void *scratch;            /* temporaries of one op at a time (grown, never shrunk, freed with ctx) */
     size_t scratch_size;
     tn_pool *own_pool;        /* one-thread pool of a context given none: its scratch keeps steps allocation-free */
+    tn_bitlinear_observer observer;
+    void *observer_user;
 };
 /* the threads of ctx's ops: its pool, or else its own one-thread pool (made on first use) */
 static tn_pool *tn__cpool(tn_ctx *ctx) {
@@ -6046,6 +6091,7 @@ TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor
 TNDEF void tn_ctx_set_grad_enabled(tn_ctx *ctx, int enabled) { if (ctx) ctx->no_grad = !enabled; }
 TNDEF int tn_ctx_grad_enabled(const tn_ctx *ctx) { return ctx && !ctx->no_grad; }
 TNDEF void tn_ctx_set_pool(tn_ctx *ctx, tn_pool *pool) { if (ctx) ctx->pool = pool; }
+TNDEF void tn_ctx_set_observer(tn_ctx *ctx, tn_bitlinear_observer fn, void *user) { if (ctx) { ctx->observer = fn; ctx->observer_user = user; } }
 
 static int tn__tracked(const tn_tensor *t) { return t && (t->flags & TN_FLAG_GRAD); }
 
@@ -7325,6 +7371,35 @@ static void tn__q_act_i8(float *y, const float *x, int64_t n, void *user) {
         if (u->inv) u->inv[r] = 1.0f / s;
     }
 }
+/* llama.cpp's activation rule for TQ weights: each run of up to 256 values of a
+   row (n0) quantized as one Q8_K block, y = q * d with ggml's q and d */
+static void tn__q_act_block(float *y, const float *x, int64_t n, void *user) {
+    const tn__qa_user *u = (const tn__qa_user *)user;
+    const int64_t n0 = u->n0;
+    int64_t r, b, i;
+    for (r = 0; r < n / n0; r++) {
+        const float *xr = x + r * n0;
+        float *yr = y + r * n0;
+        int64_t bad = 0;
+        if (!tn__all_finite(xr, n0, &bad)) {
+            tn__fail(TN_ERR_ARG, "tn_bitlinear_forward: x[%lld] is not finite", (long long)(r * n0 + bad));
+            for (i = 0; i < n0; i++) yr[i] = NAN;
+            continue;
+        }
+        for (b = 0; b < n0; b += TN_QK_K) {
+            const int64_t nb = TN__MIN((int64_t)TN_QK_K, n0 - b);
+            float amax = 0.0f, max = 0.0f, iscale, d;
+            for (i = 0; i < nb; i++) {
+                float ax = fabsf(xr[b + i]);
+                if (ax > amax) { amax = ax; max = xr[b + i]; }
+            }
+            if (amax == 0.0f) { for (i = 0; i < nb; i++) yr[b + i] = 0.0f; continue; }
+            iscale = -127.0f / max;
+            d = 1.0f / iscale;
+            for (i = 0; i < nb; i++) yr[b + i] = (float)TN__MIN(127, tn__nearest_int(iscale * xr[b + i])) * d;
+        }
+    }
+}
 TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x) {
     tn__qa_user u;
     if (!x) return NULL;
@@ -7579,8 +7654,22 @@ TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x
     if (!ctx || !l || !l->w) { tn__fail(TN_ERR_ARG, "tn_bitlinear_forward: NULL argument"); return NULL; }
     if (x->ne[0] != l->in) { tn__fail(TN_ERR_SHAPE, "tn_bitlinear_forward: '%s' takes %lld features, x has %lld", l->w->name, (long long)l->in, (long long)x->ne[0]); return NULL; }
     xn = l->norm ? tn_mul(ctx, tn_rms_norm(ctx, x, 1e-6f), l->norm) : x;
+    if (xn && ctx->observer && !(l->flags & TN_LAYER_FLOAT)) {
+        const float *xd = tn__dense(ctx, xn);
+        if (xd) ctx->observer(l, xd, tn_nrows(xn), ctx->observer_user);
+    }
     if (l->flags & TN_LAYER_FLOAT) {
         y = tn_matmul(ctx, l->w, xn);
+    } else if (!l->wq && (l->flags & TN_LAYER_ACT_BLOCK)) {
+        /* per-block scales: the float product of the two STE tensors */
+        tn__qt_user ut;
+        tn__qa_user ua;
+        tn_tensor *wq;
+        memset(&ut, 0, sizeof(ut));
+        memset(&ua, 0, sizeof(ua));
+        ua.n0 = l->in;
+        wq = xn ? tn_ste(ctx, l->w, tn__q_ternary, &ut) : NULL;
+        y = wq && ut.st == TN_OK ? tn_matmul(ctx, wq, tn_ste(ctx, xn, tn__q_act_block, &ua)) : NULL;
     } else if (!l->wq) {
         y = xn ? tn__bitlinear_train(ctx, l->w, xn) : NULL;
     } else {
@@ -7602,8 +7691,17 @@ TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x
         if (!xq || !row || !(X = tn__dense(ctx, xn))) return NULL;
         memset(row, 0, sizeof(float) * (size_t)l->in_pad);
         for (r = 0; r < nr; r++) {
+            tn_block_q8_K *yb = (tn_block_q8_K *)((uint8_t *)xq->data + (size_t)r * xq->nb[1]);
+            int64_t bad = 0;
             memcpy(row, X + r * l->in, sizeof(float) * (size_t)l->in);
-            if (tn_act_quant_q8_k(row, l->in_pad, (tn_block_q8_K *)((uint8_t *)xq->data + (size_t)r * xq->nb[1])) != TN_OK) return NULL;
+            if (!(l->flags & TN_LAYER_ACT_BLOCK)) {
+                if (tn_act_quant_q8_k(row, l->in_pad, yb) != TN_OK) return NULL;
+            } else if (!tn__all_finite(row, l->in, &bad)) {
+                tn__fail(TN_ERR_ARG, "tn_bitlinear_forward: x[%lld] is not finite", (long long)(r * l->in + bad));
+                return NULL;
+            } else {
+                tn__quantize_row_q8_K(row, yb, l->in_pad); /* llama.cpp's blocks */
+            }
         }
         if (tn_mul_mat(y, l->wq, xq, tn__cpool(ctx)) != TN_OK) return NULL;
         tn_ctx_rewind(ctx, mark);
@@ -9068,13 +9166,10 @@ TNDEF tn_status tn_param_load_gguf(tn_tensor *t, const tn_gguf *g, const char *n
     return TN_OK;
 }
 
-TNDEF tn_status tn_bitlinear_load_gguf(tn_bitlinear *l, tn_ctx *pctx, const tn_gguf *g, const char *name) {
-    char nm[TN_MAX_NAME + 64];
-    int64_t i;
+/* a BitLinear's weights from tensor nm: ternary blocks go straight into inference mode */
+static tn_status tn__bitlinear_load_w(tn_bitlinear *l, tn_ctx *pctx, const tn_gguf *g, const char *nm) {
+    int64_t i = tn_gguf_find_tensor(g, nm);
     tn_gguf_tensor gt;
-    tn_status st;
-    if (!l || !l->w || !pctx || !g || !name) return tn__fail(TN_ERR_ARG, "tn_bitlinear_load_gguf: NULL argument");
-    i = tn_gguf_find_tensor(g, tn__pname(nm, name, "w"));
     if (i < 0) return tn__fail(TN_ERR_FORMAT, "model file has no tensor '%s'", nm);
     tn_gguf_get_tensor(g, i, &gt);
     if (gt.type == TN_TYPE_TQ2_0 || gt.type == TN_TYPE_TQ1_0) {
@@ -9094,9 +9189,15 @@ TNDEF tn_status tn_bitlinear_load_gguf(tn_bitlinear *l, tn_ctx *pctx, const tn_g
             memcpy((float *)l->w->data + r * l->in, row, sizeof(float) * (size_t)l->in);
         }
         TN_FREE(row);
-    } else if ((st = tn_param_load_gguf(l->w, g, nm)) != TN_OK) {
-        return st;
+        return TN_OK;
     }
+    return tn_param_load_gguf(l->w, g, nm);
+}
+TNDEF tn_status tn_bitlinear_load_gguf(tn_bitlinear *l, tn_ctx *pctx, const tn_gguf *g, const char *name) {
+    char nm[TN_MAX_NAME + 64];
+    tn_status st;
+    if (!l || !l->w || !pctx || !g || !name) return tn__fail(TN_ERR_ARG, "tn_bitlinear_load_gguf: NULL argument");
+    if ((st = tn__bitlinear_load_w(l, pctx, g, tn__pname(nm, name, "w"))) != TN_OK) return st;
     if (l->b && (st = tn_param_load_gguf(l->b, g, tn__pname(nm, name, "b"))) != TN_OK) return st;
     if (l->norm && (st = tn_param_load_gguf(l->norm, g, tn__pname(nm, name, "norm"))) != TN_OK) return st;
     return TN_OK;
@@ -9177,6 +9278,7 @@ static tn_status tn__kv_u32(const tn_gguf *g, const char *key, int64_t *out) {
     return TN_OK;
 }
 
+static tn_status tn__transformer_load_llamacpp(tn_transformer *m, tn_ctx *pctx, const tn_gguf *g);
 TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const char *path) {
     tn_gguf *g = NULL;
     tn_transformer_config c = tn_transformer_config_default();
@@ -9190,7 +9292,14 @@ TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const 
     memset(m, 0, sizeof(*m));
     if ((st = tn_gguf_read_file(path, 1, &g)) != TN_OK) return st;
     ki = tn_gguf_find_key(g, "general.architecture");
-    if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) || len != 7 || memcmp(s, "ternary", 7)) { tn_gguf_free(g); return tn__fail(TN_ERR_FORMAT, "%s: general.architecture is not 'ternary'", path); }
+    if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) || len != 7 || memcmp(s, "ternary", 7)) { /* llama.cpp's llama or arcee */
+        char msg[512];
+        st = tn__transformer_load_llamacpp(m, pctx, g);
+        tn_gguf_free(g);
+        if (st == TN_OK) return TN_OK;
+        snprintf(msg, sizeof(msg), "%s", tn_last_error());
+        return tn__fail(st, "%s: %s", path, msg);
+    }
     if ((st = tn__kv_u32(g, "ternary.vocab_size", &c.vocab)) || (st = tn__kv_u32(g, "ternary.embedding_length", &c.d_model)) ||
         (st = tn__kv_u32(g, "ternary.block_count", &c.n_layer)) || (st = tn__kv_u32(g, "ternary.attention.head_count", &c.n_head)) ||
         (st = tn__kv_u32(g, "ternary.feed_forward_length", &c.d_ff)) || (st = tn__kv_u32(g, "ternary.context_length", &c.ctx_len)) ||
@@ -9230,6 +9339,373 @@ TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const 
     return TN_OK;
 }
 
+
+/* ==== @@IMPL:IO  llama.cpp's llama and arcee files ==== */
+
+/* an integer key of any integer type, 0..INT32_MAX; absent: def (or an error when required) */
+static tn_status tn__kv_int(const tn_gguf *g, const char *key, int required, int64_t def, int64_t *out) {
+    int64_t i = tn_gguf_find_key(g, key), v = -1;
+    if (i < 0) {
+        if (required) return tn__fail(TN_ERR_FORMAT, "the key '%s' is missing (llama.cpp requires it)", key);
+        *out = def;
+        return TN_OK;
+    }
+    switch (tn_gguf_kv_type(g, i)) {
+    case TN_GGUF_UINT8: { uint8_t x; tn_gguf_get_u8(g, i, &x); v = x; break; }
+    case TN_GGUF_UINT16: { uint16_t x; tn_gguf_get_u16(g, i, &x); v = x; break; }
+    case TN_GGUF_UINT32: { uint32_t x; tn_gguf_get_u32(g, i, &x); v = x; break; }
+    case TN_GGUF_INT32: { int32_t x; tn_gguf_get_i32(g, i, &x); v = x; break; }
+    case TN_GGUF_UINT64: { uint64_t x; tn_gguf_get_u64(g, i, &x); v = x > (uint64_t)INT32_MAX ? -2 : (int64_t)x; break; }
+    case TN_GGUF_INT64: { int64_t x; tn_gguf_get_i64(g, i, &x); v = x > INT32_MAX ? -2 : x; break; }
+    default: return tn__fail(TN_ERR_FORMAT, "the key '%s' is not an integer", key);
+    }
+    if (v < 0 || v > INT32_MAX) return tn__fail(TN_ERR_FORMAT, "the key '%s' is out of range (negative or above 2^31)", key);
+    *out = v;
+    return TN_OK;
+}
+static tn_status tn__kv_float(const tn_gguf *g, const char *key, int required, float def, float *out) {
+    int64_t i = tn_gguf_find_key(g, key);
+    double d;
+    if (i < 0) {
+        if (required) return tn__fail(TN_ERR_FORMAT, "the key '%s' is missing (llama.cpp requires it)", key);
+        *out = def;
+        return TN_OK;
+    }
+    if (tn_gguf_get_f32(g, i, out) == TN_OK) return TN_OK;
+    if (tn_gguf_get_f64(g, i, &d) == TN_OK) { *out = (float)d; return TN_OK; }
+    return tn__fail(TN_ERR_FORMAT, "the key '%s' is not a float", key);
+}
+/* "<prefix>.<rest>" as a key */
+static const char *tn__key(char *buf, size_t n, const char *prefix, const char *rest) {
+    snprintf(buf, n, "%s.%s", prefix, rest);
+    return buf;
+}
+
+/* what llama.cpp's loader takes from a llama or arcee file */
+typedef struct {
+    int arcee;                /* 1: arcee (down(relu(up x)^2)), 0: llama (down(silu(gate x) * up x)) */
+    int64_t d, ff, n_head, n_kv, n_layer, ctx, vocab, hd, n_rot;
+    float eps, theta;
+    int tied;                 /* no output.weight: the head is token_embd */
+    int64_t n_extra;          /* optional tensors llama.cpp applies (biases, .scale, rope_freqs) */
+    char extra[TN_MAX_NAME + 32]; /* the first of them */
+} tn__lhp;
+
+/* llama.cpp's names of a block's tensors, in its order, and their shapes */
+static const char *const tn__llama_leaf[9] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"};
+static void tn__llama_shape(const tn__lhp *h, int j, int64_t ne[2]) {
+    const int64_t q = h->n_head * h->hd, kv = h->n_kv * h->hd;
+    static const int rows[9] = {0, 1, 2, 2, 3, 0, 4, 4, 3}; /* {d}, {d,q}, {d,kv}, {q,d} or {ff,d}, {d,ff} */
+    switch (rows[j]) {
+    case 0: ne[0] = h->d; ne[1] = 1; break;
+    case 1: ne[0] = h->d; ne[1] = q; break;
+    case 2: ne[0] = h->d; ne[1] = kv; break;
+    case 3: ne[0] = j == 8 ? h->ff : q; ne[1] = h->d; break;
+    default: ne[0] = h->d; ne[1] = h->ff; break;
+    }
+}
+static int tn__leaf_is_proj(int j) { return j != 0 && j != 5; }
+
+/* tensor `name` of g with shape {ne0, ne1}: its index, -1 if absent (and
+   required: an error), -2 for a wrong shape (an error naming both shapes),
+   -3 for a type llama.cpp does not have */
+static int64_t tn__llama_tensor(const tn_gguf *g, const char *name, int64_t ne0, int64_t ne1, int required, const char *arch) {
+    int64_t i = tn_gguf_find_tensor(g, name);
+    tn_gguf_tensor t;
+    if (i < 0) {
+        if (required) tn__fail(TN_ERR_FORMAT, "the tensor '%s' is missing (llama.cpp's %s needs it)", name, arch);
+        return -1;
+    }
+    tn_gguf_get_tensor(g, i, &t);
+    if (t.ne[0] != ne0 || t.ne[1] != ne1 || t.ne[2] != 1 || t.ne[3] != 1) {
+        tn__fail(TN_ERR_SHAPE, "the tensor '%s' is %lldx%lldx%lldx%lld in the file; llama.cpp's %s wants %lldx%lld", name,
+                 (long long)t.ne[0], (long long)t.ne[1], (long long)t.ne[2], (long long)t.ne[3], arch, (long long)ne0, (long long)ne1);
+        return -2;
+    }
+    if ((int)t.type >= TN_TYPE_COUNT) {
+        tn__fail(TN_ERR_TYPE, "the tensor '%s' is %s, a type of ternary.h's own that llama.cpp does not know (write tq2_0 or tq1_0)", name, tn_type_name(t.type));
+        return -3;
+    }
+    return i;
+}
+
+/* the keys and the tensor table of a llama or arcee file, checked as
+   llama.cpp's loader checks them (every tensor it expects, with its shape,
+   and no other) */
+static tn_status tn__llamacpp_validate(const tn_gguf *g, tn__lhp *h) {
+    char k[128], nm[TN_MAX_NAME + 32];
+    const char *arch, *s;
+    uint64_t len;
+    int64_t ai = tn_gguf_find_key(g, "general.architecture"), nt = tn_gguf_n_tensors(g), i, l, hk, hv, idx;
+    uint8_t *seen;
+    tn_status st;
+    int j, e;
+    memset(h, 0, sizeof(*h));
+    if (ai < 0 || tn_gguf_get_str(g, ai, &s, &len) != TN_OK) return tn__fail(TN_ERR_FORMAT, "general.architecture is missing");
+    if (len == 5 && memcmp(s, "llama", 5) == 0) arch = "llama";
+    else if (len == 5 && memcmp(s, "arcee", 5) == 0) arch = "arcee";
+    else return tn__fail(TN_ERR_UNSUPPORTED, "general.architecture is '%.*s'; ternary.h reads llama.cpp's 'llama' and 'arcee' (and its own 'ternary')", (int)(len > 64 ? 64 : len), s);
+    h->arcee = arch[0] == 'a';
+    if ((st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "embedding_length"), 1, 0, &h->d)) || (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "block_count"), 1, 0, &h->n_layer)) ||
+        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "context_length"), 1, 0, &h->ctx)) || (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "feed_forward_length"), 1, 0, &h->ff)) ||
+        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.head_count"), 1, 0, &h->n_head)) ||
+        (st = tn__kv_float(g, tn__key(k, sizeof(k), arch, "attention.layer_norm_rms_epsilon"), 1, 0.0f, &h->eps)) ||
+        (st = tn__kv_float(g, tn__key(k, sizeof(k), arch, "rope.freq_base"), 0, 10000.0f, &h->theta)))
+        return st;
+    if (h->d <= 0 || h->n_head <= 0 || h->ff <= 0 || h->ctx <= 0)
+        return tn__fail(TN_ERR_FORMAT, "%s: embedding_length %lld, feed_forward_length %lld, head_count %lld and context_length %lld must be positive",
+                        arch, (long long)h->d, (long long)h->ff, (long long)h->n_head, (long long)h->ctx);
+    if ((st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.head_count_kv"), 0, h->n_head, &h->n_kv)) ||
+        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.key_length"), 0, h->d / h->n_head, &hk)) ||
+        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.value_length"), 0, h->d / h->n_head, &hv)))
+        return st;
+    if (h->n_kv <= 0 || h->n_head % h->n_kv) return tn__fail(TN_ERR_FORMAT, "%s: head_count_kv %lld does not divide head_count %lld", arch, (long long)h->n_kv, (long long)h->n_head);
+    if (hk <= 0 || hk != hv) return tn__fail(TN_ERR_UNSUPPORTED, "%s: attention.key_length %lld and value_length %lld differ (not checked by ternary.h)", arch, (long long)hk, (long long)hv);
+    h->hd = hk;
+    if ((st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "rope.dimension_count"), 0, h->hd, &h->n_rot))) return st;
+    if (h->n_rot != h->hd) return tn__fail(TN_ERR_FORMAT, "%s: rope.dimension_count %lld is not the head size %lld (llama.cpp: invalid n_rot)", arch, (long long)h->n_rot, (long long)h->hd);
+    if (h->n_head * h->hd > INT32_MAX) return tn__fail(TN_ERR_FORMAT, "%s: head_count x key_length is out of range", arch);
+    /* the vocabulary is token_embd's second dimension */
+    if ((i = tn_gguf_find_tensor(g, "token_embd.weight")) < 0) return tn__fail(TN_ERR_FORMAT, "the tensor 'token_embd.weight' is missing (llama.cpp's %s needs it)", arch);
+    {
+        tn_gguf_tensor t;
+        tn_gguf_get_tensor(g, i, &t);
+        h->vocab = t.ne[1];
+    }
+    if (h->vocab <= 0) return tn__fail(TN_ERR_FORMAT, "token_embd.weight has no rows");
+    if (!(seen = (uint8_t *)TN_MALLOC((size_t)(nt > 0 ? nt : 1)))) return tn__fail(TN_ERR_NOMEM, "out of memory");
+    memset(seen, 0, (size_t)(nt > 0 ? nt : 1));
+    st = TN_ERR_FORMAT;
+#define TN__SEE(x) do { idx = (x); if (idx < -1) { st = idx == -2 ? TN_ERR_SHAPE : TN_ERR_TYPE; goto done; } if (idx >= 0) seen[idx] = 1; } while (0)
+#define TN__NEED(x) do { TN__SEE(x); if (idx < 0) goto done; } while (0)
+    TN__NEED(tn__llama_tensor(g, "token_embd.weight", h->d, h->vocab, 1, arch));
+    TN__NEED(tn__llama_tensor(g, "output_norm.weight", h->d, 1, 1, arch));
+    TN__SEE(tn__llama_tensor(g, "output.weight", h->d, h->vocab, 0, arch));
+    h->tied = idx < 0;
+    TN__SEE(tn__llama_tensor(g, "rope_freqs.weight", h->hd / 2, 1, 0, arch));
+    if (idx >= 0 && !h->n_extra++) snprintf(h->extra, sizeof(h->extra), "rope_freqs.weight");
+    for (l = 0; l < h->n_layer; l++) {
+        for (j = 0; j < 9; j++) {
+            int64_t ne[2];
+            if (j == 6 && h->arcee) continue; /* arcee has no gate */
+            tn__llama_shape(h, j, ne);
+            snprintf(nm, sizeof(nm), "blk.%lld.%s.weight", (long long)l, tn__llama_leaf[j]);
+            TN__NEED(tn__llama_tensor(g, nm, ne[0], ne[1], 1, arch));
+            if (!tn__leaf_is_proj(j)) continue;
+            for (e = 0; e < 2; e++) { /* the optional bias (llama: all; arcee: q, k, v) and .scale */
+                if (e == 0 && h->arcee && j > 3) continue;
+                snprintf(nm, sizeof(nm), "blk.%lld.%s.%s", (long long)l, tn__llama_leaf[j], e ? "scale" : "bias");
+                TN__SEE(tn__llama_tensor(g, nm, e ? 1 : ne[1], 1, 0, arch));
+                if (idx >= 0 && !h->n_extra++) snprintf(h->extra, sizeof(h->extra), "%s", nm);
+            }
+        }
+    }
+#undef TN__NEED
+#undef TN__SEE
+    for (i = 0; i < nt; i++)
+        if (!seen[i]) {
+            tn_gguf_tensor t;
+            tn_gguf_get_tensor(g, i, &t);
+            tn__fail(TN_ERR_FORMAT, "the tensor '%s' is not one llama.cpp's %s uses (it refuses files with extra tensors)", t.name, arch);
+            goto done;
+        }
+    st = TN_OK;
+done:
+    TN_FREE(seen);
+    return st;
+}
+
+TNDEF int tn_gguf_llamacpp_check(const tn_gguf *g, char *why, size_t why_size) {
+    tn__lhp h;
+    tn_status st;
+    int64_t ki, ti;
+    const char *s;
+    uint64_t len;
+    char buf[512];
+    if (!why || !why_size) { why = buf; why_size = sizeof(buf); }
+    why[0] = 0;
+    if (!g) { snprintf(why, why_size, "no file"); return 0; }
+    ki = tn_gguf_find_key(g, "general.architecture");
+    if (ki >= 0 && tn_gguf_get_str(g, ki, &s, &len) == TN_OK && len >= 7 && memcmp(s, "ternary", 7) == 0) {
+        snprintf(why, why_size, "general.architecture '%.*s' is ternary.h's own %s, unknown to llama.cpp; write the model with tn_transformer_save_llamacpp",
+                 (int)(len > 32 ? 32 : len), s, len == 7 ? "model layout" : "training checkpoint");
+        return 0;
+    }
+    st = tn__llamacpp_validate(g, &h);
+    if (st != TN_OK) { snprintf(why, why_size, "%s", tn_last_error()); return st == TN_ERR_UNSUPPORTED && ki >= 0 ? -1 : 0; }
+    ki = tn_gguf_find_key(g, "tokenizer.ggml.model");
+    if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) != TN_OK) { snprintf(why, why_size, "tokenizer.ggml.model is missing: llama.cpp needs a tokenizer"); return 0; }
+    if (!(len == 4 && memcmp(s, "none", 4) == 0) && !(len == 8 && memcmp(s, "no_vocab", 8) == 0)) {
+        ti = tn_gguf_find_key(g, "tokenizer.ggml.tokens");
+        if (ti < 0 || tn_gguf_kv_type(g, ti) != TN_GGUF_ARRAY || tn_gguf_arr_type(g, ti) != TN_GGUF_STRING) {
+            snprintf(why, why_size, "tokenizer.ggml.tokens (an array of strings) is missing");
+            return 0;
+        }
+        if ((int64_t)tn_gguf_arr_n(g, ti) != h.vocab) {
+            snprintf(why, why_size, "tokenizer.ggml.tokens has %llu tokens, token_embd.weight %lld rows", (unsigned long long)tn_gguf_arr_n(g, ti), (long long)h.vocab);
+            return 0;
+        }
+    }
+    snprintf(why, why_size, "llama.cpp's %s: %lld layers, d %lld, ff %lld, %lld heads (%lld kv), vocab %lld, context %lld%s",
+             h.arcee ? "arcee" : "llama", (long long)h.n_layer, (long long)h.d, (long long)h.ff, (long long)h.n_head, (long long)h.n_kv,
+             (long long)h.vocab, (long long)h.ctx, h.tied ? ", tied head" : "");
+    return 1;
+}
+
+TNDEF tn_status tn_transformer_llamacpp_check(const tn_transformer_config *c, char *note, size_t note_size) {
+    int ternary;
+    if (note && note_size) note[0] = 0;
+    if (!c) return tn__fail(TN_ERR_ARG, "tn_transformer_llamacpp_check: NULL config");
+    ternary = !(c->layer_flags & TN_LAYER_FLOAT);
+    if (c->norm != TN_NORM_RMS) return tn__fail(TN_ERR_UNSUPPORTED, "cfg.norm is LayerNorm: llama.cpp's llama and arcee use RMSNorm (TN_NORM_RMS)");
+    if (c->mlp != TN_MLP_RELU2 && c->mlp != TN_MLP_SWIGLU)
+        return tn__fail(TN_ERR_UNSUPPORTED, "cfg.mlp is %s: llama.cpp runs ternary.h's ReLU^2 MLP as arcee and its SwiGLU as llama; there is no exact form for %s", tn__mlp_names[c->mlp & 3], tn__mlp_names[c->mlp & 3]);
+    if (c->layer_flags & TN_LAYER_BIAS) return tn__fail(TN_ERR_UNSUPPORTED, "cfg.layer_flags has TN_LAYER_BIAS: arcee has no biases on wo and the MLP; export a model without biases");
+    if (c->layer_flags & TN_LAYER_NORM) return tn__fail(TN_ERR_UNSUPPORTED, "cfg.layer_flags has TN_LAYER_NORM (an RMSNorm on every projection's input): llama and arcee have no such norm");
+    if (c->vocab != 256) return tn__fail(TN_ERR_UNSUPPORTED, "cfg.vocab is %lld: the export writes the 256-byte vocabulary (an rwkv tokenizer, token i = byte i)", (long long)c->vocab);
+    if (!(c->rope_theta > 1.0f)) return tn__fail(TN_ERR_UNSUPPORTED, "cfg.rope_theta is %g, which turns RoPE off in ternary.h; llama.cpp always applies it", (double)c->rope_theta);
+    if (c->d_model > INT32_MAX || c->d_ff > INT32_MAX || c->ctx_len > INT32_MAX || c->n_layer > INT32_MAX)
+        return tn__fail(TN_ERR_UNSUPPORTED, "the model's sizes do not fit llama.cpp's 32-bit keys");
+    if (ternary && (c->d_model % TN_QK_K || c->d_ff % TN_QK_K))
+        return tn__fail(TN_ERR_UNSUPPORTED, "cfg.d_model = %lld and cfg.d_ff = %lld: llama.cpp stores TQ1_0/TQ2_0 rows in whole 256-value blocks, unpadded; "
+                        "make both multiples of 256 (or export TN_LAYER_FLOAT projections, which llama.cpp runs in f32)", (long long)c->d_model, (long long)c->d_ff);
+    if (ternary && !(c->layer_flags & TN_LAYER_ACT_BLOCK) && (c->d_model > TN_QK_K || c->d_ff > TN_QK_K) && note && note_size)
+        snprintf(note, note_size, "per-token activation scales over ternary inputs of %lld values: llama.cpp quantizes them per 256 (Q8_K), so its logits differ "
+                 "slightly from ternary.h's; train with TN_LAYER_ACT_BLOCK for the same arithmetic", (long long)(c->d_model > c->d_ff ? c->d_model : c->d_ff));
+    return TN_OK;
+}
+
+TNDEF tn_status tn_transformer_save_llamacpp(const tn_transformer *m, const char *path, tn_type ternary_type, tn_type float_type) {
+    const tn_transformer_config *c;
+    const char *arch;
+    char k[128], nm[TN_MAX_NAME + 32], toks[256][5];
+    const char *tp[256];
+    int32_t tt[256];
+    tn_gguf *g;
+    tn_status st;
+    int64_t l;
+    int i, j, ternary;
+    uint32_t ftype;
+    if (!m || !path || !m->blocks) return tn__fail(TN_ERR_ARG, "tn_transformer_save_llamacpp: NULL argument");
+    c = &m->cfg;
+    if ((st = tn_transformer_llamacpp_check(c, NULL, 0)) != TN_OK) return st;
+    ternary = !(c->layer_flags & TN_LAYER_FLOAT);
+    if (ternary && ternary_type != TN_TYPE_TQ2_0 && ternary_type != TN_TYPE_TQ1_0)
+        return tn__fail(TN_ERR_TYPE, "tn_transformer_save_llamacpp: ternary projections go to tq2_0 or tq1_0 (llama.cpp's ternary types), not %s", tn_type_name(ternary_type));
+    if (float_type != TN_TYPE_F32 && float_type != TN_TYPE_F16 && float_type != TN_TYPE_BF16 && float_type != TN_TYPE_Q8_0)
+        return tn__fail(TN_ERR_TYPE, "tn_transformer_save_llamacpp: float tensors go to f32, f16, bf16 or q8_0, not %s", tn_type_name(float_type));
+    arch = c->mlp == TN_MLP_SWIGLU ? "llama" : "arcee";
+    ftype = ternary ? (ternary_type == TN_TYPE_TQ1_0 ? 36u : 37u) : float_type == TN_TYPE_F16 ? 1u : float_type == TN_TYPE_BF16 ? 32u : float_type == TN_TYPE_Q8_0 ? 7u : 0u;
+    for (i = 0; i < 256; i++) { snprintf(toks[i], sizeof(toks[i]), "\\x%02x", i); tp[i] = toks[i]; tt[i] = 1; }
+    if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
+    st = tn_gguf_set_str(g, "general.architecture", arch);
+    if (!st) st = tn_gguf_set_str(g, "general.name", ternary ? "ternary.h ternary transformer" : "ternary.h transformer");
+    if (!st) st = tn_gguf_set_u32(g, "general.file_type", ftype);
+    if (!st) st = tn_gguf_set_u32(g, "general.quantization_version", 2);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "vocab_size"), (uint32_t)c->vocab);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "context_length"), (uint32_t)c->ctx_len);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "embedding_length"), (uint32_t)c->d_model);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "block_count"), (uint32_t)c->n_layer);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "feed_forward_length"), (uint32_t)c->d_ff);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "attention.head_count"), (uint32_t)c->n_head);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "attention.head_count_kv"), (uint32_t)c->n_head);
+    if (!st) st = tn_gguf_set_f32(g, tn__key(k, sizeof(k), arch, "attention.layer_norm_rms_epsilon"), c->norm_eps);
+    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "rope.dimension_count"), (uint32_t)(c->d_model / c->n_head));
+    if (!st) st = tn_gguf_set_f32(g, tn__key(k, sizeof(k), arch, "rope.freq_base"), c->rope_theta);
+    /* ternary.h's own: the activation rule the model was trained with (llama.cpp ignores the key) */
+    if (!st) st = tn_gguf_set_str(g, "ternary.activations", c->layer_flags & TN_LAYER_ACT_BLOCK ? "block" : "token");
+    if (!st) st = tn_gguf_set_str(g, "tokenizer.ggml.model", "rwkv");
+    if (!st) st = tn_gguf_set_arr_str(g, "tokenizer.ggml.tokens", tp, 256);
+    if (!st) st = tn_gguf_set_arr(g, "tokenizer.ggml.token_type", TN_GGUF_INT32, tt, 256);
+    if (!st) st = tn_gguf_set_bool(g, "tokenizer.ggml.add_bos_token", 0);
+    if (!st) st = tn_gguf_set_bool(g, "tokenizer.ggml.add_eos_token", 0);
+    if (!st) st = tn__gguf_add_converted(g, "token_embd.weight", m->tok.w, float_type);
+    for (l = 0; l < c->n_layer && !st; l++) {
+        tn_block *b = &m->blocks[l];
+        tn_bitlinear *ls[9];
+        ls[1] = &b->attn.wq; ls[2] = &b->attn.wk; ls[3] = &b->attn.wv; ls[4] = &b->attn.wo;
+        ls[6] = &b->mlp.gate; ls[7] = &b->mlp.up; ls[8] = &b->mlp.down;
+        for (j = 0; j < 9 && !st; j++) {
+            snprintf(nm, sizeof(nm), "blk.%lld.%s.weight", (long long)l, tn__llama_leaf[j]);
+            if (j == 0 || j == 5) {
+                const tn_tensor *gn = j == 0 ? b->norm1.g : b->norm2.g;
+                st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, 1, gn->ne, gn->data);
+            } else if (j == 6 && c->mlp != TN_MLP_SWIGLU) {
+                continue;
+            } else if (!ternary) {
+                st = tn__gguf_add_converted(g, nm, ls[j]->w, float_type);
+            } else {
+                void *data;
+                int64_t ne[2];
+                if ((st = tn__pack_ternary(g, ls[j], ternary_type, &data, &ne[0])) != TN_OK) break;
+                ne[1] = ls[j]->out; /* ne[0] = in: a multiple of 256, no padding */
+                st = tn_gguf_add_tensor(g, nm, ternary_type, 2, ne, data);
+            }
+        }
+    }
+    if (!st) st = tn_gguf_add_tensor(g, "output_norm.weight", TN_TYPE_F32, 1, m->norm_f.g->ne, m->norm_f.g->data);
+    if (!st) st = tn__gguf_add_converted(g, "output.weight", m->head.w, float_type);
+    if (!st) st = tn_gguf_write_file(g, path);
+    tn_gguf_free(g);
+    return st;
+}
+
+/* a llama or arcee file into m (uninitialized): ternary.h's transformer with
+   llama.cpp's tensors; refuses what ternary.h cannot run exactly */
+static tn_status tn__transformer_load_llamacpp(tn_transformer *m, tn_ctx *pctx, const tn_gguf *g) {
+    tn_transformer_config c = tn_transformer_config_default();
+    tn__lhp h;
+    tn_status st;
+    int64_t l, ki;
+    int j, n_tq = -1;
+    char nm[TN_MAX_NAME + 32], first[2 * TN_MAX_NAME + 64] = "";
+    const char *s;
+    uint64_t len;
+    if ((st = tn__llamacpp_validate(g, &h)) != TN_OK) return st;
+    if (h.n_kv != h.n_head)
+        return tn__fail(TN_ERR_UNSUPPORTED, "head_count_kv %lld < head_count %lld (grouped-query attention): ternary.h's attention has a k/v head per q head", (long long)h.n_kv, (long long)h.n_head);
+    if (h.n_extra) return tn__fail(TN_ERR_UNSUPPORTED, "'%s': ternary.h does not run the biases, .scale tensors or rope_freqs of llama/arcee files", h.extra);
+    if (h.n_head * h.hd != h.d) return tn__fail(TN_ERR_UNSUPPORTED, "heads of %lld x %lld != embedding_length %lld: ternary.h's attention needs head_count x head size = d", (long long)h.n_head, (long long)h.hd, (long long)h.d);
+    if (h.n_layer > 1000) return tn__fail(TN_ERR_UNSUPPORTED, "block_count %lld: ternary.h builds at most 1000 blocks", (long long)h.n_layer);
+    for (l = 0; l < h.n_layer; l++) /* all projections ternary, or all float */
+        for (j = 0; j < 9; j++) {
+            tn_gguf_tensor t;
+            int tq;
+            if (!tn__leaf_is_proj(j) || (j == 6 && h.arcee)) continue;
+            snprintf(nm, sizeof(nm), "blk.%lld.%s.weight", (long long)l, tn__llama_leaf[j]);
+            tn_gguf_get_tensor(g, tn_gguf_find_tensor(g, nm), &t);
+            tq = t.type == TN_TYPE_TQ1_0 || t.type == TN_TYPE_TQ2_0;
+            if (n_tq < 0) { n_tq = tq; snprintf(first, sizeof(first), "'%s' is %s", nm, tn_type_name(t.type)); }
+            else if (tq != n_tq) return tn__fail(TN_ERR_UNSUPPORTED, "%s but '%s' is %s: ternary.h loads models whose projections are all ternary or all float", first, nm, tn_type_name(t.type));
+        }
+    if (n_tq < 0) n_tq = 0;
+    c.vocab = h.vocab; c.d_model = h.d; c.n_head = h.n_head; c.n_layer = h.n_layer; c.d_ff = h.ff; c.ctx_len = h.ctx;
+    c.mlp = h.arcee ? TN_MLP_RELU2 : TN_MLP_SWIGLU; c.norm = TN_NORM_RMS;
+    c.rope_theta = h.theta; c.norm_eps = h.eps;
+    c.layer_flags = n_tq ? 0 : TN_LAYER_FLOAT;
+    /* activations: as the model was trained when ternary.h wrote the file, else llama.cpp's per-block rule */
+    ki = tn_gguf_find_key(g, "ternary.activations");
+    if (n_tq && !(ki >= 0 && tn_gguf_get_str(g, ki, &s, &len) == TN_OK && len == 5 && memcmp(s, "token", 5) == 0)) c.layer_flags |= TN_LAYER_ACT_BLOCK;
+    if (!(c.rope_theta > 1.0f)) return tn__fail(TN_ERR_UNSUPPORTED, "rope.freq_base %g: ternary.h turns RoPE off below 1", (double)c.rope_theta);
+    if ((st = tn_transformer_init(m, pctx, &c, 0)) != TN_OK) return st;
+    st = tn_param_load_gguf(m->tok.w, g, "token_embd.weight");
+    for (l = 0; l < c.n_layer && !st; l++) {
+        tn_block *b = &m->blocks[l];
+        tn_bitlinear *ls[9];
+        ls[1] = &b->attn.wq; ls[2] = &b->attn.wk; ls[3] = &b->attn.wv; ls[4] = &b->attn.wo;
+        ls[6] = &b->mlp.gate; ls[7] = &b->mlp.up; ls[8] = &b->mlp.down;
+        for (j = 0; j < 9 && !st; j++) {
+            if (j == 6 && h.arcee) continue;
+            snprintf(nm, sizeof(nm), "blk.%lld.%s.weight", (long long)l, tn__llama_leaf[j]);
+            if (j == 0 || j == 5) st = tn_param_load_gguf(j == 0 ? b->norm1.g : b->norm2.g, g, nm);
+            else st = tn__bitlinear_load_w(ls[j], pctx, g, nm);
+        }
+    }
+    if (!st) st = tn_param_load_gguf(m->norm_f.g, g, "output_norm.weight");
+    if (!st) st = tn_param_load_gguf(m->head.w, g, h.tied ? "token_embd.weight" : "output.weight");
+    if (st) tn_transformer_deinit(m);
+    return st;
+}
 
 /* ==== @@IMPL:IO  safetensors ==== */
 

@@ -1,15 +1,27 @@
-/* charlm.c - a small decoder-only ternary transformer on text, byte by byte.
+/* charlm.c - a small decoder-only ternary transformer on text, byte by byte,
+   exported as a GGUF that llama.cpp runs unchanged.
    Build: cc -O2 -I. examples/charlm.c -o charlm -lm -lpthread
-   Run:   ./charlm [FILE...] [--steps 2000] [--float] [--seed 0] [--threads N]
-                   [--resume] [--stop N] [--out charlm] [--sample 200] [--val-batches 32]
+   Run:   ./charlm [FILE...] [--steps 2000] [--float] [--swiglu] [--act-block]
+                   [--d 256] [--ff 256] [--layers 2] [--heads 4] [--seed 0]
+                   [--threads N] [--resume] [--stop N] [--out charlm]
+                   [--prompt "The "] [--sample 200] [--temp 0.8] [--val-batches 32]
    Default text: the plain-text files of Debian's `fortunes` package
-   (sudo apt-get install fortunes). Byte vocabulary, context 64, d_model 128,
-   4 heads, 2 layers, RoPE, RMSNorm, ReLU^2 FFN, no biases, ternary
-   (BitLinear) projections unless --float; AdamW lr 3e-3 with cosine decay,
-   batch 32. Prints train / validation loss in bits per character with
-   throughput and ETA, saves a checkpoint OUT.ckpt every 250 steps (--resume
-   continues it exactly), exports OUT.gguf, samples text, and ends with:
-   val bits/char: X.XXX (over --val-batches batches of the validation text).
+   (sudo apt-get install fortunes). Byte vocabulary, context 64, d_model 256,
+   4 heads, 2 layers, RoPE, RMSNorm, ReLU^2 FFN of 256 (--swiglu: SwiGLU), no
+   biases, ternary (BitLinear) projections; --float: f32 projections, d_model
+   128 and FFN 512 (llama.cpp runs f32 weights of any width exactly, and this
+   config learns better in float than 256/256 does); AdamW lr 3e-3 with
+   cosine decay, batch 32. Prints train / validation loss in bits per
+   character with throughput and ETA, saves a checkpoint OUT.ckpt every 250
+   steps (--resume continues it exactly), exports OUT.gguf in llama.cpp's
+   `arcee` (ReLU^2) or `llama` (SwiGLU) layout, samples --sample bytes after
+   --prompt from the packed model (--temp 0: greedy, as llama.cpp's --temp 0),
+   and ends with: val bits/char: X.XXX (over --val-batches batches of the
+   validation text).
+   Activations: BitNet's one int8 scale per token. Every ternary input here is
+   256 wide, one Q8_K block, so that is also llama.cpp's rule; with --ff 512
+   add --act-block (a scale per 256 values, llama.cpp's Q8_K) to keep
+   llama.cpp's arithmetic exactly ternary.h's.
    The checkpoint holds the same bytes on every CPU path (TN_CPU=scalar|avx2|
    avx512, aarch64 NEON) and thread count. */
 #define TERNARY_IMPLEMENTATION
@@ -91,7 +103,7 @@ static double eval_bits(tn_ctx *c, tn_transformer *m, const uint8_t *text, size_
     return sum / batches / LN2;
 }
 
-static void sample(tn_ctx *c, tn_transformer *m, const char *prompt, int n, tn_rng *r) {
+static void sample(tn_ctx *c, tn_transformer *m, const char *prompt, int n, double temp, tn_rng *r) {
     int T = (int)m->cfg.ctx_len, len = (int)strlen(prompt), i, k;
     int32_t ctxbuf[4096];
     size_t mark = tn_ctx_used(c);
@@ -109,10 +121,15 @@ static void sample(tn_ctx *c, tn_transformer *m, const char *prompt, int n, tn_r
         lg = tn_transformer_forward(c, m, ids);
         if (!lg) break;
         p = (const float *)lg->data + (size_t)(w - 1) * 256;
-        for (v = 0; v < 256; v++) if (p[v] > mx) mx = p[v];
-        for (v = 0; v < 256; v++) z += exp((p[v] - mx) / 0.8);
-        u = tn_rng_uniform(r) * z;
-        for (v = 0; v < 255; v++) { acc += exp((p[v] - mx) / 0.8); if (acc >= u) break; }
+        int best = 0;
+        for (v = 0; v < 256; v++) if (p[v] > mx) { mx = p[v]; best = v; }
+        if (temp <= 0) {
+            v = best; /* greedy: the first of the largest logits */
+        } else {
+            for (v = 0; v < 256; v++) z += exp((p[v] - mx) / temp);
+            u = tn_rng_uniform(r) * z;
+            for (v = 0; v < 255; v++) { acc += exp((p[v] - mx) / temp); if (acc >= u) break; }
+        }
         ctxbuf[len++] = v;
         putchar(v >= 32 || v == '\n' || v == '\t' ? v : '?');
         tn_ctx_rewind(c, mark);
@@ -122,8 +139,11 @@ static void sample(tn_ctx *c, tn_transformer *m, const char *prompt, int n, tn_r
 }
 
 int main(int argc, char **argv) {
-    const char *out = "charlm";
+    const char *out = "charlm", *prompt = "The ";
     int steps = 2000, stop = 0, use_float = 0, threads = tn_n_cpus(), resume = 0, n_sample = 200, val_batches = 32, i, B = 32, T = 64;
+    int swiglu = 0, act_block = 0, d = 0, ff = 0, layers = 2, heads = 4;
+    double temp = 0.8;
+    char note[512];
     uint64_t seed = 0;
     uint8_t *text = NULL;
     size_t n = 0, cap = 0, split;
@@ -145,15 +165,35 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--stop") && i + 1 < argc) stop = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--float")) use_float = 1;
+        else if (!strcmp(argv[i], "--swiglu")) swiglu = 1;
+        else if (!strcmp(argv[i], "--act-block")) act_block = 1;
+        else if (!strcmp(argv[i], "--d") && i + 1 < argc) d = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--ff") && i + 1 < argc) ff = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--layers") && i + 1 < argc) layers = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--heads") && i + 1 < argc) heads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--prompt") && i + 1 < argc) prompt = argv[++i];
+        else if (!strcmp(argv[i], "--temp") && i + 1 < argc) temp = atof(argv[++i]);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint64_t)atoll(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--resume")) resume = 1;
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--sample") && i + 1 < argc) n_sample = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--val-batches") && i + 1 < argc) val_batches = atoi(argv[++i]);
-        else if (argv[i][0] == '-') { fprintf(stderr, "usage: %s [FILE...] [--steps N] [--stop N] [--float] [--seed S] [--threads N] [--resume] [--out PREFIX] [--sample N] [--val-batches N]\n", argv[0]); return 2; }
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: %s [FILE...] [--steps N] [--stop N] [--float] [--swiglu] [--act-block] [--d N] [--ff N] [--layers N] [--heads N]\n"
+                            "       [--seed S] [--threads N] [--resume] [--out PREFIX] [--prompt TEXT] [--sample N] [--temp T] [--val-batches N]\n", argv[0]);
+            return 2;
+        }
         else { if (add_file(argv[i], &text, &n, &cap)) { fprintf(stderr, "cannot read %s\n", argv[i]); return 1; } files++; }
     }
+    /* ternary: widths of whole 256-blocks (TQ2_0 rows in llama.cpp); float: any width runs exactly in llama.cpp's f32 */
+    if (!d) d = use_float ? 128 : 256;
+    if (!ff) ff = use_float ? 512 : 256;
+    if (d < 2 || ff < 1 || layers < 1 || layers > 64 || heads < 1 || d % heads || (d / heads) % 2 || d > 65536 || ff > 262144) {
+        fprintf(stderr, "--d %d --ff %d --layers %d --heads %d: want d split into heads of even size, 1..64 layers\n", d, ff, layers, heads);
+        return 2;
+    }
+    if ((int)strlen(prompt) >= T) { fprintf(stderr, "--prompt has %zu bytes; the context is %d\n", strlen(prompt), T); return 2; }
     if (val_batches < 1) { fprintf(stderr, "--val-batches is %d; give at least 1\n", val_batches); return 2; }
     if (!files && load_fortunes("/usr/share/games/fortunes", &text, &n, &cap)) {
         fprintf(stderr, "no text: give a file, or install the fortunes:  sudo apt-get install fortunes\n");
@@ -161,8 +201,9 @@ int main(int argc, char **argv) {
     }
     if (n < 4096) { fprintf(stderr, "the text has %zu bytes; give at least 4 KiB\n", n); return 1; }
     split = n / 10 * 9;
-    cfg.vocab = 256; cfg.d_model = 128; cfg.n_head = 4; cfg.n_layer = 2; cfg.d_ff = 512; cfg.ctx_len = T;
-    cfg.mlp = TN_MLP_RELU2; cfg.norm = TN_NORM_RMS; cfg.layer_flags = use_float ? TN_LAYER_FLOAT : 0;
+    cfg.vocab = 256; cfg.d_model = d; cfg.n_head = heads; cfg.n_layer = layers; cfg.d_ff = ff; cfg.ctx_len = T;
+    cfg.mlp = swiglu ? TN_MLP_SWIGLU : TN_MLP_RELU2; cfg.norm = TN_NORM_RMS;
+    cfg.layer_flags = use_float ? TN_LAYER_FLOAT : act_block ? TN_LAYER_ACT_BLOCK : 0;
     if (tn_transformer_init(&m, pc, &cfg, seed)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
     oc.lr = 3e-3f; oc.weight_decay = 0.01f;
     tn_optim_init(&opt, &m.params, &oc);
@@ -177,8 +218,9 @@ int main(int argc, char **argv) {
     }
     pool = tn_pool_new(threads > 0 ? threads : 1);
     tn_ctx_set_pool(c, pool);
-    printf("%zu bytes of text (%zu train, %zu validation); %s transformer, %lld parameters; %d thread(s), %s kernels\n",
-           n, split, n - split, use_float ? "float" : "ternary", (long long)tn_params_count(&m.params), tn_pool_n_threads(pool), tn_simd_name());
+    printf("%zu bytes of text (%zu train, %zu validation); %s transformer (d %d, ff %d %s, %d layers, %d heads, activations per %s), %lld parameters; %d thread(s), %s kernels\n",
+           n, split, n - split, use_float ? "float" : "ternary", d, ff, swiglu ? "SwiGLU" : "ReLU^2", layers, heads, act_block ? "256-block" : "token",
+           (long long)tn_params_count(&m.params), tn_pool_n_threads(pool), tn_simd_name());
     snprintf(path, sizeof(path), "%s.csv", out);
     tn_csv_open(&csv, path, "step,train_bits,val_bits,lr", resume);
     ids = tn_new_2d(c, TN_TYPE_I32, T, B);
@@ -225,14 +267,27 @@ int main(int argc, char **argv) {
     }
     tn_csv_close(&csv);
     snprintf(path, sizeof(path), "%s.gguf", out);
-    if (tn_transformer_save_gguf(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F16)) fprintf(stderr, "warning: %s\n", tn_last_error());
-    else printf("model written to %s (%s), checkpoint %s, log %s.csv\n", path, use_float ? "f32 projections, f16 embeddings" : "ternary projections as TQ2_0", ckpt, out);
+    if (tn_transformer_llamacpp_check(&cfg, note, sizeof(note)) == TN_OK) {
+        /* llama.cpp's layout: arcee (ReLU^2) or llama (SwiGLU), F32 embedding and head */
+        if (tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32)) fprintf(stderr, "warning: %s\n", tn_last_error());
+        else printf("model written to %s (llama.cpp's %s layout, %s), checkpoint %s, log %s.csv\n"
+                    "  run it in llama.cpp: llama-completion -m %s -p \"%s\" -n %d --temp 0 -ctk f32 -ctv f32 -fa off\n%s%s",
+                    path, swiglu ? "llama" : "arcee", use_float ? "f32 projections" : "ternary projections as TQ2_0", ckpt, out, path, prompt,
+                    n_sample < T - (int)strlen(prompt) ? n_sample : T - (int)strlen(prompt), /* within the context: past it the two slide differently */
+                    note[0] ? "  note: " : "", note[0] ? note : "");
+        if (note[0]) printf("\n");
+    } else {
+        /* a config llama.cpp cannot hold: ternary.h's own layout */
+        printf("not in llama.cpp's layout: %s\n", tn_last_error());
+        if (tn_transformer_save_gguf(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32)) fprintf(stderr, "warning: %s\n", tn_last_error());
+        else printf("model written to %s (ternary.h's layout), checkpoint %s, log %s.csv\n", path, ckpt, out);
+    }
     if (n_sample > 0) {
         tn_rng r;
         tn_rng_seed(&r, 7);
         if (!use_float) tn_transformer_pack(&m, pc, TN_TYPE_TQ2_0); /* sample from the packed model */
         printf("--- sample ---\n");
-        sample(c, &m, "The ", n_sample, &r);
+        sample(c, &m, prompt, n_sample, temp, &r);
         printf("--------------\n");
     }
     vbits = eval_bits(c, &m, text, split, n, val_batches, B, T, ids, tg);

@@ -53,6 +53,12 @@ if $clm --steps 30 --out "$T/a" > "$T/a.out" 2>&1 && $clm --steps 30 --stop 15 -
   cmp -s "$T/a.gguf" "$T/b.gguf" && ok "charlm: 15 steps + resume + 15 = 30 straight, byte for byte" || bad "charlm: resumed model differs"
   grep -q "resumed" "$T/b.out" && ok "charlm: --resume says where it resumed" || bad "charlm: no resume message"
   "$B/tn-inspect" "$T/a.ckpt" | grep -q "ternary.checkpoint.step" && ok "tn-inspect reads a checkpoint" || bad "tn-inspect checkpoint"
+  "$B/tn-inspect" "$T/a.gguf" | grep -q "^architecture: arcee; llama.cpp: runnable" && ok "tn-inspect: charlm's export is llama.cpp-runnable arcee" || bad "tn-inspect: $("$B/tn-inspect" "$T/a.gguf" | sed -n 2p)"
+  "$B/tn-inspect" "$T/a.ckpt" | grep -q "^architecture: ternary-checkpoint; llama.cpp: NOT runnable: .*tn_transformer_save_llamacpp" && ok "tn-inspect: a checkpoint is not llama.cpp's, and says how to export" || bad "tn-inspect: checkpoint verdict: $("$B/tn-inspect" "$T/a.ckpt" | sed -n 2p)"
+  if "$B/tn-quantize" "$T/a.gguf" "$T/q.gguf" tq1_0 > "$T/q.out" 2>&1 && grep -q "llama.cpp: runnable" "$T/q.out" && \
+     "$B/tn-inspect" "$T/q.gguf" | grep -q "^architecture: arcee; llama.cpp: runnable" && "$B/tn-inspect" "$T/q.gguf" | grep -q "general.file_type .* 36"; then
+    ok "tn-quantize tq1_0 keeps charlm's export llama.cpp-runnable (file_type 36)"
+  else bad "tn-quantize: $(cat "$T/q.out")"; fi
 else bad "charlm: $(tail -3 "$T/a.out")"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -38,6 +38,7 @@ static void *tn_t_read_vector(const char *name, size_t *size) {
 #include "test_kernels.c"
 #include "test_autograd.c"
 #include "test_qat.c"
+#include "test_llamacpp.c"
 #include "test_io.c"
 #include "test_optim.c"
 
@@ -96,6 +97,10 @@ static const tn_test_case tn_tests[] = {
     {"io_gguf_hostile", test_gguf_hostile},
     {"io_model_export_reload_identical", test_model_export_reload_identical},
     {"io_safetensors_import", test_safetensors_import},
+    {"llamacpp_export_reload", test_llamacpp_export_reload},
+    {"llamacpp_act_block_rule", test_llamacpp_act_block_rule},
+    {"llamacpp_refusals", test_llamacpp_refusals},
+    {"llamacpp_hostile_files", test_llamacpp_hostile_files},
     {"optim_vs_reference", test_optimizers_vs_reference},
     {"optim_schedules", test_schedules},
     {"optim_clip_accumulate", test_clip_accumulate},

@@ -1,5 +1,8 @@
 /* tn-inspect - print the metadata and tensors of a GGUF file (models and
-   ternary.h checkpoints alike), with per-tensor statistics.
+   ternary.h checkpoints alike), with per-tensor statistics, and whether
+   llama.cpp would run it (llama and arcee files: its required keys, every
+   tensor it expects with its shape and no other, a tokenizer; what is
+   missing if not).
    Build: cc -O2 -I. tools/tn-inspect.c -o tn-inspect -lm -lpthread
    Usage: tn-inspect FILE          human-readable table
           tn-inspect --json FILE   JSON: every key (type, value) and tensor
@@ -243,7 +246,16 @@ int main(int argc, char **argv) {
     }
     if (json) dump_json(g, argv[argi]);
     else {
+        char why[512];
+        int64_t ki = tn_gguf_find_key(g, "general.architecture");
+        const char *arch = "";
+        uint64_t alen = 0;
+        int run;
         printf("tn-inspect (ternary.h %d.%d.%d, %s kernels)\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
+        if (ki < 0 || tn_gguf_get_str(g, ki, &arch, &alen) != TN_OK) { arch = "(none)"; alen = 6; }
+        run = tn_gguf_llamacpp_check(g, why, sizeof(why));
+        printf("architecture: %.*s; llama.cpp: %s%s\n", (int)(alen > 64 ? 64 : alen), arch,
+               run == 1 ? "runnable, as " : run == 0 ? "NOT runnable: " : "not checked: ", why);
         dump_text(g, argv[argi]);
     }
     tn_gguf_free(g);

@@ -7,7 +7,10 @@
    (norms, biases) are kept. A tensor whose values are already ternary (one
    scale) goes to tq1_0/tq2_0 losslessly; --absmean ternarizes float tensors
    with BitNet's per-tensor absmean rule instead of ggml's per-block absmax.
-   All metadata is kept. On any error nothing is written. */
+   All metadata is kept (general.file_type follows TYPE), so a file llama.cpp
+   runs (tensor names, keys, tokenizer) stays one it runs: the output is
+   checked as tn-inspect checks it, and refused if it would not load. On any
+   error nothing is written. */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include <stdio.h>
@@ -126,6 +129,24 @@ int main(int argc, char **argv) {
         rc = 1;
     }
     if (!rc && !keep && type != TN_TYPE_F32 && type != TN_TYPE_F16 && type != TN_TYPE_BF16) tn_gguf_set_u32(out, "general.quantization_version", 2);
+    if (!rc && !keep && in) { /* llama.cpp's llama_ftype of the new main type */
+        static const struct { tn_type t; uint32_t ft; } ftypes[] = {
+            {TN_TYPE_F32, 0}, {TN_TYPE_F16, 1}, {TN_TYPE_Q4_0, 2}, {TN_TYPE_Q4_1, 3}, {TN_TYPE_Q8_0, 7}, {TN_TYPE_Q5_0, 8},
+            {TN_TYPE_Q5_1, 9}, {TN_TYPE_BF16, 32}, {TN_TYPE_TQ1_0, 36}, {TN_TYPE_TQ2_0, 37}};
+        size_t k;
+        for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++) if (ftypes[k].t == type) tn_gguf_set_u32(out, "general.file_type", ftypes[k].ft);
+    }
+    if (!rc && in) { /* a file llama.cpp runs must stay one it runs */
+        char why_in[512], why_out[512];
+        if (tn_gguf_llamacpp_check(in, why_in, sizeof(why_in)) == 1) {
+            if (tn_gguf_llamacpp_check(out, why_out, sizeof(why_out)) != 1) {
+                fprintf(stderr, "tn-quantize: llama.cpp runs %s but would not run the output: %s; nothing written\n", argv[1], why_out);
+                rc = 1;
+            } else {
+                printf("llama.cpp: runnable, as %s\n", why_out);
+            }
+        }
+    }
     if (!rc && tn_gguf_write_file(out, argv[2]) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
     if (!rc) printf("wrote %s (%lld tensors as %s)\n", argv[2], (long long)tn_gguf_n_tensors(out), keep ? "they were" : tn_type_name(type));
     for (i = 0; i < n_owned; i++) free(owned[i]);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# llama.cpp runs what ternary.h trains: examples/charlm trains two small
+# char-LMs on ternary.h's own text (ReLU^2 -> llama.cpp's arcee, per-token
+# activations over 256-wide inputs; SwiGLU with d_ff 512 -> llama, per-block
+# activations), exports them, and node-llama-cpp's prebuilt CPU llama.cpp
+# (npm, pinned 3.21.1; F32 KV cache, no flash attention, 1 thread) evaluates
+# 6 prompts: every position's argmax, the greedy continuation of 32 tokens
+# and every next-token probability (within 1e-4) must match ternary.h's
+# packed forward pass (tests/llamacpp/tn_logits.c).
+# Usage: tests/llamacpp/run.sh BUILD_DIR   (from the repository root)
+set -u
+B=${1:-build}
+dir=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "llamacpp: $1"; echo "0 passed, 1 failed"; exit 1; }
+command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are missing; install them: apt-get install -y nodejs npm"
+case "$(uname -m)" in x86_64) plat=linux-x64 ;; aarch64) plat=linux-arm64 ;; armv7l) plat=linux-armv7l ;; *) fail "no prebuilt llama.cpp for $(uname -m) in node-llama-cpp" ;; esac
+if [ ! -d "$dir/node_modules/node-llama-cpp" ] || [ ! -d "$dir/node_modules/@node-llama-cpp/$plat" ]; then
+  echo "llamacpp: installing node-llama-cpp 3.21.1 (prebuilt llama.cpp, $plat) from npm, once"
+  (cd "$dir" && npm install --no-save --no-package-lock --omit=optional --no-audit --no-fund --loglevel=error \
+      node-llama-cpp@3.21.1 "@node-llama-cpp/$plat@3.21.1" >"$T/npm.log" 2>&1) || { tail -5 "$T/npm.log"; fail "npm install of node-llama-cpp@3.21.1 failed (is the npm registry reachable?)"; }
+fi
+[ -x "$B/charlm" ] && [ -x "$B/tn_logits" ] || fail "build $B/charlm and $B/tn_logits first (make test does)"
+passed=0; failed=0
+model() { # label, charlm flags...
+  local label=$1; shift
+  if ! "$B/charlm" ternary.h --steps 150 --sample 0 --val-batches 2 --threads 2 --out "$T/$label" "$@" > "$T/$label.log" 2>&1; then
+    echo "llamacpp: $label: charlm failed: $(tail -3 "$T/$label.log")"; failed=$((failed + 1)); return
+  fi
+  grep -q "llama.cpp's" "$T/$label.log" || { echo "llamacpp: $label: not exported in llama.cpp's layout: $(grep -i layout "$T/$label.log")"; failed=$((failed + 1)); return; }
+  if ! "$B/tn_logits" "$T/$label.gguf" "$dir/prompts.txt" 32 > "$T/$label.jsonl" 2> "$T/$label.err"; then
+    echo "llamacpp: $label: tn_logits failed: $(cat "$T/$label.err")"; failed=$((failed + 1)); return
+  fi
+  out=$(cd "$dir" && node check.mjs "$T/$label.gguf" "$T/$label.jsonl" "$label" 2>&1)
+  printf '%s\n' "$out" | grep -v ' passed, .* failed$'
+  last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+  if [ -z "$last" ]; then echo "llamacpp: $label: node check.mjs crashed"; failed=$((failed + 1)); return; fi
+  passed=$((passed + ${last%% passed*})); f=${last#*passed, }; failed=$((failed + ${f%% failed*}))
+}
+model relu2                                   # arcee, d 256, ff 256 (ReLU^2), per-token = per-block
+model swiglu --swiglu --ff 512 --act-block    # llama, d 256, ff 512 (SwiGLU), llama.cpp's per-256 scales
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
