@@ -40,8 +40,12 @@
    Every op computes eagerly and records itself on the context's tape when a
    parameter feeds it; tn_backward adds gradients into .grad. BitLinear
    trains latent f32 weights through straight-through fake quantization
-   (absmean ternary weights, per-token absmax int8 activations) and runs the
-   same function from packed weights after tn_bitlinear_pack. Layers:
+   (absmean ternary weights, per-token absmax int8 activations, or per
+   256-value block as llama.cpp with TN_LAYER_ACT_BLOCK) and runs the same
+   function from packed weights after tn_bitlinear_pack. A trained
+   tn_transformer is written for llama.cpp by tn_transformer_save_llamacpp
+   (its "arcee" or "llama" architecture, which llama.cpp runs unchanged) and
+   read back by tn_transformer_load_gguf. Layers:
    tn_bitlinear (also plain Linear with TN_LAYER_FLOAT), tn_norm_layer
    (RMSNorm, LayerNorm), tn_embedding, tn_mlp (GELU, ReLU, ReLU^2, SwiGLU),
    tn_self_attn (causal, RoPE), tn_transformer (pre-norm decoder-only).
@@ -89,7 +93,7 @@
      @@KERNELS   dot products, mat-vec and mat-mat products, CPU paths
      @@AUTOGRAD  tape, backward, differentiable ops
      @@QAT       straight-through estimators, BitLinear, layers, transformer
-     @@IO        GGUF v3 read / write, checkpoints, model files, safetensors import
+     @@IO        GGUF v3 read / write, checkpoints, model files, llama.cpp export, safetensors import
      @@OPTIM     SGD, Adam, AdamW, Lion, schedules, clipping, metrics, CSV logs
 
    ERRORS
@@ -1017,6 +1021,8 @@ TNDEF tn_status tn_param_load_gguf(tn_tensor *t, const tn_gguf *g, const char *n
    when float_type is f32. */
 TNDEF tn_status tn_transformer_save_gguf(const tn_transformer *m, const char *path, tn_type ternary_type, tn_type float_type);
 TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const char *path);
+/* the same from a GGUF already read (its tensor data is copied) */
+TNDEF tn_status tn_transformer_from_gguf(tn_transformer *m, tn_ctx *pctx, const tn_gguf *g);
 
 /* llama.cpp export. The model as llama.cpp's own architectures write it:
    "arcee" for ReLU^2 (down(relu(up x)^2)), "llama" for SwiGLU, llama.cpp's
@@ -9279,8 +9285,7 @@ static tn_status tn__kv_u32(const tn_gguf *g, const char *key, int64_t *out) {
 }
 
 static tn_status tn__transformer_load_llamacpp(tn_transformer *m, tn_ctx *pctx, const tn_gguf *g);
-TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const char *path) {
-    tn_gguf *g = NULL;
+TNDEF tn_status tn_transformer_from_gguf(tn_transformer *m, tn_ctx *pctx, const tn_gguf *g) {
     tn_transformer_config c = tn_transformer_config_default();
     tn_status st;
     int64_t v, l, ki;
@@ -9288,22 +9293,14 @@ TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const 
     uint64_t len;
     int i;
     char nm[TN_MAX_NAME + 64], pre[32];
-    if (!m || !pctx || !path) return tn__fail(TN_ERR_ARG, "tn_transformer_load_gguf: NULL argument");
+    if (!m || !pctx || !g) return tn__fail(TN_ERR_ARG, "tn_transformer_from_gguf: NULL argument");
     memset(m, 0, sizeof(*m));
-    if ((st = tn_gguf_read_file(path, 1, &g)) != TN_OK) return st;
     ki = tn_gguf_find_key(g, "general.architecture");
-    if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) || len != 7 || memcmp(s, "ternary", 7)) { /* llama.cpp's llama or arcee */
-        char msg[512];
-        st = tn__transformer_load_llamacpp(m, pctx, g);
-        tn_gguf_free(g);
-        if (st == TN_OK) return TN_OK;
-        snprintf(msg, sizeof(msg), "%s", tn_last_error());
-        return tn__fail(st, "%s: %s", path, msg);
-    }
+    if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) || len != 7 || memcmp(s, "ternary", 7)) return tn__transformer_load_llamacpp(m, pctx, g);
     if ((st = tn__kv_u32(g, "ternary.vocab_size", &c.vocab)) || (st = tn__kv_u32(g, "ternary.embedding_length", &c.d_model)) ||
         (st = tn__kv_u32(g, "ternary.block_count", &c.n_layer)) || (st = tn__kv_u32(g, "ternary.attention.head_count", &c.n_head)) ||
         (st = tn__kv_u32(g, "ternary.feed_forward_length", &c.d_ff)) || (st = tn__kv_u32(g, "ternary.context_length", &c.ctx_len)) ||
-        (st = tn__kv_u32(g, "ternary.layer_flags", &v))) { tn_gguf_free(g); return st; }
+        (st = tn__kv_u32(g, "ternary.layer_flags", &v))) return st;
     c.layer_flags = (int)v;
     tn_gguf_get_f32(g, tn_gguf_find_key(g, "ternary.rope.freq_base"), &c.rope_theta);
     tn_gguf_get_f32(g, tn_gguf_find_key(g, "ternary.norm_epsilon"), &c.norm_eps);
@@ -9312,7 +9309,7 @@ TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const 
     ki = tn_gguf_find_key(g, "ternary.mlp");
     if (ki >= 0 && tn_gguf_get_str(g, ki, &s, &len) == TN_OK)
         for (i = 0; i < 4; i++) if (len == strlen(tn__mlp_names[i]) && memcmp(s, tn__mlp_names[i], (size_t)len) == 0) c.mlp = (tn_mlp_kind)i;
-    if ((st = tn_transformer_init(m, pctx, &c, 0)) != TN_OK) { tn_gguf_free(g); return st; }
+    if ((st = tn_transformer_init(m, pctx, &c, 0)) != TN_OK) return st;
     st = tn_param_load_gguf(m->tok.w, g, "tok.w");
     for (l = 0; l < c.n_layer && !st; l++) {
         tn_bitlinear *ls[8];
@@ -9329,11 +9326,20 @@ TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const 
     if (!st) st = tn_param_load_gguf(m->norm_f.g, g, "norm_f.g");
     if (!st && m->norm_f.b) st = tn_param_load_gguf(m->norm_f.b, g, "norm_f.b");
     if (!st) st = tn_bitlinear_load_gguf(&m->head, pctx, g, "head");
+    if (st) tn_transformer_deinit(m);
+    return st;
+}
+TNDEF tn_status tn_transformer_load_gguf(tn_transformer *m, tn_ctx *pctx, const char *path) {
+    tn_gguf *g = NULL;
+    tn_status st;
+    if (!m || !pctx || !path) return tn__fail(TN_ERR_ARG, "tn_transformer_load_gguf: NULL argument");
+    memset(m, 0, sizeof(*m));
+    if ((st = tn_gguf_read_file(path, 1, &g)) != TN_OK) return st;
+    st = tn_transformer_from_gguf(m, pctx, g);
     tn_gguf_free(g);
     if (st) {
         char msg[512];
         snprintf(msg, sizeof(msg), "%s", tn_last_error());
-        tn_transformer_deinit(m);
         return tn__fail(st, "%s: %s", path, msg);
     }
     return TN_OK;
@@ -9405,6 +9411,12 @@ static void tn__llama_shape(const tn__lhp *h, int j, int64_t ne[2]) {
     }
 }
 static int tn__leaf_is_proj(int j) { return j != 0 && j != 5; }
+/* a block's projections at the positions of their names in tn__llama_leaf (norms: NULL) */
+static void tn__llama_layers(tn_block *b, tn_bitlinear *ls[9]) {
+    ls[0] = ls[5] = NULL;
+    ls[1] = &b->attn.wq; ls[2] = &b->attn.wk; ls[3] = &b->attn.wv; ls[4] = &b->attn.wo;
+    ls[6] = &b->mlp.gate; ls[7] = &b->mlp.up; ls[8] = &b->mlp.down;
+}
 
 /* tensor `name` of g with shape {ne0, ne1}: its index, -1 if absent (and
    required: an error), -2 for a wrong shape (an error naming both shapes),
@@ -9623,8 +9635,7 @@ TNDEF tn_status tn_transformer_save_llamacpp(const tn_transformer *m, const char
     for (l = 0; l < c->n_layer && !st; l++) {
         tn_block *b = &m->blocks[l];
         tn_bitlinear *ls[9];
-        ls[1] = &b->attn.wq; ls[2] = &b->attn.wk; ls[3] = &b->attn.wv; ls[4] = &b->attn.wo;
-        ls[6] = &b->mlp.gate; ls[7] = &b->mlp.up; ls[8] = &b->mlp.down;
+        tn__llama_layers(b, ls);
         for (j = 0; j < 9 && !st; j++) {
             snprintf(nm, sizeof(nm), "blk.%lld.%s.weight", (long long)l, tn__llama_leaf[j]);
             if (j == 0 || j == 5) {
@@ -9692,8 +9703,7 @@ static tn_status tn__transformer_load_llamacpp(tn_transformer *m, tn_ctx *pctx, 
     for (l = 0; l < c.n_layer && !st; l++) {
         tn_block *b = &m->blocks[l];
         tn_bitlinear *ls[9];
-        ls[1] = &b->attn.wq; ls[2] = &b->attn.wk; ls[3] = &b->attn.wv; ls[4] = &b->attn.wo;
-        ls[6] = &b->mlp.gate; ls[7] = &b->mlp.up; ls[8] = &b->mlp.down;
+        tn__llama_layers(b, ls);
         for (j = 0; j < 9 && !st; j++) {
             if (j == 6 && h.arcee) continue;
             snprintf(nm, sizeof(nm), "blk.%lld.%s.weight", (long long)l, tn__llama_leaf[j]);

@@ -1,6 +1,7 @@
 /* fuzz_readers.c - one fuzz target for every reader of untrusted bytes:
-   GGUF, checkpoints (a GGUF with a checksum and training state) and
-   safetensors. Built three ways:
+   GGUF, checkpoints (a GGUF with a checksum and training state), models
+   (ternary.h's and llama.cpp's llama/arcee layouts, with the llama.cpp check)
+   and safetensors. Built three ways:
      libFuzzer:  clang -fsanitize=fuzzer,address,undefined  (make fuzz)
      AFL++:      afl-clang-fast with -DTN_FUZZ_MAIN, input file as argument
      replay:     -DTN_FUZZ_MAIN, runs every file given (make test runs the
@@ -11,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static tn_ctx *pc;
+static tn_ctx *pc, *mc;
 static tn_params ps;
 static tn_optim opt;
 
@@ -21,6 +22,7 @@ static void setup(void) {
     tn_optim_config cfg;
     if (pc) return;
     pc = tn_ctx_new(1 << 20);
+    mc = tn_ctx_new(16 << 20); /* models: a file that claims more is refused, not read past */
     tn_params_init(&ps);
     tn_rng_seed(&r, 1);
     tn_bitlinear_init(&l, pc, &ps, "l1", 16, 8, TN_LAYER_BIAS, &r);
@@ -50,6 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 x = ((const uint8_t *)t.data)[t.nbytes - 1];
                 (void)x;
             }
+        }
+        {
+            tn_transformer m;
+            char why[256];
+            (void)tn_gguf_llamacpp_check(g, why, sizeof(why));
+            tn_ctx_reset(mc);
+            if (tn_transformer_from_gguf(&m, mc, g) == TN_OK) tn_transformer_deinit(&m);
         }
         tn_gguf_free(g);
     }
@@ -89,6 +98,7 @@ int main(int argc, char **argv) {
     tn_optim_deinit(&opt);
     tn_params_deinit(&ps);
     tn_ctx_free(pc);
+    tn_ctx_free(mc);
     printf("%d passed, 0 failed\n", n);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* seeds.c - write a seed corpus for the fuzzers into a directory: a GGUF
-   with every value type, a model, a checkpoint and a safetensors file.
+   with every value type, a checkpoint, a safetensors file and small models
+   (llama.cpp's arcee and llama layouts, ternary.h's own).
    Usage: seeds OUTDIR */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
@@ -49,6 +50,23 @@ int main(int argc, char **argv) {
     fwrite(st_json, 1, sizeof(st_json) - 1, f);
     fwrite(x, 1, 20, f);
     fclose(f);
+    {   /* small models in llama.cpp's layouts (f32 projections: any width) and in ternary.h's */
+        static const tn_mlp_kind kinds[2] = {TN_MLP_RELU2, TN_MLP_SWIGLU};
+        tn_transformer_config c = tn_transformer_config_default();
+        tn_transformer m;
+        tn_ctx *mc = tn_ctx_new(8 << 20);
+        c.d_model = 8; c.n_head = 2; c.n_layer = 1; c.d_ff = 16; c.ctx_len = 8; c.layer_flags = TN_LAYER_FLOAT;
+        for (i = 0; i < 2; i++) {
+            c.mlp = kinds[i];
+            if (tn_transformer_init(&m, mc, &c, 1) != TN_OK) return 1;
+            snprintf(path, sizeof(path), "%s/%s.gguf", argv[1], i ? "llama" : "arcee");
+            if (tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32) != TN_OK) { fprintf(stderr, "seeds: %s\n", tn_last_error()); return 1; }
+            snprintf(path, sizeof(path), "%s/model%d.gguf", argv[1], i);
+            if (tn_transformer_save_gguf(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F16) != TN_OK) { fprintf(stderr, "seeds: %s\n", tn_last_error()); return 1; }
+            tn_transformer_deinit(&m);
+        }
+        tn_ctx_free(mc);
+    }
     tn_optim_deinit(&opt);
     tn_params_deinit(&ps);
     tn_ctx_free(pc);
