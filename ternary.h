@@ -925,7 +925,9 @@ typedef struct tn_optim {
 TNDEF tn_status tn_optim_init(tn_optim *o, tn_params *params, const tn_optim_config *cfg);
 TNDEF void tn_optim_deinit(tn_optim *o);
 /* one update of every parameter from its .grad; lr < 0 takes cfg.lr,
-   wd < 0 takes cfg.weight_decay (schedules pass both) */
+   wd < 0 takes cfg.weight_decay (schedules pass both). A gradient that is not
+   finite is an error naming the parameter and the element, and nothing is
+   updated (neither weights nor state nor the step count). */
 TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd);
 TNDEF void tn_optim_reset(tn_optim *o);       /* zero the state */
 
@@ -1102,6 +1104,7 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #include <stdio.h>
 #include <stdarg.h>
 #include <ctype.h>
+#include <time.h>
 
 #if defined(TN_MALLOC) && defined(TN_REALLOC) && defined(TN_FREE)
 /* user allocator */
@@ -1126,6 +1129,7 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #define TN__POSIX_IO 1            /* open/fsync/rename for atomic writes, mmap for reads */
 #include <unistd.h>
 #include <fcntl.h>
+#include <errno.h>
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
@@ -1899,6 +1903,22 @@ static tn_tensor *tn__tensor_header(tn_ctx *ctx) {
     return t;
 }
 
+/* every shape is checked here, from a caller or a file: the element count
+   (zero dimensions counted as 1) fits in int64, so tn_nelements and tn_nrows
+   never overflow, and an empty tensor has at most 2^24 rows, so a loop over
+   its rows is short (a few bytes of file cannot make 2^48 empty rows) */
+static int tn__shape_ok(const int64_t *ne, int n_dims) {
+    int64_t n = 1;
+    int i, empty = 0;
+    for (i = 0; i < n_dims; i++) {
+        int64_t d = ne[i] ? ne[i] : 1;
+        if (ne[i] < 0) return 0;
+        empty |= ne[i] == 0;
+        if (n > INT64_MAX / d) return 0;
+        n *= d;
+    }
+    return !empty || n <= ((int64_t)1 << 24);
+}
 static tn_tensor *tn__new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne, int zero);
 TNDEF tn_tensor *tn_new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *ne) { return tn__new(ctx, type, n_dims, ne, 1); }
 /* zero = 0: the caller writes every element (op outputs skip the memset) */
@@ -1917,7 +1937,13 @@ static tn_tensor *tn__new(tn_ctx *ctx, tn_type type, int n_dims, const int64_t *
                  (long long)ne[0], tr->name, (long long)tr->blck_size);
         return NULL;
     }
+    if (!tn__shape_ok(ne, n_dims)) {
+        tn__fail(TN_ERR_SHAPE, "tn_new: %lld x %lld x %lld x %lld elements overflow (or an empty tensor of over 2^24 rows)",
+                 (long long)ne[0], (long long)(n_dims > 1 ? ne[1] : 1), (long long)(n_dims > 2 ? ne[2] : 1), (long long)(n_dims > 3 ? ne[3] : 1));
+        return NULL;
+    }
     bytes = tn_row_size(type, ne[0]);
+    if (ne[0] && !bytes) { tn__fail(TN_ERR_SHAPE, "tn_new: a row of %lld %s values overflows the address space", (long long)ne[0], tr->name); return NULL; }
     for (i = 1; i < n_dims; i++) {
         if ((uint64_t)ne[i] > (uint64_t)(size_t)-1 || !tn__mul_size(bytes, (size_t)ne[i], &bytes)) {
             tn__fail(TN_ERR_SHAPE, "tn_new: size overflows");
@@ -1979,6 +2005,21 @@ static size_t tn__span(tn_type type, const int64_t *ne, const size_t *nb) {
     return n;
 }
 TNDEF size_t tn_nbytes(const tn_tensor *t) { return t ? tn__span(t->type, t->ne, t->nb) : 0; }
+/* tn__span with every product and sum checked: 0 when it overflows size_t */
+static int tn__span_checked(tn_type type, const int64_t *ne, const size_t *nb, size_t *out) {
+    int64_t bs = tn_blck_size(type);
+    size_t n, p;
+    int i;
+    for (i = 0; i < TN_MAX_DIMS; i++) if (ne[i] == 0) { *out = 0; return 1; }
+    if (bs == 1) { if (!tn__mul_size((size_t)(ne[0] - 1), nb[0], &n) || n > (size_t)-1 - tn_type_size(type)) return 0; n += tn_type_size(type); }
+    else if (!tn__mul_size((size_t)(ne[0] / bs), nb[0], &n)) return 0;
+    for (i = 1; i < TN_MAX_DIMS; i++) {
+        if (!tn__mul_size((size_t)(ne[i] - 1), nb[i], &p) || p > (size_t)-1 - n) return 0;
+        n += p;
+    }
+    *out = n;
+    return 1;
+}
 
 TNDEF int tn_is_contiguous(const tn_tensor *t) {
     size_t want;
@@ -2018,7 +2059,10 @@ TNDEF tn_tensor *tn_view(tn_ctx *ctx, tn_tensor *src, int n_dims, const int64_t 
     for (i = 0; i < TN_MAX_DIMS; i++) {
         if (ne4[i] > 1 && nb4[i] > ((size_t)1 << 48)) { tn__fail(TN_ERR_SHAPE, "tn_view: stride %zu too large", nb4[i]); return NULL; }
     }
-    span = tn__span(src->type, ne4, nb4);
+    if (!tn__shape_ok(ne4, TN_MAX_DIMS) || !tn__span_checked(src->type, ne4, nb4, &span)) {
+        tn__fail(TN_ERR_SHAPE, "tn_view: the view's shape and strides overflow (its span is not a size)");
+        return NULL;
+    }
     if (offset > src->data_size || span > src->data_size - offset) {
         tn__fail(TN_ERR_SHAPE, "tn_view: view of %zu bytes at offset %zu exceeds the %zu bytes of '%s'",
                  span, offset, src->data_size, src->name);
@@ -7341,7 +7385,7 @@ TNDEF tn_tensor *tn_ste(tn_ctx *ctx, tn_tensor *x, tn_quantizer_fn q, void *user
 /* the quantizers' user data: the status (and scale) out, and optionally the
    integers themselves (trits of the whole tensor; int8 rows ld apart) */
 typedef struct { tn_status st; float s; int8_t *t; } tn__qt_user;
-typedef struct { int64_t n0, ld; int8_t *q; float *inv; } tn__qa_user;
+typedef struct { int64_t n0, ld; int8_t *q; float *inv; tn_status st; } tn__qa_user; /* st: a row was not finite */
 static void tn__q_ternary(float *y, const float *x, int64_t n, void *user) {
     /* t * s, as tn_ternary_absmean's trits and scale */
     float s = 1e-5f;
@@ -7361,13 +7405,14 @@ TNDEF tn_tensor *tn_ste_ternary(tn_ctx *ctx, tn_tensor *w) {
     return y;
 }
 static void tn__q_act_i8(float *y, const float *x, int64_t n, void *user) {
-    const tn__qa_user *u = (const tn__qa_user *)user;
+    tn__qa_user *u = (tn__qa_user *)user;
     const int64_t n0 = u->n0;
     int64_t r, i;
     for (r = 0; r < n / n0; r++) {
         float s = 0.0f;
         /* q * (1/s), as tn_act_quant_i8's integers and inverse scale */
         if (tn__absmax_scale(x + r * n0, n0, "tn_ste_act_i8", &s) != TN_OK) {
+            u->st = TN_ERR_ARG;
             for (i = 0; i < n0; i++) y[r * n0 + i] = NAN;
             if (u->q) memset(u->q + r * u->ld, 0, (size_t)n0);
             if (u->inv) u->inv[r] = NAN;
@@ -7380,7 +7425,7 @@ static void tn__q_act_i8(float *y, const float *x, int64_t n, void *user) {
 /* llama.cpp's activation rule for TQ weights: each run of up to 256 values of a
    row (n0) quantized as one Q8_K block, y = q * d with ggml's q and d */
 static void tn__q_act_block(float *y, const float *x, int64_t n, void *user) {
-    const tn__qa_user *u = (const tn__qa_user *)user;
+    tn__qa_user *u = (tn__qa_user *)user;
     const int64_t n0 = u->n0;
     int64_t r, b, i;
     for (r = 0; r < n / n0; r++) {
@@ -7389,6 +7434,7 @@ static void tn__q_act_block(float *y, const float *x, int64_t n, void *user) {
         int64_t bad = 0;
         if (!tn__all_finite(xr, n0, &bad)) {
             tn__fail(TN_ERR_ARG, "tn_bitlinear_forward: x[%lld] is not finite", (long long)(r * n0 + bad));
+            u->st = TN_ERR_ARG;
             for (i = 0; i < n0; i++) yr[i] = NAN;
             continue;
         }
@@ -7408,11 +7454,13 @@ static void tn__q_act_block(float *y, const float *x, int64_t n, void *user) {
 }
 TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x) {
     tn__qa_user u;
+    tn_tensor *y;
     if (!x) return NULL;
     memset(&u, 0, sizeof(u));
     u.n0 = x->ne[0];
     if (u.n0 <= 0) { tn__fail(TN_ERR_SHAPE, "tn_ste_act_i8: empty rows"); return NULL; }
-    return tn_ste(ctx, x, tn__q_act_i8, &u);
+    y = tn_ste(ctx, x, tn__q_act_i8, &u);
+    return u.st == TN_OK ? y : NULL; /* a row that is not finite: the message names the element */
 }
 static tn_status tn__ste_backward(tn_ctx *ctx, tn_tensor *y) { return tn__cont_backward(ctx, y); }
 
@@ -7628,7 +7676,7 @@ static tn_tensor *tn__bitlinear_train(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
     wq = tn_ste(ctx, w, tn__q_ternary, &ut);
     if (!wq || ut.st != TN_OK) goto done;
     xq = tn_ste(ctx, x, tn__q_act_i8, &ua);
-    if (!xq) goto done;
+    if (!xq || ua.st != TN_OK) goto done; /* NaN or Inf in the input: an error, not NaN outputs */
     ne[0] = N; ne[1] = x->ne[1]; ne[2] = x->ne[2]; ne[3] = x->ne[3];
     if (!(y = tn__new(ctx, TN_TYPE_F32, TN__MAX(2, x->n_dims), ne, 0))) goto done;
     if (N % 32 || K % 4) memset(wp, 1, (size_t)(np * 32 * K4)); /* padding: weight code 1 against activation 0 */
@@ -7675,7 +7723,8 @@ TNDEF tn_tensor *tn_bitlinear_forward(tn_ctx *ctx, tn_bitlinear *l, tn_tensor *x
         memset(&ua, 0, sizeof(ua));
         ua.n0 = l->in;
         wq = xn ? tn_ste(ctx, l->w, tn__q_ternary, &ut) : NULL;
-        y = wq && ut.st == TN_OK ? tn_matmul(ctx, wq, tn_ste(ctx, xn, tn__q_act_block, &ua)) : NULL;
+        tn_tensor *xq = wq && ut.st == TN_OK ? tn_ste(ctx, xn, tn__q_act_block, &ua) : NULL;
+        y = xq && ua.st == TN_OK ? tn_matmul(ctx, wq, xq) : NULL;
     } else if (!l->wq) {
         y = xn ? tn__bitlinear_train(ctx, l->w, xn) : NULL;
     } else {
@@ -8045,6 +8094,7 @@ static tn_status tn__tensor_nbytes(tn_type type, const int64_t *ne, size_t *out,
         if (ne[d] && n > INT64_MAX / ne[d]) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' has too many elements", name);
         n *= ne[d];
     }
+    if (!tn__shape_ok(ne, 4)) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' is empty with more than 2^24 rows", name);
     if (ne[0] % tr->blck_size) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s': ne[0] = %lld is not a multiple of %s's block of %lld", name, (long long)ne[0], tr->name, (long long)tr->blck_size);
     bytes = tn_row_size(type, ne[0]);
     if (ne[0] && !bytes) return tn__fail(TN_ERR_FORMAT, "gguf: tensor '%s' is too large", name);
@@ -8054,6 +8104,10 @@ static tn_status tn__tensor_nbytes(tn_type type, const int64_t *ne, size_t *out,
     return TN_OK;
 }
 
+/* GGUF's alignment: a power of two and a multiple of 8 (the spec), at most 1 MiB
+   (padding is written, so a huge one would make a tiny file write gigabytes) */
+#define TN_GGUF_MAX_ALIGN (1u << 20)
+static int tn__gguf_align_ok(uint32_t a) { return a >= 8 && a <= TN_GGUF_MAX_ALIGN && !(a & (a - 1)); }
 static tn_status tn__gguf_parse(tn_gguf *g) {
     tn__rd r;
     const uint8_t *b = NULL;
@@ -8149,7 +8203,7 @@ static tn_status tn__gguf_parse(tn_gguf *g) {
         if (ai >= 0) {
             if (g->kv[ai].type != TN_GGUF_UINT32) return tn__fail(TN_ERR_FORMAT, "gguf: general.alignment must be u32, is %s", tn__gguf_tname[g->kv[ai].type]);
             align = tn__le32(g->kv[ai].raw);
-            if (align == 0 || (align & (align - 1))) return tn__fail(TN_ERR_FORMAT, "gguf: general.alignment %u is not a power of two", align);
+            if (!tn__gguf_align_ok(align)) return tn__fail(TN_ERR_FORMAT, "gguf: general.alignment %u is not a power of two from 8 to %u", align, (unsigned)TN_GGUF_MAX_ALIGN);
         }
     }
     for (i = 0; i < n_ti; i++) {
@@ -8376,27 +8430,50 @@ static tn_status tn__gguf_emit(tn__sink *s, const void *ctxp) {
     return s->st;
 }
 
-/* write through emit to path via a temporary file, fsync and rename */
+/* write through emit to path via a temporary file, fsync and rename. The
+   temporary file gets a name nobody can predict (PATH.tmp.<pid>.<random>) and
+   is created with O_CREAT|O_EXCL (and O_NOFOLLOW where the headers expose it),
+   so a file or symlink planted there makes the create fail and the next name
+   is tried: nothing is ever written through a link. rename() replaces a
+   symlink at PATH itself rather than following it; the directory is fsync'ed
+   after, so the rename survives a crash. */
 static tn_status tn__atomic_write(const char *path, tn__emit_fn emit, const void *ctx) {
     char *tmp;
     size_t plen;
     tn__sink s;
     tn_status st;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)&s ^ ((uint64_t)time(NULL) << 20) ^ (uint64_t)clock();
+    int attempt;
     if (!path || !*path) return tn__fail(TN_ERR_ARG, "write: empty path");
     plen = strlen(path);
-    tmp = (char *)TN_MALLOC(plen + 16);
+    tmp = (char *)TN_MALLOC(plen + 48);
     if (!tmp) return tn__fail(TN_ERR_NOMEM, "write: out of memory");
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
     memset(&s, 0, sizeof(s));
     s.to_file = 1;
 #if defined(TN__POSIX_IO)
-    s.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (s.fd < 0) { st = tn__fail(TN_ERR_IO, "cannot create '%s' (does the directory exist and is it writable?)", tmp); TN_FREE(tmp); return st; }
+    h ^= (uint64_t)getpid() << 32;
+    s.fd = -1;
+    for (attempt = 0; attempt < 64 && s.fd < 0; attempt++) {
+        h ^= h >> 33; h *= 0xFF51AFD7ED558CCDull; h ^= h >> 29; h += (uint64_t)attempt; /* mix */
+        snprintf(tmp, plen + 48, "%s.tmp.%ld.%08x", path, (long)getpid(), (unsigned)(h & 0xFFFFFFFFu));
+        s.fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL
+#ifdef O_NOFOLLOW
+                    | O_NOFOLLOW
+#endif
+#ifdef O_CLOEXEC
+                    | O_CLOEXEC
+#endif
+                    , 0644);
+        if (s.fd < 0 && errno != EEXIST) break;
+    }
+    if (s.fd < 0) { st = tn__fail(TN_ERR_IO, "cannot create a temporary file beside '%s' (does the directory exist and is it writable?)", path); TN_FREE(tmp); return st; }
     st = emit(&s, ctx);
     if (st == TN_OK && fsync(s.fd) != 0) st = tn__fail(TN_ERR_IO, "fsync of '%s' failed", tmp);
     if (close(s.fd) != 0 && st == TN_OK) st = tn__fail(TN_ERR_IO, "close of '%s' failed", tmp);
 #else
+    (void)attempt;
+    h ^= h >> 33; h *= 0xFF51AFD7ED558CCDull; h ^= h >> 29;
+    snprintf(tmp, plen + 48, "%s.tmp.%08x", path, (unsigned)(h & 0xFFFFFFFFu));
     s.f = fopen(tmp, "wb");
     if (!s.f) { st = tn__fail(TN_ERR_IO, "cannot create '%s'", tmp); TN_FREE(tmp); return st; }
     st = emit(&s, ctx);
@@ -8404,6 +8481,16 @@ static tn_status tn__atomic_write(const char *path, tn__emit_fn emit, const void
 #endif
     if (st == TN_OK && rename(tmp, path) != 0) st = tn__fail(TN_ERR_IO, "cannot rename '%s' to '%s'", tmp, path);
     if (st != TN_OK) remove(tmp);
+#if defined(TN__POSIX_IO)
+    if (st == TN_OK) { /* the directory entry: fsync the directory */
+        const char *slash = strrchr(path, '/');
+        int dfd;
+        if (slash) { memcpy(tmp, path, (size_t)(slash - path) + 1); tmp[slash - path + 1] = 0; }
+        else memcpy(tmp, ".", 2);
+        dfd = open(tmp, O_RDONLY);
+        if (dfd >= 0) { (void)fsync(dfd); close(dfd); }
+    }
+#endif
     TN_FREE(tmp);
     return st;
 }
@@ -8490,7 +8577,7 @@ static tn_status tn__gguf_put(tn_gguf *g, const char *key, tn__gguf_kv *nkv) {
     if (!g || !key || !*key) { tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_ARG, "gguf: NULL gguf or empty key"); }
     if (strcmp(key, "general.alignment") == 0) { /* readers refuse anything else */
         uint32_t a = nkv->type == TN_GGUF_UINT32 ? tn__le32(nkv->raw) : 0;
-        if (!a || (a & (a - 1))) { tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_ARG, "gguf: general.alignment must be a u32 power of two"); }
+        if (!tn__gguf_align_ok(a)) { tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_ARG, "gguf: general.alignment must be a u32 power of two from 8 to %u", (unsigned)TN_GGUF_MAX_ALIGN); }
     }
     i = tn_gguf_find_key(g, key);
     if (i < 0) {
@@ -8740,6 +8827,17 @@ TNDEF tn_status tn_optim_step(tn_optim *o, float lr, float wd) {
     c = &o->cfg;
     if (lr < 0) lr = c->lr;
     if (wd < 0) wd = c->weight_decay;
+    for (i = 0; i < o->params->n; i++) { /* a NaN or Inf gradient is reported, not trained on */
+        const tn_tensor *t = o->params->items[i].t;
+        const float *g = t->grad ? (const float *)t->grad->data : NULL;
+        int64_t n = tn_nelements(t), bad = 0;
+        double s = g ? tn__abssum(g, n) : 0.0;
+        if (!(s - s == 0.0)) {
+            tn__all_finite(g, n, &bad);
+            return tn__fail(TN_ERR_ARG, "tn_optim_step: the gradient of '%s' is %s at [%lld] (a NaN or Inf in the inputs, the loss or a too large learning rate?); "
+                            "nothing was updated", o->params->items[i].name, g[bad] != g[bad] ? "NaN" : "infinite", (long long)bad);
+        }
+    }
     o->t++;
     b1 = c->beta1; b2 = c->beta2;
     bc1 = 1.0f - tn__powf(b1, (float)o->t);

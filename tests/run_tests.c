@@ -2,6 +2,10 @@
    Build: cc -std=c99 -I. tests/run_tests.c -lm -lpthread; run from the repo root.
    Test vectors are read from $TN_TESTVECTORS (default tests/data, ggml's bytes; see tests/data/README.md).
    An optional argument runs only the tests whose name contains it. */
+/* POSIX 2008 for the tests (symlink, lstat); the header itself needs no feature macro */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include "tn_test.h"
@@ -39,6 +43,7 @@ static void *tn_t_read_vector(const char *name, size_t *size) {
 #include "test_autograd.c"
 #include "test_qat.c"
 #include "test_llamacpp.c"
+#include "test_hostile.c"
 #include "test_io.c"
 #include "test_optim.c"
 
@@ -97,6 +102,11 @@ static const tn_test_case tn_tests[] = {
     {"io_gguf_hostile", test_gguf_hostile},
     {"io_model_export_reload_identical", test_model_export_reload_identical},
     {"io_safetensors_import", test_safetensors_import},
+    {"hostile_shapes_and_views", test_hostile_shapes_and_views},
+    {"hostile_gguf_alignment", test_hostile_gguf_alignment},
+    {"hostile_planted_links", test_hostile_planted_links},
+    {"hostile_nan_gradient", test_hostile_nan_gradient},
+    {"hostile_nan_activation", test_hostile_nan_activation},
     {"llamacpp_export_reload", test_llamacpp_export_reload},
     {"llamacpp_act_block_rule", test_llamacpp_act_block_rule},
     {"llamacpp_refusals", test_llamacpp_refusals},

@@ -1,0 +1,166 @@
+/* hostile callers and files: shapes and views that overflow, alignments that cost gigabytes */
+
+static int test_hostile_shapes_and_views(void) {
+    tn_ctx *ctx = tn_ctx_new(1 << 20);
+    tn_tensor *t, *v;
+    int64_t ne[4];
+    size_t nb[4];
+    /* a row whose byte size overflows: refused, never a tensor with 0 bytes of data */
+    CHECK(tn_new_1d(ctx, TN_TYPE_F32, (int64_t)1 << 62) == NULL && strstr(tn_last_error(), "overflow") != NULL);
+    CHECK(tn_new_2d(ctx, TN_TYPE_F32, (int64_t)1 << 61, 4) == NULL);
+    CHECK(tn_new_2d(ctx, TN_TYPE_Q8_0, (int64_t)1 << 62, 1) == NULL);
+    /* element counts beyond int64 (with a zero dimension the bytes are 0, the rows are not) */
+    ne[0] = 0; ne[1] = (int64_t)1 << 40; ne[2] = (int64_t)1 << 40; ne[3] = (int64_t)1 << 40;
+    CHECK(tn_new(ctx, TN_TYPE_F32, 4, ne) == NULL);
+    ne[1] = ne[2] = ne[3] = (int64_t)1 << 16; /* 2^48 empty rows: a loop over them would hang */
+    CHECK(tn_new(ctx, TN_TYPE_F32, 4, ne) == NULL && strstr(tn_last_error(), "2^24") != NULL);
+    ne[1] = 1000; ne[2] = 3; ne[3] = 1; /* a small empty tensor is fine */
+    CHECK((t = tn_new(ctx, TN_TYPE_F32, 3, ne)) != NULL && tn_nelements(t) == 0 && tn_nrows(t) == 3000);
+    /* a BitLinear of 2^62 inputs: refused */
+    {
+        tn_bitlinear l;
+        tn_rng r;
+        tn_rng_seed(&r, 1);
+        CHECK(tn_bitlinear_init(&l, ctx, NULL, "l", (int64_t)1 << 62, 4, 0, &r) != TN_OK);
+    }
+    /* views whose span wraps around size_t: refused */
+    t = tn_new_2d(ctx, TN_TYPE_F32, 4, 4);
+    CHECK(t != NULL);
+    ne[0] = 1; ne[1] = 65537; nb[0] = 4; nb[1] = (size_t)1 << 48;
+    CHECK(tn_view(ctx, t, 2, ne, nb, 0) == NULL);
+    ne[0] = (int64_t)1 << 40; ne[1] = (int64_t)1 << 40; nb[0] = 4; nb[1] = 4;
+    CHECK(tn_view(ctx, t, 2, ne, nb, 0) == NULL);
+    ne[0] = 2; ne[1] = 2; ne[2] = (int64_t)1 << 47; ne[3] = (int64_t)1 << 47; nb[0] = 4; nb[1] = 8; nb[2] = (size_t)1 << 47; nb[3] = (size_t)1 << 47;
+    CHECK(tn_view(ctx, t, 4, ne, nb, 0) == NULL);
+    /* and a sane view still works */
+    ne[0] = 2; ne[1] = 2; nb[0] = 4; nb[1] = 16;
+    CHECK((v = tn_view(ctx, t, 2, ne, nb, 4)) != NULL && tn_nbytes(v) == 24);
+    tn_ctx_free(ctx);
+    return 0;
+}
+
+static int test_hostile_gguf_alignment(void) {
+    tn_gguf *g = tn_gguf_new(), *h = NULL;
+    void *out;
+    size_t osz;
+    uint8_t *b;
+    static const uint32_t bad[] = {0, 1, 2, 4, 12, 48, 1u << 21, 1u << 31};
+    size_t k;
+    for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) /* the setter: a power of two from 8 to 1 MiB */
+        CHECK_MSG(tn_gguf_set_u32(g, "general.alignment", bad[k]) == TN_ERR_ARG, "alignment %u accepted", bad[k]);
+    CHECK_OK(tn_gguf_set_u32(g, "general.alignment", 8));
+    CHECK_OK(tn_gguf_set_u32(g, "general.alignment", 1u << 20));
+    CHECK_OK(tn_gguf_set_u32(g, "general.alignment", 64));
+    CHECK_OK(tn_gguf_write_memory(g, &out, &osz));
+    b = (uint8_t *)out;
+    CHECK_OK(tn_gguf_read_memory(b, osz, &h));
+    tn_gguf_free(h);
+    for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) { /* the reader: the same rule (a 2^31 alignment once made tn-quantize write 2 GiB) */
+        uint32_t a = bad[k];
+        size_t at = osz - 4; /* the u32 value is the last 4 bytes before the padding to 64: find it */
+        for (at = 0; at + 4 <= osz; at++) if (b[at] == 64 && b[at + 1] == 0 && b[at + 2] == 0 && b[at + 3] == 0 && at > 24) break;
+        CHECK(at + 4 <= osz);
+        memcpy(b + at, &a, 4);
+        CHECK_MSG(tn_gguf_read_memory(b, osz, &h) == TN_ERR_FORMAT, "alignment %u read", bad[k]);
+        a = 64;
+        memcpy(b + at, &a, 4);
+    }
+    tn_free(out);
+    tn_gguf_free(g);
+    return 0;
+}
+
+/* a symlink planted at the target or at the old temporary name is never written through */
+static int test_hostile_planted_links(void) {
+#if defined(TN__POSIX_IO)
+    const char *victim = "build/test_victim.txt", *out = "build/test_link.gguf", *out2 = "build/test_link2.gguf", *tmp2 = "build/test_link2.gguf.tmp";
+    tn_gguf *g = tn_gguf_new(), *r = NULL;
+    char buf[16];
+    FILE *f;
+    struct stat sb;
+    float d[4] = {1, 2, 3, 4};
+    int64_t ne[1] = {4};
+    remove(out); remove(out2); remove(tmp2);
+    f = fopen(victim, "wb");
+    CHECK(f != NULL);
+    fputs("keep", f);
+    fclose(f);
+    tn_gguf_add_tensor(g, "t", TN_TYPE_F32, 1, ne, d);
+    CHECK(symlink("test_victim.txt", out) == 0);
+    CHECK(symlink("test_victim.txt", tmp2) == 0);
+    CHECK_OK(tn_gguf_write_file(g, out));
+    CHECK_OK(tn_gguf_write_file(g, out2));
+    f = fopen(victim, "rb");
+    CHECK(f != NULL && fread(buf, 1, sizeof(buf), f) == 4 && memcmp(buf, "keep", 4) == 0);
+    fclose(f);
+    CHECK(lstat(out, &sb) == 0 && S_ISREG(sb.st_mode)); /* the link was replaced, not followed */
+    CHECK_OK(tn_gguf_read_file(out, 0, &r));
+    CHECK_EQ_INT(tn_gguf_n_tensors(r), 1);
+    tn_gguf_free(r);
+    CHECK(lstat(tmp2, &sb) == 0 && S_ISLNK(sb.st_mode)); /* the planted temp link is left alone */
+    remove(out); remove(out2); remove(tmp2); remove(victim);
+    tn_gguf_free(g);
+#endif
+    return 0;
+}
+
+/* a NaN or Inf gradient stops the optimizer step with the parameter's name, and changes nothing */
+static int test_hostile_nan_gradient(void) {
+    static const tn_optim_kind kinds[4] = {TN_OPTIM_SGD, TN_OPTIM_ADAM, TN_OPTIM_ADAMW, TN_OPTIM_LION};
+    int ki;
+    for (ki = 0; ki < 4; ki++) {
+        tn_ctx *ctx = tn_ctx_new(1 << 20);
+        tn_params ps;
+        tn_optim o;
+        tn_optim_config cfg = tn_optim_config_default(kinds[ki]);
+        tn_tensor *a = tn_new_1d(ctx, TN_TYPE_F32, 40), *b = tn_new_1d(ctx, TN_TYPE_F32, 300), *x, *loss;
+        float before[300];
+        int k;
+        tn_params_init(&ps);
+        CHECK_OK(tn_params_add(&ps, ctx, a, "a", 0));
+        CHECK_OK(tn_params_add(&ps, ctx, b, "layer.b", 0));
+        for (k = 0; k < 300; k++) ((float *)b->data)[k] = 0.01f * (float)k;
+        for (k = 0; k < 40; k++) ((float *)a->data)[k] = 1.0f;
+        CHECK_OK(tn_optim_init(&o, &ps, &cfg));
+        x = tn_new_1d(ctx, TN_TYPE_F32, 300);
+        for (k = 0; k < 300; k++) ((float *)x->data)[k] = 1.0f;
+        ((float *)x->data)[123] = NAN;
+        loss = tn_add(ctx, tn_sum(ctx, tn_mul(ctx, b, x)), tn_sum(ctx, a));
+        CHECK_OK(tn_backward(ctx, loss));
+        memcpy(before, b->data, sizeof(before));
+        CHECK(tn_optim_step(&o, -1, -1) == TN_ERR_ARG);
+        CHECK_MSG(strstr(tn_last_error(), "'layer.b'") && strstr(tn_last_error(), "NaN at [123]"), "message: %s", tn_last_error());
+        CHECK(memcmp(before, b->data, sizeof(before)) == 0 && ((float *)a->data)[0] == 1.0f && o.t == 0);
+        ((float *)b->grad->data)[123] = INFINITY;
+        CHECK(tn_optim_step(&o, -1, -1) == TN_ERR_ARG && strstr(tn_last_error(), "infinite") != NULL);
+        ((float *)b->grad->data)[123] = 1.0f;
+        CHECK_OK(tn_optim_step(&o, -1, -1));
+        CHECK(o.t == 1 && ((float *)a->data)[0] != 1.0f);
+        tn_optim_deinit(&o);
+        tn_params_deinit(&ps);
+        tn_ctx_free(ctx);
+    }
+    return 0;
+}
+
+/* a NaN activation is an error from the BitLinear training forward and tn_ste_act_i8, not NaN outputs */
+static int test_hostile_nan_activation(void) {
+    static const int flags[2] = {0, TN_LAYER_ACT_BLOCK};
+    int fi;
+    for (fi = 0; fi < 2; fi++) {
+        tn_ctx *ctx = tn_ctx_new(4 << 20);
+        tn_bitlinear l;
+        tn_rng r;
+        tn_tensor *x = tn_new_2d(ctx, TN_TYPE_F32, 64, 3);
+        int k;
+        tn_rng_seed(&r, 2);
+        CHECK_OK(tn_bitlinear_init(&l, ctx, NULL, "l", 64, 8, flags[fi], &r));
+        for (k = 0; k < 64 * 3; k++) ((float *)x->data)[k] = tn_rng_normal(&r);
+        CHECK(tn_bitlinear_forward(ctx, &l, x) != NULL);
+        ((float *)x->data)[64 + 5] = NAN;
+        CHECK_MSG(tn_bitlinear_forward(ctx, &l, x) == NULL && strstr(tn_last_error(), "not finite") != NULL, "flags %d: %s", flags[fi], tn_last_error());
+        if (!fi) CHECK(tn_ste_act_i8(ctx, x) == NULL && strstr(tn_last_error(), "x[5] is not finite") != NULL);
+        tn_ctx_free(ctx);
+    }
+    return 0;
+}
