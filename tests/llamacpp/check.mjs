@@ -2,7 +2,7 @@
 // prebuilt CPU llama.cpp evaluates the prompts ternary.h evaluated (tn_logits'
 // JSON lines) and the two are compared position by position.
 // Where the probabilities differ by more than TOL, the difference must be
-// explained: int8 codes within 1e-4 of a rounding tie at the first position
+// explained: int8 codes within 1e-3 of a rounding tie at the first position
 // that differs are moved to the other side (the subset that matches best,
 // tn_logits --subsets), position after position (up to 8 rounds), and with
 // them ternary.h must agree with llama.cpp within TOL everywhere; before
@@ -18,12 +18,13 @@ const TOL = 1e-4;       // next-token probabilities, every position
 const MAX_ROUNDS = 8;
 const TIE_BOUND = 1e-2; // what codes at rounding ties may move a probability by before they are moved back
 const maxdp = (A, B, n) => { let d = 0; for (let t = 0; t < n; t++) for (let v = 0; v < A[t].length; v++) d = Math.max(d, Math.abs(A[t][v] - B[t][v])); return d; };
-const firstOver = (A, B, n) => { for (let t = 0; t < n; t++) for (let v = 0; v < A[t].length; v++) if (Math.abs(A[t][v] - B[t][v]) > TOL) return t; return -1; };
+const NOISE = 1e-5;     // float rounding alone stays near 1e-6
+const firstOver = (A, B, n, tol = TOL) => { for (let t = 0; t < n; t++) for (let v = 0; v < A[t].length; v++) if (Math.abs(A[t][v] - B[t][v]) > tol) return t; return -1; };
 // codes moved across their ties that make ternary.h match llama.cpp (probs)
-// over n positions: at the first position that differs, the subset of its
-// closest ties (within 1e-4 codes, up to 12) that brings it nearest to
-// llama.cpp (tn_logits --subsets); each round must at least halve the
-// difference there; then on to the next position that differs
+// over n positions: at the first position that differs (above the float
+// noise, else above TOL), the subset of its closest ties (within 1e-3 codes,
+// up to 12) that brings it nearest to llama.cpp (tn_logits --subsets); each
+// round must at least halve the difference there; then on to the next
 const dpAt = (A, B, t) => { let d = 0; for (let v = 0; v < A[t].length; v++) d = Math.max(d, Math.abs(A[t][v] - B[t][v])); return d; };
 const tmpTarget = `${os.tmpdir()}/tn-llamacpp-target-${process.pid}.txt`;
 function explain(ids, n, probs, mine) {
@@ -34,12 +35,19 @@ function explain(ids, n, probs, mine) {
         const fo = firstOver(probs, cur, n);
         if (fo < 0) return {flips, d: maxdp(probs, cur, n)};
         if (iter === MAX_ROUNDS) return null;
-        fs.writeFileSync(tmpTarget, Array.from(probs[fo]).join(" "));
-        const r = JSON.parse(execFileSync(tnLogits, [modelPath, "--subsets", seq, flips.length ? flips.map((f) => f.flip).join(",") : "-", String(fo), tmpTarget]).toString());
-        fs.unlinkSync(tmpTarget);
-        if (process.env.TN_DEBUG) console.log(`explain: first over ${fo} (${dpAt(probs, cur, fo).toExponential(2)}), ${r.tried} subsets, best ${r.flips.map((f) => f.flip).join(" ")} -> ${r.dp.toExponential(2)}`);
-        if (!r.flips.length || !(r.dp <= 0.5 * dpAt(probs, cur, fo))) return null;
-        flips.push(...r.flips);
+        // where the event starts: the first position above the float noise (its effect there may be
+        // under TOL and grow later through the K/V of that position), else the first one over TOL
+        const at = [firstOver(probs, cur, n, NOISE), fo].filter((p, i, a) => p >= 0 && a.indexOf(p) === i);
+        let took = null;
+        for (const p of at) {
+            fs.writeFileSync(tmpTarget, Array.from(probs[p]).join(" "));
+            const r = JSON.parse(execFileSync(tnLogits, [modelPath, "--subsets", seq, flips.length ? flips.map((f) => f.flip).join(",") : "-", String(p), tmpTarget]).toString());
+            fs.unlinkSync(tmpTarget);
+            if (process.env.TN_DEBUG) console.log(`explain: at ${p} (${dpAt(probs, cur, p).toExponential(2)}), ${r.tried} subsets, best ${r.flips.map((f) => f.flip).join(" ")} -> ${r.dp.toExponential(2)}`);
+            if (r.flips.length && r.dp <= 0.5 * dpAt(probs, cur, p)) { took = r; break; }
+        }
+        if (!took) return null;
+        flips.push(...took.flips);
         cur = JSON.parse(execFileSync(tnLogits, [modelPath, "--probe", seq, flips.map((f) => f.flip).join(","), "-1"], {maxBuffer: 1 << 30}).toString()).base;
     }
 }

@@ -15,7 +15,7 @@
    which single codes llama.cpp rounded the other way (a code moved at POS
    changes POS's logits first: the causal mask keeps earlier ones).
    --subsets IDS FLIPS POS TARGET: every subset of the (up to 12) ties within
-   1e-4 codes at POS moved on top of FLIPS, and the one whose probabilities at
+   1e-3 codes at POS moved on top of FLIPS, and the one whose probabilities at
    POS come closest to TARGET's (several codes can sit on exact ties at one
    position: an attention output at position 0 is v itself, integer sums times
    one scale, whose ratios often land on k + 1/2). */
@@ -142,7 +142,7 @@ int main(int argc, char **argv) {
     memset(&w, 0, sizeof(w));
     w.margin = margin; w.flips = flips; w.max_row = -1;
     if (argc == 7) {
-        /* every subset of the closest ties at POS (up to 12, within 1e-4 codes) moved on top of FLIPS:
+        /* every subset of the closest ties at POS (up to 12, within 1e-3 codes) moved on top of FLIPS:
            the one whose probabilities at POS come closest to TARGET */
         const char *p = argv[3];
         int nf = 0, nc, mask, best_mask = 0, j;
@@ -165,7 +165,7 @@ int main(int argc, char **argv) {
         n = pos + 1; /* the probabilities at pos depend on ids[0..pos] only */
         w.n = n; w.n_flips = nf; w.max_row = pos;
         if (!pass(c, &m, ids, n, &w)) return 1;
-        for (nc = 0; nc < w.n_cand && w.cand[nc].margin < 1e-4 && nc < SUBSET_MAX; nc++) cand[nc] = w.cand[nc];
+        for (nc = 0; nc < w.n_cand && w.cand[nc].margin < 1e-3 && nc < SUBSET_MAX; nc++) cand[nc] = w.cand[nc];
         tn_ctx_rewind(c, mark);
         for (mask = 0; mask < (1 << nc); mask++) {
             int nn = nf;
