@@ -87,6 +87,24 @@ static void observe(const tn_bitlinear *l, const float *x, int64_t rows, void *u
         }
     }
 }
+/* "1,2,3" into ids (at most 4096); the count */
+static int parse_ids(const char *p, int32_t *ids) {
+    int n;
+    for (n = 0; *p && n < 4096; n++) { ids[n] = (int32_t)strtol(p, (char **)&p, 10); if (*p == ',') p++; }
+    return n;
+}
+/* "call:row:elem,..." (or "-") into flips (at most max, leaving room for one more); the count or -1 */
+static int parse_flips(const char *list, flip *flips, int max) {
+    const char *p = list;
+    int nf = 0;
+    while (*p && *p != '-' && nf < max) {
+        if (sscanf(p, "%d:%d:%d", &flips[nf].call, &flips[nf].row, &flips[nf].elem) != 3) { fprintf(stderr, "tn_logits: bad flip list '%s'\n", list); return -1; }
+        nf++;
+        while (*p && *p != ',') p++;
+        if (*p == ',') p++;
+    }
+    return nf;
+}
 static int argmax(const float *p, int n) { int v, b = 0; for (v = 1; v < n; v++) if (p[v] > p[b]) b = v; return b; }
 
 /* the forward of ids[0..n) watched by w: logits (vocab, n) in c */
@@ -144,21 +162,13 @@ int main(int argc, char **argv) {
     if (argc == 7) {
         /* every subset of the closest ties at POS (up to 12, within 1e-3 codes) moved on top of FLIPS:
            the one whose probabilities at POS come closest to TARGET */
-        const char *p = argv[3];
         int nf = 0, nc, mask, best_mask = 0, j;
         double target[256], best = 1e30, d;
         flip cand[MAX_CAND];
         size_t mark = tn_ctx_used(c);
         int pos = atoi(argv[5]);
         FILE *tf = fopen(argv[6], "rb");
-        for (n = 0; *p && n < 4096; n++) { ids[n] = (int32_t)strtol(p, (char **)&p, 10); if (*p == ',') p++; }
-        p = argv[4];
-        while (*p && *p != '-' && nf < 40) {
-            if (sscanf(p, "%d:%d:%d", &flips[nf].call, &flips[nf].row, &flips[nf].elem) != 3) { fprintf(stderr, "tn_logits: bad flip list '%s'\n", argv[4]); return 2; }
-            nf++;
-            while (*p && *p != ',') p++;
-            if (*p == ',') p++;
-        }
+        if ((n = parse_ids(argv[3], ids)) < 0 || (nf = parse_flips(argv[4], flips, 40)) < 0) return 2;
         if (!tf || m.cfg.vocab != 256 || pos < 0 || pos >= n || n > m.cfg.ctx_len) { fprintf(stderr, "tn_logits: bad --subsets arguments\n"); return 2; }
         for (k = 0; k < 256; k++) if (fscanf(tf, "%lf", &target[k]) != 1) { fprintf(stderr, "tn_logits: TARGET needs 256 numbers\n"); return 2; }
         fclose(tf);
@@ -189,18 +199,10 @@ int main(int argc, char **argv) {
     }
     if (argc == 6) {
         /* the sequence with the given codes flipped, then each near tie up to MAX_POS flipped on top, one at a time */
-        const char *p = argv[3];
         int nf = 0, ci;
         flip cand[MAX_CAND];
         size_t mark = tn_ctx_used(c);
-        for (n = 0; *p && n < 4096; n++) { ids[n] = (int32_t)strtol(p, (char **)&p, 10); if (*p == ',') p++; }
-        p = argv[4];
-        while (*p && *p != '-' && nf < 63) {
-            if (sscanf(p, "%d:%d:%d", &flips[nf].call, &flips[nf].row, &flips[nf].elem) != 3) { fprintf(stderr, "tn_logits: bad flip list '%s'\n", argv[4]); return 2; }
-            nf++;
-            while (*p && *p != ',') p++;
-            if (*p == ',') p++;
-        }
+        if ((n = parse_ids(argv[3], ids)) < 0 || (nf = parse_flips(argv[4], flips, 40)) < 0) return 2;
         if (n < 1 || n > m.cfg.ctx_len) { fprintf(stderr, "tn_logits: %d ids (context %lld)\n", n, (long long)m.cfg.ctx_len); return 2; }
         w.n = n; w.n_flips = nf; w.max_row = atoi(argv[5]);
         if (!(lg = pass(c, &m, ids, n, &w))) return 1;
