@@ -7438,17 +7438,15 @@ static void tn__q_act_block(float *y, const float *x, int64_t n, void *user) {
             for (i = 0; i < n0; i++) yr[i] = NAN;
             continue;
         }
-        for (b = 0; b < n0; b += TN_QK_K) {
+        for (b = 0; b < n0; b += TN_QK_K) { /* ggml's Q8_K blocks and their values: the packed path's own quantizer */
             const int64_t nb = TN__MIN((int64_t)TN_QK_K, n0 - b);
-            float amax = 0.0f, max = 0.0f, iscale, d;
-            for (i = 0; i < nb; i++) {
-                float ax = fabsf(xr[b + i]);
-                if (ax > amax) { amax = ax; max = xr[b + i]; }
-            }
-            if (amax == 0.0f) { for (i = 0; i < nb; i++) yr[b + i] = 0.0f; continue; }
-            iscale = -127.0f / max;
-            d = 1.0f / iscale;
-            for (i = 0; i < nb; i++) yr[b + i] = (float)TN__MIN(127, tn__nearest_int(iscale * xr[b + i])) * d;
+            float pad[TN_QK_K], out[TN_QK_K];
+            tn_block_q8_K blk;
+            memset(pad, 0, sizeof(pad));
+            memcpy(pad, xr + b, sizeof(float) * (size_t)nb); /* a partial last block as if zero-padded */
+            tn__quantize_row_q8_K(pad, &blk, TN_QK_K);
+            tn_dequantize_row_q8_K(&blk, out, TN_QK_K);
+            memcpy(yr + b, out, sizeof(float) * (size_t)nb);
         }
     }
 }
@@ -9479,12 +9477,6 @@ static tn_status tn__kv_float(const tn_gguf *g, const char *key, int required, f
     if (tn_gguf_get_f64(g, i, &d) == TN_OK) { *out = (float)d; return TN_OK; }
     return tn__fail(TN_ERR_FORMAT, "the key '%s' is not a float", key);
 }
-/* "<prefix>.<rest>" as a key */
-static const char *tn__key(char *buf, size_t n, const char *prefix, const char *rest) {
-    snprintf(buf, n, "%s.%s", prefix, rest);
-    return buf;
-}
-
 /* what llama.cpp's loader takes from a llama or arcee file */
 typedef struct {
     int arcee;                /* 1: arcee (down(relu(up x)^2)), 0: llama (down(silu(gate x) * up x)) */
@@ -9543,7 +9535,7 @@ static int64_t tn__llama_tensor(const tn_gguf *g, const char *name, int64_t ne0,
    llama.cpp's loader checks them (every tensor it expects, with its shape,
    and no other) */
 static tn_status tn__llamacpp_validate(const tn_gguf *g, tn__lhp *h) {
-    char k[128], nm[TN_MAX_NAME + 32];
+    char k[TN_MAX_NAME + 64], nm[TN_MAX_NAME + 32];
     const char *arch, *s;
     uint64_t len;
     int64_t ai = tn_gguf_find_key(g, "general.architecture"), nt = tn_gguf_n_tensors(g), i, l, hk, hv, idx;
@@ -9556,23 +9548,23 @@ static tn_status tn__llamacpp_validate(const tn_gguf *g, tn__lhp *h) {
     else if (len == 5 && memcmp(s, "arcee", 5) == 0) arch = "arcee";
     else return tn__fail(TN_ERR_UNSUPPORTED, "general.architecture is '%.*s'; ternary.h reads llama.cpp's 'llama' and 'arcee' (and its own 'ternary')", (int)(len > 64 ? 64 : len), s);
     h->arcee = arch[0] == 'a';
-    if ((st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "embedding_length"), 1, 0, &h->d)) || (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "block_count"), 1, 0, &h->n_layer)) ||
-        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "context_length"), 1, 0, &h->ctx)) || (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "feed_forward_length"), 1, 0, &h->ff)) ||
-        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.head_count"), 1, 0, &h->n_head)) ||
-        (st = tn__kv_float(g, tn__key(k, sizeof(k), arch, "attention.layer_norm_rms_epsilon"), 1, 0.0f, &h->eps)) ||
-        (st = tn__kv_float(g, tn__key(k, sizeof(k), arch, "rope.freq_base"), 0, 10000.0f, &h->theta)))
+    if ((st = tn__kv_int(g, tn__pname(k, arch, "embedding_length"), 1, 0, &h->d)) || (st = tn__kv_int(g, tn__pname(k, arch, "block_count"), 1, 0, &h->n_layer)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "context_length"), 1, 0, &h->ctx)) || (st = tn__kv_int(g, tn__pname(k, arch, "feed_forward_length"), 1, 0, &h->ff)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "attention.head_count"), 1, 0, &h->n_head)) ||
+        (st = tn__kv_float(g, tn__pname(k, arch, "attention.layer_norm_rms_epsilon"), 1, 0.0f, &h->eps)) ||
+        (st = tn__kv_float(g, tn__pname(k, arch, "rope.freq_base"), 0, 10000.0f, &h->theta)))
         return st;
     if (h->d <= 0 || h->n_head <= 0 || h->ff <= 0 || h->ctx <= 0)
         return tn__fail(TN_ERR_FORMAT, "%s: embedding_length %lld, feed_forward_length %lld, head_count %lld and context_length %lld must be positive",
                         arch, (long long)h->d, (long long)h->ff, (long long)h->n_head, (long long)h->ctx);
-    if ((st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.head_count_kv"), 0, h->n_head, &h->n_kv)) ||
-        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.key_length"), 0, h->d / h->n_head, &hk)) ||
-        (st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "attention.value_length"), 0, h->d / h->n_head, &hv)))
+    if ((st = tn__kv_int(g, tn__pname(k, arch, "attention.head_count_kv"), 0, h->n_head, &h->n_kv)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "attention.key_length"), 0, h->d / h->n_head, &hk)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "attention.value_length"), 0, h->d / h->n_head, &hv)))
         return st;
     if (h->n_kv <= 0 || h->n_head % h->n_kv) return tn__fail(TN_ERR_FORMAT, "%s: head_count_kv %lld does not divide head_count %lld", arch, (long long)h->n_kv, (long long)h->n_head);
     if (hk <= 0 || hk != hv) return tn__fail(TN_ERR_UNSUPPORTED, "%s: attention.key_length %lld and value_length %lld differ (not checked by ternary.h)", arch, (long long)hk, (long long)hv);
     h->hd = hk;
-    if ((st = tn__kv_int(g, tn__key(k, sizeof(k), arch, "rope.dimension_count"), 0, h->hd, &h->n_rot))) return st;
+    if ((st = tn__kv_int(g, tn__pname(k, arch, "rope.dimension_count"), 0, h->hd, &h->n_rot))) return st;
     if (h->n_rot != h->hd) return tn__fail(TN_ERR_FORMAT, "%s: rope.dimension_count %lld is not the head size %lld (llama.cpp: invalid n_rot)", arch, (long long)h->n_rot, (long long)h->hd);
     if (h->n_head * h->hd > INT32_MAX) return tn__fail(TN_ERR_FORMAT, "%s: head_count x key_length is out of range", arch);
     /* the vocabulary is token_embd's second dimension */
@@ -9688,7 +9680,7 @@ TNDEF tn_status tn_transformer_llamacpp_check(const tn_transformer_config *c, ch
 TNDEF tn_status tn_transformer_save_llamacpp(const tn_transformer *m, const char *path, tn_type ternary_type, tn_type float_type) {
     const tn_transformer_config *c;
     const char *arch;
-    char k[128], nm[TN_MAX_NAME + 32], toks[256][5];
+    char k[TN_MAX_NAME + 64], nm[TN_MAX_NAME + 32], toks[256][5];
     const char *tp[256];
     int32_t tt[256];
     tn_gguf *g;
@@ -9712,16 +9704,16 @@ TNDEF tn_status tn_transformer_save_llamacpp(const tn_transformer *m, const char
     if (!st) st = tn_gguf_set_str(g, "general.name", ternary ? "ternary.h ternary transformer" : "ternary.h transformer");
     if (!st) st = tn_gguf_set_u32(g, "general.file_type", ftype);
     if (!st) st = tn_gguf_set_u32(g, "general.quantization_version", 2);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "vocab_size"), (uint32_t)c->vocab);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "context_length"), (uint32_t)c->ctx_len);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "embedding_length"), (uint32_t)c->d_model);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "block_count"), (uint32_t)c->n_layer);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "feed_forward_length"), (uint32_t)c->d_ff);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "attention.head_count"), (uint32_t)c->n_head);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "attention.head_count_kv"), (uint32_t)c->n_head);
-    if (!st) st = tn_gguf_set_f32(g, tn__key(k, sizeof(k), arch, "attention.layer_norm_rms_epsilon"), c->norm_eps);
-    if (!st) st = tn_gguf_set_u32(g, tn__key(k, sizeof(k), arch, "rope.dimension_count"), (uint32_t)(c->d_model / c->n_head));
-    if (!st) st = tn_gguf_set_f32(g, tn__key(k, sizeof(k), arch, "rope.freq_base"), c->rope_theta);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "vocab_size"), (uint32_t)c->vocab);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "context_length"), (uint32_t)c->ctx_len);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "embedding_length"), (uint32_t)c->d_model);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "block_count"), (uint32_t)c->n_layer);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "feed_forward_length"), (uint32_t)c->d_ff);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "attention.head_count"), (uint32_t)c->n_head);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "attention.head_count_kv"), (uint32_t)c->n_head);
+    if (!st) st = tn_gguf_set_f32(g, tn__pname(k, arch, "attention.layer_norm_rms_epsilon"), c->norm_eps);
+    if (!st) st = tn_gguf_set_u32(g, tn__pname(k, arch, "rope.dimension_count"), (uint32_t)(c->d_model / c->n_head));
+    if (!st) st = tn_gguf_set_f32(g, tn__pname(k, arch, "rope.freq_base"), c->rope_theta);
     /* ternary.h's own: the activation rule the model was trained with (llama.cpp ignores the key) */
     if (!st) st = tn_gguf_set_str(g, "ternary.activations", c->layer_flags & TN_LAYER_ACT_BLOCK ? "block" : "token");
     if (!st) st = tn_gguf_set_str(g, "tokenizer.ggml.model", "rwkv");
