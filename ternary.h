@@ -309,7 +309,7 @@ typedef void (*tn_task_fn)(void *arg, int ith, int nth);
 TNDEF tn_pool *tn_pool_new(int n_threads);        /* NULL on failure */
 TNDEF void tn_pool_free(tn_pool *pool);
 TNDEF int tn_pool_n_threads(const tn_pool *pool); /* 1 for NULL */
-TNDEF void tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg);
+TNDEF tn_status tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg); /* TN_ERR_ARG (nothing run) if fn is NULL */
 /* Number of online CPUs (at least 1). */
 TNDEF int tn_n_cpus(void);
 
@@ -699,7 +699,11 @@ typedef struct tn_param_entry {
     tn_tensor *t;
     int no_decay;             /* norms, biases, embeddings: no weight decay by default */
 } tn_param_entry;
-typedef struct tn_params { tn_param_entry *items; int n, cap; } tn_params;
+typedef struct tn_params {
+    tn_param_entry *items;
+    int n, cap;
+    int64_t *idx, icap;       /* name index, kept by tn_params_add */
+} tn_params;
 TNDEF void tn_params_init(tn_params *p);
 TNDEF void tn_params_deinit(tn_params *p);
 /* register t (made a parameter in ctx) under a unique name (<= 63 bytes) */
@@ -832,7 +836,10 @@ typedef struct tn_gguf_tensor {
 
 TNDEF tn_gguf *tn_gguf_new(void);              /* empty, for writing; NULL on failure */
 TNDEF void tn_gguf_free(tn_gguf *g);
-/* use_mmap: map the file instead of reading it (POSIX; falls back to reading) */
+/* use_mmap: map the file instead of reading it (POSIX; falls back to reading).
+   A mapped file that another process truncates while it is mapped raises
+   SIGBUS on the next access to the lost pages (POSIX gives a reader no error
+   to return): use 0 for files others may change, and for untrusted ones. */
 TNDEF tn_status tn_gguf_read_file(const char *path, int use_mmap, tn_gguf **out);
 /* parse a GGUF image in memory (copied, so data may go away after) */
 TNDEF tn_status tn_gguf_read_memory(const void *data, size_t size, tn_gguf **out);
@@ -989,8 +996,12 @@ TNDEF void tn_csv_close(tn_csv *c);
 /* Everything needed to continue training bit for bit: parameters, optimizer
    state, step, RNG, data position, loss EMA. Stored as a GGUF file (so
    tn-inspect reads it) with a 64-bit checksum over the whole file; written
-   atomically. Loading checks the checksum, every name and shape first and
-   changes nothing unless all of it fits. */
+   atomically. Loading checks the checksum, the version (1; a later one is
+   refused), every field, name and shape first and changes nothing unless all
+   of it fits. A parameter or optimizer moment that is NaN or infinite is
+   refused, naming it, by save and by load (a run that diverged, caught before
+   it overwrites the last good checkpoint); the _ex forms with
+   TN_CHECKPOINT_NONFINITE store and load such values as they are. */
 typedef struct tn_train_state {
     int64_t step, epoch;
     uint64_t data_pos;
@@ -1000,6 +1011,9 @@ typedef struct tn_train_state {
 TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s);
 TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s);
 TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_params *p, tn_optim *o, tn_train_state *s);
+#define TN_CHECKPOINT_NONFINITE 1u  /* flag: keep NaN/inf values instead of refusing them */
+TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s, unsigned flags);
+TNDEF tn_status tn_checkpoint_load_ex(const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags);
 
 
 /* ==== @@IO  model files ==== */
@@ -1316,6 +1330,94 @@ static tn_status tn__fail(tn_status code, const char *fmt, ...) {
     vsnprintf(tn__err_msg, sizeof(tn__err_msg), fmt, ap);
     va_end(ap);
     return code;
+}
+
+static uint64_t tn__fnv1a(uint64_t h, const uint8_t *p, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ull; }
+    return h;
+}
+
+/* -- name index: open addressing over an array the caller owns, so looking up
+   and inserting names (GGUF keys and tensors, safetensors, parameters) is
+   linear in their number. A slot holds index + 1 (0 = empty); the table is
+   kept at most half full, so a probe always ends. name_at(owner, i) gives
+   entry i's NUL-terminated name. -- */
+typedef const char *(*tn__name_at_fn)(const void *owner, int64_t i);
+static uint64_t tn__name_hash(const char *s, size_t n) { return tn__fnv1a(0xcbf29ce484222325ull, (const uint8_t *)s, n); }
+static void tn__nidx_free(int64_t **slot, int64_t *cap) {
+    if (*slot) TN_FREE(*slot);
+    *slot = NULL;
+    *cap = 0;
+}
+/* index of the entry named key[0..klen), or -1 */
+static int64_t tn__nidx_find(const int64_t *slot, int64_t cap, const void *owner, tn__name_at_fn name_at, const char *key, size_t klen) {
+    uint64_t m, h;
+    if (!slot || cap <= 0 || memchr(key, 0, klen)) return -1;
+    m = (uint64_t)cap - 1;
+    for (h = tn__name_hash(key, klen) & m;; h = (h + 1) & m) {
+        const char *nm;
+        if (!slot[h]) return -1;
+        nm = name_at(owner, slot[h] - 1);
+        if (strncmp(nm, key, klen) == 0 && nm[klen] == 0) return slot[h] - 1;
+    }
+}
+static void tn__nidx_put(int64_t *slot, int64_t cap, const void *owner, tn__name_at_fn name_at, int64_t i) {
+    const char *nm = name_at(owner, i);
+    uint64_t m = (uint64_t)cap - 1, h;
+    for (h = tn__name_hash(nm, strlen(nm)) & m; slot[h]; h = (h + 1) & m) {}
+    slot[h] = i + 1;
+}
+/* index entries 0..n-1 from scratch; *dup gets the first entry whose name an
+   earlier one already has (it is left out), or -1. */
+static tn_status tn__nidx_build(int64_t **slot, int64_t *cap, const void *owner, tn__name_at_fn name_at, int64_t n, int64_t *dup) {
+    int64_t c = 16, i;
+    int64_t *s;
+    *dup = -1;
+    while (c < 2 * n + 2) {
+        if (c > INT64_MAX / 4 / (int64_t)sizeof(int64_t)) return tn__fail(TN_ERR_NOMEM, "name index: %lld names is too many", (long long)n);
+        c *= 2;
+    }
+    s = (int64_t *)TN_MALLOC(sizeof(int64_t) * (size_t)c);
+    if (!s) return tn__fail(TN_ERR_NOMEM, "name index: out of memory for %lld names", (long long)n);
+    memset(s, 0, sizeof(int64_t) * (size_t)c);
+    for (i = 0; i < n; i++) {
+        const char *nm = name_at(owner, i);
+        if (tn__nidx_find(s, c, owner, name_at, nm, strlen(nm)) >= 0) { if (*dup < 0) *dup = i; continue; }
+        tn__nidx_put(s, c, owner, name_at, i);
+    }
+    tn__nidx_free(slot, cap);
+    *slot = s;
+    *cap = c;
+    return TN_OK;
+}
+/* entry i leaves (call before it is removed from the array, whose later
+   entries then move down by one): backward-shift deletion keeps every probe
+   chain whole, then indexes above i are renumbered. O(cap), no rehashing. */
+static void tn__nidx_remove(int64_t *slot, int64_t cap, const void *owner, tn__name_at_fn name_at, int64_t i) {
+    uint64_t m, j, k;
+    int64_t q;
+    const char *nm;
+    if (!slot || cap <= 0) return;
+    m = (uint64_t)cap - 1;
+    nm = name_at(owner, i);
+    for (j = tn__name_hash(nm, strlen(nm)) & m; slot[j] && slot[j] != i + 1; j = (j + 1) & m) {}
+    if (!slot[j]) return;
+    slot[j] = 0;
+    for (k = (j + 1) & m; slot[k]; k = (k + 1) & m) {
+        const char *kn = name_at(owner, slot[k] - 1);
+        uint64_t home = tn__name_hash(kn, strlen(kn)) & m;
+        /* slot[k] may fill the hole at j unless its home lies cyclically in (j, k] */
+        if (((k - home) & m) >= ((k - j) & m)) { slot[j] = slot[k]; slot[k] = 0; j = k; }
+    }
+    for (q = 0; q < cap; q++) if (slot[q] > i + 1) slot[q]--;
+}
+/* entry i (= n - 1, just appended, its name not yet present) joins the index */
+static tn_status tn__nidx_add(int64_t **slot, int64_t *cap, const void *owner, tn__name_at_fn name_at, int64_t n) {
+    int64_t dup;
+    if (*cap < 2 * n + 2) return tn__nidx_build(slot, cap, owner, name_at, n, &dup);
+    tn__nidx_put(*slot, *cap, owner, name_at, n - 1);
+    return TN_OK;
 }
 
 static uint32_t tn__f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
@@ -1674,8 +1776,9 @@ TNDEF void tn_pool_free(tn_pool *pool) {
 
 TNDEF int tn_pool_n_threads(const tn_pool *pool) { return pool ? pool->n_threads : 1; }
 
-TNDEF void tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg) {
+TNDEF tn_status tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg) {
     TN__UNUSED(pool);
+    if (!fn) return tn__fail(TN_ERR_ARG, "tn_pool_run: NULL task function");
 #ifndef TERNARY_NO_THREADS
     if (pool && pool->n_threads > 1 && pool->threads) {
         pool->fn = fn;
@@ -1689,10 +1792,11 @@ TNDEF void tn_pool_run(tn_pool *pool, tn_task_fn fn, void *arg) {
         }
         fn(arg, 0, pool->n_threads);
         while (__atomic_load_n(&pool->n_done, __ATOMIC_SEQ_CST) < pool->n_threads - 1) tn__cpu_relax();
-        return;
+        return TN_OK;
     }
 #endif
     fn(arg, 0, 1);
+    return TN_OK;
 }
 
 /* a buffer grown to the largest size asked for, then reused (the old one freed
@@ -2142,8 +2246,8 @@ TNDEF tn_tensor *tn_slice(tn_ctx *ctx, tn_tensor *src, int dim, int64_t start, i
     if (!src) { tn__fail(TN_ERR_ARG, "tn_slice: NULL tensor"); return NULL; }
     if (dim < 0 || dim > 3) { tn__fail(TN_ERR_ARG, "tn_slice: dim %d, want 0..3", dim); return NULL; }
     if (start < 0 || len < 0 || start > src->ne[dim] || len > src->ne[dim] - start) {
-        tn__fail(TN_ERR_SHAPE, "tn_slice: [%lld, %lld) is outside dim %d of size %lld",
-                 (long long)start, (long long)(start + len), dim, (long long)src->ne[dim]);
+        tn__fail(TN_ERR_SHAPE, "tn_slice: %lld values from %lld are outside dim %d of size %lld",
+                 (long long)len, (long long)start, dim, (long long)src->ne[dim]);
         return NULL;
     }
     bs = tn_blck_size(src->type);
@@ -7518,10 +7622,12 @@ TNDEF tn_status tn_backward(tn_ctx *ctx, tn_tensor *loss) {
 
 /* ==== @@IMPL:QAT  parameters, BitLinear and layers ==== */
 
+static const char *tn__param_name_at(const void *p, int64_t i) { return ((const tn_params *)p)->items[i].name; }
 TNDEF void tn_params_init(tn_params *p) { if (p) memset(p, 0, sizeof(*p)); }
 TNDEF void tn_params_deinit(tn_params *p) {
     if (!p) return;
     if (p->items) TN_FREE(p->items);
+    tn__nidx_free(&p->idx, &p->icap);
     memset(p, 0, sizeof(*p));
 }
 TNDEF tn_status tn_params_add(tn_params *p, tn_ctx *ctx, tn_tensor *t, const char *name, int no_decay) {
@@ -7542,12 +7648,17 @@ TNDEF tn_status tn_params_add(tn_params *p, tn_ctx *ctx, tn_tensor *t, const cha
     p->items[p->n].t = t;
     p->items[p->n].no_decay = no_decay;
     p->n++;
+    if (tn__nidx_add(&p->idx, &p->icap, p, tn__param_name_at, p->n) != TN_OK) tn__nidx_free(&p->idx, &p->icap);
     tn_set_name(t, name);
     return TN_OK;
 }
 TNDEF tn_tensor *tn_params_find(const tn_params *p, const char *name) {
     int i;
     if (!p || !name) return NULL;
+    if (p->idx) {
+        int64_t k = tn__nidx_find(p->idx, p->icap, p, tn__param_name_at, name, strlen(name));
+        return k >= 0 ? p->items[k].t : NULL;
+    }
     for (i = 0; i < p->n; i++) if (strcmp(p->items[i].name, name) == 0) return p->items[i].t;
     return NULL;
 }
@@ -8001,7 +8112,11 @@ struct tn_gguf {
     size_t data_offset;
     void **owned;             /* converted tensor data to free with g */
     int64_t n_owned, cap_owned;
+    int64_t *kidx, kcap;      /* name indexes of kv and ti (NULL: search linearly) */
+    int64_t *tidx, tcap;
 };
+static const char *tn__gguf_key_at(const void *g, int64_t i) { return ((const tn_gguf *)g)->kv[i].key; }
+static const char *tn__gguf_ti_at(const void *g, int64_t i) { return ((const tn_gguf *)g)->ti[i].name; }
 
 static const size_t tn__gguf_tsize[TN_GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
 static const char *const tn__gguf_tname[TN_GGUF_TYPE_COUNT] = {"u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "str", "arr", "u64", "i64", "f64"};
@@ -8031,6 +8146,8 @@ TNDEF void tn_gguf_free(tn_gguf *g) {
     if (g->owned) TN_FREE(g->owned);
     if (g->kv) TN_FREE(g->kv);
     if (g->ti) TN_FREE(g->ti);
+    tn__nidx_free(&g->kidx, &g->kcap);
+    tn__nidx_free(&g->tidx, &g->tcap);
 #if defined(TN__POSIX_IO)
     if (g->mmapped) munmap(g->image, g->image_size);
     else
@@ -8068,13 +8185,6 @@ static tn_status tn__rd_str(tn__rd *r, const uint8_t **s, uint64_t *len, const c
     return TN_OK;
 }
 
-static int tn__cmp_kv_key(const void *a, const void *b) {
-    const tn__gguf_kv *x = *(const tn__gguf_kv *const *)a, *y = *(const tn__gguf_kv *const *)b;
-    return strcmp(x->key, y->key);
-}
-static int tn__cmp_ti_name(const void *a, const void *b) {
-    return strcmp((*(const tn_gguf_tensor *const *)a)->name, (*(const tn_gguf_tensor *const *)b)->name);
-}
 static int tn__cmp_ti_off(const void *a, const void *b) {
     uint64_t x = (*(const tn_gguf_tensor *const *)a)->offset, y = (*(const tn_gguf_tensor *const *)b)->offset;
     return x < y ? -1 : x > y ? 1 : 0;
@@ -8186,15 +8296,10 @@ static tn_status tn__gguf_parse(tn_gguf *g) {
         if (!kv->raw) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
         memcpy(kv->raw, vstart, kv->raw_size);
     }
-    if (g->n_kv > 1) { /* unique keys */
-        tn__gguf_kv **s = (tn__gguf_kv **)TN_MALLOC(sizeof(*s) * (size_t)g->n_kv);
-        int64_t j, dup = -1;
-        if (!s) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
-        for (j = 0; j < g->n_kv; j++) s[j] = &g->kv[j];
-        qsort(s, (size_t)g->n_kv, sizeof(*s), tn__cmp_kv_key);
-        for (j = 1; j < g->n_kv; j++) if (strcmp(s[j]->key, s[j - 1]->key) == 0) { dup = j; break; }
-        if (dup >= 0) { tn__fail(TN_ERR_FORMAT, "gguf: key '%s' appears twice", s[dup]->key); TN_FREE(s); return TN_ERR_FORMAT; }
-        TN_FREE(s);
+    { /* unique keys */
+        int64_t dup;
+        if ((st = tn__nidx_build(&g->kidx, &g->kcap, g, tn__gguf_key_at, g->n_kv, &dup)) != TN_OK) return st;
+        if (dup >= 0) return tn__fail(TN_ERR_FORMAT, "gguf: key '%s' appears twice", g->kv[dup].key);
     }
     {
         int64_t ai = tn_gguf_find_key(g, "general.alignment");
@@ -8232,6 +8337,11 @@ static tn_status tn__gguf_parse(tn_gguf *g) {
         t->offset = off;
         g->n_ti++;
     }
+    { /* unique tensor names */
+        int64_t dup;
+        if ((st = tn__nidx_build(&g->tidx, &g->tcap, g, tn__gguf_ti_at, g->n_ti, &dup)) != TN_OK) return st;
+        if (dup >= 0) return tn__fail(TN_ERR_FORMAT, "gguf: tensor name '%s' appears twice", g->ti[dup].name);
+    }
     data_start = (r.off + align - 1) / align * align;
     if (data_start < r.off) return tn__fail(TN_ERR_FORMAT, "gguf: size overflow");
     g->data_offset = data_start;
@@ -8248,9 +8358,6 @@ static tn_status tn__gguf_parse(tn_gguf *g) {
         s = (tn_gguf_tensor **)TN_MALLOC(sizeof(*s) * (size_t)g->n_ti);
         if (!s) return tn__fail(TN_ERR_NOMEM, "gguf: out of memory");
         for (j = 0; j < g->n_ti; j++) s[j] = &g->ti[j];
-        qsort(s, (size_t)g->n_ti, sizeof(*s), tn__cmp_ti_name);
-        for (j = 1; j < g->n_ti; j++)
-            if (strcmp(s[j]->name, s[j - 1]->name) == 0) { tn__fail(TN_ERR_FORMAT, "gguf: tensor name '%s' appears twice", s[j]->name); TN_FREE(s); return TN_ERR_FORMAT; }
         qsort(s, (size_t)g->n_ti, sizeof(*s), tn__cmp_ti_off);
         for (j = 1; j < g->n_ti; j++)
             if (s[j - 1]->offset + s[j - 1]->nbytes > s[j]->offset) { tn__fail(TN_ERR_FORMAT, "gguf: tensors '%s' and '%s' overlap", s[j - 1]->name, s[j]->name); TN_FREE(s); return TN_ERR_FORMAT; }
@@ -8519,6 +8626,7 @@ TNDEF int64_t tn_gguf_n_kv(const tn_gguf *g) { return g ? g->n_kv : 0; }
 TNDEF int64_t tn_gguf_find_key(const tn_gguf *g, const char *key) {
     int64_t i;
     if (!g || !key) return -1;
+    if (g->kidx) return tn__nidx_find(g->kidx, g->kcap, g, tn__gguf_key_at, key, strlen(key));
     for (i = 0; i < g->n_kv; i++) if (strcmp(g->kv[i].key, key) == 0) return i;
     return -1;
 }
@@ -8591,11 +8699,14 @@ static tn_status tn__gguf_put(tn_gguf *g, const char *key, tn__gguf_kv *nkv) {
         nkv->key = (char *)TN_MALLOC(strlen(key) + 1);
         if (!nkv->key) { g->n_kv--; tn__gguf_kv_clear(nkv); return tn__fail(TN_ERR_NOMEM, "gguf: out of memory"); }
         memcpy(nkv->key, key, strlen(key) + 1);
-    } else {
-        nkv->key = g->kv[i].key;
-        g->kv[i].key = NULL;
-        tn__gguf_kv_clear(&g->kv[i]);
+        g->kv[i] = *nkv;
+        /* out of memory for the index: lookups fall back to a scan */
+        if (tn__nidx_add(&g->kidx, &g->kcap, g, tn__gguf_key_at, g->n_kv) != TN_OK) tn__nidx_free(&g->kidx, &g->kcap);
+        return TN_OK;
     }
+    nkv->key = g->kv[i].key;
+    g->kv[i].key = NULL;
+    tn__gguf_kv_clear(&g->kv[i]);
     g->kv[i] = *nkv;
     return TN_OK;
 }
@@ -8692,6 +8803,7 @@ TNDEF tn_status tn_gguf_copy_kv(tn_gguf *g, const tn_gguf *src, int64_t i) {
 TNDEF tn_status tn_gguf_remove_key(tn_gguf *g, const char *key) {
     int64_t i = tn_gguf_find_key(g, key);
     if (i < 0) return tn__fail(TN_ERR_ARG, "gguf: no key '%s'", key ? key : "(null)");
+    tn__nidx_remove(g->kidx, g->kcap, g, tn__gguf_key_at, i);
     tn__gguf_kv_clear(&g->kv[i]);
     memmove(&g->kv[i], &g->kv[i + 1], sizeof(tn__gguf_kv) * (size_t)(g->n_kv - i - 1));
     g->n_kv--;
@@ -8704,6 +8816,7 @@ TNDEF int64_t tn_gguf_n_tensors(const tn_gguf *g) { return g ? g->n_ti : 0; }
 TNDEF int64_t tn_gguf_find_tensor(const tn_gguf *g, const char *name) {
     int64_t i;
     if (!g || !name) return -1;
+    if (g->tidx) return tn__nidx_find(g->tidx, g->tcap, g, tn__gguf_ti_at, name, strlen(name));
     for (i = 0; i < g->n_ti; i++) if (strcmp(g->ti[i].name, name) == 0) return i;
     return -1;
 }
@@ -8738,6 +8851,7 @@ TNDEF tn_status tn_gguf_add_tensor(tn_gguf *g, const char *name, tn_type type, i
         g->cap_ti = cap;
     }
     g->ti[g->n_ti++] = t;
+    if (tn__nidx_add(&g->tidx, &g->tcap, g, tn__gguf_ti_at, g->n_ti) != TN_OK) tn__nidx_free(&g->tidx, &g->tcap);
     return TN_OK;
 }
 TNDEF tn_status tn_gguf_add(tn_gguf *g, const tn_tensor *t, const char *name) {
@@ -9003,11 +9117,6 @@ TNDEF void tn_csv_close(tn_csv *c) { if (c && c->f) { fclose((FILE *)c->f); c->f
 
 /* ==== @@IMPL:IO  checkpoints ==== */
 
-static uint64_t tn__fnv1a(uint64_t h, const uint8_t *p, size_t n) {
-    size_t i;
-    for (i = 0; i < n; i++) { h ^= p[i]; h *= 0x100000001b3ull; }
-    return h;
-}
 /* checksum of an image with the 8 bytes at `hole` taken as zero */
 static uint64_t tn__image_checksum(const uint8_t *p, size_t n, size_t hole) {
     static const uint8_t z[8] = {0};
@@ -9018,6 +9127,7 @@ static uint64_t tn__image_checksum(const uint8_t *p, size_t n, size_t hole) {
 }
 #define TN__CK_KEY "ternary.checkpoint.checksum"
 #define TN__CK_ARCH "ternary-checkpoint"
+#define TN__CK_VERSION 1u
 
 static tn_status tn__emit_buffer(tn__sink *s, const void *ctx) {
     const tn__sink *src = (const tn__sink *)ctx;
@@ -9025,7 +9135,40 @@ static tn_status tn__emit_buffer(tn__sink *s, const void *ctx) {
     return s->st;
 }
 
+/* the first non-finite value of n floats, or -1 */
+static int64_t tn__first_nonfinite(const float *x, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) if ((tn__f32_bits(x[i]) & 0x7f800000u) == 0x7f800000u) return i;
+    return -1;
+}
+/* TN_OK if every parameter (and moment) is finite, else a message naming the first */
+static tn_status tn__ck_finite(const char *what, const tn_params *p, const float *m, const float *v,
+                               int64_t (*get)(const void *, int64_t), const void *ctx) {
+    int64_t off = 0, e;
+    int i, k;
+    for (i = 0; i < p->n; i++) {
+        int64_t n = tn_nelements(p->items[i].t);
+        const float *src[3];
+        static const char *const nm[3] = {"", " (optimizer first moment)", " (optimizer second moment)"};
+        src[0] = get ? NULL : (const float *)p->items[i].t->data;
+        src[1] = m ? m + off : NULL;
+        src[2] = v ? v + off : NULL;
+        for (k = 0; k < 3; k++) {
+            e = k == 0 && get ? get(ctx, i) : src[k] ? tn__first_nonfinite(src[k], n) : -1;
+            if (e >= 0)
+                return tn__fail(TN_ERR_ARG, "%s: parameter '%s'%s element %lld is NaN or infinite; the training diverged (lower the "
+                                "learning rate, clip gradients) or pass TN_CHECKPOINT_NONFINITE to keep it",
+                                what, p->items[i].name, nm[k], (long long)e);
+        }
+        off += n;
+    }
+    return TN_OK;
+}
+
 TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s) {
+    return tn_checkpoint_save_ex(path, p, o, s, 0);
+}
+TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s, unsigned flags) {
     tn_gguf *g;
     tn__sink img;
     tn_status st = TN_OK;
@@ -9036,6 +9179,12 @@ TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const t
     size_t hole;
     if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: NULL argument");
     if (o && o->params != p) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: the optimizer belongs to another parameter list");
+    if (flags & ~TN_CHECKPOINT_NONFINITE) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save_ex: unknown flags 0x%x", flags & ~TN_CHECKPOINT_NONFINITE);
+    for (i = 0; i < p->n; i++)
+        if (p->items[i].t->type != TN_TYPE_F32 || !tn_is_contiguous(p->items[i].t))
+            return tn__fail(TN_ERR_TYPE, "tn_checkpoint_save: parameter '%s' is %s%s; checkpoints hold contiguous f32 parameters", p->items[i].name,
+                            tn_type_name(p->items[i].t->type), tn_is_contiguous(p->items[i].t) ? "" : " and not contiguous");
+    if (!(flags & TN_CHECKPOINT_NONFINITE) && (st = tn__ck_finite(path, p, o ? o->m : NULL, o ? o->v : NULL, NULL, NULL)) != TN_OK) return st;
     if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
     names = (const char **)TN_MALLOC(sizeof(char *) * (size_t)(p->n ? p->n : 1));
     if (!names) { tn_gguf_free(g); return tn__fail(TN_ERR_NOMEM, "tn_checkpoint_save: out of memory"); }
@@ -9043,7 +9192,7 @@ TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const t
     /* the checksum first, so its place in the file is fixed: byte 24 + 8 + len(key) + 4 */
     st = tn_gguf_set_u64(g, TN__CK_KEY, 0);
     if (!st) st = tn_gguf_set_str(g, "general.architecture", TN__CK_ARCH);
-    if (!st) st = tn_gguf_set_u32(g, "ternary.checkpoint.version", 1);
+    if (!st) st = tn_gguf_set_u32(g, "ternary.checkpoint.version", TN__CK_VERSION);
     if (!st) st = tn_gguf_set_i64(g, "ternary.checkpoint.step", s->step);
     if (!st) st = tn_gguf_set_i64(g, "ternary.checkpoint.epoch", s->epoch);
     if (!st) st = tn_gguf_set_u64(g, "ternary.checkpoint.data_pos", s->data_pos);
@@ -9080,10 +9229,22 @@ TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const t
     return st;
 }
 
-static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *p, tn_optim *o, tn_train_state *s) {
+/* the first non-finite element of checkpoint tensor PRE.map[i], for tn__ck_finite */
+typedef struct { const tn_gguf *g; const int64_t *map; const char *pre; } tn__ck_scan;
+static int64_t tn__ck_scan_param(const void *c, int64_t i) {
+    const tn__ck_scan *sc = (const tn__ck_scan *)c;
+    char nm[32];
+    tn_gguf_tensor gt;
+    snprintf(nm, sizeof(nm), "%s.%lld", sc->pre, (long long)sc->map[i]);
+    if (tn_gguf_get_tensor(sc->g, tn_gguf_find_tensor(sc->g, nm), &gt) != TN_OK) return -1;
+    return tn__first_nonfinite((const float *)gt.data, (int64_t)(gt.nbytes / sizeof(float)));
+}
+
+static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags) {
     tn_status st;
-    int64_t ki, i, off;
+    int64_t ki, i, off, optim_t = 0;
     uint64_t want = 0, nn;
+    uint32_t version = 0;
     int32_t kind = -1;
     const char *arch;
     uint64_t alen;
@@ -9100,6 +9261,11 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
         if (tn__image_checksum(g->image, g->image_size, hole) != want)
             TN__CK_FAIL("%s is corrupted: its checksum does not match (a partial copy or a damaged disk?)", path);
     }
+    if (flags & ~TN_CHECKPOINT_NONFINITE) TN__CK_FAIL("tn_checkpoint_load_ex: unknown flags 0x%x", flags & ~TN_CHECKPOINT_NONFINITE);
+    if (tn_gguf_get_u32(g, tn_gguf_find_key(g, "ternary.checkpoint.version"), &version)) TN__CK_FAIL("%s: ternary.checkpoint.version is missing", path);
+    if (version != TN__CK_VERSION)
+        TN__CK_FAIL("%s is a version %u checkpoint; this ternary.h (%d.%d.%d) reads version %u: load it with the release that wrote it", path,
+                    version, TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, TN__CK_VERSION);
     memset(&ns, 0, sizeof(ns));
     {
         int64_t a = tn_gguf_find_key(g, "ternary.checkpoint.rng");
@@ -9108,8 +9274,11 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
             tn_gguf_get_u64(g, tn_gguf_find_key(g, "ternary.checkpoint.data_pos"), &ns.data_pos) ||
             tn_gguf_get_f64(g, tn_gguf_find_key(g, "ternary.checkpoint.ema_loss"), &ns.ema_loss) ||
             tn_gguf_get_i32(g, tn_gguf_find_key(g, "ternary.checkpoint.optim"), &kind) ||
+            tn_gguf_get_i64(g, tn_gguf_find_key(g, "ternary.checkpoint.optim_t"), &optim_t) ||
             tn_gguf_arr_type(g, a) != TN_GGUF_UINT32 || tn_gguf_arr_n(g, a) != 4)
-            TN__CK_FAIL("%s: the training state is incomplete", path);
+            TN__CK_FAIL("%s: the training state is incomplete (a version 1 checkpoint holds step, epoch, data_pos, rng, ema_loss, optim and optim_t)", path);
+        if (optim_t < 0 || ns.step < 0 || ns.epoch < 0) TN__CK_FAIL("%s: negative step, epoch or optimizer step", path);
+        if (kind == -1 && optim_t != 0) TN__CK_FAIL("%s: no optimizer was saved, yet its step is %lld", path, (long long)optim_t);
         memcpy(ns.rng.s, tn_gguf_arr_data(g, a), sizeof(ns.rng.s));
     }
     if (o && kind != (int32_t)o->cfg.kind) TN__CK_FAIL("%s was saved with optimizer %d, not %d", path, kind, (int)o->cfg.kind);
@@ -9120,15 +9289,21 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
         TN__CK_FAIL("%s holds %llu parameters, the model has %d", path, (unsigned long long)nn, p->n);
     map = (int64_t *)TN_MALLOC(sizeof(int64_t) * (size_t)(p->n ? p->n : 1));
     if (!map) { st = tn__fail(TN_ERR_NOMEM, "tn_checkpoint_load: out of memory"); goto done; }
-    for (i = 0; i < p->n; i++) { /* checkpoint entry j -> parameter i by name */
+    for (i = 0; i < p->n; i++) map[i] = -1;
+    { /* checkpoint entry j -> parameter i by name, through the parameters' index */
         uint64_t j, len;
-        map[i] = -1;
         for (j = 0; j < nn; j++) {
             const char *nm = tn_gguf_arr_str(g, ki, j, &len);
-            if (len == strlen(p->items[i].name) && memcmp(nm, p->items[i].name, (size_t)len) == 0) { map[i] = (int64_t)j; break; }
+            int64_t k = -1;
+            if (nm && len < TN_MAX_NAME && !memchr(nm, 0, (size_t)len)) {
+                if (p->idx) k = tn__nidx_find(p->idx, p->icap, p, tn__param_name_at, nm, (size_t)len);
+                else for (k = p->n - 1; k >= 0; k--) if (strncmp(p->items[k].name, nm, (size_t)len) == 0 && p->items[k].name[len] == 0) break;
+            }
+            if (k >= 0 && map[k] < 0) map[k] = (int64_t)j;
         }
-        if (map[i] < 0) TN__CK_FAIL("%s has no parameter '%s'", path, p->items[i].name);
     }
+    for (i = 0; i < p->n; i++)
+        if (map[i] < 0) TN__CK_FAIL("%s has no parameter '%s'", path, p->items[i].name);
     for (i = 0; i < p->n; i++) { /* check every tensor before touching anything */
         const char *pre[3] = {"p", "m", "v"};
         int k, nk = o ? (o->v ? 3 : 2) : 1;
@@ -9141,6 +9316,17 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
             ti = tn_gguf_find_tensor(g, nm);
             if (ti < 0 || tn_gguf_get_tensor(g, ti, &gt) || gt.type != TN_TYPE_F32 || gt.ne[0] != t->ne[0] || gt.ne[1] != t->ne[1] || gt.ne[2] != t->ne[2] || gt.ne[3] != t->ne[3])
                 TN__CK_FAIL("%s: '%s' (%s) is missing or has another shape than the model's", path, p->items[i].name, nm);
+        }
+    }
+    if (!(flags & TN_CHECKPOINT_NONFINITE)) {
+        static const char *const pre[3] = {"p", "m", "v"};
+        int k, nk = o ? (o->v ? 3 : 2) : 1;
+        for (k = 0; k < nk; k++) {
+            tn__ck_scan sc;
+            char what[300];
+            sc.g = g; sc.map = map; sc.pre = pre[k];
+            snprintf(what, sizeof(what), "%s%s", path, k == 0 ? "" : k == 1 ? " (optimizer first moment)" : " (optimizer second moment)");
+            if ((st = tn__ck_finite(what, p, NULL, NULL, tn__ck_scan_param, &sc)) != TN_OK) { st = TN_ERR_FORMAT; goto done; }
         }
     }
     for (i = 0, off = 0; i < p->n; i++) { /* all checked: copy */
@@ -9163,7 +9349,7 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
         }
         off += tn_nelements(t);
     }
-    if (o) tn_gguf_get_i64(g, tn_gguf_find_key(g, "ternary.checkpoint.optim_t"), &o->t);
+    if (o) o->t = optim_t;
     *s = ns;
     st = TN_OK;
 #undef TN__CK_FAIL
@@ -9173,18 +9359,21 @@ done:
     return st;
 }
 TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s) {
+    return tn_checkpoint_load_ex(path, p, o, s, 0);
+}
+TNDEF tn_status tn_checkpoint_load_ex(const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags) {
     tn_gguf *g = NULL;
     tn_status st;
     if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load: NULL argument");
     if ((st = tn_gguf_read_file(path, 0, &g)) != TN_OK) return st;
-    return tn__checkpoint_load_g(g, path, p, o, s);
+    return tn__checkpoint_load_g(g, path, p, o, s, flags);
 }
 TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_params *p, tn_optim *o, tn_train_state *s) {
     tn_gguf *g = NULL;
     tn_status st;
     if (!data || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load_memory: NULL argument");
     if ((st = tn_gguf_read_memory(data, size, &g)) != TN_OK) return st;
-    return tn__checkpoint_load_g(g, "checkpoint", p, o, s);
+    return tn__checkpoint_load_g(g, "checkpoint", p, o, s, 0);
 }
 
 
@@ -9816,7 +10005,9 @@ struct tn_safetensors {
     tn_st_tensor *t;
     char **names;
     int64_t n, cap;
+    int64_t *idx, icap;       /* name index */
 };
+static const char *tn__st_name_at(const void *s, int64_t i) { return ((const tn_safetensors *)s)->t[i].name; }
 
 TNDEF void tn_safetensors_free(tn_safetensors *s) {
     int64_t i;
@@ -9825,6 +10016,7 @@ TNDEF void tn_safetensors_free(tn_safetensors *s) {
     if (s->names) TN_FREE(s->names);
     if (s->t) TN_FREE(s->t);
     if (s->image) TN_FREE(s->image);
+    tn__nidx_free(&s->idx, &s->icap);
     TN_FREE(s);
 }
 
@@ -9928,9 +10120,6 @@ static int tn__js_skip(tn__js *j) {
     }
 }
 
-static int tn__cmp_st_name(const void *a, const void *b) {
-    return strcmp((*(const tn_st_tensor *const *)a)->name, (*(const tn_st_tensor *const *)b)->name);
-}
 static int tn__cmp_st_off(const void *a, const void *b) {
     const uint8_t *x = (const uint8_t *)(*(const tn_st_tensor *const *)a)->data, *y = (const uint8_t *)(*(const tn_st_tensor *const *)b)->data;
     return x < y ? -1 : x > y ? 1 : 0;
@@ -10045,18 +10234,17 @@ static tn_status tn__st_parse(tn_safetensors *s) {
         if (tn__js_eat(&j, '}')) break;
         return tn__fail(TN_ERR_FORMAT, "safetensors: bad JSON near header byte %zu", j.i);
     }
-    if (s->n > 1) { /* unique names, and no two tensors share bytes */
+    { /* unique names */
+        int64_t dup;
+        tn_status st;
+        if ((st = tn__nidx_build(&s->idx, &s->icap, s, tn__st_name_at, s->n, &dup)) != TN_OK) return st;
+        if (dup >= 0) return tn__fail(TN_ERR_FORMAT, "safetensors: tensor '%s' appears twice", s->t[dup].name);
+    }
+    if (s->n > 1) { /* no two tensors share bytes */
         tn_st_tensor **o = (tn_st_tensor **)TN_MALLOC(sizeof(*o) * (size_t)s->n);
         int64_t i;
         if (!o) return tn__fail(TN_ERR_NOMEM, "safetensors: out of memory");
         for (i = 0; i < s->n; i++) o[i] = &s->t[i];
-        qsort(o, (size_t)s->n, sizeof(*o), tn__cmp_st_name);
-        for (i = 1; i < s->n; i++)
-            if (strcmp(o[i - 1]->name, o[i]->name) == 0) {
-                tn__fail(TN_ERR_FORMAT, "safetensors: tensor '%s' appears twice", o[i]->name);
-                TN_FREE(o);
-                return TN_ERR_FORMAT;
-            }
         qsort(o, (size_t)s->n, sizeof(*o), tn__cmp_st_off);
         for (i = 1; i < s->n; i++)
             if ((const uint8_t *)o[i - 1]->data + o[i - 1]->nbytes > (const uint8_t *)o[i]->data) {
@@ -10106,6 +10294,7 @@ TNDEF int64_t tn_safetensors_n_tensors(const tn_safetensors *s) { return s ? s->
 TNDEF int64_t tn_safetensors_find(const tn_safetensors *s, const char *name) {
     int64_t i;
     if (!s || !name) return -1;
+    if (s->idx) return tn__nidx_find(s->idx, s->icap, s, tn__st_name_at, name, strlen(name));
     for (i = 0; i < s->n; i++) if (strcmp(s->t[i].name, name) == 0) return i;
     return -1;
 }

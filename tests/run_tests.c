@@ -107,6 +107,8 @@ static const tn_test_case tn_tests[] = {
     {"hostile_planted_links", test_hostile_planted_links},
     {"hostile_nan_gradient", test_hostile_nan_gradient},
     {"hostile_nan_activation", test_hostile_nan_activation},
+    {"hostile_name_index", test_hostile_name_index},
+    {"hostile_checkpoint_fields", test_hostile_checkpoint_fields},
     {"llamacpp_export_reload", test_llamacpp_export_reload},
     {"llamacpp_act_block_rule", test_llamacpp_act_block_rule},
     {"llamacpp_refusals", test_llamacpp_refusals},

@@ -164,3 +164,184 @@ static int test_hostile_nan_activation(void) {
     }
     return 0;
 }
+
+/* names are looked up through hash indexes: many keys, tensors and parameters,
+   with removals and replacements, all found where they are; duplicates refused */
+static int test_hostile_name_index(void) {
+    enum { NK = 20000, NT = 3000, NP = 3000 };
+    tn_gguf *g = tn_gguf_new(), *r = NULL;
+    static float one[NT];
+    char name[64];
+    void *img = NULL;
+    size_t img_size = 0;
+    int64_t i, ne = 1;
+    uint32_t v;
+    CHECK(g != NULL);
+    for (i = 0; i < NK; i++) {
+        snprintf(name, sizeof(name), "k.%lld", (long long)i);
+        CHECK_OK(tn_gguf_set_u32(g, name, (uint32_t)i));
+    }
+    for (i = 0; i < NK; i += 3) { /* remove every third key: later ones move down */
+        snprintf(name, sizeof(name), "k.%lld", (long long)i);
+        CHECK_OK(tn_gguf_remove_key(g, name));
+    }
+    CHECK(tn_gguf_remove_key(g, "k.0") != TN_OK);
+    for (i = 1; i < NK; i += 3) { /* replace: same position, new value */
+        snprintf(name, sizeof(name), "k.%lld", (long long)i);
+        CHECK_OK(tn_gguf_set_u32(g, name, (uint32_t)i + 7));
+    }
+    CHECK(tn_gguf_n_kv(g) == NK - (NK + 2) / 3);
+    for (i = 0; i < NK; i++) {
+        int64_t k;
+        snprintf(name, sizeof(name), "k.%lld", (long long)i);
+        k = tn_gguf_find_key(g, name);
+        if (i % 3 == 0) { CHECK(k < 0); continue; }
+        CHECK_MSG(k >= 0 && strcmp(tn_gguf_key(g, k), name) == 0, "%s at %lld", name, (long long)k);
+        CHECK_OK(tn_gguf_get_u32(g, k, &v));
+        CHECK(v == (uint32_t)i + (i % 3 == 1 ? 7 : 0));
+    }
+    for (i = 0; i < NT; i++) {
+        snprintf(name, sizeof(name), "t.%lld", (long long)i);
+        CHECK_OK(tn_gguf_add_tensor(g, name, TN_TYPE_F32, 1, &ne, &one[i]));
+    }
+    CHECK(tn_gguf_add_tensor(g, "t.17", TN_TYPE_F32, 1, &ne, one) != TN_OK && strstr(tn_last_error(), "already") != NULL);
+    CHECK(tn_gguf_find_tensor(g, "t.") < 0 && tn_gguf_find_tensor(g, "t.1234") == 1234);
+    CHECK_OK(tn_gguf_write_memory(g, &img, &img_size));
+    CHECK_OK(tn_gguf_read_memory(img, img_size, &r));
+    for (i = 0; i < NT; i += 7) {
+        snprintf(name, sizeof(name), "t.%lld", (long long)i);
+        CHECK(tn_gguf_find_tensor(r, name) == i);
+    }
+    CHECK(tn_gguf_find_key(r, "k.2") >= 0 && tn_gguf_find_key(r, "k.3") < 0);
+    tn_gguf_free(r);
+    tn_free(img);
+    /* a file naming a tensor twice is refused */
+    CHECK_OK(tn_gguf_add_tensor(g, "dup", TN_TYPE_F32, 1, &ne, one));
+    CHECK_OK(tn_gguf_write_memory(g, &img, &img_size));
+    {
+        uint8_t *b = (uint8_t *)img, *at = NULL;
+        size_t k;
+        for (k = 0; k + 5 <= img_size; k++) if (memcmp(b + k, "t.999", 5) == 0 && b[k - 8] == 5) at = b + k;
+        CHECK(at != NULL);
+        memcpy(at, "t.998", 5);
+        CHECK(tn_gguf_read_memory(img, img_size, &r) != TN_OK && strstr(tn_last_error(), "'t.998' appears twice") != NULL);
+    }
+    tn_free(img);
+    tn_gguf_free(g);
+    { /* parameters */
+        tn_ctx *ctx = tn_ctx_new(4 << 20);
+        tn_params ps;
+        tn_tensor *w[NP];
+        tn_params_init(&ps);
+        for (i = 0; i < NP; i++) {
+            snprintf(name, sizeof(name), "p%lld", (long long)i);
+            w[i] = tn_new_1d(ctx, TN_TYPE_F32, 1);
+            CHECK(w[i] && tn_params_add(&ps, ctx, w[i], name, 0) == TN_OK);
+        }
+        CHECK(tn_params_add(&ps, ctx, w[0], "p2999", 0) != TN_OK);
+        for (i = 0; i < NP; i++) {
+            snprintf(name, sizeof(name), "p%lld", (long long)i);
+            CHECK(tn_params_find(&ps, name) == w[i]);
+        }
+        CHECK(tn_params_find(&ps, "p") == NULL && tn_params_find(&ps, "p3000") == NULL);
+        tn_params_deinit(&ps);
+        tn_ctx_free(ctx);
+    }
+    { /* safetensors: found by name; a repeated name refused */
+        const char *hdr = "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        uint8_t buf[256];
+        size_t hl = strlen(hdr);
+        tn_safetensors *s = NULL;
+        memset(buf, 0, sizeof(buf));
+        buf[0] = (uint8_t)hl;
+        memcpy(buf + 8, hdr, hl);
+        CHECK_OK(tn_safetensors_read_memory(buf, 8 + hl + 8, &s));
+        CHECK(tn_safetensors_find(s, "b") == 1 && tn_safetensors_find(s, "a") == 0 && tn_safetensors_find(s, "c") < 0);
+        tn_safetensors_free(s);
+        memcpy(strstr((char *)buf + 8, "\"b\""), "\"a\"", 3);
+        CHECK(tn_safetensors_read_memory(buf, 8 + hl + 8, &s) != TN_OK && strstr(tn_last_error(), "'a' appears twice") != NULL);
+    }
+    return 0;
+}
+
+/* a checkpoint image edited by hand, sealed again with its checksum */
+static tn_status hostile_reseal(tn_gguf *g, tn_params *ps, tn_optim *o, tn_train_state *st) {
+    void *img = NULL;
+    size_t n = 0, hole = 24 + 8 + strlen(TN__CK_KEY) + 4;
+    tn_status s;
+    if (tn_gguf_write_memory(g, &img, &n) != TN_OK) return TN_ERR_IO;
+    tn__wr64((uint8_t *)img + hole, tn__image_checksum((const uint8_t *)img, n, hole));
+    s = tn_checkpoint_load_memory(img, n, ps, o, st);
+    tn_free(img);
+    return s;
+}
+
+/* checkpoints: NaN refused on save and load unless asked for; the version and
+   every field it requires are checked */
+static int test_hostile_checkpoint_fields(void) {
+    const char *path = "build/hostile_ck.gguf";
+    tn_ctx *ctx = tn_ctx_new(1 << 20);
+    tn_params ps;
+    tn_optim o;
+    tn_optim_config cfg = tn_optim_config_default(TN_OPTIM_ADAMW);
+    tn_train_state st, st2;
+    tn_tensor *a, *b;
+    tn_gguf *g = NULL;
+    int k;
+    tn_params_init(&ps);
+    a = tn_new_1d(ctx, TN_TYPE_F32, 5);
+    b = tn_new_2d(ctx, TN_TYPE_F32, 3, 2);
+    for (k = 0; k < 5; k++) ((float *)a->data)[k] = (float)k;
+    for (k = 0; k < 6; k++) ((float *)b->data)[k] = 0.5f * (float)k;
+    CHECK_OK(tn_params_add(&ps, ctx, a, "a", 0));
+    CHECK_OK(tn_params_add(&ps, ctx, b, "b", 0));
+    CHECK_OK(tn_optim_init(&o, &ps, &cfg));
+    memset(&st, 0, sizeof(st));
+    st.step = 12;
+    o.t = 12;
+    remove(path);
+    CHECK_OK(tn_checkpoint_save(path, &ps, &o, &st));
+    /* a NaN weight: refused, naming it, and the good file is kept */
+    ((float *)b->data)[4] = NAN;
+    CHECK(tn_checkpoint_save(path, &ps, &o, &st) != TN_OK && strstr(tn_last_error(), "'b' element 4 is NaN") != NULL);
+    CHECK_OK(tn_checkpoint_load(path, &ps, &o, &st2));
+    CHECK(((float *)b->data)[4] == 2.0f && o.t == 12);
+    /* ... unless asked for; then loading refuses it unless asked too */
+    ((float *)b->data)[4] = INFINITY;
+    CHECK_OK(tn_checkpoint_save_ex(path, &ps, &o, &st, TN_CHECKPOINT_NONFINITE));
+    ((float *)b->data)[4] = 1.0f;
+    CHECK(tn_checkpoint_load(path, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "'b' element 4") != NULL);
+    CHECK(((float *)b->data)[4] == 1.0f);
+    CHECK_OK(tn_checkpoint_load_ex(path, &ps, &o, &st2, TN_CHECKPOINT_NONFINITE));
+    CHECK(((float *)b->data)[4] == INFINITY);
+    ((float *)b->data)[4] = 2.0f;
+    /* a NaN optimizer moment: refused too */
+    o.m[5 + 1] = NAN;
+    CHECK(tn_checkpoint_save(path, &ps, &o, &st) != TN_OK && strstr(tn_last_error(), "'b' (optimizer first moment) element 1") != NULL);
+    o.m[5 + 1] = 0.0f;
+    CHECK(tn_checkpoint_save_ex(path, &ps, &o, &st, 4) == TN_ERR_ARG);
+    CHECK_OK(tn_checkpoint_save(path, &ps, &o, &st));
+    /* fields: each edit is sealed with a valid checksum, so only the check itself can refuse it */
+    CHECK_OK(tn_gguf_read_file(path, 0, &g));
+    CHECK_OK(hostile_reseal(g, &ps, &o, &st2));
+    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 2));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "version 2 checkpoint") != NULL);
+    CHECK_OK(tn_gguf_remove_key(g, "ternary.checkpoint.version"));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "version is missing") != NULL);
+    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 1));
+    CHECK_OK(hostile_reseal(g, &ps, &o, &st2));
+    o.t = 99;
+    CHECK_OK(tn_gguf_remove_key(g, "ternary.checkpoint.optim_t"));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "incomplete") != NULL && o.t == 99);
+    CHECK_OK(tn_gguf_set_i64(g, "ternary.checkpoint.optim_t", -3));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "negative") != NULL && o.t == 99);
+    CHECK_OK(tn_gguf_set_i64(g, "ternary.checkpoint.optim_t", 12));
+    CHECK_OK(hostile_reseal(g, &ps, &o, &st2));
+    CHECK(o.t == 12 && st2.step == 12);
+    tn_gguf_free(g);
+    remove(path);
+    tn_optim_deinit(&o);
+    tn_params_deinit(&ps);
+    tn_ctx_free(ctx);
+    return 0;
+}

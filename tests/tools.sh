@@ -44,6 +44,35 @@ done
 # tn-inspect: a table for a model, an error for junk
 "$B/tn-inspect" "$T/model.gguf" > "$T/insp" && grep -q "tq2_0" "$T/insp" && grep -q "zeros" "$T/insp" && ok "tn-inspect prints a model" || bad "tn-inspect model"
 "$B/tn-inspect" "$T/junk.bin" >/dev/null 2>&1 && bad "tn-inspect accepted junk" || ok "tn-inspect refuses junk"
+# many names: reading, copying and quantizing stay linear in keys and tensors (hash lookups).
+# Linear takes ~0.2 s; the quadratic lookups this replaced took 19 s (100,000 keys) and
+# 19 s (100,000 tensors) on the same machine, 180 s and 68 s on a slower one: 10 s is the bound.
+for args in "$T/many_keys.gguf $T/many_q.gguf q8_0" "$T/many.safetensors $T/many_st.gguf f16"; do
+  set -- $args
+  t0=$(date +%s%N)
+  if timeout 10 "$B/tn-quantize" "$@" >/dev/null 2>"$T/err"; then
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    ok "tn-quantize $(basename "$1") (100,000 names) in $ms ms"
+  else bad "tn-quantize $(basename "$1"): over 10 s or failed: $(head -c 200 "$T/err")"; fi
+done
+[ "$(timeout 10 "$B/tn-inspect" --json "$T/many_q.gguf" | grep -c '"key"')" -eq 100003 ] && ok "tn-inspect lists the 100,003 keys kept" || bad "tn-inspect many keys"
+# hostile files (tests/fuzz/regressions) through every tool with 1 GiB of address space
+# and 20 s each: an answer or a clear error (exit 0/1), never a crash, a hang or a huge allocation
+worst_ms=0; worst=""
+for f in tests/fuzz/regressions/*.gguf tests/fuzz/regressions/*.safetensors; do
+  for tool in "tn-inspect" "tn-inspect --json" "tn-inspect --no-mmap" "tn-quantize" "tn-plot --hist"; do
+    set -- $tool
+    case $1 in tn-quantize) extra="$T/hq.gguf q8_0";; tn-plot) extra="$T/h.png";; *) extra="";; esac
+    t0=$(date +%s%N)
+    ( ulimit -v 1048576; exec timeout 20 "$B/$1" ${2:-} "$f" $extra ) >/dev/null 2>"$T/err"; rc=$?
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ $ms -gt $worst_ms ] && { worst_ms=$ms; worst="$tool $(basename "$f")"; }
+    if [ $rc -gt 1 ]; then bad "$tool $(basename "$f"): exit $rc $(head -c 200 "$T/err")"; fi
+    if [ $rc -eq 1 ] && [ ! -s "$T/err" ]; then bad "$tool $(basename "$f") failed without a message"; fi
+    rm -f "$T/hq.gguf" "$T/h.png"
+  done
+done
+[ $failed -eq 0 ] && ok "every tool answers or refuses every hostile file (slowest: $worst, $worst_ms ms)"
 # tn-bench: one case and the GEMM rows print one JSON array with the documented fields
 check_bench_json() { # file, required op
   node -e '

@@ -5,6 +5,7 @@
    missing if not).
    Build: cc -O2 -I. tools/tn-inspect.c -o tn-inspect -lm -lpthread
    Usage: tn-inspect FILE          human-readable table
+          tn-inspect --no-mmap ...  read the file instead of mapping it
           tn-inspect --json FILE   JSON: every key (type, value) and tensor
                                    (type, shape, offset, bytes, sha256)       */
 #define TERNARY_IMPLEMENTATION
@@ -195,7 +196,7 @@ static int dump_text(const tn_gguf *g, const char *path) {
     printf("\n  %-40s %-6s %-22s %10s %11s %11s %11s %8s\n", "tensor", "type", "shape", "bytes", "min", "max", "mean", "zeros");
     for (i = 0; i < n_t; i++) {
         tn_gguf_tensor t;
-        char shape[64];
+        char shape[96]; /* 4 x 19 digits and 3 x's fit */
         int64_t n = 1, j, zeros = 0, r;
         double mn = INFINITY, mx = -INFINITY, sum = 0;
         const tn_type_traits *tr;
@@ -207,7 +208,7 @@ static int dump_text(const tn_gguf *g, const char *path) {
         total += n;
         bytes += t.nbytes;
         printf("  %-40.40s %-6s %-22s %10zu ", t.name, tn_type_name(t.type), shape, t.nbytes);
-        if (tr && tr->can_dequantize && t.ne[0] > 0) {
+        if (tr && tr->can_dequantize && n > 0) { /* n > 0: the row is bounded by the file's bytes */
             size_t rs = tn_row_size(t.type, t.ne[0]);
             float *row = (float *)malloc(sizeof(float) * (size_t)t.ne[0]);
             for (r = 0; row && r < n / t.ne[0]; r++) {
@@ -232,14 +233,19 @@ static int dump_text(const tn_gguf *g, const char *path) {
 
 int main(int argc, char **argv) {
     tn_gguf *g = NULL;
-    int json = 0, argi = 1;
+    int json = 0, use_mmap = 1, argi = 1;
     tn_status st;
-    if (argc > 1 && strcmp(argv[1], "--json") == 0) { json = 1; argi++; }
+    for (; argi < argc && argv[argi][0] == '-' && argv[argi][1]; argi++) {
+        if (strcmp(argv[argi], "--json") == 0) json = 1;
+        else if (strcmp(argv[argi], "--no-mmap") == 0) use_mmap = 0;
+        else break;
+    }
     if (argi != argc - 1) {
-        fprintf(stderr, "usage: %s [--json] FILE.gguf\n  prints the metadata and tensors of a GGUF model or ternary.h checkpoint\n", argv[0]);
+        fprintf(stderr, "usage: %s [--json] [--no-mmap] FILE.gguf\n  prints the metadata and tensors of a GGUF model or ternary.h checkpoint\n"
+                        "  --no-mmap  read the file instead of mapping it (a mapped file truncated meanwhile raises SIGBUS)\n", argv[0]);
         return 2;
     }
-    st = tn_gguf_read_file(argv[argi], 1, &g);
+    st = tn_gguf_read_file(argv[argi], use_mmap, &g);
     if (st != TN_OK) {
         fprintf(stderr, "tn-inspect: %s\n", tn_last_error());
         return 1;

@@ -208,12 +208,13 @@ static int plot_hist(const char *path, const char *out) {
     tn_gguf *g;
     enum { NB = 120 };
     double lo = 1e300, hi = -1e300, cnt[NB], mx = 0;
-    int64_t i, total = 0;
+    int64_t i, total = 0, nonfinite = 0;
     int pass, b;
     char title[256];
-    if (tn_gguf_read_file(path, 1, &g)) { fprintf(stderr, "tn-plot: %s\n", tn_last_error()); return 1; }
+    if (tn_gguf_read_file(path, 0, &g)) { fprintf(stderr, "tn-plot: %s\n", tn_last_error()); return 1; }
     memset(cnt, 0, sizeof(cnt));
-    for (pass = 0; pass < 2; pass++)
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1 && hi <= lo) hi = lo + fabs(lo) * 1e-6 + 1.0; /* one value: a bin of width > 0 */
         for (i = 0; i < tn_gguf_n_tensors(g); i++) {
             tn_gguf_tensor t;
             const tn_type_traits *tr;
@@ -222,21 +223,29 @@ static int plot_hist(const char *path, const char *out) {
             tn_gguf_get_tensor(g, i, &t);
             tr = tn_type_get_traits(t.type);
             if (t.n_dims < 2 || !tr || !tr->can_dequantize) continue;
-            n = t.ne[1] * t.ne[2] * t.ne[3];
-            row = (float *)malloc(sizeof(float) * (size_t)t.ne[0]);
+            n = t.ne[0] ? t.ne[1] * t.ne[2] * t.ne[3] : 0; /* rows; with n > 0 the reader bounded ne[0] by the file */
+            if (!n) continue;
+            if (!(row = (float *)malloc(sizeof(float) * (size_t)t.ne[0]))) { fprintf(stderr, "tn-plot: out of memory for '%s'\n", t.name); tn_gguf_free(g); return 1; }
             for (r = 0; r < n; r++) {
-                tn_dequantize_row(t.type, (const uint8_t *)t.data + (size_t)r * tn_row_size(t.type, t.ne[0]), row, t.ne[0]);
+                if (tn_dequantize_row(t.type, (const uint8_t *)t.data + (size_t)r * tn_row_size(t.type, t.ne[0]), row, t.ne[0]) != TN_OK) {
+                    fprintf(stderr, "tn-plot: '%s': %s\n", t.name, tn_last_error());
+                    free(row);
+                    tn_gguf_free(g);
+                    return 1;
+                }
                 for (k = 0; k < t.ne[0]; k++) {
                     double v = row[k];
+                    if (!isfinite(v)) { nonfinite += pass == 0; continue; }
                     if (pass == 0) { if (v < lo) lo = v; if (v > hi) hi = v; total++; }
                     else { b = (int)((v - lo) / (hi - lo) * NB); cnt[b < 0 ? 0 : b >= NB ? NB - 1 : b] += 1; }
                 }
             }
             free(row);
         }
+    }
     tn_gguf_free(g);
-    if (!total) { fprintf(stderr, "tn-plot: %s has no 2-D weights\n", path); return 1; }
-    if (hi <= lo) hi = lo + 1;
+    if (nonfinite) fprintf(stderr, "tn-plot: warning: %lld weights of %s are NaN or infinite; they are not drawn\n", (long long)nonfinite, path);
+    if (!total) { fprintf(stderr, "tn-plot: %s has no finite 2-D weights\n", path); return 1; }
     for (b = 0; b < NB; b++) if (cnt[b] > mx) mx = cnt[b];
     {
         const char *base = strrchr(path, '/');

@@ -1,7 +1,10 @@
 /* tn-quantize - requantize every tensor of a GGUF (or .safetensors) file.
    Build: cc -O2 -I. tools/tn-quantize.c -o tn-quantize -lm -lpthread
-   Usage: tn-quantize IN.gguf|IN.safetensors OUT.gguf TYPE [--absmean]
+   Usage: tn-quantize [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE
      TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0, or keep (copy as is)
+     --mmap  map a GGUF input instead of reading it (faster for big files, but
+             a file truncated by someone else while it is mapped kills the
+             process with SIGBUS; the default reads it into memory)
    Tensors of 2 or more dims are converted with ggml's reference quantizers,
    so the bytes equal llama-quantize's for the same f32 values; 1-D tensors
    (norms, biases) are kept. A tensor whose values are already ternary (one
@@ -17,7 +20,7 @@
 #include <string.h>
 
 static int usage(const char *argv0) {
-    fprintf(stderr, "usage: %s IN.gguf|IN.safetensors OUT.gguf TYPE [--absmean]\n"
+    fprintf(stderr, "usage: %s [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE\n"
                     "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 keep\n", argv0);
     return 2;
 }
@@ -36,6 +39,12 @@ static int is_ternary(const float *x, int64_t n, float *s) {
     return a > 0.0f;
 }
 
+static int add(tn_gguf *out, const char *name, tn_type type, int n_dims, const int64_t *ne, const void *data) {
+    if (tn_gguf_add_tensor(out, name, type, n_dims, ne, data) == TN_OK) return 0;
+    fprintf(stderr, "tn-quantize: %s\n", tn_last_error());
+    return 1;
+}
+
 static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims, const int64_t *ne, const void *src,
                    tn_type type, int absmean, int keep, void ***owned, int *n_owned) {
     int64_t n = 1, r, nr;
@@ -45,7 +54,7 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
     size_t rs;
     const tn_type_traits *tr = tn_type_get_traits(src_type);
     for (d = 0; d < 4; d++) n *= ne[d];
-    if (keep || n_dims < 2 || src_type == type) return tn_gguf_add_tensor(out, name, src_type, n_dims, ne, src) == TN_OK ? 0 : 1;
+    if (keep || n_dims < 2 || src_type == type) return add(out, name, src_type, n_dims, ne, src);
     if (!tr || !tr->can_dequantize) { fprintf(stderr, "tn-quantize: cannot decode '%s' of type %s\n", name, tn_type_name(src_type)); return 1; }
     rs = tn_row_size(type, ne[0]);
     if (!rs) {
@@ -53,11 +62,16 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
                 name, (long long)ne[0], tn_type_name(type), (long long)tn_blck_size(type));
         return 1;
     }
-    nr = n / ne[0];
+    nr = ne[0] ? n / ne[0] : 0;
+    {
+        void **o = (void **)realloc(*owned, sizeof(void *) * (size_t)(*n_owned + 2));
+        if (!o) { fprintf(stderr, "tn-quantize: out of memory\n"); return 1; }
+        *owned = o;
+    }
+    /* the reader checked n * 4 and rs * nr against the file's size */
     f = (float *)malloc(sizeof(float) * (size_t)(n ? n : 1));
     dst = malloc(rs * (size_t)nr + 1);
-    if (!f || !dst) { fprintf(stderr, "tn-quantize: out of memory\n"); return 1; }
-    *owned = (void **)realloc(*owned, sizeof(void *) * (size_t)(*n_owned + 2));
+    if (!f || !dst) { free(f); free(dst); fprintf(stderr, "tn-quantize: out of memory for '%s'\n", name); return 1; }
     (*owned)[(*n_owned)++] = f;
     (*owned)[(*n_owned)++] = dst;
     for (r = 0; r < nr; r++)
@@ -70,29 +84,38 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
         if (is_ternary(f, n, &s) || absmean) {
             int8_t *t = (int8_t *)malloc((size_t)n);
             tn_status st;
-            if (!t) return 1;
+            if (!t) { fprintf(stderr, "tn-quantize: out of memory for '%s'\n", name); return 1; }
             if (!absmean || is_ternary(f, n, &s)) { for (r = 0; r < n; r++) t[r] = (int8_t)(f[r] > 0 ? 1 : f[r] < 0 ? -1 : 0); st = TN_OK; }
             else st = tn_ternary_absmean(f, n, t, &s);
             if (st == TN_OK) st = tn_ternary_to_tq(type, t, s, ne[0], nr, dst);
             free(t);
             if (st != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
-            return tn_gguf_add_tensor(out, name, type, n_dims, ne, dst) == TN_OK ? 0 : 1;
+            return add(out, name, type, n_dims, ne, dst);
         }
     }
     if (tn_quantize(type, f, dst, nr, ne[0], NULL) != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
-    return tn_gguf_add_tensor(out, name, type, n_dims, ne, dst) == TN_OK ? 0 : 1;
+    return add(out, name, type, n_dims, ne, dst);
 }
 
 int main(int argc, char **argv) {
     tn_type type = TN_TYPE_F32;
-    int absmean = 0, keep = 0, i, rc = 0, n_owned = 0;
+    int absmean = 0, use_mmap = 0, keep = 0, i, rc = 0, n_owned = 0, na = 0;
     void **owned = NULL;
     tn_gguf *in = NULL, *out;
     tn_safetensors *st = NULL;
     FILE *f;
     char magic[4] = {0};
-    if (argc < 4 || argc > 5) return usage(argv[0]);
-    if (argc == 5) { if (strcmp(argv[4], "--absmean") != 0) return usage(argv[0]); absmean = 1; }
+    const char *arg[3];
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--absmean") == 0) absmean = 1;
+        else if (strcmp(argv[i], "--mmap") == 0) use_mmap = 1;
+        else if (strcmp(argv[i], "--no-mmap") == 0) use_mmap = 0;
+        else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "tn-quantize: unknown option '%s'\n", argv[i]); return usage(argv[0]); }
+        else if (na == 3) return usage(argv[0]);
+        else arg[na++] = argv[i];
+    }
+    if (na != 3) return usage(argv[0]);
+    argv[1] = (char *)arg[0]; argv[2] = (char *)arg[1]; argv[3] = (char *)arg[2];
     printf("tn-quantize (ternary.h %d.%d.%d, %s kernels)\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     if (strcmp(argv[3], "keep") == 0) keep = 1;
     else if (tn_type_from_name(argv[3], &type) != TN_OK || !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 ||
@@ -105,10 +128,11 @@ int main(int argc, char **argv) {
     if (!f) { fprintf(stderr, "tn-quantize: cannot open '%s'\n", argv[1]); return 1; }
     if (fread(magic, 1, 4, f) != 4) magic[0] = 0;
     fclose(f);
-    out = tn_gguf_new();
+    if (!(out = tn_gguf_new())) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); return 1; }
     if (memcmp(magic, "GGUF", 4) == 0) {
-        if (tn_gguf_read_file(argv[1], 1, &in) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); return 1; }
-        for (i = 0; i < tn_gguf_n_kv(in); i++) tn_gguf_copy_kv(out, in, i);
+        if (tn_gguf_read_file(argv[1], use_mmap, &in) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); tn_gguf_free(out); return 1; }
+        for (i = 0; i < tn_gguf_n_kv(in) && !rc; i++)
+            if (tn_gguf_copy_kv(out, in, i) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
         for (i = 0; i < tn_gguf_n_tensors(in) && !rc; i++) {
             tn_gguf_tensor t;
             tn_gguf_get_tensor(in, i, &t);
@@ -116,8 +140,10 @@ int main(int argc, char **argv) {
         }
     } else if (tn_safetensors_read_file(argv[1], &st) == TN_OK) {
         const char *base = strrchr(argv[1], '/');
-        tn_gguf_set_str(out, "general.architecture", "unknown");
-        tn_gguf_set_str(out, "general.name", base ? base + 1 : argv[1]);
+        if (tn_gguf_set_str(out, "general.architecture", "unknown") != TN_OK || tn_gguf_set_str(out, "general.name", base ? base + 1 : argv[1]) != TN_OK) {
+            fprintf(stderr, "tn-quantize: %s\n", tn_last_error());
+            rc = 1;
+        }
         for (i = 0; i < tn_safetensors_n_tensors(st) && !rc; i++) {
             tn_st_tensor t;
             tn_safetensors_get(st, i, &t);
@@ -128,13 +154,17 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tn-quantize: '%s' is neither GGUF nor safetensors: %s\n", argv[1], tn_last_error());
         rc = 1;
     }
-    if (!rc && !keep && type != TN_TYPE_F32 && type != TN_TYPE_F16 && type != TN_TYPE_BF16) tn_gguf_set_u32(out, "general.quantization_version", 2);
+    if (!rc && !keep && type != TN_TYPE_F32 && type != TN_TYPE_F16 && type != TN_TYPE_BF16 && tn_gguf_set_u32(out, "general.quantization_version", 2) != TN_OK) {
+        fprintf(stderr, "tn-quantize: %s\n", tn_last_error());
+        rc = 1;
+    }
     if (!rc && !keep && in) { /* llama.cpp's llama_ftype of the new main type */
         static const struct { tn_type t; uint32_t ft; } ftypes[] = {
             {TN_TYPE_F32, 0}, {TN_TYPE_F16, 1}, {TN_TYPE_Q4_0, 2}, {TN_TYPE_Q4_1, 3}, {TN_TYPE_Q8_0, 7}, {TN_TYPE_Q5_0, 8},
             {TN_TYPE_Q5_1, 9}, {TN_TYPE_BF16, 32}, {TN_TYPE_TQ1_0, 36}, {TN_TYPE_TQ2_0, 37}};
         size_t k;
-        for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++) if (ftypes[k].t == type) tn_gguf_set_u32(out, "general.file_type", ftypes[k].ft);
+        for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++)
+            if (ftypes[k].t == type && tn_gguf_set_u32(out, "general.file_type", ftypes[k].ft) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
     }
     if (!rc && in) { /* a file llama.cpp runs must stay one it runs */
         char why_in[512], why_out[512];

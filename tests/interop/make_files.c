@@ -2,7 +2,9 @@
    and tool checks: every key/value type, every tensor type ternary.h writes,
    1-D to 4-D (all_types.gguf), a transformer exported by
    tn_transformer_save_gguf (model.gguf), and ggml's test input as one f32
-   tensor (vectors.gguf, when the test-vector directory is given).
+   tensor (vectors.gguf, when the test-vector directory is given), and files
+   with many names (many_keys.gguf: 100,000 keys; many.safetensors: 100,000
+   tensors) on which the tools must stay linear.
    Usage: make_files OUTDIR [TESTVECTOR_DIR] */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
@@ -85,6 +87,39 @@ int main(int argc, char **argv) {
         if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
         tn_gguf_free(g);
         free(in);
+        printf("wrote %s\n", path);
+    }
+    {   /* many names: 100,000 keys, and 100,000 safetensors tensors (tools must stay linear in them) */
+        FILE *f;
+        int64_t ne[2] = {32, 1};
+        size_t cap = 16 << 20, len = 0;
+        char *h = (char *)malloc(cap);
+        g = tn_gguf_new();
+        tn_gguf_set_str(g, "general.architecture", "many");
+        for (i = 0; i < 100000; i++) {
+            char key[32];
+            snprintf(key, sizeof(key), "many.key.%d", i);
+            if (tn_gguf_set_u32(g, key, (uint32_t)i) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
+        }
+        tn_gguf_add_tensor(g, "x", TN_TYPE_F32, 2, ne, x);
+        snprintf(path, sizeof(path), "%s/many_keys.gguf", argv[1]);
+        if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
+        tn_gguf_free(g);
+        printf("wrote %s\n", path);
+        if (!h) return 1;
+        len += (size_t)snprintf(h + len, cap - len, "{");
+        for (i = 0; i < 100000; i++)
+            len += (size_t)snprintf(h + len, cap - len, "%s\"t%d\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[%d,%d]}",
+                                    i ? "," : "", i, 8 * i, 8 * i + 8);
+        len += (size_t)snprintf(h + len, cap - len, "}");
+        snprintf(path, sizeof(path), "%s/many.safetensors", argv[1]);
+        f = fopen(path, "wb");
+        if (!f || len >= cap) { fprintf(stderr, "make_files: cannot write %s\n", path); return 1; }
+        for (i = 0; i < 8; i++) fputc((int)(((uint64_t)len >> (8 * i)) & 255), f);
+        fwrite(h, 1, len, f);
+        for (i = 0; i < 100000 * 2; i++) fwrite(&x[i % 512], sizeof(float), 1, f);
+        if (fclose(f) != 0) return 1;
+        free(h);
         printf("wrote %s\n", path);
     }
     tn_ctx_free(ctx);
