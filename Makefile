@@ -3,7 +3,8 @@
 #   make test     every test configuration (sanitizers, gcc and clang, C++, scalar),
 #                 the tools, an independent GGUF reader (node), fuzz-corpus replay, and a real
 #                 llama.cpp (node-llama-cpp from npm) running the char-LMs ternary.h trains
-#   make fuzz     libFuzzer on the GGUF / checkpoint / safetensors readers (FUZZ_SECONDS=60)
+#   make fuzz     libFuzzer on every reader (GGUF, checkpoint, safetensors), the model
+#                 loader alone, and the tensor/view API (FUZZ_SECONDS=60 each)
 #   make test-arm the suite cross-built for aarch64 (NEON, NEON + dotprod, scalar), run under qemu-user
 #   make bench    the benchmark table (tools/tn-bench; --json for machines)
 #   make clean
@@ -98,11 +99,13 @@ $(B)/fuzz-seeds-gen: tests/fuzz/seeds.c $(HDR) | $(B)
 # every reader, replaying the seed corpus and past fuzz crashes under ASan/UBSan
 $(B)/fuzz-replay: tests/fuzz/fuzz_readers.c $(HDR) | $(B)
 	clang -std=c99 -O1 -g -DTN_FUZZ_MAIN $(WARN) $(SAN_CLANG) -I. $< -o $@ $(LIBS)
+# the tensor/view API on fuzzed shapes and strides, replaying tests/fuzz/tensor/
+$(B)/fuzz-tensor-replay: tests/fuzz/fuzz_tensor.c $(HDR) | $(B)
+	clang -std=c99 -O1 -g -DTN_FUZZ_MAIN $(WARN) $(SAN_CLANG) -I. $< -o $@ $(LIBS)
 $(B)/fuzz-seeds: $(B)/fuzz-seeds-gen
 	@mkdir -p $@ && $(B)/fuzz-seeds-gen $@ && touch $@
-$(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-seeds $(wildcard tests/fuzz/regressions/*)
-	@printf '#!/bin/sh\nexec $(B)/fuzz-replay $(B)/fuzz-seeds/* $(wildcard tests/fuzz/regressions/*) %s\n' \
-	  "$$(ls $${TN_TESTVECTORS:-tests/data}/*.gguf 2>/dev/null | tr '\n' ' ')" > $@ && chmod +x $@
+$(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-tensor-replay $(B)/fuzz-seeds
+	@printf '#!/bin/sh\nexec tests/fuzz/replay.sh $(B)\n' > $@ && chmod +x $@
 
 TEST_SCRIPTS := tests/self_contained.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh tests/identity.sh \
                 tests/llamacpp/run.sh
@@ -135,13 +138,23 @@ test-arm: $(B)/test-arm-neon $(B)/test-arm-dotprod $(B)/test-arm-scalar
 interop: $(TOOLS) $(B)/make_files
 	@tests/interop/run.sh $(B)
 
+# every sanitizer finding is fatal, so libFuzzer saves the input that caused it
 FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(B)/fuzz-readers: tests/fuzz/fuzz_readers.c $(HDR) | $(B)
-	clang -O1 -g -fsanitize=fuzzer,address,undefined -I. $< -o $@ $(LIBS)
-fuzz: $(B)/fuzz-readers $(B)/fuzz-seeds
-	@mkdir -p $(B)/fuzz-corpus $(B)/fuzz-crashes
+	clang $(FUZZ_CFLAGS) -I. $< -o $@ $(LIBS)
+$(B)/fuzz-model: tests/fuzz/fuzz_readers.c $(HDR) | $(B)
+	clang $(FUZZ_CFLAGS) -DTN_FUZZ_MODEL -I. $< -o $@ $(LIBS)
+$(B)/fuzz-tensor: tests/fuzz/fuzz_tensor.c $(HDR) | $(B)
+	clang $(FUZZ_CFLAGS) -I. $< -o $@ $(LIBS)
+fuzz: $(B)/fuzz-readers $(B)/fuzz-model $(B)/fuzz-tensor $(B)/fuzz-seeds
+	@mkdir -p $(B)/fuzz-corpus $(B)/fuzz-corpus-model $(B)/fuzz-corpus-tensor $(B)/fuzz-crashes
 	$(B)/fuzz-readers $(B)/fuzz-corpus $(B)/fuzz-seeds tests/fuzz/regressions -max_total_time=$(FUZZ_SECONDS) \
-	  -artifact_prefix=$(B)/fuzz-crashes/ -max_len=65536 -print_final_stats=1
+	  -artifact_prefix=$(B)/fuzz-crashes/readers- -max_len=65536 -print_final_stats=1
+	$(B)/fuzz-model $(B)/fuzz-corpus-model $(B)/fuzz-seeds tests/fuzz/regressions -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(B)/fuzz-crashes/model- -max_len=65536 -print_final_stats=1
+	$(B)/fuzz-tensor $(B)/fuzz-corpus-tensor tests/fuzz/tensor -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(B)/fuzz-crashes/tensor- -max_len=4096 -print_final_stats=1
 
 clean:
 	rm -rf $(B)

@@ -6,7 +6,10 @@
      AFL++:      afl-clang-fast with -DTN_FUZZ_MAIN, input file as argument
      replay:     -DTN_FUZZ_MAIN, runs every file given (make test runs the
                  seed corpus and tests/fuzz/regressions/ this way)
-   The first input byte picks nothing: every reader sees every input. */
+   The first input byte picks nothing: every reader sees every input.
+   With -DTN_FUZZ_MODEL only the model-file path runs (GGUF reader, model
+   loaders, llama.cpp check): `make fuzz` runs that build as its own target,
+   so its coverage is not diluted by the other readers. */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include <stdio.h>
@@ -36,6 +39,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tn_safetensors *s = NULL;
     tn_train_state st;
     setup();
+#ifdef TN_FUZZ_MODEL
+    if (tn_gguf_read_memory(data, size, &g) == TN_OK) {
+        tn_transformer m;
+        char why[256];
+        (void)tn_gguf_llamacpp_check(g, why, sizeof(why));
+        tn_ctx_reset(mc);
+        if (tn_transformer_from_gguf(&m, mc, g) == TN_OK) tn_transformer_deinit(&m);
+        tn_gguf_free(g);
+    }
+    (void)s; (void)st;
+    return 0;
+#endif
     if (tn_gguf_read_memory(data, size, &g) == TN_OK) {
         /* touch everything the reader exposes */
         int64_t i;
