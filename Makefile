@@ -94,6 +94,12 @@ $(B)/make_files: tests/interop/make_files.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
 $(B)/tn_logits: tests/llamacpp/tn_logits.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
+# the file tools under ASan/UBSan/LSan, for the hostile-file checks of tests/tools.sh
+# (a leak on an error path, an allocation no input could need)
+$(B)/tn-inspect-asan: tools/tn-inspect.c $(HDR) | $(B)
+	gcc -std=c99 -O1 -g $(WARN) $(SAN) -I. $< -o $@ $(LIBS)
+$(B)/tn-quantize-asan: tools/tn-quantize.c $(HDR) | $(B)
+	gcc -std=c99 -O1 -g $(WARN) $(SAN) -I. $< -o $@ $(LIBS)
 $(B)/fuzz-seeds-gen: tests/fuzz/seeds.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
 # every reader, replaying the seed corpus and past fuzz crashes under ASan/UBSan
@@ -115,7 +121,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)
-test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay $(B)/tn_logits
+test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay $(B)/tn_logits $(B)/tn-inspect-asan $(B)/tn-quantize-asan
 
 # aarch64 NEON build, run under qemu-user (gcc-aarch64-linux-gnu, qemu-user): on qemu's
 # default CPU (sdot found at run time) and on a Cortex-A53 (none: the widening kernels)

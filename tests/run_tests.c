@@ -109,6 +109,7 @@ static const tn_test_case tn_tests[] = {
     {"hostile_nan_activation", test_hostile_nan_activation},
     {"hostile_name_index", test_hostile_name_index},
     {"hostile_checkpoint_fields", test_hostile_checkpoint_fields},
+    {"hostile_pool_and_truncation", test_hostile_pool_and_truncation},
     {"llamacpp_export_reload", test_llamacpp_export_reload},
     {"llamacpp_act_block_rule", test_llamacpp_act_block_rule},
     {"llamacpp_refusals", test_llamacpp_refusals},

@@ -345,3 +345,33 @@ static int test_hostile_checkpoint_fields(void) {
     tn_ctx_free(ctx);
     return 0;
 }
+
+/* a NULL task is an error, on a pool of threads and on none; a file read (not
+   mapped) stays readable when another process truncates it */
+static int test_hostile_pool_and_truncation(void) {
+    tn_pool *pool = tn_pool_new(2);
+    const char *path = "build/hostile_trunc.gguf";
+    tn_gguf *g = tn_gguf_new(), *r = NULL;
+    float d[64];
+    int64_t ne = 64;
+    tn_gguf_tensor t;
+    FILE *f;
+    int k;
+    CHECK(tn_pool_run(pool, NULL, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "NULL task") != NULL);
+    CHECK(tn_pool_run(NULL, NULL, NULL) == TN_ERR_ARG);
+    tn_pool_free(pool);
+    for (k = 0; k < 64; k++) d[k] = (float)k;
+    CHECK_OK(tn_gguf_add_tensor(g, "d", TN_TYPE_F32, 1, &ne, d));
+    CHECK_OK(tn_gguf_write_file(g, path));
+    tn_gguf_free(g);
+    CHECK_OK(tn_gguf_read_file(path, 0, &r));
+    f = fopen(path, "wb"); /* truncated to 0 bytes */
+    CHECK(f != NULL);
+    fclose(f);
+    CHECK_OK(tn_gguf_get_tensor(r, 0, &t));
+    CHECK(((const float *)t.data)[63] == 63.0f);
+    tn_gguf_free(r);
+    CHECK(tn_gguf_read_file(path, 0, &r) == TN_ERR_FORMAT);
+    remove(path);
+    return 0;
+}
