@@ -103,10 +103,10 @@ $(B)/tn-quantize-asan: tools/tn-quantize.c $(HDR) | $(B)
 $(B)/fuzz-seeds-gen: tests/fuzz/seeds.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
 # every reader, replaying the seed corpus and past fuzz crashes under ASan/UBSan
-$(B)/fuzz-replay: tests/fuzz/fuzz_readers.c $(HDR) | $(B)
+$(B)/fuzz-replay: tests/fuzz/fuzz_readers.c tests/fuzz/replay_main.h $(HDR) | $(B)
 	clang -std=c99 -O1 -g -DTN_FUZZ_MAIN $(WARN) $(SAN_CLANG) -I. $< -o $@ $(LIBS)
 # the tensor/view API on fuzzed shapes and strides, replaying tests/fuzz/tensor/
-$(B)/fuzz-tensor-replay: tests/fuzz/fuzz_tensor.c $(HDR) | $(B)
+$(B)/fuzz-tensor-replay: tests/fuzz/fuzz_tensor.c tests/fuzz/replay_main.h $(HDR) | $(B)
 	clang -std=c99 -O1 -g -DTN_FUZZ_MAIN $(WARN) $(SAN_CLANG) -I. $< -o $@ $(LIBS)
 $(B)/fuzz-seeds: $(B)/fuzz-seeds-gen
 	@mkdir -p $@ && $(B)/fuzz-seeds-gen $@ && touch $@

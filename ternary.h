@@ -7652,15 +7652,19 @@ TNDEF tn_status tn_params_add(tn_params *p, tn_ctx *ctx, tn_tensor *t, const cha
     tn_set_name(t, name);
     return TN_OK;
 }
+/* index of the parameter named name[0..len), or -1 (a scan if the index could not be allocated) */
+static int64_t tn__params_index(const tn_params *p, const char *name, size_t len) {
+    int64_t i;
+    if (p->idx) return tn__nidx_find(p->idx, p->icap, p, tn__param_name_at, name, len);
+    if (len >= TN_MAX_NAME || memchr(name, 0, len)) return -1;
+    for (i = 0; i < p->n; i++) if (strncmp(p->items[i].name, name, len) == 0 && p->items[i].name[len] == 0) return i;
+    return -1;
+}
 TNDEF tn_tensor *tn_params_find(const tn_params *p, const char *name) {
-    int i;
+    int64_t k;
     if (!p || !name) return NULL;
-    if (p->idx) {
-        int64_t k = tn__nidx_find(p->idx, p->icap, p, tn__param_name_at, name, strlen(name));
-        return k >= 0 ? p->items[k].t : NULL;
-    }
-    for (i = 0; i < p->n; i++) if (strcmp(p->items[i].name, name) == 0) return p->items[i].t;
-    return NULL;
+    k = tn__params_index(p, name, strlen(name));
+    return k >= 0 ? p->items[k].t : NULL;
 }
 TNDEF void tn_params_zero_grad(tn_params *p) {
     int i;
@@ -9135,34 +9139,35 @@ static tn_status tn__emit_buffer(tn__sink *s, const void *ctx) {
     return s->st;
 }
 
-/* the first non-finite value of n floats, or -1 */
-static int64_t tn__first_nonfinite(const float *x, int64_t n) {
-    int64_t i;
-    for (i = 0; i < n; i++) if ((tn__f32_bits(x[i]) & 0x7f800000u) == 0x7f800000u) return i;
-    return -1;
-}
-/* TN_OK if every parameter (and moment) is finite, else a message naming the first */
-static tn_status tn__ck_finite(const char *what, const tn_params *p, const float *m, const float *v,
-                               int64_t (*get)(const void *, int64_t), const void *ctx) {
-    int64_t off = 0, e;
+/* TN_OK if every part of every parameter is finite, else `code` and a message
+   naming the first value that is not. part(ctx, i, k, off) gives parameter i's
+   weights (k = 0) or optimizer moments (k = 1, 2), or NULL if it has none; off
+   is the parameter's first element in the flat moment arrays. */
+typedef const float *(*tn__ck_part_fn)(const void *ctx, int i, int k, int64_t off);
+static tn_status tn__ck_finite(tn_status code, const char *what, const tn_params *p, tn__ck_part_fn part, const void *ctx) {
+    static const char *const nm[3] = {"", " (optimizer first moment)", " (optimizer second moment)"};
+    int64_t off = 0, bad;
     int i, k;
     for (i = 0; i < p->n; i++) {
         int64_t n = tn_nelements(p->items[i].t);
-        const float *src[3];
-        static const char *const nm[3] = {"", " (optimizer first moment)", " (optimizer second moment)"};
-        src[0] = get ? NULL : (const float *)p->items[i].t->data;
-        src[1] = m ? m + off : NULL;
-        src[2] = v ? v + off : NULL;
         for (k = 0; k < 3; k++) {
-            e = k == 0 && get ? get(ctx, i) : src[k] ? tn__first_nonfinite(src[k], n) : -1;
-            if (e >= 0)
-                return tn__fail(TN_ERR_ARG, "%s: parameter '%s'%s element %lld is NaN or infinite; the training diverged (lower the "
+            const float *x = part(ctx, i, k, off);
+            if (x && !tn__all_finite(x, n, &bad))
+                return tn__fail(code, "%s: parameter '%s'%s element %lld is NaN or infinite; the training diverged (lower the "
                                 "learning rate, clip gradients) or pass TN_CHECKPOINT_NONFINITE to keep it",
-                                what, p->items[i].name, nm[k], (long long)e);
+                                what, p->items[i].name, nm[k], (long long)bad);
         }
         off += n;
     }
     return TN_OK;
+}
+/* the parts in memory, for saving */
+typedef struct { const tn_params *p; const tn_optim *o; } tn__ck_mem;
+static const float *tn__ck_mem_part(const void *c, int i, int k, int64_t off) {
+    const tn__ck_mem *m = (const tn__ck_mem *)c;
+    if (k == 0) return (const float *)m->p->items[i].t->data;
+    if (!m->o) return NULL;
+    return k == 1 ? m->o->m + off : m->o->v ? m->o->v + off : NULL;
 }
 
 TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s) {
@@ -9184,7 +9189,12 @@ TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, cons
         if (p->items[i].t->type != TN_TYPE_F32 || !tn_is_contiguous(p->items[i].t))
             return tn__fail(TN_ERR_TYPE, "tn_checkpoint_save: parameter '%s' is %s%s; checkpoints hold contiguous f32 parameters", p->items[i].name,
                             tn_type_name(p->items[i].t->type), tn_is_contiguous(p->items[i].t) ? "" : " and not contiguous");
-    if (!(flags & TN_CHECKPOINT_NONFINITE) && (st = tn__ck_finite(path, p, o ? o->m : NULL, o ? o->v : NULL, NULL, NULL)) != TN_OK) return st;
+    if (!(flags & TN_CHECKPOINT_NONFINITE)) {
+        tn__ck_mem mem;
+        mem.p = p;
+        mem.o = o;
+        if ((st = tn__ck_finite(TN_ERR_ARG, path, p, tn__ck_mem_part, &mem)) != TN_OK) return st;
+    }
     if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
     names = (const char **)TN_MALLOC(sizeof(char *) * (size_t)(p->n ? p->n : 1));
     if (!names) { tn_gguf_free(g); return tn__fail(TN_ERR_NOMEM, "tn_checkpoint_save: out of memory"); }
@@ -9229,15 +9239,17 @@ TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, cons
     return st;
 }
 
-/* the first non-finite element of checkpoint tensor PRE.map[i], for tn__ck_finite */
-typedef struct { const tn_gguf *g; const int64_t *map; const char *pre; } tn__ck_scan;
-static int64_t tn__ck_scan_param(const void *c, int64_t i) {
-    const tn__ck_scan *sc = (const tn__ck_scan *)c;
+/* the parts in a checkpoint file (p.J, m.J, v.J for parameter i = entry J), for loading */
+typedef struct { const tn_gguf *g; const int64_t *map; int nk; } tn__ck_file;
+static const float *tn__ck_file_part(const void *c, int i, int k, int64_t off) {
+    static const char *const pre[3] = {"p", "m", "v"};
+    const tn__ck_file *f = (const tn__ck_file *)c;
     char nm[32];
     tn_gguf_tensor gt;
-    snprintf(nm, sizeof(nm), "%s.%lld", sc->pre, (long long)sc->map[i]);
-    if (tn_gguf_get_tensor(sc->g, tn_gguf_find_tensor(sc->g, nm), &gt) != TN_OK) return -1;
-    return tn__first_nonfinite((const float *)gt.data, (int64_t)(gt.nbytes / sizeof(float)));
+    TN__UNUSED(off);
+    if (k >= f->nk) return NULL;
+    snprintf(nm, sizeof(nm), "%s.%lld", pre[k], (long long)f->map[i]);
+    return tn_gguf_get_tensor(f->g, tn_gguf_find_tensor(f->g, nm), &gt) == TN_OK ? (const float *)gt.data : NULL;
 }
 
 static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags) {
@@ -9294,11 +9306,7 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
         uint64_t j, len;
         for (j = 0; j < nn; j++) {
             const char *nm = tn_gguf_arr_str(g, ki, j, &len);
-            int64_t k = -1;
-            if (nm && len < TN_MAX_NAME && !memchr(nm, 0, (size_t)len)) {
-                if (p->idx) k = tn__nidx_find(p->idx, p->icap, p, tn__param_name_at, nm, (size_t)len);
-                else for (k = p->n - 1; k >= 0; k--) if (strncmp(p->items[k].name, nm, (size_t)len) == 0 && p->items[k].name[len] == 0) break;
-            }
+            int64_t k = nm && len < TN_MAX_NAME ? tn__params_index(p, nm, (size_t)len) : -1;
             if (k >= 0 && map[k] < 0) map[k] = (int64_t)j;
         }
     }
@@ -9319,15 +9327,11 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
         }
     }
     if (!(flags & TN_CHECKPOINT_NONFINITE)) {
-        static const char *const pre[3] = {"p", "m", "v"};
-        int k, nk = o ? (o->v ? 3 : 2) : 1;
-        for (k = 0; k < nk; k++) {
-            tn__ck_scan sc;
-            char what[300];
-            sc.g = g; sc.map = map; sc.pre = pre[k];
-            snprintf(what, sizeof(what), "%s%s", path, k == 0 ? "" : k == 1 ? " (optimizer first moment)" : " (optimizer second moment)");
-            if ((st = tn__ck_finite(what, p, NULL, NULL, tn__ck_scan_param, &sc)) != TN_OK) { st = TN_ERR_FORMAT; goto done; }
-        }
+        tn__ck_file cf;
+        cf.g = g;
+        cf.map = map;
+        cf.nk = o ? (o->v ? 3 : 2) : 1;
+        if ((st = tn__ck_finite(TN_ERR_FORMAT, path, p, tn__ck_file_part, &cf)) != TN_OK) goto done;
     }
     for (i = 0, off = 0; i < p->n; i++) { /* all checked: copy */
         tn_tensor *t = p->items[i].t;

@@ -33,6 +33,15 @@ static void setup(void) {
     tn_optim_init(&opt, &ps, &cfg);
 }
 
+/* the model-file path: the llama.cpp check and the loaders */
+static void fuzz_model(const tn_gguf *g) {
+    tn_transformer m;
+    char why[256];
+    (void)tn_gguf_llamacpp_check(g, why, sizeof(why));
+    tn_ctx_reset(mc);
+    if (tn_transformer_from_gguf(&m, mc, g) == TN_OK) tn_transformer_deinit(&m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tn_gguf *g = NULL;
@@ -41,11 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     setup();
 #ifdef TN_FUZZ_MODEL
     if (tn_gguf_read_memory(data, size, &g) == TN_OK) {
-        tn_transformer m;
-        char why[256];
-        (void)tn_gguf_llamacpp_check(g, why, sizeof(why));
-        tn_ctx_reset(mc);
-        if (tn_transformer_from_gguf(&m, mc, g) == TN_OK) tn_transformer_deinit(&m);
+        fuzz_model(g);
         tn_gguf_free(g);
     }
     (void)s; (void)st;
@@ -68,13 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 (void)x;
             }
         }
-        {
-            tn_transformer m;
-            char why[256];
-            (void)tn_gguf_llamacpp_check(g, why, sizeof(why));
-            tn_ctx_reset(mc);
-            if (tn_transformer_from_gguf(&m, mc, g) == TN_OK) tn_transformer_deinit(&m);
-        }
+        fuzz_model(g);
         tn_gguf_free(g);
     }
     (void)tn_checkpoint_load_memory(data, size, &ps, &opt, &st);
@@ -93,28 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 }
 
 #ifdef TN_FUZZ_MAIN
-int main(int argc, char **argv) {
-    int i, n = 0;
-    for (i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        long len;
-        uint8_t *buf;
-        if (!f) { fprintf(stderr, "cannot open %s\n", argv[i]); return 1; }
-        fseek(f, 0, SEEK_END);
-        len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        buf = (uint8_t *)malloc((size_t)len + 1);
-        if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) { fclose(f); free(buf); return 1; }
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, (size_t)len);
-        free(buf);
-        n++;
-    }
+static void fuzz_done(void) {
     tn_optim_deinit(&opt);
     tn_params_deinit(&ps);
     tn_ctx_free(pc);
     tn_ctx_free(mc);
-    printf("%d passed, 0 failed\n", n);
-    return 0;
 }
+#include "replay_main.h"
 #endif

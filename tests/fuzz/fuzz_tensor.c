@@ -120,24 +120,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 }
 
 #ifdef TN_FUZZ_MAIN
-int main(int argc, char **argv) {
-    int i, n = 0;
-    for (i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        long len;
-        uint8_t *buf;
-        if (!f) { fprintf(stderr, "cannot open %s\n", argv[i]); return 1; }
-        fseek(f, 0, SEEK_END);
-        len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        buf = (uint8_t *)malloc((size_t)len + 1);
-        if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) { fclose(f); free(buf); return 1; }
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, (size_t)len);
-        free(buf);
-        n++;
-    }
-    printf("%d passed, 0 failed\n", n);
-    return 0;
-}
+static void fuzz_done(void) {}
+#include "replay_main.h"
 #endif
