@@ -259,6 +259,11 @@ typedef struct { uint16_t d, m; uint8_t qh[4]; uint8_t qs[TN_QK5_1 / 2]; } tn_bl
 typedef struct { uint16_t d; int8_t qs[TN_QK8_0]; } tn_block_q8_0;                  /* 34 B */
 typedef struct { uint16_t d, s; int8_t qs[TN_QK8_1]; } tn_block_q8_1;               /* 36 B */
 typedef struct { float d; int8_t qs[TN_QK_K]; int16_t bsums[TN_QK_K / 16]; } tn_block_q8_K; /* 292 B */
+typedef struct { uint8_t scales[TN_QK_K / 16]; uint8_t qs[TN_QK_K / 4]; uint16_t d, dmin; } tn_block_q2_K; /* 84 B */
+typedef struct { uint8_t hmask[TN_QK_K / 8]; uint8_t qs[TN_QK_K / 4]; uint8_t scales[12]; uint16_t d; } tn_block_q3_K; /* 110 B */
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[TN_QK_K / 2]; } tn_block_q4_K; /* 144 B */
+typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[TN_QK_K / 8]; uint8_t qs[TN_QK_K / 2]; } tn_block_q5_K; /* 176 B */
+typedef struct { uint8_t ql[TN_QK_K / 2]; uint8_t qh[TN_QK_K / 4]; int8_t scales[TN_QK_K / 16]; uint16_t d; } tn_block_q6_K; /* 210 B */
 typedef struct { uint8_t qs[(TN_QK_K - 4 * TN_QK_K / 64) / 5]; uint8_t qh[TN_QK_K / 64]; uint16_t d; } tn_block_tq1_0; /* 54 B */
 typedef struct { uint8_t qs[TN_QK_K / 4]; uint16_t d; } tn_block_tq2_0;             /* 66 B */
 typedef struct { uint8_t qs[TN_QK_K / 4]; } tn_block_t2;                            /* 64 B */
@@ -465,6 +470,12 @@ TNDEF void tn_quantize_row_q8_1_ref(const float *x, tn_block_q8_1 *y, int64_t k)
 TNDEF void tn_quantize_row_q8_K_ref(const float *x, tn_block_q8_K *y, int64_t k);
 TNDEF void tn_quantize_row_tq1_0_ref(const float *x, tn_block_tq1_0 *y, int64_t k);
 TNDEF void tn_quantize_row_tq2_0_ref(const float *x, tn_block_tq2_0 *y, int64_t k);
+/* the K-quants without an importance matrix (ggml's quantize_row_qN_K_ref) */
+TNDEF void tn_quantize_row_q2_K_ref(const float *x, tn_block_q2_K *y, int64_t k);
+TNDEF void tn_quantize_row_q3_K_ref(const float *x, tn_block_q3_K *y, int64_t k);
+TNDEF void tn_quantize_row_q4_K_ref(const float *x, tn_block_q4_K *y, int64_t k);
+TNDEF void tn_quantize_row_q5_K_ref(const float *x, tn_block_q5_K *y, int64_t k);
+TNDEF void tn_quantize_row_q6_K_ref(const float *x, tn_block_q6_K *y, int64_t k);
 TNDEF void tn_dequantize_row_q4_0(const tn_block_q4_0 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q4_1(const tn_block_q4_1 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q5_0(const tn_block_q5_0 *x, float *y, int64_t k);
@@ -474,6 +485,11 @@ TNDEF void tn_dequantize_row_q8_1(const tn_block_q8_1 *x, float *y, int64_t k); 
 TNDEF void tn_dequantize_row_q8_K(const tn_block_q8_K *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_tq1_0(const tn_block_tq1_0 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_tq2_0(const tn_block_tq2_0 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q2_K(const tn_block_q2_K *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q3_K(const tn_block_q3_K *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q4_K(const tn_block_q4_K *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q5_K(const tn_block_q5_K *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q6_K(const tn_block_q6_K *x, float *y, int64_t k);
 
 /* Generic, checked entry points. quantize: x holds n finite floats, n a
    multiple of the block size (TN_ERR_ARG otherwise, dst untouched).
@@ -488,7 +504,7 @@ TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nro
 
 /* s = dot(x, y) of n values: x of the weight type, y of its vec_dot_type
    (see tn_type_traits). Pairs: f32.f32, f16.f32, bf16.f32, q8_0/q8_1/q4_0/q4_1/
-   q5_0/q5_1 . q8_0, q8_K/tq1_0/tq2_0 . q8_K, t2 . q8_K (the seed packing; the
+   q5_0/q5_1 . q8_0, q8_K/tq1_0/tq2_0/q2_K..q6_K . q8_K, t2 . q8_K (the seed packing; the
    caller multiplies by the tensor scale). Each has a _ref scalar twin. */
 typedef void (*tn_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y);
@@ -517,6 +533,16 @@ TNDEF void tn_vec_dot_q8_K_q8_K_ref(int64_t n, float *s, const void *x, const vo
 TNDEF void tn_vec_dot_tq1_0_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_tq2_0_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q2_K_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q3_K_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q4_K_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q5_K_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q6_K_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q2_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q3_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q4_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 /* Instruction-set paths. Every kernel has a scalar reference (TN_PATH_REF,
    "scalar"), which is its specification; AVX2 means AVX2 + FMA + F16C;
    AVX512 means AVX-512 F/BW/VL/DQ with VNNI, and VBMI and GFNI unless built
@@ -1221,6 +1247,11 @@ TN__STATIC_ASSERT(q8_K, sizeof(tn_block_q8_K) == 292);
 TN__STATIC_ASSERT(tq1_0, sizeof(tn_block_tq1_0) == 54);
 TN__STATIC_ASSERT(tq2_0, sizeof(tn_block_tq2_0) == 66);
 TN__STATIC_ASSERT(t2, sizeof(tn_block_t2) == 64);
+TN__STATIC_ASSERT(q2_K, sizeof(tn_block_q2_K) == 84);
+TN__STATIC_ASSERT(q3_K, sizeof(tn_block_q3_K) == 110);
+TN__STATIC_ASSERT(q4_K, sizeof(tn_block_q4_K) == 144);
+TN__STATIC_ASSERT(q5_K, sizeof(tn_block_q5_K) == 176);
+TN__STATIC_ASSERT(q6_K, sizeof(tn_block_q6_K) == 210);
 
 /* autograd op ids (internal) */
 enum {
@@ -1921,11 +1952,11 @@ static const tn_type_traits tn__traits[TN_TYPE_COUNT] = {
     {"q5_1", 32, 24, 1, 1, 1, TN_TYPE_Q8_0, 1},
     {"q8_0", 32, 34, 1, 1, 1, TN_TYPE_Q8_0, 1},
     {"q8_1", 32, 36, 1, 1, 1, TN_TYPE_Q8_0, 1},
-    {"q2_K", 256, 84, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"q3_K", 256, 110, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"q4_K", 256, 144, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"q5_K", 256, 176, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"q6_K", 256, 210, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"q2_K", 256, 84, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"q3_K", 256, 110, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"q4_K", 256, 144, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"q5_K", 256, 176, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"q6_K", 256, 210, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"q8_K", 256, 292, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"iq2_xxs", 256, 66, 1, 0, 0, TN_TYPE_Q8_K, 0},
     {"iq2_xs", 256, 74, 1, 0, 0, TN_TYPE_Q8_K, 0},
@@ -1977,7 +2008,7 @@ TNDEF tn_status tn_type_from_name(const char *name, tn_type *out) {
         if (!*a && !*b) { *out = (tn_type)i; return TN_OK; }
     }
     if (strcmp(name, "t2") == 0) { *out = TN_TYPE_T2; return TN_OK; }
-    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, tq1_0, tq2_0)", name);
+    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, tq1_0, tq2_0)", name);
 }
 TNDEF int64_t tn_blck_size(tn_type type) {
     const tn_type_traits *tr = tn_type_get_traits(type);
@@ -2753,6 +2784,462 @@ TNDEF void tn_dequantize_row_tq2_0(const tn_block_tq2_0 *x, float *y, int64_t k)
     }
 }
 
+/* -- K-quants (q2_K .. q6_K): super-blocks of 256 with 16 sub-block scales (8 for
+   q4_K, q5_K), 6-bit or 4-bit, under one or two fp16 super-scales --
+   The quantizers are ggml's reference searches without an importance matrix,
+   written from their rules: the same float operations in the same order (no
+   contraction), so the same bytes. Helpers below are named for what they do. */
+#define TN__KQ_EPS 1e-15f /* a group whose largest magnitude is below this is all zero */
+static int tn__clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+/* an int stored to a signed / unsigned byte, as the two's-complement truncation C compilers do */
+static int tn__wrap_s8(int v) { return (int)(((unsigned)v & 0xFFu) ^ 0x80u) - 0x80; }
+static unsigned tn__wrap_u8(int v) { return (unsigned)v & 0xFFu; }
+static int tn__absmax_at(const float *x, int n, float *max) {
+    float amax = 0.0f;
+    int i;
+    *max = 0.0f;
+    for (i = 0; i < n; i++) {
+        float ax = fabsf(x[i]);
+        if (ax > amax) { amax = ax; *max = x[i]; }
+    }
+    return amax >= TN__KQ_EPS;
+}
+/* Symmetric codes in [-nmax, nmax) minimising sum x^2 (x - s l)^2 over 19 trial
+   scales around -nmax/max; L gets l + nmax; returns s (q6_K's groups) */
+static float tn__kq_symmetric(int n, int nmax, const float *x, int8_t *L) {
+    float max, iscale, sumlx = 0.0f, suml2 = 0.0f, scale, best;
+    int i, is;
+    if (!tn__absmax_at(x, n, &max)) { memset(L, 0, (size_t)n); return 0.0f; }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {
+        int l = tn__clampi(tn__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        float w = x[i] * x[i];
+        L[i] = (int8_t)(l + nmax);
+        sumlx += w * x[i] * (float)l;
+        suml2 += w * (float)l * (float)l;
+    }
+    scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
+    best = scale * sumlx;
+    for (is = -9; is <= 9; is++) {
+        if (is == 0) continue;
+        iscale = -((float)nmax + 0.1f * (float)is) / max;
+        sumlx = suml2 = 0.0f;
+        for (i = 0; i < n; i++) {
+            int l = tn__clampi(tn__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+            float w = x[i] * x[i];
+            sumlx += w * x[i] * (float)l;
+            suml2 += w * (float)l * (float)l;
+        }
+        if (suml2 > 0.0f && sumlx * sumlx > best * suml2) {
+            for (i = 0; i < n; i++) L[i] = (int8_t)(nmax + tn__clampi(tn__nearest_int(iscale * x[i]), -nmax, nmax - 1));
+            scale = sumlx / suml2;
+            best = scale * sumlx;
+        }
+    }
+    return scale;
+}
+/* Symmetric 3-bit codes of 16 values, refined one code at a time (up to five
+   passes) while the x^2-weighted fit improves; L gets l + 4 (q3_K's groups) */
+static float tn__kq_symmetric3(const float *x, int8_t *L) {
+    const int n = 16, nmax = 4;
+    float max, iscale, sumlx = 0.0f, suml2 = 0.0f;
+    int i, itry;
+    if (!tn__absmax_at(x, n, &max)) { memset(L, 0, (size_t)n); return 0.0f; }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {
+        int l = tn__clampi(tn__nearest_int(iscale * x[i]), -nmax, nmax - 1);
+        float w = x[i] * x[i];
+        L[i] = (int8_t)l;
+        sumlx += w * x[i] * (float)l;
+        suml2 += w * (float)l * (float)l;
+    }
+    for (itry = 0; itry < 5; itry++) {
+        int changed = 0;
+        for (i = 0; i < n; i++) {
+            float w = x[i] * x[i], slx = sumlx - w * x[i] * (float)L[i];
+            if (slx > 0.0f) {
+                float sl2 = suml2 - w * (float)L[i] * (float)L[i];
+                int nl = tn__clampi(tn__nearest_int(x[i] * sl2 / slx), -nmax, nmax - 1);
+                if (nl != L[i]) {
+                    slx += w * x[i] * (float)nl;
+                    sl2 += w * (float)nl * (float)nl;
+                    if (sl2 > 0.0f && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = (int8_t)nl;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        changed++;
+                    }
+                }
+            }
+        }
+        if (!changed) break;
+    }
+    for (i = 0; i < n; i++) L[i] = (int8_t)(L[i] + nmax);
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+/* Codes in [0, nmax] for x ~ s l - m (m >= 0) minimising the weighted error
+   (absolute if mad, else squared) over nstep+1 trial scales (rmin + k rdelta
+   + nmax) / range, each refit by weighted least squares; *mout = m */
+static float tn__kq_affine(int n, int nmax, const float *x, const float *w, uint8_t *L, float *mout, uint8_t *Laux,
+                           float rmin, float rdelta, int nstep, int mad) {
+    float min = x[0], max = x[0], sum_w = w[0], sum_x = w[0] * x[0], iscale, scale, best;
+    int i, is;
+    for (i = 1; i < n; i++) {
+        if (x[i] < min) min = x[i];
+        if (x[i] > max) max = x[i];
+        sum_w += w[i];
+        sum_x += w[i] * x[i];
+    }
+    if (min > 0.0f) min = 0.0f;
+    if (max == min) { memset(L, 0, (size_t)n); *mout = -min; return 0.0f; }
+    iscale = (float)nmax / (max - min);
+    scale = 1.0f / iscale;
+    best = 0.0f;
+    for (i = 0; i < n; i++) {
+        float diff;
+        L[i] = (uint8_t)tn__clampi(tn__nearest_int(iscale * (x[i] - min)), 0, nmax);
+        diff = scale * (float)L[i] + min - x[i];
+        best += w[i] * (mad ? fabsf(diff) : diff * diff);
+    }
+    for (is = 0; is <= nstep; is++) {
+        float sum_l = 0.0f, sum_l2 = 0.0f, sum_xl = 0.0f, D;
+        iscale = (rmin + rdelta * (float)is + (float)nmax) / (max - min);
+        for (i = 0; i < n; i++) {
+            int l = tn__clampi(tn__nearest_int(iscale * (x[i] - min)), 0, nmax);
+            Laux[i] = (uint8_t)l;
+            sum_l += w[i] * (float)l;
+            sum_l2 += w[i] * (float)l * (float)l;
+            sum_xl += w[i] * (float)l * x[i];
+        }
+        D = sum_w * sum_l2 - sum_l * sum_l;
+        if (D > 0.0f) {
+            float ts = (sum_w * sum_xl - sum_x * sum_l) / D, tm = (sum_l2 * sum_x - sum_l * sum_xl) / D, err = 0.0f;
+            if (tm > 0.0f) { tm = 0.0f; ts = sum_xl / sum_l2; }
+            for (i = 0; i < n; i++) {
+                float diff = ts * (float)Laux[i] + tm - x[i];
+                err += w[i] * (mad ? fabsf(diff) : diff * diff);
+            }
+            if (err < best) {
+                memcpy(L, Laux, (size_t)n);
+                best = err;
+                scale = ts;
+                min = tm;
+            }
+        }
+    }
+    *mout = -min;
+    return scale;
+}
+/* q4_K / q5_K 6-bit (scale, min) of sub-block j from the 12 packed bytes */
+static void tn__kq_scale_min(int j, const uint8_t *q, int *sc, int *m) {
+    if (j < 4) { *sc = q[j] & 63; *m = q[j + 4] & 63; }
+    else { *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4); *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4); }
+}
+/* 2-bit codes of 256 values into 64 bytes: element 128h + 32p + l at bits 2p of byte 32h + l */
+static void tn__kq_pack2(const uint8_t *L, uint8_t *qs) {
+    int j, l;
+    for (j = 0; j < TN_QK_K; j += 128)
+        for (l = 0; l < 32; l++)
+            qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
+TNDEF void tn_quantize_row_q2_K_ref(const float *x, tn_block_q2_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    uint8_t L[TN_QK_K], Laux[16];
+    float w[16], mins[16], scales[16];
+    int j, l;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        float max_scale = 0.0f, max_min = 0.0f, d, dm;
+        for (j = 0; j < 16; j++) {
+            for (l = 0; l < 16; l++) w[l] = fabsf(x[16 * j + l]);
+            scales[j] = tn__kq_affine(16, 3, x + 16 * j, w, L + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, 1);
+            if (scales[j] > max_scale) max_scale = scales[j];
+            if (mins[j] > max_min) max_min = mins[j];
+        }
+        if (max_scale > 0.0f) {
+            float iscale = 15.0f / max_scale;
+            for (j = 0; j < 16; j++) y[i].scales[j] = (uint8_t)tn__wrap_u8(tn__nearest_int(iscale * scales[j]));
+            y[i].d = tn_fp32_to_fp16(max_scale / 15.0f);
+        } else {
+            memset(y[i].scales, 0, sizeof(y[i].scales));
+            y[i].d = tn_fp32_to_fp16(0.0f);
+        }
+        if (max_min > 0.0f) {
+            float iscale = 15.0f / max_min;
+            for (j = 0; j < 16; j++) y[i].scales[j] = (uint8_t)(y[i].scales[j] | tn__wrap_u8((int)((unsigned)tn__nearest_int(iscale * mins[j]) << 4)));
+            y[i].dmin = tn_fp32_to_fp16(max_min / 15.0f);
+        } else {
+            y[i].dmin = tn_fp32_to_fp16(0.0f);
+        }
+        for (j = 0; j < 16; j++) {
+            d = tn_fp16_to_fp32(y[i].d) * (float)(y[i].scales[j] & 0xF);
+            if (d == 0.0f) continue;
+            dm = tn_fp16_to_fp32(y[i].dmin) * (float)(y[i].scales[j] >> 4);
+            for (l = 0; l < 16; l++) L[16 * j + l] = (uint8_t)tn__clampi(tn__nearest_int((x[16 * j + l] + dm) / d), 0, 3);
+        }
+        tn__kq_pack2(L, y[i].qs);
+    }
+}
+
+TNDEF void tn_quantize_row_q3_K_ref(const float *x, tn_block_q3_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    int8_t L[TN_QK_K];
+    uint8_t U[TN_QK_K];
+    float scales[16];
+    int j, l;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        float max_scale = 0.0f, amax = 0.0f;
+        for (j = 0; j < 16; j++) {
+            scales[j] = tn__kq_symmetric3(x + 16 * j, L + 16 * j);
+            if (fabsf(scales[j]) > amax) { amax = fabsf(scales[j]); max_scale = scales[j]; }
+        }
+        memset(y[i].scales, 0, sizeof(y[i].scales));
+        if (max_scale != 0.0f) {
+            float iscale = -32.0f / max_scale;
+            for (j = 0; j < 16; j++) {
+                int v = tn__clampi(tn__wrap_s8(tn__nearest_int(iscale * scales[j])), -32, 31) + 32;
+                if (j < 8) y[i].scales[j] = (uint8_t)(v & 0xF);
+                else y[i].scales[j - 8] = (uint8_t)(y[i].scales[j - 8] | ((v & 0xF) << 4));
+                y[i].scales[j % 4 + 8] = (uint8_t)(y[i].scales[j % 4 + 8] | ((v >> 4) << (2 * (j / 4))));
+            }
+            y[i].d = tn_fp32_to_fp16(1.0f / iscale);
+        } else {
+            y[i].d = tn_fp32_to_fp16(0.0f);
+        }
+        for (j = 0; j < 16; j++) {
+            int sc = j < 8 ? y[i].scales[j] & 0xF : y[i].scales[j - 8] >> 4;
+            float d;
+            sc = (sc | (((y[i].scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
+            d = tn_fp16_to_fp32(y[i].d) * (float)sc;
+            if (d == 0.0f) continue;
+            for (l = 0; l < 16; l++) L[16 * j + l] = (int8_t)(tn__clampi(tn__nearest_int(x[16 * j + l] / d), -4, 3) + 4);
+        }
+        /* the third bit of element j in bit j/32 of hmask[j % 32], the low two as q2_K's */
+        memset(y[i].hmask, 0, sizeof(y[i].hmask));
+        for (j = 0; j < TN_QK_K; j++) {
+            int v = L[j];
+            if (v > 3) { y[i].hmask[j % 32] = (uint8_t)(y[i].hmask[j % 32] | (1u << (j / 32))); v -= 4; }
+            U[j] = (uint8_t)v;
+        }
+        tn__kq_pack2(U, y[i].qs);
+    }
+}
+
+/* q4_K and q5_K: 8 sub-blocks of 32 fitted with (scale, min), weights |x| plus
+   the sub-block's rms; both quantized to 6 bits under d = max/63 and dmin */
+static void tn__kq_quantize_45(const float *x, uint8_t *Lout, uint8_t *scales12, uint16_t *dh, uint16_t *dminh, int nmax,
+                               float rmin, int nstep) {
+    uint8_t Laux[32];
+    float w[32], mins[8], scales[8], max_scale = 0.0f, max_min = 0.0f, inv_scale, inv_min;
+    int j, l;
+    for (j = 0; j < 8; j++) {
+        float sum_x2 = 0.0f, av_x;
+        for (l = 0; l < 32; l++) sum_x2 += x[32 * j + l] * x[32 * j + l];
+        av_x = sqrtf(sum_x2 / 32.0f);
+        for (l = 0; l < 32; l++) w[l] = av_x + fabsf(x[32 * j + l]);
+        scales[j] = tn__kq_affine(32, nmax, x + 32 * j, w, Lout + 32 * j, &mins[j], Laux, rmin, 0.1f, nstep, 0);
+        if (scales[j] > max_scale) max_scale = scales[j];
+        if (mins[j] > max_min) max_min = mins[j];
+    }
+    inv_scale = max_scale > 0.0f ? 63.0f / max_scale : 0.0f;
+    inv_min = max_min > 0.0f ? 63.0f / max_min : 0.0f;
+    for (j = 0; j < 8; j++) {
+        unsigned ls = tn__wrap_u8(tn__nearest_int(inv_scale * scales[j])), lm = tn__wrap_u8(tn__nearest_int(inv_min * mins[j]));
+        if (ls > 63) ls = 63;
+        if (lm > 63) lm = 63;
+        if (j < 4) {
+            scales12[j] = (uint8_t)ls;
+            scales12[j + 4] = (uint8_t)lm;
+        } else {
+            scales12[j + 4] = (uint8_t)((ls & 0xF) | ((lm & 0xF) << 4));
+            scales12[j - 4] = (uint8_t)(scales12[j - 4] | ((ls >> 4) << 6));
+            scales12[j] = (uint8_t)(scales12[j] | ((lm >> 4) << 6));
+        }
+    }
+    *dh = tn_fp32_to_fp16(max_scale / 63.0f);
+    *dminh = tn_fp32_to_fp16(max_min / 63.0f);
+    for (j = 0; j < 8; j++) {
+        int sc, m;
+        float d, dm;
+        tn__kq_scale_min(j, scales12, &sc, &m);
+        d = tn_fp16_to_fp32(*dh) * (float)sc;
+        if (d == 0.0f) continue;
+        dm = tn_fp16_to_fp32(*dminh) * (float)m;
+        for (l = 0; l < 32; l++) Lout[32 * j + l] = (uint8_t)tn__clampi(tn__nearest_int((x[32 * j + l] + dm) / d), 0, nmax);
+    }
+}
+TNDEF void tn_quantize_row_q4_K_ref(const float *x, tn_block_q4_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    uint8_t L[TN_QK_K];
+    int j, l;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        memset(y[i].scales, 0, sizeof(y[i].scales));
+        tn__kq_quantize_45(x, L, y[i].scales, &y[i].d, &y[i].dmin, 15, -1.0f, 20);
+        for (j = 0; j < 4; j++)
+            for (l = 0; l < 32; l++) y[i].qs[32 * j + l] = (uint8_t)(L[64 * j + l] | (L[64 * j + l + 32] << 4));
+    }
+}
+TNDEF void tn_quantize_row_q5_K_ref(const float *x, tn_block_q5_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    uint8_t L[TN_QK_K];
+    int j, l;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        memset(y[i].scales, 0, sizeof(y[i].scales));
+        tn__kq_quantize_45(x, L, y[i].scales, &y[i].d, &y[i].dmin, 31, -0.5f, 15);
+        /* low nibbles as q4_K; the fifth bit of element 64j + l (+32) in bit 2j (2j+1) of qh[l] */
+        memset(y[i].qh, 0, sizeof(y[i].qh));
+        for (j = 0; j < 4; j++)
+            for (l = 0; l < 32; l++) {
+                int a = L[64 * j + l], b = L[64 * j + l + 32];
+                y[i].qh[l] = (uint8_t)(y[i].qh[l] | ((a >> 4) << (2 * j)) | ((b >> 4) << (2 * j + 1)));
+                y[i].qs[32 * j + l] = (uint8_t)((a & 0xF) | ((b & 0xF) << 4));
+            }
+    }
+}
+TNDEF void tn_quantize_row_q6_K_ref(const float *x, tn_block_q6_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    int8_t L[TN_QK_K];
+    float scales[16];
+    int j, l, h;
+    for (i = 0; i < nb; i++, x += TN_QK_K) {
+        float max_scale = 0.0f, max_abs = 0.0f, iscale;
+        for (j = 0; j < 16; j++) {
+            scales[j] = tn__kq_symmetric(16, 32, x + 16 * j, L + 16 * j);
+            if (fabsf(scales[j]) > max_abs) { max_abs = fabsf(scales[j]); max_scale = scales[j]; }
+        }
+        memset(&y[i], 0, sizeof(y[i]));
+        if (max_abs < TN__KQ_EPS) { y[i].d = tn_fp32_to_fp16(0.0f); continue; }
+        iscale = -128.0f / max_scale;
+        y[i].d = tn_fp32_to_fp16(1.0f / iscale);
+        for (j = 0; j < 16; j++) y[i].scales[j] = (int8_t)tn__wrap_s8(TN__MIN(127, tn__nearest_int(iscale * scales[j])));
+        for (j = 0; j < 16; j++) {
+            float d = tn_fp16_to_fp32(y[i].d) * (float)y[i].scales[j];
+            if (d == 0.0f) continue;
+            for (l = 0; l < 16; l++) L[16 * j + l] = (int8_t)(tn__clampi(tn__nearest_int(x[16 * j + l] / d), -32, 31) + 32);
+        }
+        /* element 128h + 32p + l: low nibble in ql[64h + l + 32(p&1)] (high half if p >= 2), top two bits at 2p of qh[32h + l] */
+        for (h = 0; h < 2; h++)
+            for (l = 0; l < 32; l++) {
+                const int8_t *q = L + 128 * h + l;
+                y[i].ql[64 * h + l] = (uint8_t)((q[0] & 0xF) | ((q[64] & 0xF) << 4));
+                y[i].ql[64 * h + l + 32] = (uint8_t)((q[32] & 0xF) | ((q[96] & 0xF) << 4));
+                y[i].qh[32 * h + l] = (uint8_t)((q[0] >> 4) | ((q[32] >> 4) << 2) | ((q[64] >> 4) << 4) | ((q[96] >> 4) << 6));
+            }
+    }
+}
+
+/* One decoded K-quant block: unsigned codes q (element order), a scale and a
+   min per group of 16, and the super-scales, so that value i is
+   d sc[g] (q[i] - off) for the symmetric formats (q3_K: off 4, q6_K: off 32)
+   and d sc[g] q[i] - dm mn[g] for the others. For the symmetric formats mn[g]
+   is off sc[g] and dm is d, so a dot product is, for every format,
+   d sum_g sc[g] sum q y - dm sum_g mn[g] bsum[g] (exact integer sums). */
+typedef struct { uint8_t q[TN_QK_K]; int16_t sc[16], mn[16]; float d, dm; int off; } tn__kq_block;
+static void tn__kq_scales(tn_type t, const uint8_t *b, int16_t *sc, int16_t *mn, uint16_t *dh, uint16_t *dmh, int *off) {
+    int g;
+    switch (t) {
+    case TN_TYPE_Q2_K: {
+        const tn_block_q2_K *x = (const tn_block_q2_K *)(const void *)b;
+        for (g = 0; g < 16; g++) { sc[g] = (int16_t)(x->scales[g] & 0xF); mn[g] = (int16_t)(x->scales[g] >> 4); }
+        memcpy(dh, &x->d, 2); memcpy(dmh, &x->dmin, 2); *off = 0;
+        break;
+    }
+    case TN_TYPE_Q3_K: {
+        const tn_block_q3_K *x = (const tn_block_q3_K *)(const void *)b;
+        for (g = 0; g < 16; g++) {
+            int v = g < 8 ? x->scales[g] & 0xF : x->scales[g - 8] >> 4;
+            sc[g] = (int16_t)((v | (((x->scales[8 + g % 4] >> (2 * (g / 4))) & 3) << 4)) - 32);
+            mn[g] = (int16_t)(4 * sc[g]);
+        }
+        memcpy(dh, &x->d, 2); memcpy(dmh, &x->d, 2); *off = 4;
+        break;
+    }
+    case TN_TYPE_Q4_K: case TN_TYPE_Q5_K: {
+        const uint8_t *s12 = t == TN_TYPE_Q4_K ? ((const tn_block_q4_K *)(const void *)b)->scales : ((const tn_block_q5_K *)(const void *)b)->scales;
+        for (g = 0; g < 8; g++) {
+            int s, m;
+            tn__kq_scale_min(g, s12, &s, &m);
+            sc[2 * g] = sc[2 * g + 1] = (int16_t)s;
+            mn[2 * g] = mn[2 * g + 1] = (int16_t)m;
+        }
+        memcpy(dh, b, 2); memcpy(dmh, b + 2, 2); *off = 0; /* d, dmin lead both layouts */
+        break;
+    }
+    default: { /* q6_K */
+        const tn_block_q6_K *x = (const tn_block_q6_K *)(const void *)b;
+        for (g = 0; g < 16; g++) { sc[g] = x->scales[g]; mn[g] = (int16_t)(32 * x->scales[g]); }
+        memcpy(dh, &x->d, 2); memcpy(dmh, &x->d, 2); *off = 32;
+        break;
+    }
+    }
+}
+static void tn__kq_decode(tn_type t, const uint8_t *b, tn__kq_block *o) {
+    uint16_t dh, dmh;
+    int i, l, h, p;
+    tn__kq_scales(t, b, o->sc, o->mn, &dh, &dmh, &o->off);
+    o->d = tn_fp16_to_fp32(dh);
+    o->dm = tn_fp16_to_fp32(dmh);
+    switch (t) {
+    case TN_TYPE_Q2_K: case TN_TYPE_Q3_K: {
+        const uint8_t *qs = t == TN_TYPE_Q2_K ? ((const tn_block_q2_K *)(const void *)b)->qs : ((const tn_block_q3_K *)(const void *)b)->qs;
+        for (h = 0; h < 2; h++)
+            for (p = 0; p < 4; p++)
+                for (l = 0; l < 32; l++) o->q[128 * h + 32 * p + l] = (uint8_t)((qs[32 * h + l] >> (2 * p)) & 3);
+        if (t == TN_TYPE_Q3_K) {
+            const uint8_t *hm = ((const tn_block_q3_K *)(const void *)b)->hmask;
+            for (i = 0; i < TN_QK_K; i++) o->q[i] = (uint8_t)(o->q[i] | (((hm[i % 32] >> (i / 32)) & 1) << 2));
+        }
+        break;
+    }
+    case TN_TYPE_Q4_K: case TN_TYPE_Q5_K: {
+        const uint8_t *qs = t == TN_TYPE_Q4_K ? ((const tn_block_q4_K *)(const void *)b)->qs : ((const tn_block_q5_K *)(const void *)b)->qs;
+        for (h = 0; h < 4; h++)
+            for (l = 0; l < 32; l++) {
+                o->q[64 * h + l] = (uint8_t)(qs[32 * h + l] & 0xF);
+                o->q[64 * h + 32 + l] = (uint8_t)(qs[32 * h + l] >> 4);
+            }
+        if (t == TN_TYPE_Q5_K) {
+            const uint8_t *qh = ((const tn_block_q5_K *)(const void *)b)->qh;
+            for (i = 0; i < TN_QK_K; i++) o->q[i] = (uint8_t)(o->q[i] | (((qh[i % 32] >> (i / 32)) & 1) << 4));
+        }
+        break;
+    }
+    default: {
+        const tn_block_q6_K *x = (const tn_block_q6_K *)(const void *)b;
+        for (h = 0; h < 2; h++)
+            for (l = 0; l < 32; l++) {
+                const uint8_t *ql = x->ql + 64 * h, hb = x->qh[32 * h + l];
+                uint8_t *q = o->q + 128 * h + l;
+                q[0] = (uint8_t)((ql[l] & 0xF) | ((hb & 3) << 4));
+                q[32] = (uint8_t)((ql[l + 32] & 0xF) | (((hb >> 2) & 3) << 4));
+                q[64] = (uint8_t)((ql[l] >> 4) | (((hb >> 4) & 3) << 4));
+                q[96] = (uint8_t)((ql[l + 32] >> 4) | (((hb >> 6) & 3) << 4));
+            }
+        break;
+    }
+    }
+}
+/* ggml's decoders: (d sc) (q - off), or (d sc) q - dmin m, per element */
+static void tn__kq_dequantize(tn_type t, const uint8_t *x, float *y, int64_t k) {
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = k / TN_QK_K;
+    tn__kq_block b;
+    int i;
+    for (ib = 0; ib < nb; ib++, y += TN_QK_K) {
+        tn__kq_decode(t, x + (size_t)ib * bs, &b);
+        for (i = 0; i < TN_QK_K; i++) {
+            const int g = i / 16;
+            const float dl = b.d * (float)b.sc[g];
+            y[i] = b.off ? dl * (float)((int)b.q[i] - b.off) : dl * (float)b.q[i] - b.dm * (float)b.mn[g];
+        }
+    }
+}
+TNDEF void tn_dequantize_row_q2_K(const tn_block_q2_K *x, float *y, int64_t k) { tn__kq_dequantize(TN_TYPE_Q2_K, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_q3_K(const tn_block_q3_K *x, float *y, int64_t k) { tn__kq_dequantize(TN_TYPE_Q3_K, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_q4_K(const tn_block_q4_K *x, float *y, int64_t k) { tn__kq_dequantize(TN_TYPE_Q4_K, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_q5_K(const tn_block_q5_K *x, float *y, int64_t k) { tn__kq_dequantize(TN_TYPE_Q5_K, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_q6_K(const tn_block_q6_K *x, float *y, int64_t k) { tn__kq_dequantize(TN_TYPE_Q6_K, (const uint8_t *)x, y, k); }
+
 /* ==== @@IMPL:TERNARY  BitNet rules, packing, TQ export ==== */
 
 static int tn__all_finite(const float *x, int64_t n, int64_t *bad) {
@@ -3118,6 +3605,11 @@ TN__FMT_BLOCKS(q8_1, tn_block_q8_1, tn_quantize_row_q8_1_ref)
 TN__FMT_BLOCKS(q8_K, tn_block_q8_K, tn__quantize_row_q8_K) /* the path's quantizer: the reference's bytes */
 TN__FMT_BLOCKS(tq1_0, tn_block_tq1_0, tn_quantize_row_tq1_0_ref)
 TN__FMT_BLOCKS(tq2_0, tn_block_tq2_0, tn_quantize_row_tq2_0_ref)
+TN__FMT_BLOCKS(q2_K, tn_block_q2_K, tn_quantize_row_q2_K_ref)
+TN__FMT_BLOCKS(q3_K, tn_block_q3_K, tn_quantize_row_q3_K_ref)
+TN__FMT_BLOCKS(q4_K, tn_block_q4_K, tn_quantize_row_q4_K_ref)
+TN__FMT_BLOCKS(q5_K, tn_block_q5_K, tn_quantize_row_q5_K_ref)
+TN__FMT_BLOCKS(q6_K, tn_block_q6_K, tn_quantize_row_q6_K_ref)
 #undef TN__FMT_BLOCKS
 /* element types: f32 copies, f16/bf16 round to nearest even, integers saturate */
 #define TN__FMT_ELEMS(name, type)                                                                                         \
@@ -3163,8 +3655,8 @@ static void tn__to_float_t2(const void *x, float *y, int64_t n) {
 static const tn__fmt_row tn__fmt_rows[TN__NFMT] = {
     {tn__from_float_f32, tn__to_float_f32}, {tn__from_float_f16, tn__to_float_f16}, {tn__from_float_q4_0, tn__to_float_q4_0}, {tn__from_float_q4_1, tn__to_float_q4_1},
     {NULL, NULL}, {NULL, NULL}, {tn__from_float_q5_0, tn__to_float_q5_0}, {tn__from_float_q5_1, tn__to_float_q5_1},
-    {tn__from_float_q8_0, tn__to_float_q8_0}, {tn__from_float_q8_1, tn__to_float_q8_1}, {NULL, NULL}, {NULL, NULL},
-    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_q8_K, tn__to_float_q8_K},
+    {tn__from_float_q8_0, tn__to_float_q8_0}, {tn__from_float_q8_1, tn__to_float_q8_1}, {tn__from_float_q2_K, tn__to_float_q2_K}, {tn__from_float_q3_K, tn__to_float_q3_K},
+    {tn__from_float_q4_K, tn__to_float_q4_K}, {tn__from_float_q5_K, tn__to_float_q5_K}, {tn__from_float_q6_K, tn__to_float_q6_K}, {tn__from_float_q8_K, tn__to_float_q8_K},
     {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
     {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
     {tn__from_float_i8, tn__to_float_i8}, {tn__from_float_i16, tn__to_float_i16}, {tn__from_float_i32, tn__to_float_i32}, {NULL, NULL},
@@ -3385,6 +3877,34 @@ TNDEF void tn_vec_dot_t2_q8_K_ref(int64_t n, float *s, const void *vx, const voi
     }
     *s = sumf;
 }
+/* K-quant . Q8_K: per super-block d dy sum_g sc[g] sum q y - dm dy sum_g mn[g] bsum[g]
+   (the symmetric formats subtract in integers first), summed over blocks in order */
+static void tn__kq_dot_ref(tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = n / TN_QK_K;
+    tn__kq_block b;
+    float sumf = 0.0f;
+    int g, l;
+    for (ib = 0; ib < nb; ib++) {
+        int64_t sumi = 0, summ = 0;
+        tn__kq_decode(t, (const uint8_t *)vx + (size_t)ib * bs, &b);
+        for (g = 0; g < 16; g++) {
+            int gs = 0;
+            for (l = 0; l < 16; l++) gs += b.q[16 * g + l] * y[ib].qs[16 * g + l];
+            sumi += (int64_t)b.sc[g] * gs;
+            summ += (int64_t)b.mn[g] * y[ib].bsums[g];
+        }
+        if (b.off) sumf += (y[ib].d * b.d) * (float)(sumi - summ);
+        else sumf += (y[ib].d * b.d) * (float)sumi - (y[ib].d * b.dm) * (float)summ;
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_q2_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q2_K, n, s, x, y); }
+TNDEF void tn_vec_dot_q3_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q3_K, n, s, x, y); }
+TNDEF void tn_vec_dot_q4_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q4_K, n, s, x, y); }
+TNDEF void tn_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q5_K, n, s, x, y); }
+TNDEF void tn_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q6_K, n, s, x, y); }
 
 /* Ternary tiles (TQ2_0, TQ1_0). The activations are Q8_K blocks moved into
    64-byte aligned blocks of 64-byte planes, one per weight plane the kernels
@@ -4167,6 +4687,98 @@ static void tn__transpose6_avx2(float *dst, const float *x, int64_t ld) {
         _mm_storel_pi((__m64 *)(void *)(dst + 6 * k + 4), hi);
     }
 }
+
+/* K-quants against Q8_K: each block's codes unpacked to eight 32-byte rows of
+   unsigned codes in element order, maddubs with the activations, madd with the
+   two group scales of the row (one per 128-bit half), int32 sums per block; the
+   mins (and the symmetric formats' offsets) through bsums in one madd; float
+   fma per block into two accumulators, one horizontal sum at the end */
+static TN__ALWAYS_INLINE void tn__kq_codes_avx2(const int t, const uint8_t *b, __m256i *q) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
+    int h, p;
+    if (t == TN_TYPE_Q2_K || t == TN_TYPE_Q3_K) {
+        const uint8_t *qs = t == TN_TYPE_Q2_K ? b + offsetof(tn_block_q2_K, qs) : b + offsetof(tn_block_q3_K, qs);
+        TN__UNROLL
+        for (h = 0; h < 2; h++) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
+            TN__UNROLL
+            for (p = 0; p < 4; p++) { q[4 * h + p] = _mm256_and_si256(v, m2); v = _mm256_srli_epi16(v, 2); }
+        }
+        if (t == TN_TYPE_Q3_K) {
+            __m256i hm = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q3_K, hmask)));
+            const __m256i m = _mm256_set1_epi8(4);
+            TN__UNROLL
+            for (p = 0; p < 8; p++) { q[p] = _mm256_or_si256(q[p], _mm256_and_si256(_mm256_slli_epi16(hm, 2), m)); hm = _mm256_srli_epi16(hm, 1); }
+        }
+    } else if (t == TN_TYPE_Q4_K || t == TN_TYPE_Q5_K) {
+        const uint8_t *qs = t == TN_TYPE_Q4_K ? b + offsetof(tn_block_q4_K, qs) : b + offsetof(tn_block_q5_K, qs);
+        TN__UNROLL
+        for (h = 0; h < 4; h++) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
+            q[2 * h] = _mm256_and_si256(v, m4);
+            q[2 * h + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+        }
+        if (t == TN_TYPE_Q5_K) {
+            __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q5_K, qh)));
+            const __m256i m = _mm256_set1_epi8(16);
+            TN__UNROLL
+            for (p = 0; p < 8; p++) { q[p] = _mm256_or_si256(q[p], _mm256_and_si256(_mm256_slli_epi16(hb, 4), m)); hb = _mm256_srli_epi16(hb, 1); }
+        }
+    } else { /* q6_K */
+        const __m256i m30 = _mm256_set1_epi8(0x30);
+        TN__UNROLL
+        for (h = 0; h < 2; h++) {
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, ql) + 64 * h));
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, ql) + 64 * h + 32));
+            const __m256i hq = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, qh) + 32 * h));
+            q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hq, 4), m30));
+            q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hq, 2), m30));
+            q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hq, m30));
+            q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hq, 2), m30));
+        }
+    }
+}
+static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const size_t bs = tn__traits[t].type_size;
+    const int64_t nb = n / TN_QK_K;
+    /* row c's scales: group 2c in the low half, 2c+1 in the high half (int16 pairs of a 128-bit copy of 8 scales) */
+    const __m256i sh0 = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
+    const __m256i step = _mm256_set1_epi8(4);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    int64_t ib;
+    int c;
+    for (ib = 0; ib < nb; ib++) {
+        const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
+        int16_t sc[16], mn[16];
+        uint16_t dh, dmh;
+        int off;
+        __m256i q[8], isum = _mm256_setzero_si256(), msum, lo, hi, sh = sh0;
+        tn__kq_scales((tn_type)t, b, sc, mn, &dh, &dmh, &off);
+        tn__kq_codes_avx2(t, b, q);
+        lo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)sc));
+        hi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(sc + 8)));
+        TN__UNROLL
+        for (c = 0; c < 8; c++) {
+            const __m256i p = _mm256_maddubs_epi16(q[c], _mm256_loadu_si256((const __m256i *)(const void *)(y[ib].qs + 32 * c)));
+            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, _mm256_shuffle_epi8(c < 4 ? lo : hi, sh)));
+            sh = c == 3 ? sh0 : _mm256_add_epi8(sh, step);
+        }
+        msum = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)y[ib].bsums), _mm256_loadu_si256((const __m256i *)(const void *)mn));
+        if (off) {
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(isum, msum)), _mm256_set1_ps(y[ib].d * tn__h2f(dh)), acc);
+        } else {
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(y[ib].d * tn__h2f(dh)), acc);
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(y[ib].d * tn__h2f(dmh)), accm);
+        }
+    }
+    *s = tn__hsum_ps256(acc) - tn__hsum_ps256(accm);
+}
+static void tn__vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q2_K, n, s, x, y); }
+static void tn__vec_dot_q3_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q3_K, n, s, x, y); }
+static void tn__vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q4_K, n, s, x, y); }
+static void tn__vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q5_K, n, s, x, y); }
+static void tn__vec_dot_q6_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q6_K, n, s, x, y); }
 
 #if defined(TN__X86_DISPATCH) && defined(__clang__)
 #pragma clang attribute pop
@@ -5372,6 +5984,41 @@ static void tn__vec_dot_tq1_0_q8_K_neon(int64_t n, float *s, const void *x, cons
 static void tn__vec_dot_tq1_0_q8_K_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__vec_dot_tq1_0_q8_K_neon_t(1, n, s, x, y); }
 static void tn__igemm_panel_neon(const tn__igemm *a, int64_t pi) { tn__igemm_panel_neon_t(0, a, pi); }
 static void tn__igemm_panel_neon_dp(const tn__igemm *a, int64_t pi) { tn__igemm_panel_neon_t(1, a, pi); }
+/* K-quants against Q8_K: the block decoded to codes and group scales (as the
+   reference), each group of 16 an int8 dot */
+static TN__ALWAYS_INLINE void tn__kq_dot_neon_t(const int dp, tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = n / TN_QK_K;
+    tn__kq_block b;
+    float sumf = 0.0f;
+    int g;
+    for (ib = 0; ib < nb; ib++) {
+        int32x4_t vs = vdupq_n_s32(0);
+        int32_t gs[4];
+        int64_t sumi, summ = 0;
+        tn__kq_decode(t, (const uint8_t *)vx + (size_t)ib * bs, &b);
+        for (g = 0; g < 16; g++) {
+            const int32x4_t d = tn__neon_dot_acc(dp, vdupq_n_s32(0), vreinterpretq_s8_u8(vld1q_u8(b.q + 16 * g)), vld1q_s8(y[ib].qs + 16 * g));
+            vs = vmlaq_n_s32(vs, d, b.sc[g]);
+            summ += (int64_t)b.mn[g] * y[ib].bsums[g];
+        }
+        vst1q_s32(gs, vs);
+        sumi = (int64_t)gs[0] + gs[1] + gs[2] + gs[3];
+        if (b.off) sumf += (y[ib].d * b.d) * (float)(sumi - summ);
+        else sumf += (y[ib].d * b.d) * (float)sumi - (y[ib].d * b.dm) * (float)summ;
+    }
+    *s = sumf;
+}
+#define TN__KQ_NEON(name, type)                                                                                               \
+    static void tn__vec_dot_##name##_q8_K_neon(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_neon_t(0, type, n, s, x, y); } \
+    static void tn__vec_dot_##name##_q8_K_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_neon_t(1, type, n, s, x, y); }
+TN__KQ_NEON(q2_K, TN_TYPE_Q2_K)
+TN__KQ_NEON(q3_K, TN_TYPE_Q3_K)
+TN__KQ_NEON(q4_K, TN_TYPE_Q4_K)
+TN__KQ_NEON(q5_K, TN_TYPE_Q5_K)
+TN__KQ_NEON(q6_K, TN_TYPE_Q6_K)
+#undef TN__KQ_NEON
 #endif /* TN_HAVE_NEON */
 
 /* -- the dispatcher: CPU features, one kernel-table row per path, the public entry points -- */
@@ -5478,6 +6125,11 @@ static void tn__kern_fill_ref(tn__kernels *k) {
     k->dot[TN_TYPE_TQ1_0] = tn_vec_dot_tq1_0_q8_K_ref;
     k->dot[TN_TYPE_TQ2_0] = tn_vec_dot_tq2_0_q8_K_ref;
     k->dot[TN__NFMT - 1] = tn_vec_dot_t2_q8_K_ref;
+    k->dot[TN_TYPE_Q2_K] = tn_vec_dot_q2_K_q8_K_ref;
+    k->dot[TN_TYPE_Q3_K] = tn_vec_dot_q3_K_q8_K_ref;
+    k->dot[TN_TYPE_Q4_K] = tn_vec_dot_q4_K_q8_K_ref;
+    k->dot[TN_TYPE_Q5_K] = tn_vec_dot_q5_K_q8_K_ref;
+    k->dot[TN_TYPE_Q6_K] = tn_vec_dot_q6_K_q8_K_ref;
     k->quantize_q8_K = tn_quantize_row_q8_K_ref;
     k->abssum = tn__abssum_ref;
     k->absmax = tn__absmax_ref;
@@ -5537,6 +6189,11 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->exp_row = tn__exp_row_avx2;
     k->exp_sum = tn__exp_sum_avx2;
     k->ce_grad_row = tn__ce_grad_row_avx2;
+    k->dot[TN_TYPE_Q2_K] = tn__vec_dot_q2_K_q8_K_avx2;
+    k->dot[TN_TYPE_Q3_K] = tn__vec_dot_q3_K_q8_K_avx2;
+    k->dot[TN_TYPE_Q4_K] = tn__vec_dot_q4_K_q8_K_avx2;
+    k->dot[TN_TYPE_Q5_K] = tn__vec_dot_q5_K_q8_K_avx2;
+    k->dot[TN_TYPE_Q6_K] = tn__vec_dot_q6_K_q8_K_avx2;
     k->adam_row = tn__adam_row_avx2;
     k->tile[TN_TYPE_TQ2_0] = 1;
     k->tile[TN_TYPE_TQ1_0] = 2;
@@ -5612,6 +6269,11 @@ static void tn__kern_fill_neon(tn__kernels *k, int dp) {
     tn__kern_fill_ref(k);
     k->path = TN_PATH_NEON;
     k->name = dp ? "neon-dotprod" : "neon";
+    k->dot[TN_TYPE_Q2_K] = dp ? tn__vec_dot_q2_K_q8_K_neon_dp : tn__vec_dot_q2_K_q8_K_neon;
+    k->dot[TN_TYPE_Q3_K] = dp ? tn__vec_dot_q3_K_q8_K_neon_dp : tn__vec_dot_q3_K_q8_K_neon;
+    k->dot[TN_TYPE_Q4_K] = dp ? tn__vec_dot_q4_K_q8_K_neon_dp : tn__vec_dot_q4_K_q8_K_neon;
+    k->dot[TN_TYPE_Q5_K] = dp ? tn__vec_dot_q5_K_q8_K_neon_dp : tn__vec_dot_q5_K_q8_K_neon;
+    k->dot[TN_TYPE_Q6_K] = dp ? tn__vec_dot_q6_K_q8_K_neon_dp : tn__vec_dot_q6_K_q8_K_neon;
     k->dot[TN_TYPE_F32] = tn__vec_dot_f32_f32_neon;
     k->dot[TN_TYPE_F16] = tn__vec_dot_f16_f32_neon;
     k->dot[TN_TYPE_BF16] = tn__vec_dot_bf16_f32_neon;
@@ -5768,6 +6430,11 @@ TN__VEC_DOT_ENTRY(q8_K_q8_K, TN_TYPE_Q8_K)
 TN__VEC_DOT_ENTRY(tq1_0_q8_K, TN_TYPE_TQ1_0)
 TN__VEC_DOT_ENTRY(tq2_0_q8_K, TN_TYPE_TQ2_0)
 TN__VEC_DOT_ENTRY(t2_q8_K, TN_TYPE_T2)
+TN__VEC_DOT_ENTRY(q2_K_q8_K, TN_TYPE_Q2_K)
+TN__VEC_DOT_ENTRY(q3_K_q8_K, TN_TYPE_Q3_K)
+TN__VEC_DOT_ENTRY(q4_K_q8_K, TN_TYPE_Q4_K)
+TN__VEC_DOT_ENTRY(q5_K_q8_K, TN_TYPE_Q5_K)
+TN__VEC_DOT_ENTRY(q6_K_q8_K, TN_TYPE_Q6_K)
 #undef TN__VEC_DOT_ENTRY
 
 

@@ -5,6 +5,7 @@ static const tn_t_fmt tn_t_fmts[] = {
     {"f16", TN_TYPE_F16, 1}, {"bf16", TN_TYPE_BF16, 1}, {"q8_0", TN_TYPE_Q8_0, 1}, {"q8_1", TN_TYPE_Q8_1, 0},
     {"q4_0", TN_TYPE_Q4_0, 1}, {"q4_1", TN_TYPE_Q4_1, 1}, {"q5_0", TN_TYPE_Q5_0, 1}, {"q5_1", TN_TYPE_Q5_1, 1},
     {"q8_K", TN_TYPE_Q8_K, 1}, {"tq1_0", TN_TYPE_TQ1_0, 1}, {"tq2_0", TN_TYPE_TQ2_0, 1},
+    {"q2_K", TN_TYPE_Q2_K, 1}, {"q3_K", TN_TYPE_Q3_K, 1}, {"q4_K", TN_TYPE_Q4_K, 1}, {"q5_K", TN_TYPE_Q5_K, 1}, {"q6_K", TN_TYPE_Q6_K, 1},
 };
 #define TN_T_NFMT (int)(sizeof(tn_t_fmts) / sizeof(tn_t_fmts[0]))
 
@@ -122,12 +123,60 @@ static int test_formats_match_ggml(void) {
     return 0;
 }
 
+/* The K-quant searches on rows made to reach their corners (tests/data/README.md:
+   kq_edge.f32): ggml's bytes for each, and decoding them stays within the
+   format's step of the input (a wrong scale or code layout shows here even
+   where the bytes agree, e.g. a decoder reading the wrong group) */
+static int test_kquant_edge_rows(void) {
+    static const char *names[] = {"q2_K", "q3_K", "q4_K", "q5_K", "q6_K"};
+    size_t in_size = 0;
+    float *in = (float *)tn_t_read_vector("kq_edge.f32", &in_size), *dq;
+    int i;
+    CHECK_MSG(in != NULL && in_size == 24 * 256 * 4, "cannot read kq_edge.f32 from %s", tn_t_vector_dir());
+    dq = (float *)malloc(in_size);
+    for (i = 0; i < 5; i++) {
+        char fn[64];
+        size_t want_size = 0, rs, written = 0;
+        uint8_t *want, *got;
+        tn_type t;
+        int r, j;
+        CHECK_OK(tn_type_from_name(names[i], &t));
+        rs = tn_row_size(t, 256);
+        snprintf(fn, sizeof(fn), "kq_edge.%s.bin", names[i]);
+        want = (uint8_t *)tn_t_read_vector(fn, &want_size);
+        CHECK_MSG(want != NULL && want_size == rs * 24, "%s: missing or wrong size (%zu)", fn, want_size);
+        got = (uint8_t *)malloc(want_size);
+        CHECK_OK(tn_quantize(t, in, got, 24, 256, &written));
+        CHECK_EQ_INT(written, want_size);
+        for (r = 0; r < 24; r++) {
+            double amax = 0, emax = 0;
+            CHECK_MSG(memcmp(got + r * rs, want + r * rs, rs) == 0, "%s edge row %d: not ggml's bytes", names[i], r);
+            CHECK_OK(tn_dequantize_row(t, got + r * rs, dq + 256 * r, 256));
+            for (j = 0; j < 256; j++) { /* (no fmax: gcc 12's aarch64 vectorizer fails on that reduction) */
+                double a = fabs(in[256 * r + j]), e = fabs((double)dq[256 * r + j] - in[256 * r + j]);
+                if (a > amax) amax = a;
+                if (e > emax) emax = e;
+            }
+            /* 2 bits can be a whole range off on an outlier row; 6 bits a few hundredths */
+            /* (rows below f16's range decode to zeros: their scales underflow, as in ggml) */
+            CHECK_MSG(emax <= amax * (amax < 1e-7 ? 1.0 : i == 0 ? 1.0 : i == 1 ? 0.6 : 0.3), "%s edge row %d: error %g of %g", names[i], r, emax, amax);
+            if (amax == 0) for (j = 0; j < 256; j++) CHECK(dq[256 * r + j] == 0.0f);
+        }
+        free(want);
+        free(got);
+    }
+    free(dq);
+    free(in);
+    return 0;
+}
+
 /* quantize -> dequantize error on fresh random data, per-format bound relative to RMS */
 static int test_formats_roundtrip_error(void) {
     static const struct { tn_type t; double max_rel_rmse; } lim[] = {
         {TN_TYPE_F16, 0.001}, {TN_TYPE_BF16, 0.005}, {TN_TYPE_Q8_0, 0.01}, {TN_TYPE_Q8_1, 0.01},
         {TN_TYPE_Q5_0, 0.05}, {TN_TYPE_Q5_1, 0.04}, {TN_TYPE_Q4_0, 0.1}, {TN_TYPE_Q4_1, 0.08},
         {TN_TYPE_Q8_K, 0.01}, {TN_TYPE_TQ1_0, 0.9}, {TN_TYPE_TQ2_0, 0.9},
+        {TN_TYPE_Q2_K, 0.4}, {TN_TYPE_Q3_K, 0.2}, {TN_TYPE_Q4_K, 0.1}, {TN_TYPE_Q5_K, 0.05}, {TN_TYPE_Q6_K, 0.025},
     };
     tn_rng r;
     int i, seed;
@@ -155,7 +204,8 @@ static int test_formats_reject_bad_input(void) {
     int i;
     for (i = 0; i < 256; i++) x[i] = (float)i;
     CHECK(tn_quantize_row(TN_TYPE_Q4_0, x, buf, 33) == TN_ERR_ARG);
-    CHECK(tn_quantize_row(TN_TYPE_Q2_K, x, buf, 256) == TN_ERR_TYPE);
+    CHECK(tn_quantize_row(TN_TYPE_IQ2_XXS, x, buf, 256) == TN_ERR_TYPE);
+    CHECK(tn_quantize_row(TN_TYPE_Q4_K, x, buf, 128) == TN_ERR_ARG); /* not a whole super-block */
     CHECK(tn_quantize_row((tn_type)5, x, buf, 32) == TN_ERR_TYPE);
     x[17] = NAN;
     memset(buf, 0xAB, sizeof(buf));

@@ -4,6 +4,7 @@
 static const tn_type tn_t_dot_types[] = {
     TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1,
     TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0, TN_TYPE_T2,
+    TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K,
 };
 #define TN_T_NDOT (int)(sizeof(tn_t_dot_types) / sizeof(tn_t_dot_types[0]))
 
@@ -128,7 +129,7 @@ static int test_simd_paths_present(void) {
     } else {
         CHECK(strcmp(tn_simd_name(), "scalar") == 0);
     }
-    CHECK(tn_get_vec_dot(TN_TYPE_Q2_K, TN_PATH_BEST) == NULL);
+    CHECK(tn_get_vec_dot(TN_TYPE_IQ2_XXS, TN_PATH_BEST) == NULL);
     { /* switching paths and back */
         tn_kernel_path was = tn_cpu_path(), p;
         CHECK_OK(tn_set_cpu_path(TN_PATH_REF));
@@ -644,7 +645,8 @@ static int test_gemm_paths_spec(void) {
    matrix product's tiles and four-row kernels equal the path's dot, bit for
    bit, for any batch */
 static int test_kernels_any_bytes(void) {
-    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_T2, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_0};
+    static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_T2, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_0,
+                                    TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K};
     tn_ctx *ctx = tn_ctx_new(16 << 20);
     tn_rng r;
     int ti, pi, rep;
@@ -670,7 +672,10 @@ static int test_kernels_any_bytes(void) {
                     if (ty == TN_TYPE_T2) continue;
                     if (ty == TN_TYPE_TQ2_0) memcpy(blk + offsetof(tn_block_tq2_0, d), &h, 2);
                     else if (ty == TN_TYPE_TQ1_0) memcpy(blk + offsetof(tn_block_tq1_0, d), &h, 2);
-                    else { memcpy(blk, &h, 2); if (ty == TN_TYPE_Q4_1 || ty == TN_TYPE_Q5_1) memcpy(blk + 2, &h2, 2); }
+                    else if (ty == TN_TYPE_Q2_K) { memcpy(blk + offsetof(tn_block_q2_K, d), &h, 2); memcpy(blk + offsetof(tn_block_q2_K, dmin), &h2, 2); }
+                    else if (ty == TN_TYPE_Q3_K) memcpy(blk + offsetof(tn_block_q3_K, d), &h, 2);
+                    else if (ty == TN_TYPE_Q6_K) memcpy(blk + offsetof(tn_block_q6_K, d), &h, 2);
+                    else { memcpy(blk, &h, 2); if (ty == TN_TYPE_Q4_1 || ty == TN_TYPE_Q5_1 || ty == TN_TYPE_Q4_K || ty == TN_TYPE_Q5_K) memcpy(blk + 2, &h2, 2); }
                 }
             for (m = 0; m < M; m++)
                 for (b = 0; b < K / tn_blck_size(vt); b++) {

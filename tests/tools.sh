@@ -14,13 +14,19 @@ bad() { echo "FAIL $1"; failed=$((failed + 1)); }
 
 "$B/make_files" "$T" "$V" >/dev/null || bad "make_files"
 # every format: the tensor bytes tn-quantize writes are ggml's reference bytes
-for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0; do
+for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 q2_K q3_K q4_K q5_K q6_K; do
   if "$B/tn-quantize" "$T/vectors.gguf" "$T/q_$t.gguf" "$t" >/dev/null; then
     got=$("$B/tn-inspect" --json "$T/q_$t.gguf" | grep -o '"sha256": "[0-9a-f]*"' | cut -d'"' -f4)
     want=$(sha256sum "$V/$t.bin" | cut -d' ' -f1)
     [ "$got" = "$want" ] && ok "tn-quantize $t = ggml's bytes" || bad "tn-quantize $t differs from $V/$t.bin"
   else bad "tn-quantize $t failed"; fi
 done
+# rows that are not whole 256-blocks fall back as llama-quantize's do (q4_K -> q5_0, q6_K -> q8_0), named on the way
+"$B/tn-quantize" "$T/model.gguf" "$T/model_q4k.gguf" q4_K >"$T/out" 2>&1 && grep -q 'q5_0 instead' "$T/out" \
+  && "$B/tn-inspect" "$T/model_q4k.gguf" | grep -q q5_0 && ! "$B/tn-inspect" "$T/model_q4k.gguf" | grep -q 'q4_K ' \
+  && ok "tn-quantize q4_K falls back to q5_0 on 64-wide rows" || bad "tn-quantize q4_K fallback: $(cat "$T/out")"
+"$B/tn-quantize" "$T/model.gguf" "$T/model_q6k.gguf" q6_K >"$T/out" 2>&1 && grep -q 'q8_0 instead' "$T/out" \
+  && ok "tn-quantize q6_K falls back to q8_0" || bad "tn-quantize q6_K fallback: $(cat "$T/out")"
 # metadata is kept
 "$B/tn-quantize" "$V/ggml-written.gguf" "$T/keep.gguf" keep >/dev/null && cmp -s "$T/keep.gguf" "$V/ggml-written.gguf" \
   && ok "tn-quantize keep reproduces ggml's file" || bad "tn-quantize keep"

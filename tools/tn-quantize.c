@@ -1,13 +1,16 @@
 /* tn-quantize - requantize every tensor of a GGUF (or .safetensors) file.
    Build: cc -O2 -I. tools/tn-quantize.c -o tn-quantize -lm -lpthread
    Usage: tn-quantize [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE
-     TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0, or keep (copy as is)
+     TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K
+           tq1_0 tq2_0, or keep (copy as is)
      --mmap  map a GGUF input instead of reading it (faster for big files, but
              a file truncated by someone else while it is mapped kills the
              process with SIGBUS; the default reads it into memory)
    Tensors of 2 or more dims are converted with ggml's reference quantizers,
    so the bytes equal llama-quantize's for the same f32 values; 1-D tensors
-   (norms, biases) are kept. A tensor whose values are already ternary (one
+   (norms, biases) are kept. A tensor whose rows are not whole blocks of TYPE
+   falls back as llama-quantize's does (q2_K, q3_K, tq1_0, tq2_0 -> q4_0,
+   q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0, then f16), and is named. A tensor whose values are already ternary (one
    scale) goes to tq1_0/tq2_0 losslessly; --absmean ternarizes float tensors
    with BitNet's per-tensor absmean rule instead of ggml's per-block absmax.
    All metadata is kept (general.file_type follows TYPE), so a file llama.cpp
@@ -21,7 +24,7 @@
 
 static int usage(const char *argv0) {
     fprintf(stderr, "usage: %s [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE\n"
-                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 keep\n", argv0);
+                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K tq1_0 tq2_0 keep\n", argv0);
     return 2;
 }
 
@@ -39,6 +42,8 @@ static int is_ternary(const float *x, int64_t n, float *s) {
     return a > 0.0f;
 }
 
+static long n_converted, n_kept, n_fallback; /* for the summary line */
+
 static int add(tn_gguf *out, const char *name, tn_type type, int n_dims, const int64_t *ne, const void *data) {
     if (tn_gguf_add_tensor(out, name, type, n_dims, ne, data) == TN_OK) return 0;
     fprintf(stderr, "tn-quantize: %s\n", tn_last_error());
@@ -54,14 +59,20 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
     size_t rs;
     const tn_type_traits *tr = tn_type_get_traits(src_type);
     for (d = 0; d < 4; d++) n *= ne[d];
-    if (keep || n_dims < 2 || src_type == type) return add(out, name, src_type, n_dims, ne, src);
+    if (keep || n_dims < 2 || src_type == type) { n_kept += !keep && src_type != type; return add(out, name, src_type, n_dims, ne, src); }
     if (!tr || !tr->can_dequantize) { fprintf(stderr, "tn-quantize: cannot decode '%s' of type %s\n", name, tn_type_name(src_type)); return 1; }
-    rs = tn_row_size(type, ne[0]);
-    if (!rs) {
-        fprintf(stderr, "tn-quantize: '%s' has rows of %lld values, not a multiple of %s's block of %lld; choose another type\n",
-                name, (long long)ne[0], tn_type_name(type), (long long)tn_blck_size(type));
-        return 1;
+    if (ne[0] % tn_blck_size(type) != 0) { /* llama-quantize's fallback for rows that are not whole blocks */
+        tn_type fb = type == TN_TYPE_Q4_K ? TN_TYPE_Q5_0 : type == TN_TYPE_Q5_K ? TN_TYPE_Q5_1 : type == TN_TYPE_Q6_K ? TN_TYPE_Q8_0
+                   : tn_blck_size(type) == 256 ? TN_TYPE_Q4_0 : type;
+        if (ne[0] % tn_blck_size(fb) != 0) fb = TN_TYPE_F16;
+        printf("  %s: rows of %lld values are not whole %s blocks of %lld: %s instead\n", name, (long long)ne[0], tn_type_name(type),
+               (long long)tn_blck_size(type), tn_type_name(fb));
+        type = fb;
+        n_fallback++;
+        if (src_type == type) return add(out, name, src_type, n_dims, ne, src);
     }
+    rs = tn_row_size(type, ne[0]);
+    if (!rs) { fprintf(stderr, "tn-quantize: '%s': rows of %lld values are too large\n", name, (long long)ne[0]); return 1; }
     nr = ne[0] ? n / ne[0] : 0;
     {
         void **o = (void **)realloc(*owned, sizeof(void *) * (size_t)(*n_owned + 2));
@@ -90,10 +101,12 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
             if (st == TN_OK) st = tn_ternary_to_tq(type, t, s, ne[0], nr, dst);
             free(t);
             if (st != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
+            n_converted++;
             return add(out, name, type, n_dims, ne, dst);
         }
     }
     if (tn_quantize(type, f, dst, nr, ne[0], NULL) != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
+    n_converted++;
     return add(out, name, type, n_dims, ne, dst);
 }
 
@@ -120,6 +133,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[3], "keep") == 0) keep = 1;
     else if (tn_type_from_name(argv[3], &type) != TN_OK || !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 ||
              type == TN_TYPE_Q8_0 || type == TN_TYPE_Q4_0 || type == TN_TYPE_Q4_1 || type == TN_TYPE_Q5_0 || type == TN_TYPE_Q5_1 ||
+             type == TN_TYPE_Q2_K || type == TN_TYPE_Q3_K || type == TN_TYPE_Q4_K || type == TN_TYPE_Q5_K || type == TN_TYPE_Q6_K ||
              type == TN_TYPE_TQ1_0 || type == TN_TYPE_TQ2_0)) {
         fprintf(stderr, "tn-quantize: unknown type '%s'\n", argv[3]);
         return usage(argv[0]);
@@ -161,7 +175,9 @@ int main(int argc, char **argv) {
     if (!rc && !keep && in) { /* llama.cpp's llama_ftype of the new main type */
         static const struct { tn_type t; uint32_t ft; } ftypes[] = {
             {TN_TYPE_F32, 0}, {TN_TYPE_F16, 1}, {TN_TYPE_Q4_0, 2}, {TN_TYPE_Q4_1, 3}, {TN_TYPE_Q8_0, 7}, {TN_TYPE_Q5_0, 8},
-            {TN_TYPE_Q5_1, 9}, {TN_TYPE_BF16, 32}, {TN_TYPE_TQ1_0, 36}, {TN_TYPE_TQ2_0, 37}};
+            {TN_TYPE_Q5_1, 9}, {TN_TYPE_BF16, 32}, {TN_TYPE_TQ1_0, 36}, {TN_TYPE_TQ2_0, 37},
+            /* one K type throughout: llama.cpp's _S ftypes are the nearest (Q2_K 10, Q3_K_S 11, Q4_K_S 14, Q5_K_S 16, Q6_K 18) */
+            {TN_TYPE_Q2_K, 10}, {TN_TYPE_Q3_K, 11}, {TN_TYPE_Q4_K, 14}, {TN_TYPE_Q5_K, 16}, {TN_TYPE_Q6_K, 18}};
         size_t k;
         for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++)
             if (ftypes[k].t == type && tn_gguf_set_u32(out, "general.file_type", ftypes[k].ft) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
@@ -178,7 +194,10 @@ int main(int argc, char **argv) {
         }
     }
     if (!rc && tn_gguf_write_file(out, argv[2]) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
-    if (!rc) printf("wrote %s (%lld tensors as %s)\n", argv[2], (long long)tn_gguf_n_tensors(out), keep ? "they were" : tn_type_name(type));
+    if (!rc && keep) printf("wrote %s (%lld tensors as they were)\n", argv[2], (long long)tn_gguf_n_tensors(out));
+    else if (!rc)
+        printf("wrote %s (%lld tensors: %ld converted to %s or its fallback (%ld fell back), %ld kept as they were (1-D, or already that type))\n", argv[2],
+               (long long)tn_gguf_n_tensors(out), n_converted, tn_type_name(type), n_fallback, n_kept);
     for (i = 0; i < n_owned; i++) free(owned[i]);
     free(owned);
     tn_gguf_free(out);
