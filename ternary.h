@@ -4741,37 +4741,82 @@ static TN__ALWAYS_INLINE void tn__kq_codes_avx2(const int t, const uint8_t *b, _
 static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
     const size_t bs = tn__traits[t].type_size;
+    const int wide = t == TN_TYPE_Q4_K || t == TN_TYPE_Q5_K; /* 8 groups of 32, else 16 of 16 */
+    const size_t od = t == TN_TYPE_Q2_K ? offsetof(tn_block_q2_K, d) : t == TN_TYPE_Q3_K ? offsetof(tn_block_q3_K, d) : t == TN_TYPE_Q6_K ? offsetof(tn_block_q6_K, d) : 0;
+    const size_t odm = t == TN_TYPE_Q2_K ? offsetof(tn_block_q2_K, dmin) : 2;
     const int64_t nb = n / TN_QK_K;
-    /* row c's scales: group 2c in the low half, 2c+1 in the high half (int16 pairs of a 128-bit copy of 8 scales) */
-    const __m256i sh0 = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
-    const __m256i step = _mm256_set1_epi8(4);
+    /* row c of the 16-group formats takes group 2c in its low half and 2c+1 in its high half; of the 32-group ones group c throughout */
+    const __m256i sh0 = wide ? _mm256_set1_epi16(0x0100) : _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
+    const __m256i step = _mm256_set1_epi8(wide ? 2 : 4);
     __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    __m128 accm4 = _mm_setzero_ps();
     int64_t ib;
     int c;
     for (ib = 0; ib < nb; ib++) {
         const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
-        int16_t sc[16], mn[16];
+        const __m256i bsums = _mm256_loadu_si256((const __m256i *)(const void *)y[ib].bsums);
         uint16_t dh, dmh;
-        int off;
-        __m256i q[8], isum = _mm256_setzero_si256(), msum, lo, hi, sh = sh0;
-        tn__kq_scales((tn_type)t, b, sc, mn, &dh, &dmh, &off);
+        __m256i q[8], isum = _mm256_setzero_si256(), lo, hi, sh = sh0;
+        __m128i m8 = _mm_setzero_si128();
+        __m256i mn16 = _mm256_setzero_si256();
+        memcpy(&dh, b + od, 2);
+        memcpy(&dmh, b + odm, 2);
         tn__kq_codes_avx2(t, b, q);
-        lo = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)sc));
-        hi = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(sc + 8)));
+        if (wide) { /* 6-bit (scale, min) pairs: four 32-bit words of bytes, then widened */
+            uint32_t u[3], s03, s47, m03, m47;
+            memcpy(u, b + 4, 12);
+            s03 = u[0] & 0x3f3f3f3fu;
+            m03 = u[1] & 0x3f3f3f3fu;
+            s47 = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+            m47 = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+            {
+                const __m128i v = _mm_set_epi32((int)m47, (int)m03, (int)s47, (int)s03);
+                lo = hi = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(v));
+                m8 = _mm_cvtepu8_epi16(_mm_srli_si128(v, 8));
+            }
+        } else {
+            __m128i v; /* 16 scales as signed bytes */
+            if (t == TN_TYPE_Q2_K) {
+                const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)b);
+                v = _mm_and_si128(r, _mm_set1_epi8(0x0F));
+                mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(r, 4), _mm_set1_epi8(0x0F)));
+            } else if (t == TN_TYPE_Q3_K) {
+                uint32_t u[3], a0, a1, a2, a3;
+                memcpy(u, b + offsetof(tn_block_q3_K, scales), 12);
+                a0 = (u[0] & 0x0f0f0f0fu) | ((u[2] & 0x03030303u) << 4);
+                a1 = (u[1] & 0x0f0f0f0fu) | (((u[2] >> 2) & 0x03030303u) << 4);
+                a2 = ((u[0] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 4) & 0x03030303u) << 4);
+                a3 = ((u[1] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 6) & 0x03030303u) << 4);
+                v = _mm_sub_epi8(_mm_set_epi32((int)a3, (int)a2, (int)a1, (int)a0), _mm_set1_epi8(32));
+            } else {
+                v = _mm_loadu_si128((const __m128i *)(const void *)(b + offsetof(tn_block_q6_K, scales)));
+            }
+            lo = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(v));
+            hi = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_srli_si128(v, 8)));
+            if (t == TN_TYPE_Q3_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 2);
+            if (t == TN_TYPE_Q6_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 5);
+        }
         TN__UNROLL
         for (c = 0; c < 8; c++) {
             const __m256i p = _mm256_maddubs_epi16(q[c], _mm256_loadu_si256((const __m256i *)(const void *)(y[ib].qs + 32 * c)));
             isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, _mm256_shuffle_epi8(c < 4 ? lo : hi, sh)));
-            sh = c == 3 ? sh0 : _mm256_add_epi8(sh, step);
+            sh = !wide && c == 3 ? sh0 : _mm256_add_epi8(sh, step);
         }
-        msum = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)y[ib].bsums), _mm256_loadu_si256((const __m256i *)(const void *)mn));
-        if (off) {
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(isum, msum)), _mm256_set1_ps(y[ib].d * tn__h2f(dh)), acc);
-        } else {
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(y[ib].d * tn__h2f(dh)), acc);
-            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(y[ib].d * tn__h2f(dmh)), accm);
+        {
+            const __m256 dd = _mm256_set1_ps(y[ib].d * tn__h2f(dh));
+            if (wide) { /* mins per 32: bsums summed in pairs */
+                const __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), dd, acc);
+                accm4 = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(pairs, m8)), _mm_set1_ps(y[ib].d * tn__h2f(dmh)), accm4);
+            } else if (t == TN_TYPE_Q2_K) {
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), dd, acc);
+                accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(bsums, mn16)), _mm256_set1_ps(y[ib].d * tn__h2f(dmh)), accm);
+            } else { /* the symmetric formats' offsets, subtracted in integers */
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(isum, _mm256_madd_epi16(bsums, mn16))), dd, acc);
+            }
         }
     }
+    accm = _mm256_add_ps(accm, _mm256_insertf128_ps(_mm256_setzero_ps(), accm4, 0));
     *s = tn__hsum_ps256(acc) - tn__hsum_ps256(accm);
 }
 static void tn__vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q2_K, n, s, x, y); }

@@ -404,7 +404,8 @@ static void bench_train(int threads) {
 
 int main(int argc, char **argv) {
     static const tn_type all_types[] = {TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q8_0, TN_TYPE_Q4_0, TN_TYPE_Q4_1,
-                                        TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0, TN_TYPE_T2};
+                                        TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K,
+                                        TN_TYPE_Q5_K, TN_TYPE_Q6_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0, TN_TYPE_T2};
     static const int64_t shapes[4][2] = {{4096, 4096}, {2560, 6912}, {6912, 2560}, {16384, 8192}};
     const char *op = NULL;
     tn_type one_type = TN_TYPE_COUNT;
