@@ -264,6 +264,11 @@ typedef struct { uint8_t hmask[TN_QK_K / 8]; uint8_t qs[TN_QK_K / 4]; uint8_t sc
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[TN_QK_K / 2]; } tn_block_q4_K; /* 144 B */
 typedef struct { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[TN_QK_K / 8]; uint8_t qs[TN_QK_K / 2]; } tn_block_q5_K; /* 176 B */
 typedef struct { uint8_t ql[TN_QK_K / 2]; uint8_t qh[TN_QK_K / 4]; int8_t scales[TN_QK_K / 16]; uint16_t d; } tn_block_q6_K; /* 210 B */
+typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_iq4_nl;                     /* 18 B: 32 grid indexes */
+typedef struct { uint16_t d, scales_h; uint8_t scales_l[TN_QK_K / 64]; uint8_t qs[TN_QK_K / 2]; } tn_block_iq4_xs; /* 136 B */
+typedef struct { uint8_t e; uint8_t qs[16]; } tn_block_mxfp4;                       /* 17 B: E8M0 exponent, 32 E2M1 codes */
+typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_q1_0;                       /* 18 B: 128 signs */
+typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_q2_0;                       /* 18 B: 64 codes of -1..2 */
 typedef struct { uint8_t qs[(TN_QK_K - 4 * TN_QK_K / 64) / 5]; uint8_t qh[TN_QK_K / 64]; uint16_t d; } tn_block_tq1_0; /* 54 B */
 typedef struct { uint8_t qs[TN_QK_K / 4]; uint16_t d; } tn_block_tq2_0;             /* 66 B */
 typedef struct { uint8_t qs[TN_QK_K / 4]; } tn_block_t2;                            /* 64 B */
@@ -476,6 +481,13 @@ TNDEF void tn_quantize_row_q3_K_ref(const float *x, tn_block_q3_K *y, int64_t k)
 TNDEF void tn_quantize_row_q4_K_ref(const float *x, tn_block_q4_K *y, int64_t k);
 TNDEF void tn_quantize_row_q5_K_ref(const float *x, tn_block_q5_K *y, int64_t k);
 TNDEF void tn_quantize_row_q6_K_ref(const float *x, tn_block_q6_K *y, int64_t k);
+/* iq4_nl / iq4_xs as ggml_quantize_chunk writes them without an importance
+   matrix (llama-quantize's bytes; ggml's quantize_row_iq4_nl_ref differs) */
+TNDEF void tn_quantize_row_iq4_nl(const float *x, tn_block_iq4_nl *y, int64_t k);
+TNDEF void tn_quantize_row_iq4_xs(const float *x, tn_block_iq4_xs *y, int64_t k);
+TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t k);
+TNDEF void tn_quantize_row_q1_0_ref(const float *x, tn_block_q1_0 *y, int64_t k);
+TNDEF void tn_quantize_row_q2_0_ref(const float *x, tn_block_q2_0 *y, int64_t k);
 TNDEF void tn_dequantize_row_q4_0(const tn_block_q4_0 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q4_1(const tn_block_q4_1 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q5_0(const tn_block_q5_0 *x, float *y, int64_t k);
@@ -490,6 +502,11 @@ TNDEF void tn_dequantize_row_q3_K(const tn_block_q3_K *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q4_K(const tn_block_q4_K *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q5_K(const tn_block_q5_K *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q6_K(const tn_block_q6_K *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq4_nl(const tn_block_iq4_nl *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq4_xs(const tn_block_iq4_xs *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_mxfp4(const tn_block_mxfp4 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q1_0(const tn_block_q1_0 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_q2_0(const tn_block_q2_0 *x, float *y, int64_t k);
 
 /* Generic, checked entry points. quantize: x holds n finite floats, n a
    multiple of the block size (TN_ERR_ARG otherwise, dst untouched).
@@ -504,7 +521,8 @@ TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nro
 
 /* s = dot(x, y) of n values: x of the weight type, y of its vec_dot_type
    (see tn_type_traits). Pairs: f32.f32, f16.f32, bf16.f32, q8_0/q8_1/q4_0/q4_1/
-   q5_0/q5_1 . q8_0, q8_K/tq1_0/tq2_0/q2_K..q6_K . q8_K, t2 . q8_K (the seed packing; the
+   q5_0/q5_1/iq4_nl/mxfp4/q1_0/q2_0 . q8_0,
+   q8_K/tq1_0/tq2_0/q2_K..q6_K/iq4_xs . q8_K, t2 . q8_K (the seed packing; the
    caller multiplies by the tensor scale). Each has a _ref scalar twin. */
 typedef void (*tn_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y);
@@ -543,6 +561,16 @@ TNDEF void tn_vec_dot_q3_K_q8_K_ref(int64_t n, float *s, const void *x, const vo
 TNDEF void tn_vec_dot_q4_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq4_nl_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq4_xs_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_mxfp4_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q1_0_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q2_0_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq4_nl_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_mxfp4_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q1_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_q2_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
 /* Instruction-set paths. Every kernel has a scalar reference (TN_PATH_REF,
    "scalar"), which is its specification; AVX2 means AVX2 + FMA + F16C;
    AVX512 means AVX-512 F/BW/VL/DQ with VNNI, and VBMI and GFNI unless built
@@ -1252,6 +1280,11 @@ TN__STATIC_ASSERT(q3_K, sizeof(tn_block_q3_K) == 110);
 TN__STATIC_ASSERT(q4_K, sizeof(tn_block_q4_K) == 144);
 TN__STATIC_ASSERT(q5_K, sizeof(tn_block_q5_K) == 176);
 TN__STATIC_ASSERT(q6_K, sizeof(tn_block_q6_K) == 210);
+TN__STATIC_ASSERT(iq4_nl, sizeof(tn_block_iq4_nl) == 18);
+TN__STATIC_ASSERT(iq4_xs, sizeof(tn_block_iq4_xs) == 136);
+TN__STATIC_ASSERT(mxfp4, sizeof(tn_block_mxfp4) == 17);
+TN__STATIC_ASSERT(q1_0, sizeof(tn_block_q1_0) == 18);
+TN__STATIC_ASSERT(q2_0, sizeof(tn_block_q2_0) == 18);
 
 /* autograd op ids (internal) */
 enum {
@@ -1962,10 +1995,10 @@ static const tn_type_traits tn__traits[TN_TYPE_COUNT] = {
     {"iq2_xs", 256, 74, 1, 0, 0, TN_TYPE_Q8_K, 0},
     {"iq3_xxs", 256, 98, 1, 0, 0, TN_TYPE_Q8_K, 0},
     {"iq1_s", 256, 50, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"iq4_nl", 32, 18, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"iq4_nl", 32, 18, 1, 1, 1, TN_TYPE_Q8_0, 1},
     {"iq3_s", 256, 110, 1, 0, 0, TN_TYPE_Q8_K, 0},
     {"iq2_s", 256, 82, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"iq4_xs", 256, 136, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq4_xs", 256, 136, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"i8", 1, 1, 0, 1, 1, TN_TYPE_F32, 0},
     {"i16", 1, 2, 0, 1, 1, TN_TYPE_F32, 0},
     {"i32", 1, 4, 0, 1, 1, TN_TYPE_F32, 0},
@@ -1981,10 +2014,10 @@ static const tn_type_traits tn__traits[TN_TYPE_COUNT] = {
     {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
     {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
     {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
-    {"mxfp4", 32, 17, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"mxfp4", 32, 17, 1, 1, 1, TN_TYPE_Q8_0, 1},
     {"nvfp4", 64, 36, 1, 0, 0, TN_TYPE_Q8_0, 0},
-    {"q1_0", 128, 18, 1, 0, 0, TN_TYPE_Q8_0, 0},
-    {"q2_0", 64, 18, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"q1_0", 128, 18, 1, 1, 1, TN_TYPE_Q8_0, 1},
+    {"q2_0", 64, 18, 1, 1, 1, TN_TYPE_Q8_0, 1},
 };
 static const tn_type_traits tn__traits_t2 = {"t2", 256, 64, 1, 1, 1, TN_TYPE_Q8_K, 1};
 
@@ -2008,7 +2041,7 @@ TNDEF tn_status tn_type_from_name(const char *name, tn_type *out) {
         if (!*a && !*b) { *out = (tn_type)i; return TN_OK; }
     }
     if (strcmp(name, "t2") == 0) { *out = TN_TYPE_T2; return TN_OK; }
-    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, tq1_0, tq2_0)", name);
+    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq4_nl, iq4_xs, mxfp4, q1_0, q2_0, tq1_0, tq2_0)", name);
 }
 TNDEF int64_t tn_blck_size(tn_type type) {
     const tn_type_traits *tr = tn_type_get_traits(type);
@@ -3240,6 +3273,226 @@ TNDEF void tn_dequantize_row_q4_K(const tn_block_q4_K *x, float *y, int64_t k) {
 TNDEF void tn_dequantize_row_q5_K(const tn_block_q5_K *x, float *y, int64_t k) { tn__kq_dequantize(TN_TYPE_Q5_K, (const uint8_t *)x, y, k); }
 TNDEF void tn_dequantize_row_q6_K(const tn_block_q6_K *x, float *y, int64_t k) { tn__kq_dequantize(TN_TYPE_Q6_K, (const uint8_t *)x, y, k); }
 
+/* -- the lookup formats: iq4_nl (32) and iq4_xs (256: 6-bit scales per 32 under
+   one fp16) code 4-bit indexes into a fixed non-linear grid; mxfp4 (32) codes
+   E2M1 values under a power-of-two E8M0 scale; q1_0 (128) signs under the mean
+   magnitude; q2_0 (64) codes -1..2 under the largest magnitude --
+   Their quantizers are ggml's: iq4_nl and iq4_xs as ggml_quantize_chunk (and
+   llama-quantize) run them without an importance matrix, seven trial scales
+   either side of the first guess. */
+static const int8_t tn__kv_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+static const int8_t tn__kv_fp4[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12}; /* E2M1 values, doubled */
+/* the nearest of 16 ascending grid values (ties to the upper), by bisection */
+static int tn__grid_index(const int8_t *val, float x) {
+    int lo = 0, hi = 15;
+    if (x <= (float)val[0]) return 0;
+    if (x >= (float)val[15]) return 15;
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        if (x < (float)val[mid]) hi = mid;
+        else lo = mid;
+    }
+    return x - (float)val[hi - 1] < (float)val[hi] - x ? hi - 1 : hi;
+}
+/* E8M0 exponent e as 2^(e-128) (half its value, the doubled E2M1 grid's scale) */
+static float tn__e8m0_half(uint8_t e) {
+    uint32_t bits = e < 2 ? 0x00200000u << e : (uint32_t)(e - 1) << 23;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+/* iq4_nl (sbs 32) / iq4_xs (sbs 256): per 32 the scale that best fits x^2-weighted
+   over 15 trials, then (iq4_xs) the scales as 6 bits under d = -max/32 */
+static void tn__iq4_quantize(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_t *scales_h, uint8_t *scales_l) {
+    const int8_t *kv = tn__kv_iq4nl;
+    const int ntry = 7, nblk = sbs / 32;
+    uint8_t L[TN_QK_K];
+    float scales[8], w[32], max_scale = 0.0f, amax_scale = 0.0f;
+    int ib, j, itry;
+    memset(q4, 0, (size_t)sbs / 2);
+    *dh = tn_fp32_to_fp16(0.0f);
+    for (ib = 0; ib < nblk; ib++) {
+        const float *xb = x + 32 * ib;
+        uint8_t *Lb = L + 32 * ib;
+        float amax = 0.0f, max = 0.0f, d, id, sumqx = 0.0f, sumq2 = 0.0f, best;
+        for (j = 0; j < 32; j++) {
+            w[j] = xb[j] * xb[j];
+            if (fabsf(xb[j]) > amax) { amax = fabsf(xb[j]); max = xb[j]; }
+        }
+        if (amax < TN__KQ_EPS) { scales[ib] = 0.0f; continue; }
+        d = -max / (float)kv[0];
+        id = 1.0f / d;
+        for (j = 0; j < 32; j++) {
+            int l = tn__grid_index(kv, id * xb[j]);
+            float q = (float)kv[l];
+            Lb[j] = (uint8_t)l;
+            sumqx += w[j] * q * xb[j];
+            sumq2 += w[j] * q * q;
+        }
+        d = sumq2 > 0.0f ? sumqx / sumq2 : 0.0f;
+        best = d * sumqx;
+        for (itry = -ntry; itry <= ntry; itry++) {
+            id = (float)(itry + kv[0]) / max;
+            sumqx = sumq2 = 0.0f;
+            for (j = 0; j < 32; j++) {
+                float q = (float)kv[tn__grid_index(kv, id * xb[j])];
+                sumqx += w[j] * q * xb[j];
+                sumq2 += w[j] * q * q;
+            }
+            if (sumq2 > 0.0f && sumqx * sumqx > best * sumq2) { d = sumqx / sumq2; best = d * sumqx; }
+        }
+        scales[ib] = d;
+        if (fabsf(d) > amax_scale) { amax_scale = fabsf(d); max_scale = d; }
+    }
+    if (nblk > 1) {
+        float d = -max_scale / 32.0f, id;
+        *scales_h = 0;
+        *dh = tn_fp32_to_fp16(d);
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        for (ib = 0; ib < nblk; ib++) {
+            int l = tn__clampi(tn__nearest_int(id * scales[ib]), -32, 31);
+            float dl = d * (float)l, idl = dl != 0.0f ? 1.0f / dl : 0.0f;
+            for (j = 0; j < 32; j++) L[32 * ib + j] = (uint8_t)tn__grid_index(kv, idl * x[32 * ib + j]);
+            l += 32;
+            if (ib % 2 == 0) scales_l[ib / 2] = (uint8_t)(l & 0xF);
+            else scales_l[ib / 2] = (uint8_t)(scales_l[ib / 2] | ((l & 0xF) << 4));
+            *scales_h = (uint16_t)(*scales_h | ((l >> 4) << (2 * (ib % 8))));
+        }
+    } else {
+        float id = scales[0] != 0.0f ? 1.0f / scales[0] : 0.0f;
+        *dh = tn_fp32_to_fp16(scales[0]);
+        for (j = 0; j < sbs; j++) L[j] = (uint8_t)tn__grid_index(kv, id * x[j]);
+    }
+    for (ib = 0; ib < nblk; ib++)
+        for (j = 0; j < 16; j++) q4[16 * ib + j] = (uint8_t)(L[32 * ib + j] | (L[32 * ib + 16 + j] << 4));
+}
+TNDEF void tn_quantize_row_iq4_nl(const float *x, tn_block_iq4_nl *y, int64_t k) {
+    int64_t i, nb = k / 32;
+    uint16_t unused_h;
+    for (i = 0; i < nb; i++) tn__iq4_quantize(32, x + 32 * i, &y[i].d, y[i].qs, &unused_h, NULL);
+}
+TNDEF void tn_quantize_row_iq4_xs(const float *x, tn_block_iq4_xs *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    for (i = 0; i < nb; i++) tn__iq4_quantize(TN_QK_K, x + TN_QK_K * i, &y[i].d, y[i].qs, &y[i].scales_h, y[i].scales_l);
+}
+TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t k) {
+    int64_t i, nb = k / 32;
+    int j, n;
+    for (i = 0; i < nb; i++, x += 32) {
+        float amax = 0.0f, d;
+        unsigned e;
+        for (j = 0; j < 32; j++) if (amax < fabsf(x[j])) amax = fabsf(x[j]);
+        /* (the platform's log2f, as ggml's; the exponent can move only where it rounds up to a power of two) */
+        e = amax > 0.0f ? tn__to_u8(floorf(log2f(amax)) - 2.0f + 127.0f) : 0u;
+        d = tn__e8m0_half((uint8_t)e);
+        y[i].e = (uint8_t)e;
+        for (j = 0; j < 16; j++) {
+            int best[2];
+            for (n = 0; n < 2; n++) {
+                const float v = x[j + 16 * n];
+                float be = fabsf((float)tn__kv_fp4[0] * d - v);
+                int b = 0, c;
+                for (c = 1; c < 16; c++) {
+                    float err = fabsf((float)tn__kv_fp4[c] * d - v);
+                    if (err < be) { b = c; be = err; }
+                }
+                best[n] = b;
+            }
+            y[i].qs[j] = (uint8_t)(best[0] | (best[1] << 4));
+        }
+    }
+}
+TNDEF void tn_quantize_row_q1_0_ref(const float *x, tn_block_q1_0 *y, int64_t k) {
+    int64_t i, nb = k / 128;
+    int j;
+    for (i = 0; i < nb; i++, x += 128) {
+        float sum = 0.0f;
+        for (j = 0; j < 128; j++) sum += fabsf(x[j]);
+        y[i].d = tn_fp32_to_fp16(sum / 128.0f);
+        memset(y[i].qs, 0, sizeof(y[i].qs));
+        for (j = 0; j < 128; j++) if (x[j] >= 0.0f) y[i].qs[j / 8] = (uint8_t)(y[i].qs[j / 8] | (1u << (j % 8)));
+    }
+}
+TNDEF void tn_quantize_row_q2_0_ref(const float *x, tn_block_q2_0 *y, int64_t k) {
+    int64_t i, nb = k / 64;
+    int j;
+    for (i = 0; i < nb; i++, x += 64) {
+        float amax = 0.0f, id;
+        for (j = 0; j < 64; j++) if (fabsf(x[j]) > amax) amax = fabsf(x[j]);
+        id = amax > 0.0f ? 1.0f / amax : 0.0f;
+        y[i].d = tn_fp32_to_fp16(amax);
+        memset(y[i].qs, 0, sizeof(y[i].qs));
+        for (j = 0; j < 64; j++) {
+            const int32_t r = tn__cvtt(roundf(x[j] * id)); /* (int)roundf as x86 converts, + 1, clamped to 0..3 */
+            const int q = r < -1 ? 0 : r > 2 ? 3 : (int)r + 1;
+            y[i].qs[j / 4] = (uint8_t)(y[i].qs[j / 4] | (q << (2 * (j % 4))));
+        }
+    }
+}
+/* a block as int8 values, a float scale per 32 (ds) and, for iq4_xs, an int
+   scale per 32 (is) under ds; value i = (ds[c] is[c]) v[i] as ggml decodes it */
+typedef struct { int8_t v[TN_QK_K]; float ds[8]; int is[8]; } tn__lut_block;
+static void tn__lut_decode(tn_type t, const uint8_t *b, tn__lut_block *o) {
+    int c, j;
+    switch (t) {
+    case TN_TYPE_IQ4_NL: case TN_TYPE_MXFP4: {
+        const uint8_t *qs = t == TN_TYPE_IQ4_NL ? b + 2 : b + 1;
+        const int8_t *kv = t == TN_TYPE_IQ4_NL ? tn__kv_iq4nl : tn__kv_fp4;
+        uint16_t h;
+        memcpy(&h, b, 2);
+        o->ds[0] = t == TN_TYPE_IQ4_NL ? tn_fp16_to_fp32(h) : tn__e8m0_half(b[0]);
+        o->is[0] = 1;
+        for (j = 0; j < 16; j++) { o->v[j] = kv[qs[j] & 0xF]; o->v[j + 16] = kv[qs[j] >> 4]; }
+        break;
+    }
+    case TN_TYPE_IQ4_XS: {
+        const tn_block_iq4_xs *x = (const tn_block_iq4_xs *)(const void *)b;
+        const float d = tn_fp16_to_fp32(x->d);
+        for (c = 0; c < 8; c++) {
+            o->ds[c] = d;
+            o->is[c] = (((x->scales_l[c / 2] >> (4 * (c % 2))) & 0xF) | (((x->scales_h >> (2 * c)) & 3) << 4)) - 32;
+            for (j = 0; j < 16; j++) {
+                o->v[32 * c + j] = tn__kv_iq4nl[x->qs[16 * c + j] & 0xF];
+                o->v[32 * c + j + 16] = tn__kv_iq4nl[x->qs[16 * c + j] >> 4];
+            }
+        }
+        break;
+    }
+    case TN_TYPE_Q1_0: {
+        const tn_block_q1_0 *x = (const tn_block_q1_0 *)(const void *)b;
+        for (c = 0; c < 4; c++) { o->ds[c] = tn_fp16_to_fp32(x->d); o->is[c] = 1; }
+        for (j = 0; j < 128; j++) o->v[j] = (int8_t)((x->qs[j / 8] >> (j % 8)) & 1 ? 1 : -1);
+        break;
+    }
+    default: { /* q2_0 */
+        const tn_block_q2_0 *x = (const tn_block_q2_0 *)(const void *)b;
+        for (c = 0; c < 2; c++) { o->ds[c] = tn_fp16_to_fp32(x->d); o->is[c] = 1; }
+        for (j = 0; j < 64; j++) o->v[j] = (int8_t)(((x->qs[j / 4] >> (2 * (j % 4))) & 3) - 1);
+        break;
+    }
+    }
+}
+static void tn__lut_dequantize(tn_type t, const uint8_t *x, float *y, int64_t k) {
+    const int64_t bk = tn__traits[t].blck_size;
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = k / bk;
+    tn__lut_block b;
+    int i;
+    for (ib = 0; ib < nb; ib++, y += bk) {
+        tn__lut_decode(t, x + (size_t)ib * bs, &b);
+        for (i = 0; i < bk; i++) {
+            const int c = i / 32;
+            const float dl = t == TN_TYPE_IQ4_XS ? b.ds[c] * (float)b.is[c] : b.ds[c];
+            y[i] = dl * (float)b.v[i];
+        }
+    }
+}
+TNDEF void tn_dequantize_row_iq4_nl(const tn_block_iq4_nl *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_IQ4_NL, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_iq4_xs(const tn_block_iq4_xs *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_IQ4_XS, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_mxfp4(const tn_block_mxfp4 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_MXFP4, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_q1_0(const tn_block_q1_0 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_Q1_0, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_q2_0(const tn_block_q2_0 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_Q2_0, (const uint8_t *)x, y, k); }
+
 /* ==== @@IMPL:TERNARY  BitNet rules, packing, TQ export ==== */
 
 static int tn__all_finite(const float *x, int64_t n, int64_t *bad) {
@@ -3610,6 +3863,11 @@ TN__FMT_BLOCKS(q3_K, tn_block_q3_K, tn_quantize_row_q3_K_ref)
 TN__FMT_BLOCKS(q4_K, tn_block_q4_K, tn_quantize_row_q4_K_ref)
 TN__FMT_BLOCKS(q5_K, tn_block_q5_K, tn_quantize_row_q5_K_ref)
 TN__FMT_BLOCKS(q6_K, tn_block_q6_K, tn_quantize_row_q6_K_ref)
+TN__FMT_BLOCKS(iq4_nl, tn_block_iq4_nl, tn_quantize_row_iq4_nl)
+TN__FMT_BLOCKS(iq4_xs, tn_block_iq4_xs, tn_quantize_row_iq4_xs)
+TN__FMT_BLOCKS(mxfp4, tn_block_mxfp4, tn_quantize_row_mxfp4_ref)
+TN__FMT_BLOCKS(q1_0, tn_block_q1_0, tn_quantize_row_q1_0_ref)
+TN__FMT_BLOCKS(q2_0, tn_block_q2_0, tn_quantize_row_q2_0_ref)
 #undef TN__FMT_BLOCKS
 /* element types: f32 copies, f16/bf16 round to nearest even, integers saturate */
 #define TN__FMT_ELEMS(name, type)                                                                                         \
@@ -3658,12 +3916,12 @@ static const tn__fmt_row tn__fmt_rows[TN__NFMT] = {
     {tn__from_float_q8_0, tn__to_float_q8_0}, {tn__from_float_q8_1, tn__to_float_q8_1}, {tn__from_float_q2_K, tn__to_float_q2_K}, {tn__from_float_q3_K, tn__to_float_q3_K},
     {tn__from_float_q4_K, tn__to_float_q4_K}, {tn__from_float_q5_K, tn__to_float_q5_K}, {tn__from_float_q6_K, tn__to_float_q6_K}, {tn__from_float_q8_K, tn__to_float_q8_K},
     {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
-    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
+    {tn__from_float_iq4_nl, tn__to_float_iq4_nl}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_iq4_xs, tn__to_float_iq4_xs},
     {tn__from_float_i8, tn__to_float_i8}, {tn__from_float_i16, tn__to_float_i16}, {tn__from_float_i32, tn__to_float_i32}, {NULL, NULL},
     {NULL, NULL}, {NULL, NULL}, {tn__from_float_bf16, tn__to_float_bf16}, {NULL, NULL},
     {NULL, NULL}, {NULL, NULL}, {tn__from_float_tq1_0, tn__to_float_tq1_0}, {tn__from_float_tq2_0, tn__to_float_tq2_0},
-    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
-    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_t2, tn__to_float_t2},
+    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_mxfp4, tn__to_float_mxfp4},
+    {NULL, NULL}, {tn__from_float_q1_0, tn__to_float_q1_0}, {tn__from_float_q2_0, tn__to_float_q2_0}, {tn__from_float_t2, tn__to_float_t2},
 };
 TN__STATIC_ASSERT(fmt_rows, TN__NFMT == 44 && TN_TYPE_COUNT == 43 && TN_TYPE_BF16 == 30 && TN_TYPE_TQ2_0 == 35);
 static const tn__fmt_row *tn__fmt(tn_type type) { return tn__fmt_slot(type) >= 0 ? &tn__fmt_rows[tn__fmt_slot(type)] : NULL; }
@@ -3905,6 +4163,42 @@ TNDEF void tn_vec_dot_q3_K_q8_K_ref(int64_t n, float *s, const void *x, const vo
 TNDEF void tn_vec_dot_q4_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q4_K, n, s, x, y); }
 TNDEF void tn_vec_dot_q5_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q5_K, n, s, x, y); }
 TNDEF void tn_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_ref(TN_TYPE_Q6_K, n, s, x, y); }
+/* the lookup formats against Q8_0 (a Q8_0 block per 32 values) or, iq4_xs, Q8_K:
+   integer sums per 32, one float product per 32 (per 256 for iq4_xs) */
+static void tn__lut_dot_ref(tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+    const int64_t bk = tn__traits[t].blck_size, nc = bk / 32;
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = n / bk;
+    tn__lut_block b;
+    float sumf = 0.0f;
+    int c, j;
+    for (ib = 0; ib < nb; ib++) {
+        tn__lut_decode(t, (const uint8_t *)vx + (size_t)ib * bs, &b);
+        if (t == TN_TYPE_IQ4_XS) {
+            const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
+            int sumi = 0;
+            for (c = 0; c < 8; c++) {
+                int si = 0;
+                for (j = 0; j < 32; j++) si += b.v[32 * c + j] * y->qs[32 * c + j];
+                sumi += b.is[c] * si;
+            }
+            sumf += (b.ds[0] * y->d) * (float)sumi;
+        } else {
+            for (c = 0; c < nc; c++) {
+                const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * nc + c;
+                int si = 0;
+                for (j = 0; j < 32; j++) si += b.v[32 * c + j] * y->qs[j];
+                sumf += (b.ds[c] * tn_fp16_to_fp32(y->d)) * (float)si;
+            }
+        }
+    }
+    *s = sumf;
+}
+TNDEF void tn_vec_dot_iq4_nl_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_IQ4_NL, n, s, x, y); }
+TNDEF void tn_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_IQ4_XS, n, s, x, y); }
+TNDEF void tn_vec_dot_mxfp4_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_MXFP4, n, s, x, y); }
+TNDEF void tn_vec_dot_q1_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_Q1_0, n, s, x, y); }
+TNDEF void tn_vec_dot_q2_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_Q2_0, n, s, x, y); }
 
 /* Ternary tiles (TQ2_0, TQ1_0). The activations are Q8_K blocks moved into
    64-byte aligned blocks of 64-byte planes, one per weight plane the kernels
@@ -4824,6 +5118,81 @@ static void tn__vec_dot_q3_K_q8_K_avx2(int64_t n, float *s, const void *x, const
 static void tn__vec_dot_q4_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q4_K, n, s, x, y); }
 static void tn__vec_dot_q5_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q5_K, n, s, x, y); }
 static void tn__vec_dot_q6_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q6_K, n, s, x, y); }
+/* the lookup formats: 4-bit codes to int8 values by one pshufb over the grid,
+   signs (q1_0) by bit tests, 2-bit codes (q2_0) by shifts and blends; signed
+   int8 dots per 32 (no value is -128) */
+static TN__ALWAYS_INLINE __m256i tn__lut16_avx2(const uint8_t *qs, __m256i tbl) {
+    const __m128i q = _mm_loadu_si128((const __m128i *)(const void *)qs), m4 = _mm_set1_epi8(0x0F);
+    const __m256i idx = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_and_si128(q, m4)), _mm_and_si128(_mm_srli_epi16(q, 4), m4), 1);
+    return _mm256_shuffle_epi8(tbl, idx);
+}
+/* the 32 int8 values of chunk c of a block, and its float scale */
+static TN__ALWAYS_INLINE __m256i tn__lut_chunk_avx2(const int t, const uint8_t *b, int c, __m256i tbl) {
+    if (t == TN_TYPE_IQ4_NL) return tn__lut16_avx2(b + 2, tbl);
+    if (t == TN_TYPE_MXFP4) return tn__lut16_avx2(b + 1, tbl);
+    if (t == TN_TYPE_Q1_0) {
+        const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+        const __m256i bm = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+        uint32_t bits;
+        __m256i set;
+        memcpy(&bits, b + 2 + 4 * c, 4);
+        set = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), sel), bm), bm);
+        return _mm256_sub_epi8(_mm256_and_si256(set, _mm256_set1_epi8(2)), _mm256_set1_epi8(1));
+    } else { /* q2_0: lane j is byte j/4 shifted by 2 (j % 4) */
+        const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
+        const __m256i k = _mm256_set1_epi32(0x03020100), m3 = _mm256_set1_epi8(3);
+        uint64_t bits;
+        __m256i r, v;
+        memcpy(&bits, b + 2 + 8 * c, 8);
+        r = _mm256_shuffle_epi8(_mm256_set1_epi64x((long long)bits), sel);
+        v = _mm256_blendv_epi8(r, _mm256_srli_epi16(r, 2), _mm256_cmpeq_epi8(k, _mm256_set1_epi8(1)));
+        v = _mm256_blendv_epi8(v, _mm256_srli_epi16(r, 4), _mm256_cmpeq_epi8(k, _mm256_set1_epi8(2)));
+        v = _mm256_blendv_epi8(v, _mm256_srli_epi16(r, 6), _mm256_cmpeq_epi8(k, m3));
+        return _mm256_sub_epi8(_mm256_and_si256(v, m3), _mm256_set1_epi8(1));
+    }
+}
+static TN__ALWAYS_INLINE void tn__lut_dot_avx2_t(const int t, int64_t n, float *s, const void *vx, const void *vy) {
+    const int64_t bk = tn__traits[t].blck_size, nc = bk / 32;
+    const size_t bs = tn__traits[t].type_size;
+    const int64_t nb = n / bk;
+    const __m256i tbl = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(t == TN_TYPE_MXFP4 ? tn__kv_fp4 : tn__kv_iq4nl)));
+    __m256 acc = _mm256_setzero_ps();
+    int64_t ib;
+    int c;
+    for (ib = 0; ib < nb; ib++) {
+        const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
+        if (t == TN_TYPE_IQ4_XS) {
+            const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
+            const tn_block_iq4_xs *x = (const tn_block_iq4_xs *)(const void *)b;
+            __m256i isum = _mm256_setzero_si256();
+            TN__UNROLL
+            for (c = 0; c < 8; c++) {
+                const int ls = (((x->scales_l[c / 2] >> (4 * (c % 2))) & 0xF) | (((x->scales_h >> (2 * c)) & 3) << 4)) - 32;
+                const __m256i v = tn__lut16_avx2(x->qs + 16 * c, tbl), yq = _mm256_loadu_si256((const __m256i *)(const void *)(y->qs + 32 * c));
+                const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(yq, yq), _mm256_sign_epi8(v, yq)); /* |y| (128 for -128) x v signed */
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, _mm256_set1_epi16((short)ls)));
+            }
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(tn__h2f(x->d) * y->d), acc);
+        } else {
+            uint16_t h;
+            float dx;
+            memcpy(&h, b, 2);
+            dx = t == TN_TYPE_MXFP4 ? tn__e8m0_half(b[0]) : tn__h2f(h);
+            for (c = 0; c < nc; c++) {
+                const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * nc + c;
+                const __m256i v = tn__lut_chunk_avx2(t, b, c, tbl);
+                const __m256i d = tn__dot_s8s8_256(v, _mm256_loadu_si256((const __m256i *)(const void *)y->qs));
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(dx * tn__h2f(y->d)), acc);
+            }
+        }
+    }
+    *s = tn__hsum_ps256(acc);
+}
+static void tn__vec_dot_iq4_nl_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_IQ4_NL, n, s, x, y); }
+static void tn__vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_IQ4_XS, n, s, x, y); }
+static void tn__vec_dot_mxfp4_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_MXFP4, n, s, x, y); }
+static void tn__vec_dot_q1_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q1_0, n, s, x, y); }
+static void tn__vec_dot_q2_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q2_0, n, s, x, y); }
 
 #if defined(TN__X86_DISPATCH) && defined(__clang__)
 #pragma clang attribute pop
@@ -6064,6 +6433,45 @@ TN__KQ_NEON(q4_K, TN_TYPE_Q4_K)
 TN__KQ_NEON(q5_K, TN_TYPE_Q5_K)
 TN__KQ_NEON(q6_K, TN_TYPE_Q6_K)
 #undef TN__KQ_NEON
+/* the lookup formats: decoded as the reference, int8 dots per 32 */
+static TN__ALWAYS_INLINE void tn__lut_dot_neon_t(const int dp, tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+    const int64_t bk = tn__traits[t].blck_size, nc = bk / 32;
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = n / bk;
+    tn__lut_block b;
+    float sumf = 0.0f;
+    int c;
+    for (ib = 0; ib < nb; ib++) {
+        tn__lut_decode(t, (const uint8_t *)vx + (size_t)ib * bs, &b);
+        if (t == TN_TYPE_IQ4_XS) {
+            const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
+            int32x4_t acc = vdupq_n_s32(0);
+            for (c = 0; c < 8; c++) {
+                int32x4_t d = tn__neon_dot_acc(dp, vdupq_n_s32(0), vld1q_s8(b.v + 32 * c), vld1q_s8(y->qs + 32 * c));
+                d = tn__neon_dot_acc(dp, d, vld1q_s8(b.v + 32 * c + 16), vld1q_s8(y->qs + 32 * c + 16));
+                acc = vmlaq_n_s32(acc, d, b.is[c]);
+            }
+            sumf += (b.ds[0] * y->d) * (float)vaddvq_s32(acc);
+        } else {
+            for (c = 0; c < nc; c++) {
+                const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * nc + c;
+                int32x4_t d = tn__neon_dot_acc(dp, vdupq_n_s32(0), vld1q_s8(b.v + 32 * c), vld1q_s8(y->qs));
+                d = tn__neon_dot_acc(dp, d, vld1q_s8(b.v + 32 * c + 16), vld1q_s8(y->qs + 16));
+                sumf += (b.ds[c] * tn_fp16_to_fp32(y->d)) * (float)vaddvq_s32(d);
+            }
+        }
+    }
+    *s = sumf;
+}
+#define TN__LUT_NEON(name, type)                                                                                              \
+    static void tn__vec_dot_##name##_neon(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_neon_t(0, type, n, s, x, y); } \
+    static void tn__vec_dot_##name##_neon_dp(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_neon_t(1, type, n, s, x, y); }
+TN__LUT_NEON(iq4_nl_q8_0, TN_TYPE_IQ4_NL)
+TN__LUT_NEON(iq4_xs_q8_K, TN_TYPE_IQ4_XS)
+TN__LUT_NEON(mxfp4_q8_0, TN_TYPE_MXFP4)
+TN__LUT_NEON(q1_0_q8_0, TN_TYPE_Q1_0)
+TN__LUT_NEON(q2_0_q8_0, TN_TYPE_Q2_0)
+#undef TN__LUT_NEON
 #endif /* TN_HAVE_NEON */
 
 /* -- the dispatcher: CPU features, one kernel-table row per path, the public entry points -- */
@@ -6175,6 +6583,11 @@ static void tn__kern_fill_ref(tn__kernels *k) {
     k->dot[TN_TYPE_Q4_K] = tn_vec_dot_q4_K_q8_K_ref;
     k->dot[TN_TYPE_Q5_K] = tn_vec_dot_q5_K_q8_K_ref;
     k->dot[TN_TYPE_Q6_K] = tn_vec_dot_q6_K_q8_K_ref;
+    k->dot[TN_TYPE_IQ4_NL] = tn_vec_dot_iq4_nl_q8_0_ref;
+    k->dot[TN_TYPE_IQ4_XS] = tn_vec_dot_iq4_xs_q8_K_ref;
+    k->dot[TN_TYPE_MXFP4] = tn_vec_dot_mxfp4_q8_0_ref;
+    k->dot[TN_TYPE_Q1_0] = tn_vec_dot_q1_0_q8_0_ref;
+    k->dot[TN_TYPE_Q2_0] = tn_vec_dot_q2_0_q8_0_ref;
     k->quantize_q8_K = tn_quantize_row_q8_K_ref;
     k->abssum = tn__abssum_ref;
     k->absmax = tn__absmax_ref;
@@ -6239,6 +6652,11 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->dot[TN_TYPE_Q4_K] = tn__vec_dot_q4_K_q8_K_avx2;
     k->dot[TN_TYPE_Q5_K] = tn__vec_dot_q5_K_q8_K_avx2;
     k->dot[TN_TYPE_Q6_K] = tn__vec_dot_q6_K_q8_K_avx2;
+    k->dot[TN_TYPE_IQ4_NL] = tn__vec_dot_iq4_nl_q8_0_avx2;
+    k->dot[TN_TYPE_IQ4_XS] = tn__vec_dot_iq4_xs_q8_K_avx2;
+    k->dot[TN_TYPE_MXFP4] = tn__vec_dot_mxfp4_q8_0_avx2;
+    k->dot[TN_TYPE_Q1_0] = tn__vec_dot_q1_0_q8_0_avx2;
+    k->dot[TN_TYPE_Q2_0] = tn__vec_dot_q2_0_q8_0_avx2;
     k->adam_row = tn__adam_row_avx2;
     k->tile[TN_TYPE_TQ2_0] = 1;
     k->tile[TN_TYPE_TQ1_0] = 2;
@@ -6319,6 +6737,11 @@ static void tn__kern_fill_neon(tn__kernels *k, int dp) {
     k->dot[TN_TYPE_Q4_K] = dp ? tn__vec_dot_q4_K_q8_K_neon_dp : tn__vec_dot_q4_K_q8_K_neon;
     k->dot[TN_TYPE_Q5_K] = dp ? tn__vec_dot_q5_K_q8_K_neon_dp : tn__vec_dot_q5_K_q8_K_neon;
     k->dot[TN_TYPE_Q6_K] = dp ? tn__vec_dot_q6_K_q8_K_neon_dp : tn__vec_dot_q6_K_q8_K_neon;
+    k->dot[TN_TYPE_IQ4_NL] = dp ? tn__vec_dot_iq4_nl_q8_0_neon_dp : tn__vec_dot_iq4_nl_q8_0_neon;
+    k->dot[TN_TYPE_IQ4_XS] = dp ? tn__vec_dot_iq4_xs_q8_K_neon_dp : tn__vec_dot_iq4_xs_q8_K_neon;
+    k->dot[TN_TYPE_MXFP4] = dp ? tn__vec_dot_mxfp4_q8_0_neon_dp : tn__vec_dot_mxfp4_q8_0_neon;
+    k->dot[TN_TYPE_Q1_0] = dp ? tn__vec_dot_q1_0_q8_0_neon_dp : tn__vec_dot_q1_0_q8_0_neon;
+    k->dot[TN_TYPE_Q2_0] = dp ? tn__vec_dot_q2_0_q8_0_neon_dp : tn__vec_dot_q2_0_q8_0_neon;
     k->dot[TN_TYPE_F32] = tn__vec_dot_f32_f32_neon;
     k->dot[TN_TYPE_F16] = tn__vec_dot_f16_f32_neon;
     k->dot[TN_TYPE_BF16] = tn__vec_dot_bf16_f32_neon;
@@ -6480,6 +6903,11 @@ TN__VEC_DOT_ENTRY(q3_K_q8_K, TN_TYPE_Q3_K)
 TN__VEC_DOT_ENTRY(q4_K_q8_K, TN_TYPE_Q4_K)
 TN__VEC_DOT_ENTRY(q5_K_q8_K, TN_TYPE_Q5_K)
 TN__VEC_DOT_ENTRY(q6_K_q8_K, TN_TYPE_Q6_K)
+TN__VEC_DOT_ENTRY(iq4_nl_q8_0, TN_TYPE_IQ4_NL)
+TN__VEC_DOT_ENTRY(iq4_xs_q8_K, TN_TYPE_IQ4_XS)
+TN__VEC_DOT_ENTRY(mxfp4_q8_0, TN_TYPE_MXFP4)
+TN__VEC_DOT_ENTRY(q1_0_q8_0, TN_TYPE_Q1_0)
+TN__VEC_DOT_ENTRY(q2_0_q8_0, TN_TYPE_Q2_0)
 #undef TN__VEC_DOT_ENTRY
 
 

@@ -6,6 +6,7 @@ static const tn_t_fmt tn_t_fmts[] = {
     {"q4_0", TN_TYPE_Q4_0, 1}, {"q4_1", TN_TYPE_Q4_1, 1}, {"q5_0", TN_TYPE_Q5_0, 1}, {"q5_1", TN_TYPE_Q5_1, 1},
     {"q8_K", TN_TYPE_Q8_K, 1}, {"tq1_0", TN_TYPE_TQ1_0, 1}, {"tq2_0", TN_TYPE_TQ2_0, 1},
     {"q2_K", TN_TYPE_Q2_K, 1}, {"q3_K", TN_TYPE_Q3_K, 1}, {"q4_K", TN_TYPE_Q4_K, 1}, {"q5_K", TN_TYPE_Q5_K, 1}, {"q6_K", TN_TYPE_Q6_K, 1},
+    {"iq4_nl", TN_TYPE_IQ4_NL, 1}, {"iq4_xs", TN_TYPE_IQ4_XS, 1}, {"mxfp4", TN_TYPE_MXFP4, 1}, {"q1_0", TN_TYPE_Q1_0, 1}, {"q2_0", TN_TYPE_Q2_0, 1},
 };
 #define TN_T_NFMT (int)(sizeof(tn_t_fmts) / sizeof(tn_t_fmts[0]))
 
@@ -123,18 +124,20 @@ static int test_formats_match_ggml(void) {
     return 0;
 }
 
-/* The K-quant searches on rows made to reach their corners (tests/data/README.md:
-   kq_edge.f32): ggml's bytes for each, and decoding them stays within the
-   format's step of the input (a wrong scale or code layout shows here even
-   where the bytes agree, e.g. a decoder reading the wrong group) */
+/* The K-quant and lookup-format searches on rows made to reach their corners
+   (tests/data/README.md: edge.f32): ggml's bytes for each, and decoding them
+   stays within the format's step of the input (a wrong scale or code layout
+   shows here even where the bytes agree, e.g. a decoder reading the wrong group) */
 static int test_kquant_edge_rows(void) {
-    static const char *names[] = {"q2_K", "q3_K", "q4_K", "q5_K", "q6_K"};
+    static const char *names[] = {"q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs", "mxfp4", "q1_0", "q2_0"};
+    /* the largest error a decoded value may have, as a share of the row's largest magnitude (q1_0 keeps signs only) */
+    static const double bound[] = {1.0, 0.6, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 2.0, 1.0};
     size_t in_size = 0;
-    float *in = (float *)tn_t_read_vector("kq_edge.f32", &in_size), *dq;
+    float *in = (float *)tn_t_read_vector("edge.f32", &in_size), *dq;
     int i;
-    CHECK_MSG(in != NULL && in_size == 24 * 256 * 4, "cannot read kq_edge.f32 from %s", tn_t_vector_dir());
+    CHECK_MSG(in != NULL && in_size == 24 * 256 * 4, "cannot read edge.f32 from %s", tn_t_vector_dir());
     dq = (float *)malloc(in_size);
-    for (i = 0; i < 5; i++) {
+    for (i = 0; i < 10; i++) {
         char fn[64];
         size_t want_size = 0, rs, written = 0;
         uint8_t *want, *got;
@@ -142,7 +145,7 @@ static int test_kquant_edge_rows(void) {
         int r, j;
         CHECK_OK(tn_type_from_name(names[i], &t));
         rs = tn_row_size(t, 256);
-        snprintf(fn, sizeof(fn), "kq_edge.%s.bin", names[i]);
+        snprintf(fn, sizeof(fn), "edge.%s.bin", names[i]);
         want = (uint8_t *)tn_t_read_vector(fn, &want_size);
         CHECK_MSG(want != NULL && want_size == rs * 24, "%s: missing or wrong size (%zu)", fn, want_size);
         got = (uint8_t *)malloc(want_size);
@@ -159,8 +162,8 @@ static int test_kquant_edge_rows(void) {
             }
             /* 2 bits can be a whole range off on an outlier row; 6 bits a few hundredths */
             /* (rows below f16's range decode to zeros: their scales underflow, as in ggml) */
-            CHECK_MSG(emax <= amax * (amax < 1e-7 ? 1.0 : i == 0 ? 1.0 : i == 1 ? 0.6 : 0.3), "%s edge row %d: error %g of %g", names[i], r, emax, amax);
-            if (amax == 0) for (j = 0; j < 256; j++) CHECK(dq[256 * r + j] == 0.0f);
+            CHECK_MSG(emax <= amax * (amax < 1e-7 ? 1.0 : bound[i]), "%s edge row %d: error %g of %g", names[i], r, emax, amax);
+            if (amax == 0 && i != 8) for (j = 0; j < 256; j++) CHECK(dq[256 * r + j] == 0.0f);
         }
         free(want);
         free(got);
@@ -177,6 +180,7 @@ static int test_formats_roundtrip_error(void) {
         {TN_TYPE_Q5_0, 0.05}, {TN_TYPE_Q5_1, 0.04}, {TN_TYPE_Q4_0, 0.1}, {TN_TYPE_Q4_1, 0.08},
         {TN_TYPE_Q8_K, 0.01}, {TN_TYPE_TQ1_0, 0.9}, {TN_TYPE_TQ2_0, 0.9},
         {TN_TYPE_Q2_K, 0.4}, {TN_TYPE_Q3_K, 0.2}, {TN_TYPE_Q4_K, 0.1}, {TN_TYPE_Q5_K, 0.05}, {TN_TYPE_Q6_K, 0.025},
+        {TN_TYPE_IQ4_NL, 0.1}, {TN_TYPE_IQ4_XS, 0.1}, {TN_TYPE_MXFP4, 0.2}, {TN_TYPE_Q1_0, 0.7}, {TN_TYPE_Q2_0, 0.8}, /* (q2_0: -1..2 times the largest magnitude of 64) */
     };
     tn_rng r;
     int i, seed;

@@ -5,6 +5,7 @@ static const tn_type tn_t_dot_types[] = {
     TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1,
     TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0, TN_TYPE_T2,
     TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K,
+    TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0,
 };
 #define TN_T_NDOT (int)(sizeof(tn_t_dot_types) / sizeof(tn_t_dot_types[0]))
 
@@ -52,6 +53,7 @@ static int test_vec_dot_paths(void) {
             int64_t n = big ? sizes_256[si] : sizes_32[si];
             if (vt == TN_TYPE_F32 && si == 2) n = 37; /* odd float lengths */
             if (vt == TN_TYPE_F32 && si == 3) n = 1001;
+            if (n % tr->blck_size) n += tr->blck_size - n % tr->blck_size; /* q1_0 (128), q2_0 (64): whole blocks */
             for (rep = 0; rep < 3; rep++) {
                 float *w = (float *)malloc(sizeof(float) * (size_t)n), *a = (float *)malloc(sizeof(float) * (size_t)n);
                 float *wd = (float *)malloc(sizeof(float) * (size_t)n), *ad = (float *)malloc(sizeof(float) * (size_t)n);
@@ -154,7 +156,7 @@ static int test_mul_mat_types_and_threads(void) {
     tn_rng_seed(&r, 99);
     for (ti = 0; ti < TN_T_NDOT; ti++) {
         tn_type ty = tn_t_dot_types[ti];
-        int64_t K = tn_blck_size(tn_type_get_traits(ty)->vec_dot_type) == 256 || tn_blck_size(ty) == 256 ? 512 : 160;
+        int64_t K = tn_blck_size(tn_type_get_traits(ty)->vec_dot_type) == 256 || tn_blck_size(ty) == 256 ? 512 : tn_blck_size(ty) > 32 ? 640 : 160;
         tn_tensor *wf = tn_new_2d(ctx, TN_TYPE_F32, K, N), *w = tn_new_2d(ctx, ty, K, N);
         tn_tensor *x = tn_new_2d(ctx, TN_TYPE_F32, K, M);
         tn_tensor *y1 = tn_new_2d(ctx, TN_TYPE_F32, N, M), *y2 = tn_new_2d(ctx, TN_TYPE_F32, N, M), *y3 = tn_new_2d(ctx, TN_TYPE_F32, N, M);
@@ -646,7 +648,8 @@ static int test_gemm_paths_spec(void) {
    bit, for any batch */
 static int test_kernels_any_bytes(void) {
     static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_T2, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_0,
-                                    TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K};
+                                    TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K,
+                                    TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0};
     tn_ctx *ctx = tn_ctx_new(16 << 20);
     tn_rng r;
     int ti, pi, rep;
@@ -654,7 +657,7 @@ static int test_kernels_any_bytes(void) {
     CHECK(ctx != NULL);
     for (ti = 0; ti < (int)(sizeof(types) / sizeof(types[0])); ti++) {
         const tn_type ty = types[ti], vt = tn_type_get_traits(ty)->vec_dot_type;
-        const int64_t K = tn_blck_size(vt) == 256 ? 768 : 96, N = 9, M = 6;
+        const int64_t K = tn_blck_size(vt) == 256 ? 768 : tn_blck_size(ty) > 32 ? 384 : 96, N = 9, M = 6;
         const size_t wrs = tn_row_size(ty, K), xrs = tn_row_size(vt, K);
         for (rep = 0; rep < 4; rep++) {
             tn_tensor *w = tn_new_2d(ctx, ty, K, N), *x = tn_new_2d(ctx, vt, K, M), *y = tn_new_2d(ctx, TN_TYPE_F32, N, M);
@@ -675,6 +678,7 @@ static int test_kernels_any_bytes(void) {
                     else if (ty == TN_TYPE_Q2_K) { memcpy(blk + offsetof(tn_block_q2_K, d), &h, 2); memcpy(blk + offsetof(tn_block_q2_K, dmin), &h2, 2); }
                     else if (ty == TN_TYPE_Q3_K) memcpy(blk + offsetof(tn_block_q3_K, d), &h, 2);
                     else if (ty == TN_TYPE_Q6_K) memcpy(blk + offsetof(tn_block_q6_K, d), &h, 2);
+                    else if (ty == TN_TYPE_MXFP4) blk[0] = (uint8_t)(118 + tn_rng_u32(&r) % 12); /* exponents 2^-10 .. 2^1 */
                     else { memcpy(blk, &h, 2); if (ty == TN_TYPE_Q4_1 || ty == TN_TYPE_Q5_1 || ty == TN_TYPE_Q4_K || ty == TN_TYPE_Q5_K) memcpy(blk + 2, &h2, 2); }
                 }
             for (m = 0; m < M; m++)

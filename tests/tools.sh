@@ -14,7 +14,7 @@ bad() { echo "FAIL $1"; failed=$((failed + 1)); }
 
 "$B/make_files" "$T" "$V" >/dev/null || bad "make_files"
 # every format: the tensor bytes tn-quantize writes are ggml's reference bytes
-for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 q2_K q3_K q4_K q5_K q6_K; do
+for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 q1_0 q2_0; do
   if "$B/tn-quantize" "$T/vectors.gguf" "$T/q_$t.gguf" "$t" >/dev/null; then
     got=$("$B/tn-inspect" --json "$T/q_$t.gguf" | grep -o '"sha256": "[0-9a-f]*"' | cut -d'"' -f4)
     want=$(sha256sum "$V/$t.bin" | cut -d' ' -f1)
@@ -23,10 +23,12 @@ for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 q2_K q3_K q4_K q5_K q6_K;
 done
 # rows that are not whole 256-blocks fall back as llama-quantize's do (q4_K -> q5_0, q6_K -> q8_0), named on the way
 "$B/tn-quantize" "$T/model.gguf" "$T/model_q4k.gguf" q4_K >"$T/out" 2>&1 && grep -q 'q5_0 instead' "$T/out" \
-  && "$B/tn-inspect" "$T/model_q4k.gguf" | grep -q q5_0 && ! "$B/tn-inspect" "$T/model_q4k.gguf" | grep -q 'q4_K ' \
+  && "$B/tn-inspect" "$T/model_q4k.gguf" | grep -Eq '^ *tok\.w +q5_0 ' && "$B/tn-inspect" "$T/model_q4k.gguf" | grep -Eq '^ *blk\.0\.attn\.wq\.w +q4_K ' \
   && ok "tn-quantize q4_K falls back to q5_0 on 64-wide rows" || bad "tn-quantize q4_K fallback: $(cat "$T/out")"
 "$B/tn-quantize" "$T/model.gguf" "$T/model_q6k.gguf" q6_K >"$T/out" 2>&1 && grep -q 'q8_0 instead' "$T/out" \
   && ok "tn-quantize q6_K falls back to q8_0" || bad "tn-quantize q6_K fallback: $(cat "$T/out")"
+if "$B/tn-quantize" "$T/model.gguf" "$T/model_q10.gguf" q1_0 >"$T/out" 2>&1; then bad "tn-quantize q1_0 on 64-wide rows succeeded"
+else grep -q 'no fallback' "$T/out" && [ ! -e "$T/model_q10.gguf" ] && ok "tn-quantize q1_0 on 64-wide rows: an error, no file" || bad "tn-quantize q1_0: $(cat "$T/out")"; fi
 # metadata is kept
 "$B/tn-quantize" "$V/ggml-written.gguf" "$T/keep.gguf" keep >/dev/null && cmp -s "$T/keep.gguf" "$V/ggml-written.gguf" \
   && ok "tn-quantize keep reproduces ggml's file" || bad "tn-quantize keep"
@@ -40,7 +42,7 @@ done
   && ok "tq2_0 -> tq1_0 -> tq2_0 is lossless" || bad "ternary round trip through tq1_0 changed the bytes"
 # bad input: clear error, exit 1, no output file
 printf 'not a model at all' > "$T/junk.bin"
-for args in "$T/junk.bin $T/out1.gguf q8_0" "$V/ggml-written.gguf $T/out2.gguf q9_9" "$V/ggml-written.gguf $T/out3.gguf tq2_0" "$T/missing.gguf $T/out4.gguf q8_0"; do
+for args in "$T/junk.bin $T/out1.gguf q8_0" "$V/ggml-written.gguf $T/out2.gguf q9_9" "$V/ggml-written.gguf $T/out3.gguf q1_0" "$T/missing.gguf $T/out4.gguf q8_0"; do
   set -- $args
   if "$B/tn-quantize" "$@" >/dev/null 2>"$T/err"; then bad "tn-quantize $* should fail"
   elif [ -e "$2" ] || [ -e "$2.tmp" ]; then bad "tn-quantize $* left $2"

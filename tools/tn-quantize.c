@@ -2,15 +2,16 @@
    Build: cc -O2 -I. tools/tn-quantize.c -o tn-quantize -lm -lpthread
    Usage: tn-quantize [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE
      TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K
-           tq1_0 tq2_0, or keep (copy as is)
+           iq4_nl iq4_xs mxfp4 q1_0 q2_0 tq1_0 tq2_0, or keep (copy as is)
      --mmap  map a GGUF input instead of reading it (faster for big files, but
              a file truncated by someone else while it is mapped kills the
              process with SIGBUS; the default reads it into memory)
    Tensors of 2 or more dims are converted with ggml's reference quantizers,
    so the bytes equal llama-quantize's for the same f32 values; 1-D tensors
    (norms, biases) are kept. A tensor whose rows are not whole blocks of TYPE
-   falls back as llama-quantize's does (q2_K, q3_K, tq1_0, tq2_0 -> q4_0,
-   q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0, then f16), and is named. A tensor whose values are already ternary (one
+   falls back as llama-quantize's does (q2_K, q3_K, q2_0, tq1_0, tq2_0 -> q4_0,
+   q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0, iq4_xs -> iq4_nl, then f16; q1_0
+   has none, as in llama-quantize: an error), and is named. A tensor whose values are already ternary (one
    scale) goes to tq1_0/tq2_0 losslessly; --absmean ternarizes float tensors
    with BitNet's per-tensor absmean rule instead of ggml's per-block absmax.
    All metadata is kept (general.file_type follows TYPE), so a file llama.cpp
@@ -24,7 +25,7 @@
 
 static int usage(const char *argv0) {
     fprintf(stderr, "usage: %s [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE\n"
-                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K tq1_0 tq2_0 keep\n", argv0);
+                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 q1_0 q2_0 tq1_0 tq2_0 keep\n", argv0);
     return 2;
 }
 
@@ -63,7 +64,12 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
     if (!tr || !tr->can_dequantize) { fprintf(stderr, "tn-quantize: cannot decode '%s' of type %s\n", name, tn_type_name(src_type)); return 1; }
     if (ne[0] % tn_blck_size(type) != 0) { /* llama-quantize's fallback for rows that are not whole blocks */
         tn_type fb = type == TN_TYPE_Q4_K ? TN_TYPE_Q5_0 : type == TN_TYPE_Q5_K ? TN_TYPE_Q5_1 : type == TN_TYPE_Q6_K ? TN_TYPE_Q8_0
-                   : tn_blck_size(type) == 256 ? TN_TYPE_Q4_0 : type;
+                   : type == TN_TYPE_IQ4_XS ? TN_TYPE_IQ4_NL : tn_blck_size(type) > 32 ? TN_TYPE_Q4_0 : type;
+        if (type == TN_TYPE_Q1_0) {
+            fprintf(stderr, "tn-quantize: '%s' has rows of %lld values, not whole q1_0 blocks of 128, and q1_0 has no fallback "
+                            "(as in llama-quantize); choose another type\n", name, (long long)ne[0]);
+            return 1;
+        }
         if (ne[0] % tn_blck_size(fb) != 0) fb = TN_TYPE_F16;
         printf("  %s: rows of %lld values are not whole %s blocks of %lld: %s instead\n", name, (long long)ne[0], tn_type_name(type),
                (long long)tn_blck_size(type), tn_type_name(fb));
@@ -134,6 +140,7 @@ int main(int argc, char **argv) {
     else if (tn_type_from_name(argv[3], &type) != TN_OK || !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 ||
              type == TN_TYPE_Q8_0 || type == TN_TYPE_Q4_0 || type == TN_TYPE_Q4_1 || type == TN_TYPE_Q5_0 || type == TN_TYPE_Q5_1 ||
              type == TN_TYPE_Q2_K || type == TN_TYPE_Q3_K || type == TN_TYPE_Q4_K || type == TN_TYPE_Q5_K || type == TN_TYPE_Q6_K ||
+             type == TN_TYPE_IQ4_NL || type == TN_TYPE_IQ4_XS || type == TN_TYPE_MXFP4 || type == TN_TYPE_Q1_0 || type == TN_TYPE_Q2_0 ||
              type == TN_TYPE_TQ1_0 || type == TN_TYPE_TQ2_0)) {
         fprintf(stderr, "tn-quantize: unknown type '%s'\n", argv[3]);
         return usage(argv[0]);
@@ -177,7 +184,8 @@ int main(int argc, char **argv) {
             {TN_TYPE_F32, 0}, {TN_TYPE_F16, 1}, {TN_TYPE_Q4_0, 2}, {TN_TYPE_Q4_1, 3}, {TN_TYPE_Q8_0, 7}, {TN_TYPE_Q5_0, 8},
             {TN_TYPE_Q5_1, 9}, {TN_TYPE_BF16, 32}, {TN_TYPE_TQ1_0, 36}, {TN_TYPE_TQ2_0, 37},
             /* one K type throughout: llama.cpp's _S ftypes are the nearest (Q2_K 10, Q3_K_S 11, Q4_K_S 14, Q5_K_S 16, Q6_K 18) */
-            {TN_TYPE_Q2_K, 10}, {TN_TYPE_Q3_K, 11}, {TN_TYPE_Q4_K, 14}, {TN_TYPE_Q5_K, 16}, {TN_TYPE_Q6_K, 18}};
+            {TN_TYPE_Q2_K, 10}, {TN_TYPE_Q3_K, 11}, {TN_TYPE_Q4_K, 14}, {TN_TYPE_Q5_K, 16}, {TN_TYPE_Q6_K, 18},
+            {TN_TYPE_IQ4_NL, 25}, {TN_TYPE_IQ4_XS, 30}, {TN_TYPE_MXFP4, 38}, {TN_TYPE_Q1_0, 40}, {TN_TYPE_Q2_0, 41}};
         size_t k;
         for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++)
             if (ftypes[k].t == type && tn_gguf_set_u32(out, "general.file_type", ftypes[k].ft) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
