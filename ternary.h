@@ -4987,49 +4987,45 @@ static void tn__transpose6_avx2(float *dst, const float *x, int64_t ld) {
    two group scales of the row (one per 128-bit half), int32 sums per block; the
    mins (and the symmetric formats' offsets) through bsums in one madd; float
    fma per block into two accumulators, one horizontal sum at the end */
-static TN__ALWAYS_INLINE void tn__kq_codes_avx2(const int t, const uint8_t *b, __m256i *q) {
+/* the unsigned codes of rows 4h .. 4h+3 (elements 128h .. 128h+127) of a K-quant block */
+static TN__ALWAYS_INLINE void tn__kq_codes_avx2(const int t, const uint8_t *b, const int h, __m256i *q) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(3);
-    int h, p;
+    int p;
     if (t == TN_TYPE_Q2_K || t == TN_TYPE_Q3_K) {
         const uint8_t *qs = t == TN_TYPE_Q2_K ? b + offsetof(tn_block_q2_K, qs) : b + offsetof(tn_block_q3_K, qs);
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
         TN__UNROLL
-        for (h = 0; h < 2; h++) {
-            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
-            TN__UNROLL
-            for (p = 0; p < 4; p++) { q[4 * h + p] = _mm256_and_si256(v, m2); v = _mm256_srli_epi16(v, 2); }
-        }
-        if (t == TN_TYPE_Q3_K) {
+        for (p = 0; p < 4; p++) { q[p] = _mm256_and_si256(v, m2); v = _mm256_srli_epi16(v, 2); }
+        if (t == TN_TYPE_Q3_K) { /* the third bit of row c in bit c of hmask */
             __m256i hm = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q3_K, hmask)));
             const __m256i m = _mm256_set1_epi8(4);
+            hm = h ? _mm256_srli_epi16(hm, 2) : _mm256_slli_epi16(hm, 2);
             TN__UNROLL
-            for (p = 0; p < 8; p++) { q[p] = _mm256_or_si256(q[p], _mm256_and_si256(_mm256_slli_epi16(hm, 2), m)); hm = _mm256_srli_epi16(hm, 1); }
+            for (p = 0; p < 4; p++) { q[p] = _mm256_or_si256(q[p], _mm256_and_si256(hm, m)); hm = _mm256_srli_epi16(hm, 1); }
         }
     } else if (t == TN_TYPE_Q4_K || t == TN_TYPE_Q5_K) {
-        const uint8_t *qs = t == TN_TYPE_Q4_K ? b + offsetof(tn_block_q4_K, qs) : b + offsetof(tn_block_q5_K, qs);
-        TN__UNROLL
-        for (h = 0; h < 4; h++) {
-            const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
-            q[2 * h] = _mm256_and_si256(v, m4);
-            q[2 * h + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
-        }
-        if (t == TN_TYPE_Q5_K) {
+        const uint8_t *qs = (t == TN_TYPE_Q4_K ? b + offsetof(tn_block_q4_K, qs) : b + offsetof(tn_block_q5_K, qs)) + 64 * h;
+        const __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)qs), v1 = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32));
+        q[0] = _mm256_and_si256(v0, m4);
+        q[1] = _mm256_and_si256(_mm256_srli_epi16(v0, 4), m4);
+        q[2] = _mm256_and_si256(v1, m4);
+        q[3] = _mm256_and_si256(_mm256_srli_epi16(v1, 4), m4);
+        if (t == TN_TYPE_Q5_K) { /* the fifth bit of row c in bit c of qh */
             __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q5_K, qh)));
             const __m256i m = _mm256_set1_epi8(16);
+            hb = h ? hb : _mm256_slli_epi16(hb, 4);
             TN__UNROLL
-            for (p = 0; p < 8; p++) { q[p] = _mm256_or_si256(q[p], _mm256_and_si256(_mm256_slli_epi16(hb, 4), m)); hb = _mm256_srli_epi16(hb, 1); }
+            for (p = 0; p < 4; p++) { q[p] = _mm256_or_si256(q[p], _mm256_and_si256(hb, m)); hb = _mm256_srli_epi16(hb, 1); }
         }
     } else { /* q6_K */
         const __m256i m30 = _mm256_set1_epi8(0x30);
-        TN__UNROLL
-        for (h = 0; h < 2; h++) {
-            const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, ql) + 64 * h));
-            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, ql) + 64 * h + 32));
-            const __m256i hq = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, qh) + 32 * h));
-            q[4 * h + 0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hq, 4), m30));
-            q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hq, 2), m30));
-            q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hq, m30));
-            q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hq, 2), m30));
-        }
+        const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, ql) + 64 * h));
+        const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, ql) + 64 * h + 32));
+        const __m256i hq = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, qh) + 32 * h));
+        q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hq, 4), m30));
+        q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hq, 2), m30));
+        q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hq, m30));
+        q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hq, 2), m30));
     }
 }
 static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s, const void *vx, const void *vy) {
@@ -5050,12 +5046,11 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s
         const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
         const __m256i bsums = _mm256_loadu_si256((const __m256i *)(const void *)y[ib].bsums);
         uint16_t dh, dmh;
-        __m256i q[8], isum = _mm256_setzero_si256(), lo, hi, sh = sh0;
+        __m256i q[4], isum = _mm256_setzero_si256(), lo, hi, sh = sh0;
         __m128i m8 = _mm_setzero_si128();
         __m256i mn16 = _mm256_setzero_si256();
         memcpy(&dh, b + od, 2);
         memcpy(&dmh, b + odm, 2);
-        tn__kq_codes_avx2(t, b, q);
         if (wide) { /* 6-bit (scale, min) pairs: four 32-bit words of bytes, then widened */
             uint32_t u[3], s03, s47, m03, m47;
             memcpy(u, b + 4, 12);
@@ -5092,7 +5087,9 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s
         }
         TN__UNROLL
         for (c = 0; c < 8; c++) {
-            const __m256i p = _mm256_maddubs_epi16(q[c], _mm256_loadu_si256((const __m256i *)(const void *)(y[ib].qs + 32 * c)));
+            __m256i p;
+            if (c % 4 == 0) tn__kq_codes_avx2(t, b, c / 4, q); /* four rows at a time: no spills */
+            p = _mm256_maddubs_epi16(q[c % 4], _mm256_loadu_si256((const __m256i *)(const void *)(y[ib].qs + 32 * c)));
             isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, _mm256_shuffle_epi8(c < 4 ? lo : hi, sh)));
             sh = !wide && c == 3 ? sh0 : _mm256_add_epi8(sh, step);
         }
@@ -6103,6 +6100,129 @@ static void tn__gemm_kernel_avx512(int64_t kc, const float *Ap, const float *Bp,
     tn__gemm_kernel_512(0, kc, Ap, 0, Bp, C, ldc, mr, nr, accumulate);
 }
 
+/* K-quants against Q8_K: codes of 64 consecutive values in one register,
+   maddubs with the activations, vpdpwssd with each group's scale (one
+   permute of the 16 scales per register); mins and offsets as on AVX2 */
+static TN__ALWAYS_INLINE __m512i tn__join256(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+/* the unsigned codes of elements 128h .. 128h+127 of a K-quant block, as two registers of 64 */
+static TN__ALWAYS_INLINE void tn__kq_codes_avx512(const int t, const uint8_t *b, const int h, __m512i *q) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m2 = _mm512_set1_epi8(3);
+    if (t == TN_TYPE_Q2_K || t == TN_TYPE_Q3_K) { /* rows 4h+p = bits 2p of qs[32h..32h+31] */
+        const uint8_t *qs = t == TN_TYPE_Q2_K ? b + offsetof(tn_block_q2_K, qs) : b + offsetof(tn_block_q3_K, qs);
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * h));
+        const __m512i w = tn__join256(v, _mm256_srli_epi16(v, 2)), w2 = _mm512_srli_epi16(w, 4);
+        q[0] = _mm512_and_si512(w, m2);  /* rows 4h, 4h+1 */
+        q[1] = _mm512_and_si512(w2, m2); /* rows 4h+2, 4h+3 */
+        if (t == TN_TYPE_Q3_K) { /* the third bit of row c in bit c of hmask */
+            const __m256i hm = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q3_K, hmask)));
+            const __m256i hs = h ? _mm256_srli_epi16(hm, 2) : _mm256_slli_epi16(hm, 2);
+            const __m512i hw = tn__join256(hs, _mm256_srli_epi16(hs, 1)), m = _mm512_set1_epi8(4);
+            q[0] = _mm512_or_si512(q[0], _mm512_and_si512(hw, m));
+            q[1] = _mm512_or_si512(q[1], _mm512_and_si512(_mm512_srli_epi16(hw, 2), m));
+        }
+    } else if (t == TN_TYPE_Q4_K || t == TN_TYPE_Q5_K) { /* rows 2j, 2j+1 = low, high nibbles of qs[32j..32j+31] */
+        const uint8_t *qs = (t == TN_TYPE_Q4_K ? b + offsetof(tn_block_q4_K, qs) : b + offsetof(tn_block_q5_K, qs)) + 64 * h;
+        const __m512i v0 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)qs));
+        const __m512i v1 = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(const void *)(qs + 32)));
+        q[0] = _mm512_and_si512(_mm512_mask_srli_epi16(v0, (__mmask32)0xFFFF0000u, v0, 4), m4); /* high half: the high nibbles */
+        q[1] = _mm512_and_si512(_mm512_mask_srli_epi16(v1, (__mmask32)0xFFFF0000u, v1, 4), m4);
+        if (t == TN_TYPE_Q5_K) { /* the fifth bit of row c in bit c of qh */
+            const __m256i hb = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q5_K, qh)));
+            const __m256i hs = h ? hb : _mm256_slli_epi16(hb, 4);
+            const __m512i hw = tn__join256(hs, _mm256_srli_epi16(hs, 1)), m = _mm512_set1_epi8(16);
+            q[0] = _mm512_or_si512(q[0], _mm512_and_si512(hw, m));
+            q[1] = _mm512_or_si512(q[1], _mm512_and_si512(_mm512_srli_epi16(hw, 2), m));
+        }
+    } else { /* q6_K: rows 4h..4h+3 from ql[64h..64h+63] (low, then high nibbles) and qh[32h..32h+31] */
+        const __m512i m30 = _mm512_set1_epi8(0x30);
+        const __m512i l = _mm512_loadu_si512((const void *)(b + offsetof(tn_block_q6_K, ql) + 64 * h));
+        const __m256i hq = _mm256_loadu_si256((const __m256i *)(const void *)(b + offsetof(tn_block_q6_K, qh) + 32 * h));
+        const __m512i hw = tn__join256(_mm256_slli_epi16(hq, 4), _mm256_slli_epi16(hq, 2));
+        q[0] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_and_si512(hw, m30));
+        q[1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4), _mm512_and_si512(tn__join256(hq, _mm256_srli_epi16(hq, 2)), m30));
+    }
+}
+static TN__ALWAYS_INLINE void tn__kq_dot_avx512_t(const int t, int64_t n, float *s, const void *vx, const void *vy) {
+    const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
+    const size_t bs = tn__traits[t].type_size;
+    const int wide = t == TN_TYPE_Q4_K || t == TN_TYPE_Q5_K;
+    const size_t od = t == TN_TYPE_Q2_K ? offsetof(tn_block_q2_K, d) : t == TN_TYPE_Q3_K ? offsetof(tn_block_q3_K, d) : t == TN_TYPE_Q6_K ? offsetof(tn_block_q6_K, d) : 0;
+    const size_t odm = t == TN_TYPE_Q2_K ? offsetof(tn_block_q2_K, dmin) : 2;
+    const int64_t nb = n / TN_QK_K;
+    /* int16 lane i of register k (values 64k + 2i, +1) takes scale (64k + 2i) / 16 */
+    const __m512i g0 = _mm512_srli_epi16(_mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+                                                          15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), 3);
+    const __m512i four = _mm512_set1_epi16(4);
+    __m512 acc = _mm512_setzero_ps();
+    __m256 accm = _mm256_setzero_ps();
+    int64_t ib;
+    int k;
+    for (ib = 0; ib < nb; ib++) {
+        const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
+        const __m256i bsums = _mm256_loadu_si256((const __m256i *)(const void *)y[ib].bsums);
+        uint16_t dh, dmh;
+        __m512i q[2], isum = _mm512_setzero_si512(), sc, gi = g0;
+        __m256i mn16 = _mm256_setzero_si256(), msum;
+        memcpy(&dh, b + od, 2);
+        memcpy(&dmh, b + odm, 2);
+        if (wide) { /* the 8 scales each twice (groups of 16), mins against bsums as 16 */
+            uint32_t u[3], s03, s47, m03, m47;
+            __m128i v;
+            memcpy(u, b + 4, 12);
+            s03 = u[0] & 0x3f3f3f3fu;
+            m03 = u[1] & 0x3f3f3f3fu;
+            s47 = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
+            m47 = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
+            v = _mm_set_epi32((int)m47, (int)m03, (int)s47, (int)s03);
+            v = _mm_unpacklo_epi8(v, v); /* s0 s0 s1 s1 .. s7 s7 */
+            sc = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(v));
+            v = _mm_set_epi32((int)m47, (int)m03, (int)m47, (int)m03);
+            mn16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(v, v));
+        } else {
+            __m128i v;
+            if (t == TN_TYPE_Q2_K) {
+                const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)b);
+                v = _mm_and_si128(r, _mm_set1_epi8(0x0F));
+                mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(r, 4), _mm_set1_epi8(0x0F)));
+            } else if (t == TN_TYPE_Q3_K) {
+                uint32_t u[3], a0, a1, a2, a3;
+                memcpy(u, b + offsetof(tn_block_q3_K, scales), 12);
+                a0 = (u[0] & 0x0f0f0f0fu) | ((u[2] & 0x03030303u) << 4);
+                a1 = (u[1] & 0x0f0f0f0fu) | (((u[2] >> 2) & 0x03030303u) << 4);
+                a2 = ((u[0] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 4) & 0x03030303u) << 4);
+                a3 = ((u[1] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 6) & 0x03030303u) << 4);
+                v = _mm_sub_epi8(_mm_set_epi32((int)a3, (int)a2, (int)a1, (int)a0), _mm_set1_epi8(32));
+            } else {
+                v = _mm_loadu_si128((const __m128i *)(const void *)(b + offsetof(tn_block_q6_K, scales)));
+            }
+            sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(v));
+            if (t == TN_TYPE_Q3_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 2);
+            if (t == TN_TYPE_Q6_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 5);
+        }
+        TN__UNROLL
+        for (k = 0; k < 4; k++) {
+            if (k % 2 == 0) tn__kq_codes_avx512(t, b, k / 2, q);
+            isum = _mm512_dpwssd_epi32(isum, _mm512_maddubs_epi16(q[k % 2], _mm512_loadu_si512((const void *)(y[ib].qs + 64 * k))),
+                                       _mm512_permutexvar_epi16(gi, sc));
+            gi = _mm512_add_epi16(gi, four);
+        }
+        msum = _mm256_madd_epi16(bsums, mn16);
+        if (t == TN_TYPE_Q3_K || t == TN_TYPE_Q6_K) { /* offsets subtracted in integers */
+            isum = _mm512_sub_epi32(isum, _mm512_inserti64x4(_mm512_setzero_si512(), msum, 0));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(y[ib].d * tn__h2f(dh)), acc);
+        } else {
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(y[ib].d * tn__h2f(dh)), acc);
+            accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(y[ib].d * tn__h2f(dmh)), accm);
+        }
+    }
+    *s = _mm512_reduce_add_ps(acc) - tn__hsum_ps256(accm);
+}
+static void tn__vec_dot_q2_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q2_K, n, s, x, y); }
+static void tn__vec_dot_q3_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q3_K, n, s, x, y); }
+static void tn__vec_dot_q4_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q4_K, n, s, x, y); }
+static void tn__vec_dot_q5_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q5_K, n, s, x, y); }
+static void tn__vec_dot_q6_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q6_K, n, s, x, y); }
+
 #if defined(TN__X86_DISPATCH) && defined(__clang__)
 #pragma clang attribute pop
 #elif defined(TN__X86_DISPATCH)
@@ -6686,6 +6806,11 @@ static void tn__kern_fill_avx512(tn__kernels *k) {
     k->dot[TN_TYPE_Q8_0] = tn__vec_dot_q8_0_q8_0_avx512;
     k->dot[TN_TYPE_Q8_1] = tn__vec_dot_q8_1_q8_0_avx512;
     k->dot[TN_TYPE_Q8_K] = tn__vec_dot_q8_K_q8_K_avx512;
+    k->dot[TN_TYPE_Q2_K] = tn__vec_dot_q2_K_q8_K_avx512;
+    k->dot[TN_TYPE_Q3_K] = tn__vec_dot_q3_K_q8_K_avx512;
+    k->dot[TN_TYPE_Q4_K] = tn__vec_dot_q4_K_q8_K_avx512;
+    k->dot[TN_TYPE_Q5_K] = tn__vec_dot_q5_K_q8_K_avx512;
+    k->dot[TN_TYPE_Q6_K] = tn__vec_dot_q6_K_q8_K_avx512;
     k->dot[TN_TYPE_TQ1_0] = tn__vec_dot_tq1_0_q8_K_avx512;
     k->dot[TN_TYPE_TQ2_0] = tn__vec_dot_tq2_0_q8_K_avx512;
     memset(k->dot4x2, 0, sizeof(k->dot4x2)); /* the AVX2 ones sum as the AVX2 dots do, not as these */
