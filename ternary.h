@@ -267,6 +267,7 @@ typedef struct { uint8_t ql[TN_QK_K / 2]; uint8_t qh[TN_QK_K / 4]; int8_t scales
 typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_iq4_nl;                     /* 18 B: 32 grid indexes */
 typedef struct { uint16_t d, scales_h; uint8_t scales_l[TN_QK_K / 64]; uint8_t qs[TN_QK_K / 2]; } tn_block_iq4_xs; /* 136 B */
 typedef struct { uint8_t e; uint8_t qs[16]; } tn_block_mxfp4;                       /* 17 B: E8M0 exponent, 32 E2M1 codes */
+typedef struct { uint8_t d[4]; uint8_t qs[32]; } tn_block_nvfp4;                   /* 36 B: 4 UE4M3 scales, 64 E2M1 codes */
 typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_q1_0;                       /* 18 B: 128 signs */
 typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_q2_0;                       /* 18 B: 64 codes of -1..2 */
 typedef struct { uint8_t qs[(TN_QK_K - 4 * TN_QK_K / 64) / 5]; uint8_t qh[TN_QK_K / 64]; uint16_t d; } tn_block_tq1_0; /* 54 B */
@@ -486,6 +487,7 @@ TNDEF void tn_quantize_row_q6_K_ref(const float *x, tn_block_q6_K *y, int64_t k)
 TNDEF void tn_quantize_row_iq4_nl(const float *x, tn_block_iq4_nl *y, int64_t k);
 TNDEF void tn_quantize_row_iq4_xs(const float *x, tn_block_iq4_xs *y, int64_t k);
 TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t k);
+TNDEF void tn_quantize_row_nvfp4_ref(const float *x, tn_block_nvfp4 *y, int64_t k); /* (ggml's nvfp4 ignores an importance matrix) */
 TNDEF void tn_quantize_row_q1_0_ref(const float *x, tn_block_q1_0 *y, int64_t k);
 TNDEF void tn_quantize_row_q2_0_ref(const float *x, tn_block_q2_0 *y, int64_t k);
 TNDEF void tn_dequantize_row_q4_0(const tn_block_q4_0 *x, float *y, int64_t k);
@@ -505,6 +507,7 @@ TNDEF void tn_dequantize_row_q6_K(const tn_block_q6_K *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_iq4_nl(const tn_block_iq4_nl *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_iq4_xs(const tn_block_iq4_xs *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_mxfp4(const tn_block_mxfp4 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_nvfp4(const tn_block_nvfp4 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q1_0(const tn_block_q1_0 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q2_0(const tn_block_q2_0 *x, float *y, int64_t k);
 
@@ -521,7 +524,7 @@ TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nro
 
 /* s = dot(x, y) of n values: x of the weight type, y of its vec_dot_type
    (see tn_type_traits). Pairs: f32.f32, f16.f32, bf16.f32, q8_0/q8_1/q4_0/q4_1/
-   q5_0/q5_1/iq4_nl/mxfp4/q1_0/q2_0 . q8_0,
+   q5_0/q5_1/iq4_nl/mxfp4/nvfp4/q1_0/q2_0 . q8_0,
    q8_K/tq1_0/tq2_0/q2_K..q6_K/iq4_xs . q8_K, t2 . q8_K (the seed packing; the
    caller multiplies by the tensor scale). Each has a _ref scalar twin. */
 typedef void (*tn_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y);
@@ -564,11 +567,13 @@ TNDEF void tn_vec_dot_q6_K_q8_K_ref(int64_t n, float *s, const void *x, const vo
 TNDEF void tn_vec_dot_iq4_nl_q8_0(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_iq4_xs_q8_K(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_mxfp4_q8_0(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_nvfp4_q8_0(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q1_0_q8_0(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q2_0_q8_0(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_iq4_nl_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_mxfp4_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_nvfp4_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q1_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q2_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
 /* Instruction-set paths. Every kernel has a scalar reference (TN_PATH_REF,
@@ -1283,6 +1288,7 @@ TN__STATIC_ASSERT(q6_K, sizeof(tn_block_q6_K) == 210);
 TN__STATIC_ASSERT(iq4_nl, sizeof(tn_block_iq4_nl) == 18);
 TN__STATIC_ASSERT(iq4_xs, sizeof(tn_block_iq4_xs) == 136);
 TN__STATIC_ASSERT(mxfp4, sizeof(tn_block_mxfp4) == 17);
+TN__STATIC_ASSERT(nvfp4, sizeof(tn_block_nvfp4) == 36);
 TN__STATIC_ASSERT(q1_0, sizeof(tn_block_q1_0) == 18);
 TN__STATIC_ASSERT(q2_0, sizeof(tn_block_q2_0) == 18);
 
@@ -2015,7 +2021,7 @@ static const tn_type_traits tn__traits[TN_TYPE_COUNT] = {
     {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
     {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
     {"mxfp4", 32, 17, 1, 1, 1, TN_TYPE_Q8_0, 1},
-    {"nvfp4", 64, 36, 1, 0, 0, TN_TYPE_Q8_0, 0},
+    {"nvfp4", 64, 36, 1, 1, 1, TN_TYPE_Q8_0, 1},
     {"q1_0", 128, 18, 1, 1, 1, TN_TYPE_Q8_0, 1},
     {"q2_0", 64, 18, 1, 1, 1, TN_TYPE_Q8_0, 1},
 };
@@ -2041,7 +2047,7 @@ TNDEF tn_status tn_type_from_name(const char *name, tn_type *out) {
         if (!*a && !*b) { *out = (tn_type)i; return TN_OK; }
     }
     if (strcmp(name, "t2") == 0) { *out = TN_TYPE_T2; return TN_OK; }
-    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq4_nl, iq4_xs, mxfp4, q1_0, q2_0, tq1_0, tq2_0)", name);
+    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq4_nl, iq4_xs, mxfp4, nvfp4, q1_0, q2_0, tq1_0, tq2_0)", name);
 }
 TNDEF int64_t tn_blck_size(tn_type type) {
     const tn_type_traits *tr = tn_type_get_traits(type);
@@ -3402,6 +3408,57 @@ TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t 
         }
     }
 }
+/* UE4M3 (unsigned, 4 exponent bits biased by 7, 3 mantissa bits) as half its
+   value (the doubled E2M1 grid's scale); 0 and 0x7F are zero, as in ggml */
+static float tn__ue4m3_half(uint8_t x) {
+    const int e = (x >> 3) & 0xF, m = x & 7;
+    if (x == 0 || x == 0x7F) return 0.0f;
+    return (e == 0 ? ldexpf((float)m, -9) : ldexpf(1.0f + (float)m / 8.0f, e - 7)) * 0.5f;
+}
+/* the nearest UE4M3 code of x > 0 (ties of the dropped bits up), saturating at 0x7E (448) */
+static uint8_t tn__to_ue4m3(float x) {
+    uint32_t bits;
+    int e, m;
+    if (!(x > 0.0f)) return 0;
+    if (x > 448.0f) x = 448.0f;
+    bits = tn__f32_bits(x);
+    e = (int)((bits >> 23) & 0xFF) - 127 + 7;
+    if (e <= 0) {
+        int sm = (int)(x * 512.0f + 0.5f);
+        return (uint8_t)(sm < 1 ? 0 : sm > 7 ? 7 : sm);
+    }
+    if (e >= 15) return 0x7E;
+    m = (int)((bits >> 20) & 7) + (int)((bits >> 19) & 1);
+    if (m > 7) { m = 0; if (++e >= 15) return 0x7E; }
+    return (uint8_t)((e << 3) | m);
+}
+/* nvfp4: per 16 values a UE4M3 scale amax/6, E2M1 codes nearest under it */
+TNDEF void tn_quantize_row_nvfp4_ref(const float *x, tn_block_nvfp4 *y, int64_t k) {
+    int64_t i, nb = k / 64;
+    int s, j, n, c;
+    for (i = 0; i < nb; i++, x += 64)
+        for (s = 0; s < 4; s++) {
+            const float *xb = x + 16 * s;
+            float amax = 0.0f, d;
+            for (j = 0; j < 16; j++) if (amax < fabsf(xb[j])) amax = fabsf(xb[j]);
+            y[i].d[s] = tn__to_ue4m3(amax / 6.0f);
+            d = tn__ue4m3_half(y[i].d[s]);
+            for (j = 0; j < 8; j++) {
+                int best[2];
+                for (n = 0; n < 2; n++) {
+                    const float v = xb[j + 8 * n];
+                    float be = fabsf((float)tn__kv_fp4[0] * d - v);
+                    int b = 0;
+                    for (c = 1; c < 16; c++) {
+                        float err = fabsf((float)tn__kv_fp4[c] * d - v);
+                        if (err < be) { b = c; be = err; }
+                    }
+                    best[n] = b;
+                }
+                y[i].qs[8 * s + j] = (uint8_t)(best[0] | (best[1] << 4));
+            }
+        }
+}
 TNDEF void tn_quantize_row_q1_0_ref(const float *x, tn_block_q1_0 *y, int64_t k) {
     int64_t i, nb = k / 128;
     int j;
@@ -3429,9 +3486,10 @@ TNDEF void tn_quantize_row_q2_0_ref(const float *x, tn_block_q2_0 *y, int64_t k)
         }
     }
 }
-/* a block as int8 values, a float scale per 32 (ds) and, for iq4_xs, an int
-   scale per 32 (is) under ds; value i = (ds[c] is[c]) v[i] as ggml decodes it */
-typedef struct { int8_t v[TN_QK_K]; float ds[8]; int is[8]; } tn__lut_block;
+/* a block as int8 values, a float scale per 32 (per 16 for nvfp4) (ds) and,
+   for iq4_xs, an int scale per 32 (is) under ds; value i = (ds[c] is[c]) v[i]
+   as ggml decodes it */
+typedef struct { int8_t v[TN_QK_K]; float ds[8]; int is[8]; } tn__lut_block; /* (nvfp4: ds per 16) */
 static void tn__lut_decode(tn_type t, const uint8_t *b, tn__lut_block *o) {
     int c, j;
     switch (t) {
@@ -3458,6 +3516,15 @@ static void tn__lut_decode(tn_type t, const uint8_t *b, tn__lut_block *o) {
         }
         break;
     }
+    case TN_TYPE_NVFP4: {
+        const tn_block_nvfp4 *x = (const tn_block_nvfp4 *)(const void *)b;
+        for (c = 0; c < 4; c++) {
+            o->ds[c] = tn__ue4m3_half(x->d[c]);
+            o->is[c] = 1;
+            for (j = 0; j < 8; j++) { o->v[16 * c + j] = tn__kv_fp4[x->qs[8 * c + j] & 0xF]; o->v[16 * c + j + 8] = tn__kv_fp4[x->qs[8 * c + j] >> 4]; }
+        }
+        break;
+    }
     case TN_TYPE_Q1_0: {
         const tn_block_q1_0 *x = (const tn_block_q1_0 *)(const void *)b;
         for (c = 0; c < 4; c++) { o->ds[c] = tn_fp16_to_fp32(x->d); o->is[c] = 1; }
@@ -3481,7 +3548,7 @@ static void tn__lut_dequantize(tn_type t, const uint8_t *x, float *y, int64_t k)
     for (ib = 0; ib < nb; ib++, y += bk) {
         tn__lut_decode(t, x + (size_t)ib * bs, &b);
         for (i = 0; i < bk; i++) {
-            const int c = i / 32;
+            const int c = t == TN_TYPE_NVFP4 ? i / 16 : i / 32;
             const float dl = t == TN_TYPE_IQ4_XS ? b.ds[c] * (float)b.is[c] : b.ds[c];
             y[i] = dl * (float)b.v[i];
         }
@@ -3490,6 +3557,7 @@ static void tn__lut_dequantize(tn_type t, const uint8_t *x, float *y, int64_t k)
 TNDEF void tn_dequantize_row_iq4_nl(const tn_block_iq4_nl *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_IQ4_NL, (const uint8_t *)x, y, k); }
 TNDEF void tn_dequantize_row_iq4_xs(const tn_block_iq4_xs *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_IQ4_XS, (const uint8_t *)x, y, k); }
 TNDEF void tn_dequantize_row_mxfp4(const tn_block_mxfp4 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_MXFP4, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_nvfp4(const tn_block_nvfp4 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_NVFP4, (const uint8_t *)x, y, k); }
 TNDEF void tn_dequantize_row_q1_0(const tn_block_q1_0 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_Q1_0, (const uint8_t *)x, y, k); }
 TNDEF void tn_dequantize_row_q2_0(const tn_block_q2_0 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_Q2_0, (const uint8_t *)x, y, k); }
 
@@ -3866,6 +3934,7 @@ TN__FMT_BLOCKS(q6_K, tn_block_q6_K, tn_quantize_row_q6_K_ref)
 TN__FMT_BLOCKS(iq4_nl, tn_block_iq4_nl, tn_quantize_row_iq4_nl)
 TN__FMT_BLOCKS(iq4_xs, tn_block_iq4_xs, tn_quantize_row_iq4_xs)
 TN__FMT_BLOCKS(mxfp4, tn_block_mxfp4, tn_quantize_row_mxfp4_ref)
+TN__FMT_BLOCKS(nvfp4, tn_block_nvfp4, tn_quantize_row_nvfp4_ref)
 TN__FMT_BLOCKS(q1_0, tn_block_q1_0, tn_quantize_row_q1_0_ref)
 TN__FMT_BLOCKS(q2_0, tn_block_q2_0, tn_quantize_row_q2_0_ref)
 #undef TN__FMT_BLOCKS
@@ -3921,7 +3990,7 @@ static const tn__fmt_row tn__fmt_rows[TN__NFMT] = {
     {NULL, NULL}, {NULL, NULL}, {tn__from_float_bf16, tn__to_float_bf16}, {NULL, NULL},
     {NULL, NULL}, {NULL, NULL}, {tn__from_float_tq1_0, tn__to_float_tq1_0}, {tn__from_float_tq2_0, tn__to_float_tq2_0},
     {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_mxfp4, tn__to_float_mxfp4},
-    {NULL, NULL}, {tn__from_float_q1_0, tn__to_float_q1_0}, {tn__from_float_q2_0, tn__to_float_q2_0}, {tn__from_float_t2, tn__to_float_t2},
+    {tn__from_float_nvfp4, tn__to_float_nvfp4}, {tn__from_float_q1_0, tn__to_float_q1_0}, {tn__from_float_q2_0, tn__to_float_q2_0}, {tn__from_float_t2, tn__to_float_t2},
 };
 TN__STATIC_ASSERT(fmt_rows, TN__NFMT == 44 && TN_TYPE_COUNT == 43 && TN_TYPE_BF16 == 30 && TN_TYPE_TQ2_0 == 35);
 static const tn__fmt_row *tn__fmt(tn_type type) { return tn__fmt_slot(type) >= 0 ? &tn__fmt_rows[tn__fmt_slot(type)] : NULL; }
@@ -4183,6 +4252,13 @@ static void tn__lut_dot_ref(tn_type t, int64_t n, float *s, const void *vx, cons
                 sumi += b.is[c] * si;
             }
             sumf += (b.ds[0] * y->d) * (float)sumi;
+        } else if (t == TN_TYPE_NVFP4) {
+            for (c = 0; c < 4; c++) {
+                const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * 2 + c / 2;
+                int si = 0;
+                for (j = 0; j < 16; j++) si += b.v[16 * c + j] * y->qs[16 * (c % 2) + j];
+                sumf += (b.ds[c] * tn_fp16_to_fp32(y->d)) * (float)si;
+            }
         } else {
             for (c = 0; c < nc; c++) {
                 const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * nc + c;
@@ -4197,6 +4273,7 @@ static void tn__lut_dot_ref(tn_type t, int64_t n, float *s, const void *vx, cons
 TNDEF void tn_vec_dot_iq4_nl_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_IQ4_NL, n, s, x, y); }
 TNDEF void tn_vec_dot_iq4_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_IQ4_XS, n, s, x, y); }
 TNDEF void tn_vec_dot_mxfp4_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_MXFP4, n, s, x, y); }
+TNDEF void tn_vec_dot_nvfp4_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_NVFP4, n, s, x, y); }
 TNDEF void tn_vec_dot_q1_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_Q1_0, n, s, x, y); }
 TNDEF void tn_vec_dot_q2_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_ref(TN_TYPE_Q2_0, n, s, x, y); }
 
@@ -5152,7 +5229,7 @@ static TN__ALWAYS_INLINE void tn__lut_dot_avx2_t(const int t, int64_t n, float *
     const int64_t bk = tn__traits[t].blck_size, nc = bk / 32;
     const size_t bs = tn__traits[t].type_size;
     const int64_t nb = n / bk;
-    const __m256i tbl = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(t == TN_TYPE_MXFP4 ? tn__kv_fp4 : tn__kv_iq4nl)));
+    const __m256i tbl = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(t == TN_TYPE_MXFP4 || t == TN_TYPE_NVFP4 ? tn__kv_fp4 : tn__kv_iq4nl)));
     __m256 acc = _mm256_setzero_ps();
     int64_t ib;
     int c;
@@ -5170,6 +5247,20 @@ static TN__ALWAYS_INLINE void tn__lut_dot_avx2_t(const int t, int64_t n, float *
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, _mm256_set1_epi16((short)ls)));
             }
             acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(tn__h2f(x->d) * y->d), acc);
+        } else if (t == TN_TYPE_NVFP4) { /* per 32: two sub-blocks of 16 under their own scales, one per 128-bit half */
+            const tn_block_nvfp4 *x = (const tn_block_nvfp4 *)(const void *)b;
+            const __m128i m4 = _mm_set1_epi8(0x0F);
+            for (c = 0; c < 2; c++) {
+                const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * 2 + c;
+                const __m128i q = _mm_loadu_si128((const __m128i *)(const void *)(x->qs + 16 * c));
+                const __m128i lo = _mm_and_si128(q, m4), hi = _mm_and_si128(_mm_srli_epi16(q, 4), m4);
+                const __m256i idx = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi64(lo, hi)), _mm_unpackhi_epi64(lo, hi), 1);
+                const __m256i v = _mm256_shuffle_epi8(tbl, idx);
+                const __m256i d = tn__dot_s8s8_256(v, _mm256_loadu_si256((const __m256i *)(const void *)y->qs));
+                const float dy = tn__h2f(y->d);
+                const __m256 sc = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_set1_ps(tn__ue4m3_half(x->d[2 * c]) * dy)), _mm_set1_ps(tn__ue4m3_half(x->d[2 * c + 1]) * dy), 1);
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), sc, acc);
+            }
         } else {
             uint16_t h;
             float dx;
@@ -5188,6 +5279,7 @@ static TN__ALWAYS_INLINE void tn__lut_dot_avx2_t(const int t, int64_t n, float *
 static void tn__vec_dot_iq4_nl_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_IQ4_NL, n, s, x, y); }
 static void tn__vec_dot_iq4_xs_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_IQ4_XS, n, s, x, y); }
 static void tn__vec_dot_mxfp4_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_MXFP4, n, s, x, y); }
+static void tn__vec_dot_nvfp4_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_NVFP4, n, s, x, y); }
 static void tn__vec_dot_q1_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q1_0, n, s, x, y); }
 static void tn__vec_dot_q2_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q2_0, n, s, x, y); }
 
@@ -6572,6 +6664,12 @@ static TN__ALWAYS_INLINE void tn__lut_dot_neon_t(const int dp, tn_type t, int64_
                 acc = vmlaq_n_s32(acc, d, b.is[c]);
             }
             sumf += (b.ds[0] * y->d) * (float)vaddvq_s32(acc);
+        } else if (t == TN_TYPE_NVFP4) {
+            for (c = 0; c < 4; c++) {
+                const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * 2 + c / 2;
+                const int32x4_t d = tn__neon_dot_acc(dp, vdupq_n_s32(0), vld1q_s8(b.v + 16 * c), vld1q_s8(y->qs + 16 * (c % 2)));
+                sumf += (b.ds[c] * tn_fp16_to_fp32(y->d)) * (float)vaddvq_s32(d);
+            }
         } else {
             for (c = 0; c < nc; c++) {
                 const tn_block_q8_0 *y = (const tn_block_q8_0 *)vy + ib * nc + c;
@@ -6589,6 +6687,7 @@ static TN__ALWAYS_INLINE void tn__lut_dot_neon_t(const int dp, tn_type t, int64_
 TN__LUT_NEON(iq4_nl_q8_0, TN_TYPE_IQ4_NL)
 TN__LUT_NEON(iq4_xs_q8_K, TN_TYPE_IQ4_XS)
 TN__LUT_NEON(mxfp4_q8_0, TN_TYPE_MXFP4)
+TN__LUT_NEON(nvfp4_q8_0, TN_TYPE_NVFP4)
 TN__LUT_NEON(q1_0_q8_0, TN_TYPE_Q1_0)
 TN__LUT_NEON(q2_0_q8_0, TN_TYPE_Q2_0)
 #undef TN__LUT_NEON
@@ -6706,6 +6805,7 @@ static void tn__kern_fill_ref(tn__kernels *k) {
     k->dot[TN_TYPE_IQ4_NL] = tn_vec_dot_iq4_nl_q8_0_ref;
     k->dot[TN_TYPE_IQ4_XS] = tn_vec_dot_iq4_xs_q8_K_ref;
     k->dot[TN_TYPE_MXFP4] = tn_vec_dot_mxfp4_q8_0_ref;
+    k->dot[TN_TYPE_NVFP4] = tn_vec_dot_nvfp4_q8_0_ref;
     k->dot[TN_TYPE_Q1_0] = tn_vec_dot_q1_0_q8_0_ref;
     k->dot[TN_TYPE_Q2_0] = tn_vec_dot_q2_0_q8_0_ref;
     k->quantize_q8_K = tn_quantize_row_q8_K_ref;
@@ -6775,6 +6875,7 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->dot[TN_TYPE_IQ4_NL] = tn__vec_dot_iq4_nl_q8_0_avx2;
     k->dot[TN_TYPE_IQ4_XS] = tn__vec_dot_iq4_xs_q8_K_avx2;
     k->dot[TN_TYPE_MXFP4] = tn__vec_dot_mxfp4_q8_0_avx2;
+    k->dot[TN_TYPE_NVFP4] = tn__vec_dot_nvfp4_q8_0_avx2;
     k->dot[TN_TYPE_Q1_0] = tn__vec_dot_q1_0_q8_0_avx2;
     k->dot[TN_TYPE_Q2_0] = tn__vec_dot_q2_0_q8_0_avx2;
     k->adam_row = tn__adam_row_avx2;
@@ -6865,6 +6966,7 @@ static void tn__kern_fill_neon(tn__kernels *k, int dp) {
     k->dot[TN_TYPE_IQ4_NL] = dp ? tn__vec_dot_iq4_nl_q8_0_neon_dp : tn__vec_dot_iq4_nl_q8_0_neon;
     k->dot[TN_TYPE_IQ4_XS] = dp ? tn__vec_dot_iq4_xs_q8_K_neon_dp : tn__vec_dot_iq4_xs_q8_K_neon;
     k->dot[TN_TYPE_MXFP4] = dp ? tn__vec_dot_mxfp4_q8_0_neon_dp : tn__vec_dot_mxfp4_q8_0_neon;
+    k->dot[TN_TYPE_NVFP4] = dp ? tn__vec_dot_nvfp4_q8_0_neon_dp : tn__vec_dot_nvfp4_q8_0_neon;
     k->dot[TN_TYPE_Q1_0] = dp ? tn__vec_dot_q1_0_q8_0_neon_dp : tn__vec_dot_q1_0_q8_0_neon;
     k->dot[TN_TYPE_Q2_0] = dp ? tn__vec_dot_q2_0_q8_0_neon_dp : tn__vec_dot_q2_0_q8_0_neon;
     k->dot[TN_TYPE_F32] = tn__vec_dot_f32_f32_neon;
@@ -7031,6 +7133,7 @@ TN__VEC_DOT_ENTRY(q6_K_q8_K, TN_TYPE_Q6_K)
 TN__VEC_DOT_ENTRY(iq4_nl_q8_0, TN_TYPE_IQ4_NL)
 TN__VEC_DOT_ENTRY(iq4_xs_q8_K, TN_TYPE_IQ4_XS)
 TN__VEC_DOT_ENTRY(mxfp4_q8_0, TN_TYPE_MXFP4)
+TN__VEC_DOT_ENTRY(nvfp4_q8_0, TN_TYPE_NVFP4)
 TN__VEC_DOT_ENTRY(q1_0_q8_0, TN_TYPE_Q1_0)
 TN__VEC_DOT_ENTRY(q2_0_q8_0, TN_TYPE_Q2_0)
 #undef TN__VEC_DOT_ENTRY

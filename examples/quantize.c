@@ -18,7 +18,7 @@ static const fmt FORMATS[] = {
     {"f32", TN_TYPE_F32, 0}, {"f16", TN_TYPE_F16, 0}, {"bf16", TN_TYPE_BF16, 0}, {"q8_0", TN_TYPE_Q8_0, 0},
     {"q6_K", TN_TYPE_Q6_K, 0}, {"q5_1", TN_TYPE_Q5_1, 0}, {"q5_K", TN_TYPE_Q5_K, 0}, {"q5_0", TN_TYPE_Q5_0, 0},
     {"q4_1", TN_TYPE_Q4_1, 0}, {"q4_K", TN_TYPE_Q4_K, 0}, {"q4_0", TN_TYPE_Q4_0, 0}, {"iq4_nl", TN_TYPE_IQ4_NL, 0},
-    {"iq4_xs", TN_TYPE_IQ4_XS, 0}, {"mxfp4", TN_TYPE_MXFP4, 0}, {"q3_K", TN_TYPE_Q3_K, 0}, {"q2_K", TN_TYPE_Q2_K, 0},
+    {"iq4_xs", TN_TYPE_IQ4_XS, 0}, {"nvfp4", TN_TYPE_NVFP4, 0}, {"mxfp4", TN_TYPE_MXFP4, 0}, {"q3_K", TN_TYPE_Q3_K, 0}, {"q2_K", TN_TYPE_Q2_K, 0},
     {"q2_0", TN_TYPE_Q2_0, 0}, {"q1_0", TN_TYPE_Q1_0, 0},
     {"tq2_0", TN_TYPE_TQ2_0, 0}, {"tq1_0", TN_TYPE_TQ1_0, 0}, {"tq2_0 absmean", TN_TYPE_TQ2_0, 1}, {"tq1_0 absmean", TN_TYPE_TQ1_0, 1},
 };

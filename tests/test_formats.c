@@ -7,6 +7,7 @@ static const tn_t_fmt tn_t_fmts[] = {
     {"q8_K", TN_TYPE_Q8_K, 1}, {"tq1_0", TN_TYPE_TQ1_0, 1}, {"tq2_0", TN_TYPE_TQ2_0, 1},
     {"q2_K", TN_TYPE_Q2_K, 1}, {"q3_K", TN_TYPE_Q3_K, 1}, {"q4_K", TN_TYPE_Q4_K, 1}, {"q5_K", TN_TYPE_Q5_K, 1}, {"q6_K", TN_TYPE_Q6_K, 1},
     {"iq4_nl", TN_TYPE_IQ4_NL, 1}, {"iq4_xs", TN_TYPE_IQ4_XS, 1}, {"mxfp4", TN_TYPE_MXFP4, 1}, {"q1_0", TN_TYPE_Q1_0, 1}, {"q2_0", TN_TYPE_Q2_0, 1},
+    {"nvfp4", TN_TYPE_NVFP4, 1},
 };
 #define TN_T_NFMT (int)(sizeof(tn_t_fmts) / sizeof(tn_t_fmts[0]))
 
@@ -129,15 +130,15 @@ static int test_formats_match_ggml(void) {
    stays within the format's step of the input (a wrong scale or code layout
    shows here even where the bytes agree, e.g. a decoder reading the wrong group) */
 static int test_kquant_edge_rows(void) {
-    static const char *names[] = {"q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs", "mxfp4", "q1_0", "q2_0"};
+    static const char *names[] = {"q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs", "mxfp4", "q1_0", "q2_0", "nvfp4"};
     /* the largest error a decoded value may have, as a share of the row's largest magnitude (q1_0 keeps signs only) */
-    static const double bound[] = {1.0, 0.6, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 2.0, 1.0};
+    static const double bound[] = {1.0, 0.6, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 2.0, 1.0, 1.0}; /* (nvfp4 has no tensor scale: values below ~0.003 become 0) */
     size_t in_size = 0;
     float *in = (float *)tn_t_read_vector("edge.f32", &in_size), *dq;
     int i;
     CHECK_MSG(in != NULL && in_size == 24 * 256 * 4, "cannot read edge.f32 from %s", tn_t_vector_dir());
     dq = (float *)malloc(in_size);
-    for (i = 0; i < 10; i++) {
+    for (i = 0; i < 11; i++) {
         char fn[64];
         size_t want_size = 0, rs, written = 0;
         uint8_t *want, *got;
@@ -180,7 +181,7 @@ static int test_formats_roundtrip_error(void) {
         {TN_TYPE_Q5_0, 0.05}, {TN_TYPE_Q5_1, 0.04}, {TN_TYPE_Q4_0, 0.1}, {TN_TYPE_Q4_1, 0.08},
         {TN_TYPE_Q8_K, 0.01}, {TN_TYPE_TQ1_0, 0.9}, {TN_TYPE_TQ2_0, 0.9},
         {TN_TYPE_Q2_K, 0.4}, {TN_TYPE_Q3_K, 0.2}, {TN_TYPE_Q4_K, 0.1}, {TN_TYPE_Q5_K, 0.05}, {TN_TYPE_Q6_K, 0.025},
-        {TN_TYPE_IQ4_NL, 0.1}, {TN_TYPE_IQ4_XS, 0.1}, {TN_TYPE_MXFP4, 0.2}, {TN_TYPE_Q1_0, 0.7}, {TN_TYPE_Q2_0, 0.8}, /* (q2_0: -1..2 times the largest magnitude of 64) */
+        {TN_TYPE_IQ4_NL, 0.1}, {TN_TYPE_IQ4_XS, 0.1}, {TN_TYPE_MXFP4, 0.2}, {TN_TYPE_NVFP4, 0.15}, {TN_TYPE_Q1_0, 0.7}, {TN_TYPE_Q2_0, 0.8}, /* (q2_0: -1..2 times the largest magnitude of 64) */
     };
     tn_rng r;
     int i, seed;

@@ -5,7 +5,7 @@ static const tn_type tn_t_dot_types[] = {
     TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1,
     TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0, TN_TYPE_T2,
     TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K,
-    TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0,
+    TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_NVFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0,
 };
 #define TN_T_NDOT (int)(sizeof(tn_t_dot_types) / sizeof(tn_t_dot_types[0]))
 
@@ -649,7 +649,7 @@ static int test_gemm_paths_spec(void) {
 static int test_kernels_any_bytes(void) {
     static const tn_type types[] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0, TN_TYPE_T2, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_0,
                                     TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K,
-                                    TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0};
+                                    TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_NVFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0};
     tn_ctx *ctx = tn_ctx_new(16 << 20);
     tn_rng r;
     int ti, pi, rep;
@@ -679,6 +679,7 @@ static int test_kernels_any_bytes(void) {
                     else if (ty == TN_TYPE_Q3_K) memcpy(blk + offsetof(tn_block_q3_K, d), &h, 2);
                     else if (ty == TN_TYPE_Q6_K) memcpy(blk + offsetof(tn_block_q6_K, d), &h, 2);
                     else if (ty == TN_TYPE_MXFP4) blk[0] = (uint8_t)(118 + tn_rng_u32(&r) % 12); /* exponents 2^-10 .. 2^1 */
+                    else if (ty == TN_TYPE_NVFP4) { int s4; for (s4 = 0; s4 < 4; s4++) blk[s4] = (uint8_t)(tn_rng_u32(&r) % 0x7F); }
                     else { memcpy(blk, &h, 2); if (ty == TN_TYPE_Q4_1 || ty == TN_TYPE_Q5_1 || ty == TN_TYPE_Q4_K || ty == TN_TYPE_Q5_K) memcpy(blk + 2, &h2, 2); }
                 }
             for (m = 0; m < M; m++)

@@ -14,7 +14,7 @@ bad() { echo "FAIL $1"; failed=$((failed + 1)); }
 
 "$B/make_files" "$T" "$V" >/dev/null || bad "make_files"
 # every format: the tensor bytes tn-quantize writes are ggml's reference bytes
-for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 q1_0 q2_0; do
+for t in f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 tq1_0 tq2_0 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0; do
   if "$B/tn-quantize" "$T/vectors.gguf" "$T/q_$t.gguf" "$t" >/dev/null; then
     got=$("$B/tn-inspect" --json "$T/q_$t.gguf" | grep -o '"sha256": "[0-9a-f]*"' | cut -d'"' -f4)
     want=$(sha256sum "$V/$t.bin" | cut -d' ' -f1)

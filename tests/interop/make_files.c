@@ -14,7 +14,7 @@ int main(int argc, char **argv) {
     static const tn_type types[] = {TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q4_0,
                                     TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0,
                                     TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K, TN_TYPE_IQ4_NL,
-                                    TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0};
+                                    TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_NVFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0};
     char path[512];
     tn_gguf *g = tn_gguf_new();
     tn_ctx *ctx = tn_ctx_new(64 << 20);
