@@ -2324,7 +2324,13 @@ TNDEF tn_tensor *tn_slice(tn_ctx *ctx, tn_tensor *src, int dim, int64_t start, i
     if (dim == 0 && (start % bs || len % bs)) { tn__fail(TN_ERR_SHAPE, "tn_slice: a %s slice of dim 0 must be whole blocks of %lld", tn_type_name(src->type), (long long)bs); return NULL; }
     memcpy(ne, src->ne, sizeof(ne));
     ne[dim] = len;
-    off = (size_t)(dim == 0 ? start / bs : start) * src->nb[dim];
+    /* an empty slice addresses nothing: it starts where its source does (its
+       offset could lie past an empty source's bytes, or overflow with its strides) */
+    off = ne[0] && ne[1] && ne[2] && ne[3] ? (size_t)(dim == 0 ? start / bs : start) * src->nb[dim] : 0;
+    if (off > src->data_size) { /* (cannot happen for a tensor whose span was checked) */
+        tn__fail(TN_ERR_SHAPE, "tn_slice: offset %zu is past the %zu bytes of '%s'", off, src->data_size, src->name);
+        return NULL;
+    }
     t = tn__tensor_header(ctx);
     if (!t) return NULL;
     *t = *src;

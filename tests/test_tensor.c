@@ -90,6 +90,21 @@ static int test_tensor_views(void) {
         s = tn_slice(ctx, q, 0, 32, 64);
         CHECK(s != NULL && (uint8_t *)s->data == (uint8_t *)q->data + 34);
     }
+    { /* an empty slice past an empty tensor's bytes addresses nothing, and a view
+         of it may not reach past them (found by fuzz_tensor: tn_slice once
+         wrapped the view's size below zero) */
+        int64_t ne[3] = {4096, 4096, 0};
+        tn_tensor *e = tn_new(ctx, TN_TYPE_F32, 3, ne), *es, *v;
+        size_t nb[1] = {9};
+        int64_t n9[1] = {9};
+        CHECK(e != NULL && e->data_size == 0);
+        es = tn_slice(ctx, e, 1, 2304, 0);
+        CHECK(es != NULL && es->data_size == 0 && es->data == e->data && es->ne[1] == 0);
+        es = tn_slice(ctx, e, 1, 100, 3000);
+        CHECK(es != NULL && es->data_size == 0);
+        v = tn_view(ctx, es, 1, n9, nb, 0);
+        CHECK(v == NULL && strstr(tn_last_error(), "exceeds") != NULL);
+    }
     CHECK(tn_get_f32(a, 4, 0, 0, 0) == 0.0f && strstr(tn_last_error(), "index") != NULL);
     tn_ctx_free(ctx);
     return 0;

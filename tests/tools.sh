@@ -29,6 +29,18 @@ done
   && ok "tn-quantize q6_K falls back to q8_0" || bad "tn-quantize q6_K fallback: $(cat "$T/out")"
 if "$B/tn-quantize" "$T/model.gguf" "$T/model_q10.gguf" q1_0 >"$T/out" 2>&1; then bad "tn-quantize q1_0 on 64-wide rows succeeded"
 else grep -q 'no fallback' "$T/out" && [ ! -e "$T/model_q10.gguf" ] && ok "tn-quantize q1_0 on 64-wide rows: an error, no file" || bad "tn-quantize q1_0: $(cat "$T/out")"; fi
+# llama-quantize's mixes: every tensor's type as llama-quantize chose it on the same model (tests/data/mix_*.txt)
+for m in q2_k q3_k_m q3_k_l q4_k_s q4_k_m q5_k_m q6_k iq4_xs; do
+  if "$B/tn-quantize" --mix "$T/llama6.gguf" "$T/mix.gguf" "$m" >"$T/out" 2>&1; then
+    "$B/tn-inspect" "$T/mix.gguf" | awk '$1 ~ /weight$/ {print $1, $2}' | sort > "$T/types"
+    if cmp -s "$T/types" "$V/mix_$m.txt"; then ok "tn-quantize --mix $m: llama-quantize's type for each of $(wc -l < "$T/types") tensors"
+    else bad "tn-quantize --mix $m: $(diff "$T/types" "$V/mix_$m.txt" | head -3 | tr '\n' ' ')"; fi
+  else bad "tn-quantize --mix $m: $(tail -2 "$T/out")"; fi
+done
+"$B/tn-quantize" "$T/llama6.gguf" "$T/mix.gguf" q4_k_m >/dev/null 2>&1 && "$B/tn-inspect" "$T/mix.gguf" | grep -q 'general.file_type.*15' \
+  && ok "tn-quantize q4_k_m (a mix by its name)" || bad "tn-quantize q4_k_m without --mix"
+if "$B/tn-quantize" --mix "$T/llama6.gguf" "$T/mix2.gguf" q8_0 >"$T/out" 2>&1; then bad "tn-quantize --mix q8_0 accepted"
+else grep -q "not one of llama-quantize's mixes" "$T/out" && [ ! -e "$T/mix2.gguf" ] && ok "tn-quantize --mix q8_0: an error, no file" || bad "tn-quantize --mix q8_0: $(cat "$T/out")"; fi
 # metadata is kept
 "$B/tn-quantize" "$V/ggml-written.gguf" "$T/keep.gguf" keep >/dev/null && cmp -s "$T/keep.gguf" "$V/ggml-written.gguf" \
   && ok "tn-quantize keep reproduces ggml's file" || bad "tn-quantize keep"

@@ -1,8 +1,14 @@
 /* tn-quantize - requantize every tensor of a GGUF (or .safetensors) file.
    Build: cc -O2 -I. tools/tn-quantize.c -o tn-quantize -lm -lpthread
-   Usage: tn-quantize [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE
+   Usage: tn-quantize [--absmean] [--mmap] [--mix] IN.gguf|IN.safetensors OUT.gguf TYPE
      TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K
-           iq4_nl iq4_xs mxfp4 q1_0 q2_0 tq1_0 tq2_0, or keep (copy as is)
+           iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0 tq1_0 tq2_0, or keep (copy as is)
+     MIX:  q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl
+           iq4_xs with --mix (the _s/_m/_l names imply it): each tensor's type
+           as llama-quantize chooses it for that ftype on a llama-shaped model
+           without an importance matrix (attn_v, ffn_down, output and the
+           tied embedding get more bits by layer); without --mix TYPE is one
+           type for every tensor of 2 or more dims
      --mmap  map a GGUF input instead of reading it (faster for big files, but
              a file truncated by someone else while it is mapped kills the
              process with SIGBUS; the default reads it into memory)
@@ -11,7 +17,7 @@
    (norms, biases) are kept. A tensor whose rows are not whole blocks of TYPE
    falls back as llama-quantize's does (q2_K, q3_K, q2_0, tq1_0, tq2_0 -> q4_0,
    q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0, iq4_xs -> iq4_nl, then f16; q1_0
-   has none, as in llama-quantize: an error), and is named. A tensor whose values are already ternary (one
+   and nvfp4 have none, as in llama-quantize: an error), and is named. A tensor whose values are already ternary (one
    scale) goes to tq1_0/tq2_0 losslessly; --absmean ternarizes float tensors
    with BitNet's per-tensor absmean rule instead of ggml's per-block absmax.
    All metadata is kept (general.file_type follows TYPE), so a file llama.cpp
@@ -22,10 +28,12 @@
 #include "ternary.h"
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 
 static int usage(const char *argv0) {
-    fprintf(stderr, "usage: %s [--absmean] [--mmap] IN.gguf|IN.safetensors OUT.gguf TYPE\n"
-                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 q1_0 q2_0 tq1_0 tq2_0 keep\n", argv0);
+    fprintf(stderr, "usage: %s [--absmean] [--mmap] [--mix] IN.gguf|IN.safetensors OUT.gguf TYPE|MIX\n"
+                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0 tq1_0 tq2_0 keep\n"
+                    "  MIX (llama-quantize's per-tensor choices, --mix): q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl iq4_xs\n", argv0);
     return 2;
 }
 
@@ -65,9 +73,10 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
     if (ne[0] % tn_blck_size(type) != 0) { /* llama-quantize's fallback for rows that are not whole blocks */
         tn_type fb = type == TN_TYPE_Q4_K ? TN_TYPE_Q5_0 : type == TN_TYPE_Q5_K ? TN_TYPE_Q5_1 : type == TN_TYPE_Q6_K ? TN_TYPE_Q8_0
                    : type == TN_TYPE_IQ4_XS ? TN_TYPE_IQ4_NL : tn_blck_size(type) > 32 ? TN_TYPE_Q4_0 : type;
-        if (type == TN_TYPE_Q1_0) {
-            fprintf(stderr, "tn-quantize: '%s' has rows of %lld values, not whole q1_0 blocks of 128, and q1_0 has no fallback "
-                            "(as in llama-quantize); choose another type\n", name, (long long)ne[0]);
+        if (type == TN_TYPE_Q1_0 || type == TN_TYPE_NVFP4) {
+            fprintf(stderr, "tn-quantize: '%s' has rows of %lld values, not whole %s blocks of %lld, and %s has no fallback "
+                            "(as in llama-quantize); choose another type\n", name, (long long)ne[0], tn_type_name(type),
+                    (long long)tn_blck_size(type), tn_type_name(type));
             return 1;
         }
         if (ne[0] % tn_blck_size(fb) != 0) fb = TN_TYPE_F16;
@@ -116,9 +125,116 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
     return add(out, name, type, n_dims, ne, dst);
 }
 
+
+/* -- llama-quantize's mixes (a llama-shaped model, no importance matrix, no
+   experts): the type of each tensor as llama.cpp's llama_tensor_get_type
+   chooses it for the preset, in its order (by layer, then name) -- */
+enum { P_NONE, P_Q2_K, P_Q3_K_S, P_Q3_K_M, P_Q3_K_L, P_Q4_K_S, P_Q4_K_M, P_Q5_K_S, P_Q5_K_M, P_Q6_K, P_IQ4_NL, P_IQ4_XS };
+static const struct { const char *name; int preset; tn_type type; uint32_t ftype; } presets[] = {
+    {"q2_k", P_Q2_K, TN_TYPE_Q2_K, 10}, {"q3_k_s", P_Q3_K_S, TN_TYPE_Q3_K, 11}, {"q3_k_m", P_Q3_K_M, TN_TYPE_Q3_K, 12},
+    {"q3_k_l", P_Q3_K_L, TN_TYPE_Q3_K, 13}, {"q4_k_s", P_Q4_K_S, TN_TYPE_Q4_K, 14}, {"q4_k_m", P_Q4_K_M, TN_TYPE_Q4_K, 15},
+    {"q5_k_s", P_Q5_K_S, TN_TYPE_Q5_K, 16}, {"q5_k_m", P_Q5_K_M, TN_TYPE_Q5_K, 17}, {"q6_k", P_Q6_K, TN_TYPE_Q6_K, 18},
+    {"iq4_nl", P_IQ4_NL, TN_TYPE_IQ4_NL, 25}, {"iq4_xs", P_IQ4_XS, TN_TYPE_IQ4_XS, 30}};
+static int ieq(const char *a, const char *b) {
+    for (; *a && *b; a++, b++) if ((*a | 32) != (*b | 32)) return 0;
+    return !*a && !*b;
+}
+static int ends_with(const char *s, const char *t) { size_t n = strlen(s), m = strlen(t); return n >= m && strcmp(s + n - m, t) == 0; }
+static int layer_of(const char *name) { int l = -1; return sscanf(name, "blk.%d.", &l) == 1 ? l : -1; }
+/* llama-quantize's tensor order: by block number (others first), then by name */
+static const tn_gguf *sort_g;
+static int by_layer_name(const void *a, const void *b) {
+    tn_gguf_tensor x, y;
+    int lx, ly;
+    tn_gguf_get_tensor(sort_g, *(const int64_t *)a, &x);
+    tn_gguf_get_tensor(sort_g, *(const int64_t *)b, &y);
+    lx = layer_of(x.name), ly = layer_of(y.name);
+    return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x.name, y.name);
+}
+static int more_bits(int i, int n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
+static uint32_t key_u32(const tn_gguf *g, const char *arch, const char *suffix, uint32_t dflt) {
+    char k[128];
+    uint32_t v;
+    int64_t i;
+    snprintf(k, sizeof(k), "%s.%s", arch, suffix);
+    i = tn_gguf_find_key(g, k);
+    return i >= 0 && tn_gguf_get_u32(g, i, &v) == TN_OK ? v : dflt;
+}
+/* want[i]: the type for tensor i, or -1 to keep it as it is */
+static int preset_types(const tn_gguf *g, int preset, tn_type dflt, int *want) {
+    const int64_t nt = tn_gguf_n_tensors(g);
+    int64_t *order = (int64_t *)malloc(sizeof(int64_t) * (size_t)(nt ? nt : 1)), i;
+    char arch[64] = "llama";
+    const char *as;
+    uint64_t alen;
+    int64_t ka = tn_gguf_find_key(g, "general.architecture");
+    int tied = 1, n_wv = 0, i_wv = 0, i_down = 0, n_layer, n_gqa, is70b;
+    uint32_t n_head, n_kv;
+    if (!order) { fprintf(stderr, "tn-quantize: out of memory\n"); return 1; }
+    if (ka >= 0 && tn_gguf_get_str(g, ka, &as, &alen) == TN_OK && alen < sizeof(arch)) { memcpy(arch, as, (size_t)alen); arch[alen] = 0; }
+    n_layer = (int)key_u32(g, arch, "block_count", 0);
+    n_head = key_u32(g, arch, "attention.head_count", 1);
+    n_kv = key_u32(g, arch, "attention.head_count_kv", n_head);
+    n_gqa = n_kv ? (int)(n_head / n_kv) : 1;
+    is70b = strcmp(arch, "llama") == 0 && n_layer == 80 && n_head != n_kv; /* llama.cpp's LLM_TYPE_70B */
+    for (i = 0; i < nt; i++) {
+        tn_gguf_tensor t;
+        tn_gguf_get_tensor(g, i, &t);
+        order[i] = i;
+        if (strcmp(t.name, "output.weight") == 0) tied = 0;
+        if (strstr(t.name, "attn_v.weight") || strstr(t.name, "attn_qkv.weight") || strstr(t.name, "attn_kv_b.weight")) n_wv++;
+    }
+    sort_g = g;
+    qsort(order, (size_t)nt, sizeof(int64_t), by_layer_name);
+    for (i = 0; i < nt; i++) {
+        tn_gguf_tensor t;
+        const char *nm;
+        tn_type ty = dflt;
+        tn_gguf_get_tensor(g, order[i], &t);
+        nm = t.name;
+        if (t.n_dims < 2 || !ends_with(nm, "weight") || strstr(nm, "_norm.weight") || strstr(nm, "ffn_gate_inp.weight") ||
+            strcmp(nm, "position_embd.weight") == 0 || strcmp(nm, "token_types.weight") == 0) { want[order[i]] = -1; continue; }
+        if (strcmp(nm, "output.weight") == 0 || (tied && strcmp(nm, "token_embd.weight") == 0)) {
+            ty = t.ne[0] % tn_blck_size(dflt) != 0 ? TN_TYPE_Q8_0 : TN_TYPE_Q6_K;
+        } else if (strcmp(nm, "token_embd.weight") == 0) {
+            /* stays the preset's type */
+        } else if (strstr(nm, "attn_v.weight") || strstr(nm, "attn_qkv.weight") || strstr(nm, "attn_kv_b.weight")) {
+            if (preset == P_Q2_K) ty = n_gqa >= 4 ? TN_TYPE_Q4_K : TN_TYPE_Q3_K;
+            else if (preset == P_Q3_K_M) ty = i_wv < 2 ? TN_TYPE_Q5_K : TN_TYPE_Q4_K;
+            else if (preset == P_Q3_K_L) ty = TN_TYPE_Q5_K;
+            else if ((preset == P_IQ4_NL || preset == P_IQ4_XS) && n_gqa >= 4) ty = TN_TYPE_Q5_K;
+            else if ((preset == P_Q4_K_M || preset == P_Q5_K_M) && more_bits(i_wv, n_wv)) ty = TN_TYPE_Q6_K;
+            else if (preset == P_Q4_K_S && i_wv < 4) ty = TN_TYPE_Q5_K;
+            if (is70b && (ty == TN_TYPE_Q3_K || ty == TN_TYPE_Q4_K)) ty = TN_TYPE_Q5_K;
+            i_wv++;
+        } else if (strstr(nm, "attn_k.weight") || strstr(nm, "attn_q.weight")) {
+            /* unchanged by these presets */
+        } else if (strstr(nm, "attn_output.weight")) {
+            if (preset == P_Q2_K) ty = TN_TYPE_Q3_K;
+            else if (preset == P_Q3_K_M) ty = TN_TYPE_Q4_K;
+            else if (preset == P_Q3_K_L) ty = TN_TYPE_Q5_K;
+        } else if (strstr(nm, "ffn_up") || strstr(nm, "ffn_gate")) {
+            /* unchanged by these presets */
+        } else if (strstr(nm, "ffn_down")) {
+            if (preset == P_Q2_K) ty = TN_TYPE_Q3_K;
+            else if (preset == P_Q3_K_M) ty = i_down < n_layer / 16 ? TN_TYPE_Q5_K : TN_TYPE_Q4_K;
+            else if (preset == P_Q3_K_L) ty = TN_TYPE_Q5_K;
+            else if (preset == P_Q4_K_M) { if (more_bits(i_down, n_layer)) ty = TN_TYPE_Q6_K; }
+            else if (i_down < n_layer / 8 && (preset == P_IQ4_NL || preset == P_IQ4_XS)) ty = TN_TYPE_Q5_K;
+            else if (preset == P_Q5_K_M && more_bits(i_down, n_layer)) ty = TN_TYPE_Q6_K;
+            else if (preset == P_Q4_K_S && i_down < n_layer / 8) ty = TN_TYPE_Q5_K;
+            i_down++;
+        }
+        want[order[i]] = (int)ty;
+    }
+    free(order);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     tn_type type = TN_TYPE_F32;
-    int absmean = 0, use_mmap = 0, keep = 0, i, rc = 0, n_owned = 0, na = 0;
+    int absmean = 0, use_mmap = 0, keep = 0, i, rc = 0, n_owned = 0, na = 0, mix = 0, preset = P_NONE, *want = NULL;
+    uint32_t preset_ftype = 0;
     void **owned = NULL;
     tn_gguf *in = NULL, *out;
     tn_safetensors *st = NULL;
@@ -128,6 +244,8 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--absmean") == 0) absmean = 1;
         else if (strcmp(argv[i], "--mmap") == 0) use_mmap = 1;
+        else if (strcmp(argv[i], "--mix") == 0) mix = 1;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(argv[0]); return 0; }
         else if (strcmp(argv[i], "--no-mmap") == 0) use_mmap = 0;
         else if (argv[i][0] == '-' && argv[i][1]) { fprintf(stderr, "tn-quantize: unknown option '%s'\n", argv[i]); return usage(argv[0]); }
         else if (na == 3) return usage(argv[0]);
@@ -136,17 +254,28 @@ int main(int argc, char **argv) {
     if (na != 3) return usage(argv[0]);
     argv[1] = (char *)arg[0]; argv[2] = (char *)arg[1]; argv[3] = (char *)arg[2];
     printf("tn-quantize (ternary.h %d.%d.%d, %s kernels)\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
-    if (strcmp(argv[3], "keep") == 0) keep = 1;
+    {
+        size_t k;
+        const char *ty = argv[3];
+        size_t l = strlen(ty);
+        int implied = l > 2 && ty[l - 2] == '_' && (ty[l - 1] == 's' || ty[l - 1] == 'm' || ty[l - 1] == 'l' || ty[l - 1] == 'S' || ty[l - 1] == 'M' || ty[l - 1] == 'L');
+        for (k = 0; k < sizeof(presets) / sizeof(presets[0]); k++)
+            if (ieq(ty, presets[k].name) && (mix || implied)) { preset = presets[k].preset; type = presets[k].type; preset_ftype = presets[k].ftype; }
+        if (mix && preset == P_NONE) { fprintf(stderr, "tn-quantize: '%s' is not one of llama-quantize's mixes\n", ty); return usage(argv[0]); }
+    }
+    if (preset != P_NONE) { /* the mix's main type; each tensor's own below */ }
+    else if (strcmp(argv[3], "keep") == 0) keep = 1;
     else if (tn_type_from_name(argv[3], &type) != TN_OK || !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 ||
              type == TN_TYPE_Q8_0 || type == TN_TYPE_Q4_0 || type == TN_TYPE_Q4_1 || type == TN_TYPE_Q5_0 || type == TN_TYPE_Q5_1 ||
              type == TN_TYPE_Q2_K || type == TN_TYPE_Q3_K || type == TN_TYPE_Q4_K || type == TN_TYPE_Q5_K || type == TN_TYPE_Q6_K ||
-             type == TN_TYPE_IQ4_NL || type == TN_TYPE_IQ4_XS || type == TN_TYPE_MXFP4 || type == TN_TYPE_Q1_0 || type == TN_TYPE_Q2_0 ||
+             type == TN_TYPE_IQ4_NL || type == TN_TYPE_IQ4_XS || type == TN_TYPE_MXFP4 || type == TN_TYPE_NVFP4 || type == TN_TYPE_Q1_0 ||
+             type == TN_TYPE_Q2_0 ||
              type == TN_TYPE_TQ1_0 || type == TN_TYPE_TQ2_0)) {
         fprintf(stderr, "tn-quantize: unknown type '%s'\n", argv[3]);
         return usage(argv[0]);
     }
     f = fopen(argv[1], "rb");
-    if (!f) { fprintf(stderr, "tn-quantize: cannot open '%s'\n", argv[1]); return 1; }
+    if (!f) { fprintf(stderr, "tn-quantize: cannot open '%s': %s\n", argv[1], strerror(errno)); return 1; }
     if (fread(magic, 1, 4, f) != 4) magic[0] = 0;
     fclose(f);
     if (!(out = tn_gguf_new())) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); return 1; }
@@ -154,11 +283,21 @@ int main(int argc, char **argv) {
         if (tn_gguf_read_file(argv[1], use_mmap, &in) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); tn_gguf_free(out); return 1; }
         for (i = 0; i < tn_gguf_n_kv(in) && !rc; i++)
             if (tn_gguf_copy_kv(out, in, i) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
+        if (!rc && preset != P_NONE) {
+            want = (int *)malloc(sizeof(int) * (size_t)(tn_gguf_n_tensors(in) + 1));
+            if (!want) { fprintf(stderr, "tn-quantize: out of memory\n"); rc = 1; }
+            else rc = preset_types(in, preset, type, want);
+        }
         for (i = 0; i < tn_gguf_n_tensors(in) && !rc; i++) {
             tn_gguf_tensor t;
             tn_gguf_get_tensor(in, i, &t);
-            rc = convert(out, t.name, t.type, t.n_dims < 1 ? 1 : t.n_dims, t.ne, t.data, type, absmean, keep, &owned, &n_owned);
+            if (want && want[i] < 0) rc = add(out, t.name, t.type, t.n_dims < 1 ? 1 : t.n_dims, t.ne, t.data), n_kept++;
+            else rc = convert(out, t.name, t.type, t.n_dims < 1 ? 1 : t.n_dims, t.ne, t.data, want ? (tn_type)want[i] : type, absmean, keep, &owned, &n_owned);
         }
+        free(want);
+    } else if (preset != P_NONE) {
+        fprintf(stderr, "tn-quantize: the %s mix chooses types by llama.cpp's tensor names and GGUF keys: give a GGUF in llama.cpp's layout\n", argv[3]);
+        rc = 1;
     } else if (tn_safetensors_read_file(argv[1], &st) == TN_OK) {
         const char *base = strrchr(argv[1], '/');
         if (tn_gguf_set_str(out, "general.architecture", "unknown") != TN_OK || tn_gguf_set_str(out, "general.name", base ? base + 1 : argv[1]) != TN_OK) {
@@ -179,13 +318,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "tn-quantize: %s\n", tn_last_error());
         rc = 1;
     }
-    if (!rc && !keep && in) { /* llama.cpp's llama_ftype of the new main type */
+    if (!rc && preset != P_NONE && tn_gguf_set_u32(out, "general.file_type", preset_ftype) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
+    if (!rc && !keep && in && preset == P_NONE) { /* llama.cpp's llama_ftype of the new main type */
         static const struct { tn_type t; uint32_t ft; } ftypes[] = {
             {TN_TYPE_F32, 0}, {TN_TYPE_F16, 1}, {TN_TYPE_Q4_0, 2}, {TN_TYPE_Q4_1, 3}, {TN_TYPE_Q8_0, 7}, {TN_TYPE_Q5_0, 8},
             {TN_TYPE_Q5_1, 9}, {TN_TYPE_BF16, 32}, {TN_TYPE_TQ1_0, 36}, {TN_TYPE_TQ2_0, 37},
             /* one K type throughout: llama.cpp's _S ftypes are the nearest (Q2_K 10, Q3_K_S 11, Q4_K_S 14, Q5_K_S 16, Q6_K 18) */
             {TN_TYPE_Q2_K, 10}, {TN_TYPE_Q3_K, 11}, {TN_TYPE_Q4_K, 14}, {TN_TYPE_Q5_K, 16}, {TN_TYPE_Q6_K, 18},
-            {TN_TYPE_IQ4_NL, 25}, {TN_TYPE_IQ4_XS, 30}, {TN_TYPE_MXFP4, 38}, {TN_TYPE_Q1_0, 40}, {TN_TYPE_Q2_0, 41}};
+            {TN_TYPE_IQ4_NL, 25}, {TN_TYPE_IQ4_XS, 30}, {TN_TYPE_MXFP4, 38}, {TN_TYPE_NVFP4, 39}, {TN_TYPE_Q1_0, 40}, {TN_TYPE_Q2_0, 41}};
         size_t k;
         for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++)
             if (ftypes[k].t == type && tn_gguf_set_u32(out, "general.file_type", ftypes[k].ft) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
@@ -204,8 +344,9 @@ int main(int argc, char **argv) {
     if (!rc && tn_gguf_write_file(out, argv[2]) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
     if (!rc && keep) printf("wrote %s (%lld tensors as they were)\n", argv[2], (long long)tn_gguf_n_tensors(out));
     else if (!rc)
-        printf("wrote %s (%lld tensors: %ld converted to %s or its fallback (%ld fell back), %ld kept as they were (1-D, or already that type))\n", argv[2],
-               (long long)tn_gguf_n_tensors(out), n_converted, tn_type_name(type), n_fallback, n_kept);
+        printf("wrote %s (%lld tensors: %ld converted %s %s%s (%ld fell back), %ld kept as they were (1-D, or already that type))\n", argv[2],
+               (long long)tn_gguf_n_tensors(out), n_converted, preset != P_NONE ? "as llama-quantize's" : "to", preset != P_NONE ? argv[3] : tn_type_name(type),
+               preset != P_NONE ? " mix" : " or its fallback", n_fallback, n_kept);
     for (i = 0; i < n_owned; i++) free(owned[i]);
     free(owned);
     tn_gguf_free(out);

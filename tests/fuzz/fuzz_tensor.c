@@ -106,8 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
 #ifdef TN_FUZZ_TRACE
         fprintf(stderr, "op %d on %p: %s%s\n", op % 11, (void *)a, b ? "tensor " : "", b ? "" : tn_last_error());
-        if (b) fprintf(stderr, "  -> ne %lld %lld %lld %lld nb %zu %zu %zu %zu\n", (long long)b->ne[0], (long long)b->ne[1], (long long)b->ne[2],
-                       (long long)b->ne[3], b->nb[0], b->nb[1], b->nb[2], b->nb[3]);
+        if (b) fprintf(stderr, "  -> %p %s ne %lld %lld %lld %lld nb %zu %zu %zu %zu (data_size %zu)\n", (void *)b, tn_type_name(b->type), (long long)b->ne[0], (long long)b->ne[1], (long long)b->ne[2],
+                       (long long)b->ne[3], b->nb[0], b->nb[1], b->nb[2], b->nb[3], b->data_size);
         tn_clear_error();
 #endif
         if (b) {

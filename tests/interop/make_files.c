@@ -74,6 +74,19 @@ int main(int argc, char **argv) {
         tn_transformer_deinit(&m);
         printf("wrote %s\n", path);
     }
+    {   /* llama.cpp's llama layout, 6 SwiGLU layers of d 256 (what examples/charlm exports with
+           --swiglu --ff 512 --d 256 --layers 6 --heads 4): the shape tools.sh's llama-quantize mixes are checked on */
+        tn_transformer m;
+        tn_transformer_config cfg = tn_transformer_config_default();
+        cfg.d_model = 256; cfg.n_head = 4; cfg.n_layer = 6; cfg.d_ff = 512; cfg.mlp = TN_MLP_SWIGLU;
+        snprintf(path, sizeof(path), "%s/llama6.gguf", argv[1]);
+        if (tn_transformer_init(&m, ctx, &cfg, 11) != TN_OK || tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32) != TN_OK) {
+            fprintf(stderr, "make_files: %s\n", tn_last_error());
+            return 1;
+        }
+        tn_transformer_deinit(&m);
+        printf("wrote %s\n", path);
+    }
     if (argc == 3) { /* ggml's input rows as one tensor "x" (256, 25) */
         float *in = (float *)malloc(6400 * sizeof(float));
         FILE *f;
