@@ -69,8 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             tn_gguf_tensor t;
             if (tn_gguf_get_tensor(g, i, &t) == TN_OK && t.nbytes) {
                 volatile uint8_t x = ((const uint8_t *)t.data)[0];
+                const tn_type_traits *tr = tn_type_get_traits(t.type);
                 x = ((const uint8_t *)t.data)[t.nbytes - 1];
                 (void)x;
+                /* every decoder on whatever bytes the file holds: the first row, up to 4096 values */
+                if (tr && tr->can_dequantize && t.ne[0] > 0 && t.ne[0] <= 4096 && tn_row_size(t.type, t.ne[0]) <= t.nbytes) {
+                    static float row[4096];
+                    (void)tn_dequantize_row(t.type, t.data, row, t.ne[0]);
+                }
             }
         }
         fuzz_model(g);

@@ -35,6 +35,29 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof(path), "%s/seed.gguf", argv[1]);
     if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "seeds: %s\n", tn_last_error()); return 1; }
     tn_gguf_free(g);
+    { /* one small tensor of each block format (one 256-value row), for the decoders */
+        static const tn_type q[] = {TN_TYPE_Q4_0, TN_TYPE_Q5_1, TN_TYPE_Q8_0, TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K,
+                                    TN_TYPE_Q6_K, TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_NVFP4, TN_TYPE_Q1_0,
+                                    TN_TYPE_Q2_0, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0};
+        static float row[256];
+        static uint8_t buf[16][1024]; /* (the writer keeps the pointers until it writes) */
+        int64_t n1[1] = {256};
+        size_t k;
+        for (i = 0; i < 256; i++) row[i] = (float)((i * 37) % 101) / 25.0f - 2.0f;
+        g = tn_gguf_new();
+        tn_gguf_set_str(g, "general.architecture", "seed");
+        for (k = 0; k < sizeof(q) / sizeof(q[0]); k++) {
+            char nm[32];
+            snprintf(nm, sizeof(nm), "t.%s", tn_type_name(q[k]));
+            if (tn_quantize_row(q[k], row, buf[k], 256) != TN_OK || tn_gguf_add_tensor(g, nm, q[k], 1, n1, buf[k]) != TN_OK) {
+                fprintf(stderr, "seeds: %s\n", tn_last_error());
+                return 1;
+            }
+        }
+        snprintf(path, sizeof(path), "%s/seed_formats.gguf", argv[1]);
+        if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "seeds: %s\n", tn_last_error()); return 1; }
+        tn_gguf_free(g);
+    }
     tn_params_init(&ps);
     tn_rng_seed(&r, 1);
     tn_bitlinear_init(&l, pc, &ps, "l1", 16, 8, TN_LAYER_BIAS, &r);
