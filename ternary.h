@@ -1175,6 +1175,7 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 #include <float.h>
 #include <limits.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <ctype.h>
 #include <time.h>
@@ -9765,7 +9766,7 @@ static tn_status tn__read_whole(const char *path, int use_mmap, uint8_t **data, 
     int fd = open(path, O_RDONLY);
     size_t got = 0;
     *mapped = 0;
-    if (fd < 0) return tn__fail(TN_ERR_IO, "cannot open '%s' for reading", path);
+    if (fd < 0) return tn__fail(TN_ERR_IO, "cannot open '%s' for reading: %s", path, strerror(errno));
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); return tn__fail(TN_ERR_IO, "'%s' is not a regular file", path); }
     if ((uint64_t)sb.st_size > (uint64_t)((size_t)-1 >> 1)) { close(fd); return tn__fail(TN_ERR_IO, "'%s' is too large", path); }
     *size = (size_t)sb.st_size;
@@ -9787,7 +9788,7 @@ static tn_status tn__read_whole(const char *path, int use_mmap, uint8_t **data, 
     long n;
     TN__UNUSED(use_mmap);
     *mapped = 0;
-    if (!f) return tn__fail(TN_ERR_IO, "cannot open '%s' for reading", path);
+    if (!f) return tn__fail(TN_ERR_IO, "cannot open '%s' for reading: %s", path, strerror(errno));
     if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) { fclose(f); return tn__fail(TN_ERR_IO, "cannot size '%s'", path); }
     *size = (size_t)n;
     *data = (uint8_t *)TN_MALLOC(*size ? *size : 1);

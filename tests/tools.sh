@@ -41,6 +41,11 @@ done
   && ok "tn-quantize q4_k_m (a mix by its name)" || bad "tn-quantize q4_k_m without --mix"
 if "$B/tn-quantize" --mix "$T/llama6.gguf" "$T/mix2.gguf" q8_0 >"$T/out" 2>&1; then bad "tn-quantize --mix q8_0 accepted"
 else grep -q "not one of llama-quantize's mixes" "$T/out" && [ ! -e "$T/mix2.gguf" ] && ok "tn-quantize --mix q8_0: an error, no file" || bad "tn-quantize --mix q8_0: $(cat "$T/out")"; fi
+# every tool: --help prints its usage and succeeds; a missing file says why
+for tool in tn-quantize tn-inspect tn-plot tn-bench; do
+  "$B/$tool" --help >"$T/out" 2>&1 && grep -q usage "$T/out" && ok "$tool --help" || bad "$tool --help: $(head -2 "$T/out")"
+done
+"$B/tn-inspect" "$T/nonexistent.gguf" >"$T/out" 2>&1; grep -q 'No such file' "$T/out" && ok "tn-inspect names why a file cannot be opened" || bad "tn-inspect missing file: $(cat "$T/out")"
 # metadata is kept
 "$B/tn-quantize" "$V/ggml-written.gguf" "$T/keep.gguf" keep >/dev/null && cmp -s "$T/keep.gguf" "$V/ggml-written.gguf" \
   && ok "tn-quantize keep reproduces ggml's file" || bad "tn-quantize keep"

@@ -420,7 +420,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--cols") && i + 1 < argc) cols = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
-        else { fprintf(stderr, "usage: %s [--json] [--quick] [--op matvec|matmul|gemm_f32|train|membw] [--type T] [--rows N] [--cols K] [--batch B] [--threads N]\n", argv[0]); return 2; }
+        else { fprintf(stderr, "usage: %s [--json] [--quick] [--op matvec|matmul|gemm_f32|train|membw] [--type T] [--rows N] [--cols K] [--batch B] [--threads N]\n", argv[0]); return !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ? 0 : 2; }
     }
     if (!json) {
         printf("ternary.h %d.%d.%d bench: %s kernels, %d CPU(s)%s\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name(), ncpu, quick ? " (quick)" : "");

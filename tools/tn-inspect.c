@@ -238,12 +238,13 @@ int main(int argc, char **argv) {
     for (; argi < argc && argv[argi][0] == '-' && argv[argi][1]; argi++) {
         if (strcmp(argv[argi], "--json") == 0) json = 1;
         else if (strcmp(argv[argi], "--no-mmap") == 0) use_mmap = 0;
-        else break;
+        else if (strcmp(argv[argi], "--help") == 0 || strcmp(argv[argi], "-h") == 0) { argi = -1; break; }
+        else { fprintf(stderr, "tn-inspect: unknown option '%s'\n", argv[argi]); argi = -2; break; }
     }
-    if (argi != argc - 1) {
+    if (argi < 0 || argi != argc - 1) {
         fprintf(stderr, "usage: %s [--json] [--no-mmap] FILE.gguf\n  prints the metadata and tensors of a GGUF model or ternary.h checkpoint\n"
                         "  --no-mmap  read the file instead of mapping it (a mapped file truncated meanwhile raises SIGBUS)\n", argv[0]);
-        return 2;
+        return argi == -1 ? 0 : 2;
     }
     st = tn_gguf_read_file(argv[argi], use_mmap, &g);
     if (st != TN_OK) {

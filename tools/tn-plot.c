@@ -268,5 +268,5 @@ int main(int argc, char **argv) {
     if (argc == 4 && !strcmp(argv[1], "--hist")) return plot_hist(argv[2], argv[3]);
     if (argc >= 3 && argv[1][0] != '-') return plot_csv(argv[1], argv[2], argc - 3, argv + 3);
     fprintf(stderr, "usage: %s LOG.csv OUT.png [COLUMN...]\n       %s --hist MODEL.gguf OUT.png\n", argv[0], argv[0]);
-    return 2;
+    return argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? 0 : 2;
 }
