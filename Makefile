@@ -72,7 +72,8 @@ $(B)/test-oom: $(HDR) tests/oom.c | $(B)
 $(B)/test-noalloc: $(HDR) tests/noalloc.c | $(B)
 	gcc -std=c99 -O1 -g $(WARN) $(SAN) -I. tests/noalloc.c -o $@ $(LIBS)
 $(B)/test-static: $(HDR) tests/static_one.c tests/static_two.c | $(B)
-	clang -std=c99 -O1 $(WARN) -Wno-unused-function -I. tests/static_one.c tests/static_two.c -o $@ $(LIBS)
+	gcc -std=c99 -O1 $(WARN) -I. tests/static_one.c tests/static_two.c -o $@ $(LIBS)
+	clang -std=c99 -O1 $(WARN) -I. tests/static_one.c tests/static_two.c -o $@ $(LIBS)
 
 # the usage example in README.md must compile and run as written
 $(B)/readme_example.c: README.md | $(B)

@@ -59,7 +59,8 @@
    BUILD OPTIONS (#define before including the implementation)
    -------------
      TERNARY_IMPLEMENTATION  emit the implementation in this translation unit
-     TERNARY_STATIC          give every public function static linkage
+     TERNARY_STATIC          give every public function static linkage (marked unused,
+                             so a -Wall -Werror build using part of the API is clean)
      TNDEF                   override the linkage of public functions yourself
      TN_MALLOC(sz) TN_REALLOC(p,sz) TN_FREE(p)
                              your allocator: define all three or none
@@ -132,7 +133,11 @@
 
 #ifndef TNDEF
 #ifdef TERNARY_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+#define TNDEF static __attribute__((unused)) /* a -Wall build that uses only part of the API stays quiet */
+#else
 #define TNDEF static
+#endif
 #else
 #define TNDEF extern
 #endif
