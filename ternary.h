@@ -8822,15 +8822,36 @@ static tn_status tn__bce_backward(tn_ctx *ctx, tn_tensor *y) {
     return TN_OK;
 }
 
+/* a tensor's shape as "(d0, d1, ...)" over its n_dims, into buf (64 bytes) */
+static const char *tn__shape_s(const tn_tensor *t, char *buf) {
+    int d, n = 0, nd = t->n_dims < 1 ? 1 : t->n_dims;
+    for (d = 0; d < nd && n < 60; d++) n += snprintf(buf + n, (size_t)(64 - n), "%s%lld", d ? ", " : "(", (long long)t->ne[d]);
+    if (n < 62) snprintf(buf + n, (size_t)(64 - n), ")");
+    return buf;
+}
+/* the same extents once size-1 dims are dropped ((1, B) pairs with (B)) */
+static int tn__same_squeezed(const tn_tensor *a, const tn_tensor *b) {
+    int i = 0, j = 0;
+    for (;;) {
+        while (i < TN_MAX_DIMS && a->ne[i] == 1) i++;
+        while (j < TN_MAX_DIMS && b->ne[j] == 1) j++;
+        if (i == TN_MAX_DIMS || j == TN_MAX_DIMS) return i == TN_MAX_DIMS && j == TN_MAX_DIMS;
+        if (a->ne[i++] != b->ne[j++]) return 0;
+    }
+}
 TNDEF tn_tensor *tn_mse(tn_ctx *ctx, tn_tensor *a, tn_tensor *b) {
     const float *A, *B;
     tn_tensor *y;
     int64_t i, n;
     double total = 0.0;
-    if (!a || !b) return NULL;
+    char sa[64], sb[64];
+    if (!a || !b) return NULL; /* (an earlier op failed: its message stands) */
     if (!ctx) { tn__fail(TN_ERR_ARG, "tn_mse: ctx is NULL"); return NULL; }
     if (tn__need_f32("tn_mse", a) || tn__need_f32("tn_mse", b)) return NULL;
-    if (!tn_same_shape(a, b) || tn_nelements(a) == 0) { tn__fail(TN_ERR_SHAPE, "tn_mse: a and b must have one non-empty shape"); return NULL; }
+    if (!tn__same_squeezed(a, b) || tn_nelements(a) == 0) {
+        tn__fail(TN_ERR_SHAPE, "tn_mse: prediction %s and target %s: want the same non-empty shape (dims of size 1 aside)", tn__shape_s(a, sa), tn__shape_s(b, sb));
+        return NULL;
+    }
     n = tn_nelements(a);
     y = tn_new_1d(ctx, TN_TYPE_F32, 1);
     if (!y || !(A = tn__dense(ctx, a)) || !(B = tn__dense(ctx, b))) return NULL;

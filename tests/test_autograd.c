@@ -403,3 +403,22 @@ static int test_graph_rewind_no_growth(void) {
     tn_ctx_free(pc);
     return 0;
 }
+
+/* tn_mse pairs a (1, B) prediction with a (B) target (dims of size 1 aside),
+   and a shape error names both shapes */
+static int test_mse_shapes(void) {
+    tn_ctx *c = tn_ctx_new(1 << 20);
+    tn_tensor *p = tn_new_2d(c, TN_TYPE_F32, 1, 3), *t = tn_new_1d(c, TN_TYPE_F32, 3), *u = tn_new_1d(c, TN_TYPE_F32, 4), *l;
+    int i;
+    CHECK(c && p && t && u);
+    for (i = 0; i < 3; i++) { ((float *)p->data)[i] = (float)i; ((float *)t->data)[i] = 1.0f; }
+    CHECK_OK(tn_set_param(c, p)); /* p is (1, 3) */
+    l = tn_mse(c, p, t);
+    CHECK(l != NULL && fabsf(((float *)l->data)[0] - 2.0f / 3.0f) < 1e-6f);
+    CHECK_OK(tn_backward(c, l));
+    CHECK(fabsf(((float *)p->grad->data)[0] + 2.0f / 3.0f) < 1e-6f && fabsf(((float *)p->grad->data)[2] - 2.0f / 3.0f) < 1e-6f);
+    CHECK(tn_mse(c, p, u) == NULL);
+    CHECK_MSG(strstr(tn_last_error(), "(1, 3)") && strstr(tn_last_error(), "(4)"), "message: %s", tn_last_error());
+    tn_ctx_free(c);
+    return 0;
+}
