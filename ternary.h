@@ -10583,7 +10583,8 @@ TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, cons
     int64_t off = 0;
     int i;
     size_t hole;
-    if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: NULL argument");
+    if (!path || !p || !s)
+        return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: %s is NULL (pass the %s)", !path ? "path" : !p ? "p" : "s", !path ? "file name" : !p ? "parameter list" : "training state (a zeroed tn_train_state will do)");
     if (o && o->params != p) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: the optimizer belongs to another parameter list");
     if (flags & ~TN_CHECKPOINT_NONFINITE) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save_ex: unknown flags 0x%x", flags & ~TN_CHECKPOINT_NONFINITE);
     for (i = 0; i < p->n; i++)
@@ -10769,14 +10770,16 @@ TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, 
 TNDEF tn_status tn_checkpoint_load_ex(const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags) {
     tn_gguf *g = NULL;
     tn_status st;
-    if (!path || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load: NULL argument");
+    if (!path || !p || !s)
+        return tn__fail(TN_ERR_ARG, "tn_checkpoint_load: %s is NULL (pass the %s)", !path ? "path" : !p ? "p" : "s", !path ? "file name" : !p ? "parameter list" : "training state (a zeroed tn_train_state will do)");
     if ((st = tn_gguf_read_file(path, 0, &g)) != TN_OK) return st;
     return tn__checkpoint_load_g(g, path, p, o, s, flags);
 }
 TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_params *p, tn_optim *o, tn_train_state *s) {
     tn_gguf *g = NULL;
     tn_status st;
-    if (!data || !p || !s) return tn__fail(TN_ERR_ARG, "tn_checkpoint_load_memory: NULL argument");
+    if (!data || !p || !s)
+        return tn__fail(TN_ERR_ARG, "tn_checkpoint_load_memory: %s is NULL (pass the %s)", !data ? "data" : !p ? "p" : "s", !data ? "checkpoint bytes" : !p ? "parameter list" : "training state (a zeroed tn_train_state will do)");
     if ((st = tn_gguf_read_memory(data, size, &g)) != TN_OK) return st;
     return tn__checkpoint_load_g(g, "checkpoint", p, o, s, 0);
 }

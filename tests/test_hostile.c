@@ -301,6 +301,9 @@ static int test_hostile_checkpoint_fields(void) {
     o.t = 12;
     remove(path);
     CHECK_OK(tn_checkpoint_save(path, &ps, &o, &st));
+    /* a NULL argument is named */
+    CHECK(tn_checkpoint_save(path, &ps, &o, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "s is NULL") && strstr(tn_last_error(), "training state"));
+    CHECK(tn_checkpoint_load(path, NULL, &o, &st) == TN_ERR_ARG && strstr(tn_last_error(), "p is NULL"));
     /* a NaN weight: refused, naming it, and the good file is kept */
     ((float *)b->data)[4] = NAN;
     CHECK(tn_checkpoint_save(path, &ps, &o, &st) != TN_OK && strstr(tn_last_error(), "'b' element 4 is NaN") != NULL);
