@@ -114,7 +114,7 @@ $(B)/fuzz-seeds: $(B)/fuzz-seeds-gen
 $(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-tensor-replay $(B)/fuzz-seeds
 	@printf '#!/bin/sh\nexec tests/fuzz/replay.sh $(B)\n' > $@ && chmod +x $@
 
-TEST_SCRIPTS := tests/self_contained.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh tests/identity.sh \
+TEST_SCRIPTS := tests/self_contained.sh tests/header_sketch.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh tests/identity.sh \
                 tests/llamacpp/run.sh
 
 # the builds take most of the time: they run on every core even under a plain `make test`

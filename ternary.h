@@ -8,34 +8,43 @@
        #include "ternary.h"
    everywhere else just #include "ternary.h". Link with -lm -lpthread.
 
-       tn_ctx *ctx = tn_ctx_new(1 << 20);                 // arena for tensors
-       tn_tensor *w = tn_new_2d(ctx, TN_TYPE_F32, 256, 8); // 8 rows of 256
-       ... fill w->data ...
-       float s; int8_t t[256 * 8];
-       tn_ternary_absmean((const float *)w->data, 256 * 8, t, &s);
-       tn_tensor *wq = tn_new_2d(ctx, TN_TYPE_TQ2_0, 256, 8);
-       tn_ternary_to_tq(TN_TYPE_TQ2_0, t, s, 256, 8, wq->data);
-       tn_mul_mat(y, wq, x, NULL);                        // y = x . wq^T
+       tn_ctx *ctx = tn_ctx_new(1 << 20);                      // arena for tensors
+       tn_tensor *w = tn_new_2d(ctx, TN_TYPE_F32, 256, 8);      // 8 rows of 256 weights
+       tn_tensor *x = tn_new_2d(ctx, TN_TYPE_F32, 256, 1);      // one input row
+       tn_tensor *y = tn_new_2d(ctx, TN_TYPE_F32, 8, 1);        // its 8 outputs
+       tn_tensor *wq = tn_new_2d(ctx, TN_TYPE_TQ2_0, 256, 8);   // the weights packed
+       float s; int8_t t[256 * 8]; int i;
+       for (i = 0; i < 256 * 8; i++) ((float *)w->data)[i] = (float)(i % 7) - 3.0f;
+       for (i = 0; i < 256; i++) ((float *)x->data)[i] = 0.01f * (float)i;
+       tn_ternary_absmean((const float *)w->data, 256 * 8, t, &s); // BitNet's rule
+       tn_ternary_to_tq(TN_TYPE_TQ2_0, t, s, 256, 8, wq->data);    // llama.cpp's TQ2_0
+       if (tn_mul_mat(y, wq, x, NULL) != TN_OK) puts(tn_last_error()); // y = x . wq^T
        tn_ctx_free(ctx);
 
    TRAINING (see @@AUTOGRAD and @@QAT)
    --------
        tn_ctx *pctx = tn_ctx_new(64 << 20);   // parameters live here
        tn_ctx *gctx = tn_ctx_new(256 << 20);  // one step's graph lives here
-       tn_params ps; tn_bitlinear l1, l2; tn_rng rng;
+       tn_params ps; tn_bitlinear l1, l2; tn_rng rng; tn_optim opt;
+       tn_optim_config oc = tn_optim_config_default(TN_OPTIM_ADAMW);
+       tn_tensor *x, *labels; size_t mark; int step;
        tn_params_init(&ps); tn_rng_seed(&rng, 0);
        tn_bitlinear_init(&l1, pctx, &ps, "l1", 784, 256, TN_LAYER_NORM, &rng);
        tn_bitlinear_init(&l2, pctx, &ps, "l2", 256, 10, TN_LAYER_NORM, &rng);
-       size_t mark = tn_ctx_used(gctx);
-       for (step = 0; step < n_steps; step++) {
-           tn_tensor *h = tn_relu(gctx, tn_bitlinear_forward(gctx, &l1, x));   // x: (784, batch)
+       tn_optim_init(&opt, &ps, &oc);
+       x = tn_new_2d(pctx, TN_TYPE_F32, 784, 32);     // a batch of 32 inputs: fill x->data
+       labels = tn_new_1d(pctx, TN_TYPE_I32, 32);     // and their classes, 0..9
+       mark = tn_ctx_used(gctx);
+       for (step = 0; step < 20; step++) {
+           tn_tensor *h = tn_relu(gctx, tn_bitlinear_forward(gctx, &l1, x));
            tn_tensor *loss = tn_cross_entropy(gctx, tn_bitlinear_forward(gctx, &l2, h), labels, -1);
            tn_params_zero_grad(&ps);
-           if (!loss || tn_backward(gctx, loss) != TN_OK) { puts(tn_last_error()); break; }
-           ... update every ps.items[i].t from its ->grad (an optimizer) ...
+           if (!loss || tn_backward(gctx, loss) != TN_OK || tn_optim_step(&opt, -1, -1) != TN_OK) { puts(tn_last_error()); break; }
            tn_ctx_rewind(gctx, mark);                 // free the graph: no allocation per step
        }
        tn_bitlinear_pack(&l1, pctx, TN_TYPE_TQ2_0);  // inference: packed ternary x int8 kernels
+       tn_optim_deinit(&opt); tn_params_deinit(&ps); tn_ctx_free(gctx); tn_ctx_free(pctx);
+   (make test compiles and runs both sketches as written: tests/header_sketch.sh)
 
    Every op computes eagerly and records itself on the context's tape when a
    parameter feeds it; tn_backward adds gradients into .grad. BitLinear
