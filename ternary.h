@@ -5126,6 +5126,38 @@ static TN__ALWAYS_INLINE void tn__kq_codes_avx2(const int t, const uint8_t *b, c
         q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hq, 2), m30));
     }
 }
+/* a K-quant block's group scales as bytes: for q4_K/q5_K the 8 scales then the
+   8 mins; for the others the 16 scales (signed), with *mn16 the 16 int16 mins
+   (q2_K) or offsets times scales (q3_K: 4 sc, q6_K: 32 sc) */
+static TN__ALWAYS_INLINE __m128i tn__kq_scales_avx2(const int t, const uint8_t *b, __m256i *mn16) {
+    __m128i v;
+    *mn16 = _mm256_setzero_si256();
+    if (t == TN_TYPE_Q4_K || t == TN_TYPE_Q5_K) { /* 6-bit (scale, min) pairs, four bytes at a time */
+        uint32_t u[3];
+        memcpy(u, b + 4, 12);
+        return _mm_set_epi32((int)(((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4)), (int)(u[1] & 0x3f3f3f3fu),
+                             (int)((u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4)), (int)(u[0] & 0x3f3f3f3fu));
+    }
+    if (t == TN_TYPE_Q2_K) {
+        const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)b);
+        *mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(r, 4), _mm_set1_epi8(0x0F)));
+        return _mm_and_si128(r, _mm_set1_epi8(0x0F));
+    }
+    if (t == TN_TYPE_Q3_K) {
+        uint32_t u[3], a0, a1, a2, a3;
+        memcpy(u, b + offsetof(tn_block_q3_K, scales), 12);
+        a0 = (u[0] & 0x0f0f0f0fu) | ((u[2] & 0x03030303u) << 4);
+        a1 = (u[1] & 0x0f0f0f0fu) | (((u[2] >> 2) & 0x03030303u) << 4);
+        a2 = ((u[0] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 4) & 0x03030303u) << 4);
+        a3 = ((u[1] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 6) & 0x03030303u) << 4);
+        v = _mm_sub_epi8(_mm_set_epi32((int)a3, (int)a2, (int)a1, (int)a0), _mm_set1_epi8(32));
+        *mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 2);
+        return v;
+    }
+    v = _mm_loadu_si128((const __m128i *)(const void *)(b + offsetof(tn_block_q6_K, scales)));
+    *mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 5);
+    return v;
+}
 static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s, const void *vx, const void *vy) {
     const tn_block_q8_K *y = (const tn_block_q8_K *)vy;
     const size_t bs = tn__traits[t].type_size;
@@ -5149,39 +5181,15 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s
         __m256i mn16 = _mm256_setzero_si256();
         memcpy(&dh, b + od, 2);
         memcpy(&dmh, b + odm, 2);
-        if (wide) { /* 6-bit (scale, min) pairs: four 32-bit words of bytes, then widened */
-            uint32_t u[3], s03, s47, m03, m47;
-            memcpy(u, b + 4, 12);
-            s03 = u[0] & 0x3f3f3f3fu;
-            m03 = u[1] & 0x3f3f3f3fu;
-            s47 = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
-            m47 = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
-            {
-                const __m128i v = _mm_set_epi32((int)m47, (int)m03, (int)s47, (int)s03);
+        {
+            const __m128i v = tn__kq_scales_avx2(t, b, &mn16);
+            if (wide) {
                 lo = hi = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(v));
                 m8 = _mm_cvtepu8_epi16(_mm_srli_si128(v, 8));
-            }
-        } else {
-            __m128i v; /* 16 scales as signed bytes */
-            if (t == TN_TYPE_Q2_K) {
-                const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)b);
-                v = _mm_and_si128(r, _mm_set1_epi8(0x0F));
-                mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(r, 4), _mm_set1_epi8(0x0F)));
-            } else if (t == TN_TYPE_Q3_K) {
-                uint32_t u[3], a0, a1, a2, a3;
-                memcpy(u, b + offsetof(tn_block_q3_K, scales), 12);
-                a0 = (u[0] & 0x0f0f0f0fu) | ((u[2] & 0x03030303u) << 4);
-                a1 = (u[1] & 0x0f0f0f0fu) | (((u[2] >> 2) & 0x03030303u) << 4);
-                a2 = ((u[0] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 4) & 0x03030303u) << 4);
-                a3 = ((u[1] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 6) & 0x03030303u) << 4);
-                v = _mm_sub_epi8(_mm_set_epi32((int)a3, (int)a2, (int)a1, (int)a0), _mm_set1_epi8(32));
             } else {
-                v = _mm_loadu_si128((const __m128i *)(const void *)(b + offsetof(tn_block_q6_K, scales)));
+                lo = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(v));
+                hi = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_srli_si128(v, 8)));
             }
-            lo = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(v));
-            hi = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_srli_si128(v, 8)));
-            if (t == TN_TYPE_Q3_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 2);
-            if (t == TN_TYPE_Q6_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 5);
         }
         TN__UNROLL
         for (c = 0; c < 8; c++) {
@@ -6278,39 +6286,14 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx512_t(const int t, int64_t n, float 
         __m256i mn16 = _mm256_setzero_si256(), msum;
         memcpy(&dh, b + od, 2);
         memcpy(&dmh, b + odm, 2);
-        if (wide) { /* the 8 scales each twice (groups of 16), mins against bsums as 16 */
-            uint32_t u[3], s03, s47, m03, m47;
-            __m128i v;
-            memcpy(u, b + 4, 12);
-            s03 = u[0] & 0x3f3f3f3fu;
-            m03 = u[1] & 0x3f3f3f3fu;
-            s47 = (u[2] & 0x0f0f0f0fu) | (((u[0] >> 6) & 0x03030303u) << 4);
-            m47 = ((u[2] >> 4) & 0x0f0f0f0fu) | (((u[1] >> 6) & 0x03030303u) << 4);
-            v = _mm_set_epi32((int)m47, (int)m03, (int)s47, (int)s03);
-            v = _mm_unpacklo_epi8(v, v); /* s0 s0 s1 s1 .. s7 s7 */
-            sc = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(v));
-            v = _mm_set_epi32((int)m47, (int)m03, (int)m47, (int)m03);
-            mn16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(v, v));
-        } else {
-            __m128i v;
-            if (t == TN_TYPE_Q2_K) {
-                const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)b);
-                v = _mm_and_si128(r, _mm_set1_epi8(0x0F));
-                mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(r, 4), _mm_set1_epi8(0x0F)));
-            } else if (t == TN_TYPE_Q3_K) {
-                uint32_t u[3], a0, a1, a2, a3;
-                memcpy(u, b + offsetof(tn_block_q3_K, scales), 12);
-                a0 = (u[0] & 0x0f0f0f0fu) | ((u[2] & 0x03030303u) << 4);
-                a1 = (u[1] & 0x0f0f0f0fu) | (((u[2] >> 2) & 0x03030303u) << 4);
-                a2 = ((u[0] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 4) & 0x03030303u) << 4);
-                a3 = ((u[1] >> 4) & 0x0f0f0f0fu) | (((u[2] >> 6) & 0x03030303u) << 4);
-                v = _mm_sub_epi8(_mm_set_epi32((int)a3, (int)a2, (int)a1, (int)a0), _mm_set1_epi8(32));
+        {
+            const __m128i v = tn__kq_scales_avx2(t, b, &mn16);
+            if (wide) { /* the 8 scales and mins each twice: groups of 16 */
+                sc = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(v, v)));
+                mn16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(v, v));
             } else {
-                v = _mm_loadu_si128((const __m128i *)(const void *)(b + offsetof(tn_block_q6_K, scales)));
+                sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(v));
             }
-            sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(v));
-            if (t == TN_TYPE_Q3_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 2);
-            if (t == TN_TYPE_Q6_K) mn16 = _mm256_slli_epi16(_mm256_cvtepi8_epi16(v), 5);
         }
         TN__UNROLL
         for (k = 0; k < 4; k++) {
