@@ -3433,8 +3433,13 @@ TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t 
    value (the doubled E2M1 grid's scale); 0 and 0x7F are zero, as in ggml */
 static float tn__ue4m3_half(uint8_t x) {
     const int e = (x >> 3) & 0xF, m = x & 7;
+    uint32_t bits;
+    float p2;
     if (x == 0 || x == 0x7F) return 0.0f;
-    return (e == 0 ? ldexpf((float)m, -9) : ldexpf(1.0f + (float)m / 8.0f, e - 7)) * 0.5f;
+    /* exactly ggml's ldexp forms: m 2^-9 / 2 (e = 0), (1 + m/8) 2^(e-7) / 2 = (8 + m) 2^(e-11) */
+    bits = (uint32_t)((e == 0 ? -10 : e - 11) + 127) << 23;
+    memcpy(&p2, &bits, 4);
+    return (float)(e == 0 ? m : 8 + m) * p2;
 }
 /* the nearest UE4M3 code of x > 0 (ties of the dropped bits up), saturating at 0x7E (448) */
 static uint8_t tn__to_ue4m3(float x) {
