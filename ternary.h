@@ -5174,7 +5174,6 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s
     const __m256i sh0 = wide ? _mm256_set1_epi16(0x0100) : _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3);
     const __m256i step = _mm256_set1_epi8(wide ? 2 : 4);
     __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
-    __m128 accm4 = _mm_setzero_ps();
     int64_t ib;
     int c;
     for (ib = 0; ib < nb; ib++) {
@@ -5182,15 +5181,14 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s
         const __m256i bsums = _mm256_loadu_si256((const __m256i *)(const void *)y[ib].bsums);
         uint16_t dh, dmh;
         __m256i q[4], isum = _mm256_setzero_si256(), lo, hi, sh = sh0;
-        __m128i m8 = _mm_setzero_si128();
         __m256i mn16 = _mm256_setzero_si256();
         memcpy(&dh, b + od, 2);
         memcpy(&dmh, b + odm, 2);
         {
             const __m128i v = tn__kq_scales_avx2(t, b, &mn16);
-            if (wide) {
+            if (wide) { /* the mins each twice, against the 16 bsums */
                 lo = hi = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(v));
-                m8 = _mm_cvtepu8_epi16(_mm_srli_si128(v, 8));
+                mn16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(v, v));
             } else {
                 lo = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(v));
                 hi = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_srli_si128(v, 8)));
@@ -5206,11 +5204,7 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s
         }
         {
             const __m256 dd = _mm256_set1_ps(y[ib].d * tn__h2f(dh));
-            if (wide) { /* mins per 32: bsums summed in pairs */
-                const __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
-                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), dd, acc);
-                accm4 = _mm_fmadd_ps(_mm_cvtepi32_ps(_mm_madd_epi16(pairs, m8)), _mm_set1_ps(y[ib].d * tn__h2f(dmh)), accm4);
-            } else if (t == TN_TYPE_Q2_K) {
+            if (t == TN_TYPE_Q2_K || wide) {
                 acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), dd, acc);
                 accm = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(bsums, mn16)), _mm256_set1_ps(y[ib].d * tn__h2f(dmh)), accm);
             } else { /* the symmetric formats' offsets, subtracted in integers */
@@ -5218,7 +5212,6 @@ static TN__ALWAYS_INLINE void tn__kq_dot_avx2_t(const int t, int64_t n, float *s
             }
         }
     }
-    accm = _mm256_add_ps(accm, _mm256_insertf128_ps(_mm256_setzero_ps(), accm4, 0));
     *s = tn__hsum_ps256(acc) - tn__hsum_ps256(accm);
 }
 static void tn__vec_dot_q2_K_q8_K_avx2(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx2_t(TN_TYPE_Q2_K, n, s, x, y); }
