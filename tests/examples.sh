@@ -24,7 +24,7 @@ else
 fi
 "$B/gate" --steps 400 > "$T/gate.out" 2>&1 && grep -q "converged (>= 1000 decisions, >= 95% aligned): yes" "$T/gate.out" \
   && ok "gate: $(grep alignment "$T/gate.out" | cut -c1-60)" || bad "gate: $(tail -3 "$T/gate.out")"
-"$B/quantize" > "$T/q.out" 2>&1 && [ "$(grep -c '%' "$T/q.out")" -eq 12 ] && ok "quantize: a row for each of 12 formats" || bad "quantize: $(tail -3 "$T/q.out")"
+"$B/quantize" > "$T/q.out" 2>&1 && [ "$(grep -c '%' "$T/q.out")" -eq 23 ] && ok "quantize: a row for each of 23 formats" || bad "quantize: $(tail -3 "$T/q.out")"
 
 # mnist, a few steps (the dataset comes from Debian's dataset-fashion-mnist)
 if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
