@@ -2415,6 +2415,7 @@ TNDEF tn_status tn_fill(tn_tensor *t, float v) {
     int64_t i0, i1, i2, i3;
     if (!t) return tn__fail(TN_ERR_ARG, "tn_fill: NULL tensor");
     if (!tn__is_elem_type(t->type)) return tn__fail(TN_ERR_TYPE, "tn_fill: %s cannot be filled element-wise", tn_type_name(t->type));
+    if (tn_nelements(t) == 0) return TN_OK; /* (an empty tensor may still count 2^24 rows: no loop over them) */
     for (i3 = 0; i3 < t->ne[3]; i3++)
         for (i2 = 0; i2 < t->ne[2]; i2++)
             for (i1 = 0; i1 < t->ne[1]; i1++)
@@ -2454,6 +2455,7 @@ TNDEF tn_status tn_copy(tn_tensor *dst, const tn_tensor *src) {
     if (!tn_type_get_traits(dst->type) || !tn_type_get_traits(src->type)) return tn__fail(TN_ERR_TYPE, "tn_copy: unknown type");
     if (dst->type == src->type) {
         size_t rs = tn_row_size(src->type, src->ne[0]);
+        if (tn_nelements(src) == 0) return TN_OK; /* nothing to move, however many empty rows */
         int rows_contig = src->nb[0] == tn_type_size(src->type) && dst->nb[0] == tn_type_size(dst->type);
         for (i3 = 0; i3 < src->ne[3]; i3++)
             for (i2 = 0; i2 < src->ne[2]; i2++)
@@ -2473,6 +2475,7 @@ TNDEF tn_status tn_copy(tn_tensor *dst, const tn_tensor *src) {
         if (!ts->can_dequantize) return tn__fail(TN_ERR_TYPE, "tn_copy: cannot convert from %s", ts->name);
         if (!td->can_quantize) return tn__fail(TN_ERR_TYPE, "tn_copy: cannot convert to %s", td->name);
     }
+    if (tn_nelements(src) == 0) return TN_OK;
     buf = (float *)TN_MALLOC(sizeof(float) * (size_t)(src->ne[0] ? src->ne[0] : 1));
     if (!buf) return tn__fail(TN_ERR_NOMEM, "tn_copy: out of memory");
     for (i3 = 0; i3 < src->ne[3] && st == TN_OK; i3++)
