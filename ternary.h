@@ -408,7 +408,11 @@ TNDEF int tn_is_contiguous(const tn_tensor *t);
 TNDEF int tn_same_shape(const tn_tensor *a, const tn_tensor *b);
 
 /* Views: no data is copied. For quantized types dim 0 is never permuted and
-   slices of dim 0 must be whole blocks. */
+   slices of dim 0 must be whole blocks. A view's span (its last element's
+   end) must lie within its source; strides may be 0 (broadcast), so such a
+   view can have more elements than its source has bytes: element-wise work
+   on it (tn_fill, tn_cont, ops) costs its element count, which the caller
+   chose (no reader makes one: tensors from files are contiguous). */
 TNDEF tn_tensor *tn_view(tn_ctx *ctx, tn_tensor *src, int n_dims, const int64_t *ne,
                          const size_t *nb, size_t offset);
 /* Same data, new shape; src must be contiguous and the counts equal. */
