@@ -3335,6 +3335,16 @@ static float tn__e8m0_half(uint8_t e) {
     memcpy(&f, &bits, 4);
     return f;
 }
+/* the E2M1 code whose value times d is nearest v (the first of equals), as ggml's search */
+static int tn__fp4_index(float v, float d) {
+    float be = fabsf((float)tn__kv_fp4[0] * d - v);
+    int b = 0, c;
+    for (c = 1; c < 16; c++) {
+        float err = fabsf((float)tn__kv_fp4[c] * d - v);
+        if (err < be) { b = c; be = err; }
+    }
+    return b;
+}
 /* iq4_nl (sbs 32) / iq4_xs (sbs 256): per 32 the scale that best fits x^2-weighted
    over 15 trials, then (iq4_xs) the scales as 6 bits under d = -max/32 */
 static void tn__iq4_quantize(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_t *scales_h, uint8_t *scales_l) {
@@ -3411,7 +3421,7 @@ TNDEF void tn_quantize_row_iq4_xs(const float *x, tn_block_iq4_xs *y, int64_t k)
 }
 TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t k) {
     int64_t i, nb = k / 32;
-    int j, n;
+    int j;
     for (i = 0; i < nb; i++, x += 32) {
         float amax = 0.0f, d;
         unsigned e;
@@ -3421,18 +3431,7 @@ TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t 
         d = tn__e8m0_half((uint8_t)e);
         y[i].e = (uint8_t)e;
         for (j = 0; j < 16; j++) {
-            int best[2];
-            for (n = 0; n < 2; n++) {
-                const float v = x[j + 16 * n];
-                float be = fabsf((float)tn__kv_fp4[0] * d - v);
-                int b = 0, c;
-                for (c = 1; c < 16; c++) {
-                    float err = fabsf((float)tn__kv_fp4[c] * d - v);
-                    if (err < be) { b = c; be = err; }
-                }
-                best[n] = b;
-            }
-            y[i].qs[j] = (uint8_t)(best[0] | (best[1] << 4));
+            y[i].qs[j] = (uint8_t)(tn__fp4_index(x[j], d) | (tn__fp4_index(x[j + 16], d) << 4));
         }
     }
 }
@@ -3468,7 +3467,7 @@ static uint8_t tn__to_ue4m3(float x) {
 /* nvfp4: per 16 values a UE4M3 scale amax/6, E2M1 codes nearest under it */
 TNDEF void tn_quantize_row_nvfp4_ref(const float *x, tn_block_nvfp4 *y, int64_t k) {
     int64_t i, nb = k / 64;
-    int s, j, n, c;
+    int s, j;
     for (i = 0; i < nb; i++, x += 64)
         for (s = 0; s < 4; s++) {
             const float *xb = x + 16 * s;
@@ -3477,18 +3476,7 @@ TNDEF void tn_quantize_row_nvfp4_ref(const float *x, tn_block_nvfp4 *y, int64_t 
             y[i].d[s] = tn__to_ue4m3(amax / 6.0f);
             d = tn__ue4m3_half(y[i].d[s]);
             for (j = 0; j < 8; j++) {
-                int best[2];
-                for (n = 0; n < 2; n++) {
-                    const float v = xb[j + 8 * n];
-                    float be = fabsf((float)tn__kv_fp4[0] * d - v);
-                    int b = 0;
-                    for (c = 1; c < 16; c++) {
-                        float err = fabsf((float)tn__kv_fp4[c] * d - v);
-                        if (err < be) { b = c; be = err; }
-                    }
-                    best[n] = b;
-                }
-                y[i].qs[8 * s + j] = (uint8_t)(best[0] | (best[1] << 4));
+                y[i].qs[8 * s + j] = (uint8_t)(tn__fp4_index(xb[j], d) | (tn__fp4_index(xb[j + 8], d) << 4));
             }
         }
 }
