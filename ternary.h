@@ -284,6 +284,14 @@ typedef struct { uint8_t e; uint8_t qs[16]; } tn_block_mxfp4;                   
 typedef struct { uint8_t d[4]; uint8_t qs[32]; } tn_block_nvfp4;                   /* 36 B: 4 UE4M3 scales, 64 E2M1 codes */
 typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_q1_0;                       /* 18 B: 128 signs */
 typedef struct { uint16_t d; uint8_t qs[16]; } tn_block_q2_0;                       /* 18 B: 64 codes of -1..2 */
+/* the grid formats (index + signs + scales; see tn_quantize_imatrix) */
+typedef struct { uint16_t d; uint16_t qs[TN_QK_K / 8]; } tn_block_iq2_xxs;           /* 66 B */
+typedef struct { uint16_t d; uint16_t qs[TN_QK_K / 8]; uint8_t scales[TN_QK_K / 32]; } tn_block_iq2_xs; /* 74 B */
+typedef struct { uint16_t d; uint8_t qs[TN_QK_K / 4]; uint8_t qh[TN_QK_K / 32]; uint8_t scales[TN_QK_K / 32]; } tn_block_iq2_s; /* 82 B */
+typedef struct { uint16_t d; uint8_t qs[3 * TN_QK_K / 8]; } tn_block_iq3_xxs;        /* 98 B */
+typedef struct { uint16_t d; uint8_t qs[TN_QK_K / 4]; uint8_t qh[TN_QK_K / 32]; uint8_t signs[TN_QK_K / 8]; uint8_t scales[TN_QK_K / 64]; } tn_block_iq3_s; /* 110 B */
+typedef struct { uint16_t d; uint8_t qs[TN_QK_K / 8]; uint16_t qh[TN_QK_K / 32]; } tn_block_iq1_s; /* 50 B */
+typedef struct { uint8_t qs[TN_QK_K / 8]; uint8_t qh[TN_QK_K / 16]; uint8_t scales[TN_QK_K / 32]; } tn_block_iq1_m; /* 56 B: the fp16 scale in the scales' top nibbles */
 typedef struct { uint8_t qs[(TN_QK_K - 4 * TN_QK_K / 64) / 5]; uint8_t qh[TN_QK_K / 64]; uint16_t d; } tn_block_tq1_0; /* 54 B */
 typedef struct { uint8_t qs[TN_QK_K / 4]; uint16_t d; } tn_block_tq2_0;             /* 66 B */
 typedef struct { uint8_t qs[TN_QK_K / 4]; } tn_block_t2;                            /* 64 B */
@@ -528,6 +536,13 @@ TNDEF void tn_dequantize_row_mxfp4(const tn_block_mxfp4 *x, float *y, int64_t k)
 TNDEF void tn_dequantize_row_nvfp4(const tn_block_nvfp4 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q1_0(const tn_block_q1_0 *x, float *y, int64_t k);
 TNDEF void tn_dequantize_row_q2_0(const tn_block_q2_0 *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq2_xxs(const tn_block_iq2_xxs *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq2_xs(const tn_block_iq2_xs *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq2_s(const tn_block_iq2_s *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq3_xxs(const tn_block_iq3_xxs *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq3_s(const tn_block_iq3_s *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq1_s(const tn_block_iq1_s *x, float *y, int64_t k);
+TNDEF void tn_dequantize_row_iq1_m(const tn_block_iq1_m *x, float *y, int64_t k);
 
 /* Generic, checked entry points. quantize: x holds n finite floats, n a
    multiple of the block size (TN_ERR_ARG otherwise, dst untouched).
@@ -537,13 +552,27 @@ TNDEF tn_status tn_dequantize_row(tn_type type, const void *src, float *y, int64
 /* nrows rows of n_per_row values; *written (may be NULL) gets the byte count. */
 TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nrows,
                             int64_t n_per_row, size_t *written);
+/* The same with an importance matrix (llama.cpp's imatrix: one non-negative
+   finite weight per column, n_per_row of them, or NULL), ggml_quantize_chunk's
+   bytes. The grid formats use it: iq2_xxs, iq2_xs and iq1_s cannot be made
+   without one (TN_ERR_ARG), iq2_s, iq3_xxs, iq3_s and iq1_m fall back to
+   ggml's weights from x. Formats whose ggml quantizer ignores it (f32, f16,
+   bf16, q8_0, tq1_0, tq2_0, mxfp4, nvfp4, t2) ignore it; the others, whose
+   ggml quantizer would use it and ternary.h's does not yet (q4_0..q5_1, the
+   K-quants, iq4_nl, iq4_xs, q1_0, q2_0), refuse it (TN_ERR_UNSUPPORTED). The
+   grid quantizers build their neighbour tables on first use (once per process,
+   thread-safe, under a few MB, kept until exit). */
+TNDEF tn_status tn_quantize_imatrix(tn_type type, const float *x, void *dst, int64_t nrows,
+                                    int64_t n_per_row, const float *imatrix, size_t *written);
+/* 1 if quantizing to type needs an importance matrix (iq2_xxs, iq2_xs, iq1_s) */
+TNDEF int tn_type_needs_imatrix(tn_type type);
 
 /* ==== @@KERNELS  dot products, mat-vec, mat-mat ==== */
 
 /* s = dot(x, y) of n values: x of the weight type, y of its vec_dot_type
    (see tn_type_traits). Pairs: f32.f32, f16.f32, bf16.f32, q8_0/q8_1/q4_0/q4_1/
    q5_0/q5_1/iq4_nl/mxfp4/nvfp4/q1_0/q2_0 . q8_0,
-   q8_K/tq1_0/tq2_0/q2_K..q6_K/iq4_xs . q8_K, t2 . q8_K (the seed packing; the
+   q8_K/tq1_0/tq2_0/q2_K..q6_K/iq4_xs/iq1_s..iq3_s (the grid formats) . q8_K, t2 . q8_K (the seed packing; the
    caller multiplies by the tensor scale). Each has a _ref scalar twin. */
 typedef void (*tn_vec_dot_fn)(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_f32_f32(int64_t n, float *s, const void *x, const void *y);
@@ -594,6 +623,20 @@ TNDEF void tn_vec_dot_mxfp4_q8_0_ref(int64_t n, float *s, const void *x, const v
 TNDEF void tn_vec_dot_nvfp4_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q1_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
 TNDEF void tn_vec_dot_q2_0_q8_0_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq2_xxs_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq2_xs_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq2_s_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq3_xxs_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq3_s_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq1_s_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq1_m_q8_K(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq2_xxs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq2_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq2_s_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq3_xxs_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq3_s_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq1_s_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
+TNDEF void tn_vec_dot_iq1_m_q8_K_ref(int64_t n, float *s, const void *x, const void *y);
 /* Instruction-set paths. Every kernel has a scalar reference (TN_PATH_REF,
    "scalar"), which is its specification; AVX2 means AVX2 + FMA + F16C;
    AVX512 means AVX-512 F/BW/VL/DQ with VNNI, and VBMI and GFNI unless built
@@ -1310,6 +1353,13 @@ TN__STATIC_ASSERT(mxfp4, sizeof(tn_block_mxfp4) == 17);
 TN__STATIC_ASSERT(nvfp4, sizeof(tn_block_nvfp4) == 36);
 TN__STATIC_ASSERT(q1_0, sizeof(tn_block_q1_0) == 18);
 TN__STATIC_ASSERT(q2_0, sizeof(tn_block_q2_0) == 18);
+TN__STATIC_ASSERT(iq2_xxs, sizeof(tn_block_iq2_xxs) == 66);
+TN__STATIC_ASSERT(iq2_xs, sizeof(tn_block_iq2_xs) == 74);
+TN__STATIC_ASSERT(iq2_s, sizeof(tn_block_iq2_s) == 82);
+TN__STATIC_ASSERT(iq3_xxs, sizeof(tn_block_iq3_xxs) == 98);
+TN__STATIC_ASSERT(iq3_s, sizeof(tn_block_iq3_s) == 110);
+TN__STATIC_ASSERT(iq1_s, sizeof(tn_block_iq1_s) == 50);
+TN__STATIC_ASSERT(iq1_m, sizeof(tn_block_iq1_m) == 56);
 
 /* autograd op ids (internal) */
 enum {
@@ -2016,20 +2066,20 @@ static const tn_type_traits tn__traits[TN_TYPE_COUNT] = {
     {"q5_K", 256, 176, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"q6_K", 256, 210, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"q8_K", 256, 292, 1, 1, 1, TN_TYPE_Q8_K, 1},
-    {"iq2_xxs", 256, 66, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"iq2_xs", 256, 74, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"iq3_xxs", 256, 98, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"iq1_s", 256, 50, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq2_xxs", 256, 66, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"iq2_xs", 256, 74, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"iq3_xxs", 256, 98, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"iq1_s", 256, 50, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"iq4_nl", 32, 18, 1, 1, 1, TN_TYPE_Q8_0, 1},
-    {"iq3_s", 256, 110, 1, 0, 0, TN_TYPE_Q8_K, 0},
-    {"iq2_s", 256, 82, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq3_s", 256, 110, 1, 1, 1, TN_TYPE_Q8_K, 1},
+    {"iq2_s", 256, 82, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"iq4_xs", 256, 136, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"i8", 1, 1, 0, 1, 1, TN_TYPE_F32, 0},
     {"i16", 1, 2, 0, 1, 1, TN_TYPE_F32, 0},
     {"i32", 1, 4, 0, 1, 1, TN_TYPE_F32, 0},
     {"i64", 1, 8, 0, 0, 0, TN_TYPE_F32, 0},
     {"f64", 1, 8, 0, 0, 0, TN_TYPE_F32, 0},
-    {"iq1_m", 256, 56, 1, 0, 0, TN_TYPE_Q8_K, 0},
+    {"iq1_m", 256, 56, 1, 1, 1, TN_TYPE_Q8_K, 1},
     {"bf16", 1, 2, 0, 1, 1, TN_TYPE_F32, 1},
     {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
     {"DEPRECATED", 0, 0, 0, 0, 0, TN_TYPE_F32, 0},
@@ -2066,7 +2116,7 @@ TNDEF tn_status tn_type_from_name(const char *name, tn_type *out) {
         if (!*a && !*b) { *out = (tn_type)i; return TN_OK; }
     }
     if (strcmp(name, "t2") == 0) { *out = TN_TYPE_T2; return TN_OK; }
-    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq4_nl, iq4_xs, mxfp4, nvfp4, q1_0, q2_0, tq1_0, tq2_0)", name);
+    return tn__fail(TN_ERR_TYPE, "unknown type name '%s' (try f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q2_K..q6_K, iq1_s, iq1_m, iq2_xxs, iq2_xs, iq2_s, iq3_xxs, iq3_s, iq4_nl, iq4_xs, mxfp4, nvfp4, q1_0, q2_0, tq1_0, tq2_0)", name);
 }
 TNDEF int64_t tn_blck_size(tn_type type) {
     const tn_type_traits *tr = tn_type_get_traits(type);
@@ -3582,6 +3632,1004 @@ TNDEF void tn_dequantize_row_nvfp4(const tn_block_nvfp4 *x, float *y, int64_t k)
 TNDEF void tn_dequantize_row_q1_0(const tn_block_q1_0 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_Q1_0, (const uint8_t *)x, y, k); }
 TNDEF void tn_dequantize_row_q2_0(const tn_block_q2_0 *x, float *y, int64_t k) { tn__lut_dequantize(TN_TYPE_Q2_0, (const uint8_t *)x, y, k); }
 
+/* -- the grid formats: iq2_xxs, iq2_xs, iq2_s, iq3_xxs, iq3_s, iq1_s, iq1_m --
+   Each group of 8 values (4 in iq3) is one point of a fixed grid; the block
+   stores the point's index, the group's signs (iq2/iq3) and integer scales.
+   The grids are ggml's (ggml-common.h at commit d99724f), written here as each
+   point's digits, first value lowest: base 3 over the levels {8, 25, 43}
+   (iq2) or {-1, 0, 1} (iq1), base 8 over {4, 12, .., 52, 62} (iq3_xxs) or
+   {1, 3, .., 15} (iq3_s). The macros expand them to ggml's 8-byte (4-byte)
+   rows at compile time: constant tables, no initialisation. */
+#define TN__D3(i, p) (((i) / (p)) % 3)
+#define TN__B2(t) ((uint64_t)(8 + 17 * (t) + ((t) >> 1)))
+#define TN__B1(t) ((uint64_t)(((t) + 255) & 255))
+#define TN__G3ROW(B, i) (B(TN__D3(i, 1)) | B(TN__D3(i, 3)) << 8 | B(TN__D3(i, 9)) << 16 | B(TN__D3(i, 27)) << 24 | \
+                         B(TN__D3(i, 81)) << 32 | B(TN__D3(i, 243)) << 40 | B(TN__D3(i, 729)) << 48 | B(TN__D3(i, 2187)) << 56)
+#define TN__G2(i) TN__G3ROW(TN__B2, i)
+#define TN__G1(i) TN__G3ROW(TN__B1, i)
+#define TN__D8(i, k) (((i) >> (3 * (k))) & 7)
+#define TN__B3X(t) ((uint32_t)(4 + 8 * (t) + 2 * (((t) + 1) >> 3)))
+#define TN__B3S(t) ((uint32_t)(1 + 2 * (t)))
+#define TN__G8ROW(B, i) (B(TN__D8(i, 0)) | B(TN__D8(i, 1)) << 8 | B(TN__D8(i, 2)) << 16 | B(TN__D8(i, 3)) << 24)
+#define TN__G3X(i) TN__G8ROW(TN__B3X, i)
+#define TN__G3S(i) TN__G8ROW(TN__B3S, i)
+#define TN__G(i) TN__G2(i)
+static const uint64_t tn__iq2xxs_grid[256] = {
+    TN__G(0), TN__G(2), TN__G(4), TN__G(6), TN__G(8), TN__G(10), TN__G(12), TN__G(18), TN__G(20), TN__G(24), TN__G(26), TN__G(28), TN__G(30), TN__G(36), TN__G(42), TN__G(46), TN__G(48), TN__G(54), TN__G(56), TN__G(62),
+    TN__G(74), TN__G(82), TN__G(84), TN__G(90), TN__G(94), TN__G(108), TN__G(138), TN__G(150), TN__G(162), TN__G(164), TN__G(182), TN__G(218), TN__G(244), TN__G(246), TN__G(252), TN__G(262), TN__G(264), TN__G(270), TN__G(272), TN__G(276),
+    TN__G(288), TN__G(298), TN__G(300), TN__G(306), TN__G(318), TN__G(324), TN__G(326), TN__G(330), TN__G(342), TN__G(356), TN__G(376), TN__G(378), TN__G(388), TN__G(412), TN__G(414), TN__G(432), TN__G(462), TN__G(480), TN__G(486), TN__G(490),
+    TN__G(492), TN__G(498), TN__G(510), TN__G(514), TN__G(516), TN__G(522), TN__G(524), TN__G(546), TN__G(570), TN__G(594), TN__G(650), TN__G(660), TN__G(730), TN__G(732), TN__G(738), TN__G(748), TN__G(756), TN__G(774), TN__G(786), TN__G(792),
+    TN__G(796), TN__G(810), TN__G(816), TN__G(828), TN__G(846), TN__G(854), TN__G(864), TN__G(912), TN__G(922), TN__G(972), TN__G(978), TN__G(990), TN__G(994), TN__G(1006), TN__G(1026), TN__G(1068), TN__G(1100), TN__G(1134), TN__G(1148), TN__G(1216),
+    TN__G(1218), TN__G(1224), TN__G(1242), TN__G(1270), TN__G(1296), TN__G(1300), TN__G(1368), TN__G(1414), TN__G(1458), TN__G(1460), TN__G(1466), TN__G(1488), TN__G(1504), TN__G(1512), TN__G(1514), TN__G(1564), TN__G(1572), TN__G(1620), TN__G(1622), TN__G(1702),
+    TN__G(1704), TN__G(1710), TN__G(1728), TN__G(1742), TN__G(1782), TN__G(1810), TN__G(1830), TN__G(1926), TN__G(1950), TN__G(1962), TN__G(2010), TN__G(2136), TN__G(2188), TN__G(2190), TN__G(2196), TN__G(2202), TN__G(2206), TN__G(2208), TN__G(2214), TN__G(2220),
+    TN__G(2228), TN__G(2232), TN__G(2242), TN__G(2244), TN__G(2250), TN__G(2268), TN__G(2286), TN__G(2314), TN__G(2322), TN__G(2326), TN__G(2350), TN__G(2358), TN__G(2382), TN__G(2390), TN__G(2400), TN__G(2430), TN__G(2436), TN__G(2448), TN__G(2484), TN__G(2500),
+    TN__G(2522), TN__G(2532), TN__G(2592), TN__G(2674), TN__G(2676), TN__G(2682), TN__G(2700), TN__G(2704), TN__G(2754), TN__G(2796), TN__G(2800), TN__G(2810), TN__G(2866), TN__G(2898), TN__G(2916), TN__G(2922), TN__G(2926), TN__G(2932), TN__G(2934), TN__G(2970),
+    TN__G(2976), TN__G(3000), TN__G(3026), TN__G(3072), TN__G(3142), TN__G(3222), TN__G(3224), TN__G(3248), TN__G(3322), TN__G(3360), TN__G(3402), TN__G(3412), TN__G(3418), TN__G(3450), TN__G(3510), TN__G(3570), TN__G(3648), TN__G(3654), TN__G(3672), TN__G(3696),
+    TN__G(3726), TN__G(3766), TN__G(3822), TN__G(3852), TN__G(3888), TN__G(3892), TN__G(3978), TN__G(3980), TN__G(4026), TN__G(4160), TN__G(4374), TN__G(4376), TN__G(4382), TN__G(4402), TN__G(4430), TN__G(4458), TN__G(4470), TN__G(4482), TN__G(4546), TN__G(4618),
+    TN__G(4620), TN__G(4626), TN__G(4630), TN__G(4644), TN__G(4662), TN__G(4698), TN__G(4730), TN__G(4764), TN__G(4786), TN__G(4806), TN__G(4824), TN__G(4862), TN__G(4944), TN__G(5032), TN__G(5106), TN__G(5112), TN__G(5124), TN__G(5130), TN__G(5176), TN__G(5198),
+    TN__G(5238), TN__G(5296), TN__G(5346), TN__G(5366), TN__G(5376), TN__G(5464), TN__G(5644), TN__G(5688), TN__G(5834), TN__G(5868), TN__G(5890), TN__G(5920), TN__G(5994), TN__G(6090), TN__G(6354), TN__G(6402),
+};
+#undef TN__G
+#define TN__G(i) TN__G2(i)
+static const uint64_t tn__iq2xs_grid[512] = {
+    TN__G(0), TN__G(2), TN__G(4), TN__G(6), TN__G(8), TN__G(10), TN__G(12), TN__G(14), TN__G(16), TN__G(18), TN__G(20), TN__G(22), TN__G(24), TN__G(28), TN__G(30), TN__G(32), TN__G(34), TN__G(36), TN__G(38), TN__G(40),
+    TN__G(42), TN__G(46), TN__G(48), TN__G(54), TN__G(56), TN__G(58), TN__G(60), TN__G(64), TN__G(66), TN__G(70), TN__G(72), TN__G(82), TN__G(84), TN__G(86), TN__G(88), TN__G(90), TN__G(92), TN__G(94), TN__G(96), TN__G(98),
+    TN__G(100), TN__G(102), TN__G(108), TN__G(110), TN__G(112), TN__G(114), TN__G(118), TN__G(120), TN__G(126), TN__G(132), TN__G(136), TN__G(138), TN__G(144), TN__G(162), TN__G(164), TN__G(166), TN__G(168), TN__G(172), TN__G(174), TN__G(180),
+    TN__G(190), TN__G(192), TN__G(198), TN__G(202), TN__G(216), TN__G(224), TN__G(244), TN__G(246), TN__G(248), TN__G(250), TN__G(252), TN__G(254), TN__G(256), TN__G(258), TN__G(262), TN__G(264), TN__G(270), TN__G(272), TN__G(274), TN__G(276),
+    TN__G(280), TN__G(282), TN__G(284), TN__G(288), TN__G(298), TN__G(300), TN__G(306), TN__G(324), TN__G(326), TN__G(328), TN__G(330), TN__G(334), TN__G(336), TN__G(342), TN__G(352), TN__G(354), TN__G(360), TN__G(370), TN__G(378), TN__G(406),
+    TN__G(408), TN__G(414), TN__G(428), TN__G(432), TN__G(434), TN__G(462), TN__G(486), TN__G(488), TN__G(490), TN__G(492), TN__G(494), TN__G(496), TN__G(498), TN__G(504), TN__G(508), TN__G(514), TN__G(516), TN__G(522), TN__G(528), TN__G(540),
+    TN__G(558), TN__G(566), TN__G(568), TN__G(570), TN__G(576), TN__G(594), TN__G(622), TN__G(628), TN__G(648), TN__G(666), TN__G(672), TN__G(716), TN__G(720), TN__G(730), TN__G(732), TN__G(734), TN__G(736), TN__G(738), TN__G(740), TN__G(742),
+    TN__G(744), TN__G(748), TN__G(750), TN__G(756), TN__G(758), TN__G(760), TN__G(762), TN__G(766), TN__G(768), TN__G(774), TN__G(782), TN__G(784), TN__G(786), TN__G(792), TN__G(810), TN__G(812), TN__G(814), TN__G(816), TN__G(820), TN__G(822),
+    TN__G(828), TN__G(838), TN__G(840), TN__G(846), TN__G(864), TN__G(876), TN__G(878), TN__G(892), TN__G(894), TN__G(896), TN__G(900), TN__G(918), TN__G(936), TN__G(972), TN__G(974), TN__G(976), TN__G(978), TN__G(982), TN__G(984), TN__G(990),
+    TN__G(1000), TN__G(1002), TN__G(1006), TN__G(1008), TN__G(1020), TN__G(1026), TN__G(1054), TN__G(1056), TN__G(1062), TN__G(1080), TN__G(1134), TN__G(1146), TN__G(1168), TN__G(1216), TN__G(1218), TN__G(1224), TN__G(1226), TN__G(1242), TN__G(1254), TN__G(1274),
+    TN__G(1296), TN__G(1300), TN__G(1346), TN__G(1414), TN__G(1456), TN__G(1458), TN__G(1460), TN__G(1462), TN__G(1464), TN__G(1466), TN__G(1468), TN__G(1470), TN__G(1476), TN__G(1486), TN__G(1488), TN__G(1494), TN__G(1512), TN__G(1530), TN__G(1540), TN__G(1542),
+    TN__G(1548), TN__G(1566), TN__G(1572), TN__G(1588), TN__G(1620), TN__G(1640), TN__G(1674), TN__G(1698), TN__G(1702), TN__G(1704), TN__G(1710), TN__G(1726), TN__G(1728), TN__G(1782), TN__G(1810), TN__G(1820), TN__G(1852), TN__G(1864), TN__G(1880), TN__G(1940),
+    TN__G(1944), TN__G(1950), TN__G(1952), TN__G(1962), TN__G(1984), TN__G(2004), TN__G(2018), TN__G(2076), TN__G(2088), TN__G(2112), TN__G(2124), TN__G(2162), TN__G(2166), TN__G(2168), TN__G(2188), TN__G(2190), TN__G(2192), TN__G(2194), TN__G(2196), TN__G(2198),
+    TN__G(2200), TN__G(2202), TN__G(2206), TN__G(2208), TN__G(2214), TN__G(2216), TN__G(2218), TN__G(2220), TN__G(2222), TN__G(2224), TN__G(2226), TN__G(2232), TN__G(2236), TN__G(2242), TN__G(2244), TN__G(2250), TN__G(2268), TN__G(2270), TN__G(2272), TN__G(2274),
+    TN__G(2278), TN__G(2280), TN__G(2286), TN__G(2296), TN__G(2298), TN__G(2304), TN__G(2322), TN__G(2326), TN__G(2342), TN__G(2350), TN__G(2352), TN__G(2358), TN__G(2360), TN__G(2374), TN__G(2376), TN__G(2430), TN__G(2432), TN__G(2434), TN__G(2436), TN__G(2440),
+    TN__G(2442), TN__G(2446), TN__G(2448), TN__G(2458), TN__G(2460), TN__G(2466), TN__G(2484), TN__G(2496), TN__G(2512), TN__G(2514), TN__G(2520), TN__G(2532), TN__G(2538), TN__G(2582), TN__G(2592), TN__G(2600), TN__G(2622), TN__G(2628), TN__G(2674), TN__G(2676),
+    TN__G(2682), TN__G(2700), TN__G(2704), TN__G(2712), TN__G(2720), TN__G(2754), TN__G(2764), TN__G(2784), TN__G(2790), TN__G(2806), TN__G(2838), TN__G(2916), TN__G(2918), TN__G(2920), TN__G(2922), TN__G(2926), TN__G(2928), TN__G(2934), TN__G(2940), TN__G(2944),
+    TN__G(2946), TN__G(2952), TN__G(2970), TN__G(2998), TN__G(3000), TN__G(3006), TN__G(3010), TN__G(3024), TN__G(3026), TN__G(3078), TN__G(3108), TN__G(3158), TN__G(3160), TN__G(3162), TN__G(3168), TN__G(3178), TN__G(3186), TN__G(3204), TN__G(3214), TN__G(3232),
+    TN__G(3240), TN__G(3246), TN__G(3294), TN__G(3300), TN__G(3340), TN__G(3372), TN__G(3394), TN__G(3402), TN__G(3414), TN__G(3430), TN__G(3438), TN__G(3472), TN__G(3500), TN__G(3510), TN__G(3512), TN__G(3622), TN__G(3646), TN__G(3648), TN__G(3654), TN__G(3672),
+    TN__G(3684), TN__G(3692), TN__G(3704), TN__G(3724), TN__G(3726), TN__G(3828), TN__G(3842), TN__G(3872), TN__G(3888), TN__G(3902), TN__G(3978), TN__G(3996), TN__G(4000), TN__G(4044), TN__G(4132), TN__G(4184), TN__G(4234), TN__G(4298), TN__G(4332), TN__G(4340),
+    TN__G(4374), TN__G(4376), TN__G(4378), TN__G(4380), TN__G(4384), TN__G(4386), TN__G(4392), TN__G(4400), TN__G(4402), TN__G(4404), TN__G(4410), TN__G(4428), TN__G(4430), TN__G(4452), TN__G(4454), TN__G(4456), TN__G(4458), TN__G(4460), TN__G(4464), TN__G(4482),
+    TN__G(4492), TN__G(4498), TN__G(4536), TN__G(4554), TN__G(4590), TN__G(4592), TN__G(4608), TN__G(4614), TN__G(4618), TN__G(4620), TN__G(4626), TN__G(4628), TN__G(4630), TN__G(4644), TN__G(4662), TN__G(4678), TN__G(4698), TN__G(4728), TN__G(4774), TN__G(4794),
+    TN__G(4832), TN__G(4860), TN__G(4866), TN__G(4882), TN__G(4904), TN__G(4914), TN__G(4916), TN__G(4938), TN__G(4946), TN__G(5042), TN__G(5076), TN__G(5082), TN__G(5090), TN__G(5100), TN__G(5104), TN__G(5106), TN__G(5112), TN__G(5130), TN__G(5144), TN__G(5160),
+    TN__G(5184), TN__G(5204), TN__G(5232), TN__G(5306), TN__G(5326), TN__G(5346), TN__G(5350), TN__G(5376), TN__G(5382), TN__G(5388), TN__G(5452), TN__G(5490), TN__G(5492), TN__G(5536), TN__G(5626), TN__G(5666), TN__G(5704), TN__G(5764), TN__G(5796), TN__G(5832),
+    TN__G(5834), TN__G(5838), TN__G(5840), TN__G(5850), TN__G(5858), TN__G(5904), TN__G(5950), TN__G(5956), TN__G(5990), TN__G(5994), TN__G(5996), TN__G(6000), TN__G(6020), TN__G(6048), TN__G(6066), TN__G(6102), TN__G(6142), TN__G(6286), TN__G(6306), TN__G(6326),
+    TN__G(6336), TN__G(6338), TN__G(6342), TN__G(6390), TN__G(6396), TN__G(6402), TN__G(6456), TN__G(6458), TN__G(6504), TN__G(6506), TN__G(6544), TN__G(6560),
+};
+#undef TN__G
+#define TN__G(i) TN__G2(i)
+static const uint64_t tn__iq2s_grid[1024] = {
+    TN__G(0), TN__G(2), TN__G(4), TN__G(6), TN__G(8), TN__G(10), TN__G(12), TN__G(14), TN__G(16), TN__G(18), TN__G(20), TN__G(22), TN__G(24), TN__G(28), TN__G(30), TN__G(32), TN__G(34), TN__G(36), TN__G(38), TN__G(40),
+    TN__G(42), TN__G(46), TN__G(48), TN__G(50), TN__G(52), TN__G(54), TN__G(56), TN__G(58), TN__G(60), TN__G(64), TN__G(66), TN__G(72), TN__G(76), TN__G(80), TN__G(82), TN__G(84), TN__G(86), TN__G(88), TN__G(90), TN__G(92),
+    TN__G(94), TN__G(96), TN__G(100), TN__G(102), TN__G(108), TN__G(110), TN__G(112), TN__G(114), TN__G(118), TN__G(120), TN__G(122), TN__G(124), TN__G(126), TN__G(130), TN__G(132), TN__G(136), TN__G(138), TN__G(144), TN__G(146), TN__G(148),
+    TN__G(154), TN__G(156), TN__G(162), TN__G(164), TN__G(166), TN__G(168), TN__G(172), TN__G(174), TN__G(180), TN__G(188), TN__G(190), TN__G(192), TN__G(194), TN__G(196), TN__G(198), TN__G(202), TN__G(216), TN__G(220), TN__G(224), TN__G(228),
+    TN__G(236), TN__G(244), TN__G(246), TN__G(248), TN__G(250), TN__G(252), TN__G(254), TN__G(256), TN__G(258), TN__G(262), TN__G(264), TN__G(266), TN__G(268), TN__G(270), TN__G(272), TN__G(274), TN__G(276), TN__G(278), TN__G(280), TN__G(282),
+    TN__G(284), TN__G(286), TN__G(288), TN__G(290), TN__G(292), TN__G(298), TN__G(300), TN__G(302), TN__G(304), TN__G(306), TN__G(310), TN__G(312), TN__G(316), TN__G(318), TN__G(324), TN__G(326), TN__G(328), TN__G(330), TN__G(332), TN__G(334),
+    TN__G(336), TN__G(338), TN__G(340), TN__G(342), TN__G(346), TN__G(348), TN__G(352), TN__G(354), TN__G(356), TN__G(358), TN__G(360), TN__G(362), TN__G(364), TN__G(366), TN__G(370), TN__G(372), TN__G(378), TN__G(380), TN__G(382), TN__G(384),
+    TN__G(388), TN__G(390), TN__G(396), TN__G(406), TN__G(408), TN__G(410), TN__G(412), TN__G(414), TN__G(418), TN__G(432), TN__G(436), TN__G(438), TN__G(442), TN__G(444), TN__G(450), TN__G(460), TN__G(462), TN__G(468), TN__G(486), TN__G(488),
+    TN__G(490), TN__G(492), TN__G(496), TN__G(498), TN__G(500), TN__G(502), TN__G(504), TN__G(508), TN__G(512), TN__G(514), TN__G(516), TN__G(518), TN__G(520), TN__G(522), TN__G(524), TN__G(526), TN__G(528), TN__G(532), TN__G(534), TN__G(540),
+    TN__G(544), TN__G(552), TN__G(566), TN__G(568), TN__G(570), TN__G(576), TN__G(578), TN__G(580), TN__G(582), TN__G(586), TN__G(594), TN__G(598), TN__G(600), TN__G(604), TN__G(606), TN__G(612), TN__G(622), TN__G(630), TN__G(648), TN__G(658),
+    TN__G(660), TN__G(668), TN__G(672), TN__G(674), TN__G(684), TN__G(718), TN__G(730), TN__G(732), TN__G(734), TN__G(736), TN__G(738), TN__G(740), TN__G(742), TN__G(744), TN__G(748), TN__G(750), TN__G(752), TN__G(756), TN__G(758), TN__G(760),
+    TN__G(762), TN__G(766), TN__G(768), TN__G(770), TN__G(772), TN__G(774), TN__G(776), TN__G(778), TN__G(780), TN__G(784), TN__G(786), TN__G(788), TN__G(792), TN__G(796), TN__G(798), TN__G(802), TN__G(804), TN__G(810), TN__G(812), TN__G(814),
+    TN__G(816), TN__G(818), TN__G(820), TN__G(822), TN__G(824), TN__G(826), TN__G(828), TN__G(830), TN__G(832), TN__G(834), TN__G(838), TN__G(840), TN__G(842), TN__G(844), TN__G(846), TN__G(848), TN__G(850), TN__G(852), TN__G(856), TN__G(858),
+    TN__G(864), TN__G(866), TN__G(868), TN__G(870), TN__G(874), TN__G(876), TN__G(892), TN__G(894), TN__G(898), TN__G(900), TN__G(904), TN__G(910), TN__G(912), TN__G(918), TN__G(922), TN__G(928), TN__G(930), TN__G(946), TN__G(948), TN__G(954),
+    TN__G(972), TN__G(974), TN__G(976), TN__G(978), TN__G(982), TN__G(984), TN__G(986), TN__G(988), TN__G(990), TN__G(994), TN__G(996), TN__G(1000), TN__G(1002), TN__G(1004), TN__G(1006), TN__G(1008), TN__G(1010), TN__G(1012), TN__G(1014), TN__G(1018),
+    TN__G(1020), TN__G(1026), TN__G(1028), TN__G(1030), TN__G(1032), TN__G(1036), TN__G(1038), TN__G(1044), TN__G(1054), TN__G(1056), TN__G(1058), TN__G(1060), TN__G(1062), TN__G(1064), TN__G(1066), TN__G(1068), TN__G(1072), TN__G(1074), TN__G(1080), TN__G(1082),
+    TN__G(1084), TN__G(1086), TN__G(1090), TN__G(1092), TN__G(1098), TN__G(1108), TN__G(1110), TN__G(1116), TN__G(1134), TN__G(1138), TN__G(1140), TN__G(1144), TN__G(1146), TN__G(1152), TN__G(1162), TN__G(1164), TN__G(1170), TN__G(1188), TN__G(1214), TN__G(1216),
+    TN__G(1218), TN__G(1220), TN__G(1222), TN__G(1224), TN__G(1228), TN__G(1230), TN__G(1234), TN__G(1242), TN__G(1244), TN__G(1246), TN__G(1248), TN__G(1252), TN__G(1254), TN__G(1260), TN__G(1270), TN__G(1272), TN__G(1296), TN__G(1298), TN__G(1300), TN__G(1302),
+    TN__G(1306), TN__G(1308), TN__G(1314), TN__G(1324), TN__G(1326), TN__G(1332), TN__G(1348), TN__G(1370), TN__G(1380), TN__G(1386), TN__G(1404), TN__G(1418), TN__G(1458), TN__G(1460), TN__G(1462), TN__G(1464), TN__G(1468), TN__G(1470), TN__G(1472), TN__G(1474),
+    TN__G(1476), TN__G(1480), TN__G(1484), TN__G(1486), TN__G(1488), TN__G(1494), TN__G(1496), TN__G(1498), TN__G(1506), TN__G(1512), TN__G(1520), TN__G(1524), TN__G(1538), TN__G(1540), TN__G(1542), TN__G(1548), TN__G(1550), TN__G(1552), TN__G(1558), TN__G(1566),
+    TN__G(1568), TN__G(1570), TN__G(1576), TN__G(1578), TN__G(1584), TN__G(1594), TN__G(1596), TN__G(1602), TN__G(1620), TN__G(1628), TN__G(1640), TN__G(1644), TN__G(1646), TN__G(1650), TN__G(1656), TN__G(1680), TN__G(1682), TN__G(1698), TN__G(1702), TN__G(1704),
+    TN__G(1706), TN__G(1708), TN__G(1710), TN__G(1714), TN__G(1716), TN__G(1720), TN__G(1722), TN__G(1728), TN__G(1730), TN__G(1732), TN__G(1734), TN__G(1738), TN__G(1740), TN__G(1746), TN__G(1756), TN__G(1758), TN__G(1764), TN__G(1782), TN__G(1786), TN__G(1788),
+    TN__G(1792), TN__G(1794), TN__G(1800), TN__G(1810), TN__G(1812), TN__G(1818), TN__G(1832), TN__G(1836), TN__G(1864), TN__G(1866), TN__G(1872), TN__G(1890), TN__G(1906), TN__G(1944), TN__G(1948), TN__G(1954), TN__G(1956), TN__G(1972), TN__G(1974), TN__G(1980),
+    TN__G(2006), TN__G(2024), TN__G(2026), TN__G(2028), TN__G(2034), TN__G(2092), TN__G(2114), TN__G(2126), TN__G(2154), TN__G(2166), TN__G(2168), TN__G(2188), TN__G(2190), TN__G(2192), TN__G(2194), TN__G(2196), TN__G(2198), TN__G(2200), TN__G(2202), TN__G(2204),
+    TN__G(2206), TN__G(2208), TN__G(2210), TN__G(2214), TN__G(2216), TN__G(2218), TN__G(2220), TN__G(2222), TN__G(2224), TN__G(2226), TN__G(2228), TN__G(2230), TN__G(2232), TN__G(2234), TN__G(2236), TN__G(2242), TN__G(2244), TN__G(2250), TN__G(2254), TN__G(2256),
+    TN__G(2260), TN__G(2262), TN__G(2268), TN__G(2270), TN__G(2272), TN__G(2274), TN__G(2278), TN__G(2280), TN__G(2282), TN__G(2284), TN__G(2286), TN__G(2288), TN__G(2290), TN__G(2296), TN__G(2298), TN__G(2300), TN__G(2302), TN__G(2304), TN__G(2306), TN__G(2308),
+    TN__G(2310), TN__G(2314), TN__G(2316), TN__G(2322), TN__G(2324), TN__G(2326), TN__G(2328), TN__G(2332), TN__G(2334), TN__G(2340), TN__G(2350), TN__G(2352), TN__G(2358), TN__G(2360), TN__G(2362), TN__G(2364), TN__G(2370), TN__G(2376), TN__G(2380), TN__G(2382),
+    TN__G(2386), TN__G(2388), TN__G(2394), TN__G(2404), TN__G(2406), TN__G(2430), TN__G(2432), TN__G(2434), TN__G(2436), TN__G(2438), TN__G(2440), TN__G(2442), TN__G(2444), TN__G(2446), TN__G(2448), TN__G(2450), TN__G(2452), TN__G(2454), TN__G(2458), TN__G(2460),
+    TN__G(2462), TN__G(2464), TN__G(2466), TN__G(2468), TN__G(2470), TN__G(2472), TN__G(2476), TN__G(2478), TN__G(2484), TN__G(2486), TN__G(2488), TN__G(2490), TN__G(2494), TN__G(2496), TN__G(2502), TN__G(2512), TN__G(2514), TN__G(2516), TN__G(2518), TN__G(2520),
+    TN__G(2522), TN__G(2524), TN__G(2526), TN__G(2530), TN__G(2532), TN__G(2538), TN__G(2540), TN__G(2542), TN__G(2544), TN__G(2548), TN__G(2550), TN__G(2556), TN__G(2564), TN__G(2566), TN__G(2568), TN__G(2574), TN__G(2592), TN__G(2594), TN__G(2596), TN__G(2598),
+    TN__G(2602), TN__G(2604), TN__G(2610), TN__G(2620), TN__G(2622), TN__G(2628), TN__G(2646), TN__G(2668), TN__G(2674), TN__G(2676), TN__G(2680), TN__G(2682), TN__G(2684), TN__G(2686), TN__G(2688), TN__G(2692), TN__G(2694), TN__G(2700), TN__G(2702), TN__G(2704),
+    TN__G(2706), TN__G(2710), TN__G(2712), TN__G(2718), TN__G(2730), TN__G(2736), TN__G(2754), TN__G(2756), TN__G(2758), TN__G(2760), TN__G(2764), TN__G(2766), TN__G(2772), TN__G(2782), TN__G(2784), TN__G(2790), TN__G(2808), TN__G(2822), TN__G(2836), TN__G(2838),
+    TN__G(2844), TN__G(2862), TN__G(2916), TN__G(2918), TN__G(2920), TN__G(2922), TN__G(2926), TN__G(2928), TN__G(2930), TN__G(2932), TN__G(2934), TN__G(2936), TN__G(2938), TN__G(2940), TN__G(2944), TN__G(2946), TN__G(2948), TN__G(2950), TN__G(2952), TN__G(2954),
+    TN__G(2956), TN__G(2958), TN__G(2962), TN__G(2964), TN__G(2970), TN__G(2972), TN__G(2974), TN__G(2976), TN__G(2980), TN__G(2982), TN__G(2998), TN__G(3000), TN__G(3002), TN__G(3004), TN__G(3006), TN__G(3008), TN__G(3010), TN__G(3012), TN__G(3016), TN__G(3018),
+    TN__G(3024), TN__G(3026), TN__G(3028), TN__G(3030), TN__G(3034), TN__G(3036), TN__G(3042), TN__G(3052), TN__G(3054), TN__G(3060), TN__G(3078), TN__G(3082), TN__G(3084), TN__G(3088), TN__G(3090), TN__G(3096), TN__G(3106), TN__G(3108), TN__G(3114), TN__G(3130),
+    TN__G(3132), TN__G(3160), TN__G(3162), TN__G(3164), TN__G(3166), TN__G(3168), TN__G(3170), TN__G(3172), TN__G(3174), TN__G(3178), TN__G(3180), TN__G(3186), TN__G(3188), TN__G(3190), TN__G(3192), TN__G(3196), TN__G(3198), TN__G(3204), TN__G(3214), TN__G(3216),
+    TN__G(3222), TN__G(3240), TN__G(3242), TN__G(3244), TN__G(3246), TN__G(3250), TN__G(3252), TN__G(3258), TN__G(3268), TN__G(3270), TN__G(3276), TN__G(3294), TN__G(3322), TN__G(3324), TN__G(3330), TN__G(3344), TN__G(3348), TN__G(3402), TN__G(3404), TN__G(3406),
+    TN__G(3408), TN__G(3412), TN__G(3414), TN__G(3420), TN__G(3430), TN__G(3432), TN__G(3438), TN__G(3446), TN__G(3456), TN__G(3484), TN__G(3486), TN__G(3492), TN__G(3510), TN__G(3564), TN__G(3580), TN__G(3622), TN__G(3642), TN__G(3646), TN__G(3648), TN__G(3650),
+    TN__G(3654), TN__G(3656), TN__G(3658), TN__G(3660), TN__G(3664), TN__G(3666), TN__G(3672), TN__G(3676), TN__G(3678), TN__G(3682), TN__G(3684), TN__G(3690), TN__G(3702), TN__G(3708), TN__G(3726), TN__G(3728), TN__G(3730), TN__G(3732), TN__G(3736), TN__G(3738),
+    TN__G(3744), TN__G(3754), TN__G(3756), TN__G(3762), TN__G(3780), TN__G(3796), TN__G(3810), TN__G(3816), TN__G(3834), TN__G(3848), TN__G(3880), TN__G(3888), TN__G(3892), TN__G(3894), TN__G(3898), TN__G(3900), TN__G(3906), TN__G(3916), TN__G(3918), TN__G(3924),
+    TN__G(3942), TN__G(3970), TN__G(3972), TN__G(3978), TN__G(3996), TN__G(4004), TN__G(4020), TN__G(4034), TN__G(4050), TN__G(4116), TN__G(4132), TN__G(4134), TN__G(4140), TN__G(4180), TN__G(4200), TN__G(4212), TN__G(4238), TN__G(4322), TN__G(4366), TN__G(4374),
+    TN__G(4376), TN__G(4378), TN__G(4380), TN__G(4384), TN__G(4386), TN__G(4390), TN__G(4392), TN__G(4396), TN__G(4402), TN__G(4404), TN__G(4410), TN__G(4412), TN__G(4414), TN__G(4416), TN__G(4420), TN__G(4428), TN__G(4432), TN__G(4438), TN__G(4440), TN__G(4456),
+    TN__G(4458), TN__G(4462), TN__G(4464), TN__G(4466), TN__G(4468), TN__G(4470), TN__G(4474), TN__G(4476), TN__G(4482), TN__G(4484), TN__G(4486), TN__G(4488), TN__G(4492), TN__G(4494), TN__G(4510), TN__G(4512), TN__G(4518), TN__G(4534), TN__G(4536), TN__G(4540),
+    TN__G(4544), TN__G(4546), TN__G(4548), TN__G(4564), TN__G(4566), TN__G(4572), TN__G(4618), TN__G(4620), TN__G(4622), TN__G(4624), TN__G(4626), TN__G(4628), TN__G(4630), TN__G(4632), TN__G(4636), TN__G(4644), TN__G(4646), TN__G(4648), TN__G(4650), TN__G(4654),
+    TN__G(4656), TN__G(4662), TN__G(4672), TN__G(4674), TN__G(4680), TN__G(4698), TN__G(4700), TN__G(4702), TN__G(4704), TN__G(4708), TN__G(4710), TN__G(4716), TN__G(4726), TN__G(4728), TN__G(4734), TN__G(4752), TN__G(4760), TN__G(4780), TN__G(4782), TN__G(4788),
+    TN__G(4804), TN__G(4806), TN__G(4860), TN__G(4864), TN__G(4870), TN__G(4872), TN__G(4888), TN__G(4890), TN__G(4896), TN__G(4934), TN__G(4942), TN__G(4944), TN__G(4968), TN__G(4990), TN__G(5042), TN__G(5064), TN__G(5066), TN__G(5078), TN__G(5096), TN__G(5104),
+    TN__G(5106), TN__G(5110), TN__G(5112), TN__G(5114), TN__G(5116), TN__G(5118), TN__G(5124), TN__G(5130), TN__G(5132), TN__G(5134), TN__G(5136), TN__G(5140), TN__G(5142), TN__G(5148), TN__G(5158), TN__G(5160), TN__G(5166), TN__G(5184), TN__G(5188), TN__G(5194),
+    TN__G(5196), TN__G(5212), TN__G(5214), TN__G(5220), TN__G(5228), TN__G(5266), TN__G(5268), TN__G(5274), TN__G(5292), TN__G(5342), TN__G(5346), TN__G(5348), TN__G(5350), TN__G(5352), TN__G(5356), TN__G(5358), TN__G(5364), TN__G(5374), TN__G(5376), TN__G(5382),
+    TN__G(5400), TN__G(5414), TN__G(5428), TN__G(5430), TN__G(5436), TN__G(5454), TN__G(5496), TN__G(5500), TN__G(5508), TN__G(5540), TN__G(5556), TN__G(5590), TN__G(5592), TN__G(5598), TN__G(5612), TN__G(5616), TN__G(5668), TN__G(5670), TN__G(5704), TN__G(5708),
+    TN__G(5814), TN__G(5832), TN__G(5836), TN__G(5840), TN__G(5844), TN__G(5852), TN__G(5858), TN__G(5860), TN__G(5862), TN__G(5868), TN__G(5906), TN__G(5912), TN__G(5940), TN__G(5962), TN__G(5996), TN__G(6002), TN__G(6014), TN__G(6018), TN__G(6020), TN__G(6050),
+    TN__G(6054), TN__G(6056), TN__G(6072), TN__G(6076), TN__G(6078), TN__G(6084), TN__G(6102), TN__G(6136), TN__G(6150), TN__G(6156), TN__G(6172), TN__G(6274), TN__G(6326), TN__G(6342), TN__G(6392), TN__G(6438), TN__G(6458), TN__G(6486), TN__G(6488), TN__G(6498),
+    TN__G(6500), TN__G(6504), TN__G(6540), TN__G(6560),
+};
+#undef TN__G
+#define TN__G(i) TN__G1(i)
+static const uint64_t tn__iq1s_grid[2048] = {
+    TN__G(0), TN__G(2), TN__G(4), TN__G(6), TN__G(8), TN__G(10), TN__G(13), TN__G(18), TN__G(20), TN__G(24), TN__G(26), TN__G(31), TN__G(37), TN__G(39), TN__G(41), TN__G(49), TN__G(54), TN__G(56), TN__G(60), TN__G(62),
+    TN__G(67), TN__G(72), TN__G(74), TN__G(78), TN__G(80), TN__G(84), TN__G(85), TN__G(91), TN__G(93), TN__G(95), TN__G(97), TN__G(98), TN__G(103), TN__G(109), TN__G(113), TN__G(115), TN__G(119), TN__G(121), TN__G(125), TN__G(127),
+    TN__G(129), TN__G(131), TN__G(132), TN__G(139), TN__G(145), TN__G(147), TN__G(149), TN__G(157), TN__G(162), TN__G(164), TN__G(168), TN__G(170), TN__G(175), TN__G(180), TN__G(182), TN__G(186), TN__G(188), TN__G(193), TN__G(199), TN__G(205),
+    TN__G(210), TN__G(214), TN__G(216), TN__G(218), TN__G(222), TN__G(224), TN__G(226), TN__G(229), TN__G(232), TN__G(234), TN__G(236), TN__G(240), TN__G(242), TN__G(253), TN__G(255), TN__G(257), TN__G(265), TN__G(271), TN__G(277), TN__G(283),
+    TN__G(287), TN__G(291), TN__G(292), TN__G(307), TN__G(313), TN__G(319), TN__G(325), TN__G(327), TN__G(328), TN__G(329), TN__G(337), TN__G(339), TN__G(341), TN__G(349), TN__G(351), TN__G(355), TN__G(359), TN__G(360), TN__G(361), TN__G(363),
+    TN__G(364), TN__G(365), TN__G(367), TN__G(369), TN__G(371), TN__G(373), TN__G(375), TN__G(377), TN__G(379), TN__G(388), TN__G(391), TN__G(393), TN__G(395), TN__G(397), TN__G(399), TN__G(400), TN__G(401), TN__G(403), TN__G(417), TN__G(421),
+    TN__G(433), TN__G(435), TN__G(441), TN__G(443), TN__G(445), TN__G(447), TN__G(450), TN__G(451), TN__G(455), TN__G(457), TN__G(463), TN__G(469), TN__G(471), TN__G(475), TN__G(486), TN__G(488), TN__G(492), TN__G(494), TN__G(499), TN__G(504),
+    TN__G(506), TN__G(510), TN__G(512), TN__G(517), TN__G(523), TN__G(527), TN__G(535), TN__G(540), TN__G(542), TN__G(546), TN__G(548), TN__G(553), TN__G(558), TN__G(560), TN__G(564), TN__G(566), TN__G(571), TN__G(577), TN__G(579), TN__G(583),
+    TN__G(588), TN__G(589), TN__G(595), TN__G(603), TN__G(604), TN__G(607), TN__G(613), TN__G(615), TN__G(619), TN__G(631), TN__G(633), TN__G(635), TN__G(637), TN__G(643), TN__G(648), TN__G(650), TN__G(654), TN__G(656), TN__G(661), TN__G(666),
+    TN__G(668), TN__G(672), TN__G(674), TN__G(679), TN__G(685), TN__G(691), TN__G(694), TN__G(697), TN__G(702), TN__G(704), TN__G(706), TN__G(708), TN__G(710), TN__G(715), TN__G(720), TN__G(722), TN__G(726), TN__G(728), TN__G(738), TN__G(739),
+    TN__G(741), TN__G(745), TN__G(750), TN__G(751), TN__G(757), TN__G(759), TN__G(765), TN__G(769), TN__G(771), TN__G(775), TN__G(777), TN__G(778), TN__G(781), TN__G(793), TN__G(795), TN__G(797), TN__G(802), TN__G(805), TN__G(811), TN__G(813),
+    TN__G(815), TN__G(817), TN__G(819), TN__G(821), TN__G(823), TN__G(825), TN__G(829), TN__G(831), TN__G(835), TN__G(841), TN__G(845), TN__G(846), TN__G(847), TN__G(848), TN__G(849), TN__G(850), TN__G(851), TN__G(853), TN__G(855), TN__G(859),
+    TN__G(867), TN__G(875), TN__G(877), TN__G(883), TN__G(885), TN__G(901), TN__G(903), TN__G(905), TN__G(913), TN__G(918), TN__G(923), TN__G(925), TN__G(929), TN__G(931), TN__G(933), TN__G(935), TN__G(939), TN__G(941), TN__G(949), TN__G(955),
+    TN__G(957), TN__G(959), TN__G(967), TN__G(973), TN__G(977), TN__G(979), TN__G(984), TN__G(985), TN__G(987), TN__G(988), TN__G(991), TN__G(995), TN__G(1000), TN__G(1003), TN__G(1004), TN__G(1005), TN__G(1007), TN__G(1009), TN__G(1011), TN__G(1012),
+    TN__G(1013), TN__G(1015), TN__G(1019), TN__G(1021), TN__G(1023), TN__G(1029), TN__G(1033), TN__G(1035), TN__G(1038), TN__G(1039), TN__G(1041), TN__G(1042), TN__G(1043), TN__G(1045), TN__G(1047), TN__G(1048), TN__G(1051), TN__G(1055), TN__G(1057), TN__G(1061),
+    TN__G(1063), TN__G(1065), TN__G(1066), TN__G(1067), TN__G(1069), TN__G(1071), TN__G(1073), TN__G(1075), TN__G(1077), TN__G(1079), TN__G(1081), TN__G(1083), TN__G(1084), TN__G(1085), TN__G(1090), TN__G(1091), TN__G(1092), TN__G(1093), TN__G(1094), TN__G(1096),
+    TN__G(1097), TN__G(1099), TN__G(1101), TN__G(1102), TN__G(1103), TN__G(1105), TN__G(1107), TN__G(1109), TN__G(1110), TN__G(1111), TN__G(1113), TN__G(1115), TN__G(1116), TN__G(1117), TN__G(1119), TN__G(1120), TN__G(1121), TN__G(1123), TN__G(1124), TN__G(1125),
+    TN__G(1127), TN__G(1129), TN__G(1135), TN__G(1137), TN__G(1138), TN__G(1139), TN__G(1147), TN__G(1148), TN__G(1149), TN__G(1151), TN__G(1153), TN__G(1157), TN__G(1161), TN__G(1163), TN__G(1164), TN__G(1165), TN__G(1167), TN__G(1169), TN__G(1171), TN__G(1174),
+    TN__G(1175), TN__G(1176), TN__G(1177), TN__G(1180), TN__G(1182), TN__G(1183), TN__G(1185), TN__G(1186), TN__G(1187), TN__G(1193), TN__G(1196), TN__G(1199), TN__G(1201), TN__G(1209), TN__G(1213), TN__G(1225), TN__G(1229), TN__G(1237), TN__G(1243), TN__G(1245),
+    TN__G(1247), TN__G(1249), TN__G(1251), TN__G(1255), TN__G(1257), TN__G(1259), TN__G(1260), TN__G(1261), TN__G(1263), TN__G(1265), TN__G(1267), TN__G(1273), TN__G(1279), TN__G(1281), TN__G(1291), TN__G(1305), TN__G(1307), TN__G(1309), TN__G(1313), TN__G(1315),
+    TN__G(1318), TN__G(1325), TN__G(1326), TN__G(1327), TN__G(1329), TN__G(1333), TN__G(1335), TN__G(1336), TN__G(1337), TN__G(1339), TN__G(1340), TN__G(1341), TN__G(1345), TN__G(1349), TN__G(1357), TN__G(1360), TN__G(1361), TN__G(1363), TN__G(1365), TN__G(1369),
+    TN__G(1373), TN__G(1375), TN__G(1384), TN__G(1391), TN__G(1398), TN__G(1400), TN__G(1407), TN__G(1409), TN__G(1411), TN__G(1413), TN__G(1415), TN__G(1417), TN__G(1419), TN__G(1423), TN__G(1427), TN__G(1429), TN__G(1435), TN__G(1441), TN__G(1445), TN__G(1448),
+    TN__G(1458), TN__G(1460), TN__G(1464), TN__G(1466), TN__G(1471), TN__G(1476), TN__G(1478), TN__G(1480), TN__G(1482), TN__G(1484), TN__G(1489), TN__G(1495), TN__G(1501), TN__G(1504), TN__G(1507), TN__G(1512), TN__G(1514), TN__G(1518), TN__G(1520), TN__G(1525),
+    TN__G(1530), TN__G(1532), TN__G(1534), TN__G(1536), TN__G(1538), TN__G(1543), TN__G(1549), TN__G(1551), TN__G(1555), TN__G(1561), TN__G(1568), TN__G(1569), TN__G(1573), TN__G(1579), TN__G(1581), TN__G(1583), TN__G(1585), TN__G(1587), TN__G(1588), TN__G(1589),
+    TN__G(1597), TN__G(1602), TN__G(1607), TN__G(1609), TN__G(1615), TN__G(1621), TN__G(1626), TN__G(1628), TN__G(1630), TN__G(1633), TN__G(1638), TN__G(1640), TN__G(1644), TN__G(1646), TN__G(1651), TN__G(1657), TN__G(1661), TN__G(1663), TN__G(1669), TN__G(1675),
+    TN__G(1680), TN__G(1682), TN__G(1684), TN__G(1687), TN__G(1692), TN__G(1694), TN__G(1698), TN__G(1700), TN__G(1705), TN__G(1713), TN__G(1715), TN__G(1717), TN__G(1723), TN__G(1731), TN__G(1732), TN__G(1733), TN__G(1735), TN__G(1739), TN__G(1741), TN__G(1743),
+    TN__G(1745), TN__G(1751), TN__G(1759), TN__G(1765), TN__G(1767), TN__G(1771), TN__G(1774), TN__G(1777), TN__G(1789), TN__G(1795), TN__G(1801), TN__G(1807), TN__G(1809), TN__G(1813), TN__G(1815), TN__G(1819), TN__G(1821), TN__G(1822), TN__G(1825), TN__G(1829),
+    TN__G(1831), TN__G(1833), TN__G(1843), TN__G(1845), TN__G(1848), TN__G(1849), TN__G(1851), TN__G(1853), TN__G(1855), TN__G(1857), TN__G(1859), TN__G(1861), TN__G(1867), TN__G(1872), TN__G(1874), TN__G(1879), TN__G(1885), TN__G(1891), TN__G(1897), TN__G(1903),
+    TN__G(1908), TN__G(1909), TN__G(1915), TN__G(1920), TN__G(1922), TN__G(1926), TN__G(1934), TN__G(1944), TN__G(1946), TN__G(1950), TN__G(1952), TN__G(1957), TN__G(1962), TN__G(1964), TN__G(1968), TN__G(1970), TN__G(1975), TN__G(1981), TN__G(1983), TN__G(1993),
+    TN__G(1998), TN__G(2000), TN__G(2004), TN__G(2006), TN__G(2016), TN__G(2018), TN__G(2022), TN__G(2024), TN__G(2032), TN__G(2035), TN__G(2037), TN__G(2041), TN__G(2047), TN__G(2057), TN__G(2059), TN__G(2063), TN__G(2065), TN__G(2071), TN__G(2073), TN__G(2075),
+    TN__G(2077), TN__G(2083), TN__G(2088), TN__G(2093), TN__G(2095), TN__G(2100), TN__G(2101), TN__G(2106), TN__G(2108), TN__G(2112), TN__G(2114), TN__G(2124), TN__G(2126), TN__G(2130), TN__G(2132), TN__G(2137), TN__G(2143), TN__G(2147), TN__G(2149), TN__G(2155),
+    TN__G(2160), TN__G(2162), TN__G(2166), TN__G(2168), TN__G(2173), TN__G(2178), TN__G(2180), TN__G(2184), TN__G(2186), TN__G(2191), TN__G(2197), TN__G(2201), TN__G(2209), TN__G(2221), TN__G(2225), TN__G(2227), TN__G(2229), TN__G(2231), TN__G(2233), TN__G(2235),
+    TN__G(2237), TN__G(2253), TN__G(2257), TN__G(2260), TN__G(2264), TN__G(2268), TN__G(2269), TN__G(2271), TN__G(2273), TN__G(2275), TN__G(2279), TN__G(2281), TN__G(2282), TN__G(2283), TN__G(2285), TN__G(2287), TN__G(2291), TN__G(2293), TN__G(2299), TN__G(2301),
+    TN__G(2303), TN__G(2305), TN__G(2307), TN__G(2308), TN__G(2309), TN__G(2311), TN__G(2312), TN__G(2317), TN__G(2319), TN__G(2321), TN__G(2323), TN__G(2325), TN__G(2327), TN__G(2331), TN__G(2333), TN__G(2335), TN__G(2340), TN__G(2341), TN__G(2342), TN__G(2353),
+    TN__G(2359), TN__G(2361), TN__G(2363), TN__G(2371), TN__G(2377), TN__G(2387), TN__G(2389), TN__G(2393), TN__G(2397), TN__G(2401), TN__G(2410), TN__G(2415), TN__G(2425), TN__G(2431), TN__G(2443), TN__G(2446), TN__G(2455), TN__G(2461), TN__G(2463), TN__G(2465),
+    TN__G(2467), TN__G(2469), TN__G(2470), TN__G(2471), TN__G(2476), TN__G(2477), TN__G(2479), TN__G(2481), TN__G(2483), TN__G(2485), TN__G(2489), TN__G(2491), TN__G(2493), TN__G(2495), TN__G(2497), TN__G(2502), TN__G(2503), TN__G(2509), TN__G(2512), TN__G(2513),
+    TN__G(2515), TN__G(2519), TN__G(2521), TN__G(2523), TN__G(2524), TN__G(2525), TN__G(2527), TN__G(2529), TN__G(2533), TN__G(2537), TN__G(2539), TN__G(2541), TN__G(2542), TN__G(2543), TN__G(2545), TN__G(2547), TN__G(2548), TN__G(2550), TN__G(2551), TN__G(2552),
+    TN__G(2553), TN__G(2554), TN__G(2557), TN__G(2559), TN__G(2560), TN__G(2561), TN__G(2563), TN__G(2567), TN__G(2568), TN__G(2569), TN__G(2571), TN__G(2575), TN__G(2577), TN__G(2578), TN__G(2579), TN__G(2581), TN__G(2582), TN__G(2587), TN__G(2589), TN__G(2591),
+    TN__G(2593), TN__G(2596), TN__G(2599), TN__G(2604), TN__G(2605), TN__G(2607), TN__G(2609), TN__G(2611), TN__G(2613), TN__G(2617), TN__G(2619), TN__G(2621), TN__G(2623), TN__G(2625), TN__G(2628), TN__G(2629), TN__G(2630), TN__G(2632), TN__G(2633), TN__G(2635),
+    TN__G(2639), TN__G(2641), TN__G(2643), TN__G(2647), TN__G(2650), TN__G(2654), TN__G(2658), TN__G(2659), TN__G(2665), TN__G(2667), TN__G(2669), TN__G(2677), TN__G(2683), TN__G(2686), TN__G(2690), TN__G(2695), TN__G(2702), TN__G(2707), TN__G(2709), TN__G(2713),
+    TN__G(2715), TN__G(2719), TN__G(2721), TN__G(2723), TN__G(2725), TN__G(2731), TN__G(2737), TN__G(2739), TN__G(2741), TN__G(2743), TN__G(2749), TN__G(2755), TN__G(2758), TN__G(2759), TN__G(2762), TN__G(2763), TN__G(2766), TN__G(2767), TN__G(2769), TN__G(2773),
+    TN__G(2775), TN__G(2777), TN__G(2781), TN__G(2785), TN__G(2789), TN__G(2791), TN__G(2792), TN__G(2793), TN__G(2794), TN__G(2795), TN__G(2797), TN__G(2799), TN__G(2801), TN__G(2803), TN__G(2804), TN__G(2807), TN__G(2813), TN__G(2815), TN__G(2819), TN__G(2821),
+    TN__G(2822), TN__G(2823), TN__G(2827), TN__G(2829), TN__G(2831), TN__G(2833), TN__G(2849), TN__G(2865), TN__G(2867), TN__G(2869), TN__G(2875), TN__G(2877), TN__G(2879), TN__G(2883), TN__G(2887), TN__G(2901), TN__G(2911), TN__G(2917), TN__G(2919), TN__G(2920),
+    TN__G(2921), TN__G(2923), TN__G(2927), TN__G(2929), TN__G(2933), TN__G(2935), TN__G(2937), TN__G(2941), TN__G(2943), TN__G(2947), TN__G(2949), TN__G(2953), TN__G(2955), TN__G(2956), TN__G(2957), TN__G(2959), TN__G(2965), TN__G(2967), TN__G(2975), TN__G(2977),
+    TN__G(2983), TN__G(2985), TN__G(2988), TN__G(2989), TN__G(2993), TN__G(2995), TN__G(3001), TN__G(3003), TN__G(3004), TN__G(3005), TN__G(3007), TN__G(3009), TN__G(3010), TN__G(3011), TN__G(3012), TN__G(3013), TN__G(3015), TN__G(3019), TN__G(3020), TN__G(3021),
+    TN__G(3023), TN__G(3025), TN__G(3027), TN__G(3028), TN__G(3029), TN__G(3031), TN__G(3033), TN__G(3034), TN__G(3035), TN__G(3036), TN__G(3037), TN__G(3038), TN__G(3039), TN__G(3040), TN__G(3041), TN__G(3043), TN__G(3045), TN__G(3046), TN__G(3047), TN__G(3049),
+    TN__G(3053), TN__G(3055), TN__G(3061), TN__G(3063), TN__G(3064), TN__G(3065), TN__G(3067), TN__G(3069), TN__G(3073), TN__G(3077), TN__G(3079), TN__G(3083), TN__G(3089), TN__G(3091), TN__G(3095), TN__G(3097), TN__G(3099), TN__G(3107), TN__G(3109), TN__G(3113),
+    TN__G(3115), TN__G(3117), TN__G(3118), TN__G(3119), TN__G(3121), TN__G(3125), TN__G(3127), TN__G(3136), TN__G(3141), TN__G(3143), TN__G(3145), TN__G(3148), TN__G(3149), TN__G(3153), TN__G(3162), TN__G(3163), TN__G(3169), TN__G(3171), TN__G(3172), TN__G(3173),
+    TN__G(3174), TN__G(3175), TN__G(3178), TN__G(3181), TN__G(3183), TN__G(3185), TN__G(3187), TN__G(3189), TN__G(3190), TN__G(3191), TN__G(3193), TN__G(3194), TN__G(3195), TN__G(3196), TN__G(3198), TN__G(3199), TN__G(3200), TN__G(3201), TN__G(3202), TN__G(3203),
+    TN__G(3205), TN__G(3206), TN__G(3207), TN__G(3208), TN__G(3209), TN__G(3211), TN__G(3213), TN__G(3219), TN__G(3221), TN__G(3223), TN__G(3225), TN__G(3226), TN__G(3227), TN__G(3229), TN__G(3232), TN__G(3234), TN__G(3235), TN__G(3239), TN__G(3241), TN__G(3242),
+    TN__G(3243), TN__G(3244), TN__G(3245), TN__G(3247), TN__G(3249), TN__G(3250), TN__G(3251), TN__G(3252), TN__G(3253), TN__G(3254), TN__G(3256), TN__G(3257), TN__G(3259), TN__G(3261), TN__G(3262), TN__G(3263), TN__G(3265), TN__G(3267), TN__G(3268), TN__G(3269),
+    TN__G(3270), TN__G(3271), TN__G(3272), TN__G(3273), TN__G(3274), TN__G(3276), TN__G(3277), TN__G(3278), TN__G(3279), TN__G(3280), TN__G(3281), TN__G(3282), TN__G(3283), TN__G(3284), TN__G(3285), TN__G(3286), TN__G(3288), TN__G(3289), TN__G(3290), TN__G(3291),
+    TN__G(3292), TN__G(3293), TN__G(3295), TN__G(3297), TN__G(3298), TN__G(3301), TN__G(3302), TN__G(3303), TN__G(3304), TN__G(3306), TN__G(3307), TN__G(3308), TN__G(3309), TN__G(3310), TN__G(3313), TN__G(3315), TN__G(3316), TN__G(3317), TN__G(3319), TN__G(3321),
+    TN__G(3322), TN__G(3323), TN__G(3324), TN__G(3326), TN__G(3327), TN__G(3328), TN__G(3331), TN__G(3333), TN__G(3334), TN__G(3336), TN__G(3337), TN__G(3339), TN__G(3340), TN__G(3341), TN__G(3342), TN__G(3343), TN__G(3344), TN__G(3345), TN__G(3346), TN__G(3349),
+    TN__G(3352), TN__G(3353), TN__G(3354), TN__G(3355), TN__G(3356), TN__G(3357), TN__G(3358), TN__G(3359), TN__G(3360), TN__G(3361), TN__G(3362), TN__G(3363), TN__G(3364), TN__G(3365), TN__G(3367), TN__G(3369), TN__G(3370), TN__G(3373), TN__G(3377), TN__G(3379),
+    TN__G(3380), TN__G(3381), TN__G(3382), TN__G(3383), TN__G(3385), TN__G(3388), TN__G(3392), TN__G(3395), TN__G(3397), TN__G(3398), TN__G(3399), TN__G(3400), TN__G(3405), TN__G(3406), TN__G(3407), TN__G(3409), TN__G(3411), TN__G(3415), TN__G(3417), TN__G(3421),
+    TN__G(3428), TN__G(3433), TN__G(3435), TN__G(3437), TN__G(3439), TN__G(3441), TN__G(3442), TN__G(3443), TN__G(3444), TN__G(3445), TN__G(3447), TN__G(3449), TN__G(3450), TN__G(3451), TN__G(3458), TN__G(3463), TN__G(3465), TN__G(3467), TN__G(3469), TN__G(3471),
+    TN__G(3475), TN__G(3481), TN__G(3484), TN__G(3485), TN__G(3487), TN__G(3491), TN__G(3493), TN__G(3495), TN__G(3496), TN__G(3497), TN__G(3499), TN__G(3505), TN__G(3511), TN__G(3513), TN__G(3514), TN__G(3515), TN__G(3517), TN__G(3519), TN__G(3520), TN__G(3521),
+    TN__G(3522), TN__G(3523), TN__G(3524), TN__G(3525), TN__G(3526), TN__G(3527), TN__G(3529), TN__G(3531), TN__G(3532), TN__G(3533), TN__G(3535), TN__G(3538), TN__G(3541), TN__G(3544), TN__G(3547), TN__G(3549), TN__G(3550), TN__G(3551), TN__G(3552), TN__G(3553),
+    TN__G(3559), TN__G(3567), TN__G(3570), TN__G(3577), TN__G(3581), TN__G(3582), TN__G(3586), TN__G(3587), TN__G(3589), TN__G(3595), TN__G(3597), TN__G(3598), TN__G(3601), TN__G(3604), TN__G(3605), TN__G(3606), TN__G(3607), TN__G(3611), TN__G(3613), TN__G(3615),
+    TN__G(3617), TN__G(3619), TN__G(3626), TN__G(3629), TN__G(3631), TN__G(3632), TN__G(3633), TN__G(3635), TN__G(3637), TN__G(3649), TN__G(3657), TN__G(3659), TN__G(3661), TN__G(3667), TN__G(3675), TN__G(3681), TN__G(3685), TN__G(3686), TN__G(3687), TN__G(3689),
+    TN__G(3691), TN__G(3693), TN__G(3695), TN__G(3697), TN__G(3700), TN__G(3713), TN__G(3721), TN__G(3727), TN__G(3729), TN__G(3731), TN__G(3733), TN__G(3737), TN__G(3739), TN__G(3745), TN__G(3746), TN__G(3749), TN__G(3751), TN__G(3757), TN__G(3760), TN__G(3763),
+    TN__G(3766), TN__G(3767), TN__G(3769), TN__G(3775), TN__G(3776), TN__G(3779), TN__G(3783), TN__G(3788), TN__G(3791), TN__G(3793), TN__G(3799), TN__G(3803), TN__G(3805), TN__G(3817), TN__G(3821), TN__G(3823), TN__G(3834), TN__G(3835), TN__G(3839), TN__G(3847),
+    TN__G(3848), TN__G(3849), TN__G(3852), TN__G(3865), TN__G(3871), TN__G(3875), TN__G(3883), TN__G(3898), TN__G(3899), TN__G(3901), TN__G(3902), TN__G(3905), TN__G(3907), TN__G(3911), TN__G(3913), TN__G(3915), TN__G(3917), TN__G(3919), TN__G(3921), TN__G(3923),
+    TN__G(3925), TN__G(3927), TN__G(3928), TN__G(3929), TN__G(3931), TN__G(3932), TN__G(3933), TN__G(3935), TN__G(3937), TN__G(3945), TN__G(3946), TN__G(3949), TN__G(3951), TN__G(3953), TN__G(3954), TN__G(3955), TN__G(3956), TN__G(3957), TN__G(3959), TN__G(3961),
+    TN__G(3963), TN__G(3967), TN__G(3973), TN__G(3975), TN__G(3977), TN__G(3979), TN__G(3982), TN__G(3983), TN__G(3985), TN__G(3999), TN__G(4000), TN__G(4001), TN__G(4003), TN__G(4005), TN__G(4006), TN__G(4008), TN__G(4009), TN__G(4010), TN__G(4012), TN__G(4015),
+    TN__G(4017), TN__G(4018), TN__G(4019), TN__G(4021), TN__G(4028), TN__G(4030), TN__G(4031), TN__G(4033), TN__G(4036), TN__G(4037), TN__G(4039), TN__G(4040), TN__G(4043), TN__G(4045), TN__G(4046), TN__G(4047), TN__G(4052), TN__G(4057), TN__G(4063), TN__G(4068),
+    TN__G(4073), TN__G(4074), TN__G(4075), TN__G(4077), TN__G(4081), TN__G(4083), TN__G(4085), TN__G(4087), TN__G(4089), TN__G(4090), TN__G(4091), TN__G(4092), TN__G(4094), TN__G(4095), TN__G(4099), TN__G(4101), TN__G(4104), TN__G(4106), TN__G(4108), TN__G(4112),
+    TN__G(4116), TN__G(4118), TN__G(4119), TN__G(4120), TN__G(4122), TN__G(4125), TN__G(4127), TN__G(4130), TN__G(4145), TN__G(4147), TN__G(4153), TN__G(4159), TN__G(4169), TN__G(4171), TN__G(4175), TN__G(4177), TN__G(4183), TN__G(4189), TN__G(4195), TN__G(4200),
+    TN__G(4208), TN__G(4213), TN__G(4215), TN__G(4221), TN__G(4225), TN__G(4231), TN__G(4233), TN__G(4235), TN__G(4237), TN__G(4239), TN__G(4240), TN__G(4243), TN__G(4244), TN__G(4245), TN__G(4249), TN__G(4251), TN__G(4252), TN__G(4253), TN__G(4255), TN__G(4257),
+    TN__G(4261), TN__G(4265), TN__G(4268), TN__G(4269), TN__G(4274), TN__G(4279), TN__G(4285), TN__G(4287), TN__G(4288), TN__G(4291), TN__G(4303), TN__G(4307), TN__G(4308), TN__G(4321), TN__G(4323), TN__G(4327), TN__G(4329), TN__G(4333), TN__G(4335), TN__G(4337),
+    TN__G(4341), TN__G(4342), TN__G(4345), TN__G(4352), TN__G(4359), TN__G(4362), TN__G(4364), TN__G(4370), TN__G(4374), TN__G(4376), TN__G(4380), TN__G(4382), TN__G(4392), TN__G(4394), TN__G(4398), TN__G(4400), TN__G(4405), TN__G(4410), TN__G(4411), TN__G(4413),
+    TN__G(4415), TN__G(4417), TN__G(4423), TN__G(4428), TN__G(4430), TN__G(4434), TN__G(4436), TN__G(4441), TN__G(4446), TN__G(4448), TN__G(4452), TN__G(4454), TN__G(4459), TN__G(4465), TN__G(4467), TN__G(4469), TN__G(4471), TN__G(4477), TN__G(4483), TN__G(4485),
+    TN__G(4489), TN__G(4491), TN__G(4493), TN__G(4495), TN__G(4496), TN__G(4497), TN__G(4498), TN__G(4503), TN__G(4505), TN__G(4507), TN__G(4513), TN__G(4516), TN__G(4521), TN__G(4523), TN__G(4525), TN__G(4531), TN__G(4536), TN__G(4538), TN__G(4542), TN__G(4544),
+    TN__G(4549), TN__G(4554), TN__G(4556), TN__G(4560), TN__G(4562), TN__G(4573), TN__G(4575), TN__G(4579), TN__G(4585), TN__G(4590), TN__G(4592), TN__G(4596), TN__G(4598), TN__G(4603), TN__G(4608), TN__G(4610), TN__G(4614), TN__G(4616), TN__G(4629), TN__G(4633),
+    TN__G(4645), TN__G(4647), TN__G(4654), TN__G(4657), TN__G(4661), TN__G(4663), TN__G(4665), TN__G(4669), TN__G(4683), TN__G(4687), TN__G(4699), TN__G(4705), TN__G(4709), TN__G(4711), TN__G(4715), TN__G(4721), TN__G(4723), TN__G(4725), TN__G(4726), TN__G(4729),
+    TN__G(4731), TN__G(4735), TN__G(4737), TN__G(4738), TN__G(4739), TN__G(4741), TN__G(4742), TN__G(4747), TN__G(4748), TN__G(4749), TN__G(4751), TN__G(4753), TN__G(4755), TN__G(4757), TN__G(4759), TN__G(4761), TN__G(4763), TN__G(4765), TN__G(4767), TN__G(4775),
+    TN__G(4789), TN__G(4793), TN__G(4795), TN__G(4801), TN__G(4807), TN__G(4809), TN__G(4813), TN__G(4814), TN__G(4815), TN__G(4819), TN__G(4822), TN__G(4823), TN__G(4825), TN__G(4829), TN__G(4832), TN__G(4837), TN__G(4843), TN__G(4850), TN__G(4854), TN__G(4860),
+    TN__G(4862), TN__G(4866), TN__G(4868), TN__G(4873), TN__G(4878), TN__G(4880), TN__G(4884), TN__G(4886), TN__G(4888), TN__G(4891), TN__G(4897), TN__G(4899), TN__G(4903), TN__G(4909), TN__G(4912), TN__G(4914), TN__G(4916), TN__G(4920), TN__G(4922), TN__G(4927),
+    TN__G(4932), TN__G(4934), TN__G(4938), TN__G(4940), TN__G(4945), TN__G(4946), TN__G(4951), TN__G(4953), TN__G(4955), TN__G(4963), TN__G(4969), TN__G(4971), TN__G(4973), TN__G(4975), TN__G(4977), TN__G(4979), TN__G(4981), TN__G(4985), TN__G(4987), TN__G(4989),
+    TN__G(4999), TN__G(5009), TN__G(5011), TN__G(5017), TN__G(5022), TN__G(5024), TN__G(5028), TN__G(5030), TN__G(5035), TN__G(5040), TN__G(5042), TN__G(5046), TN__G(5048), TN__G(5053), TN__G(5059), TN__G(5061), TN__G(5063), TN__G(5076), TN__G(5078), TN__G(5082),
+    TN__G(5084), TN__G(5089), TN__G(5094), TN__G(5096), TN__G(5100), TN__G(5102), TN__G(5107), TN__G(5113), TN__G(5117), TN__G(5118), TN__G(5119), TN__G(5125), TN__G(5131), TN__G(5135), TN__G(5137), TN__G(5143), TN__G(5145), TN__G(5147), TN__G(5155), TN__G(5156),
+    TN__G(5161), TN__G(5167), TN__G(5169), TN__G(5171), TN__G(5173), TN__G(5179), TN__G(5185), TN__G(5187), TN__G(5189), TN__G(5191), TN__G(5193), TN__G(5197), TN__G(5199), TN__G(5201), TN__G(5203), TN__G(5205), TN__G(5207), TN__G(5209), TN__G(5211), TN__G(5215),
+    TN__G(5220), TN__G(5221), TN__G(5223), TN__G(5224), TN__G(5225), TN__G(5227), TN__G(5231), TN__G(5233), TN__G(5241), TN__G(5243), TN__G(5249), TN__G(5251), TN__G(5253), TN__G(5257), TN__G(5259), TN__G(5261), TN__G(5263), TN__G(5269), TN__G(5275), TN__G(5277),
+    TN__G(5281), TN__G(5287), TN__G(5295), TN__G(5297), TN__G(5299), TN__G(5301), TN__G(5303), TN__G(5305), TN__G(5307), TN__G(5315), TN__G(5317), TN__G(5323), TN__G(5331), TN__G(5333), TN__G(5344), TN__G(5347), TN__G(5349), TN__G(5351), TN__G(5355), TN__G(5359),
+    TN__G(5361), TN__G(5369), TN__G(5373), TN__G(5381), TN__G(5383), TN__G(5385), TN__G(5386), TN__G(5387), TN__G(5388), TN__G(5389), TN__G(5391), TN__G(5392), TN__G(5393), TN__G(5395), TN__G(5403), TN__G(5405), TN__G(5411), TN__G(5412), TN__G(5413), TN__G(5415),
+    TN__G(5419), TN__G(5425), TN__G(5427), TN__G(5431), TN__G(5433), TN__G(5435), TN__G(5436), TN__G(5437), TN__G(5439), TN__G(5440), TN__G(5441), TN__G(5443), TN__G(5446), TN__G(5449), TN__G(5452), TN__G(5453), TN__G(5455), TN__G(5457), TN__G(5458), TN__G(5459),
+    TN__G(5461), TN__G(5463), TN__G(5464), TN__G(5465), TN__G(5466), TN__G(5467), TN__G(5468), TN__G(5469), TN__G(5470), TN__G(5471), TN__G(5473), TN__G(5475), TN__G(5476), TN__G(5477), TN__G(5479), TN__G(5482), TN__G(5485), TN__G(5487), TN__G(5491), TN__G(5492),
+    TN__G(5493), TN__G(5494), TN__G(5495), TN__G(5497), TN__G(5498), TN__G(5499), TN__G(5501), TN__G(5503), TN__G(5505), TN__G(5507), TN__G(5509), TN__G(5511), TN__G(5517), TN__G(5521), TN__G(5524), TN__G(5526), TN__G(5531), TN__G(5533), TN__G(5539), TN__G(5541),
+    TN__G(5542), TN__G(5545), TN__G(5546), TN__G(5548), TN__G(5549), TN__G(5551), TN__G(5557), TN__G(5559), TN__G(5564), TN__G(5565), TN__G(5569), TN__G(5570), TN__G(5573), TN__G(5574), TN__G(5575), TN__G(5583), TN__G(5585), TN__G(5587), TN__G(5593), TN__G(5603),
+    TN__G(5605), TN__G(5611), TN__G(5617), TN__G(5621), TN__G(5625), TN__G(5627), TN__G(5629), TN__G(5630), TN__G(5633), TN__G(5637), TN__G(5638), TN__G(5647), TN__G(5653), TN__G(5657), TN__G(5659), TN__G(5665), TN__G(5673), TN__G(5675), TN__G(5677), TN__G(5679),
+    TN__G(5681), TN__G(5683), TN__G(5685), TN__G(5687), TN__G(5688), TN__G(5689), TN__G(5691), TN__G(5693), TN__G(5697), TN__G(5699), TN__G(5701), TN__G(5703), TN__G(5705), TN__G(5707), TN__G(5709), TN__G(5710), TN__G(5711), TN__G(5713), TN__G(5717), TN__G(5719),
+    TN__G(5720), TN__G(5723), TN__G(5725), TN__G(5727), TN__G(5733), TN__G(5735), TN__G(5737), TN__G(5741), TN__G(5743), TN__G(5747), TN__G(5755), TN__G(5764), TN__G(5773), TN__G(5781), TN__G(5783), TN__G(5785), TN__G(5787), TN__G(5791), TN__G(5793), TN__G(5797),
+    TN__G(5809), TN__G(5815), TN__G(5817), TN__G(5818), TN__G(5819), TN__G(5832), TN__G(5834), TN__G(5838), TN__G(5840), TN__G(5845), TN__G(5850), TN__G(5852), TN__G(5856), TN__G(5858), TN__G(5863), TN__G(5869), TN__G(5871), TN__G(5873), TN__G(5875), TN__G(5886),
+    TN__G(5888), TN__G(5892), TN__G(5894), TN__G(5899), TN__G(5904), TN__G(5906), TN__G(5910), TN__G(5912), TN__G(5917), TN__G(5920), TN__G(5923), TN__G(5925), TN__G(5927), TN__G(5929), TN__G(5930), TN__G(5945), TN__G(5947), TN__G(5950), TN__G(5953), TN__G(5955),
+    TN__G(5957), TN__G(5959), TN__G(5961), TN__G(5971), TN__G(5976), TN__G(5978), TN__G(5981), TN__G(5983), TN__G(5996), TN__G(6000), TN__G(6002), TN__G(6003), TN__G(6010), TN__G(6014), TN__G(6018), TN__G(6020), TN__G(6025), TN__G(6031), TN__G(6035), TN__G(6037),
+    TN__G(6043), TN__G(6048), TN__G(6050), TN__G(6054), TN__G(6056), TN__G(6061), TN__G(6066), TN__G(6068), TN__G(6072), TN__G(6074), TN__G(6091), TN__G(6097), TN__G(6103), TN__G(6105), TN__G(6111), TN__G(6114), TN__G(6115), TN__G(6117), TN__G(6119), TN__G(6121),
+    TN__G(6124), TN__G(6125), TN__G(6126), TN__G(6127), TN__G(6133), TN__G(6161), TN__G(6163), TN__G(6165), TN__G(6167), TN__G(6169), TN__G(6171), TN__G(6179), TN__G(6181), TN__G(6185), TN__G(6187), TN__G(6193), TN__G(6195), TN__G(6196), TN__G(6197), TN__G(6199),
+    TN__G(6205), TN__G(6209), TN__G(6211), TN__G(6213), TN__G(6214), TN__G(6215), TN__G(6217), TN__G(6221), TN__G(6223), TN__G(6225), TN__G(6241), TN__G(6247), TN__G(6251), TN__G(6254), TN__G(6256), TN__G(6259), TN__G(6267), TN__G(6269), TN__G(6272), TN__G(6275),
+    TN__G(6277), TN__G(6278), TN__G(6279), TN__G(6282), TN__G(6284), TN__G(6296), TN__G(6300), TN__G(6304), TN__G(6305), TN__G(6307), TN__G(6310), TN__G(6312), TN__G(6314), TN__G(6318), TN__G(6320), TN__G(6324), TN__G(6326), TN__G(6336), TN__G(6338), TN__G(6342),
+    TN__G(6344), TN__G(6355), TN__G(6357), TN__G(6359), TN__G(6361), TN__G(6372), TN__G(6374), TN__G(6378), TN__G(6380), TN__G(6385), TN__G(6390), TN__G(6392), TN__G(6396), TN__G(6398), TN__G(6403), TN__G(6411), TN__G(6415), TN__G(6418), TN__G(6421), TN__G(6427),
+    TN__G(6435), TN__G(6439), TN__G(6443), TN__G(6445), TN__G(6449), TN__G(6451), TN__G(6462), TN__G(6467), TN__G(6480), TN__G(6482), TN__G(6486), TN__G(6488), TN__G(6498), TN__G(6500), TN__G(6504), TN__G(6506), TN__G(6517), TN__G(6519), TN__G(6521), TN__G(6534),
+    TN__G(6536), TN__G(6540), TN__G(6542), TN__G(6547), TN__G(6552), TN__G(6554), TN__G(6558), TN__G(6560),
+};
+#undef TN__G
+#define TN__G(i) TN__G3X(i)
+static const uint32_t tn__iq3xxs_grid[256] = {
+    TN__G(0), TN__G(2), TN__G(4), TN__G(9), TN__G(11), TN__G(15), TN__G(16), TN__G(18), TN__G(25), TN__G(34), TN__G(59), TN__G(61), TN__G(65), TN__G(67), TN__G(72), TN__G(74), TN__G(81), TN__G(85), TN__G(88), TN__G(90),
+    TN__G(97), TN__G(108), TN__G(120), TN__G(128), TN__G(130), TN__G(132), TN__G(137), TN__G(144), TN__G(146), TN__G(153), TN__G(155), TN__G(159), TN__G(169), TN__G(175), TN__G(189), TN__G(193), TN__G(199), TN__G(200), TN__G(202), TN__G(213),
+    TN__G(248), TN__G(267), TN__G(287), TN__G(292), TN__G(303), TN__G(315), TN__G(317), TN__G(321), TN__G(327), TN__G(346), TN__G(362), TN__G(413), TN__G(436), TN__G(456), TN__G(460), TN__G(462), TN__G(483), TN__G(497), TN__G(513), TN__G(515),
+    TN__G(520), TN__G(522), TN__G(529), TN__G(531), TN__G(536), TN__G(538), TN__G(540), TN__G(551), TN__G(552), TN__G(576), TN__G(578), TN__G(585), TN__G(592), TN__G(594), TN__G(641), TN__G(643), TN__G(648), TN__G(650), TN__G(657), TN__G(664),
+    TN__G(698), TN__G(704), TN__G(706), TN__G(720), TN__G(729), TN__G(742), TN__G(758), TN__G(769), TN__G(773), TN__G(808), TN__G(848), TN__G(852), TN__G(870), TN__G(889), TN__G(901), TN__G(978), TN__G(992), TN__G(1024), TN__G(1026), TN__G(1033),
+    TN__G(1035), TN__G(1040), TN__G(1042), TN__G(1046), TN__G(1049), TN__G(1058), TN__G(1089), TN__G(1091), TN__G(1093), TN__G(1096), TN__G(1098), TN__G(1105), TN__G(1112), TN__G(1139), TN__G(1143), TN__G(1144), TN__G(1152), TN__G(1154), TN__G(1161), TN__G(1167),
+    TN__G(1168), TN__G(1170), TN__G(1183), TN__G(1184), TN__G(1197), TN__G(1217), TN__G(1224), TN__G(1228), TN__G(1272), TN__G(1276), TN__G(1309), TN__G(1323), TN__G(1347), TN__G(1367), TN__G(1377), TN__G(1404), TN__G(1473), TN__G(1475), TN__G(1486), TN__G(1509),
+    TN__G(1537), TN__G(1544), TN__G(1546), TN__G(1553), TN__G(1555), TN__G(1576), TN__G(1589), TN__G(1594), TN__G(1600), TN__G(1602), TN__G(1616), TN__G(1625), TN__G(1636), TN__G(1638), TN__G(1665), TN__G(1667), TN__G(1672), TN__G(1685), TN__G(1706), TN__G(1722),
+    TN__G(1737), TN__G(1755), TN__G(1816), TN__G(1831), TN__G(1850), TN__G(1856), TN__G(1862), TN__G(1874), TN__G(1901), TN__G(1932), TN__G(1950), TN__G(1971), TN__G(2011), TN__G(2032), TN__G(2052), TN__G(2063), TN__G(2077), TN__G(2079), TN__G(2091), TN__G(2095),
+    TN__G(2172), TN__G(2192), TN__G(2207), TN__G(2208), TN__G(2224), TN__G(2230), TN__G(2247), TN__G(2277), TN__G(2308), TN__G(2345), TN__G(2356), TN__G(2389), TN__G(2403), TN__G(2424), TN__G(2501), TN__G(2504), TN__G(2506), TN__G(2520), TN__G(2570), TN__G(2593),
+    TN__G(2616), TN__G(2624), TN__G(2630), TN__G(2646), TN__G(2669), TN__G(2700), TN__G(2714), TN__G(2746), TN__G(2754), TN__G(2795), TN__G(2824), TN__G(2835), TN__G(2839), TN__G(2874), TN__G(2882), TN__G(2905), TN__G(2984), TN__G(3028), TN__G(3042), TN__G(3092),
+    TN__G(3108), TN__G(3110), TN__G(3124), TN__G(3153), TN__G(3185), TN__G(3215), TN__G(3252), TN__G(3288), TN__G(3294), TN__G(3364), TN__G(3397), TN__G(3434), TN__G(3483), TN__G(3523), TN__G(3537), TN__G(3587), TN__G(3589), TN__G(3591), TN__G(3592), TN__G(3610),
+    TN__G(3626), TN__G(3670), TN__G(3680), TN__G(3722), TN__G(3749), TN__G(3754), TN__G(3776), TN__G(3789), TN__G(3803), TN__G(3824), TN__G(3857), TN__G(3873), TN__G(3904), TN__G(3906), TN__G(3924), TN__G(3992),
+};
+#undef TN__G
+#define TN__G(i) TN__G3S(i)
+static const uint32_t tn__iq3s_grid[512] = {
+    TN__G(0), TN__G(1), TN__G(2), TN__G(5), TN__G(7), TN__G(8), TN__G(9), TN__G(10), TN__G(12), TN__G(14), TN__G(16), TN__G(17), TN__G(21), TN__G(27), TN__G(32), TN__G(34), TN__G(37), TN__G(39), TN__G(41), TN__G(43),
+    TN__G(48), TN__G(50), TN__G(57), TN__G(60), TN__G(63), TN__G(64), TN__G(65), TN__G(66), TN__G(68), TN__G(72), TN__G(73), TN__G(77), TN__G(80), TN__G(83), TN__G(87), TN__G(89), TN__G(93), TN__G(100), TN__G(113), TN__G(117),
+    TN__G(122), TN__G(128), TN__G(129), TN__G(133), TN__G(135), TN__G(136), TN__G(139), TN__G(142), TN__G(145), TN__G(149), TN__G(152), TN__G(156), TN__G(162), TN__G(165), TN__G(167), TN__G(169), TN__G(171), TN__G(184), TN__G(187), TN__G(195),
+    TN__G(201), TN__G(205), TN__G(208), TN__G(210), TN__G(217), TN__G(219), TN__G(222), TN__G(228), TN__G(232), TN__G(234), TN__G(247), TN__G(249), TN__G(253), TN__G(256), TN__G(267), TN__G(271), TN__G(273), TN__G(276), TN__G(282), TN__G(288),
+    TN__G(291), TN__G(297), TN__G(312), TN__G(322), TN__G(324), TN__G(336), TN__G(338), TN__G(342), TN__G(347), TN__G(353), TN__G(357), TN__G(359), TN__G(374), TN__G(379), TN__G(390), TN__G(393), TN__G(395), TN__G(409), TN__G(426), TN__G(441),
+    TN__G(448), TN__G(450), TN__G(452), TN__G(464), TN__G(466), TN__G(470), TN__G(475), TN__G(488), TN__G(492), TN__G(512), TN__G(513), TN__G(514), TN__G(516), TN__G(520), TN__G(521), TN__G(523), TN__G(525), TN__G(527), TN__G(528), TN__G(530),
+    TN__G(537), TN__G(540), TN__G(542), TN__G(556), TN__G(558), TN__G(561), TN__G(570), TN__G(576), TN__G(577), TN__G(579), TN__G(582), TN__G(584), TN__G(588), TN__G(593), TN__G(600), TN__G(603), TN__G(609), TN__G(616), TN__G(618), TN__G(632),
+    TN__G(638), TN__G(640), TN__G(650), TN__G(653), TN__G(655), TN__G(656), TN__G(660), TN__G(666), TN__G(672), TN__G(675), TN__G(685), TN__G(688), TN__G(698), TN__G(705), TN__G(708), TN__G(711), TN__G(712), TN__G(715), TN__G(721), TN__G(727),
+    TN__G(728), TN__G(732), TN__G(737), TN__G(754), TN__G(760), TN__G(771), TN__G(773), TN__G(778), TN__G(780), TN__G(793), TN__G(795), TN__G(802), TN__G(806), TN__G(808), TN__G(812), TN__G(833), TN__G(840), TN__G(843), TN__G(849), TN__G(856),
+    TN__G(858), TN__G(873), TN__G(912), TN__G(916), TN__G(919), TN__G(932), TN__G(934), TN__G(961), TN__G(963), TN__G(968), TN__G(970), TN__G(977), TN__G(989), TN__G(993), TN__G(1010), TN__G(1016), TN__G(1024), TN__G(1025), TN__G(1027), TN__G(1029),
+    TN__G(1031), TN__G(1032), TN__G(1034), TN__G(1036), TN__G(1038), TN__G(1041), TN__G(1043), TN__G(1047), TN__G(1048), TN__G(1050), TN__G(1057), TN__G(1059), TN__G(1061), TN__G(1064), TN__G(1066), TN__G(1079), TN__G(1080), TN__G(1083), TN__G(1085), TN__G(1088),
+    TN__G(1090), TN__G(1096), TN__G(1099), TN__G(1103), TN__G(1106), TN__G(1109), TN__G(1113), TN__G(1116), TN__G(1122), TN__G(1129), TN__G(1153), TN__G(1156), TN__G(1159), TN__G(1169), TN__G(1171), TN__G(1176), TN__G(1183), TN__G(1185), TN__G(1195), TN__G(1199),
+    TN__G(1209), TN__G(1212), TN__G(1216), TN__G(1218), TN__G(1221), TN__G(1225), TN__G(1234), TN__G(1236), TN__G(1241), TN__G(1243), TN__G(1250), TN__G(1256), TN__G(1270), TN__G(1281), TN__G(1287), TN__G(1296), TN__G(1299), TN__G(1306), TN__G(1309), TN__G(1313),
+    TN__G(1338), TN__G(1341), TN__G(1348), TN__G(1353), TN__G(1362), TN__G(1375), TN__G(1376), TN__G(1387), TN__G(1400), TN__G(1408), TN__G(1410), TN__G(1415), TN__G(1425), TN__G(1453), TN__G(1457), TN__G(1477), TN__G(1481), TN__G(1494), TN__G(1496), TN__G(1507),
+    TN__G(1512), TN__G(1538), TN__G(1545), TN__G(1547), TN__G(1549), TN__G(1551), TN__G(1554), TN__G(1561), TN__G(1563), TN__G(1565), TN__G(1570), TN__G(1572), TN__G(1575), TN__G(1577), TN__G(1587), TN__G(1593), TN__G(1601), TN__G(1603), TN__G(1605), TN__G(1612),
+    TN__G(1617), TN__G(1619), TN__G(1632), TN__G(1648), TN__G(1658), TN__G(1662), TN__G(1664), TN__G(1674), TN__G(1680), TN__G(1690), TN__G(1692), TN__G(1704), TN__G(1729), TN__G(1736), TN__G(1740), TN__G(1745), TN__G(1747), TN__G(1751), TN__G(1752), TN__G(1761),
+    TN__G(1763), TN__G(1767), TN__G(1773), TN__G(1787), TN__G(1795), TN__G(1801), TN__G(1806), TN__G(1810), TN__G(1817), TN__G(1834), TN__G(1840), TN__G(1844), TN__G(1857), TN__G(1864), TN__G(1866), TN__G(1877), TN__G(1882), TN__G(1892), TN__G(1902), TN__G(1915),
+    TN__G(1934), TN__G(1953), TN__G(1985), TN__G(1987), TN__G(2000), TN__G(2002), TN__G(2013), TN__G(2048), TN__G(2052), TN__G(2058), TN__G(2064), TN__G(2068), TN__G(2071), TN__G(2074), TN__G(2081), TN__G(2088), TN__G(2104), TN__G(2114), TN__G(2119), TN__G(2121),
+    TN__G(2123), TN__G(2130), TN__G(2136), TN__G(2141), TN__G(2147), TN__G(2153), TN__G(2157), TN__G(2177), TN__G(2179), TN__G(2184), TN__G(2189), TN__G(2193), TN__G(2203), TN__G(2208), TN__G(2223), TN__G(2226), TN__G(2232), TN__G(2244), TN__G(2249), TN__G(2251),
+    TN__G(2256), TN__G(2258), TN__G(2265), TN__G(2269), TN__G(2304), TN__G(2306), TN__G(2324), TN__G(2335), TN__G(2336), TN__G(2361), TN__G(2373), TN__G(2375), TN__G(2385), TN__G(2418), TN__G(2443), TN__G(2460), TN__G(2480), TN__G(2504), TN__G(2509), TN__G(2520),
+    TN__G(2531), TN__G(2537), TN__G(2562), TN__G(2568), TN__G(2572), TN__G(2578), TN__G(2592), TN__G(2596), TN__G(2599), TN__G(2602), TN__G(2614), TN__G(2620), TN__G(2625), TN__G(2627), TN__G(2629), TN__G(2634), TN__G(2641), TN__G(2650), TN__G(2682), TN__G(2688),
+    TN__G(2697), TN__G(2707), TN__G(2712), TN__G(2718), TN__G(2731), TN__G(2754), TN__G(2759), TN__G(2760), TN__G(2775), TN__G(2788), TN__G(2793), TN__G(2805), TN__G(2811), TN__G(2817), TN__G(2820), TN__G(2832), TN__G(2842), TN__G(2854), TN__G(2890), TN__G(2902),
+    TN__G(2921), TN__G(2923), TN__G(2978), TN__G(3010), TN__G(3012), TN__G(3026), TN__G(3081), TN__G(3083), TN__G(3085), TN__G(3097), TN__G(3099), TN__G(3120), TN__G(3136), TN__G(3152), TN__G(3159), TN__G(3188), TN__G(3210), TN__G(3228), TN__G(3234), TN__G(3245),
+    TN__G(3250), TN__G(3256), TN__G(3264), TN__G(3276), TN__G(3281), TN__G(3296), TN__G(3349), TN__G(3363), TN__G(3378), TN__G(3392), TN__G(3395), TN__G(3420), TN__G(3440), TN__G(3461), TN__G(3488), TN__G(3529), TN__G(3531), TN__G(3584), TN__G(3588), TN__G(3591),
+    TN__G(3600), TN__G(3602), TN__G(3614), TN__G(3616), TN__G(3628), TN__G(3634), TN__G(3650), TN__G(3657), TN__G(3668), TN__G(3683), TN__G(3685), TN__G(3713), TN__G(3716), TN__G(3720), TN__G(3726), TN__G(3729), TN__G(3736), TN__G(3753), TN__G(3778), TN__G(3802),
+    TN__G(3805), TN__G(3819), TN__G(3841), TN__G(3845), TN__G(3851), TN__G(3856), TN__G(3880), TN__G(3922), TN__G(3938), TN__G(3970), TN__G(3993), TN__G(4032),
+};
+#undef TN__G
+#undef TN__D3
+#undef TN__B2
+#undef TN__B1
+#undef TN__G3ROW
+#undef TN__G2
+#undef TN__G1
+#undef TN__D8
+#undef TN__B3X
+#undef TN__B3S
+#undef TN__G8ROW
+#undef TN__G3X
+#undef TN__G3S
+
+static int tn__is_grid_type(tn_type t) {
+    return t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S || t == TN_TYPE_IQ3_XXS ||
+           t == TN_TYPE_IQ3_S || t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M;
+}
+/* the 8 signs of a group from 7 stored bits: the eighth makes their count even */
+static unsigned tn__iq_sign8(unsigned s7) {
+    unsigned p = s7 ^ (s7 >> 4);
+    p ^= p >> 2;
+    p ^= p >> 1;
+    return (s7 & 127u) | ((p & 1u) << 7);
+}
+static unsigned tn__rd16le(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
+
+/* One block of a grid format, unpacked: its 32 groups of 8 as grid rows g
+   (byte i: |value i| for iq2/iq3, the value -1..1 as int8 for iq1), their
+   sign bits sg (bit i: value i is negative), the stored scale field of each
+   16 values sc (its integer scale is 2 sc + 1), the sign of iq1's delta per
+   group dl, and the block's fp16 scale d. */
+typedef struct { uint64_t g[32]; uint8_t sg[32]; uint8_t sc[16]; int8_t dl[32]; float d; } tn__iq_block;
+
+static void tn__iq_unpack(tn_type t, const uint8_t *b, tn__iq_block *o) {
+    int c, l;
+    memset(o->sg, 0, sizeof(o->sg));
+    memset(o->dl, 0, sizeof(o->dl));
+    if (t != TN_TYPE_IQ1_M) o->d = tn_fp16_to_fp32((uint16_t)tn__rd16le(b));
+    for (c = 0; c < 8; c++) { /* 32 values each */
+        switch (t) {
+        case TN_TYPE_IQ2_XXS: {
+            const uint8_t *q = b + 2 + 8 * c;
+            const uint32_t aux = tn__le32(q + 4);
+            for (l = 0; l < 4; l++) {
+                o->g[4 * c + l] = tn__iq2xxs_grid[q[l]];
+                o->sg[4 * c + l] = (uint8_t)tn__iq_sign8((aux >> (7 * l)) & 127u);
+            }
+            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)(aux >> 28);
+            break;
+        }
+        case TN_TYPE_IQ2_XS:
+            for (l = 0; l < 4; l++) {
+                const unsigned v = tn__rd16le(b + 2 + 2 * (4 * c + l));
+                o->g[4 * c + l] = tn__iq2xs_grid[v & 511u];
+                o->sg[4 * c + l] = (uint8_t)tn__iq_sign8(v >> 9);
+            }
+            o->sc[2 * c] = b[66 + c] & 15;
+            o->sc[2 * c + 1] = b[66 + c] >> 4;
+            break;
+        case TN_TYPE_IQ2_S:
+            for (l = 0; l < 4; l++) {
+                o->g[4 * c + l] = tn__iq2s_grid[b[2 + 4 * c + l] | (((unsigned)b[66 + c] << (8 - 2 * l)) & 0x300u)];
+                o->sg[4 * c + l] = b[34 + 4 * c + l];
+            }
+            o->sc[2 * c] = b[74 + c] & 15;
+            o->sc[2 * c + 1] = b[74 + c] >> 4;
+            break;
+        case TN_TYPE_IQ3_XXS: {
+            const uint32_t aux = tn__le32(b + 66 + 4 * c);
+            for (l = 0; l < 4; l++) {
+                o->g[4 * c + l] = tn__iq3xxs_grid[b[2 + 8 * c + 2 * l]] | (uint64_t)tn__iq3xxs_grid[b[2 + 8 * c + 2 * l + 1]] << 32;
+                o->sg[4 * c + l] = (uint8_t)tn__iq_sign8((aux >> (7 * l)) & 127u);
+            }
+            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)(aux >> 28);
+            break;
+        }
+        case TN_TYPE_IQ3_S: {
+            const unsigned qh = b[66 + c];
+            for (l = 0; l < 4; l++) {
+                const unsigned i1 = b[2 + 8 * c + 2 * l] | ((qh << (8 - 2 * l)) & 256u), i2 = b[2 + 8 * c + 2 * l + 1] | ((qh << (7 - 2 * l)) & 256u);
+                o->g[4 * c + l] = tn__iq3s_grid[i1] | (uint64_t)tn__iq3s_grid[i2] << 32;
+                o->sg[4 * c + l] = b[74 + 4 * c + l];
+            }
+            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)((b[106 + c / 2] >> (4 * (c % 2))) & 15);
+            break;
+        }
+        case TN_TYPE_IQ1_S: {
+            const unsigned h = tn__rd16le(b + 34 + 2 * c);
+            for (l = 0; l < 4; l++) {
+                o->g[4 * c + l] = tn__iq1s_grid[b[2 + 4 * c + l] | (((h >> (3 * l)) & 7u) << 8)];
+                o->dl[4 * c + l] = (int8_t)(h & 0x8000u ? -1 : 1);
+            }
+            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)((h >> 12) & 7);
+            break;
+        }
+        default: { /* TN_TYPE_IQ1_M */
+            const unsigned h0 = b[32 + 2 * c], h1 = b[33 + 2 * c], sc = tn__rd16le(b + 48 + 2 * (c / 2));
+            const uint8_t *q = b + 4 * c;
+            o->g[4 * c + 0] = tn__iq1s_grid[q[0] | ((h0 << 8) & 0x700u)];
+            o->g[4 * c + 1] = tn__iq1s_grid[q[1] | ((h0 << 4) & 0x700u)];
+            o->g[4 * c + 2] = tn__iq1s_grid[q[2] | ((h1 << 8) & 0x700u)];
+            o->g[4 * c + 3] = tn__iq1s_grid[q[3] | ((h1 << 4) & 0x700u)];
+            o->dl[4 * c + 0] = (int8_t)(h0 & 0x08u ? -1 : 1);
+            o->dl[4 * c + 1] = (int8_t)(h0 & 0x80u ? -1 : 1);
+            o->dl[4 * c + 2] = (int8_t)(h1 & 0x08u ? -1 : 1);
+            o->dl[4 * c + 3] = (int8_t)(h1 & 0x80u ? -1 : 1);
+            o->sc[2 * c] = (uint8_t)((sc >> (6 * (c % 2))) & 7);
+            o->sc[2 * c + 1] = (uint8_t)((sc >> (6 * (c % 2) + 3)) & 7);
+            if (c == 0) {
+                const unsigned s0 = tn__rd16le(b + 48), s1 = tn__rd16le(b + 50), s2 = tn__rd16le(b + 52), s3 = tn__rd16le(b + 54);
+                o->d = tn_fp16_to_fp32((uint16_t)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u)));
+            }
+            break;
+        }
+        }
+    }
+}
+
+/* ggml's to_float: the scale of 16 values, then scale * grid value, signed */
+static void tn__iq_dequantize(tn_type t, const uint8_t *x, float *y, int64_t k) {
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = k / TN_QK_K;
+    tn__iq_block b;
+    int g, j;
+    for (ib = 0; ib < nb; ib++) {
+        tn__iq_unpack(t, x + (size_t)ib * bs, &b);
+        for (g = 0; g < 32; g++, y += 8) {
+            const unsigned sc = b.sc[g / 2];
+            const float dl = t == TN_TYPE_IQ3_XXS ? b.d * (0.5f + (float)sc) * 0.5f
+                           : t == TN_TYPE_IQ3_S   ? b.d * (float)(1 + 2 * sc)
+                           : t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M ? b.d * (float)(2 * sc + 1)
+                           : b.d * (0.5f + (float)sc) * 0.25f;
+            for (j = 0; j < 8; j++) {
+                const unsigned v = (unsigned)(b.g[g] >> (8 * j)) & 255u;
+                if (b.dl[g]) y[j] = dl * ((float)(int8_t)v + (b.dl[g] < 0 ? -0.125f : 0.125f));
+                else {
+                    const float a = dl * (float)v;
+                    y[j] = (b.sg[g] >> j) & 1u ? -a : a;
+                }
+            }
+        }
+    }
+}
+/* a block's share of the dot product from its integer sums (the same on
+   every path): s1 = sum of scale x value x q8, s2 (iq1) = sum of scale x
+   delta sign x q8; ggml's float expressions */
+static float tn__iq_dot_block(tn_type t, float d, float yd, int32_t s1, int32_t s2) {
+    if (t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M) return d * yd * ((float)s1 + 0.125f * (float)s2);
+    return (d * yd) * (float)s1;
+}
+static float tn__iq_dot_final(tn_type t, float sumf) {
+    return t == TN_TYPE_IQ3_XXS ? 0.25f * sumf : t == TN_TYPE_IQ3_S || t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M ? sumf : 0.125f * sumf;
+}
+/* iq1_s takes its delta sums from the q8_K block's bsums, as ggml does */
+static int32_t tn__iq1s_delta_sum(const tn__iq_block *b, const tn_block_q8_K *y) {
+    int32_t s = 0;
+    int c;
+    for (c = 0; c < 8; c++) s += (2 * (int32_t)b->sc[2 * c] + 1) * b->dl[4 * c] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
+    return s;
+}
+static void tn__iq_dot_ref(tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+    const size_t bs = tn__traits[t].type_size;
+    int64_t ib, nb = n / TN_QK_K;
+    tn__iq_block b;
+    float sumf = 0.0f;
+    int h, g, j;
+    for (ib = 0; ib < nb; ib++) {
+        const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
+        int32_t s1 = 0, s2 = 0;
+        tn__iq_unpack(t, (const uint8_t *)vx + (size_t)ib * bs, &b);
+        for (h = 0; h < 16; h++) {
+            int32_t a1 = 0, a2 = 0;
+            for (g = 2 * h; g < 2 * h + 2; g++)
+                for (j = 0; j < 8; j++) {
+                    const int32_t q = y->qs[8 * g + j];
+                    const unsigned v = (unsigned)(b.g[g] >> (8 * j)) & 255u;
+                    if (b.dl[g]) { a1 += (int8_t)v * q; a2 += b.dl[g] * q; }
+                    else a1 += (b.sg[g] >> j) & 1u ? -(int32_t)v * q : (int32_t)v * q;
+                }
+            s1 += (2 * (int32_t)b.sc[h] + 1) * a1;
+            s2 += (2 * (int32_t)b.sc[h] + 1) * a2;
+        }
+        if (t == TN_TYPE_IQ1_S) s2 = tn__iq1s_delta_sum(&b, y);
+        sumf += tn__iq_dot_block(t, b.d, y->d, s1, s2);
+    }
+    *s = tn__iq_dot_final(t, sumf);
+}
+
+/* -- the grid quantizers: ggml's searches, step for step (the same bytes) --
+   The search needs, for each point of the integer lattice a group can round
+   to, its grid index or (off the grid) the list of its nearest grid points:
+   those at the nwant smallest distances, by distance then index. These are
+   built on first use, once per process and grid (a few ms), and kept until
+   exit: tables of this copy of the library alone, filled under an atomic
+   flag so threads that quantize at once build them once. */
+typedef struct { int32_t *map; uint16_t *nb; uint8_t *lv; int state; } tn__iq_cache;
+static tn__iq_cache tn__iqc[6]; /* iq2_xxs, iq2_xs, iq2_s, iq1_s/iq1_m, iq3_xxs, iq3_s */
+static int tn__iq_cache_slot(tn_type t) {
+    return t == TN_TYPE_IQ2_XXS ? 0 : t == TN_TYPE_IQ2_XS ? 1 : t == TN_TYPE_IQ2_S ? 2 : t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M ? 3 : t == TN_TYPE_IQ3_XXS ? 4 : 5;
+}
+static int tn__iq_cache_build(int w, tn__iq_cache *c) {
+    static const int gsz[6] = {256, 512, 1024, 2048, 256, 512}, want[6] = {2, 2, 1, 3, 2, 3};
+    const int gs = gsz[w], ng = w < 4 ? 8 : 4, bits = w < 4 ? 2 : 3, ndig = w < 4 ? 3 : 8, nwant = want[w];
+    const int msize = w < 4 ? 43692 : 4096, npts = w < 4 ? 6561 : 4096;
+    int32_t *map = (int32_t *)TN_MALLOC(sizeof(int32_t) * (size_t)msize);
+    uint8_t *lv = (uint8_t *)TN_MALLOC((size_t)gs * (size_t)ng);
+    int *d2 = (int *)TN_MALLOC(sizeof(int) * (size_t)gs);
+    uint16_t *nb = NULL;
+    size_t nnb = 0, cap = 0;
+    int i, j, k, p;
+    if (!map || !lv || !d2) goto fail;
+    for (i = 0; i < msize; i++) map[i] = -1;
+    for (j = 0; j < gs; j++) {
+        int u = 0;
+        for (k = 0; k < ng; k++) {
+            const unsigned v = w == 0 ? (unsigned)(tn__iq2xxs_grid[j] >> (8 * k)) & 255u : w == 1 ? (unsigned)(tn__iq2xs_grid[j] >> (8 * k)) & 255u
+                             : w == 2 ? (unsigned)(tn__iq2s_grid[j] >> (8 * k)) & 255u : w == 3 ? (unsigned)(tn__iq1s_grid[j] >> (8 * k)) & 255u
+                             : w == 4 ? (tn__iq3xxs_grid[j] >> (8 * k)) & 255u : (tn__iq3s_grid[j] >> (8 * k)) & 255u;
+            const int l = w < 3 ? (int)(v - 8) / 17 : w == 3 ? (int)(int8_t)v + 1 : w == 4 ? (int)(v - 4) / 8 : (int)(v - 1) / 2;
+            lv[j * ng + k] = (uint8_t)l;
+            u |= l << (bits * k);
+        }
+        map[u] = j;
+    }
+    for (p = 0; p < npts; p++) { /* every lattice point a clamped rounding reaches */
+        int u = 0, r = p, lim[3], nl = 0, best;
+        for (k = 0; k < ng; k++) { u |= (r % ndig) << (bits * k); r /= ndig; }
+        if (map[u] >= 0) continue;
+        for (j = 0; j < gs; j++) {
+            int s = 0;
+            for (k = 0; k < ng; k++) { const int e = 2 * lv[j * ng + k] - 2 * ((u >> (bits * k)) & ((1 << bits) - 1)); s += e * e; }
+            d2[j] = s;
+        }
+        while (nl < nwant) { /* the nwant smallest distinct distances */
+            best = -1;
+            for (j = 0; j < gs; j++)
+                if ((nl == 0 || d2[j] > lim[nl - 1]) && (best < 0 || d2[j] < best)) best = d2[j];
+            if (best < 0) break;
+            lim[nl++] = best;
+        }
+        if (cap - nnb < (size_t)gs + 1) {
+            size_t nc = cap ? cap * 2 : 65536;
+            uint16_t *q;
+            while (nc - nnb < (size_t)gs + 1) nc *= 2;
+            q = (uint16_t *)TN_REALLOC(nb, sizeof(uint16_t) * nc);
+            if (!q) goto fail;
+            nb = q;
+            cap = nc;
+        }
+        map[u] = -(int32_t)nnb - 1;
+        {
+            const size_t at = nnb++;
+            int m;
+            for (m = 0; m < nl; m++)
+                for (j = 0; j < gs; j++)
+                    if (d2[j] == lim[m]) nb[nnb++] = (uint16_t)j;
+            nb[at] = (uint16_t)(nnb - at - 1);
+        }
+    }
+    TN_FREE(d2);
+    c->map = map;
+    c->nb = nb;
+    c->lv = lv;
+    return 1;
+fail:
+    TN_FREE(map);
+    TN_FREE(lv);
+    TN_FREE(d2);
+    TN_FREE(nb);
+    return 0;
+}
+static const tn__iq_cache *tn__iq_cache_get(tn_type t) {
+    const int w = tn__iq_cache_slot(t);
+    tn__iq_cache *c = &tn__iqc[w];
+#if !defined(TERNARY_NO_THREADS) && (defined(__GNUC__) || defined(__clang__))
+    for (;;) {
+        int st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE), expected = 0;
+        if (st == 2) return c;
+        if (st == 0 && __atomic_compare_exchange_n(&c->state, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            const int ok = tn__iq_cache_build(w, c);
+            __atomic_store_n(&c->state, ok ? 2 : 0, __ATOMIC_RELEASE);
+            return ok ? c : NULL;
+        }
+        if (st == 1) tn__cpu_relax();
+    }
+#else
+    if (c->state != 2) {
+        if (!tn__iq_cache_build(w, c)) return NULL;
+        c->state = 2;
+    }
+    return c;
+#endif
+}
+
+static float tn__fmaxf_g(float a, float b) { return a > b ? a : b; } /* ggml's MAX(a, b) */
+/* ggml's make_qp_quants (n values, levels 0..nmax): the scale only */
+static float tn__iq_qp_scale(int n, int nmax, const float *x, const float *w) {
+    uint8_t L[32];
+    float max = 0, iscale, scale, best_mse = 0, sumlx = 0, suml2 = 0;
+    int i, is, itry;
+    for (i = 0; i < n; i++) max = tn__fmaxf_g(max, x[i]);
+    if (max < 1e-15f) return 0.0f;
+    iscale = (float)nmax / max;
+    for (i = 0; i < n; i++) L[i] = (uint8_t)tn__nearest_int(iscale * x[i]);
+    scale = 1 / iscale;
+    for (i = 0; i < n; i++) { const float diff = x[i] - scale * (float)L[i]; best_mse += w[i] * diff * diff; }
+    for (is = -4; is <= 4; is++) {
+        float iscale_is, scale_is, mse = 0;
+        if (is == 0) continue;
+        iscale_is = (0.1f * (float)is + (float)nmax) / max;
+        scale_is = 1 / iscale_is;
+        for (i = 0; i < n; i++) {
+            int l = tn__nearest_int(iscale_is * x[i]);
+            float diff;
+            if (l > nmax) l = nmax;
+            diff = x[i] - scale_is * (float)l;
+            mse += w[i] * diff * diff;
+        }
+        if (mse < best_mse) { best_mse = mse; iscale = iscale_is; }
+    }
+    for (i = 0; i < n; i++) {
+        int l = tn__nearest_int(iscale * x[i]);
+        if (l > nmax) l = nmax;
+        L[i] = (uint8_t)l;
+        sumlx += w[i] * x[i] * (float)l;
+        suml2 += w[i] * (float)l * (float)l;
+    }
+    for (itry = 0; itry < 5; itry++) {
+        int n_changed = 0;
+        for (i = 0; i < n; i++) {
+            float slx = sumlx - w[i] * x[i] * (float)L[i], sl2 = suml2 - w[i] * (float)L[i] * (float)L[i];
+            if (slx > 0 && sl2 > 0) {
+                int new_l = tn__nearest_int(x[i] * sl2 / slx);
+                if (new_l > nmax) new_l = nmax;
+                if (new_l != L[i]) {
+                    slx += w[i] * x[i] * (float)new_l;
+                    sl2 += w[i] * (float)new_l * (float)new_l;
+                    if (slx * slx * suml2 > sumlx * sumlx * sl2) { L[i] = (uint8_t)new_l; sumlx = slx; suml2 = sl2; ++n_changed; }
+                }
+            }
+        }
+        if (!n_changed) break;
+    }
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+/* the nearest listed grid point to xval / scale under the weights; writes its levels */
+static int tn__iq_best_nb(const tn__iq_cache *c, int u, int ng, const float *xval, const float *w, float scale, int8_t *L) {
+    const uint16_t *nb = c->nb - c->map[u] - 1;
+    float best = FLT_MAX;
+    int j, i, gi = nb[1];
+    for (j = 1; j <= (int)nb[0]; j++) {
+        float d2 = 0;
+        for (i = 0; i < ng; i++) {
+            const float diff = scale * (float)(2 * c->lv[nb[j] * ng + i] + 1) - xval[i];
+            d2 += w[i] * diff * diff;
+        }
+        if (d2 < best) { best = d2; gi = nb[j]; }
+    }
+    for (i = 0; i < ng; i++) L[i] = (int8_t)c->lv[gi * ng + i];
+    return gi;
+}
+/* groups of one sub-block rounded at id: levels into L, on-grid flags; off-grid groups take the best neighbour at scale */
+static void tn__iq_round_groups(const tn__iq_cache *c, int ngr, int ng, int bits, int kmax, const float *xval, const float *waux,
+                                float id, float scale, int8_t *L, int *on, int only_off) {
+    int k, i;
+    for (k = 0; k < ngr; k++) {
+        int u = 0;
+        if (only_off && on[k]) continue;
+        for (i = 0; i < ng; i++) {
+            int l = tn__nearest_int(0.5f * (id * xval[ng * k + i] - 1));
+            l = l < 0 ? 0 : l > kmax - 1 ? kmax - 1 : l;
+            L[ng * k + i] = (int8_t)l;
+            u |= l << (bits * i);
+        }
+        if (!only_off) on[k] = c->map[u] >= 0;
+        if (c->map[u] < 0) tn__iq_best_nb(c, u, ng, xval + ng * k, waux + ng * k, scale, L + ng * k);
+    }
+}
+/* one 256-block of iq2_xxs, iq2_xs, iq2_s, iq3_xxs or iq3_s; qw its 256 importance weights or NULL */
+static void tn__iq23_block(tn_type t, const tn__iq_cache *c, const float *xbl, const float *qw, uint8_t *out) {
+    const int iq3 = t == TN_TYPE_IQ3_XXS || t == TN_TYPE_IQ3_S;
+    const int bsz = t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S ? 16 : 32, ng = iq3 ? 4 : 8, bits = iq3 ? 3 : 2, kmax = iq3 ? 8 : 3;
+    const int ngr = bsz / ng, nsg = bsz / 8, parity = t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ3_XXS;
+    const int nis = t == TN_TYPE_IQ3_XXS ? 15 : t == TN_TYPE_IQ2_XXS ? 6 : 9;
+    const float step = iq3 ? 0.2f : 0.1f;
+    float scales[16], weight[32], xval[32], waux[32], sumx2 = 0, sigma2, max_scale = 0;
+    int8_t L[32], Laux[32];
+    int on[8], on_aux[8];
+    uint8_t bsg[4];
+    int ib, i, k, is;
+    memset(out, 0, tn__traits[t].type_size);
+    for (i = 0; i < TN_QK_K; i++) sumx2 += xbl[i] * xbl[i];
+    sigma2 = t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS ? sumx2 / TN_QK_K : 2 * sumx2 / TN_QK_K;
+    for (ib = 0; ib < TN_QK_K / bsz; ib++) {
+        const float *xb = xbl + bsz * ib;
+        float max, scale, best = 0;
+        for (i = 0; i < bsz; i++)
+            weight[i] = qw ? qw[bsz * ib + i] * sqrtf(sigma2 + xb[i] * xb[i]) : t == TN_TYPE_IQ2_S ? 0.25f * sigma2 + xb[i] * xb[i] : xb[i] * xb[i];
+        for (i = 0; i < bsz; i++) waux[i] = sqrtf(weight[i]);
+        for (k = 0; k < nsg; k++) {
+            int nflip = 0;
+            unsigned s = 0;
+            for (i = 0; i < 8; i++) {
+                if (xb[8 * k + i] >= 0) xval[8 * k + i] = xb[8 * k + i];
+                else { xval[8 * k + i] = -xb[8 * k + i]; ++nflip; s |= 1u << i; }
+            }
+            if (parity && nflip % 2) { /* an odd count: flip the cheapest value, the eighth sign is implied */
+                int imin = 0;
+                float mn = weight[8 * k] * xb[8 * k] * xb[8 * k];
+                for (i = 1; i < 8; i++) {
+                    const float ax = weight[8 * k + i] * xb[8 * k + i] * xb[8 * k + i];
+                    if (ax < mn) { mn = ax; imin = i; }
+                }
+                xval[8 * k + imin] = -xval[8 * k + imin];
+                s ^= 1u << imin;
+            }
+            bsg[k] = (uint8_t)(parity ? s & 127u : s);
+        }
+        max = xval[0];
+        for (i = 1; i < bsz; i++) max = tn__fmaxf_g(max, xval[i]);
+        memset(L, 0, sizeof(L));
+        if (t == TN_TYPE_IQ3_S ? !(max != 0) : max < (t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS ? 1e-15f : 1e-8f)) { scales[ib] = 0; continue; }
+        if (t == TN_TYPE_IQ2_XXS) {
+            float eff_max;
+            scale = tn__iq_qp_scale(32, kmax + 1, xval, weight);
+            eff_max = scale * (float)kmax;
+            if (eff_max <= 0) { scales[ib] = 0; continue; }
+            for (is = -nis; is <= nis; is++) {
+                const float id = ((float)(2 * kmax - 1) + (float)is * step) / eff_max;
+                float sumqx = 0, sumq2 = 0;
+                tn__iq_round_groups(c, ngr, ng, bits, kmax, xval, waux, id, 1 / id, Laux, on_aux, 0);
+                for (i = 0; i < 32; i++) { const float q = (float)(2 * Laux[i] + 1); sumqx += weight[i] * xval[i] * q; sumq2 += weight[i] * q * q; }
+                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) { scale = sumqx / sumq2; best = scale * sumqx; memcpy(L, Laux, 32); }
+            }
+            if (scale > 0) {
+                float sumqx = 0, sumq2 = 0;
+                tn__iq_round_groups(c, ngr, ng, bits, kmax, xval, waux, 1 / scale, scale, L, on, 0);
+                for (i = 0; i < 32; i++) { const float q = (float)(2 * L[i] + 1); sumqx += weight[i] * xval[i] * q; sumq2 += weight[i] * q * q; }
+                if (sumq2 > 0) scale = sumqx / sumq2;
+            }
+        } else {
+            int n_off = 0;
+            scale = max / (float)(2 * kmax - 1);
+            for (k = 0; k < ngr; k++) on[k] = t != TN_TYPE_IQ3_S;
+            for (is = -nis; is <= nis; is++) {
+                const float id = ((float)(2 * kmax - 1) + (float)is * step) / max;
+                float sumqx = 0, sumq2 = 0;
+                tn__iq_round_groups(c, ngr, ng, bits, kmax, xval, waux, id, 1 / id, Laux, on_aux, 0);
+                for (i = 0; i < bsz; i++) { const float q = (float)(2 * Laux[i] + 1); sumqx += weight[i] * xval[i] * q; sumq2 += weight[i] * q * q; }
+                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+                    scale = sumqx / sumq2; best = scale * sumqx;
+                    memcpy(L, Laux, (size_t)bsz);
+                    memcpy(on, on_aux, sizeof(on));
+                }
+            }
+            for (k = 0; k < ngr; k++) n_off += !on[k];
+            if (n_off > 0 && scale > 0) {
+                float sumqx = 0, sumq2 = 0;
+                if (t == TN_TYPE_IQ3_S) for (k = 0; k < ngr; k++) on[k] = 0; /* iq3_s re-rounds every group */
+                tn__iq_round_groups(c, ngr, ng, bits, kmax, xval, waux, 1 / scale, scale, L, on, 1);
+                for (i = 0; i < bsz; i++) { const float q = (float)(2 * L[i] + 1); sumqx += weight[i] * xval[i] * q; sumq2 += weight[i] * q * q; }
+                if (sumq2 > 0) scale = sumqx / sumq2;
+            }
+        }
+        if (scale < 0) {
+            scale = -scale;
+            for (k = 0; k < nsg; k++) bsg[k] = (uint8_t)(parity ? ~bsg[k] & 127u : ~bsg[k] & 255u);
+        }
+        for (k = 0; k < ngr; k++) {
+            int u = 0, gi;
+            for (i = 0; i < ng; i++) u |= L[ng * k + i] << (bits * i);
+            gi = c->map[u] >= 0 ? c->map[u] : 0; /* always on the grid here */
+            switch (t) {
+            case TN_TYPE_IQ2_XXS: out[2 + 8 * ib + k] = (uint8_t)gi; break;
+            case TN_TYPE_IQ2_XS: {
+                const unsigned v = (unsigned)gi | ((unsigned)bsg[k] << 9);
+                out[2 + 2 * (2 * ib + k)] = (uint8_t)v;
+                out[3 + 2 * (2 * ib + k)] = (uint8_t)(v >> 8);
+                break;
+            }
+            case TN_TYPE_IQ2_S: {
+                const int i8 = 2 * ib + k;
+                out[2 + i8] = (uint8_t)gi;
+                out[66 + i8 / 4] |= (uint8_t)((gi >> 8) << (2 * (i8 % 4)));
+                out[34 + i8] = bsg[k];
+                break;
+            }
+            case TN_TYPE_IQ3_XXS: out[2 + 8 * ib + k] = (uint8_t)gi; break;
+            default: /* iq3_s */
+                out[2 + 8 * ib + k] = (uint8_t)gi;
+                out[66 + ib] |= (uint8_t)((gi >> 8) << k);
+                if (k < nsg) out[74 + 4 * ib + k] = bsg[k];
+                break;
+            }
+        }
+        if (t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ3_XXS) {
+            const uint32_t v = (uint32_t)bsg[0] | (uint32_t)bsg[1] << 7 | (uint32_t)bsg[2] << 14 | (uint32_t)bsg[3] << 21;
+            uint8_t *p = out + (t == TN_TYPE_IQ2_XXS ? 6 + 8 * ib : 66 + 4 * ib);
+            p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+        }
+        scales[ib] = scale;
+        max_scale = tn__fmaxf_g(max_scale, scale);
+    }
+    if (!(max_scale != 0)) {
+        if (t != TN_TYPE_IQ2_S && t != TN_TYPE_IQ3_S) memset(out, 0, tn__traits[t].type_size);
+        return;
+    }
+    {
+        const float d = max_scale / 31, id = 1 / d;
+        const float fudge = t == TN_TYPE_IQ2_S ? 0.9875f : t == TN_TYPE_IQ3_XXS ? 1.0125f : t == TN_TYPE_IQ3_S ? 1.033f : 1.0f;
+        const uint16_t h = tn_fp32_to_fp16(fudge == 1.0f ? d : d * fudge);
+        out[0] = (uint8_t)h;
+        out[1] = (uint8_t)(h >> 8);
+        for (ib = 0; ib < TN_QK_K / bsz; ib++) {
+            int l = tn__nearest_int(0.5f * (id * scales[ib] - 1));
+            l = l < 0 ? 0 : l > 15 ? 15 : l;
+            switch (t) {
+            case TN_TYPE_IQ2_XXS: out[9 + 8 * ib] |= (uint8_t)(l << 4); break;
+            case TN_TYPE_IQ3_XXS: out[69 + 4 * ib] |= (uint8_t)(l << 4); break;
+            case TN_TYPE_IQ2_XS: out[66 + ib / 2] |= (uint8_t)(l << (4 * (ib % 2))); break;
+            case TN_TYPE_IQ2_S: out[74 + ib / 2] |= (uint8_t)(l << (4 * (ib % 2))); break;
+            default: out[106 + ib / 2] |= (uint8_t)(l << (4 * (ib % 2))); break;
+            }
+        }
+    }
+}
+/* iq1's nearest listed grid point at scale over the levels xg (-1, 0, 1 shifted by the delta) */
+static int tn__iq1_best_nb(const tn__iq_cache *c, int u, const float *xval, const float *w, float scale, const float *xg, int8_t *L) {
+    const uint16_t *nb = c->nb - c->map[u] - 1;
+    float best = FLT_MAX;
+    int j, i, gi = nb[1];
+    for (j = 1; j <= (int)nb[0]; j++) {
+        float d2 = 0;
+        for (i = 0; i < 8; i++) {
+            const float diff = scale * xg[c->lv[nb[j] * 8 + i]] - xval[i];
+            d2 += w[i] * diff * diff;
+        }
+        if (d2 < best) { best = d2; gi = nb[j]; }
+    }
+    for (i = 0; i < 8; i++) L[i] = (int8_t)c->lv[gi * 8 + i];
+    return gi;
+}
+/* the order of n values, ascending, equal values in index order (glibc's merge sort, which ggml's qsort is) */
+static void tn__iq1_order(const float *x, int n, int *idx) {
+    int i, j;
+    for (i = 0; i < n; i++) {
+        const int v = i;
+        for (j = i; j > 0 && x[idx[j - 1]] > x[v]; j--) idx[j] = idx[j - 1];
+        idx[j] = v;
+    }
+}
+/* one 256-block of iq1_s (qw required) or iq1_m (qw or NULL) */
+static void tn__iq1_block(tn_type t, const tn__iq_cache *c, const float *xbl, const float *qw, uint8_t *out) {
+    static const float x_p[3] = {-1 + 0.125f, 0.125f, 1 + 0.125f}, x_m[3] = {-1 - 0.125f, -0.125f, 1 - 0.125f};
+    const int m = t == TN_TYPE_IQ1_M, bsz = m ? 16 : 32, nsub = TN_QK_K / bsz;
+    float scales[16], weight[32], sumx2 = 0, sigma2, max_scale = 0;
+    int8_t L[32], shifts[16];
+    int idx[32], index[4];
+    int ib, i, j, k, i1, i2;
+    memset(out, 0, tn__traits[t].type_size);
+    for (i = 0; i < TN_QK_K; i++) sumx2 += xbl[i] * xbl[i];
+    sigma2 = 2 * sumx2 / TN_QK_K;
+    for (ib = 0; ib < nsub; ib++) {
+        const float *xb = xbl + bsz * ib;
+        const float *xx;
+        float max, best = -FLT_MAX, scale;
+        int b1 = -1, b2 = -1, bk = m ? -1 : 0, on = 1;
+        for (i = 0; i < bsz; i++) weight[i] = qw ? qw[bsz * ib + i] * sqrtf(sigma2 + xb[i] * xb[i]) : xb[i] * xb[i];
+        max = fabsf(xb[0]);
+        for (i = 1; i < bsz; i++) max = tn__fmaxf_g(max, fabsf(xb[i]));
+        scales[ib] = 0;
+        shifts[ib] = (int8_t)(m ? 0 : 1);
+        if (max < (m ? 1e-7f : 1e-12f)) continue;
+        scale = max;
+        tn__iq1_order(xb, bsz, idx);
+        if (!m) { /* iq1_s: one delta sign for the 32, prefix sums make each split O(1) */
+            float sumx[33], sumw[33];
+            sumx[0] = sumw[0] = 0;
+            for (j = 0; j < bsz; j++) { sumx[j + 1] = sumx[j] + weight[idx[j]] * xb[idx[j]]; sumw[j + 1] = sumw[j] + weight[idx[j]]; }
+            for (i1 = 0; i1 <= bsz; i1++)
+                for (i2 = i1; i2 <= bsz; i2++) {
+                    for (k = 0; k < 2; k++) {
+                        const float *xs = k == 0 ? x_p : x_m;
+                        const float sumqx = (sumx[i1] - sumx[0]) * xs[0] + (sumx[i2] - sumx[i1]) * xs[1] + (sumx[bsz] - sumx[i2]) * xs[2];
+                        const float sumq2 = (sumw[i1] - sumw[0]) * xs[0] * xs[0] + (sumw[i2] - sumw[i1]) * xs[1] * xs[1] + (sumw[bsz] - sumw[i2]) * xs[2] * xs[2];
+                        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) { scale = sumqx / sumq2; best = scale * sumqx; b1 = i1; b2 = i2; bk = k == 0 ? 1 : -1; }
+                    }
+                }
+            if (b1 < 0 || b2 < 0 || bk == 0) continue;
+        } else { /* iq1_m: a delta sign per 8; the four sign pairs of the two halves */
+            for (i1 = 0; i1 <= bsz; i1++)
+                for (i2 = i1; i2 <= bsz; i2++) {
+                    float sqx[4] = {0, 0, 0, 0}, sq2[4] = {0, 0, 0, 0};
+                    for (j = 0; j < bsz; j++) {
+                        const int i = idx[j], lv = j < i1 ? 0 : j < i2 ? 1 : 2;
+                        int kk;
+                        for (kk = 0; kk < 4; kk++) {
+                            const float xs = (i < bsz / 2 ? kk >> 1 : kk & 1) ? x_m[lv] : x_p[lv];
+                            sqx[kk] += weight[i] * xs * xb[i];
+                            sq2[kk] += weight[i] * xs * xs;
+                        }
+                    }
+                    for (k = 0; k < 4; k++)
+                        if (sq2[k] > 0 && sqx[k] * sqx[k] > best * sq2[k]) { scale = sqx[k] / sq2[k]; best = scale * sqx[k]; b1 = i1; b2 = i2; bk = k; }
+                }
+            if (b1 < 0 || b2 < 0 || bk < 0) continue;
+        }
+        for (j = 0; j < bsz; j++) L[idx[j]] = (int8_t)(j < b1 ? 0 : j < b2 ? 1 : 2);
+        if (scale < 0) {
+            for (j = 0; j < bsz; j++) L[j] = (int8_t)(2 - L[j]);
+            scale = -scale;
+            bk = m ? 3 - bk : -bk;
+        }
+        for (k = 0; k < bsz / 8; k++) {
+            int u = 0;
+            xx = !m ? (bk == 1 ? x_p : x_m) : k == 0 ? (bk < 2 ? x_p : x_m) : (bk % 2 == 0 ? x_p : x_m);
+            for (j = 0; j < 8; j++) u |= L[8 * k + j] << (2 * j);
+            index[k] = c->map[u];
+            if (index[k] < 0) { on = 0; index[k] = tn__iq1_best_nb(c, u, xb + 8 * k, weight + 8 * k, scale, xx, L + 8 * k); }
+        }
+        if (!on) {
+            float sumqx = 0, sumq2 = 0;
+            for (k = 0; k < bsz / 8; k++) {
+                xx = !m ? (bk == 1 ? x_p : x_m) : k == 0 ? (bk < 2 ? x_p : x_m) : (bk % 2 == 0 ? x_p : x_m);
+                for (j = 0; j < 8; j++) {
+                    const float w = weight[8 * k + j], q = xx[c->lv[index[k] * 8 + j]];
+                    sumqx += w * q * xb[8 * k + j];
+                    sumq2 += w * q * q;
+                }
+            }
+            if (sumqx > 0 && sumq2 > 0) scale = sumqx / sumq2;
+        }
+        if (!m) {
+            unsigned h = 0;
+            for (k = 0; k < 4; k++) { out[2 + 4 * ib + k] = (uint8_t)index[k]; h |= (unsigned)(index[k] >> 8) << (3 * k); }
+            out[34 + 2 * ib] = (uint8_t)h;
+            out[35 + 2 * ib] = (uint8_t)(h >> 8);
+        } else {
+            out[2 * ib] = (uint8_t)index[0];
+            out[2 * ib + 1] = (uint8_t)index[1];
+            out[32 + ib] = (uint8_t)((index[0] >> 8) | ((index[1] >> 8) << 4));
+        }
+        scales[ib] = scale;
+        shifts[ib] = (int8_t)bk;
+        max_scale = tn__fmaxf_g(max_scale, scale);
+    }
+    if (!(max_scale != 0)) return;
+    if (!m) {
+        const float d = max_scale / 15, id = 1 / d;
+        const uint16_t h = tn_fp32_to_fp16(d * 1.125f);
+        out[0] = (uint8_t)h;
+        out[1] = (uint8_t)(h >> 8);
+        for (ib = 0; ib < nsub; ib++) {
+            int l = tn__nearest_int(0.5f * (id * scales[ib] - 1));
+            l = l < 0 ? 0 : l > 7 ? 7 : l;
+            if (shifts[ib] == -1) l |= 8;
+            out[35 + 2 * ib] |= (uint8_t)(l << 4);
+        }
+    } else {
+        static const uint8_t masks[4] = {0x00, 0x80, 0x08, 0x88};
+        unsigned sc[4] = {0, 0, 0, 0}, s16;
+        float d = max_scale / 15, sumqx = 0, sumq2 = 0;
+        const float id = 1 / d;
+        for (ib = 0; ib < nsub; ib++) {
+            const float *xb = xbl + bsz * ib;
+            int l = tn__nearest_int(0.5f * (id * scales[ib] - 1));
+            l = l < 0 ? 0 : l > 7 ? 7 : l;
+            sc[ib / 4] |= (unsigned)l << (3 * (ib % 4));
+            out[32 + ib] |= masks[shifts[ib]];
+            for (i = 0; i < bsz; i++) weight[i] = qw ? qw[bsz * ib + i] * sqrtf(sigma2 + xb[i] * xb[i]) : xb[i] * xb[i];
+            for (k = 0; k < 2; k++) {
+                const float *xs = k == 0 ? (shifts[ib] < 2 ? x_p : x_m) : (shifts[ib] % 2 == 0 ? x_p : x_m);
+                const int gi = out[2 * ib + k] + (((unsigned)out[32 + ib] << (8 - 4 * k)) & 0x700u);
+                for (j = 0; j < 8; j++) {
+                    const float w = weight[8 * k + j], q = xs[c->lv[gi * 8 + j]] * (float)(2 * l + 1);
+                    sumqx += w * q * xb[8 * k + j];
+                    sumq2 += w * q * q;
+                }
+            }
+        }
+        if (sumq2 > 0) d = sumqx / sumq2;
+        s16 = tn_fp32_to_fp16(d * 1.1125f);
+        sc[0] |= (s16 & 0x000Fu) << 12;
+        sc[1] |= (s16 & 0x00F0u) << 8;
+        sc[2] |= (s16 & 0x0F00u) << 4;
+        sc[3] |= s16 & 0xF000u;
+        for (k = 0; k < 4; k++) { out[48 + 2 * k] = (uint8_t)sc[k]; out[49 + 2 * k] = (uint8_t)(sc[k] >> 8); }
+    }
+}
+/* rows of a grid format; qw: n_per_row importance weights or NULL (iq2_xxs, iq2_xs and iq1_s need them) */
+static tn_status tn__iq_quantize_rows(tn_type t, const float *x, uint8_t *y, int64_t nrows, int64_t n_per_row, const float *qw) {
+    const tn__iq_cache *c = tn__iq_cache_get(t);
+    const size_t bs = tn__traits[t].type_size;
+    int64_t r, ib, nb = n_per_row / TN_QK_K;
+    if (!c) return tn__fail(TN_ERR_NOMEM, "quantize to %s: out of memory for its grid's neighbour tables", tn__traits[t].name);
+    for (r = 0; r < nrows; r++)
+        for (ib = 0; ib < nb; ib++) {
+            const float *xb = x + r * n_per_row + ib * TN_QK_K, *w = qw ? qw + ib * TN_QK_K : NULL;
+            uint8_t *o = y + ((size_t)r * (size_t)nb + (size_t)ib) * bs;
+            if (t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M) tn__iq1_block(t, c, xb, w, o);
+            else tn__iq23_block(t, c, xb, w, o);
+        }
+    return TN_OK;
+}
+
+TNDEF void tn_dequantize_row_iq2_xxs(const tn_block_iq2_xxs *x, float *y, int64_t k) { tn__iq_dequantize(TN_TYPE_IQ2_XXS, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_iq2_xs(const tn_block_iq2_xs *x, float *y, int64_t k) { tn__iq_dequantize(TN_TYPE_IQ2_XS, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_iq2_s(const tn_block_iq2_s *x, float *y, int64_t k) { tn__iq_dequantize(TN_TYPE_IQ2_S, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_iq3_xxs(const tn_block_iq3_xxs *x, float *y, int64_t k) { tn__iq_dequantize(TN_TYPE_IQ3_XXS, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_iq3_s(const tn_block_iq3_s *x, float *y, int64_t k) { tn__iq_dequantize(TN_TYPE_IQ3_S, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_iq1_s(const tn_block_iq1_s *x, float *y, int64_t k) { tn__iq_dequantize(TN_TYPE_IQ1_S, (const uint8_t *)x, y, k); }
+TNDEF void tn_dequantize_row_iq1_m(const tn_block_iq1_m *x, float *y, int64_t k) { tn__iq_dequantize(TN_TYPE_IQ1_M, (const uint8_t *)x, y, k); }
+TNDEF void tn_vec_dot_iq2_xxs_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_ref(TN_TYPE_IQ2_XXS, n, s, x, y); }
+TNDEF void tn_vec_dot_iq2_xs_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_ref(TN_TYPE_IQ2_XS, n, s, x, y); }
+TNDEF void tn_vec_dot_iq2_s_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_ref(TN_TYPE_IQ2_S, n, s, x, y); }
+TNDEF void tn_vec_dot_iq3_xxs_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_ref(TN_TYPE_IQ3_XXS, n, s, x, y); }
+TNDEF void tn_vec_dot_iq3_s_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_ref(TN_TYPE_IQ3_S, n, s, x, y); }
+TNDEF void tn_vec_dot_iq1_s_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_ref(TN_TYPE_IQ1_S, n, s, x, y); }
+TNDEF void tn_vec_dot_iq1_m_q8_K_ref(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_ref(TN_TYPE_IQ1_M, n, s, x, y); }
+
 /* ==== @@IMPL:TERNARY  BitNet rules, packing, TQ export ==== */
 
 static int tn__all_finite(const float *x, int64_t n, int64_t *bad) {
@@ -3959,6 +5007,22 @@ TN__FMT_BLOCKS(nvfp4, tn_block_nvfp4, tn_quantize_row_nvfp4_ref)
 TN__FMT_BLOCKS(q1_0, tn_block_q1_0, tn_quantize_row_q1_0_ref)
 TN__FMT_BLOCKS(q2_0, tn_block_q2_0, tn_quantize_row_q2_0_ref)
 #undef TN__FMT_BLOCKS
+/* the grid formats without an importance matrix (iq2_xxs, iq2_xs, iq1_s refuse) */
+#define TN__FMT_GRID(name, type)                                                                                          \
+    static tn_status tn__from_float_##name(const float *x, void *y, int64_t n) { return tn__iq_quantize_plain(type, x, y, n); } \
+    static void tn__to_float_##name(const void *x, float *y, int64_t n) { tn__iq_dequantize(type, (const uint8_t *)x, y, n); }
+static tn_status tn__iq_quantize_plain(tn_type t, const float *x, void *y, int64_t n) {
+    if (tn_type_needs_imatrix(t)) return tn__fail(TN_ERR_ARG, "quantize to %s: it needs an importance matrix (tn_quantize_imatrix; tn-quantize --imatrix FILE), as in ggml", tn__traits[t].name);
+    return tn__iq_quantize_rows(t, x, (uint8_t *)y, 1, n, NULL);
+}
+TN__FMT_GRID(iq2_xxs, TN_TYPE_IQ2_XXS)
+TN__FMT_GRID(iq2_xs, TN_TYPE_IQ2_XS)
+TN__FMT_GRID(iq2_s, TN_TYPE_IQ2_S)
+TN__FMT_GRID(iq3_xxs, TN_TYPE_IQ3_XXS)
+TN__FMT_GRID(iq3_s, TN_TYPE_IQ3_S)
+TN__FMT_GRID(iq1_s, TN_TYPE_IQ1_S)
+TN__FMT_GRID(iq1_m, TN_TYPE_IQ1_M)
+#undef TN__FMT_GRID
 /* element types: f32 copies, f16/bf16 round to nearest even, integers saturate */
 #define TN__FMT_ELEMS(name, type)                                                                                         \
     static tn_status tn__from_float_##name(const float *x, void *y, int64_t n) {                                            \
@@ -4005,10 +5069,10 @@ static const tn__fmt_row tn__fmt_rows[TN__NFMT] = {
     {NULL, NULL}, {NULL, NULL}, {tn__from_float_q5_0, tn__to_float_q5_0}, {tn__from_float_q5_1, tn__to_float_q5_1},
     {tn__from_float_q8_0, tn__to_float_q8_0}, {tn__from_float_q8_1, tn__to_float_q8_1}, {tn__from_float_q2_K, tn__to_float_q2_K}, {tn__from_float_q3_K, tn__to_float_q3_K},
     {tn__from_float_q4_K, tn__to_float_q4_K}, {tn__from_float_q5_K, tn__to_float_q5_K}, {tn__from_float_q6_K, tn__to_float_q6_K}, {tn__from_float_q8_K, tn__to_float_q8_K},
-    {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL},
-    {tn__from_float_iq4_nl, tn__to_float_iq4_nl}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_iq4_xs, tn__to_float_iq4_xs},
+    {tn__from_float_iq2_xxs, tn__to_float_iq2_xxs}, {tn__from_float_iq2_xs, tn__to_float_iq2_xs}, {tn__from_float_iq3_xxs, tn__to_float_iq3_xxs}, {tn__from_float_iq1_s, tn__to_float_iq1_s},
+    {tn__from_float_iq4_nl, tn__to_float_iq4_nl}, {tn__from_float_iq3_s, tn__to_float_iq3_s}, {tn__from_float_iq2_s, tn__to_float_iq2_s}, {tn__from_float_iq4_xs, tn__to_float_iq4_xs},
     {tn__from_float_i8, tn__to_float_i8}, {tn__from_float_i16, tn__to_float_i16}, {tn__from_float_i32, tn__to_float_i32}, {NULL, NULL},
-    {NULL, NULL}, {NULL, NULL}, {tn__from_float_bf16, tn__to_float_bf16}, {NULL, NULL},
+    {NULL, NULL}, {tn__from_float_iq1_m, tn__to_float_iq1_m}, {tn__from_float_bf16, tn__to_float_bf16}, {NULL, NULL},
     {NULL, NULL}, {NULL, NULL}, {tn__from_float_tq1_0, tn__to_float_tq1_0}, {tn__from_float_tq2_0, tn__to_float_tq2_0},
     {NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {tn__from_float_mxfp4, tn__to_float_mxfp4},
     {tn__from_float_nvfp4, tn__to_float_nvfp4}, {tn__from_float_q1_0, tn__to_float_q1_0}, {tn__from_float_q2_0, tn__to_float_q2_0}, {tn__from_float_t2, tn__to_float_t2},
@@ -4051,6 +5115,35 @@ TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nro
     }
     if (written) *written = rs * (size_t)nrows;
     return TN_OK;
+}
+
+TNDEF int tn_type_needs_imatrix(tn_type type) { return type == TN_TYPE_IQ2_XXS || type == TN_TYPE_IQ2_XS || type == TN_TYPE_IQ1_S; }
+
+TNDEF tn_status tn_quantize_imatrix(tn_type type, const float *x, void *dst, int64_t nrows, int64_t n_per_row, const float *imatrix, size_t *written) {
+    const tn_type_traits *tr = tn_type_get_traits(type);
+    size_t rs;
+    int64_t i, bad = 0;
+    tn_status st;
+    if (!x || !dst) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: NULL argument (x or dst)");
+    if (!tr) return tn__fail(TN_ERR_TYPE, "tn_quantize_imatrix: unknown type %d", (int)type);
+    if (!imatrix || !tn__is_grid_type(type)) {
+        if (imatrix && !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 || type == TN_TYPE_Q8_0 || type == TN_TYPE_TQ1_0 ||
+                         type == TN_TYPE_TQ2_0 || type == TN_TYPE_MXFP4 || type == TN_TYPE_NVFP4 || type == TN_TYPE_T2))
+            return tn__fail(TN_ERR_UNSUPPORTED, "tn_quantize_imatrix: ternary.h applies an importance matrix to the iq1/iq2/iq3 types only; quantize %s without one", tr->name);
+        return tn_quantize(type, x, dst, nrows, n_per_row, written);
+    }
+    rs = tn_row_size(type, n_per_row);
+    if (nrows < 0 || n_per_row < 0) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: negative size");
+    if (!rs && n_per_row) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: row length %lld is not whole %s blocks of 256", (long long)n_per_row, tr->name);
+    for (i = 0; i < n_per_row; i++)
+        if (!(imatrix[i] >= 0.0f) || imatrix[i] > FLT_MAX)
+            return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: importance weight %lld is %g; weights must be finite and >= 0", (long long)i, (double)imatrix[i]);
+    if (nrows && n_per_row && (uint64_t)nrows > (uint64_t)INT64_MAX / (uint64_t)n_per_row) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: %lld x %lld values overflow", (long long)nrows, (long long)n_per_row);
+    if (tr->is_quantized && !tn__all_finite(x, nrows * n_per_row, &bad))
+        return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: x[%lld] is NaN or Inf; %s cannot hold it", (long long)bad, tr->name);
+    st = tn__iq_quantize_rows(type, x, (uint8_t *)dst, nrows, n_per_row, imatrix);
+    if (st == TN_OK && written) *written = rs * (size_t)nrows;
+    return st;
 }
 
 /* ==== @@IMPL:KERNELS  scalar reference dot products ==== */
@@ -6805,6 +7898,13 @@ static void tn__kern_fill_ref(tn__kernels *k) {
     k->dot[TN_TYPE_NVFP4] = tn_vec_dot_nvfp4_q8_0_ref;
     k->dot[TN_TYPE_Q1_0] = tn_vec_dot_q1_0_q8_0_ref;
     k->dot[TN_TYPE_Q2_0] = tn_vec_dot_q2_0_q8_0_ref;
+    k->dot[TN_TYPE_IQ2_XXS] = tn_vec_dot_iq2_xxs_q8_K_ref;
+    k->dot[TN_TYPE_IQ2_XS] = tn_vec_dot_iq2_xs_q8_K_ref;
+    k->dot[TN_TYPE_IQ2_S] = tn_vec_dot_iq2_s_q8_K_ref;
+    k->dot[TN_TYPE_IQ3_XXS] = tn_vec_dot_iq3_xxs_q8_K_ref;
+    k->dot[TN_TYPE_IQ3_S] = tn_vec_dot_iq3_s_q8_K_ref;
+    k->dot[TN_TYPE_IQ1_S] = tn_vec_dot_iq1_s_q8_K_ref;
+    k->dot[TN_TYPE_IQ1_M] = tn_vec_dot_iq1_m_q8_K_ref;
     k->quantize_q8_K = tn_quantize_row_q8_K_ref;
     k->abssum = tn__abssum_ref;
     k->absmax = tn__absmax_ref;
@@ -7128,6 +8228,13 @@ TN__VEC_DOT_ENTRY(q4_K_q8_K, TN_TYPE_Q4_K)
 TN__VEC_DOT_ENTRY(q5_K_q8_K, TN_TYPE_Q5_K)
 TN__VEC_DOT_ENTRY(q6_K_q8_K, TN_TYPE_Q6_K)
 TN__VEC_DOT_ENTRY(iq4_nl_q8_0, TN_TYPE_IQ4_NL)
+TN__VEC_DOT_ENTRY(iq2_xxs_q8_K, TN_TYPE_IQ2_XXS)
+TN__VEC_DOT_ENTRY(iq2_xs_q8_K, TN_TYPE_IQ2_XS)
+TN__VEC_DOT_ENTRY(iq2_s_q8_K, TN_TYPE_IQ2_S)
+TN__VEC_DOT_ENTRY(iq3_xxs_q8_K, TN_TYPE_IQ3_XXS)
+TN__VEC_DOT_ENTRY(iq3_s_q8_K, TN_TYPE_IQ3_S)
+TN__VEC_DOT_ENTRY(iq1_s_q8_K, TN_TYPE_IQ1_S)
+TN__VEC_DOT_ENTRY(iq1_m_q8_K, TN_TYPE_IQ1_M)
 TN__VEC_DOT_ENTRY(iq4_xs_q8_K, TN_TYPE_IQ4_XS)
 TN__VEC_DOT_ENTRY(mxfp4_q8_0, TN_TYPE_MXFP4)
 TN__VEC_DOT_ENTRY(nvfp4_q8_0, TN_TYPE_NVFP4)

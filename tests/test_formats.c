@@ -223,3 +223,108 @@ static int test_formats_reject_bad_input(void) {
     CHECK(tn_dequantize_row(TN_TYPE_IQ2_XXS, buf, x, 256) == TN_ERR_TYPE);
     return 0;
 }
+
+/* The grid formats (iq1_s .. iq3_s): with an all-ones importance matrix,
+   ggml's bytes for the test vectors (input.f32) and for the edge rows
+   (edge.f32; tests/data/README.md), and ggml's decoding of its own bytes bit
+   for bit; decoding stays within a bound of the input on the edge rows; the
+   dot product on every path equals the dot of the decoded values; and the
+   errors: no importance matrix where ggml needs one, negative or non-finite
+   weights, an importance matrix for a format that does not take it */
+static int test_grid_formats_match_ggml(void) {
+    static const char *names[] = {"iq2_xxs", "iq2_xs", "iq2_s", "iq3_xxs", "iq3_s", "iq1_s", "iq1_m"};
+    static const double bound[] = {1.0, 1.0, 1.0, 0.6, 0.6, 1.5, 1.5}; /* share of the row's largest magnitude */
+    size_t in_size = 0, edge_size = 0;
+    float *in = (float *)tn_t_read_vector("input.f32", &in_size), *edge = (float *)tn_t_read_vector("edge.f32", &edge_size);
+    float ones[256], dq[6400];
+    tn_rng r;
+    int i, j, k;
+    CHECK_MSG(in != NULL && in_size == 6400 * 4 && edge != NULL && edge_size == 24 * 256 * 4, "cannot read input.f32 / edge.f32 from %s", tn_t_vector_dir());
+    for (j = 0; j < 256; j++) ones[j] = 1.0f;
+    tn_rng_seed(&r, 4242);
+    for (i = 0; i < 7; i++) {
+        char fn[64];
+        size_t want_size = 0, deq_size = 0, edge_want_size = 0, written = 0, rs;
+        uint8_t *want, *got, *ewant;
+        float *deq;
+        tn_type t;
+        int row;
+        CHECK_OK(tn_type_from_name(names[i], &t));
+        rs = tn_row_size(t, 256);
+        snprintf(fn, sizeof(fn), "%s.bin", names[i]);
+        want = (uint8_t *)tn_t_read_vector(fn, &want_size);
+        snprintf(fn, sizeof(fn), "%s.dequant.f32", names[i]);
+        deq = (float *)tn_t_read_vector(fn, &deq_size);
+        snprintf(fn, sizeof(fn), "edge.%s.bin", names[i]);
+        ewant = (uint8_t *)tn_t_read_vector(fn, &edge_want_size);
+        CHECK_MSG(want && want_size == 25 * rs && deq && deq_size == 6400 * 4 && ewant && edge_want_size == 24 * rs, "%s: vectors missing", names[i]);
+        got = (uint8_t *)malloc(25 * rs);
+        CHECK_OK(tn_quantize_imatrix(t, in, got, 25, 256, ones, &written));
+        CHECK_EQ_INT(written, 25 * rs);
+        for (row = 0; row < 25; row++) CHECK_MSG(memcmp(got + row * rs, want + row * rs, rs) == 0, "%s row %d: not ggml's bytes", names[i], row);
+        for (row = 0; row < 25; row++) CHECK_OK(tn_dequantize_row(t, want + row * rs, dq + 256 * row, 256));
+        for (j = 0; j < 6400; j++) CHECK_MSG(memcmp(&dq[j], &deq[j], 4) == 0, "%s value %d: %.9g, ggml %.9g", names[i], j, (double)dq[j], (double)deq[j]);
+        CHECK_OK(tn_quantize_imatrix(t, edge, got, 24, 256, ones, NULL));
+        for (row = 0; row < 24; row++) {
+            double amax = 0, emax = 0;
+            CHECK_MSG(memcmp(got + row * rs, ewant + row * rs, rs) == 0, "%s edge row %d: not ggml's bytes", names[i], row);
+            CHECK_OK(tn_dequantize_row(t, got + row * rs, dq, 256));
+            for (j = 0; j < 256; j++) {
+                const double a = fabs(edge[256 * row + j]), e = fabs((double)dq[j] - edge[256 * row + j]);
+                if (a > amax) amax = a;
+                if (e > emax) emax = e;
+            }
+            CHECK_MSG(emax <= amax * (amax < 1e-7 ? 1.0 : bound[i]), "%s edge row %d: error %g of %g", names[i], row, emax, amax);
+        }
+        /* the dot product against Q8_K: the reference is the decoded dot, every path gives the reference */
+        for (k = 0; k < 3; k++) {
+            const int64_t n = 256 * (1 + 2 * k);
+            float *w = (float *)malloc(sizeof(float) * (size_t)n), *a = (float *)malloc(sizeof(float) * (size_t)n);
+            float *wd = (float *)malloc(sizeof(float) * (size_t)n), *ad = (float *)malloc(sizeof(float) * (size_t)n), *im = (float *)malloc(sizeof(float) * (size_t)n);
+            uint8_t *wq = (uint8_t *)malloc(tn_row_size(t, n)), *aq = (uint8_t *)malloc(tn_row_size(TN_TYPE_Q8_K, n));
+            double exact = 0, mag = 0;
+            float ref = 0, got_dot = 0;
+            int pi;
+            int64_t e;
+            for (e = 0; e < n; e++) { w[e] = tn_rng_normal(&r); a[e] = tn_rng_normal(&r) * (float)(k + 1); im[e] = tn_rng_uniform(&r) * 2.0f; }
+            CHECK_OK(tn_quantize_imatrix(t, w, wq, 1, n, im, NULL));
+            CHECK_OK(tn_quantize_row(TN_TYPE_Q8_K, a, aq, n));
+            CHECK_OK(tn_dequantize_row(t, wq, wd, n));
+            CHECK_OK(tn_dequantize_row(TN_TYPE_Q8_K, aq, ad, n));
+            for (e = 0; e < n; e++) { exact += (double)wd[e] * ad[e]; mag += fabs((double)wd[e] * ad[e]); }
+            tn_get_vec_dot(t, TN_PATH_REF)(n, &ref, wq, aq);
+            CHECK_MSG(fabs(ref - exact) <= 1e-5 * mag + 1e-6, "%s n=%lld: ref %.9g vs decoded dot %.9g", names[i], (long long)n, (double)ref, exact);
+            for (pi = TN_PATH_BEST; pi <= TN_PATH_NEON; pi++) {
+                tn_vec_dot_fn fn = tn_get_vec_dot(t, (tn_kernel_path)pi);
+                if (!fn) continue;
+                fn(n, &got_dot, wq, aq);
+                CHECK_MSG(memcmp(&got_dot, &ref, 4) == 0, "%s path %d: %.9g vs ref %.9g", names[i], pi, (double)got_dot, (double)ref);
+            }
+            free(w); free(a); free(wd); free(ad); free(im); free(wq); free(aq);
+        }
+        /* bad input: a clear error, dst untouched */
+        memset(got, 0x5A, rs);
+        if (tn_type_needs_imatrix(t)) {
+            CHECK(tn_quantize_row(t, in, got, 256) == TN_ERR_ARG && strstr(tn_last_error(), "importance matrix") != NULL);
+            CHECK(tn_quantize_imatrix(t, in, got, 1, 256, NULL, NULL) == TN_ERR_ARG);
+        } else {
+            CHECK_OK(tn_quantize_row(t, in, got, 256)); /* ggml's weights from x */
+            memset(got, 0x5A, rs);
+        }
+        ones[17] = -1.0f;
+        CHECK(tn_quantize_imatrix(t, in, got, 1, 256, ones, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "weight 17") != NULL);
+        ones[17] = NAN;
+        CHECK(tn_quantize_imatrix(t, in, got, 1, 256, ones, NULL) == TN_ERR_ARG);
+        ones[17] = INFINITY;
+        CHECK(tn_quantize_imatrix(t, in, got, 1, 256, ones, NULL) == TN_ERR_ARG);
+        ones[17] = 1.0f;
+        CHECK(tn_quantize_imatrix(t, in, got, 1, 200, ones, NULL) == TN_ERR_ARG);
+        for (j = 0; j < (int)rs; j++) CHECK(got[j] == 0x5A);
+        free(want); free(got); free(ewant); free(deq);
+    }
+    CHECK(tn_quantize_imatrix(TN_TYPE_Q4_K, in, dq, 1, 256, ones, NULL) == TN_ERR_UNSUPPORTED && strstr(tn_last_error(), "q4_K") != NULL);
+    CHECK_OK(tn_quantize_imatrix(TN_TYPE_Q8_0, in, dq, 1, 256, ones, NULL)); /* ggml's q8_0 ignores it too */
+    free(in);
+    free(edge);
+    return 0;
+}
