@@ -272,8 +272,8 @@ int main(int argc, char **argv) {
              type == TN_TYPE_Q2_0 ||
              type == TN_TYPE_TQ1_0 || type == TN_TYPE_TQ2_0)) {
         tn_type g;
-        if (tn_type_from_name(argv[3], &g) == TN_OK && tn_type_get_traits(g) && tn_type_get_traits(g)->vec_dot_type == TN_TYPE_Q8_K &&
-            tn_type_get_traits(g)->can_quantize && tn_type_get_traits(g)->is_quantized && g != TN_TYPE_Q8_K) {
+        if (tn_type_from_name(argv[3], &g) == TN_OK && (g == TN_TYPE_IQ2_XXS || g == TN_TYPE_IQ2_XS || g == TN_TYPE_IQ2_S || g == TN_TYPE_IQ3_XXS ||
+                                                        g == TN_TYPE_IQ3_S || g == TN_TYPE_IQ1_S || g == TN_TYPE_IQ1_M)) {
             fprintf(stderr, "tn-quantize: %s is a grid format: this tn-quantize does not read importance matrices (--imatrix) yet;\n"
                             "  quantize it from C with tn_quantize_imatrix (ternary.h), or choose q2_K .. q6_K, iq4_xs\n", argv[3]);
             return 1;
