@@ -3948,6 +3948,10 @@ static void tn__iq_unpack(tn_type t, const uint8_t *b, tn__iq_block *o) {
     memset(o->sg, 0, sizeof(o->sg));
     memset(o->dl, 0, sizeof(o->dl));
     if (t != TN_TYPE_IQ1_M) o->d = tn_fp16_to_fp32((uint16_t)tn__rd16le(b));
+    else { /* iq1_m: the fp16 scale in the top nibbles of its four scale words */
+        const unsigned s0 = tn__rd16le(b + 48), s1 = tn__rd16le(b + 50), s2 = tn__rd16le(b + 52), s3 = tn__rd16le(b + 54);
+        o->d = tn_fp16_to_fp32((uint16_t)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u)));
+    }
     for (c = 0; c < 8; c++) { /* 32 values each */
         switch (t) {
         case TN_TYPE_IQ2_XXS: {
@@ -4018,10 +4022,6 @@ static void tn__iq_unpack(tn_type t, const uint8_t *b, tn__iq_block *o) {
             o->dl[4 * c + 3] = (int8_t)(h1 & 0x80u ? -1 : 1);
             o->sc[2 * c] = (uint8_t)((sc >> (6 * (c % 2))) & 7);
             o->sc[2 * c + 1] = (uint8_t)((sc >> (6 * (c % 2) + 3)) & 7);
-            if (c == 0) {
-                const unsigned s0 = tn__rd16le(b + 48), s1 = tn__rd16le(b + 50), s2 = tn__rd16le(b + 52), s3 = tn__rd16le(b + 54);
-                o->d = tn_fp16_to_fp32((uint16_t)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u)));
-            }
             break;
         }
         }
@@ -4123,11 +4123,11 @@ static int tn__iq_cache_build(int w, tn__iq_cache *c) {
     if (!map || !lv || !d2) goto fail;
     for (i = 0; i < msize; i++) map[i] = -1;
     for (j = 0; j < gs; j++) {
+        const uint64_t row = w == 0 ? tn__iq2xxs_grid[j] : w == 1 ? tn__iq2xs_grid[j] : w == 2 ? tn__iq2s_grid[j]
+                           : w == 3 ? tn__iq1s_grid[j] : w == 4 ? tn__iq3xxs_grid[j] : tn__iq3s_grid[j];
         int u = 0;
         for (k = 0; k < ng; k++) {
-            const unsigned v = w == 0 ? (unsigned)(tn__iq2xxs_grid[j] >> (8 * k)) & 255u : w == 1 ? (unsigned)(tn__iq2xs_grid[j] >> (8 * k)) & 255u
-                             : w == 2 ? (unsigned)(tn__iq2s_grid[j] >> (8 * k)) & 255u : w == 3 ? (unsigned)(tn__iq1s_grid[j] >> (8 * k)) & 255u
-                             : w == 4 ? (tn__iq3xxs_grid[j] >> (8 * k)) & 255u : (tn__iq3s_grid[j] >> (8 * k)) & 255u;
+            const unsigned v = (unsigned)(row >> (8 * k)) & 255u;
             const int l = w < 3 ? (int)(v - 8) / 17 : w == 3 ? (int)(int8_t)v + 1 : w == 4 ? (int)(v - 4) / 8 : (int)(v - 1) / 2;
             lv[j * ng + k] = (uint8_t)l;
             u |= l << (bits * k);
@@ -4255,15 +4255,18 @@ static float tn__iq_qp_scale(int n, int nmax, const float *x, const float *w) {
     }
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
-/* the nearest listed grid point to xval / scale under the weights; writes its levels */
-static int tn__iq_best_nb(const tn__iq_cache *c, int u, int ng, const float *xval, const float *w, float scale, int8_t *L) {
+/* the value of level l: 2 l + 1 on the iq2/iq3 grids (iq1 passes its shifted -1, 0, 1) */
+static const float tn__iq_odd[8] = {1, 3, 5, 7, 9, 11, 13, 15};
+/* the listed grid point nearest to xval / scale under the weights (the first of
+   equals; the first listed if none is finite); writes its levels to L */
+static int tn__iq_best_nb(const tn__iq_cache *c, int u, int ng, const float *xval, const float *w, float scale, const float *xg, int8_t *L) {
     const uint16_t *nb = c->nb - c->map[u] - 1;
     float best = FLT_MAX;
     int j, i, gi = nb[1];
     for (j = 1; j <= (int)nb[0]; j++) {
         float d2 = 0;
         for (i = 0; i < ng; i++) {
-            const float diff = scale * (float)(2 * c->lv[nb[j] * ng + i] + 1) - xval[i];
+            const float diff = scale * xg[c->lv[nb[j] * ng + i]] - xval[i];
             d2 += w[i] * diff * diff;
         }
         if (d2 < best) { best = d2; gi = nb[j]; }
@@ -4285,7 +4288,7 @@ static void tn__iq_round_groups(const tn__iq_cache *c, int ngr, int ng, int bits
             u |= l << (bits * i);
         }
         if (!only_off) on[k] = c->map[u] >= 0;
-        if (c->map[u] < 0) tn__iq_best_nb(c, u, ng, xval + ng * k, waux + ng * k, scale, L + ng * k);
+        if (c->map[u] < 0) tn__iq_best_nb(c, u, ng, xval + ng * k, waux + ng * k, scale, tn__iq_odd, L + ng * k);
     }
 }
 /* one 256-block of iq2_xxs, iq2_xs, iq2_s, iq3_xxs or iq3_s; qw its 256 importance weights or NULL */
@@ -4436,22 +4439,6 @@ static void tn__iq23_block(tn_type t, const tn__iq_cache *c, const float *xbl, c
         }
     }
 }
-/* iq1's nearest listed grid point at scale over the levels xg (-1, 0, 1 shifted by the delta) */
-static int tn__iq1_best_nb(const tn__iq_cache *c, int u, const float *xval, const float *w, float scale, const float *xg, int8_t *L) {
-    const uint16_t *nb = c->nb - c->map[u] - 1;
-    float best = FLT_MAX;
-    int j, i, gi = nb[1];
-    for (j = 1; j <= (int)nb[0]; j++) {
-        float d2 = 0;
-        for (i = 0; i < 8; i++) {
-            const float diff = scale * xg[c->lv[nb[j] * 8 + i]] - xval[i];
-            d2 += w[i] * diff * diff;
-        }
-        if (d2 < best) { best = d2; gi = nb[j]; }
-    }
-    for (i = 0; i < 8; i++) L[i] = (int8_t)c->lv[gi * 8 + i];
-    return gi;
-}
 /* the order of n values, ascending, equal values in index order (glibc's merge sort, which ggml's qsort is) */
 static void tn__iq1_order(const float *x, int n, int *idx) {
     int i, j;
@@ -4460,6 +4447,11 @@ static void tn__iq1_order(const float *x, int n, int *idx) {
         for (j = i; j > 0 && x[idx[j - 1]] > x[v]; j--) idx[j] = idx[j - 1];
         idx[j] = v;
     }
+}
+/* iq1's levels for group k (of 8) of a sub-block whose delta signs are sh: iq1_s one
+   sign (1: +), iq1_m one per half of 16 (0: ++, 1: +-, 2: -+, 3: --) */
+static const float *tn__iq1_levels(int m, int sh, int k, const float *x_p, const float *x_m) {
+    return !m ? (sh == 1 ? x_p : x_m) : k == 0 ? (sh < 2 ? x_p : x_m) : (sh % 2 == 0 ? x_p : x_m);
 }
 /* one 256-block of iq1_s (qw required) or iq1_m (qw or NULL) */
 static void tn__iq1_block(tn_type t, const tn__iq_cache *c, const float *xbl, const float *qw, uint8_t *out) {
@@ -4525,15 +4517,15 @@ static void tn__iq1_block(tn_type t, const tn__iq_cache *c, const float *xbl, co
         }
         for (k = 0; k < bsz / 8; k++) {
             int u = 0;
-            xx = !m ? (bk == 1 ? x_p : x_m) : k == 0 ? (bk < 2 ? x_p : x_m) : (bk % 2 == 0 ? x_p : x_m);
+            xx = tn__iq1_levels(m, bk, k, x_p, x_m);
             for (j = 0; j < 8; j++) u |= L[8 * k + j] << (2 * j);
             index[k] = c->map[u];
-            if (index[k] < 0) { on = 0; index[k] = tn__iq1_best_nb(c, u, xb + 8 * k, weight + 8 * k, scale, xx, L + 8 * k); }
+            if (index[k] < 0) { on = 0; index[k] = tn__iq_best_nb(c, u, 8, xb + 8 * k, weight + 8 * k, scale, xx, L + 8 * k); }
         }
         if (!on) {
             float sumqx = 0, sumq2 = 0;
             for (k = 0; k < bsz / 8; k++) {
-                xx = !m ? (bk == 1 ? x_p : x_m) : k == 0 ? (bk < 2 ? x_p : x_m) : (bk % 2 == 0 ? x_p : x_m);
+                xx = tn__iq1_levels(m, bk, k, x_p, x_m);
                 for (j = 0; j < 8; j++) {
                     const float w = weight[8 * k + j], q = xx[c->lv[index[k] * 8 + j]];
                     sumqx += w * q * xb[8 * k + j];
@@ -4581,7 +4573,7 @@ static void tn__iq1_block(tn_type t, const tn__iq_cache *c, const float *xbl, co
             out[32 + ib] |= masks[shifts[ib]];
             for (i = 0; i < bsz; i++) weight[i] = qw ? qw[bsz * ib + i] * sqrtf(sigma2 + xb[i] * xb[i]) : xb[i] * xb[i];
             for (k = 0; k < 2; k++) {
-                const float *xs = k == 0 ? (shifts[ib] < 2 ? x_p : x_m) : (shifts[ib] % 2 == 0 ? x_p : x_m);
+                const float *xs = tn__iq1_levels(1, shifts[ib], k, x_p, x_m);
                 const int gi = out[2 * ib + k] + (((unsigned)out[32 + ib] << (8 - 4 * k)) & 0x700u);
                 for (j = 0; j < 8; j++) {
                     const float w = weight[8 * k + j], q = xs[c->lv[gi * 8 + j]] * (float)(2 * l + 1);
