@@ -3942,8 +3942,14 @@ static unsigned tn__rd16le(const uint8_t *p) { return (unsigned)p[0] | ((unsigne
    16 values sc (its integer scale is 2 sc + 1), the sign of iq1's delta per
    group dl, and the block's fp16 scale d. */
 typedef struct { uint64_t g[32]; uint8_t sg[32]; uint8_t sc[16]; int8_t dl[32]; float d; } tn__iq_block;
+/* the unpacking and the dot driver are inlined into each format's kernel (t a constant there) */
+#if defined(__GNUC__) || defined(__clang__)
+#define TN__IQ_INLINE __attribute__((always_inline)) inline
+#else
+#define TN__IQ_INLINE inline
+#endif
 
-static void tn__iq_unpack(tn_type t, const uint8_t *b, tn__iq_block *o) {
+static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__iq_block *o) {
     int c, l;
     memset(o->sg, 0, sizeof(o->sg));
     memset(o->dl, 0, sizeof(o->dl));
@@ -4070,33 +4076,51 @@ static int32_t tn__iq1s_delta_sum(const tn__iq_block *b, const tn_block_q8_K *y)
     for (c = 0; c < 8; c++) s += (2 * (int32_t)b->sc[2 * c] + 1) * b->dl[4 * c] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
     return s;
 }
-static void tn__iq_dot_ref(tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+/* A block's exact integer sums against q8 (every path gives the same, so
+   the same float result): *s1 = sum over the 16-value groups of (2 sc + 1)
+   x sum(value x q8); with delta (iq1_m) *s2 the same over iq1's delta signs.
+   The grid values are signed with sg (zero for iq1, whose values are signed
+   already); each path has its own, the driver below is shared. */
+typedef void (*tn__iq_sums_fn)(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2);
+static void tn__iq_sums_ref(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
+    int32_t r1 = 0, r2 = 0;
+    int h, g, j;
+    for (h = 0; h < 16; h++) {
+        int32_t a1 = 0, a2 = 0;
+        for (g = 2 * h; g < 2 * h + 2; g++)
+            for (j = 0; j < 8; j++) {
+                const int32_t q = q8[8 * g + j], v = (int8_t)(uint8_t)(b->g[g] >> (8 * j));
+                a1 += (b->sg[g] >> j) & 1u ? -v * q : v * q;
+                a2 += b->dl[g] * q;
+            }
+        r1 += (2 * (int32_t)b->sc[h] + 1) * a1;
+        r2 += (2 * (int32_t)b->sc[h] + 1) * a2;
+    }
+    *s1 = r1;
+    *s2 = delta ? r2 : 0;
+}
+static TN__IQ_INLINE void tn__iq_dot_with(const tn_type t, int64_t n, float *s, const void *vx, const void *vy, tn__iq_sums_fn sums) {
     const size_t bs = tn__traits[t].type_size;
     int64_t ib, nb = n / TN_QK_K;
     tn__iq_block b;
     float sumf = 0.0f;
-    int h, g, j;
     for (ib = 0; ib < nb; ib++) {
         const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
-        int32_t s1 = 0, s2 = 0;
+        int32_t s1, s2;
         tn__iq_unpack(t, (const uint8_t *)vx + (size_t)ib * bs, &b);
-        for (h = 0; h < 16; h++) {
-            int32_t a1 = 0, a2 = 0;
-            for (g = 2 * h; g < 2 * h + 2; g++)
-                for (j = 0; j < 8; j++) {
-                    const int32_t q = y->qs[8 * g + j];
-                    const unsigned v = (unsigned)(b.g[g] >> (8 * j)) & 255u;
-                    if (b.dl[g]) { a1 += (int8_t)v * q; a2 += b.dl[g] * q; }
-                    else a1 += (b.sg[g] >> j) & 1u ? -(int32_t)v * q : (int32_t)v * q;
-                }
-            s1 += (2 * (int32_t)b.sc[h] + 1) * a1;
-            s2 += (2 * (int32_t)b.sc[h] + 1) * a2;
-        }
+        sums(&b, y->qs, t == TN_TYPE_IQ1_M, &s1, &s2);
         if (t == TN_TYPE_IQ1_S) s2 = tn__iq1s_delta_sum(&b, y);
         sumf += tn__iq_dot_block(t, b.d, y->d, s1, s2);
     }
     *s = tn__iq_dot_final(t, sumf);
 }
+static void tn__iq_dot_ref(tn_type t, int64_t n, float *s, const void *vx, const void *vy) { tn__iq_dot_with(t, n, s, vx, vy, tn__iq_sums_ref); }
+/* a path's seven grid dots from its sums function tn__iq_sums_<path> */
+#define TN__IQ_DOT(name, type, path) \
+    static void tn__vec_dot_##name##_q8_K_##path(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_with(type, n, s, x, y, tn__iq_sums_##path); }
+#define TN__IQ_DOTS(path) \
+    TN__IQ_DOT(iq2_xxs, TN_TYPE_IQ2_XXS, path) TN__IQ_DOT(iq2_xs, TN_TYPE_IQ2_XS, path) TN__IQ_DOT(iq2_s, TN_TYPE_IQ2_S, path) \
+    TN__IQ_DOT(iq3_xxs, TN_TYPE_IQ3_XXS, path) TN__IQ_DOT(iq3_s, TN_TYPE_IQ3_S, path) TN__IQ_DOT(iq1_s, TN_TYPE_IQ1_S, path) TN__IQ_DOT(iq1_m, TN_TYPE_IQ1_M, path)
 
 /* -- the grid quantizers: ggml's searches, step for step (the same bytes) --
    The search needs, for each point of the integer lattice a group can round
@@ -5476,7 +5500,7 @@ static TN__ALWAYS_INLINE __m256i tn__nibbles_256(const uint8_t *qs) {
     return _mm256_and_si256(_mm256_inserti128_si256(_mm256_castsi128_si256(t), _mm_srli_epi16(t, 4), 1), _mm256_set1_epi8(0x0F));
 }
 /* bit j of the 32-bit word at p as byte j: 0xFF where set */
-static __m256i tn__bits_to_bytes_256(const uint8_t *p) {
+static TN__ALWAYS_INLINE __m256i tn__bits_to_bytes_256(const uint8_t *p) {
     const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
@@ -6389,6 +6413,31 @@ static void tn__vec_dot_mxfp4_q8_0_avx2(int64_t n, float *s, const void *x, cons
 static void tn__vec_dot_nvfp4_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_NVFP4, n, s, x, y); }
 static void tn__vec_dot_q1_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q1_0, n, s, x, y); }
 static void tn__vec_dot_q2_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q2_0, n, s, x, y); }
+/* the grid formats: tn__iq_sums_ref's sums, 32 values a step. The 4 sign
+   bytes of a step spread to one byte per value (shuffle, bit test); a value
+   times q8 is |q8| x (value signed by q8) in maddubs, exact for q8 = -128 too;
+   the scales (2 sc + 1) by madd; everything in int32, so the same sums */
+static TN__ALWAYS_INLINE void tn__iq_sums_avx2(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256i a1 = _mm256_setzero_si256(), a2 = _mm256_setzero_si256();
+    int k;
+    TN__UNROLL
+    for (k = 0; k < 8; k++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(q8 + 32 * k)), aq = _mm256_abs_epi8(q);
+        const __m256i sc = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)(2 * b->sc[2 * k] + 1))),
+                                                   _mm_set1_epi16((short)(2 * b->sc[2 * k + 1] + 1)), 1);
+        const __m256i v = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(b->g + 4 * k)), _mm256_or_si256(tn__bits_to_bytes_256(b->sg + 4 * k), one));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(v, q)), sc));
+        if (delta) { /* iq1_m: the delta sign of each group of 8 */
+            const long long p = 0x0101010101010101LL;
+            const __m256i dv = _mm256_set_epi64x(b->dl[4 * k + 3] < 0 ? -1 : p, b->dl[4 * k + 2] < 0 ? -1 : p, b->dl[4 * k + 1] < 0 ? -1 : p, b->dl[4 * k] < 0 ? -1 : p);
+            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(dv, q)), sc));
+        }
+    }
+    *s1 = tn__hsum_epi32_256(a1);
+    *s2 = delta ? tn__hsum_epi32_256(a2) : 0;
+}
+TN__IQ_DOTS(avx2)
 
 #if defined(TN__X86_DISPATCH) && defined(__clang__)
 #pragma clang attribute pop
@@ -7396,6 +7445,40 @@ static void tn__vec_dot_q3_K_q8_K_avx512(int64_t n, float *s, const void *x, con
 static void tn__vec_dot_q4_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q4_K, n, s, x, y); }
 static void tn__vec_dot_q5_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q5_K, n, s, x, y); }
 static void tn__vec_dot_q6_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q6_K, n, s, x, y); }
+/* the grid formats, 64 values a step: the sign bytes are the step's mask
+   as they stand (bit j of byte g: value 8 g + j), xor q8's signs, so one
+   masked negate gives value x sign(q8) for maddubs against |q8|; each 128-bit
+   lane is one scale's 16 values (vpermw from the block's 16 scales) */
+static TN__ALWAYS_INLINE void tn__iq_sums_avx512(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
+    const __m512i zero = _mm512_setzero_si512(), four = _mm512_set1_epi16(4);
+    const __m256i sc8 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)b->sc));
+    const __m512i sc = _mm512_castsi256_si512(_mm256_add_epi16(_mm256_add_epi16(sc8, sc8), _mm256_set1_epi16(1)));
+    __m512i gi = _mm512_srli_epi16(_mm512_setr_epi64(0x0003000200010000LL, 0x0007000600050004LL, 0x000b000a00090008LL, 0x000f000e000d000cLL,
+                                                     0x0013001200110010LL, 0x0017001600150014LL, 0x001b001a00190018LL, 0x001f001e001d001cLL), 3);
+    __m512i a1 = zero, a2 = zero;
+    int k, g;
+    TN__UNROLL
+    for (k = 0; k < 4; k++) {
+        const __m512i q = _mm512_loadu_si512((const void *)(q8 + 64 * k)), aq = _mm512_abs_epi8(q);
+        const __mmask64 qm = _mm512_movepi8_mask(q);
+        const __m512i scv = _mm512_permutexvar_epi16(gi, sc);
+        uint64_t sg;
+        __m512i v = _mm512_loadu_si512((const void *)(b->g + 8 * k));
+        memcpy(&sg, b->sg + 8 * k, 8);
+        v = _mm512_mask_sub_epi8(v, (__mmask64)sg ^ qm, zero, v);
+        a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, v), scv));
+        if (delta) { /* iq1_m: the delta sign of each group of 8, signed by q8 */
+            long long dv[8];
+            for (g = 0; g < 8; g++) dv[g] = b->dl[8 * k + g] < 0 ? -1LL : 0x0101010101010101LL;
+            v = _mm512_loadu_si512((const void *)dv);
+            a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, _mm512_mask_sub_epi8(v, qm, zero, v)), scv));
+        }
+        gi = _mm512_add_epi16(gi, four);
+    }
+    *s1 = _mm512_reduce_add_epi32(a1);
+    *s2 = delta ? _mm512_reduce_add_epi32(a2) : 0;
+}
+TN__IQ_DOTS(avx512)
 
 #if defined(TN__X86_DISPATCH) && defined(__clang__)
 #pragma clang attribute pop
@@ -7773,6 +7856,29 @@ TN__LUT_NEON(nvfp4_q8_0, TN_TYPE_NVFP4)
 TN__LUT_NEON(q1_0_q8_0, TN_TYPE_Q1_0)
 TN__LUT_NEON(q2_0_q8_0, TN_TYPE_Q2_0)
 #undef TN__LUT_NEON
+/* the grid formats, 16 values (one scale) a step: sign bits spread to
+   bytes by vtst, values negated where set, int8 dots, scaled in int32 */
+static TN__ALWAYS_INLINE void tn__iq_sums_neon_t(const int dp, const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
+    static const uint8_t bitv[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const uint8x16_t bits = vld1q_u8(bitv);
+    int32x4_t a1 = vdupq_n_s32(0), a2 = vdupq_n_s32(0);
+    int h;
+    for (h = 0; h < 16; h++) {
+        const int8x16_t q = vld1q_s8(q8 + 16 * h);
+        const int32_t sc = 2 * (int32_t)b->sc[h] + 1;
+        const uint8x16_t m = vtstq_u8(vcombine_u8(vdup_n_u8(b->sg[2 * h]), vdup_n_u8(b->sg[2 * h + 1])), bits);
+        int8x16_t v = vld1q_s8((const int8_t *)(const void *)(b->g + 2 * h));
+        v = vbslq_s8(m, vnegq_s8(v), v);
+        a1 = vmlaq_n_s32(a1, tn__neon_dot_acc(dp, vdupq_n_s32(0), v, q), sc);
+        if (delta) a2 = vmlaq_n_s32(a2, tn__neon_dot_acc(dp, vdupq_n_s32(0), vcombine_s8(vdup_n_s8(b->dl[2 * h]), vdup_n_s8(b->dl[2 * h + 1])), q), sc);
+    }
+    *s1 = vaddvq_s32(a1);
+    *s2 = delta ? vaddvq_s32(a2) : 0;
+}
+static void tn__iq_sums_neon(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) { tn__iq_sums_neon_t(0, b, q8, delta, s1, s2); }
+static void tn__iq_sums_neon_dp(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) { tn__iq_sums_neon_t(1, b, q8, delta, s1, s2); }
+TN__IQ_DOTS(neon)
+TN__IQ_DOTS(neon_dp)
 #endif /* TN_HAVE_NEON */
 
 /* -- the dispatcher: CPU features, one kernel-table row per path, the public entry points -- */
@@ -7967,6 +8073,13 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->dot[TN_TYPE_NVFP4] = tn__vec_dot_nvfp4_q8_0_avx2;
     k->dot[TN_TYPE_Q1_0] = tn__vec_dot_q1_0_q8_0_avx2;
     k->dot[TN_TYPE_Q2_0] = tn__vec_dot_q2_0_q8_0_avx2;
+    k->dot[TN_TYPE_IQ2_XXS] = tn__vec_dot_iq2_xxs_q8_K_avx2;
+    k->dot[TN_TYPE_IQ2_XS] = tn__vec_dot_iq2_xs_q8_K_avx2;
+    k->dot[TN_TYPE_IQ2_S] = tn__vec_dot_iq2_s_q8_K_avx2;
+    k->dot[TN_TYPE_IQ3_XXS] = tn__vec_dot_iq3_xxs_q8_K_avx2;
+    k->dot[TN_TYPE_IQ3_S] = tn__vec_dot_iq3_s_q8_K_avx2;
+    k->dot[TN_TYPE_IQ1_S] = tn__vec_dot_iq1_s_q8_K_avx2;
+    k->dot[TN_TYPE_IQ1_M] = tn__vec_dot_iq1_m_q8_K_avx2;
     k->adam_row = tn__adam_row_avx2;
     k->tile[TN_TYPE_TQ2_0] = 1;
     k->tile[TN_TYPE_TQ1_0] = 2;
@@ -8001,6 +8114,13 @@ static void tn__kern_fill_avx512(tn__kernels *k) {
     k->dot[TN_TYPE_Q4_K] = tn__vec_dot_q4_K_q8_K_avx512;
     k->dot[TN_TYPE_Q5_K] = tn__vec_dot_q5_K_q8_K_avx512;
     k->dot[TN_TYPE_Q6_K] = tn__vec_dot_q6_K_q8_K_avx512;
+    k->dot[TN_TYPE_IQ2_XXS] = tn__vec_dot_iq2_xxs_q8_K_avx512;
+    k->dot[TN_TYPE_IQ2_XS] = tn__vec_dot_iq2_xs_q8_K_avx512;
+    k->dot[TN_TYPE_IQ2_S] = tn__vec_dot_iq2_s_q8_K_avx512;
+    k->dot[TN_TYPE_IQ3_XXS] = tn__vec_dot_iq3_xxs_q8_K_avx512;
+    k->dot[TN_TYPE_IQ3_S] = tn__vec_dot_iq3_s_q8_K_avx512;
+    k->dot[TN_TYPE_IQ1_S] = tn__vec_dot_iq1_s_q8_K_avx512;
+    k->dot[TN_TYPE_IQ1_M] = tn__vec_dot_iq1_m_q8_K_avx512;
     k->dot[TN_TYPE_TQ1_0] = tn__vec_dot_tq1_0_q8_K_avx512;
     k->dot[TN_TYPE_TQ2_0] = tn__vec_dot_tq2_0_q8_K_avx512;
     memset(k->dot4x2, 0, sizeof(k->dot4x2)); /* the AVX2 ones sum as the AVX2 dots do, not as these */
@@ -8058,6 +8178,13 @@ static void tn__kern_fill_neon(tn__kernels *k, int dp) {
     k->dot[TN_TYPE_NVFP4] = dp ? tn__vec_dot_nvfp4_q8_0_neon_dp : tn__vec_dot_nvfp4_q8_0_neon;
     k->dot[TN_TYPE_Q1_0] = dp ? tn__vec_dot_q1_0_q8_0_neon_dp : tn__vec_dot_q1_0_q8_0_neon;
     k->dot[TN_TYPE_Q2_0] = dp ? tn__vec_dot_q2_0_q8_0_neon_dp : tn__vec_dot_q2_0_q8_0_neon;
+    k->dot[TN_TYPE_IQ2_XXS] = dp ? tn__vec_dot_iq2_xxs_q8_K_neon_dp : tn__vec_dot_iq2_xxs_q8_K_neon;
+    k->dot[TN_TYPE_IQ2_XS] = dp ? tn__vec_dot_iq2_xs_q8_K_neon_dp : tn__vec_dot_iq2_xs_q8_K_neon;
+    k->dot[TN_TYPE_IQ2_S] = dp ? tn__vec_dot_iq2_s_q8_K_neon_dp : tn__vec_dot_iq2_s_q8_K_neon;
+    k->dot[TN_TYPE_IQ3_XXS] = dp ? tn__vec_dot_iq3_xxs_q8_K_neon_dp : tn__vec_dot_iq3_xxs_q8_K_neon;
+    k->dot[TN_TYPE_IQ3_S] = dp ? tn__vec_dot_iq3_s_q8_K_neon_dp : tn__vec_dot_iq3_s_q8_K_neon;
+    k->dot[TN_TYPE_IQ1_S] = dp ? tn__vec_dot_iq1_s_q8_K_neon_dp : tn__vec_dot_iq1_s_q8_K_neon;
+    k->dot[TN_TYPE_IQ1_M] = dp ? tn__vec_dot_iq1_m_q8_K_neon_dp : tn__vec_dot_iq1_m_q8_K_neon;
     k->dot[TN_TYPE_F32] = tn__vec_dot_f32_f32_neon;
     k->dot[TN_TYPE_F16] = tn__vec_dot_f16_f32_neon;
     k->dot[TN_TYPE_BF16] = tn__vec_dot_bf16_f32_neon;

@@ -303,6 +303,37 @@ static int test_grid_formats_match_ggml(void) {
             }
             free(w); free(a); free(wd); free(ad); free(im); free(wq); free(aq);
         }
+        /* any bytes: random blocks (a finite scale) against random q8 bytes, -128 included: every path gives the reference */
+        for (k = 0; k < 20; k++) {
+            const int64_t nb = 1 + k % 5;
+            uint8_t *wq = (uint8_t *)malloc(rs * (size_t)nb);
+            tn_block_q8_K *aq = (tn_block_q8_K *)malloc(sizeof(tn_block_q8_K) * (size_t)nb);
+            float ref = 0, got_dot = 0;
+            int64_t e, b;
+            int pi;
+            for (e = 0; e < (int64_t)rs * nb; e++) wq[e] = (uint8_t)tn_rng_u32(&r);
+            for (b = 0; b < nb; b++) {
+                const uint16_t h = tn_fp32_to_fp16(tn_rng_normal(&r));
+                uint8_t *blk = wq + rs * (size_t)b;
+                if (t == TN_TYPE_IQ1_M) { /* the scale's nibbles sit in the top of the four scale words */
+                    for (j = 0; j < 4; j++) blk[49 + 2 * j] = (uint8_t)((blk[49 + 2 * j] & 0x0F) | (((h >> (4 * j)) & 15u) << 4));
+                } else {
+                    memcpy(blk, &h, 2);
+                }
+                aq[b].d = tn_rng_normal(&r);
+                for (j = 0; j < 256; j++) aq[b].qs[j] = (int8_t)(k % 4 == 0 ? -128 : (int)(tn_rng_u32(&r) & 255u) - 128);
+                for (j = 0; j < 16; j++) aq[b].bsums[j] = (int16_t)((int)(tn_rng_u32(&r) % 4097) - 2048);
+            }
+            tn_get_vec_dot(t, TN_PATH_REF)(256 * nb, &ref, wq, aq);
+            CHECK_MSG(isfinite(ref), "%s: random blocks gave %g", names[i], (double)ref);
+            for (pi = TN_PATH_BEST; pi <= TN_PATH_NEON; pi++) {
+                tn_vec_dot_fn fn = tn_get_vec_dot(t, (tn_kernel_path)pi);
+                if (!fn) continue;
+                fn(256 * nb, &got_dot, wq, aq);
+                CHECK_MSG(memcmp(&got_dot, &ref, 4) == 0, "%s path %d, random blocks %d: %.9g vs ref %.9g", names[i], pi, k, (double)got_dot, (double)ref);
+            }
+            free(wq); free(aq);
+        }
         /* bad input: a clear error, dst untouched */
         memset(got, 0x5A, rs);
         if (tn_type_needs_imatrix(t)) {

@@ -8,6 +8,8 @@ static const tn_type tn_t_dot_types[] = {
     TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_NVFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0,
 };
 #define TN_T_NDOT (int)(sizeof(tn_t_dot_types) / sizeof(tn_t_dot_types[0]))
+/* the grid formats (their rows need an importance matrix: test_formats.c checks their dots on every path) */
+static const tn_type tn_t_grid_types[] = {TN_TYPE_IQ2_XXS, TN_TYPE_IQ2_XS, TN_TYPE_IQ2_S, TN_TYPE_IQ3_XXS, TN_TYPE_IQ3_S, TN_TYPE_IQ1_S, TN_TYPE_IQ1_M};
 
 /* random weights of a type (ternary-looking for the ternary types) */
 static void tn_t_make_row(tn_rng *r, tn_type ty, int64_t n, float *x) {
@@ -123,6 +125,10 @@ static int test_simd_paths_present(void) {
             CHECK_MSG(tn_get_vec_dot(ty, p) != NULL, "%s: no %s kernel", tn_type_name(ty), tn_path_name(p));
             if (p != TN_PATH_AVX512 || ty != TN_TYPE_T2) /* (T2 on AVX-512 without VBMI is AVX2's kernel) */
                 CHECK_MSG(tn_get_vec_dot(ty, p) != tn_get_vec_dot(ty, TN_PATH_REF), "%s: the %s kernel is the reference", tn_type_name(ty), tn_path_name(p));
+        }
+        for (ti = 0; ti < (int)(sizeof(tn_t_grid_types) / sizeof(tn_t_grid_types[0])); ti++) {
+            tn_type ty = tn_t_grid_types[ti];
+            CHECK_MSG(tn_get_vec_dot(ty, p) != NULL && tn_get_vec_dot(ty, p) != tn_get_vec_dot(ty, TN_PATH_REF), "%s: the %s kernel is the reference", tn_type_name(ty), tn_path_name(p));
         }
     }
     if (any) {
