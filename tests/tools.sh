@@ -57,8 +57,37 @@ done
 "$B/tn-quantize" "$T/model.gguf" "$T/m1.gguf" tq1_0 >/dev/null 2>&1 || true
 [ "$("$B/tn-inspect" --json "$T/t2.gguf" | grep -o '"sha256": "[0-9a-f]*"')" = "$("$B/tn-inspect" --json "$T/q_tq2_0.gguf" | grep -o '"sha256": "[0-9a-f]*"')" ] \
   && ok "tq2_0 -> tq1_0 -> tq2_0 is lossless" || bad "ternary round trip through tq1_0 changed the bytes"
+# --imatrix (llama.cpp's imatrix GGUF and legacy .dat): ggml's bytes for the grid types with its all-ones
+# matrix; with random sums / counts (a count of 5.4 counts 5, as llama-quantize rounds it) the bytes of
+# tn_quantize_imatrix for sums / 5, from the GGUF and from the .dat; the record keys llama-quantize writes
+tsha() { "$B/tn-inspect" --json "$1" | grep -o '"sha256": "[0-9a-f]*"' | cut -d'"' -f4; }
+for t in iq2_xxs iq2_xs iq2_s iq3_xxs iq3_s iq1_s iq1_m; do
+  if "$B/tn-quantize" --imatrix "$T/ones.imatrix.gguf" "$T/vectors.gguf" "$T/im_$t.gguf" "$t" >/dev/null; then
+    [ "$(tsha "$T/im_$t.gguf")" = "$(sha256sum "$V/$t.bin" | cut -d' ' -f1)" ] && ok "tn-quantize --imatrix (all ones) $t = ggml's bytes" || bad "tn-quantize --imatrix $t differs from $V/$t.bin"
+  else bad "tn-quantize --imatrix $t failed"; fi
+  for f in rand.imatrix.gguf rand.imatrix.dat; do
+    if "$B/tn-quantize" --imatrix "$T/$f" "$T/vectors.gguf" "$T/imr_$t.gguf" "$t" >/dev/null; then
+      [ "$(tsha "$T/imr_$t.gguf")" = "$(sha256sum "$T/x.$t.rand.bin" | cut -d' ' -f1)" ] && ok "tn-quantize --imatrix $f $t: sums / counts" || bad "tn-quantize --imatrix $f $t: not the bytes for sums / 5"
+    else bad "tn-quantize --imatrix $f $t failed"; fi
+  done
+done
+"$B/tn-inspect" "$T/imr_iq1_m.gguf" > "$T/insp" && grep -q 'quantize.imatrix.file' "$T/insp" && grep -q 'quantize.imatrix.dataset.*fortunes' "$T/insp" \
+  && grep -q 'quantize.imatrix.entries_count.*1' "$T/insp" && grep -q 'quantize.imatrix.chunks_count.*3' "$T/insp" && grep -q 'general.file_type.*31' "$T/insp" \
+  && ok "tn-quantize --imatrix records the imatrix as llama-quantize does" || bad "tn-quantize --imatrix keys: $(grep -i 'imatrix\|file_type' "$T/insp" | tr '\n' ' ')"
+"$B/tn-quantize" "$T/vectors.gguf" "$T/im3s.gguf" iq3_s >/dev/null && ok "tn-quantize iq3_s without an imatrix (as llama-quantize)" || bad "tn-quantize iq3_s without an imatrix"
 # bad input: clear error, exit 1, no output file
 printf 'not a model at all' > "$T/junk.bin"
+for args in "--imatrix $T/short.imatrix.gguf $T/vectors.gguf $T/oi1.gguf iq2_s" "--imatrix $T/neg.imatrix.gguf $T/vectors.gguf $T/oi2.gguf iq2_s" \
+            "--imatrix $T/nan.imatrix.gguf $T/vectors.gguf $T/oi3.gguf iq2_s" "--imatrix $T/nometa.imatrix.gguf $T/vectors.gguf $T/oi4.gguf iq2_s" \
+            "--imatrix $T/nocounts.imatrix.gguf $T/vectors.gguf $T/oi5.gguf iq2_s" "--imatrix $T/trunc.imatrix.dat $T/vectors.gguf $T/oi6.gguf iq2_s" \
+            "--imatrix $T/junk.bin $T/vectors.gguf $T/oi7.gguf iq2_s" "--imatrix $T/missing.dat $T/vectors.gguf $T/oi8.gguf iq2_s" \
+            "--imatrix $T/rand.imatrix.gguf $T/vectors.gguf $T/oi9.gguf q4_K" "$T/vectors.gguf $T/oi10.gguf iq2_xxs" "$T/vectors.gguf $T/oi11.gguf iq1_m"; do
+  set -- $args
+  if "$B/tn-quantize" "$@" >/dev/null 2>"$T/err"; then bad "tn-quantize $* should fail"
+  elif [ -e "${@: -2:1}" ] || [ -e "${@: -2:1}.tmp" ]; then bad "tn-quantize $* left its output"
+  elif [ ! -s "$T/err" ]; then bad "tn-quantize $* said nothing"
+  else ok "tn-quantize refuses $(basename "${@: -3:1}") ${@: -1}${2:+ ($(basename "$2"))}: $(head -c 100 "$T/err" | tr '\n' ' ')"; fi
+done
 for args in "$T/junk.bin $T/out1.gguf q8_0" "$V/ggml-written.gguf $T/out2.gguf q9_9" "$V/ggml-written.gguf $T/out3.gguf q1_0" "$T/missing.gguf $T/out4.gguf q8_0"; do
   set -- $args
   if "$B/tn-quantize" "$@" >/dev/null 2>"$T/err"; then bad "tn-quantize $* should fail"

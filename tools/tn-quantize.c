@@ -1,8 +1,15 @@
 /* tn-quantize - requantize every tensor of a GGUF (or .safetensors) file.
    Build: cc -O2 -I. tools/tn-quantize.c -o tn-quantize -lm -lpthread
-   Usage: tn-quantize [--absmean] [--mmap] [--mix] IN.gguf|IN.safetensors OUT.gguf TYPE
+   Usage: tn-quantize [--absmean] [--mmap] [--mix] [--imatrix FILE] IN.gguf|IN.safetensors OUT.gguf TYPE
      TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K
-           iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0 tq1_0 tq2_0, or keep (copy as is)
+           iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0 tq1_0 tq2_0, the grid types
+           iq2_xxs iq2_xs iq2_s iq3_xxs iq3_s iq1_s iq1_m, or keep (copy as is)
+     --imatrix FILE  llama.cpp's importance matrix (llama-imatrix's GGUF, with
+             <tensor>.in_sum2 and <tensor>.counts, or its older .dat file), read
+             as llama-quantize reads it (sums / counts per expert); the grid
+             types need one for every tensor but token_embd and output, as in
+             llama-quantize (iq3_s excepted); ternary.h applies it to the grid
+             types only for now, so other types refuse it rather than ignore it
      MIX:  q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl
            iq4_xs with --mix (the _s/_m/_l names imply it): each tensor's type
            as llama-quantize chooses it for that ftype on a llama-shaped model
@@ -15,7 +22,7 @@
    Tensors of 2 or more dims are converted with ggml's reference quantizers,
    so the bytes equal llama-quantize's for the same f32 values; 1-D tensors
    (norms, biases) are kept. A tensor whose rows are not whole blocks of TYPE
-   falls back as llama-quantize's does (q2_K, q3_K, q2_0, tq1_0, tq2_0 -> q4_0,
+   falls back as llama-quantize's does (q2_K, q3_K, q2_0, tq1_0, tq2_0 -> q4_0, the grid types -> iq4_nl,
    q4_K -> q5_0, q5_K -> q5_1, q6_K -> q8_0, iq4_xs -> iq4_nl, then f16; q1_0
    and nvfp4 have none, as in llama-quantize: an error), and is named. A tensor whose values are already ternary (one
    scale) goes to tq1_0/tq2_0 losslessly; --absmean ternarizes float tensors
@@ -31,8 +38,9 @@
 #include <errno.h>
 
 static int usage(const char *argv0) {
-    fprintf(stderr, "usage: %s [--absmean] [--mmap] [--mix] IN.gguf|IN.safetensors OUT.gguf TYPE|MIX\n"
-                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0 tq1_0 tq2_0 keep\n"
+    fprintf(stderr, "usage: %s [--absmean] [--mmap] [--mix] [--imatrix FILE] IN.gguf|IN.safetensors OUT.gguf TYPE|MIX\n"
+                    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0 tq1_0 tq2_0\n"
+                    "        iq2_xxs iq2_xs iq2_s iq3_xxs iq3_s iq1_s iq1_m (with --imatrix) keep\n"
                     "  MIX (llama-quantize's per-tensor choices, --mix): q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl iq4_xs\n", argv0);
     return 2;
 }
@@ -51,7 +59,7 @@ static int is_ternary(const float *x, int64_t n, float *s) {
     return a > 0.0f;
 }
 
-static long n_converted, n_kept, n_fallback; /* for the summary line */
+static long n_converted, n_kept, n_fallback, n_imatrix; /* for the summary line */
 
 static int add(tn_gguf *out, const char *name, tn_type type, int n_dims, const int64_t *ne, const void *data) {
     if (tn_gguf_add_tensor(out, name, type, n_dims, ne, data) == TN_OK) return 0;
@@ -59,8 +67,188 @@ static int add(tn_gguf *out, const char *name, tn_type type, int n_dims, const i
     return 1;
 }
 
+
+static int ends_with(const char *s, const char *t) { size_t n = strlen(s), m = strlen(t); return n >= m && strcmp(s + n - m, t) == 0; }
+/* -- importance matrices: llama.cpp's imatrix files, read as llama-quantize
+   reads them (common/imatrix-loader.cpp, tools/quantize/quantize.cpp): the
+   GGUF of llama-imatrix (<name>.in_sum2 and <name>.counts, f32, one count per
+   expert; keys imatrix.datasets, imatrix.chunk_count, imatrix.chunk_size), the
+   value sums / count rounded to an integer, 1 where the count is 0; or the
+   older .dat file (entries of name, ncall, values; sums / ncall) -- */
+typedef struct { char *name; float *v; int64_t n; } imx_entry;
+static imx_entry *imx;
+static int64_t n_imx;
+static char imx_dataset[128];
+static uint32_t imx_chunks;
+static int imx_cmp(const void *a, const void *b) { return strcmp(((const imx_entry *)a)->name, ((const imx_entry *)b)->name); }
+static const imx_entry *imx_find(const char *name) {
+    imx_entry k;
+    k.name = (char *)name;
+    return n_imx ? (const imx_entry *)bsearch(&k, imx, (size_t)n_imx, sizeof(*imx), imx_cmp) : NULL;
+}
+static void imx_free(void) {
+    int64_t i;
+    for (i = 0; i < n_imx; i++) { free(imx[i].name); free(imx[i].v); }
+    free(imx);
+    imx = NULL;
+    n_imx = 0;
+}
+/* one entry: n values in nc expert slices, each divided by its count (gguf) or by ncall (legacy, nc 1) */
+static int imx_add(const char *path, const char *name, size_t nlen, const float *sums, int64_t n, const float *counts, int64_t nc, int legacy) {
+    imx_entry *e, *grown;
+    int64_t j, i, per;
+    if (nc < 1 || n < 1 || n % nc) { fprintf(stderr, "tn-quantize: %s: entry '%.*s' has %lld values for %lld counts\n", path, (int)nlen, name, (long long)n, (long long)nc); return 1; }
+    if ((uint64_t)n > (uint64_t)SIZE_MAX / sizeof(float)) { fprintf(stderr, "tn-quantize: %s: entry '%.*s' is too large\n", path, (int)nlen, name); return 1; }
+    grown = (imx_entry *)realloc(imx, sizeof(*imx) * (size_t)(n_imx + 1));
+    if (!grown) { fprintf(stderr, "tn-quantize: out of memory\n"); return 1; }
+    imx = grown;
+    e = &imx[n_imx];
+    e->name = (char *)malloc(nlen + 1);
+    e->v = (float *)malloc(sizeof(float) * (size_t)n);
+    e->n = n;
+    if (!e->name || !e->v) { free(e->name); free(e->v); fprintf(stderr, "tn-quantize: out of memory\n"); return 1; }
+    memcpy(e->name, name, nlen);
+    e->name[nlen] = 0;
+    n_imx++;
+    per = n / nc;
+    for (j = 0; j < nc; j++) {
+        float c;
+        memcpy(&c, &counts[j], 4);
+        if (!(c >= 0.0f) || c > 9.0e15f) { fprintf(stderr, "tn-quantize: %s: entry '%s' has count %g: not a count\n", path, e->name, (double)c); return 1; }
+        if (!legacy) c = (float)(int64_t)llround(c);
+        for (i = 0; i < per; i++) {
+            float v;
+            memcpy(&v, &sums[j * per + i], 4);
+            e->v[j * per + i] = legacy ? (c > 0.0f ? v / c : v) : (c > 0.0f ? v / c : 1.0f);
+            if (!isfinite(e->v[j * per + i]) || e->v[j * per + i] < 0.0f) {
+                fprintf(stderr, "tn-quantize: %s: entry '%s' value %lld is %g: an importance matrix holds finite sums of squares\n", path, e->name,
+                        (long long)(j * per + i), (double)e->v[j * per + i]);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+static int32_t rd_i32(const unsigned char *p) { return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24); }
+static int imx_load_legacy(const char *path, const unsigned char *b, size_t len) {
+    size_t o = 4;
+    int32_t ne, k;
+    if (len < 4 || (ne = rd_i32(b)) < 1) { fprintf(stderr, "tn-quantize: %s: neither an imatrix GGUF nor a legacy imatrix file with entries\n", path); return 1; }
+    for (k = 0; k < ne; k++) {
+        int32_t nl, ncall, nval;
+        const unsigned char *nm;
+        float cnt;
+        if (len - o < 4 || (nl = rd_i32(b + o)) < 0 || (size_t)nl > len - o - 4) { fprintf(stderr, "tn-quantize: %s: entry %d: name runs past the end of the file\n", path, k + 1); return 1; }
+        nm = b + o + 4;
+        o += 4 + (size_t)nl;
+        if (len - o < 8) { fprintf(stderr, "tn-quantize: %s: entry %d: truncated\n", path, k + 1); return 1; }
+        ncall = rd_i32(b + o);
+        nval = rd_i32(b + o + 4);
+        o += 8;
+        if (nval < 1 || (size_t)nval > (len - o) / 4) { fprintf(stderr, "tn-quantize: %s: entry %d: %d values, more than the file holds\n", path, k + 1, nval); return 1; }
+        if (memchr(nm, 0, (size_t)nl)) { fprintf(stderr, "tn-quantize: %s: entry %d: a NUL byte in its name\n", path, k + 1); return 1; }
+        cnt = ncall > 0 ? (float)ncall : 0.0f;
+        if (imx_add(path, (const char *)nm, (size_t)nl, (const float *)(const void *)(b + o), nval, &cnt, 1, 1)) return 1;
+        o += 4 * (size_t)nval;
+    }
+    if (len - o >= 4) { /* optional: the chunk count and the dataset's name */
+        int32_t nc = rd_i32(b + o), dl;
+        imx_chunks = nc > 0 ? (uint32_t)nc : 0;
+        o += 4;
+        if (len - o >= 4 && (dl = rd_i32(b + o)) > 0 && (size_t)dl <= len - o - 4) {
+            size_t c = (size_t)dl < sizeof(imx_dataset) - 1 ? (size_t)dl : sizeof(imx_dataset) - 1;
+            memcpy(imx_dataset, b + o + 4, c);
+            imx_dataset[c] = 0;
+        }
+    }
+    return 0;
+}
+static int imx_load(const char *path) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    size_t len = 0, cap = 0, got;
+    int rc = 0;
+    int64_t i;
+    if (!f) { fprintf(stderr, "tn-quantize: cannot open imatrix '%s': %s\n", path, strerror(errno)); return 1; }
+    do { /* the whole file: a legacy one is parsed from memory */
+        if (len == cap) {
+            unsigned char *nb = cap > SIZE_MAX / 2 ? NULL : (unsigned char *)realloc(b, cap ? 2 * cap : 65536);
+            if (!nb) { free(b); fclose(f); fprintf(stderr, "tn-quantize: out of memory reading '%s'\n", path); return 1; }
+            b = nb;
+            cap = cap ? 2 * cap : 65536;
+        }
+        got = fread(b + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    if (ferror(f)) { fprintf(stderr, "tn-quantize: cannot read imatrix '%s': %s\n", path, strerror(errno)); fclose(f); free(b); return 1; }
+    fclose(f);
+    if (len >= 4 && memcmp(b, "GGUF", 4) == 0) {
+        tn_gguf *g = NULL;
+        int64_t kd, kc, ks;
+        if (tn_gguf_read_memory(b, len, &g) != TN_OK) { fprintf(stderr, "tn-quantize: imatrix '%s': %s\n", path, tn_last_error()); free(b); return 1; }
+        kd = tn_gguf_find_key(g, "imatrix.datasets");
+        kc = tn_gguf_find_key(g, "imatrix.chunk_count");
+        ks = tn_gguf_find_key(g, "imatrix.chunk_size");
+        if (kd < 0 || kc < 0 || ks < 0) {
+            fprintf(stderr, "tn-quantize: imatrix '%s': missing imatrix metadata (imatrix.datasets, imatrix.chunk_count, imatrix.chunk_size), as llama-quantize requires\n", path);
+            rc = 1;
+        }
+        if (!rc && tn_gguf_kv_type(g, kd) == TN_GGUF_ARRAY && tn_gguf_arr_type(g, kd) == TN_GGUF_STRING && tn_gguf_arr_n(g, kd) > 0) {
+            uint64_t dl;
+            const char *d = tn_gguf_arr_str(g, kd, 0, &dl);
+            if (d) { size_t c = dl < sizeof(imx_dataset) - 1 ? (size_t)dl : sizeof(imx_dataset) - 1; memcpy(imx_dataset, d, c); imx_dataset[c] = 0; }
+        }
+        if (!rc && tn_gguf_get_u32(g, kc, &imx_chunks) != TN_OK) { fprintf(stderr, "tn-quantize: imatrix '%s': imatrix.chunk_count is not a u32\n", path); rc = 1; }
+        for (i = 0; i < tn_gguf_n_tensors(g) && !rc; i++) {
+            tn_gguf_tensor t, c;
+            size_t nl;
+            char cname[TN_MAX_NAME + 8];
+            int64_t ci, nv = 1, nc = 1;
+            int d;
+            tn_gguf_get_tensor(g, i, &t);
+            nl = strlen(t.name);
+            if (ends_with(t.name, ".counts")) {
+                memcpy(cname, t.name, nl - 7);
+                memcpy(cname + nl - 7, ".in_sum2", 9);
+                if (tn_gguf_find_tensor(g, cname) < 0) { fprintf(stderr, "tn-quantize: imatrix '%s': %s has no %s beside it\n", path, t.name, cname); rc = 1; }
+                continue;
+            }
+            if (!ends_with(t.name, ".in_sum2")) continue;
+            memcpy(cname, t.name, nl - 8);
+            memcpy(cname + nl - 8, ".counts", 8);
+            if ((ci = tn_gguf_find_tensor(g, cname)) < 0) { fprintf(stderr, "tn-quantize: imatrix '%s': %s has no %s beside it\n", path, t.name, cname); rc = 1; break; }
+            tn_gguf_get_tensor(g, ci, &c);
+            if (t.type != TN_TYPE_F32 || c.type != TN_TYPE_F32) { fprintf(stderr, "tn-quantize: imatrix '%s': %s and %s must be f32\n", path, t.name, c.name); rc = 1; break; }
+            for (d = 0; d < 4; d++) { nv *= t.ne[d]; nc *= c.ne[d]; } /* the reader bounded both by the file's size */
+            rc = imx_add(path, t.name, nl - 8, (const float *)t.data, nv, (const float *)c.data, nc, 0);
+        }
+        tn_gguf_free(g);
+    } else {
+        rc = imx_load_legacy(path, b, len);
+        if (rc && n_imx == 0) fprintf(stderr, "  ('%s' is not a GGUF, and read as llama.cpp's legacy .dat imatrix it is malformed)\n", path);
+    }
+    free(b);
+    if (!rc && n_imx == 0) { fprintf(stderr, "tn-quantize: imatrix '%s' holds no entries\n", path); rc = 1; }
+    if (!rc) {
+        qsort(imx, (size_t)n_imx, sizeof(*imx), imx_cmp);
+        for (i = 1; i < n_imx && !rc; i++)
+            if (strcmp(imx[i - 1].name, imx[i].name) == 0) { fprintf(stderr, "tn-quantize: imatrix '%s': two entries for '%s'\n", path, imx[i].name); rc = 1; }
+    }
+    if (!rc) printf("imatrix: %lld entries from %s (%u chunks%s%s)\n", (long long)n_imx, path, imx_chunks, imx_dataset[0] ? ", dataset " : "", imx_dataset);
+    return rc;
+}
+static int is_grid(tn_type t) {
+    return t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S || t == TN_TYPE_IQ3_XXS || t == TN_TYPE_IQ3_S || t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M;
+}
+/* llama-quantize: these types need an importance matrix for every tensor but the embeddings and the head */
+static int needs_imatrix(tn_type t, const char *name) {
+    if (strcmp(name, "token_embd.weight") == 0 || strcmp(name, "output.weight") == 0) return 0;
+    return t == TN_TYPE_IQ3_XXS || t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S || t == TN_TYPE_IQ1_M || t == TN_TYPE_IQ1_S;
+}
+
 static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims, const int64_t *ne, const void *src,
                    tn_type type, int absmean, int keep, void ***owned, int *n_owned) {
+    const imx_entry *im = NULL;
     int64_t n = 1, r, nr;
     int d;
     float *f;
@@ -72,7 +260,7 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
     if (!tr || !tr->can_dequantize) { fprintf(stderr, "tn-quantize: cannot decode '%s' of type %s\n", name, tn_type_name(src_type)); return 1; }
     if (ne[0] % tn_blck_size(type) != 0) { /* llama-quantize's fallback for rows that are not whole blocks */
         tn_type fb = type == TN_TYPE_Q4_K ? TN_TYPE_Q5_0 : type == TN_TYPE_Q5_K ? TN_TYPE_Q5_1 : type == TN_TYPE_Q6_K ? TN_TYPE_Q8_0
-                   : type == TN_TYPE_IQ4_XS ? TN_TYPE_IQ4_NL : tn_blck_size(type) > 32 ? TN_TYPE_Q4_0 : type;
+                   : type == TN_TYPE_IQ4_XS || is_grid(type) ? TN_TYPE_IQ4_NL : tn_blck_size(type) > 32 ? TN_TYPE_Q4_0 : type;
         if (type == TN_TYPE_Q1_0 || type == TN_TYPE_NVFP4) {
             fprintf(stderr, "tn-quantize: '%s' has rows of %lld values, not whole %s blocks of %lld, and %s has no fallback "
                             "(as in llama-quantize); choose another type\n", name, (long long)ne[0], tn_type_name(type),
@@ -88,6 +276,19 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
     }
     rs = tn_row_size(type, ne[0]);
     if (!rs) { fprintf(stderr, "tn-quantize: '%s': rows of %lld values are too large\n", name, (long long)ne[0]); return 1; }
+    if (imx && (im = imx_find(name)) != NULL && (im->n != ne[0] * ne[2] || ne[3] != 1)) { /* one slice of ne[0] per expert (ne[2]) */
+        if (strcmp(name, "token_embd.weight") != 0) {
+            fprintf(stderr, "tn-quantize: the imatrix entry for '%s' has %lld values, the tensor %lld x %lld (columns x experts): "
+                            "an imatrix made for another model?\n", name, (long long)im->n, (long long)ne[0], (long long)ne[2]);
+            return 1;
+        }
+        im = NULL; /* as llama-quantize: the embeddings' entry is ignored */
+    }
+    if (!im && needs_imatrix(type, name)) {
+        fprintf(stderr, "tn-quantize: '%s' as %s needs an importance matrix (%s), as in llama-quantize: give --imatrix FILE with an entry for it, or choose another type\n",
+                name, tn_type_name(type), imx ? "the imatrix has no entry for it" : "no --imatrix given");
+        return 1;
+    }
     nr = ne[0] ? n / ne[0] : 0;
     {
         void **o = (void **)realloc(*owned, sizeof(void *) * (size_t)(*n_owned + 2));
@@ -120,7 +321,14 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
             return add(out, name, type, n_dims, ne, dst);
         }
     }
-    if (tn_quantize(type, f, dst, nr, ne[0], NULL) != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
+    if (im) { /* each expert's rows with its slice */
+        for (r = 0; r < ne[2]; r++)
+            if (tn_quantize_imatrix(type, f + r * ne[0] * ne[1], (uint8_t *)dst + (size_t)(r * ne[1]) * rs, ne[1], ne[0], im->v + r * ne[0], NULL) != TN_OK) {
+                fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error());
+                return 1;
+            }
+        n_imatrix++;
+    } else if (tn_quantize(type, f, dst, nr, ne[0], NULL) != TN_OK) { fprintf(stderr, "tn-quantize: '%s': %s\n", name, tn_last_error()); return 1; }
     n_converted++;
     return add(out, name, type, n_dims, ne, dst);
 }
@@ -139,7 +347,6 @@ static int ieq(const char *a, const char *b) {
     for (; *a && *b; a++, b++) if ((*a | 32) != (*b | 32)) return 0;
     return !*a && !*b;
 }
-static int ends_with(const char *s, const char *t) { size_t n = strlen(s), m = strlen(t); return n >= m && strcmp(s + n - m, t) == 0; }
 static int layer_of(const char *name) { int l = -1; return sscanf(name, "blk.%d.", &l) == 1 ? l : -1; }
 /* llama-quantize's tensor order: by block number (others first), then by name */
 static const tn_gguf *sort_g;
@@ -240,9 +447,13 @@ int main(int argc, char **argv) {
     tn_safetensors *st = NULL;
     FILE *f;
     char magic[4] = {0};
-    const char *arg[3];
+    const char *arg[3], *imatrix_path = NULL;
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--absmean") == 0) absmean = 1;
+        else if (strcmp(argv[i], "--imatrix") == 0) {
+            if (i + 1 >= argc) { fprintf(stderr, "tn-quantize: --imatrix needs a file\n"); return usage(argv[0]); }
+            imatrix_path = argv[++i];
+        }
         else if (strcmp(argv[i], "--mmap") == 0) use_mmap = 1;
         else if (strcmp(argv[i], "--mix") == 0) mix = 1;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(argv[0]); return 0; }
@@ -269,20 +480,16 @@ int main(int argc, char **argv) {
              type == TN_TYPE_Q8_0 || type == TN_TYPE_Q4_0 || type == TN_TYPE_Q4_1 || type == TN_TYPE_Q5_0 || type == TN_TYPE_Q5_1 ||
              type == TN_TYPE_Q2_K || type == TN_TYPE_Q3_K || type == TN_TYPE_Q4_K || type == TN_TYPE_Q5_K || type == TN_TYPE_Q6_K ||
              type == TN_TYPE_IQ4_NL || type == TN_TYPE_IQ4_XS || type == TN_TYPE_MXFP4 || type == TN_TYPE_NVFP4 || type == TN_TYPE_Q1_0 ||
-             type == TN_TYPE_Q2_0 ||
+             type == TN_TYPE_Q2_0 || type == TN_TYPE_IQ2_XXS || type == TN_TYPE_IQ2_XS || type == TN_TYPE_IQ2_S || type == TN_TYPE_IQ3_XXS ||
+             type == TN_TYPE_IQ3_S || type == TN_TYPE_IQ1_S || type == TN_TYPE_IQ1_M ||
              type == TN_TYPE_TQ1_0 || type == TN_TYPE_TQ2_0)) {
-        tn_type g;
-        if (tn_type_from_name(argv[3], &g) == TN_OK && (g == TN_TYPE_IQ2_XXS || g == TN_TYPE_IQ2_XS || g == TN_TYPE_IQ2_S || g == TN_TYPE_IQ3_XXS ||
-                                                        g == TN_TYPE_IQ3_S || g == TN_TYPE_IQ1_S || g == TN_TYPE_IQ1_M)) {
-            fprintf(stderr, "tn-quantize: %s is a grid format: this tn-quantize does not read importance matrices (--imatrix) yet;\n"
-                            "  quantize it from C with tn_quantize_imatrix (ternary.h), or choose q2_K .. q6_K, iq4_xs\n", argv[3]);
-            return 1;
-        }
         fprintf(stderr, "tn-quantize: unknown type '%s'\n", argv[3]);
         return usage(argv[0]);
     }
+    if (imatrix_path && keep) { fprintf(stderr, "tn-quantize: keep copies tensors as they are: an imatrix has nothing to do\n"); return 1; }
+    if (imatrix_path && imx_load(imatrix_path)) { imx_free(); return 1; }
     f = fopen(argv[1], "rb");
-    if (!f) { fprintf(stderr, "tn-quantize: cannot open '%s': %s\n", argv[1], strerror(errno)); return 1; }
+    if (!f) { fprintf(stderr, "tn-quantize: cannot open '%s': %s\n", argv[1], strerror(errno)); imx_free(); return 1; }
     if (fread(magic, 1, 4, f) != 4) magic[0] = 0;
     fclose(f);
     if (!(out = tn_gguf_new())) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); return 1; }
@@ -332,10 +539,23 @@ int main(int argc, char **argv) {
             {TN_TYPE_Q5_1, 9}, {TN_TYPE_BF16, 32}, {TN_TYPE_TQ1_0, 36}, {TN_TYPE_TQ2_0, 37},
             /* one K type throughout: llama.cpp's _S ftypes are the nearest (Q2_K 10, Q3_K_S 11, Q4_K_S 14, Q5_K_S 16, Q6_K 18) */
             {TN_TYPE_Q2_K, 10}, {TN_TYPE_Q3_K, 11}, {TN_TYPE_Q4_K, 14}, {TN_TYPE_Q5_K, 16}, {TN_TYPE_Q6_K, 18},
-            {TN_TYPE_IQ4_NL, 25}, {TN_TYPE_IQ4_XS, 30}, {TN_TYPE_MXFP4, 38}, {TN_TYPE_NVFP4, 39}, {TN_TYPE_Q1_0, 40}, {TN_TYPE_Q2_0, 41}};
+            {TN_TYPE_IQ4_NL, 25}, {TN_TYPE_IQ4_XS, 30}, {TN_TYPE_MXFP4, 38}, {TN_TYPE_NVFP4, 39}, {TN_TYPE_Q1_0, 40}, {TN_TYPE_Q2_0, 41},
+            {TN_TYPE_IQ2_XXS, 19}, {TN_TYPE_IQ2_XS, 20}, {TN_TYPE_IQ3_XXS, 23}, {TN_TYPE_IQ1_S, 24}, {TN_TYPE_IQ3_S, 26}, {TN_TYPE_IQ2_S, 28}, {TN_TYPE_IQ1_M, 31}};
         size_t k;
         for (k = 0; k < sizeof(ftypes) / sizeof(ftypes[0]); k++)
             if (ftypes[k].t == type && tn_gguf_set_u32(out, "general.file_type", ftypes[k].ft) != TN_OK) { fprintf(stderr, "tn-quantize: %s\n", tn_last_error()); rc = 1; }
+    }
+    if (!rc && imx) { /* llama-quantize's record of the importance matrix */
+        char fk[128];
+        size_t l = strlen(imatrix_path) < sizeof(fk) - 1 ? strlen(imatrix_path) : sizeof(fk) - 1;
+        memcpy(fk, imatrix_path, l);
+        fk[l] = 0;
+        if (tn_gguf_set_str(out, "quantize.imatrix.file", fk) != TN_OK || (imx_dataset[0] && tn_gguf_set_str(out, "quantize.imatrix.dataset", imx_dataset) != TN_OK) ||
+            tn_gguf_set_u32(out, "quantize.imatrix.entries_count", (uint32_t)n_imx) != TN_OK ||
+            (imx_chunks > 0 && tn_gguf_set_u32(out, "quantize.imatrix.chunks_count", imx_chunks) != TN_OK)) {
+            fprintf(stderr, "tn-quantize: %s\n", tn_last_error());
+            rc = 1;
+        }
     }
     if (!rc && in) { /* a file llama.cpp runs must stay one it runs */
         char why_in[512], why_out[512];
@@ -354,8 +574,10 @@ int main(int argc, char **argv) {
         printf("wrote %s (%lld tensors: %ld converted %s %s%s (%ld fell back), %ld kept as they were (1-D, or already that type))\n", argv[2],
                (long long)tn_gguf_n_tensors(out), n_converted, preset != P_NONE ? "as llama-quantize's" : "to", preset != P_NONE ? argv[3] : tn_type_name(type),
                preset != P_NONE ? " mix" : " or its fallback", n_fallback, n_kept);
+    if (!rc && imx) printf("  %ld tensors with their importance matrix\n", n_imatrix);
     for (i = 0; i < n_owned; i++) free(owned[i]);
     free(owned);
+    imx_free();
     tn_gguf_free(out);
     tn_gguf_free(in);
     tn_safetensors_free(st);

@@ -10,6 +10,79 @@
 #include "ternary.h"
 #include <stdio.h>
 
+/* llama.cpp imatrix files for tensor "x" of vectors.gguf (tn-quantize
+   --imatrix): ones.imatrix.gguf (sums 7, count 7: ggml's all-ones matrix, so
+   ggml's bytes), rand.imatrix.gguf and rand.imatrix.dat (the same random
+   sums, a count of 5.4 that rounds to 5 and an ncall of 5) with x.<type>.rand.bin
+   the grid types' bytes for sums / 5 from tn_quantize_imatrix; and bad ones */
+static int write_imatrix(const char *dir, const char *name, const float *sums, int64_t n, const float *count, int meta, int counts) {
+    char path[512];
+    tn_gguf *g = tn_gguf_new();
+    const char *ds[1] = {"fortunes"};
+    int64_t ne[2] = {n, 1}, nc[2] = {1, 1};
+    int rc = 0;
+    if (!g) return 1;
+    if (meta) {
+        rc |= tn_gguf_set_str(g, "general.type", "imatrix") != TN_OK;
+        rc |= tn_gguf_set_arr_str(g, "imatrix.datasets", ds, 1) != TN_OK;
+        rc |= tn_gguf_set_u32(g, "imatrix.chunk_count", 3) != TN_OK;
+        rc |= tn_gguf_set_u32(g, "imatrix.chunk_size", 512) != TN_OK;
+    }
+    rc |= tn_gguf_add_tensor(g, "x.in_sum2", TN_TYPE_F32, 2, ne, sums) != TN_OK;
+    if (counts) rc |= tn_gguf_add_tensor(g, "x.counts", TN_TYPE_F32, 2, nc, count) != TN_OK;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    rc |= tn_gguf_write_file(g, path) != TN_OK;
+    tn_gguf_free(g);
+    if (rc) fprintf(stderr, "make_files: %s: %s\n", name, tn_last_error());
+    return rc;
+}
+static int put_i32(FILE *f, int32_t v) { uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)}; return fwrite(b, 1, 4, f) != 4; }
+static int imatrix_files(const char *dir, const float *in) {
+    static const tn_type grid[] = {TN_TYPE_IQ2_XXS, TN_TYPE_IQ2_XS, TN_TYPE_IQ2_S, TN_TYPE_IQ3_XXS, TN_TYPE_IQ3_S, TN_TYPE_IQ1_S, TN_TYPE_IQ1_M};
+    float sums[256], w[256], seven = 7.0f, c54 = 5.4f;
+    char path[512];
+    uint8_t *q = (uint8_t *)malloc(25 * 110);
+    tn_rng r;
+    FILE *f;
+    int i, k, rc = 0;
+    if (!q) return 1;
+    tn_rng_seed(&r, 77);
+    for (i = 0; i < 256; i++) sums[i] = 7.0f;
+    rc |= write_imatrix(dir, "ones.imatrix.gguf", sums, 256, &seven, 1, 1);
+    for (i = 0; i < 256; i++) { sums[i] = i % 17 == 3 ? 0.0f : tn_rng_uniform(&r) * 50.0f; w[i] = sums[i] / 5.0f; }
+    rc |= write_imatrix(dir, "rand.imatrix.gguf", sums, 256, &c54, 1, 1);
+    rc |= write_imatrix(dir, "short.imatrix.gguf", sums, 128, &c54, 1, 1);
+    rc |= write_imatrix(dir, "nometa.imatrix.gguf", sums, 256, &c54, 0, 1);
+    rc |= write_imatrix(dir, "nocounts.imatrix.gguf", sums, 256, &c54, 1, 0);
+    sums[9] = -1.0f;
+    rc |= write_imatrix(dir, "neg.imatrix.gguf", sums, 256, &c54, 1, 1);
+    sums[9] = NAN;
+    rc |= write_imatrix(dir, "nan.imatrix.gguf", sums, 256, &c54, 1, 1);
+    sums[9] = w[9] * 5.0f;
+    snprintf(path, sizeof(path), "%s/rand.imatrix.dat", dir); /* llama.cpp's legacy layout */
+    if (!(f = fopen(path, "wb"))) return 1;
+    rc |= put_i32(f, 1) | put_i32(f, 1) | (fwrite("x", 1, 1, f) != 1) | put_i32(f, 5) | put_i32(f, 256);
+    rc |= fwrite(sums, 4, 256, f) != 256;
+    rc |= put_i32(f, 3) | put_i32(f, 8) | (fwrite("fortunes", 1, 8, f) != 8);
+    rc |= fclose(f) != 0;
+    snprintf(path, sizeof(path), "%s/trunc.imatrix.dat", dir); /* 256 values promised, 10 there */
+    if (!(f = fopen(path, "wb"))) return 1;
+    rc |= put_i32(f, 1) | put_i32(f, 1) | (fwrite("x", 1, 1, f) != 1) | put_i32(f, 5) | put_i32(f, 256);
+    rc |= fwrite(sums, 4, 10, f) != 10;
+    rc |= fclose(f) != 0;
+    for (k = 0; k < 7 && !rc; k++) {
+        size_t written = 0;
+        if (tn_quantize_imatrix(grid[k], in, q, 25, 256, w, &written) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); rc = 1; break; }
+        snprintf(path, sizeof(path), "%s/x.%s.rand.bin", dir, tn_type_name(grid[k]));
+        if (!(f = fopen(path, "wb")) || fwrite(q, 1, written, f) != written) rc = 1;
+        if (f && fclose(f) != 0) rc = 1;
+    }
+    free(q);
+    if (rc) fprintf(stderr, "make_files: cannot write the imatrix files in %s\n", dir);
+    else printf("wrote the imatrix files in %s\n", dir);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     static const tn_type types[] = {TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q4_0,
                                     TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0,
@@ -101,8 +174,9 @@ int main(int argc, char **argv) {
         snprintf(path, sizeof(path), "%s/vectors.gguf", argv[1]);
         if (tn_gguf_write_file(g, path) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
         tn_gguf_free(g);
-        free(in);
         printf("wrote %s\n", path);
+        if (imatrix_files(argv[1], in)) return 1;
+        free(in);
     }
     {   /* many names: 100,000 keys, and 100,000 safetensors tensors (tools must stay linear in them) */
         FILE *f;
