@@ -554,14 +554,15 @@ TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nro
                             int64_t n_per_row, size_t *written);
 /* The same with an importance matrix (llama.cpp's imatrix: one non-negative
    finite weight per column, n_per_row of them, or NULL), ggml_quantize_chunk's
-   bytes. The grid formats use it: iq2_xxs, iq2_xs and iq1_s cannot be made
-   without one (TN_ERR_ARG), iq2_s, iq3_xxs, iq3_s and iq1_m fall back to
-   ggml's weights from x. Formats whose ggml quantizer ignores it (f32, f16,
-   bf16, q8_0, tq1_0, tq2_0, mxfp4, nvfp4, t2) ignore it; the others, whose
-   ggml quantizer would use it and ternary.h's does not yet (q4_0..q5_1, the
-   K-quants, iq4_nl, iq4_xs, q1_0, q2_0), refuse it (TN_ERR_UNSUPPORTED). The
-   grid quantizers build their neighbour tables on first use (once per process,
-   thread-safe, under a few MB, kept until exit). */
+   bytes. Every format whose ggml quantizer uses one does here: q4_0, q4_1,
+   q5_0, q5_1, the K-quants q2_K..q6_K, iq4_nl, iq4_xs and the grid formats
+   (iq2_xxs, iq2_xs and iq1_s cannot be made without one: TN_ERR_ARG; iq2_s,
+   iq3_xxs, iq3_s and iq1_m fall back to ggml's weights from x). Formats whose
+   ggml quantizer ignores it (f32, f16, bf16, q8_0, tq1_0, tq2_0, mxfp4, nvfp4,
+   q1_0, q2_0, t2) ignore it; q8_1 and q8_K, which ggml_quantize_chunk does not
+   make, refuse it (TN_ERR_UNSUPPORTED). The grid quantizers build their
+   neighbour tables on first use (once per process, thread-safe, under a few
+   MB, kept until exit). */
 TNDEF tn_status tn_quantize_imatrix(tn_type type, const float *x, void *dst, int64_t nrows,
                                     int64_t n_per_row, const float *imatrix, size_t *written);
 /* 1 if quantizing to type needs an importance matrix (iq2_xxs, iq2_xs, iq1_s) */
@@ -2921,16 +2922,17 @@ static int tn__absmax_at(const float *x, int n, float *max) {
     }
     return amax >= TN__KQ_EPS;
 }
-/* Symmetric codes in [-nmax, nmax) minimising sum x^2 (x - s l)^2 over 19 trial
-   scales around -nmax/max; L gets l + nmax; returns s (q6_K's groups) */
-static float tn__kq_symmetric(int n, int nmax, const float *x, int8_t *L) {
+/* Symmetric codes in [-nmax, nmax) minimising sum w (x - s l)^2 over 19 trial
+   scales around -nmax/max, w = qw or (NULL) x^2; L gets l + nmax; returns s
+   (q6_K's groups; with an importance matrix also q3_K's, q4_0's, q5_0's) */
+static float tn__kq_symmetric(int n, int nmax, const float *x, int8_t *L, const float *qw) {
     float max, iscale, sumlx = 0.0f, suml2 = 0.0f, scale, best;
     int i, is;
     if (!tn__absmax_at(x, n, &max)) { memset(L, 0, (size_t)n); return 0.0f; }
     iscale = (float)-nmax / max;
     for (i = 0; i < n; i++) {
         int l = tn__clampi(tn__nearest_int(iscale * x[i]), -nmax, nmax - 1);
-        float w = x[i] * x[i];
+        float w = qw ? qw[i] : x[i] * x[i];
         L[i] = (int8_t)(l + nmax);
         sumlx += w * x[i] * (float)l;
         suml2 += w * (float)l * (float)l;
@@ -2943,7 +2945,7 @@ static float tn__kq_symmetric(int n, int nmax, const float *x, int8_t *L) {
         sumlx = suml2 = 0.0f;
         for (i = 0; i < n; i++) {
             int l = tn__clampi(tn__nearest_int(iscale * x[i]), -nmax, nmax - 1);
-            float w = x[i] * x[i];
+            float w = qw ? qw[i] : x[i] * x[i];
             sumlx += w * x[i] * (float)l;
             suml2 += w * (float)l * (float)l;
         }
@@ -3047,6 +3049,76 @@ static float tn__kq_affine(int n, int nmax, const float *x, const float *w, uint
     *mout = -min;
     return scale;
 }
+/* Codes in [0, nmax] for n scales or mins x ~ s l, minimising the qw-weighted
+   squared error: 9 trial scales around nmax/max, then up to five passes of
+   single-code refits (the super-block scales with an importance matrix). A
+   code below 0 is kept as its byte, as ggml's uint8_t array keeps it. */
+static float tn__kq_positive(int n, int nmax, const float *x, uint8_t *L, const float *qw) {
+    float max = 0.0f, iscale, scale, best = 0.0f, sumlx = 0.0f, suml2 = 0.0f;
+    int i, is, itry;
+    for (i = 0; i < n; i++) max = max > x[i] ? max : x[i];
+    if (max < TN__KQ_EPS) { memset(L, 0, (size_t)n); return 0.0f; }
+    iscale = (float)nmax / max;
+    for (i = 0; i < n; i++) L[i] = (uint8_t)tn__wrap_u8(tn__nearest_int(iscale * x[i]));
+    scale = 1.0f / iscale;
+    for (i = 0; i < n; i++) {
+        float diff = x[i] - scale * (float)L[i];
+        best += qw[i] * diff * diff;
+    }
+    for (is = -4; is <= 4; is++) {
+        float iscale_is, scale_is, mse = 0.0f;
+        if (is == 0) continue;
+        iscale_is = (0.1f * (float)is + (float)nmax) / max;
+        scale_is = 1.0f / iscale_is;
+        for (i = 0; i < n; i++) {
+            int l = TN__MIN(nmax, tn__nearest_int(iscale_is * x[i]));
+            float diff = x[i] - scale_is * (float)l;
+            mse += qw[i] * diff * diff;
+        }
+        if (mse < best) { best = mse; iscale = iscale_is; }
+    }
+    for (i = 0; i < n; i++) {
+        int l = TN__MIN(nmax, tn__nearest_int(iscale * x[i]));
+        L[i] = (uint8_t)tn__wrap_u8(l);
+        sumlx += qw[i] * x[i] * (float)l;
+        suml2 += qw[i] * (float)l * (float)l;
+    }
+    for (itry = 0; itry < 5; itry++) {
+        int changed = 0;
+        for (i = 0; i < n; i++) {
+            float w = qw[i], slx = sumlx - w * x[i] * (float)L[i], sl2 = suml2 - w * (float)L[i] * (float)L[i];
+            if (slx > 0.0f && sl2 > 0.0f) {
+                int nl = TN__MIN(nmax, tn__nearest_int(x[i] * sl2 / slx));
+                if (nl != (int)L[i]) {
+                    slx += w * x[i] * (float)nl;
+                    sl2 += w * (float)nl * (float)nl;
+                    if (slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = (uint8_t)tn__wrap_u8(nl);
+                        sumlx = slx;
+                        suml2 = sl2;
+                        changed++;
+                    }
+                }
+            }
+        }
+        if (!changed) break;
+    }
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+/* the weights of an importance matrix for a group of n: qw x sqrt(sigma2 + x^2), and their sum */
+static float tn__im_weights(int n, const float *x, const float *qw, float sigma2, float *w) {
+    float sw = 0.0f;
+    int l;
+    for (l = 0; l < n; l++) w[l] = qw[l] * sqrtf(sigma2 + x[l] * x[l]);
+    for (l = 0; l < n; l++) sw += w[l];
+    return sw;
+}
+static float tn__sum_sq(const float *x, int64_t n) {
+    float s = 0.0f;
+    int64_t i;
+    for (i = 0; i < n; i++) s += x[i] * x[i];
+    return s;
+}
 /* q4_K / q5_K 6-bit (scale, min) of sub-block j from the 12 packed bytes */
 static void tn__kq_scale_min(int j, const uint8_t *q, int *sc, int *m) {
     if (j < 4) { *sc = q[j] & 63; *m = q[j + 4] & 63; }
@@ -3060,13 +3132,22 @@ static void tn__kq_pack2(const uint8_t *L, uint8_t *qs) {
             qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
 }
 
-TNDEF void tn_quantize_row_q2_K_ref(const float *x, tn_block_q2_K *y, int64_t k) {
-    int64_t i, nb = k / TN_QK_K;
-    uint8_t L[TN_QK_K], Laux[16];
-    float w[16], mins[16], scales[16];
+/* one q2_K block; qw its 256 importance weights or NULL (ggml's reference) */
+static void tn__q2_K_block(const float *x, tn_block_q2_K *y, const float *qw) {
+    uint8_t L[TN_QK_K], Laux[16], Ls[16], Lm[16];
+    float w[16], mins[16], scales[16], sw[16];
     int j, l;
-    for (i = 0; i < nb; i++, x += TN_QK_K) {
-        float max_scale = 0.0f, max_min = 0.0f, d, dm;
+    if (qw) { /* weighted fits, then the scales and mins fitted to 4 bits under the groups' weight sums */
+        const float sigma2 = tn__sum_sq(x, TN_QK_K) / (float)TN_QK_K;
+        for (j = 0; j < 16; j++) {
+            sw[j] = tn__im_weights(16, x + 16 * j, qw + 16 * j, sigma2, w);
+            scales[j] = tn__kq_affine(16, 3, x + 16 * j, w, L + 16 * j, &mins[j], Laux, -0.9f, 0.05f, 36, 0);
+        }
+        y->d = tn_fp32_to_fp16(tn__kq_positive(16, 15, scales, Ls, sw));
+        y->dmin = tn_fp32_to_fp16(tn__kq_positive(16, 15, mins, Lm, sw));
+        for (j = 0; j < 16; j++) y->scales[j] = (uint8_t)(Ls[j] | (Lm[j] << 4));
+    } else {
+        float max_scale = 0.0f, max_min = 0.0f;
         for (j = 0; j < 16; j++) {
             for (l = 0; l < 16; l++) w[l] = fabsf(x[16 * j + l]);
             scales[j] = tn__kq_affine(16, 3, x + 16 * j, w, L + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, 1);
@@ -3075,95 +3156,132 @@ TNDEF void tn_quantize_row_q2_K_ref(const float *x, tn_block_q2_K *y, int64_t k)
         }
         if (max_scale > 0.0f) {
             float iscale = 15.0f / max_scale;
-            for (j = 0; j < 16; j++) y[i].scales[j] = (uint8_t)tn__wrap_u8(tn__nearest_int(iscale * scales[j]));
-            y[i].d = tn_fp32_to_fp16(max_scale / 15.0f);
+            for (j = 0; j < 16; j++) y->scales[j] = (uint8_t)tn__wrap_u8(tn__nearest_int(iscale * scales[j]));
+            y->d = tn_fp32_to_fp16(max_scale / 15.0f);
         } else {
-            memset(y[i].scales, 0, sizeof(y[i].scales));
-            y[i].d = tn_fp32_to_fp16(0.0f);
+            memset(y->scales, 0, sizeof(y->scales));
+            y->d = tn_fp32_to_fp16(0.0f);
         }
         if (max_min > 0.0f) {
             float iscale = 15.0f / max_min;
-            for (j = 0; j < 16; j++) y[i].scales[j] = (uint8_t)(y[i].scales[j] | tn__wrap_u8((int)((unsigned)tn__nearest_int(iscale * mins[j]) << 4)));
-            y[i].dmin = tn_fp32_to_fp16(max_min / 15.0f);
+            for (j = 0; j < 16; j++) y->scales[j] = (uint8_t)(y->scales[j] | tn__wrap_u8((int)((unsigned)tn__nearest_int(iscale * mins[j]) << 4)));
+            y->dmin = tn_fp32_to_fp16(max_min / 15.0f);
         } else {
-            y[i].dmin = tn_fp32_to_fp16(0.0f);
+            y->dmin = tn_fp32_to_fp16(0.0f);
         }
-        for (j = 0; j < 16; j++) {
-            d = tn_fp16_to_fp32(y[i].d) * (float)(y[i].scales[j] & 0xF);
-            if (d == 0.0f) continue;
-            dm = tn_fp16_to_fp32(y[i].dmin) * (float)(y[i].scales[j] >> 4);
-            for (l = 0; l < 16; l++) L[16 * j + l] = (uint8_t)tn__clampi(tn__nearest_int((x[16 * j + l] + dm) / d), 0, 3);
-        }
-        tn__kq_pack2(L, y[i].qs);
     }
+    for (j = 0; j < 16; j++) { /* the codes again under the stored scales */
+        const float d = tn_fp16_to_fp32(y->d) * (float)(y->scales[j] & 0xF);
+        float dm;
+        if (d == 0.0f) continue;
+        dm = tn_fp16_to_fp32(y->dmin) * (float)(y->scales[j] >> 4);
+        for (l = 0; l < 16; l++) L[16 * j + l] = (uint8_t)tn__clampi(tn__nearest_int((x[16 * j + l] + dm) / d), 0, 3);
+    }
+    tn__kq_pack2(L, y->qs);
+}
+TNDEF void tn_quantize_row_q2_K_ref(const float *x, tn_block_q2_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    for (i = 0; i < nb; i++) tn__q2_K_block(x + TN_QK_K * i, y + i, NULL);
 }
 
-TNDEF void tn_quantize_row_q3_K_ref(const float *x, tn_block_q3_K *y, int64_t k) {
-    int64_t i, nb = k / TN_QK_K;
-    int8_t L[TN_QK_K];
+/* q3_K's 6-bit scale v (0..63) of group j: the low nibble in scales[j] (j < 8) or the
+   high nibble of scales[j - 8], the top two bits at 2 (j / 4) of scales[8 + j % 4] */
+static void tn__q3_K_put_scale(uint8_t *sc, int j, int v) {
+    if (j < 8) sc[j] = (uint8_t)(v & 0xF);
+    else sc[j - 8] = (uint8_t)(sc[j - 8] | ((v & 0xF) << 4));
+    sc[j % 4 + 8] = (uint8_t)(sc[j % 4 + 8] | ((v >> 4) << (2 * (j / 4))));
+}
+/* one q3_K block; qw its 256 importance weights or NULL */
+static void tn__q3_K_block(const float *x, tn_block_q3_K *y, const float *qw) {
+    int8_t L[TN_QK_K], Ls[16];
     uint8_t U[TN_QK_K];
-    float scales[16];
+    float scales[16], w[16], sw[16];
     int j, l;
-    for (i = 0; i < nb; i++, x += TN_QK_K) {
+    memset(y->scales, 0, sizeof(y->scales));
+    if (qw) { /* weighted 3-bit fits, their scales fitted to 6 bits under the groups' weight sums */
+        const float sigma2 = 2.0f * tn__sum_sq(x, TN_QK_K) / (float)TN_QK_K;
+        for (j = 0; j < 16; j++) {
+            sw[j] = tn__im_weights(16, x + 16 * j, qw + 16 * j, sigma2, w);
+            scales[j] = tn__kq_symmetric(16, 4, x + 16 * j, L + 16 * j, w);
+        }
+        y->d = tn_fp32_to_fp16(tn__kq_symmetric(16, 32, scales, Ls, sw));
+        for (j = 0; j < 16; j++) tn__q3_K_put_scale(y->scales, j, Ls[j]);
+    } else {
         float max_scale = 0.0f, amax = 0.0f;
         for (j = 0; j < 16; j++) {
             scales[j] = tn__kq_symmetric3(x + 16 * j, L + 16 * j);
             if (fabsf(scales[j]) > amax) { amax = fabsf(scales[j]); max_scale = scales[j]; }
         }
-        memset(y[i].scales, 0, sizeof(y[i].scales));
         if (max_scale != 0.0f) {
             float iscale = -32.0f / max_scale;
-            for (j = 0; j < 16; j++) {
-                int v = tn__clampi(tn__wrap_s8(tn__nearest_int(iscale * scales[j])), -32, 31) + 32;
-                if (j < 8) y[i].scales[j] = (uint8_t)(v & 0xF);
-                else y[i].scales[j - 8] = (uint8_t)(y[i].scales[j - 8] | ((v & 0xF) << 4));
-                y[i].scales[j % 4 + 8] = (uint8_t)(y[i].scales[j % 4 + 8] | ((v >> 4) << (2 * (j / 4))));
-            }
-            y[i].d = tn_fp32_to_fp16(1.0f / iscale);
+            for (j = 0; j < 16; j++) tn__q3_K_put_scale(y->scales, j, tn__clampi(tn__wrap_s8(tn__nearest_int(iscale * scales[j])), -32, 31) + 32);
+            y->d = tn_fp32_to_fp16(1.0f / iscale);
         } else {
-            y[i].d = tn_fp32_to_fp16(0.0f);
+            y->d = tn_fp32_to_fp16(0.0f);
         }
-        for (j = 0; j < 16; j++) {
-            int sc = j < 8 ? y[i].scales[j] & 0xF : y[i].scales[j - 8] >> 4;
-            float d;
-            sc = (sc | (((y[i].scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
-            d = tn_fp16_to_fp32(y[i].d) * (float)sc;
-            if (d == 0.0f) continue;
-            for (l = 0; l < 16; l++) L[16 * j + l] = (int8_t)(tn__clampi(tn__nearest_int(x[16 * j + l] / d), -4, 3) + 4);
-        }
-        /* the third bit of element j in bit j/32 of hmask[j % 32], the low two as q2_K's */
-        memset(y[i].hmask, 0, sizeof(y[i].hmask));
-        for (j = 0; j < TN_QK_K; j++) {
-            int v = L[j];
-            if (v > 3) { y[i].hmask[j % 32] = (uint8_t)(y[i].hmask[j % 32] | (1u << (j / 32))); v -= 4; }
-            U[j] = (uint8_t)v;
-        }
-        tn__kq_pack2(U, y[i].qs);
     }
+    for (j = 0; j < 16; j++) { /* the codes again under the stored scales */
+        int sc = j < 8 ? y->scales[j] & 0xF : y->scales[j - 8] >> 4;
+        float d;
+        sc = (sc | (((y->scales[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
+        d = tn_fp16_to_fp32(y->d) * (float)sc;
+        if (d == 0.0f) continue;
+        for (l = 0; l < 16; l++) L[16 * j + l] = (int8_t)(tn__clampi(tn__nearest_int(x[16 * j + l] / d), -4, 3) + 4);
+    }
+    /* the third bit of element j in bit j/32 of hmask[j % 32], the low two as q2_K's */
+    memset(y->hmask, 0, sizeof(y->hmask));
+    for (j = 0; j < TN_QK_K; j++) {
+        int v = L[j];
+        if (v > 3) { y->hmask[j % 32] = (uint8_t)(y->hmask[j % 32] | (1u << (j / 32))); v -= 4; }
+        U[j] = (uint8_t)v;
+    }
+    tn__kq_pack2(U, y->qs);
+}
+TNDEF void tn_quantize_row_q3_K_ref(const float *x, tn_block_q3_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    for (i = 0; i < nb; i++) tn__q3_K_block(x + TN_QK_K * i, y + i, NULL);
 }
 
 /* q4_K and q5_K: 8 sub-blocks of 32 fitted with (scale, min), weights |x| plus
-   the sub-block's rms; both quantized to 6 bits under d = max/63 and dmin */
+   the sub-block's rms, both quantized to 6 bits under d = max/63 and dmin; with
+   importance weights qw (NULL: ggml's reference) the fits are weighted by
+   them and the scales and mins fitted to 6 bits under the sub-blocks' weight
+   sums (q4_K keeps such a code's byte unclamped, as ggml does; q5_K clamps it) */
 static void tn__kq_quantize_45(const float *x, uint8_t *Lout, uint8_t *scales12, uint16_t *dh, uint16_t *dminh, int nmax,
-                               float rmin, int nstep) {
-    uint8_t Laux[32];
-    float w[32], mins[8], scales[8], max_scale = 0.0f, max_min = 0.0f, inv_scale, inv_min;
+                               float rmin, int nstep, const float *qw) {
+    uint8_t Laux[32], Ls[8], Lm[8];
+    float w[32], mins[8], scales[8], sw[8], max_scale = 0.0f, max_min = 0.0f, inv_scale = 0.0f, inv_min = 0.0f;
+    const float sigma2 = qw ? 2.0f * tn__sum_sq(x, TN_QK_K) / (float)TN_QK_K : 0.0f;
     int j, l;
     for (j = 0; j < 8; j++) {
-        float sum_x2 = 0.0f, av_x;
-        for (l = 0; l < 32; l++) sum_x2 += x[32 * j + l] * x[32 * j + l];
-        av_x = sqrtf(sum_x2 / 32.0f);
-        for (l = 0; l < 32; l++) w[l] = av_x + fabsf(x[32 * j + l]);
-        scales[j] = tn__kq_affine(32, nmax, x + 32 * j, w, Lout + 32 * j, &mins[j], Laux, rmin, 0.1f, nstep, 0);
+        if (qw) {
+            sw[j] = tn__im_weights(32, x + 32 * j, qw + 32 * j, sigma2, w);
+            scales[j] = tn__kq_affine(32, nmax, x + 32 * j, w, Lout + 32 * j, &mins[j], Laux, -0.9f, 0.05f, 36, 0);
+        } else {
+            float sum_x2 = 0.0f, av_x;
+            for (l = 0; l < 32; l++) sum_x2 += x[32 * j + l] * x[32 * j + l];
+            av_x = sqrtf(sum_x2 / 32.0f);
+            for (l = 0; l < 32; l++) w[l] = av_x + fabsf(x[32 * j + l]);
+            scales[j] = tn__kq_affine(32, nmax, x + 32 * j, w, Lout + 32 * j, &mins[j], Laux, rmin, 0.1f, nstep, 0);
+        }
         if (scales[j] > max_scale) max_scale = scales[j];
         if (mins[j] > max_min) max_min = mins[j];
     }
-    inv_scale = max_scale > 0.0f ? 63.0f / max_scale : 0.0f;
-    inv_min = max_min > 0.0f ? 63.0f / max_min : 0.0f;
+    if (qw) {
+        *dh = tn_fp32_to_fp16(tn__kq_positive(8, 63, scales, Ls, sw));
+        *dminh = tn_fp32_to_fp16(tn__kq_positive(8, 63, mins, Lm, sw));
+    } else {
+        inv_scale = max_scale > 0.0f ? 63.0f / max_scale : 0.0f;
+        inv_min = max_min > 0.0f ? 63.0f / max_min : 0.0f;
+        *dh = tn_fp32_to_fp16(max_scale / 63.0f);
+        *dminh = tn_fp32_to_fp16(max_min / 63.0f);
+    }
     for (j = 0; j < 8; j++) {
-        unsigned ls = tn__wrap_u8(tn__nearest_int(inv_scale * scales[j])), lm = tn__wrap_u8(tn__nearest_int(inv_min * mins[j]));
-        if (ls > 63) ls = 63;
-        if (lm > 63) lm = 63;
+        unsigned ls = qw ? Ls[j] : tn__wrap_u8(tn__nearest_int(inv_scale * scales[j])), lm = qw ? Lm[j] : tn__wrap_u8(tn__nearest_int(inv_min * mins[j]));
+        if (!qw || nmax == 31) {
+            if (ls > 63) ls = 63;
+            if (lm > 63) lm = 63;
+        }
         if (j < 4) {
             scales12[j] = (uint8_t)ls;
             scales12[j + 4] = (uint8_t)lm;
@@ -3173,8 +3291,6 @@ static void tn__kq_quantize_45(const float *x, uint8_t *Lout, uint8_t *scales12,
             scales12[j] = (uint8_t)(scales12[j] | ((lm >> 4) << 6));
         }
     }
-    *dh = tn_fp32_to_fp16(max_scale / 63.0f);
-    *dminh = tn_fp32_to_fp16(max_min / 63.0f);
     for (j = 0; j < 8; j++) {
         int sc, m;
         float d, dm;
@@ -3185,43 +3301,46 @@ static void tn__kq_quantize_45(const float *x, uint8_t *Lout, uint8_t *scales12,
         for (l = 0; l < 32; l++) Lout[32 * j + l] = (uint8_t)tn__clampi(tn__nearest_int((x[32 * j + l] + dm) / d), 0, nmax);
     }
 }
-TNDEF void tn_quantize_row_q4_K_ref(const float *x, tn_block_q4_K *y, int64_t k) {
-    int64_t i, nb = k / TN_QK_K;
+static void tn__q4_K_block(const float *x, tn_block_q4_K *y, const float *qw) {
     uint8_t L[TN_QK_K];
     int j, l;
-    for (i = 0; i < nb; i++, x += TN_QK_K) {
-        memset(y[i].scales, 0, sizeof(y[i].scales));
-        tn__kq_quantize_45(x, L, y[i].scales, &y[i].d, &y[i].dmin, 15, -1.0f, 20);
-        for (j = 0; j < 4; j++)
-            for (l = 0; l < 32; l++) y[i].qs[32 * j + l] = (uint8_t)(L[64 * j + l] | (L[64 * j + l + 32] << 4));
-    }
+    memset(y->scales, 0, sizeof(y->scales));
+    tn__kq_quantize_45(x, L, y->scales, &y->d, &y->dmin, 15, -1.0f, 20, qw);
+    for (j = 0; j < 4; j++)
+        for (l = 0; l < 32; l++) y->qs[32 * j + l] = (uint8_t)(L[64 * j + l] | (L[64 * j + l + 32] << 4));
+}
+TNDEF void tn_quantize_row_q4_K_ref(const float *x, tn_block_q4_K *y, int64_t k) {
+    int64_t i, nb = k / TN_QK_K;
+    for (i = 0; i < nb; i++) tn__q4_K_block(x + TN_QK_K * i, y + i, NULL);
+}
+static void tn__q5_K_block(const float *x, tn_block_q5_K *y, const float *qw) {
+    uint8_t L[TN_QK_K];
+    int j, l;
+    memset(y->scales, 0, sizeof(y->scales));
+    tn__kq_quantize_45(x, L, y->scales, &y->d, &y->dmin, 31, -0.5f, 15, qw);
+    /* low nibbles as q4_K; the fifth bit of element 64j + l (+32) in bit 2j (2j+1) of qh[l] */
+    memset(y->qh, 0, sizeof(y->qh));
+    for (j = 0; j < 4; j++)
+        for (l = 0; l < 32; l++) {
+            int a = L[64 * j + l], b = L[64 * j + l + 32];
+            y->qh[l] = (uint8_t)(y->qh[l] | ((a >> 4) << (2 * j)) | ((b >> 4) << (2 * j + 1)));
+            y->qs[32 * j + l] = (uint8_t)((a & 0xF) | ((b & 0xF) << 4));
+        }
 }
 TNDEF void tn_quantize_row_q5_K_ref(const float *x, tn_block_q5_K *y, int64_t k) {
     int64_t i, nb = k / TN_QK_K;
-    uint8_t L[TN_QK_K];
-    int j, l;
-    for (i = 0; i < nb; i++, x += TN_QK_K) {
-        memset(y[i].scales, 0, sizeof(y[i].scales));
-        tn__kq_quantize_45(x, L, y[i].scales, &y[i].d, &y[i].dmin, 31, -0.5f, 15);
-        /* low nibbles as q4_K; the fifth bit of element 64j + l (+32) in bit 2j (2j+1) of qh[l] */
-        memset(y[i].qh, 0, sizeof(y[i].qh));
-        for (j = 0; j < 4; j++)
-            for (l = 0; l < 32; l++) {
-                int a = L[64 * j + l], b = L[64 * j + l + 32];
-                y[i].qh[l] = (uint8_t)(y[i].qh[l] | ((a >> 4) << (2 * j)) | ((b >> 4) << (2 * j + 1)));
-                y[i].qs[32 * j + l] = (uint8_t)((a & 0xF) | ((b & 0xF) << 4));
-            }
-    }
+    for (i = 0; i < nb; i++) tn__q5_K_block(x + TN_QK_K * i, y + i, NULL);
 }
-TNDEF void tn_quantize_row_q6_K_ref(const float *x, tn_block_q6_K *y, int64_t k) {
-    int64_t i, nb = k / TN_QK_K;
+/* q6_K: the importance weights qw (or NULL: x^2) weight the groups' fits directly, as in ggml */
+static void tn__q6_K_rows(const float *x, tn_block_q6_K *y, int64_t nb, const float *qw) {
+    int64_t i;
     int8_t L[TN_QK_K];
     float scales[16];
     int j, l, h;
-    for (i = 0; i < nb; i++, x += TN_QK_K) {
+    for (i = 0; i < nb; i++, x += TN_QK_K, qw = qw ? qw + TN_QK_K : NULL) {
         float max_scale = 0.0f, max_abs = 0.0f, iscale;
         for (j = 0; j < 16; j++) {
-            scales[j] = tn__kq_symmetric(16, 32, x + 16 * j, L + 16 * j);
+            scales[j] = tn__kq_symmetric(16, 32, x + 16 * j, L + 16 * j, qw ? qw + 16 * j : NULL);
             if (fabsf(scales[j]) > max_abs) { max_abs = fabsf(scales[j]); max_scale = scales[j]; }
         }
         memset(&y[i], 0, sizeof(y[i]));
@@ -3244,6 +3363,7 @@ TNDEF void tn_quantize_row_q6_K_ref(const float *x, tn_block_q6_K *y, int64_t k)
             }
     }
 }
+TNDEF void tn_quantize_row_q6_K_ref(const float *x, tn_block_q6_K *y, int64_t k) { tn__q6_K_rows(x, y, k / TN_QK_K, NULL); }
 
 /* One decoded K-quant block: unsigned codes q (element order), a scale and a
    min per group of 16, and the super-scales, so that value i is
@@ -3396,13 +3516,16 @@ static int tn__fp4_index(float v, float d) {
     return b;
 }
 /* iq4_nl (sbs 32) / iq4_xs (sbs 256): per 32 the scale that best fits x^2-weighted
-   over 15 trials, then (iq4_xs) the scales as 6 bits under d = -max/32 */
-static void tn__iq4_quantize(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_t *scales_h, uint8_t *scales_l) {
+   (or, with importance weights qw, qw sqrt(sigma2 + x^2)-weighted) over 15
+   trials, then (iq4_xs) the scales as 6 bits under d = -max/32 */
+static void tn__iq4_quantize(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_t *scales_h, uint8_t *scales_l, const float *qw) {
     const int8_t *kv = tn__kv_iq4nl;
     const int ntry = 7, nblk = sbs / 32;
     uint8_t L[TN_QK_K];
-    float scales[8], w[32], max_scale = 0.0f, amax_scale = 0.0f;
+    float scales[8], w[32], max_scale = 0.0f, amax_scale = 0.0f, sigma2 = 0.0f;
     int ib, j, itry;
+    for (j = 0; j < sbs; j++) sigma2 += x[j] * x[j];
+    sigma2 *= 2.0f / (float)sbs;
     memset(q4, 0, (size_t)sbs / 2);
     *dh = tn_fp32_to_fp16(0.0f);
     for (ib = 0; ib < nblk; ib++) {
@@ -3410,7 +3533,7 @@ static void tn__iq4_quantize(int sbs, const float *x, uint16_t *dh, uint8_t *q4,
         uint8_t *Lb = L + 32 * ib;
         float amax = 0.0f, max = 0.0f, d, id, sumqx = 0.0f, sumq2 = 0.0f, best;
         for (j = 0; j < 32; j++) {
-            w[j] = xb[j] * xb[j];
+            w[j] = qw ? qw[32 * ib + j] * sqrtf(sigma2 + xb[j] * xb[j]) : xb[j] * xb[j];
             if (fabsf(xb[j]) > amax) { amax = fabsf(xb[j]); max = xb[j]; }
         }
         if (amax < TN__KQ_EPS) { scales[ib] = 0.0f; continue; }
@@ -3463,11 +3586,11 @@ static void tn__iq4_quantize(int sbs, const float *x, uint16_t *dh, uint8_t *q4,
 TNDEF void tn_quantize_row_iq4_nl(const float *x, tn_block_iq4_nl *y, int64_t k) {
     int64_t i, nb = k / 32;
     uint16_t unused_h;
-    for (i = 0; i < nb; i++) tn__iq4_quantize(32, x + 32 * i, &y[i].d, y[i].qs, &unused_h, NULL);
+    for (i = 0; i < nb; i++) tn__iq4_quantize(32, x + 32 * i, &y[i].d, y[i].qs, &unused_h, NULL, NULL);
 }
 TNDEF void tn_quantize_row_iq4_xs(const float *x, tn_block_iq4_xs *y, int64_t k) {
     int64_t i, nb = k / TN_QK_K;
-    for (i = 0; i < nb; i++) tn__iq4_quantize(TN_QK_K, x + TN_QK_K * i, &y[i].d, y[i].qs, &y[i].scales_h, y[i].scales_l);
+    for (i = 0; i < nb; i++) tn__iq4_quantize(TN_QK_K, x + TN_QK_K * i, &y[i].d, y[i].qs, &y[i].scales_h, y[i].scales_l, NULL);
 }
 TNDEF void tn_quantize_row_mxfp4_ref(const float *x, tn_block_mxfp4 *y, int64_t k) {
     int64_t i, nb = k / 32;
@@ -5119,6 +5242,73 @@ TNDEF tn_status tn_dequantize_row(tn_type type, const void *src, float *y, int64
     return TN_OK;
 }
 
+/* One row with importance weights qw (n_per_row of them): ggml's quantize_<type>
+   with quant_weights, for the formats whose ggml quantizer uses them. The
+   32-blocks weight by qw sqrt(sigma2 + x^2) with sigma2 the row's mean square;
+   the K-quants with their super-block's. */
+static int tn__has_weighted(tn_type t) {
+    return t == TN_TYPE_Q4_0 || t == TN_TYPE_Q4_1 || t == TN_TYPE_Q5_0 || t == TN_TYPE_Q5_1 || t == TN_TYPE_Q2_K || t == TN_TYPE_Q3_K ||
+           t == TN_TYPE_Q4_K || t == TN_TYPE_Q5_K || t == TN_TYPE_Q6_K || t == TN_TYPE_IQ4_NL || t == TN_TYPE_IQ4_XS;
+}
+static void tn__quantize_row_weighted(tn_type t, const float *x, uint8_t *dst, int64_t n, const float *qw) {
+    const size_t bs = tn__traits[t].type_size;
+    const int64_t qk = tn__traits[t].blck_size, nb = n / qk;
+    const float sigma2 = qk == 32 ? tn__sum_sq(x, n) / (float)n : 0.0f;
+    int64_t ib;
+    int j;
+    for (ib = 0; ib < nb; ib++) {
+        const float *xb = x + qk * ib, *qb = qw + qk * ib;
+        uint8_t *b = dst + bs * (size_t)ib;
+        switch (t) {
+        case TN_TYPE_Q2_K: tn__q2_K_block(xb, (tn_block_q2_K *)(void *)b, qb); break;
+        case TN_TYPE_Q3_K: tn__q3_K_block(xb, (tn_block_q3_K *)(void *)b, qb); break;
+        case TN_TYPE_Q4_K: tn__q4_K_block(xb, (tn_block_q4_K *)(void *)b, qb); break;
+        case TN_TYPE_Q5_K: tn__q5_K_block(xb, (tn_block_q5_K *)(void *)b, qb); break;
+        case TN_TYPE_Q6_K: tn__q6_K_rows(xb, (tn_block_q6_K *)(void *)b, 1, qb); break;
+        case TN_TYPE_IQ4_NL: {
+            tn_block_iq4_nl *y = (tn_block_iq4_nl *)(void *)b;
+            uint16_t unused_h;
+            tn__iq4_quantize(32, xb, &y->d, y->qs, &unused_h, NULL, qb);
+            break;
+        }
+        case TN_TYPE_IQ4_XS: {
+            tn_block_iq4_xs *y = (tn_block_iq4_xs *)(void *)b;
+            tn__iq4_quantize(TN_QK_K, xb, &y->d, y->qs, &y->scales_h, y->scales_l, qb);
+            break;
+        }
+        default: { /* q4_0, q4_1, q5_0, q5_1: the block's codes and scale (and min), packed as their _ref packs them */
+            float w[32], d, mn = 0.0f;
+            int8_t L[32];
+            uint8_t U[32], Laux[32];
+            uint32_t qh = 0;
+            const int five = t == TN_TYPE_Q5_0 || t == TN_TYPE_Q5_1, affine = t == TN_TYPE_Q4_1 || t == TN_TYPE_Q5_1;
+            uint8_t *qs = b + (affine ? 4 : 2) + (five ? 4 : 0);
+            uint16_t hd, hm;
+            for (j = 0; j < 32; j++) w[j] = qb[j] * sqrtf(sigma2 + xb[j] * xb[j]);
+            if (affine) d = tn__kq_affine(32, five ? 31 : 15, xb, w, U, &mn, Laux, -0.9f, 0.05f, 36, 0);
+            else {
+                d = tn__kq_symmetric(32, five ? 16 : 8, xb, L, w);
+                for (j = 0; j < 32; j++) U[j] = (uint8_t)L[j];
+            }
+            hd = tn_fp32_to_fp16(d);
+            hm = tn_fp32_to_fp16(-mn);
+            memcpy(b, &hd, 2);
+            if (affine) memcpy(b + 2, &hm, 2);
+            for (j = 0; j < 16; j++) {
+                qs[j] = (uint8_t)((U[j] & 0xF) | ((U[j + 16] & 0xF) << 4));
+                qh |= ((U[j] & 0x10u) >> 4) << j;
+                qh |= ((U[j + 16] & 0x10u) >> 4) << (j + 16);
+            }
+            if (five) {
+                const uint8_t h[4] = {(uint8_t)qh, (uint8_t)(qh >> 8), (uint8_t)(qh >> 16), (uint8_t)(qh >> 24)};
+                memcpy(b + (affine ? 4 : 2), h, 4);
+            }
+            break;
+        }
+        }
+    }
+}
+
 TNDEF tn_status tn_quantize(tn_type type, const float *x, void *dst, int64_t nrows, int64_t n_per_row, size_t *written) {
     size_t rs = tn_row_size(type, n_per_row);
     int64_t r;
@@ -5142,22 +5332,28 @@ TNDEF tn_status tn_quantize_imatrix(tn_type type, const float *x, void *dst, int
     tn_status st;
     if (!x || !dst) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: NULL argument (x or dst)");
     if (!tr) return tn__fail(TN_ERR_TYPE, "tn_quantize_imatrix: unknown type %d", (int)type);
-    if (!imatrix || !tn__is_grid_type(type)) {
+    if (!imatrix || !(tn__is_grid_type(type) || tn__has_weighted(type))) {
         if (imatrix && !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 || type == TN_TYPE_Q8_0 || type == TN_TYPE_TQ1_0 ||
-                         type == TN_TYPE_TQ2_0 || type == TN_TYPE_MXFP4 || type == TN_TYPE_NVFP4 || type == TN_TYPE_T2))
-            return tn__fail(TN_ERR_UNSUPPORTED, "tn_quantize_imatrix: ternary.h applies an importance matrix to the iq1/iq2/iq3 types only; quantize %s without one", tr->name);
+                         type == TN_TYPE_TQ2_0 || type == TN_TYPE_MXFP4 || type == TN_TYPE_NVFP4 || type == TN_TYPE_T2 || type == TN_TYPE_Q1_0 ||
+                         type == TN_TYPE_Q2_0))
+            return tn__fail(TN_ERR_UNSUPPORTED, "tn_quantize_imatrix: %s has no quantizer that takes an importance matrix (ggml_quantize_chunk does not make it)", tr->name);
         return tn_quantize(type, x, dst, nrows, n_per_row, written);
     }
     rs = tn_row_size(type, n_per_row);
     if (nrows < 0 || n_per_row < 0) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: negative size");
-    if (!rs && n_per_row) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: row length %lld is not whole %s blocks of 256", (long long)n_per_row, tr->name);
+    if (!rs && n_per_row) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: row length %lld is not whole %s blocks of %lld", (long long)n_per_row, tr->name, (long long)tr->blck_size);
     for (i = 0; i < n_per_row; i++)
         if (!(imatrix[i] >= 0.0f) || imatrix[i] > FLT_MAX)
             return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: importance weight %lld is %g; weights must be finite and >= 0", (long long)i, (double)imatrix[i]);
     if (nrows && n_per_row && (uint64_t)nrows > (uint64_t)INT64_MAX / (uint64_t)n_per_row) return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: %lld x %lld values overflow", (long long)nrows, (long long)n_per_row);
     if (tr->is_quantized && !tn__all_finite(x, nrows * n_per_row, &bad))
         return tn__fail(TN_ERR_ARG, "tn_quantize_imatrix: x[%lld] is NaN or Inf; %s cannot hold it", (long long)bad, tr->name);
-    st = tn__iq_quantize_rows(type, x, (uint8_t *)dst, nrows, n_per_row, imatrix);
+    if (tn__has_weighted(type)) {
+        for (i = 0; i < nrows && n_per_row; i++) tn__quantize_row_weighted(type, x + i * n_per_row, (uint8_t *)dst + rs * (size_t)i, n_per_row, imatrix);
+        st = TN_OK;
+    } else {
+        st = tn__iq_quantize_rows(type, x, (uint8_t *)dst, nrows, n_per_row, imatrix);
+    }
     if (st == TN_OK && written) *written = rs * (size_t)nrows;
     return st;
 }

@@ -63,6 +63,7 @@ static const tn_test_case tn_tests[] = {
     {"quant_q8_K_simd_matches_ref", test_q8_K_simd_matches_ref},
     {"kquant_edge_rows", test_kquant_edge_rows},
     {"grid_formats_match_ggml", test_grid_formats_match_ggml},
+    {"imatrix_formats_match_ggml", test_imatrix_formats_match_ggml},
     {"mse_shapes", test_mse_shapes},
     {"quant_roundtrip_error", test_formats_roundtrip_error},
     {"quant_reject_bad_input", test_formats_reject_bad_input},

@@ -354,9 +354,61 @@ static int test_grid_formats_match_ggml(void) {
         for (j = 0; j < (int)rs; j++) CHECK(got[j] == 0x5A);
         free(want); free(got); free(ewant); free(deq);
     }
-    CHECK(tn_quantize_imatrix(TN_TYPE_Q4_K, in, dq, 1, 256, ones, NULL) == TN_ERR_UNSUPPORTED && strstr(tn_last_error(), "q4_K") != NULL);
+    CHECK(tn_quantize_imatrix(TN_TYPE_Q8_1, in, dq, 1, 256, ones, NULL) == TN_ERR_UNSUPPORTED && strstr(tn_last_error(), "q8_1") != NULL);
     CHECK_OK(tn_quantize_imatrix(TN_TYPE_Q8_0, in, dq, 1, 256, ones, NULL)); /* ggml's q8_0 ignores it too */
     free(in);
     free(edge);
+    return 0;
+}
+
+/* The formats whose ggml quantizer takes an importance matrix (q4_0 .. q5_1,
+   the K-quants, iq4_nl, iq4_xs): ggml's bytes with tests/data/imatrix.f32 for
+   the test vectors and the edge rows; a different matrix gives different
+   bytes; bad weights: an error, dst untouched */
+static int test_imatrix_formats_match_ggml(void) {
+    static const char *names[] = {"q4_0", "q4_1", "q5_0", "q5_1", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K", "iq4_nl", "iq4_xs"};
+    size_t in_size = 0, edge_size = 0, im_size = 0;
+    float *in = (float *)tn_t_read_vector("input.f32", &in_size), *edge = (float *)tn_t_read_vector("edge.f32", &edge_size);
+    float *im = (float *)tn_t_read_vector("imatrix.f32", &im_size), im2[256];
+    int i, j, row;
+    CHECK_MSG(in && in_size == 6400 * 4 && edge && edge_size == 24 * 256 * 4 && im && im_size == 256 * 4, "cannot read input.f32 / edge.f32 / imatrix.f32 from %s", tn_t_vector_dir());
+    for (j = 0; j < 256; j++) im2[j] = (float)(j % 7 + 1);
+    for (i = 0; i < 11; i++) {
+        char fn[64];
+        size_t want_size = 0, written = 0, rs;
+        uint8_t *want, *got, *plain;
+        tn_type t;
+        int differs = 0;
+        CHECK_OK(tn_type_from_name(names[i], &t));
+        rs = tn_row_size(t, 256);
+        snprintf(fn, sizeof(fn), "imatrix.%s.bin", names[i]);
+        want = (uint8_t *)tn_t_read_vector(fn, &want_size);
+        CHECK_MSG(want && want_size == 49 * rs, "%s: %s missing or not 49 rows", names[i], fn);
+        got = (uint8_t *)malloc(49 * rs);
+        plain = (uint8_t *)malloc(49 * rs);
+        CHECK_OK(tn_quantize_imatrix(t, in, got, 25, 256, im, &written));
+        CHECK_EQ_INT(written, 25 * rs);
+        CHECK_OK(tn_quantize_imatrix(t, edge, got + 25 * rs, 24, 256, im, NULL));
+        for (row = 0; row < 49; row++) CHECK_MSG(memcmp(got + row * rs, want + row * rs, rs) == 0, "%s row %d (%s): not ggml's bytes", names[i], row, row < 25 ? "input" : "edge");
+        /* the matrix is used: another one, or none, changes some rows */
+        CHECK_OK(tn_quantize_imatrix(t, in, plain, 25, 256, im2, NULL));
+        for (row = 0; row < 25; row++) differs += memcmp(plain + row * rs, got + row * rs, rs) != 0;
+        CHECK_MSG(differs > 0, "%s: another importance matrix gave the same bytes", names[i]);
+        CHECK_OK(tn_quantize(t, in, plain, 25, 256, NULL));
+        for (row = differs = 0; row < 25; row++) differs += memcmp(plain + row * rs, got + row * rs, rs) != 0;
+        CHECK_MSG(differs > 0, "%s: the importance matrix changed nothing", names[i]);
+        /* bad input: a clear error, dst untouched */
+        memset(got, 0x5A, rs);
+        memcpy(im2, im, sizeof(im2));
+        im2[40] = -0.5f;
+        CHECK(tn_quantize_imatrix(t, in, got, 1, 256, im2, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "weight 40") != NULL);
+        im2[40] = NAN;
+        CHECK(tn_quantize_imatrix(t, in, got, 1, 256, im2, NULL) == TN_ERR_ARG);
+        CHECK(tn_quantize_imatrix(t, in, got, 1, tn_blck_size(t) == 32 ? 40 : 200, im, NULL) == TN_ERR_ARG);
+        for (j = 0; j < (int)rs; j++) CHECK(got[j] == 0x5A);
+        for (j = 0; j < 256; j++) im2[j] = (float)(j % 7 + 1);
+        free(want); free(got); free(plain);
+    }
+    free(in); free(edge); free(im);
     return 0;
 }

@@ -71,6 +71,12 @@ for t in iq2_xxs iq2_xs iq2_s iq3_xxs iq3_s iq1_s iq1_m; do
     else bad "tn-quantize --imatrix $f $t failed"; fi
   done
 done
+for t in q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs; do
+  if "$B/tn-quantize" --imatrix "$T/rand.imatrix.gguf" "$T/vectors.gguf" "$T/imr_$t.gguf" "$t" >/dev/null; then
+    [ "$(tsha "$T/imr_$t.gguf")" = "$(sha256sum "$T/x.$t.rand.bin" | cut -d' ' -f1)" ] && [ "$(tsha "$T/imr_$t.gguf")" != "$(tsha "$T/q_$t.gguf")" ] \
+      && ok "tn-quantize --imatrix $t: the weighted bytes" || bad "tn-quantize --imatrix $t: not the bytes for sums / 5"
+  else bad "tn-quantize --imatrix $t failed"; fi
+done
 "$B/tn-inspect" "$T/imr_iq1_m.gguf" > "$T/insp" && grep -q 'quantize.imatrix.file' "$T/insp" && grep -q 'quantize.imatrix.dataset.*fortunes' "$T/insp" \
   && grep -q 'quantize.imatrix.entries_count.*1' "$T/insp" && grep -q 'quantize.imatrix.chunks_count.*3' "$T/insp" && grep -q 'general.file_type.*31' "$T/insp" \
   && ok "tn-quantize --imatrix records the imatrix as llama-quantize does" || bad "tn-quantize --imatrix keys: $(grep -i 'imatrix\|file_type' "$T/insp" | tr '\n' ' ')"
@@ -81,7 +87,7 @@ for args in "--imatrix $T/short.imatrix.gguf $T/vectors.gguf $T/oi1.gguf iq2_s" 
             "--imatrix $T/nan.imatrix.gguf $T/vectors.gguf $T/oi3.gguf iq2_s" "--imatrix $T/nometa.imatrix.gguf $T/vectors.gguf $T/oi4.gguf iq2_s" \
             "--imatrix $T/nocounts.imatrix.gguf $T/vectors.gguf $T/oi5.gguf iq2_s" "--imatrix $T/trunc.imatrix.dat $T/vectors.gguf $T/oi6.gguf iq2_s" \
             "--imatrix $T/junk.bin $T/vectors.gguf $T/oi7.gguf iq2_s" "--imatrix $T/missing.dat $T/vectors.gguf $T/oi8.gguf iq2_s" \
-            "--imatrix $T/rand.imatrix.gguf $T/vectors.gguf $T/oi9.gguf q4_K" "$T/vectors.gguf $T/oi10.gguf iq2_xxs" "$T/vectors.gguf $T/oi11.gguf iq1_m"; do
+            "--imatrix $T/rand.imatrix.gguf $T/vectors.gguf $T/oi9.gguf keep" "$T/vectors.gguf $T/oi10.gguf iq2_xxs" "$T/vectors.gguf $T/oi11.gguf iq1_m"; do
   set -- $args
   if "$B/tn-quantize" "$@" >/dev/null 2>"$T/err"; then bad "tn-quantize $* should fail"
   elif [ -e "${@: -2:1}" ] || [ -e "${@: -2:1}.tmp" ]; then bad "tn-quantize $* left its output"

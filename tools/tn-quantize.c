@@ -8,12 +8,14 @@
              <tensor>.in_sum2 and <tensor>.counts, or its older .dat file), read
              as llama-quantize reads it (sums / counts per expert); the grid
              types need one for every tensor but token_embd and output, as in
-             llama-quantize (iq3_s excepted); ternary.h applies it to the grid
-             types only for now, so other types refuse it rather than ignore it
+             llama-quantize (iq3_s excepted); q4_0..q5_1, the K-quants and
+             iq4_nl/iq4_xs use it as ggml does, so with the same file the bytes
+             are llama-quantize's (the mixes too: iq4_nl/iq4_xs then keep
+             ffn_down at the main type, as llama-quantize does with one)
      MIX:  q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl
            iq4_xs with --mix (the _s/_m/_l names imply it): each tensor's type
-           as llama-quantize chooses it for that ftype on a llama-shaped model
-           without an importance matrix (attn_v, ffn_down, output and the
+           as llama-quantize chooses it for that ftype on a llama-shaped model,
+           with or without --imatrix (attn_v, ffn_down, output and the
            tied embedding get more bits by layer); without --mix TYPE is one
            type for every tensor of 2 or more dims
      --mmap  map a GGUF input instead of reading it (faster for big files, but
@@ -368,7 +370,7 @@ static uint32_t key_u32(const tn_gguf *g, const char *arch, const char *suffix, 
     return i >= 0 && tn_gguf_get_u32(g, i, &v) == TN_OK ? v : dflt;
 }
 /* want[i]: the type for tensor i, or -1 to keep it as it is */
-static int preset_types(const tn_gguf *g, int preset, tn_type dflt, int *want) {
+static int preset_types(const tn_gguf *g, int preset, tn_type dflt, int *want, int has_imatrix) {
     const int64_t nt = tn_gguf_n_tensors(g);
     int64_t *order = (int64_t *)malloc(sizeof(int64_t) * (size_t)(nt ? nt : 1)), i;
     char arch[64] = "llama";
@@ -427,7 +429,7 @@ static int preset_types(const tn_gguf *g, int preset, tn_type dflt, int *want) {
             else if (preset == P_Q3_K_M) ty = i_down < n_layer / 16 ? TN_TYPE_Q5_K : TN_TYPE_Q4_K;
             else if (preset == P_Q3_K_L) ty = TN_TYPE_Q5_K;
             else if (preset == P_Q4_K_M) { if (more_bits(i_down, n_layer)) ty = TN_TYPE_Q6_K; }
-            else if (i_down < n_layer / 8 && (preset == P_IQ4_NL || preset == P_IQ4_XS)) ty = TN_TYPE_Q5_K;
+            else if (i_down < n_layer / 8 && (preset == P_IQ4_NL || preset == P_IQ4_XS) && !has_imatrix) ty = TN_TYPE_Q5_K;
             else if (preset == P_Q5_K_M && more_bits(i_down, n_layer)) ty = TN_TYPE_Q6_K;
             else if (preset == P_Q4_K_S && i_down < n_layer / 8) ty = TN_TYPE_Q5_K;
             i_down++;
@@ -500,7 +502,7 @@ int main(int argc, char **argv) {
         if (!rc && preset != P_NONE) {
             want = (int *)malloc(sizeof(int) * (size_t)(tn_gguf_n_tensors(in) + 1));
             if (!want) { fprintf(stderr, "tn-quantize: out of memory\n"); rc = 1; }
-            else rc = preset_types(in, preset, type, want);
+            else rc = preset_types(in, preset, type, want, imx != NULL);
         }
         for (i = 0; i < tn_gguf_n_tensors(in) && !rc; i++) {
             tn_gguf_tensor t;

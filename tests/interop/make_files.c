@@ -14,7 +14,8 @@
    --imatrix): ones.imatrix.gguf (sums 7, count 7: ggml's all-ones matrix, so
    ggml's bytes), rand.imatrix.gguf and rand.imatrix.dat (the same random
    sums, a count of 5.4 that rounds to 5 and an ncall of 5) with x.<type>.rand.bin
-   the grid types' bytes for sums / 5 from tn_quantize_imatrix; and bad ones */
+   the bytes of every type that takes one for sums / 5 from tn_quantize_imatrix;
+   and bad ones */
 static int write_imatrix(const char *dir, const char *name, const float *sums, int64_t n, const float *count, int meta, int counts) {
     char path[512];
     tn_gguf *g = tn_gguf_new();
@@ -38,10 +39,12 @@ static int write_imatrix(const char *dir, const char *name, const float *sums, i
 }
 static int put_i32(FILE *f, int32_t v) { uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)}; return fwrite(b, 1, 4, f) != 4; }
 static int imatrix_files(const char *dir, const float *in) {
-    static const tn_type grid[] = {TN_TYPE_IQ2_XXS, TN_TYPE_IQ2_XS, TN_TYPE_IQ2_S, TN_TYPE_IQ3_XXS, TN_TYPE_IQ3_S, TN_TYPE_IQ1_S, TN_TYPE_IQ1_M};
+    static const tn_type grid[] = {TN_TYPE_IQ2_XXS, TN_TYPE_IQ2_XS, TN_TYPE_IQ2_S, TN_TYPE_IQ3_XXS, TN_TYPE_IQ3_S, TN_TYPE_IQ1_S, TN_TYPE_IQ1_M,
+                                   TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K,
+                                   TN_TYPE_Q6_K, TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS};
     float sums[256], w[256], seven = 7.0f, c54 = 5.4f;
     char path[512];
-    uint8_t *q = (uint8_t *)malloc(25 * 110);
+    uint8_t *q = (uint8_t *)malloc(25 * 256);
     tn_rng r;
     FILE *f;
     int i, k, rc = 0;
@@ -70,7 +73,7 @@ static int imatrix_files(const char *dir, const float *in) {
     rc |= put_i32(f, 1) | put_i32(f, 1) | (fwrite("x", 1, 1, f) != 1) | put_i32(f, 5) | put_i32(f, 256);
     rc |= fwrite(sums, 4, 10, f) != 10;
     rc |= fclose(f) != 0;
-    for (k = 0; k < 7 && !rc; k++) {
+    for (k = 0; k < (int)(sizeof(grid) / sizeof(grid[0])) && !rc; k++) {
         size_t written = 0;
         if (tn_quantize_imatrix(grid[k], in, q, 25, 256, w, &written) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); rc = 1; break; }
         snprintf(path, sizeof(path), "%s/x.%s.rand.bin", dir, tn_type_name(grid[k]));
