@@ -37,6 +37,16 @@ for m in q2_k q3_k_m q3_k_l q4_k_s q4_k_m q5_k_m q6_k iq4_xs; do
     else bad "tn-quantize --mix $m: $(diff "$T/types" "$V/mix_$m.txt" | head -3 | tr '\n' ' ')"; fi
   else bad "tn-quantize --mix $m: $(tail -2 "$T/out")"; fi
 done
+# the importance-matrix mixes on a 16-layer model with llama-imatrix's matrix for it (tests/data/llama16.imatrix.gguf)
+for m in q2_k_s iq2_xxs iq2_xs iq2_s iq2_m iq3_xxs iq3_xs iq3_s iq3_m iq1_s iq1_m q4_k_m iq4_xs; do
+  if "$B/tn-quantize" --mix --imatrix "$V/llama16.imatrix.gguf" "$T/llama16.gguf" "$T/mix.gguf" "$m" >"$T/out" 2>&1; then
+    "$B/tn-inspect" "$T/mix.gguf" | awk '$1 ~ /weight$/ {print $1, $2}' | sort > "$T/types"
+    if cmp -s "$T/types" "$V/mix16_$m.txt"; then ok "tn-quantize --mix --imatrix $m: llama-quantize's type for each of $(wc -l < "$T/types") tensors"
+    else bad "tn-quantize --mix --imatrix $m: $(diff "$T/types" "$V/mix16_$m.txt" | head -3 | tr '\n' ' ')"; fi
+  else bad "tn-quantize --mix --imatrix $m: $(tail -2 "$T/out")"; fi
+done
+if "$B/tn-quantize" --mix "$T/llama16.gguf" "$T/mix_noim.gguf" iq2_xxs >"$T/out" 2>&1; then bad "tn-quantize --mix iq2_xxs without an imatrix succeeded"
+else grep -q 'needs an importance matrix' "$T/out" && [ ! -e "$T/mix_noim.gguf" ] && ok "tn-quantize --mix iq2_xxs without an imatrix: an error, no file" || bad "tn-quantize --mix iq2_xxs: $(cat "$T/out")"; fi
 "$B/tn-quantize" "$T/llama6.gguf" "$T/mix.gguf" q4_k_m >/dev/null 2>&1 && "$B/tn-inspect" "$T/mix.gguf" | grep -q 'general.file_type.*15' \
   && ok "tn-quantize q4_k_m (a mix by its name)" || bad "tn-quantize q4_k_m without --mix"
 if "$B/tn-quantize" --mix "$T/llama6.gguf" "$T/mix2.gguf" q8_0 >"$T/out" 2>&1; then bad "tn-quantize --mix q8_0 accepted"

@@ -13,7 +13,9 @@
              are llama-quantize's (the mixes too: iq4_nl/iq4_xs then keep
              ffn_down at the main type, as llama-quantize does with one)
      MIX:  q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl
-           iq4_xs with --mix (the _s/_m/_l names imply it): each tensor's type
+           iq4_xs, and with an importance matrix q2_k_s iq2_xxs iq2_xs iq2_s
+           iq2_m iq3_xxs iq3_xs iq3_s iq3_m iq1_s iq1_m, with --mix (the
+           _s/_m/_l names that are not a type's imply it): each tensor's type
            as llama-quantize chooses it for that ftype on a llama-shaped model,
            with or without --imatrix (attn_v, ffn_down, output and the
            tied embedding get more bits by layer); without --mix TYPE is one
@@ -43,7 +45,8 @@ static int usage(const char *argv0) {
     fprintf(stderr, "usage: %s [--absmean] [--mmap] [--mix] [--imatrix FILE] IN.gguf|IN.safetensors OUT.gguf TYPE|MIX\n"
                     "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_K q3_K q4_K q5_K q6_K iq4_nl iq4_xs mxfp4 nvfp4 q1_0 q2_0 tq1_0 tq2_0\n"
                     "        iq2_xxs iq2_xs iq2_s iq3_xxs iq3_s iq1_s iq1_m (with --imatrix) keep\n"
-                    "  MIX (llama-quantize's per-tensor choices, --mix): q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl iq4_xs\n", argv0);
+                    "  MIX (llama-quantize's per-tensor choices, --mix): q2_k q3_k_s q3_k_m q3_k_l q4_k_s q4_k_m q5_k_s q5_k_m q6_k iq4_nl iq4_xs\n"
+                    "       with --imatrix: q2_k_s iq2_xxs iq2_xs iq2_s iq2_m iq3_xxs iq3_xs iq3_s iq3_m iq1_s iq1_m\n", argv0);
     return 2;
 }
 
@@ -242,10 +245,13 @@ static int imx_load(const char *path) {
 static int is_grid(tn_type t) {
     return t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S || t == TN_TYPE_IQ3_XXS || t == TN_TYPE_IQ3_S || t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M;
 }
-/* llama-quantize: these types need an importance matrix for every tensor but the embeddings and the head */
+/* llama-quantize: these types need an importance matrix for every tensor but the embeddings and the head
+   (and q2_K does in the q2_k_s mix) */
+static int q2_K_needs_imatrix;
 static int needs_imatrix(tn_type t, const char *name) {
     if (strcmp(name, "token_embd.weight") == 0 || strcmp(name, "output.weight") == 0) return 0;
-    return t == TN_TYPE_IQ3_XXS || t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S || t == TN_TYPE_IQ1_M || t == TN_TYPE_IQ1_S;
+    return t == TN_TYPE_IQ3_XXS || t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S || t == TN_TYPE_IQ1_M || t == TN_TYPE_IQ1_S ||
+           (t == TN_TYPE_Q2_K && q2_K_needs_imatrix);
 }
 
 static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims, const int64_t *ne, const void *src,
@@ -339,12 +345,20 @@ static int convert(tn_gguf *out, const char *name, tn_type src_type, int n_dims,
 /* -- llama-quantize's mixes (a llama-shaped model, no importance matrix, no
    experts): the type of each tensor as llama.cpp's llama_tensor_get_type
    chooses it for the preset, in its order (by layer, then name) -- */
-enum { P_NONE, P_Q2_K, P_Q3_K_S, P_Q3_K_M, P_Q3_K_L, P_Q4_K_S, P_Q4_K_M, P_Q5_K_S, P_Q5_K_M, P_Q6_K, P_IQ4_NL, P_IQ4_XS };
+enum { P_NONE, P_Q2_K, P_Q3_K_S, P_Q3_K_M, P_Q3_K_L, P_Q4_K_S, P_Q4_K_M, P_Q5_K_S, P_Q5_K_M, P_Q6_K, P_IQ4_NL, P_IQ4_XS,
+       P_Q2_K_S, P_IQ2_XXS, P_IQ2_XS, P_IQ2_S, P_IQ2_M, P_IQ3_XXS, P_IQ3_XS, P_IQ3_S, P_IQ3_M, P_IQ1_S, P_IQ1_M };
 static const struct { const char *name; int preset; tn_type type; uint32_t ftype; } presets[] = {
     {"q2_k", P_Q2_K, TN_TYPE_Q2_K, 10}, {"q3_k_s", P_Q3_K_S, TN_TYPE_Q3_K, 11}, {"q3_k_m", P_Q3_K_M, TN_TYPE_Q3_K, 12},
     {"q3_k_l", P_Q3_K_L, TN_TYPE_Q3_K, 13}, {"q4_k_s", P_Q4_K_S, TN_TYPE_Q4_K, 14}, {"q4_k_m", P_Q4_K_M, TN_TYPE_Q4_K, 15},
     {"q5_k_s", P_Q5_K_S, TN_TYPE_Q5_K, 16}, {"q5_k_m", P_Q5_K_M, TN_TYPE_Q5_K, 17}, {"q6_k", P_Q6_K, TN_TYPE_Q6_K, 18},
-    {"iq4_nl", P_IQ4_NL, TN_TYPE_IQ4_NL, 25}, {"iq4_xs", P_IQ4_XS, TN_TYPE_IQ4_XS, 30}};
+    {"iq4_nl", P_IQ4_NL, TN_TYPE_IQ4_NL, 25}, {"iq4_xs", P_IQ4_XS, TN_TYPE_IQ4_XS, 30},
+    /* the importance-matrix mixes (llama_ftype_get_default_type: iq2_s's main type is iq2_xs, iq2_m's iq2_s, iq3_xs's and iq3_m's iq3_s) */
+    {"q2_k_s", P_Q2_K_S, TN_TYPE_Q2_K, 21}, {"iq2_xxs", P_IQ2_XXS, TN_TYPE_IQ2_XXS, 19}, {"iq2_xs", P_IQ2_XS, TN_TYPE_IQ2_XS, 20},
+    {"iq2_s", P_IQ2_S, TN_TYPE_IQ2_XS, 28}, {"iq2_m", P_IQ2_M, TN_TYPE_IQ2_S, 29}, {"iq3_xxs", P_IQ3_XXS, TN_TYPE_IQ3_XXS, 23},
+    {"iq3_xs", P_IQ3_XS, TN_TYPE_IQ3_S, 22}, {"iq3_s", P_IQ3_S, TN_TYPE_IQ3_S, 26}, {"iq3_m", P_IQ3_M, TN_TYPE_IQ3_S, 27},
+    {"iq1_s", P_IQ1_S, TN_TYPE_IQ1_S, 24}, {"iq1_m", P_IQ1_M, TN_TYPE_IQ1_M, 31}};
+/* the mixes whose every tensor but a few is a 1-2 bit grid type */
+static int low_bit(int p) { return p == P_IQ2_XXS || p == P_IQ2_XS || p == P_IQ1_S || p == P_IQ2_S || p == P_IQ2_M || p == P_IQ1_M; }
 static int ieq(const char *a, const char *b) {
     for (; *a && *b; a++, b++) if ((*a | 32) != (*b | 32)) return 0;
     return !*a && !*b;
@@ -377,7 +391,7 @@ static int preset_types(const tn_gguf *g, int preset, tn_type dflt, int *want, i
     const char *as;
     uint64_t alen;
     int64_t ka = tn_gguf_find_key(g, "general.architecture");
-    int tied = 1, n_wv = 0, i_wv = 0, i_down = 0, n_layer, n_gqa, is70b;
+    int tied = 1, n_wv = 0, i_wv = 0, i_down = 0, i_up = 0, i_gate = 0, n_layer, n_gqa, is70b;
     uint32_t n_head, n_kv;
     if (!order) { fprintf(stderr, "tn-quantize: out of memory\n"); return 1; }
     if (ka >= 0 && tn_gguf_get_str(g, ka, &as, &alen) == TN_OK && alen < sizeof(arch)) { memcpy(arch, as, (size_t)alen); arch[alen] = 0; }
@@ -399,16 +413,37 @@ static int preset_types(const tn_gguf *g, int preset, tn_type dflt, int *want, i
         tn_gguf_tensor t;
         const char *nm;
         tn_type ty = dflt;
+        const int iq2 = preset == P_IQ2_S || preset == P_IQ2_M; /* their higher-bit choice is iq3_s, the others' q2_K */
         tn_gguf_get_tensor(g, order[i], &t);
         nm = t.name;
         if (t.n_dims < 2 || !ends_with(nm, "weight") || strstr(nm, "_norm.weight") || strstr(nm, "ffn_gate_inp.weight") ||
             strcmp(nm, "position_embd.weight") == 0 || strcmp(nm, "token_types.weight") == 0) { want[order[i]] = -1; continue; }
         if (strcmp(nm, "output.weight") == 0 || (tied && strcmp(nm, "token_embd.weight") == 0)) {
-            ty = t.ne[0] % tn_blck_size(dflt) != 0 ? TN_TYPE_Q8_0 : TN_TYPE_Q6_K;
+            ty = t.ne[0] % tn_blck_size(dflt) != 0 ? TN_TYPE_Q8_0 : low_bit(preset) || preset == P_IQ3_XXS ? TN_TYPE_Q5_K : TN_TYPE_Q6_K;
         } else if (strcmp(nm, "token_embd.weight") == 0) {
-            /* stays the preset's type */
+            if (preset == P_IQ2_XXS || preset == P_IQ2_XS || preset == P_IQ1_S || preset == P_IQ1_M) ty = TN_TYPE_Q2_K;
+            else if (iq2 || preset == P_IQ3_XXS) ty = TN_TYPE_IQ3_S;
+        } else if (low_bit(preset)) { /* llama.cpp's branch for these mixes: only attn_v, ffn_down and attn_output change */
+            if (strstr(nm, "attn_v.weight") || strstr(nm, "attn_qkv.weight") || strstr(nm, "attn_kv_b.weight")) {
+                ty = n_gqa >= 4 ? TN_TYPE_Q4_K : iq2 ? TN_TYPE_IQ3_S : TN_TYPE_Q2_K;
+                i_wv++;
+            } else if (strstr(nm, "attn_k.weight") || strstr(nm, "attn_q.weight")) {
+                /* unchanged */
+            } else if (strstr(nm, "attn_output.weight")) {
+                if (preset == P_IQ1_S || preset == P_IQ1_M) ty = TN_TYPE_IQ2_XXS;
+                else if (iq2) ty = TN_TYPE_IQ3_S;
+            } else if (strstr(nm, "ffn_up") || strstr(nm, "ffn_gate")) {
+                /* unchanged */
+            } else if (strstr(nm, "ffn_down")) {
+                if (i_down < n_layer / 8) ty = iq2 ? TN_TYPE_IQ3_S : TN_TYPE_Q2_K;
+                i_down++;
+            }
         } else if (strstr(nm, "attn_v.weight") || strstr(nm, "attn_qkv.weight") || strstr(nm, "attn_kv_b.weight")) {
             if (preset == P_Q2_K) ty = n_gqa >= 4 ? TN_TYPE_Q4_K : TN_TYPE_Q3_K;
+            else if (preset == P_Q2_K_S && n_gqa >= 4) ty = TN_TYPE_Q4_K;
+            else if (preset == P_IQ3_XXS) ty = n_gqa >= 4 ? TN_TYPE_Q4_K : !has_imatrix ? TN_TYPE_IQ3_S : TN_TYPE_IQ3_XXS;
+            else if ((preset == P_IQ3_XS || preset == P_IQ3_S) && n_gqa >= 4) ty = TN_TYPE_Q4_K;
+            else if (preset == P_IQ3_M) ty = TN_TYPE_Q4_K;
             else if (preset == P_Q3_K_M) ty = i_wv < 2 ? TN_TYPE_Q5_K : TN_TYPE_Q4_K;
             else if (preset == P_Q3_K_L) ty = TN_TYPE_Q5_K;
             else if ((preset == P_IQ4_NL || preset == P_IQ4_XS) && n_gqa >= 4) ty = TN_TYPE_Q5_K;
@@ -417,16 +452,23 @@ static int preset_types(const tn_gguf *g, int preset, tn_type dflt, int *want, i
             if (is70b && (ty == TN_TYPE_Q3_K || ty == TN_TYPE_Q4_K)) ty = TN_TYPE_Q5_K;
             i_wv++;
         } else if (strstr(nm, "attn_k.weight") || strstr(nm, "attn_q.weight")) {
-            /* unchanged by these presets */
+            if (preset == P_IQ3_XS) ty = TN_TYPE_IQ3_XXS;
+            else if (preset == P_IQ3_XXS) ty = TN_TYPE_IQ2_S;
         } else if (strstr(nm, "attn_output.weight")) {
             if (preset == P_Q2_K) ty = TN_TYPE_Q3_K;
-            else if (preset == P_Q3_K_M) ty = TN_TYPE_Q4_K;
+            else if (preset == P_IQ3_XXS) ty = TN_TYPE_IQ3_S;
+            else if (preset == P_Q3_K_M || preset == P_IQ3_M) ty = TN_TYPE_Q4_K;
             else if (preset == P_Q3_K_L) ty = TN_TYPE_Q5_K;
         } else if (strstr(nm, "ffn_up") || strstr(nm, "ffn_gate")) {
-            /* unchanged by these presets */
+            int *ix = strstr(nm, "ffn_up") ? &i_up : &i_gate;
+            if (preset == P_IQ3_XS && *ix >= n_layer / 8 && *ix < 7 * n_layer / 8) ty = TN_TYPE_IQ3_XXS;
+            (*ix)++;
         } else if (strstr(nm, "ffn_down")) {
             if (preset == P_Q2_K) ty = TN_TYPE_Q3_K;
+            else if (preset == P_Q2_K_S) { if (i_down < n_layer / 8) ty = TN_TYPE_Q4_K; }
+            else if (preset == P_IQ3_XXS && !has_imatrix) ty = i_down < n_layer / 8 ? TN_TYPE_Q4_K : TN_TYPE_Q3_K;
             else if (preset == P_Q3_K_M) ty = i_down < n_layer / 16 ? TN_TYPE_Q5_K : TN_TYPE_Q4_K;
+            else if (preset == P_IQ3_M && i_down < n_layer / 8) ty = TN_TYPE_Q4_K;
             else if (preset == P_Q3_K_L) ty = TN_TYPE_Q5_K;
             else if (preset == P_Q4_K_M) { if (more_bits(i_down, n_layer)) ty = TN_TYPE_Q6_K; }
             else if (i_down < n_layer / 8 && (preset == P_IQ4_NL || preset == P_IQ4_XS) && !has_imatrix) ty = TN_TYPE_Q5_K;
@@ -471,12 +513,15 @@ int main(int argc, char **argv) {
         size_t k;
         const char *ty = argv[3];
         size_t l = strlen(ty);
-        int implied = l > 2 && ty[l - 2] == '_' && (ty[l - 1] == 's' || ty[l - 1] == 'm' || ty[l - 1] == 'l' || ty[l - 1] == 'S' || ty[l - 1] == 'M' || ty[l - 1] == 'L');
+        tn_type named;
+        /* a _s/_m/_l name is a mix unless it names one type (iq2_s, iq3_s, iq1_s, iq1_m are types; with --mix, llama-quantize's mixes of those names) */
+        int implied = l > 2 && ty[l - 2] == '_' && (ty[l - 1] == 's' || ty[l - 1] == 'm' || ty[l - 1] == 'l' || ty[l - 1] == 'S' || ty[l - 1] == 'M' || ty[l - 1] == 'L') &&
+                      tn_type_from_name(ty, &named) != TN_OK;
         for (k = 0; k < sizeof(presets) / sizeof(presets[0]); k++)
             if (ieq(ty, presets[k].name) && (mix || implied)) { preset = presets[k].preset; type = presets[k].type; preset_ftype = presets[k].ftype; }
         if (mix && preset == P_NONE) { fprintf(stderr, "tn-quantize: '%s' is not one of llama-quantize's mixes\n", ty); return usage(argv[0]); }
     }
-    if (preset != P_NONE) { /* the mix's main type; each tensor's own below */ }
+    if (preset != P_NONE) q2_K_needs_imatrix = preset == P_Q2_K_S; /* the mix's main type; each tensor's own below */
     else if (strcmp(argv[3], "keep") == 0) keep = 1;
     else if (tn_type_from_name(argv[3], &type) != TN_OK || !(type == TN_TYPE_F32 || type == TN_TYPE_F16 || type == TN_TYPE_BF16 ||
              type == TN_TYPE_Q8_0 || type == TN_TYPE_Q4_0 || type == TN_TYPE_Q4_1 || type == TN_TYPE_Q5_0 || type == TN_TYPE_Q5_1 ||

@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
                                     TN_TYPE_IQ4_XS, TN_TYPE_MXFP4, TN_TYPE_NVFP4, TN_TYPE_Q1_0, TN_TYPE_Q2_0};
     char path[512];
     tn_gguf *g = tn_gguf_new();
-    tn_ctx *ctx = tn_ctx_new(64 << 20);
+    tn_ctx *ctx = tn_ctx_new(192 << 20);
     tn_rng r;
     float x[512 * 6];
     int i;
@@ -129,6 +129,20 @@ int main(int argc, char **argv) {
         snprintf(name, sizeof(name), "blk.%d.%s.weight", i, tn_type_name(types[i]));
         tn_gguf_add(g, t, name);
     }
+    { /* the grid types (tn_copy cannot make iq2_xxs, iq2_xs, iq1_s: they need an importance matrix) */
+        static const tn_type grid[7] = {TN_TYPE_IQ2_XXS, TN_TYPE_IQ2_XS, TN_TYPE_IQ2_S, TN_TYPE_IQ3_XXS, TN_TYPE_IQ3_S, TN_TYPE_IQ1_S, TN_TYPE_IQ1_M};
+        static uint8_t gq[7][12 * 110]; /* 6 rows of two 256-blocks */
+        float ones[512];
+        int k;
+        for (k = 0; k < 512; k++) ones[k] = 1.0f;
+        for (k = 0; k < 7; k++) {
+            char name[64];
+            int64_t ne[4] = {512, 3, 1, 2};
+            if (tn_quantize_imatrix(grid[k], x, gq[k], 6, 512, ones, NULL) != TN_OK) { fprintf(stderr, "make_files: %s\n", tn_last_error()); return 1; }
+            snprintf(name, sizeof(name), "blk.%d.%s.weight", i + k, tn_type_name(grid[k]));
+            tn_gguf_add_tensor(g, name, grid[k], 4, ne, gq[k]);
+        }
+    }
     {
         int64_t ne3[3] = {4, 3, 2};
         tn_gguf_add_tensor(g, "three.d", TN_TYPE_F32, 3, ne3, x);
@@ -157,6 +171,15 @@ int main(int argc, char **argv) {
         cfg.d_model = 256; cfg.n_head = 4; cfg.n_layer = 6; cfg.d_ff = 512; cfg.mlp = TN_MLP_SWIGLU;
         snprintf(path, sizeof(path), "%s/llama6.gguf", argv[1]);
         if (tn_transformer_init(&m, ctx, &cfg, 11) != TN_OK || tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32) != TN_OK) {
+            fprintf(stderr, "make_files: %s\n", tn_last_error());
+            return 1;
+        }
+        tn_transformer_deinit(&m);
+        printf("wrote %s\n", path);
+        /* the same with 16 layers: the importance-matrix mixes' layer rules (n_layer / 8, 7 n_layer / 8) */
+        cfg.n_layer = 16;
+        snprintf(path, sizeof(path), "%s/llama16.gguf", argv[1]);
+        if (tn_transformer_init(&m, ctx, &cfg, 13) != TN_OK || tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32) != TN_OK) {
             fprintf(stderr, "make_files: %s\n", tn_last_error());
             return 1;
         }
