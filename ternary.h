@@ -4050,13 +4050,16 @@ static int tn__is_grid_type(tn_type t) {
     return t == TN_TYPE_IQ2_XXS || t == TN_TYPE_IQ2_XS || t == TN_TYPE_IQ2_S || t == TN_TYPE_IQ3_XXS ||
            t == TN_TYPE_IQ3_S || t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M;
 }
-/* the 8 signs of a group from 7 stored bits: the eighth makes their count even */
-static unsigned tn__iq_sign8(unsigned s7) {
-    unsigned p = s7 ^ (s7 >> 4);
-    p ^= p >> 2;
-    p ^= p >> 1;
-    return (s7 & 127u) | ((p & 1u) << 7);
-}
+/* the 8 signs of a group from 7 stored bits: the eighth makes their count even
+   (a table of the 128, made at compile time) */
+#define TN__KS(s) ((s) | (((s) ^ ((s) >> 1) ^ ((s) >> 2) ^ ((s) >> 3) ^ ((s) >> 4) ^ ((s) >> 5) ^ ((s) >> 6)) & 1) << 7)
+#define TN__KS8(b) TN__KS(b), TN__KS(b + 1), TN__KS(b + 2), TN__KS(b + 3), TN__KS(b + 4), TN__KS(b + 5), TN__KS(b + 6), TN__KS(b + 7)
+#define TN__KS32(b) TN__KS8(b), TN__KS8(b + 8), TN__KS8(b + 16), TN__KS8(b + 24)
+static const uint8_t tn__iq_ksigns[128] = {TN__KS32(0), TN__KS32(32), TN__KS32(64), TN__KS32(96)};
+#undef TN__KS32
+#undef TN__KS8
+#undef TN__KS
+static unsigned tn__iq_sign8(unsigned s7) { return tn__iq_ksigns[s7 & 127u]; }
 static unsigned tn__rd16le(const uint8_t *p) { return (unsigned)p[0] | ((unsigned)p[1] << 8); }
 
 /* One block of a grid format, unpacked: its 32 groups of 8 as grid rows g
@@ -4065,6 +4068,9 @@ static unsigned tn__rd16le(const uint8_t *p) { return (unsigned)p[0] | ((unsigne
    16 values sc (its integer scale is 2 sc + 1), the sign of iq1's delta per
    group dl, and the block's fp16 scale d. */
 typedef struct { uint64_t g[32]; uint8_t sg[32]; uint8_t sc[16]; int8_t dl[32]; float d; } tn__iq_block;
+/* (the unpacking writes each 8 bytes of g and each 4 bytes of sg in one store,
+   and the SIMD kernels read them back in those widths: a wider load of
+   narrower stores would wait for them, store forwarding fails) */
 /* the unpacking and the dot driver are inlined into each format's kernel (t a constant there) */
 #if defined(__GNUC__) || defined(__clang__)
 #define TN__IQ_INLINE __attribute__((always_inline)) inline
@@ -4074,21 +4080,21 @@ typedef struct { uint64_t g[32]; uint8_t sg[32]; uint8_t sc[16]; int8_t dl[32]; 
 
 static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__iq_block *o) {
     int c, l;
-    memset(o->sg, 0, sizeof(o->sg));
-    memset(o->dl, 0, sizeof(o->dl));
+    if (t != TN_TYPE_IQ1_S && t != TN_TYPE_IQ1_M) memset(o->dl, 0, sizeof(o->dl));
     if (t != TN_TYPE_IQ1_M) o->d = tn_fp16_to_fp32((uint16_t)tn__rd16le(b));
     else { /* iq1_m: the fp16 scale in the top nibbles of its four scale words */
         const unsigned s0 = tn__rd16le(b + 48), s1 = tn__rd16le(b + 50), s2 = tn__rd16le(b + 52), s3 = tn__rd16le(b + 54);
         o->d = tn_fp16_to_fp32((uint16_t)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u)));
     }
     for (c = 0; c < 8; c++) { /* 32 values each */
+        uint32_t s4 = 0; /* their sign bytes */
         switch (t) {
         case TN_TYPE_IQ2_XXS: {
             const uint8_t *q = b + 2 + 8 * c;
             const uint32_t aux = tn__le32(q + 4);
             for (l = 0; l < 4; l++) {
                 o->g[4 * c + l] = tn__iq2xxs_grid[q[l]];
-                o->sg[4 * c + l] = (uint8_t)tn__iq_sign8((aux >> (7 * l)) & 127u);
+                s4 |= (uint32_t)tn__iq_sign8((aux >> (7 * l)) & 127u) << (8 * l);
             }
             o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)(aux >> 28);
             break;
@@ -4097,7 +4103,7 @@ static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__i
             for (l = 0; l < 4; l++) {
                 const unsigned v = tn__rd16le(b + 2 + 2 * (4 * c + l));
                 o->g[4 * c + l] = tn__iq2xs_grid[v & 511u];
-                o->sg[4 * c + l] = (uint8_t)tn__iq_sign8(v >> 9);
+                s4 |= (uint32_t)tn__iq_sign8(v >> 9) << (8 * l);
             }
             o->sc[2 * c] = b[66 + c] & 15;
             o->sc[2 * c + 1] = b[66 + c] >> 4;
@@ -4105,8 +4111,8 @@ static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__i
         case TN_TYPE_IQ2_S:
             for (l = 0; l < 4; l++) {
                 o->g[4 * c + l] = tn__iq2s_grid[b[2 + 4 * c + l] | (((unsigned)b[66 + c] << (8 - 2 * l)) & 0x300u)];
-                o->sg[4 * c + l] = b[34 + 4 * c + l];
             }
+            s4 = tn__le32(b + 34 + 4 * c);
             o->sc[2 * c] = b[74 + c] & 15;
             o->sc[2 * c + 1] = b[74 + c] >> 4;
             break;
@@ -4114,7 +4120,7 @@ static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__i
             const uint32_t aux = tn__le32(b + 66 + 4 * c);
             for (l = 0; l < 4; l++) {
                 o->g[4 * c + l] = tn__iq3xxs_grid[b[2 + 8 * c + 2 * l]] | (uint64_t)tn__iq3xxs_grid[b[2 + 8 * c + 2 * l + 1]] << 32;
-                o->sg[4 * c + l] = (uint8_t)tn__iq_sign8((aux >> (7 * l)) & 127u);
+                s4 |= (uint32_t)tn__iq_sign8((aux >> (7 * l)) & 127u) << (8 * l);
             }
             o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)(aux >> 28);
             break;
@@ -4124,8 +4130,8 @@ static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__i
             for (l = 0; l < 4; l++) {
                 const unsigned i1 = b[2 + 8 * c + 2 * l] | ((qh << (8 - 2 * l)) & 256u), i2 = b[2 + 8 * c + 2 * l + 1] | ((qh << (7 - 2 * l)) & 256u);
                 o->g[4 * c + l] = tn__iq3s_grid[i1] | (uint64_t)tn__iq3s_grid[i2] << 32;
-                o->sg[4 * c + l] = b[74 + 4 * c + l];
             }
+            s4 = tn__le32(b + 74 + 4 * c);
             o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)((b[106 + c / 2] >> (4 * (c % 2))) & 15);
             break;
         }
@@ -4154,6 +4160,7 @@ static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__i
             break;
         }
         }
+        for (l = 0; l < 4; l++) o->sg[4 * c + l] = (uint8_t)(s4 >> (8 * l)); /* (one store where the compiler merges them) */
     }
 }
 
@@ -6622,7 +6629,8 @@ static TN__ALWAYS_INLINE void tn__iq_sums_avx2(const tn__iq_block *b, const int8
         const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(q8 + 32 * k)), aq = _mm256_abs_epi8(q);
         const __m256i sc = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)(2 * b->sc[2 * k] + 1))),
                                                    _mm_set1_epi16((short)(2 * b->sc[2 * k + 1] + 1)), 1);
-        const __m256i v = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)(const void *)(b->g + 4 * k)), _mm256_or_si256(tn__bits_to_bytes_256(b->sg + 4 * k), one));
+        const __m256i g = _mm256_set_epi64x((long long)b->g[4 * k + 3], (long long)b->g[4 * k + 2], (long long)b->g[4 * k + 1], (long long)b->g[4 * k]);
+        const __m256i v = _mm256_sign_epi8(g, _mm256_or_si256(tn__bits_to_bytes_256(b->sg + 4 * k), one));
         a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(v, q)), sc));
         if (delta) { /* iq1_m: the delta sign of each group of 8 */
             const long long p = 0x0101010101010101LL;
@@ -7652,21 +7660,25 @@ static TN__ALWAYS_INLINE void tn__iq_sums_avx512(const tn__iq_block *b, const in
     __m512i gi = _mm512_srli_epi16(_mm512_setr_epi64(0x0003000200010000LL, 0x0007000600050004LL, 0x000b000a00090008LL, 0x000f000e000d000cLL,
                                                      0x0013001200110010LL, 0x0017001600150014LL, 0x001b001a00190018LL, 0x001f001e001d001cLL), 3);
     __m512i a1 = zero, a2 = zero;
-    int k, g;
+    int k;
     TN__UNROLL
     for (k = 0; k < 4; k++) {
         const __m512i q = _mm512_loadu_si512((const void *)(q8 + 64 * k)), aq = _mm512_abs_epi8(q);
         const __mmask64 qm = _mm512_movepi8_mask(q);
         const __m512i scv = _mm512_permutexvar_epi16(gi, sc);
+        uint32_t s0, s1;
         uint64_t sg;
-        __m512i v = _mm512_loadu_si512((const void *)(b->g + 8 * k));
-        memcpy(&sg, b->sg + 8 * k, 8);
+        const uint64_t *gp = b->g + 8 * k;
+        __m512i v = _mm512_set_epi64((long long)gp[7], (long long)gp[6], (long long)gp[5], (long long)gp[4], (long long)gp[3], (long long)gp[2], (long long)gp[1], (long long)gp[0]);
+        memcpy(&s0, b->sg + 8 * k, 4);
+        memcpy(&s1, b->sg + 8 * k + 4, 4);
+        sg = (uint64_t)s1 << 32 | s0;
         v = _mm512_mask_sub_epi8(v, (__mmask64)sg ^ qm, zero, v);
         a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, v), scv));
         if (delta) { /* iq1_m: the delta sign of each group of 8, signed by q8 */
-            long long dv[8];
-            for (g = 0; g < 8; g++) dv[g] = b->dl[8 * k + g] < 0 ? -1LL : 0x0101010101010101LL;
-            v = _mm512_loadu_si512((const void *)dv);
+            const long long p = 0x0101010101010101LL;
+            const int8_t *dl = b->dl + 8 * k;
+            v = _mm512_set_epi64(dl[7] < 0 ? -1 : p, dl[6] < 0 ? -1 : p, dl[5] < 0 ? -1 : p, dl[4] < 0 ? -1 : p, dl[3] < 0 ? -1 : p, dl[2] < 0 ? -1 : p, dl[1] < 0 ? -1 : p, dl[0] < 0 ? -1 : p);
             a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, _mm512_mask_sub_epi8(v, qm, zero, v)), scv));
         }
         gi = _mm512_add_epi16(gi, four);
