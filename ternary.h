@@ -7654,18 +7654,19 @@ static void tn__vec_dot_q6_K_q8_K_avx512(int64_t n, float *s, const void *x, con
    masked negate gives value x sign(q8) for maddubs against |q8|; each 128-bit
    lane is one scale's 16 values (vpermw from the block's 16 scales) */
 static TN__ALWAYS_INLINE void tn__iq_sums_avx512(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
-    const __m512i zero = _mm512_setzero_si512(), four = _mm512_set1_epi16(4);
-    const __m256i sc8 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)b->sc));
-    const __m512i sc = _mm512_castsi256_si512(_mm256_add_epi16(_mm256_add_epi16(sc8, sc8), _mm256_set1_epi16(1)));
-    __m512i gi = _mm512_srli_epi16(_mm512_setr_epi64(0x0003000200010000LL, 0x0007000600050004LL, 0x000b000a00090008LL, 0x000f000e000d000cLL,
-                                                     0x0013001200110010LL, 0x0017001600150014LL, 0x001b001a00190018LL, 0x001f001e001d001cLL), 3);
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i gi = _mm512_srli_epi16(_mm512_setr_epi64(0x0003000200010000LL, 0x0007000600050004LL, 0x000b000a00090008LL, 0x000f000e000d000cLL,
+                                                           0x0013001200110010LL, 0x0017001600150014LL, 0x001b001a00190018LL, 0x001f001e001d001cLL), 3);
     __m512i a1 = zero, a2 = zero;
     int k;
     TN__UNROLL
     for (k = 0; k < 4; k++) {
         const __m512i q = _mm512_loadu_si512((const void *)(q8 + 64 * k)), aq = _mm512_abs_epi8(q);
         const __mmask64 qm = _mm512_movepi8_mask(q);
-        const __m512i scv = _mm512_permutexvar_epi16(gi, sc);
+        /* the step's four scales 2 sc + 1 as int16, one per 128-bit lane (read as bytes: they were stored as bytes) */
+        const uint64_t s4 = (uint64_t)(2u * b->sc[4 * k] + 1u) | (uint64_t)(2u * b->sc[4 * k + 1] + 1u) << 16 |
+                            (uint64_t)(2u * b->sc[4 * k + 2] + 1u) << 32 | (uint64_t)(2u * b->sc[4 * k + 3] + 1u) << 48;
+        const __m512i scv = _mm512_permutexvar_epi16(gi, _mm512_castsi128_si512(_mm_cvtsi64_si128((long long)s4)));
         uint32_t s0, s1;
         uint64_t sg;
         const uint64_t *gp = b->g + 8 * k;
@@ -7681,7 +7682,6 @@ static TN__ALWAYS_INLINE void tn__iq_sums_avx512(const tn__iq_block *b, const in
             v = _mm512_set_epi64(dl[7] < 0 ? -1 : p, dl[6] < 0 ? -1 : p, dl[5] < 0 ? -1 : p, dl[4] < 0 ? -1 : p, dl[3] < 0 ? -1 : p, dl[2] < 0 ? -1 : p, dl[1] < 0 ? -1 : p, dl[0] < 0 ? -1 : p);
             a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, _mm512_mask_sub_epi8(v, qm, zero, v)), scv));
         }
-        gi = _mm512_add_epi16(gi, four);
     }
     *s1 = _mm512_reduce_add_epi32(a1);
     *s2 = delta ? _mm512_reduce_add_epi32(a2) : 0;
