@@ -4078,89 +4078,106 @@ typedef struct { uint64_t g[32]; uint8_t sg[32]; uint8_t sc[16]; int8_t dl[32]; 
 #define TN__IQ_INLINE inline
 #endif
 
+/* One 32-value chunk c of a block: its four grid rows, their sign bytes (byte l:
+   group l), the scale fields of its two halves, and iq1's delta signs. Inlined
+   with t a constant, the SIMD kernels keep it in registers. */
+typedef struct { uint64_t g[4]; uint32_t s4; unsigned sc[2]; int dl[4]; } tn__iq_chunk;
+static TN__IQ_INLINE void tn__iq_chunk_get(const tn_type t, const uint8_t *b, int c, tn__iq_chunk *o) {
+    int l;
+    o->s4 = 0;
+    o->dl[0] = o->dl[1] = o->dl[2] = o->dl[3] = 0;
+    switch (t) {
+    case TN_TYPE_IQ2_XXS: {
+        const uint8_t *q = b + 2 + 8 * c;
+        const uint32_t aux = tn__le32(q + 4);
+        for (l = 0; l < 4; l++) {
+            o->g[l] = tn__iq2xxs_grid[q[l]];
+            o->s4 |= (uint32_t)tn__iq_sign8((aux >> (7 * l)) & 127u) << (8 * l);
+        }
+        o->sc[0] = o->sc[1] = aux >> 28;
+        break;
+    }
+    case TN_TYPE_IQ2_XS:
+        for (l = 0; l < 4; l++) {
+            const unsigned v = tn__rd16le(b + 2 + 2 * (4 * c + l));
+            o->g[l] = tn__iq2xs_grid[v & 511u];
+            o->s4 |= (uint32_t)tn__iq_sign8(v >> 9) << (8 * l);
+        }
+        o->sc[0] = b[66 + c] & 15u;
+        o->sc[1] = (unsigned)b[66 + c] >> 4;
+        break;
+    case TN_TYPE_IQ2_S:
+        for (l = 0; l < 4; l++) o->g[l] = tn__iq2s_grid[b[2 + 4 * c + l] | (((unsigned)b[66 + c] << (8 - 2 * l)) & 0x300u)];
+        o->s4 = tn__le32(b + 34 + 4 * c);
+        o->sc[0] = b[74 + c] & 15u;
+        o->sc[1] = (unsigned)b[74 + c] >> 4;
+        break;
+    case TN_TYPE_IQ3_XXS: {
+        const uint32_t aux = tn__le32(b + 66 + 4 * c);
+        for (l = 0; l < 4; l++) {
+            o->g[l] = tn__iq3xxs_grid[b[2 + 8 * c + 2 * l]] | (uint64_t)tn__iq3xxs_grid[b[2 + 8 * c + 2 * l + 1]] << 32;
+            o->s4 |= (uint32_t)tn__iq_sign8((aux >> (7 * l)) & 127u) << (8 * l);
+        }
+        o->sc[0] = o->sc[1] = aux >> 28;
+        break;
+    }
+    case TN_TYPE_IQ3_S: {
+        const unsigned qh = b[66 + c];
+        for (l = 0; l < 4; l++) {
+            const unsigned i1 = b[2 + 8 * c + 2 * l] | ((qh << (8 - 2 * l)) & 256u), i2 = b[2 + 8 * c + 2 * l + 1] | ((qh << (7 - 2 * l)) & 256u);
+            o->g[l] = tn__iq3s_grid[i1] | (uint64_t)tn__iq3s_grid[i2] << 32;
+        }
+        o->s4 = tn__le32(b + 74 + 4 * c);
+        o->sc[0] = o->sc[1] = ((unsigned)b[106 + c / 2] >> (4 * (c % 2))) & 15u;
+        break;
+    }
+    case TN_TYPE_IQ1_S: {
+        const unsigned h = tn__rd16le(b + 34 + 2 * c);
+        for (l = 0; l < 4; l++) {
+            o->g[l] = tn__iq1s_grid[b[2 + 4 * c + l] | (((h >> (3 * l)) & 7u) << 8)];
+            o->dl[l] = h & 0x8000u ? -1 : 1;
+        }
+        o->sc[0] = o->sc[1] = (h >> 12) & 7u;
+        break;
+    }
+    default: { /* TN_TYPE_IQ1_M */
+        const unsigned h0 = b[32 + 2 * c], h1 = b[33 + 2 * c], sc = tn__rd16le(b + 48 + 2 * (c / 2));
+        const uint8_t *q = b + 4 * c;
+        o->g[0] = tn__iq1s_grid[q[0] | ((h0 << 8) & 0x700u)];
+        o->g[1] = tn__iq1s_grid[q[1] | ((h0 << 4) & 0x700u)];
+        o->g[2] = tn__iq1s_grid[q[2] | ((h1 << 8) & 0x700u)];
+        o->g[3] = tn__iq1s_grid[q[3] | ((h1 << 4) & 0x700u)];
+        o->dl[0] = h0 & 0x08u ? -1 : 1;
+        o->dl[1] = h0 & 0x80u ? -1 : 1;
+        o->dl[2] = h1 & 0x08u ? -1 : 1;
+        o->dl[3] = h1 & 0x80u ? -1 : 1;
+        o->sc[0] = (sc >> (6 * (c % 2))) & 7u;
+        o->sc[1] = (sc >> (6 * (c % 2) + 3)) & 7u;
+        break;
+    }
+    }
+}
+/* the block's fp16 scale (iq1_m: in the top nibbles of its four scale words) */
+static TN__IQ_INLINE float tn__iq_block_d(const tn_type t, const uint8_t *b) {
+    if (t != TN_TYPE_IQ1_M) return tn_fp16_to_fp32((uint16_t)tn__rd16le(b));
+    {
+        const unsigned s0 = tn__rd16le(b + 48), s1 = tn__rd16le(b + 50), s2 = tn__rd16le(b + 52), s3 = tn__rd16le(b + 54);
+        return tn_fp16_to_fp32((uint16_t)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u)));
+    }
+}
 static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__iq_block *o) {
     int c, l;
-    if (t != TN_TYPE_IQ1_S && t != TN_TYPE_IQ1_M) memset(o->dl, 0, sizeof(o->dl));
-    if (t != TN_TYPE_IQ1_M) o->d = tn_fp16_to_fp32((uint16_t)tn__rd16le(b));
-    else { /* iq1_m: the fp16 scale in the top nibbles of its four scale words */
-        const unsigned s0 = tn__rd16le(b + 48), s1 = tn__rd16le(b + 50), s2 = tn__rd16le(b + 52), s3 = tn__rd16le(b + 54);
-        o->d = tn_fp16_to_fp32((uint16_t)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u)));
-    }
-    for (c = 0; c < 8; c++) { /* 32 values each */
-        uint32_t s4 = 0; /* their sign bytes */
-        switch (t) {
-        case TN_TYPE_IQ2_XXS: {
-            const uint8_t *q = b + 2 + 8 * c;
-            const uint32_t aux = tn__le32(q + 4);
-            for (l = 0; l < 4; l++) {
-                o->g[4 * c + l] = tn__iq2xxs_grid[q[l]];
-                s4 |= (uint32_t)tn__iq_sign8((aux >> (7 * l)) & 127u) << (8 * l);
-            }
-            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)(aux >> 28);
-            break;
+    o->d = tn__iq_block_d(t, b);
+    for (c = 0; c < 8; c++) {
+        tn__iq_chunk k;
+        tn__iq_chunk_get(t, b, c, &k);
+        for (l = 0; l < 4; l++) {
+            o->g[4 * c + l] = k.g[l];
+            o->sg[4 * c + l] = (uint8_t)(k.s4 >> (8 * l));
+            o->dl[4 * c + l] = (int8_t)k.dl[l];
         }
-        case TN_TYPE_IQ2_XS:
-            for (l = 0; l < 4; l++) {
-                const unsigned v = tn__rd16le(b + 2 + 2 * (4 * c + l));
-                o->g[4 * c + l] = tn__iq2xs_grid[v & 511u];
-                s4 |= (uint32_t)tn__iq_sign8(v >> 9) << (8 * l);
-            }
-            o->sc[2 * c] = b[66 + c] & 15;
-            o->sc[2 * c + 1] = b[66 + c] >> 4;
-            break;
-        case TN_TYPE_IQ2_S:
-            for (l = 0; l < 4; l++) {
-                o->g[4 * c + l] = tn__iq2s_grid[b[2 + 4 * c + l] | (((unsigned)b[66 + c] << (8 - 2 * l)) & 0x300u)];
-            }
-            s4 = tn__le32(b + 34 + 4 * c);
-            o->sc[2 * c] = b[74 + c] & 15;
-            o->sc[2 * c + 1] = b[74 + c] >> 4;
-            break;
-        case TN_TYPE_IQ3_XXS: {
-            const uint32_t aux = tn__le32(b + 66 + 4 * c);
-            for (l = 0; l < 4; l++) {
-                o->g[4 * c + l] = tn__iq3xxs_grid[b[2 + 8 * c + 2 * l]] | (uint64_t)tn__iq3xxs_grid[b[2 + 8 * c + 2 * l + 1]] << 32;
-                s4 |= (uint32_t)tn__iq_sign8((aux >> (7 * l)) & 127u) << (8 * l);
-            }
-            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)(aux >> 28);
-            break;
-        }
-        case TN_TYPE_IQ3_S: {
-            const unsigned qh = b[66 + c];
-            for (l = 0; l < 4; l++) {
-                const unsigned i1 = b[2 + 8 * c + 2 * l] | ((qh << (8 - 2 * l)) & 256u), i2 = b[2 + 8 * c + 2 * l + 1] | ((qh << (7 - 2 * l)) & 256u);
-                o->g[4 * c + l] = tn__iq3s_grid[i1] | (uint64_t)tn__iq3s_grid[i2] << 32;
-            }
-            s4 = tn__le32(b + 74 + 4 * c);
-            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)((b[106 + c / 2] >> (4 * (c % 2))) & 15);
-            break;
-        }
-        case TN_TYPE_IQ1_S: {
-            const unsigned h = tn__rd16le(b + 34 + 2 * c);
-            for (l = 0; l < 4; l++) {
-                o->g[4 * c + l] = tn__iq1s_grid[b[2 + 4 * c + l] | (((h >> (3 * l)) & 7u) << 8)];
-                o->dl[4 * c + l] = (int8_t)(h & 0x8000u ? -1 : 1);
-            }
-            o->sc[2 * c] = o->sc[2 * c + 1] = (uint8_t)((h >> 12) & 7);
-            break;
-        }
-        default: { /* TN_TYPE_IQ1_M */
-            const unsigned h0 = b[32 + 2 * c], h1 = b[33 + 2 * c], sc = tn__rd16le(b + 48 + 2 * (c / 2));
-            const uint8_t *q = b + 4 * c;
-            o->g[4 * c + 0] = tn__iq1s_grid[q[0] | ((h0 << 8) & 0x700u)];
-            o->g[4 * c + 1] = tn__iq1s_grid[q[1] | ((h0 << 4) & 0x700u)];
-            o->g[4 * c + 2] = tn__iq1s_grid[q[2] | ((h1 << 8) & 0x700u)];
-            o->g[4 * c + 3] = tn__iq1s_grid[q[3] | ((h1 << 4) & 0x700u)];
-            o->dl[4 * c + 0] = (int8_t)(h0 & 0x08u ? -1 : 1);
-            o->dl[4 * c + 1] = (int8_t)(h0 & 0x80u ? -1 : 1);
-            o->dl[4 * c + 2] = (int8_t)(h1 & 0x08u ? -1 : 1);
-            o->dl[4 * c + 3] = (int8_t)(h1 & 0x80u ? -1 : 1);
-            o->sc[2 * c] = (uint8_t)((sc >> (6 * (c % 2))) & 7);
-            o->sc[2 * c + 1] = (uint8_t)((sc >> (6 * (c % 2) + 3)) & 7);
-            break;
-        }
-        }
-        for (l = 0; l < 4; l++) o->sg[4 * c + l] = (uint8_t)(s4 >> (8 * l)); /* (one store where the compiler merges them) */
+        o->sc[2 * c] = (uint8_t)k.sc[0];
+        o->sc[2 * c + 1] = (uint8_t)k.sc[1];
     }
 }
 
@@ -4211,7 +4228,6 @@ static int32_t tn__iq1s_delta_sum(const tn__iq_block *b, const tn_block_q8_K *y)
    x sum(value x q8); with delta (iq1_m) *s2 the same over iq1's delta signs.
    The grid values are signed with sg (zero for iq1, whose values are signed
    already); each path has its own, the driver below is shared. */
-typedef void (*tn__iq_sums_fn)(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2);
 static void tn__iq_sums_ref(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
     int32_t r1 = 0, r2 = 0;
     int h, g, j;
@@ -4229,7 +4245,7 @@ static void tn__iq_sums_ref(const tn__iq_block *b, const int8_t *q8, int delta, 
     *s1 = r1;
     *s2 = delta ? r2 : 0;
 }
-static TN__IQ_INLINE void tn__iq_dot_with(const tn_type t, int64_t n, float *s, const void *vx, const void *vy, tn__iq_sums_fn sums) {
+static void tn__iq_dot_ref(tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
     const size_t bs = tn__traits[t].type_size;
     int64_t ib, nb = n / TN_QK_K;
     tn__iq_block b;
@@ -4238,16 +4254,15 @@ static TN__IQ_INLINE void tn__iq_dot_with(const tn_type t, int64_t n, float *s, 
         const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
         int32_t s1, s2;
         tn__iq_unpack(t, (const uint8_t *)vx + (size_t)ib * bs, &b);
-        sums(&b, y->qs, t == TN_TYPE_IQ1_M, &s1, &s2);
+        tn__iq_sums_ref(&b, y->qs, t == TN_TYPE_IQ1_M, &s1, &s2);
         if (t == TN_TYPE_IQ1_S) s2 = tn__iq1s_delta_sum(&b, y);
         sumf += tn__iq_dot_block(t, b.d, y->d, s1, s2);
     }
     *s = tn__iq_dot_final(t, sumf);
 }
-static void tn__iq_dot_ref(tn_type t, int64_t n, float *s, const void *vx, const void *vy) { tn__iq_dot_with(t, n, s, vx, vy, tn__iq_sums_ref); }
-/* a path's seven grid dots from its sums function tn__iq_sums_<path> */
+/* a path's seven grid dots from its kernel template tn__iq_dot_<path>_t */
 #define TN__IQ_DOT(name, type, path) \
-    static void tn__vec_dot_##name##_q8_K_##path(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_with(type, n, s, x, y, tn__iq_sums_##path); }
+    static void tn__vec_dot_##name##_q8_K_##path(int64_t n, float *s, const void *x, const void *y) { tn__iq_dot_##path##_t(type, n, s, x, y); }
 #define TN__IQ_DOTS(path) \
     TN__IQ_DOT(iq2_xxs, TN_TYPE_IQ2_XXS, path) TN__IQ_DOT(iq2_xs, TN_TYPE_IQ2_XS, path) TN__IQ_DOT(iq2_s, TN_TYPE_IQ2_S, path) \
     TN__IQ_DOT(iq3_xxs, TN_TYPE_IQ3_XXS, path) TN__IQ_DOT(iq3_s, TN_TYPE_IQ3_S, path) TN__IQ_DOT(iq1_s, TN_TYPE_IQ1_S, path) TN__IQ_DOT(iq1_m, TN_TYPE_IQ1_M, path)
@@ -6616,30 +6631,55 @@ static void tn__vec_dot_mxfp4_q8_0_avx2(int64_t n, float *s, const void *x, cons
 static void tn__vec_dot_nvfp4_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_NVFP4, n, s, x, y); }
 static void tn__vec_dot_q1_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q1_0, n, s, x, y); }
 static void tn__vec_dot_q2_0_q8_0_avx2(int64_t n, float *s, const void *x, const void *y) { tn__lut_dot_avx2_t(TN_TYPE_Q2_0, n, s, x, y); }
-/* the grid formats: tn__iq_sums_ref's sums, 32 values a step. The 4 sign
-   bytes of a step spread to one byte per value (shuffle, bit test); a value
-   times q8 is |q8| x (value signed by q8) in maddubs, exact for q8 = -128 too;
-   the scales (2 sc + 1) by madd; everything in int32, so the same sums */
-static TN__ALWAYS_INLINE void tn__iq_sums_avx2(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
-    const __m256i one = _mm256_set1_epi8(1);
-    __m256i a1 = _mm256_setzero_si256(), a2 = _mm256_setzero_si256();
-    int k;
-    TN__UNROLL
-    for (k = 0; k < 8; k++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(q8 + 32 * k)), aq = _mm256_abs_epi8(q);
-        const __m256i sc = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)(2 * b->sc[2 * k] + 1))),
-                                                   _mm_set1_epi16((short)(2 * b->sc[2 * k + 1] + 1)), 1);
-        const __m256i g = _mm256_set_epi64x((long long)b->g[4 * k + 3], (long long)b->g[4 * k + 2], (long long)b->g[4 * k + 1], (long long)b->g[4 * k]);
-        const __m256i v = _mm256_sign_epi8(g, _mm256_or_si256(tn__bits_to_bytes_256(b->sg + 4 * k), one));
-        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(v, q)), sc));
-        if (delta) { /* iq1_m: the delta sign of each group of 8 */
-            const long long p = 0x0101010101010101LL;
-            const __m256i dv = _mm256_set_epi64x(b->dl[4 * k + 3] < 0 ? -1 : p, b->dl[4 * k + 2] < 0 ? -1 : p, b->dl[4 * k + 1] < 0 ? -1 : p, b->dl[4 * k] < 0 ? -1 : p);
-            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(dv, q)), sc));
+/* the grid formats: tn__iq_sums_ref's sums, 32 values (one chunk, read into
+   registers) a step. The 4 sign bytes spread to one byte per value (shuffle,
+   bit test); a value times q8 is |q8| x (value signed by q8) in maddubs, exact
+   for q8 = -128 too; the scales (2 sc + 1) by madd; all in int32, so the same
+   sums and, through the same float steps, the same result */
+/* four 64-bit values as a vector through registers (set_epi64x may go through
+   the stack, and a wide load of narrow stores waits for them) */
+static TN__ALWAYS_INLINE __m256i tn__v4x64(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+    const __m128i lo = _mm_insert_epi64(_mm_cvtsi64_si128((long long)a), (long long)b, 1), hi = _mm_insert_epi64(_mm_cvtsi64_si128((long long)c), (long long)d, 1);
+    return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+static TN__ALWAYS_INLINE void tn__iq_dot_avx2_t(const tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+    const size_t bs = tn__traits[t].type_size;
+    const int64_t nb = n / TN_QK_K;
+    const int iq1 = t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M;
+    const __m256i one = _mm256_set1_epi8(1), bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    const __m256i sel = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const uint64_t p1 = 0x0101010101010101ULL;
+    float sumf = 0.0f;
+    int64_t ib;
+    int c;
+    for (ib = 0; ib < nb; ib++) {
+        const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
+        const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
+        __m256i a1 = _mm256_setzero_si256(), a2 = _mm256_setzero_si256();
+        int32_t s2 = 0;
+        for (c = 0; c < 8; c++) {
+            tn__iq_chunk k;
+            __m256i q, aq, sc, g;
+            tn__iq_chunk_get(t, b, c, &k);
+            q = _mm256_loadu_si256((const __m256i *)(const void *)(y->qs + 32 * c));
+            aq = _mm256_abs_epi8(q);
+            sc = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)(2 * k.sc[0] + 1))), _mm_set1_epi16((short)(2 * k.sc[1] + 1)), 1);
+            g = tn__v4x64(k.g[0], k.g[1], k.g[2], k.g[3]);
+            if (!iq1) {
+                const __m256i m = _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)k.s4), sel), bit);
+                g = _mm256_sign_epi8(g, _mm256_or_si256(_mm256_cmpeq_epi8(m, bit), one));
+            }
+            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(g, q)), sc));
+            if (t == TN_TYPE_IQ1_M) { /* the delta sign of each group of 8 */
+                const __m256i dv = tn__v4x64(k.dl[0] < 0 ? ~0ull : p1, k.dl[1] < 0 ? ~0ull : p1, k.dl[2] < 0 ? ~0ull : p1, k.dl[3] < 0 ? ~0ull : p1);
+                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(dv, q)), sc));
+            }
+            if (t == TN_TYPE_IQ1_S) s2 += (2 * (int32_t)k.sc[0] + 1) * k.dl[0] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
         }
+        if (t == TN_TYPE_IQ1_M) s2 = tn__hsum_epi32_256(a2);
+        sumf += tn__iq_dot_block(t, tn__iq_block_d(t, b), y->d, tn__hsum_epi32_256(a1), s2);
     }
-    *s1 = tn__hsum_epi32_256(a1);
-    *s2 = delta ? tn__hsum_epi32_256(a2) : 0;
+    *s = tn__iq_dot_final(t, sumf);
 }
 TN__IQ_DOTS(avx2)
 
@@ -7649,42 +7689,54 @@ static void tn__vec_dot_q3_K_q8_K_avx512(int64_t n, float *s, const void *x, con
 static void tn__vec_dot_q4_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q4_K, n, s, x, y); }
 static void tn__vec_dot_q5_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q5_K, n, s, x, y); }
 static void tn__vec_dot_q6_K_q8_K_avx512(int64_t n, float *s, const void *x, const void *y) { tn__kq_dot_avx512_t(TN_TYPE_Q6_K, n, s, x, y); }
-/* the grid formats, 64 values a step: the sign bytes are the step's mask
-   as they stand (bit j of byte g: value 8 g + j), xor q8's signs, so one
-   masked negate gives value x sign(q8) for maddubs against |q8|; each 128-bit
-   lane is one scale's 16 values (vpermw from the block's 16 scales) */
-static TN__ALWAYS_INLINE void tn__iq_sums_avx512(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
+/* the grid formats, 64 values (two chunks) a step: the sign bytes are the
+   step's mask as they stand (bit j of byte g: value 8 g + j), xor q8's signs,
+   so one masked negate gives value x sign(q8) for maddubs against |q8|; each
+   128-bit lane is one scale's 16 values */
+static TN__ALWAYS_INLINE void tn__iq_dot_avx512_t(const tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
+    const size_t bs = tn__traits[t].type_size;
+    const int64_t nb = n / TN_QK_K;
     const __m512i zero = _mm512_setzero_si512();
     const __m512i gi = _mm512_srli_epi16(_mm512_setr_epi64(0x0003000200010000LL, 0x0007000600050004LL, 0x000b000a00090008LL, 0x000f000e000d000cLL,
                                                            0x0013001200110010LL, 0x0017001600150014LL, 0x001b001a00190018LL, 0x001f001e001d001cLL), 3);
-    __m512i a1 = zero, a2 = zero;
-    int k;
-    TN__UNROLL
-    for (k = 0; k < 4; k++) {
-        const __m512i q = _mm512_loadu_si512((const void *)(q8 + 64 * k)), aq = _mm512_abs_epi8(q);
-        const __mmask64 qm = _mm512_movepi8_mask(q);
-        /* the step's four scales 2 sc + 1 as int16, one per 128-bit lane (read as bytes: they were stored as bytes) */
-        const uint64_t s4 = (uint64_t)(2u * b->sc[4 * k] + 1u) | (uint64_t)(2u * b->sc[4 * k + 1] + 1u) << 16 |
-                            (uint64_t)(2u * b->sc[4 * k + 2] + 1u) << 32 | (uint64_t)(2u * b->sc[4 * k + 3] + 1u) << 48;
-        const __m512i scv = _mm512_permutexvar_epi16(gi, _mm512_castsi128_si512(_mm_cvtsi64_si128((long long)s4)));
-        uint32_t s0, s1;
-        uint64_t sg;
-        const uint64_t *gp = b->g + 8 * k;
-        __m512i v = _mm512_set_epi64((long long)gp[7], (long long)gp[6], (long long)gp[5], (long long)gp[4], (long long)gp[3], (long long)gp[2], (long long)gp[1], (long long)gp[0]);
-        memcpy(&s0, b->sg + 8 * k, 4);
-        memcpy(&s1, b->sg + 8 * k + 4, 4);
-        sg = (uint64_t)s1 << 32 | s0;
-        v = _mm512_mask_sub_epi8(v, (__mmask64)sg ^ qm, zero, v);
-        a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, v), scv));
-        if (delta) { /* iq1_m: the delta sign of each group of 8, signed by q8 */
-            const long long p = 0x0101010101010101LL;
-            const int8_t *dl = b->dl + 8 * k;
-            v = _mm512_set_epi64(dl[7] < 0 ? -1 : p, dl[6] < 0 ? -1 : p, dl[5] < 0 ? -1 : p, dl[4] < 0 ? -1 : p, dl[3] < 0 ? -1 : p, dl[2] < 0 ? -1 : p, dl[1] < 0 ? -1 : p, dl[0] < 0 ? -1 : p);
-            a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, _mm512_mask_sub_epi8(v, qm, zero, v)), scv));
+    const uint64_t p1 = 0x0101010101010101ULL;
+    float sumf = 0.0f;
+    int64_t ib;
+    int c;
+    for (ib = 0; ib < nb; ib++) {
+        const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
+        const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
+        __m512i a1 = zero, a2 = zero;
+        int32_t s2 = 0;
+        for (c = 0; c < 8; c += 2) {
+            tn__iq_chunk k0, k1;
+            __m512i q, aq, g, scv;
+            __mmask64 qm;
+            uint64_t s4;
+            tn__iq_chunk_get(t, b, c, &k0);
+            tn__iq_chunk_get(t, b, c + 1, &k1);
+            q = _mm512_loadu_si512((const void *)(y->qs + 32 * c));
+            qm = _mm512_movepi8_mask(q);
+            aq = _mm512_abs_epi8(q);
+            s4 = (uint64_t)(2u * k0.sc[0] + 1u) | (uint64_t)(2u * k0.sc[1] + 1u) << 16 | (uint64_t)(2u * k1.sc[0] + 1u) << 32 | (uint64_t)(2u * k1.sc[1] + 1u) << 48;
+            scv = _mm512_permutexvar_epi16(gi, _mm512_castsi128_si512(_mm_cvtsi64_si128((long long)s4)));
+            g = _mm512_inserti64x4(_mm512_castsi256_si512(tn__v4x64(k0.g[0], k0.g[1], k0.g[2], k0.g[3])), tn__v4x64(k1.g[0], k1.g[1], k1.g[2], k1.g[3]), 1);
+            g = _mm512_mask_sub_epi8(g, (__mmask64)((uint64_t)k1.s4 << 32 | k0.s4) ^ qm, zero, g);
+            a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, g), scv));
+            if (t == TN_TYPE_IQ1_M) { /* the delta sign of each group of 8, signed by q8 */
+                __m512i dv = _mm512_inserti64x4(_mm512_castsi256_si512(tn__v4x64(k0.dl[0] < 0 ? ~0ull : p1, k0.dl[1] < 0 ? ~0ull : p1, k0.dl[2] < 0 ? ~0ull : p1, k0.dl[3] < 0 ? ~0ull : p1)),
+                                                tn__v4x64(k1.dl[0] < 0 ? ~0ull : p1, k1.dl[1] < 0 ? ~0ull : p1, k1.dl[2] < 0 ? ~0ull : p1, k1.dl[3] < 0 ? ~0ull : p1), 1);
+                dv = _mm512_mask_sub_epi8(dv, qm, zero, dv);
+                a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, dv), scv));
+            }
+            if (t == TN_TYPE_IQ1_S)
+                s2 += (2 * (int32_t)k0.sc[0] + 1) * k0.dl[0] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]) +
+                      (2 * (int32_t)k1.sc[0] + 1) * k1.dl[0] * ((int32_t)y->bsums[2 * c + 2] + y->bsums[2 * c + 3]);
         }
+        if (t == TN_TYPE_IQ1_M) s2 = _mm512_reduce_add_epi32(a2);
+        sumf += tn__iq_dot_block(t, tn__iq_block_d(t, b), y->d, _mm512_reduce_add_epi32(a1), s2);
     }
-    *s1 = _mm512_reduce_add_epi32(a1);
-    *s2 = delta ? _mm512_reduce_add_epi32(a2) : 0;
+    *s = tn__iq_dot_final(t, sumf);
 }
 TN__IQ_DOTS(avx512)
 
@@ -8064,27 +8116,43 @@ TN__LUT_NEON(nvfp4_q8_0, TN_TYPE_NVFP4)
 TN__LUT_NEON(q1_0_q8_0, TN_TYPE_Q1_0)
 TN__LUT_NEON(q2_0_q8_0, TN_TYPE_Q2_0)
 #undef TN__LUT_NEON
-/* the grid formats, 16 values (one scale) a step: sign bits spread to
-   bytes by vtst, values negated where set, int8 dots, scaled in int32 */
-static TN__ALWAYS_INLINE void tn__iq_sums_neon_t(const int dp, const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) {
+/* the grid formats, a chunk of 32 values (two scales) a step: sign bits
+   spread to bytes by vtst, values negated where set, int8 dots, scaled in int32 */
+static TN__ALWAYS_INLINE void tn__iq_dot_neon_any(const int dp, const tn_type t, int64_t n, float *s, const void *vx, const void *vy) {
     static const uint8_t bitv[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
     const uint8x16_t bits = vld1q_u8(bitv);
-    int32x4_t a1 = vdupq_n_s32(0), a2 = vdupq_n_s32(0);
-    int h;
-    for (h = 0; h < 16; h++) {
-        const int8x16_t q = vld1q_s8(q8 + 16 * h);
-        const int32_t sc = 2 * (int32_t)b->sc[h] + 1;
-        const uint8x16_t m = vtstq_u8(vcombine_u8(vdup_n_u8(b->sg[2 * h]), vdup_n_u8(b->sg[2 * h + 1])), bits);
-        int8x16_t v = vld1q_s8((const int8_t *)(const void *)(b->g + 2 * h));
-        v = vbslq_s8(m, vnegq_s8(v), v);
-        a1 = vmlaq_n_s32(a1, tn__neon_dot_acc(dp, vdupq_n_s32(0), v, q), sc);
-        if (delta) a2 = vmlaq_n_s32(a2, tn__neon_dot_acc(dp, vdupq_n_s32(0), vcombine_s8(vdup_n_s8(b->dl[2 * h]), vdup_n_s8(b->dl[2 * h + 1])), q), sc);
+    const size_t bs = tn__traits[t].type_size;
+    const int64_t nb = n / TN_QK_K;
+    float sumf = 0.0f;
+    int64_t ib;
+    int c, h;
+    for (ib = 0; ib < nb; ib++) {
+        const uint8_t *b = (const uint8_t *)vx + (size_t)ib * bs;
+        const tn_block_q8_K *y = (const tn_block_q8_K *)vy + ib;
+        int32x4_t a1 = vdupq_n_s32(0), a2 = vdupq_n_s32(0);
+        int32_t s2 = 0;
+        for (c = 0; c < 8; c++) {
+            tn__iq_chunk k;
+            tn__iq_chunk_get(t, b, c, &k);
+            for (h = 0; h < 2; h++) { /* 16 values: groups 2h, 2h + 1 of the chunk, scale sc[h] */
+                const int8x16_t q = vld1q_s8(y->qs + 32 * c + 16 * h);
+                const int32_t sc = 2 * (int32_t)k.sc[h] + 1;
+                const uint8x16_t m = vtstq_u8(vcombine_u8(vdup_n_u8((uint8_t)(k.s4 >> (16 * h))), vdup_n_u8((uint8_t)(k.s4 >> (16 * h + 8)))), bits);
+                int8x16_t v = vreinterpretq_s8_u64(vcombine_u64(vcreate_u64(k.g[2 * h]), vcreate_u64(k.g[2 * h + 1])));
+                v = vbslq_s8(m, vnegq_s8(v), v);
+                a1 = vmlaq_n_s32(a1, tn__neon_dot_acc(dp, vdupq_n_s32(0), v, q), sc);
+                if (t == TN_TYPE_IQ1_M)
+                    a2 = vmlaq_n_s32(a2, tn__neon_dot_acc(dp, vdupq_n_s32(0), vcombine_s8(vdup_n_s8((int8_t)k.dl[2 * h]), vdup_n_s8((int8_t)k.dl[2 * h + 1])), q), sc);
+            }
+            if (t == TN_TYPE_IQ1_S) s2 += (2 * (int32_t)k.sc[0] + 1) * k.dl[0] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
+        }
+        if (t == TN_TYPE_IQ1_M) s2 = vaddvq_s32(a2);
+        sumf += tn__iq_dot_block(t, tn__iq_block_d(t, b), y->d, vaddvq_s32(a1), s2);
     }
-    *s1 = vaddvq_s32(a1);
-    *s2 = delta ? vaddvq_s32(a2) : 0;
+    *s = tn__iq_dot_final(t, sumf);
 }
-static void tn__iq_sums_neon(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) { tn__iq_sums_neon_t(0, b, q8, delta, s1, s2); }
-static void tn__iq_sums_neon_dp(const tn__iq_block *b, const int8_t *q8, int delta, int32_t *s1, int32_t *s2) { tn__iq_sums_neon_t(1, b, q8, delta, s1, s2); }
+static TN__ALWAYS_INLINE void tn__iq_dot_neon_t(const tn_type t, int64_t n, float *s, const void *vx, const void *vy) { tn__iq_dot_neon_any(0, t, n, s, vx, vy); }
+static TN__ALWAYS_INLINE void tn__iq_dot_neon_dp_t(const tn_type t, int64_t n, float *s, const void *vx, const void *vy) { tn__iq_dot_neon_any(1, t, n, s, vx, vy); }
 TN__IQ_DOTS(neon)
 TN__IQ_DOTS(neon_dp)
 #endif /* TN_HAVE_NEON */
