@@ -86,6 +86,22 @@ static int imatrix_files(const char *dir, const float *in) {
     return rc;
 }
 
+/* a llama-layout transformer of d 256, 4 heads, SwiGLU ff 512, ternary projections as tq2_0 */
+static int write_llama(tn_ctx *ctx, const char *dir, const char *name, int layers, uint64_t seed) {
+    char path[512];
+    tn_transformer m;
+    tn_transformer_config cfg = tn_transformer_config_default();
+    cfg.d_model = 256; cfg.n_head = 4; cfg.n_layer = layers; cfg.d_ff = 512; cfg.mlp = TN_MLP_SWIGLU;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (tn_transformer_init(&m, ctx, &cfg, seed) != TN_OK || tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32) != TN_OK) {
+        fprintf(stderr, "make_files: %s\n", tn_last_error());
+        return 1;
+    }
+    tn_transformer_deinit(&m);
+    printf("wrote %s\n", path);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     static const tn_type types[] = {TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q8_0, TN_TYPE_Q8_1, TN_TYPE_Q4_0,
                                     TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1, TN_TYPE_Q8_K, TN_TYPE_TQ1_0, TN_TYPE_TQ2_0,
@@ -164,28 +180,10 @@ int main(int argc, char **argv) {
         tn_transformer_deinit(&m);
         printf("wrote %s\n", path);
     }
-    {   /* llama.cpp's llama layout, 6 SwiGLU layers of d 256 (what examples/charlm exports with
-           --swiglu --ff 512 --d 256 --layers 6 --heads 4): the shape tools.sh's llama-quantize mixes are checked on */
-        tn_transformer m;
-        tn_transformer_config cfg = tn_transformer_config_default();
-        cfg.d_model = 256; cfg.n_head = 4; cfg.n_layer = 6; cfg.d_ff = 512; cfg.mlp = TN_MLP_SWIGLU;
-        snprintf(path, sizeof(path), "%s/llama6.gguf", argv[1]);
-        if (tn_transformer_init(&m, ctx, &cfg, 11) != TN_OK || tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32) != TN_OK) {
-            fprintf(stderr, "make_files: %s\n", tn_last_error());
-            return 1;
-        }
-        tn_transformer_deinit(&m);
-        printf("wrote %s\n", path);
-        /* the same with 16 layers: the importance-matrix mixes' layer rules (n_layer / 8, 7 n_layer / 8) */
-        cfg.n_layer = 16;
-        snprintf(path, sizeof(path), "%s/llama16.gguf", argv[1]);
-        if (tn_transformer_init(&m, ctx, &cfg, 13) != TN_OK || tn_transformer_save_llamacpp(&m, path, TN_TYPE_TQ2_0, TN_TYPE_F32) != TN_OK) {
-            fprintf(stderr, "make_files: %s\n", tn_last_error());
-            return 1;
-        }
-        tn_transformer_deinit(&m);
-        printf("wrote %s\n", path);
-    }
+    /* llama.cpp's llama layout, 6 SwiGLU layers of d 256 (what examples/charlm exports with
+       --swiglu --ff 512 --d 256 --layers 6 --heads 4): the shape tools.sh's llama-quantize mixes are
+       checked on; and the same with 16 layers for the importance-matrix mixes' layer rules (n_layer / 8) */
+    if (write_llama(ctx, argv[1], "llama6.gguf", 6, 11) || write_llama(ctx, argv[1], "llama16.gguf", 16, 13)) return 1;
     if (argc == 3) { /* ggml's input rows as one tensor "x" (256, 25) */
         float *in = (float *)malloc(6400 * sizeof(float));
         FILE *f;
