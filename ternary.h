@@ -3258,9 +3258,7 @@ static void tn__kq_quantize_45(const float *x, uint8_t *Lout, uint8_t *scales12,
             sw[j] = tn__im_weights(32, x + 32 * j, qw + 32 * j, sigma2, w);
             scales[j] = tn__kq_affine(32, nmax, x + 32 * j, w, Lout + 32 * j, &mins[j], Laux, -0.9f, 0.05f, 36, 0);
         } else {
-            float sum_x2 = 0.0f, av_x;
-            for (l = 0; l < 32; l++) sum_x2 += x[32 * j + l] * x[32 * j + l];
-            av_x = sqrtf(sum_x2 / 32.0f);
+            const float av_x = sqrtf(tn__sum_sq(x + 32 * j, 32) / 32.0f);
             for (l = 0; l < 32; l++) w[l] = av_x + fabsf(x[32 * j + l]);
             scales[j] = tn__kq_affine(32, nmax, x + 32 * j, w, Lout + 32 * j, &mins[j], Laux, rmin, 0.1f, nstep, 0);
         }
@@ -3522,10 +3520,9 @@ static void tn__iq4_quantize(int sbs, const float *x, uint16_t *dh, uint8_t *q4,
     const int8_t *kv = tn__kv_iq4nl;
     const int ntry = 7, nblk = sbs / 32;
     uint8_t L[TN_QK_K];
-    float scales[8], w[32], max_scale = 0.0f, amax_scale = 0.0f, sigma2 = 0.0f;
+    const float sigma2 = qw ? tn__sum_sq(x, sbs) * (2.0f / (float)sbs) : 0.0f; /* (ggml's order: sum, then times 2 / sbs) */
+    float scales[8], w[32], max_scale = 0.0f, amax_scale = 0.0f;
     int ib, j, itry;
-    for (j = 0; j < sbs; j++) sigma2 += x[j] * x[j];
-    sigma2 *= 2.0f / (float)sbs;
     memset(q4, 0, (size_t)sbs / 2);
     *dh = tn_fp32_to_fp16(0.0f);
     for (ib = 0; ib < nblk; ib++) {
@@ -4068,10 +4065,7 @@ static unsigned tn__rd16le(const uint8_t *p) { return (unsigned)p[0] | ((unsigne
    16 values sc (its integer scale is 2 sc + 1), the sign of iq1's delta per
    group dl, and the block's fp16 scale d. */
 typedef struct { uint64_t g[32]; uint8_t sg[32]; uint8_t sc[16]; int8_t dl[32]; float d; } tn__iq_block;
-/* (the unpacking writes each 8 bytes of g and each 4 bytes of sg in one store,
-   and the SIMD kernels read them back in those widths: a wider load of
-   narrower stores would wait for them, store forwarding fails) */
-/* the unpacking and the dot driver are inlined into each format's kernel (t a constant there) */
+/* the chunk decoder is inlined into each format's kernel (t a constant there) */
 #if defined(__GNUC__) || defined(__clang__)
 #define TN__IQ_INLINE __attribute__((always_inline)) inline
 #else
@@ -4165,7 +4159,7 @@ static TN__IQ_INLINE float tn__iq_block_d(const tn_type t, const uint8_t *b) {
         return tn_fp16_to_fp32((uint16_t)((s0 >> 12) | ((s1 >> 8) & 0x00F0u) | ((s2 >> 4) & 0x0F00u) | (s3 & 0xF000u)));
     }
 }
-static TN__IQ_INLINE void tn__iq_unpack(const tn_type t, const uint8_t *b, tn__iq_block *o) {
+static void tn__iq_unpack(tn_type t, const uint8_t *b, tn__iq_block *o) {
     int c, l;
     o->d = tn__iq_block_d(t, b);
     for (c = 0; c < 8; c++) {
@@ -4216,11 +4210,15 @@ static float tn__iq_dot_block(tn_type t, float d, float yd, int32_t s1, int32_t 
 static float tn__iq_dot_final(tn_type t, float sumf) {
     return t == TN_TYPE_IQ3_XXS ? 0.25f * sumf : t == TN_TYPE_IQ3_S || t == TN_TYPE_IQ1_S || t == TN_TYPE_IQ1_M ? sumf : 0.125f * sumf;
 }
-/* iq1_s takes its delta sums from the q8_K block's bsums, as ggml does */
+/* iq1_s takes its delta sums from the q8_K block's bsums, as ggml does: chunk c
+   (one scale field sc, one delta sign dl) against bsums 2c and 2c + 1 */
+static TN__IQ_INLINE int32_t tn__iq1s_delta(unsigned sc, int dl, const tn_block_q8_K *y, int c) {
+    return (2 * (int32_t)sc + 1) * dl * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
+}
 static int32_t tn__iq1s_delta_sum(const tn__iq_block *b, const tn_block_q8_K *y) {
     int32_t s = 0;
     int c;
-    for (c = 0; c < 8; c++) s += (2 * (int32_t)b->sc[2 * c] + 1) * b->dl[4 * c] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
+    for (c = 0; c < 8; c++) s += tn__iq1s_delta(b->sc[2 * c], b->dl[4 * c], y, c);
     return s;
 }
 /* A block's exact integer sums against q8 (every path gives the same, so
@@ -6674,7 +6672,7 @@ static TN__ALWAYS_INLINE void tn__iq_dot_avx2_t(const tn_type t, int64_t n, floa
                 const __m256i dv = tn__v4x64(k.dl[0] < 0 ? ~0ull : p1, k.dl[1] < 0 ? ~0ull : p1, k.dl[2] < 0 ? ~0ull : p1, k.dl[3] < 0 ? ~0ull : p1);
                 a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(dv, q)), sc));
             }
-            if (t == TN_TYPE_IQ1_S) s2 += (2 * (int32_t)k.sc[0] + 1) * k.dl[0] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
+            if (t == TN_TYPE_IQ1_S) s2 += tn__iq1s_delta(k.sc[0], k.dl[0], y, c);
         }
         if (t == TN_TYPE_IQ1_M) s2 = tn__hsum_epi32_256(a2);
         sumf += tn__iq_dot_block(t, tn__iq_block_d(t, b), y->d, tn__hsum_epi32_256(a1), s2);
@@ -7729,9 +7727,7 @@ static TN__ALWAYS_INLINE void tn__iq_dot_avx512_t(const tn_type t, int64_t n, fl
                 dv = _mm512_mask_sub_epi8(dv, qm, zero, dv);
                 a2 = _mm512_add_epi32(a2, _mm512_madd_epi16(_mm512_maddubs_epi16(aq, dv), scv));
             }
-            if (t == TN_TYPE_IQ1_S)
-                s2 += (2 * (int32_t)k0.sc[0] + 1) * k0.dl[0] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]) +
-                      (2 * (int32_t)k1.sc[0] + 1) * k1.dl[0] * ((int32_t)y->bsums[2 * c + 2] + y->bsums[2 * c + 3]);
+            if (t == TN_TYPE_IQ1_S) s2 += tn__iq1s_delta(k0.sc[0], k0.dl[0], y, c) + tn__iq1s_delta(k1.sc[0], k1.dl[0], y, c + 1);
         }
         if (t == TN_TYPE_IQ1_M) s2 = _mm512_reduce_add_epi32(a2);
         sumf += tn__iq_dot_block(t, tn__iq_block_d(t, b), y->d, _mm512_reduce_add_epi32(a1), s2);
@@ -8144,7 +8140,7 @@ static TN__ALWAYS_INLINE void tn__iq_dot_neon_any(const int dp, const tn_type t,
                 if (t == TN_TYPE_IQ1_M)
                     a2 = vmlaq_n_s32(a2, tn__neon_dot_acc(dp, vdupq_n_s32(0), vcombine_s8(vdup_n_s8((int8_t)k.dl[2 * h]), vdup_n_s8((int8_t)k.dl[2 * h + 1])), q), sc);
             }
-            if (t == TN_TYPE_IQ1_S) s2 += (2 * (int32_t)k.sc[0] + 1) * k.dl[0] * ((int32_t)y->bsums[2 * c] + y->bsums[2 * c + 1]);
+            if (t == TN_TYPE_IQ1_S) s2 += tn__iq1s_delta(k.sc[0], k.dl[0], y, c);
         }
         if (t == TN_TYPE_IQ1_M) s2 = vaddvq_s32(a2);
         sumf += tn__iq_dot_block(t, tn__iq_block_d(t, b), y->d, vaddvq_s32(a1), s2);
