@@ -80,6 +80,7 @@
      TERNARY_NO_VBMI         AVX-512 TQ1_0 unpacking without VBMI (multiplies)
      TERNARY_NO_THREADS      no pthreads; tn_pool runs everything on the caller
      TERNARY_NO_POSIX        no open/fsync/mmap: plain stdio files (no fsync)
+     TERNARY_MPI             tn_comm_mpi_init: an MPI transport for @@DIST (build with mpicc)
 
    CPU PATHS
    ---------
@@ -105,6 +106,7 @@
      @@QAT       straight-through estimators, BitLinear, layers, transformer
      @@IO        GGUF v3 read / write, checkpoints, model files, llama.cpp export, safetensors import
      @@OPTIM     SGD, Adam, AdamW, Lion, schedules, clipping, metrics, CSV logs
+     @@DIST      data-parallel training: gradient accumulation, a fixed-order reduction over ranks, MPI
 
    ERRORS
    ------
@@ -374,6 +376,7 @@ typedef struct tn_tensor {
     int64_t iparam[4];
     void *aux;                /* what the op saved for backward (arena memory) */
     struct tn_tensor *tape_prev; /* the node recorded before this one */
+    struct tn_tensor *bw_last;   /* tn_backward_ex: a parameter's oldest consumer on the tape */
 } tn_tensor;
 
 #define TN_FLAG_GRAD 1        /* gradients flow to / through this tensor */
@@ -1136,6 +1139,96 @@ TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_para
 TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s, unsigned flags);
 TNDEF tn_status tn_checkpoint_load_ex(const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags);
 
+
+/* ==== @@DIST  data-parallel training: ranks and a fixed-order gradient reduction ==== */
+/* Data-parallel training over P processes (ranks) that each hold the whole
+   model: the global batch is N micro-batches, rank r takes a contiguous run
+   of them in rank order (tn_comm_split), and the gradients are folded in
+   that global order, ((g0 + g1) + g2) + ..., so P ranks give the same bits
+   as one process accumulating the same N micro-batches, for any P (and a
+   run resumed with another P, the global batch unchanged, stays bit-exact).
+
+   The fold is a pipelined chain: rank 0 sends its partial sums, bucket by
+   bucket, to rank 1, which adds its micro-batches and passes them on; the
+   last rank scales the sum and the result travels back down the chain. Each
+   rank sends and receives about 2x the gradient bytes per step, as a ring
+   all-reduce does, plus a latency of P hops. On the last micro-batch
+   (tn_grad_accum_backward with last = 1) the buckets leave as the backward
+   completes their parameters (last layers first), on a helper thread, so
+   communication overlaps the rest of the backward, as PyTorch's DDP does.
+
+   Transport is the caller's: tn_comm holds blocking send / recv callbacks.
+   The header needs no MPI: define TERNARY_MPI with the implementation (build
+   with mpicc) and tn_comm_mpi_init gives an MPI_COMM_WORLD transport; any
+   other (sockets, shared memory, threads in one process) plugs in the same way. */
+typedef struct tn_comm {
+    int rank, size;           /* this rank, 0..size-1, and the number of ranks */
+    /* n bytes to / from rank `peer`, blocking; 0 on success. Messages between two
+       ranks arrive in the order they were sent. */
+    int (*send)(void *user, int peer, const void *buf, size_t n);
+    int (*recv)(void *user, int peer, void *buf, size_t n);
+    void *user;
+    int threaded;             /* 1: send / recv may be called from a helper thread (one call at a time) */
+} tn_comm;
+/* the micro-batches [first, first + count) of n that rank c->rank takes: contiguous,
+   in rank order, the first n % size ranks one more (c NULL: all of them) */
+TNDEF tn_status tn_comm_split(const tn_comm *c, int64_t n, int64_t *first, int64_t *count);
+/* rank 0's n bytes to every rank */
+TNDEF tn_status tn_comm_bcast(const tn_comm *c, void *buf, size_t n);
+/* v summed over the ranks in rank order, the same result on every rank */
+TNDEF tn_status tn_comm_sum_f64(const tn_comm *c, double *v, int n);
+/* rank 0's parameters, optimizer state (o may be NULL) and train state (s may be
+   NULL) copied to every rank; names and shapes must agree (checked) */
+TNDEF tn_status tn_comm_sync(const tn_comm *c, tn_params *p, tn_optim *o, tn_train_state *s);
+/* the number of processes an MPI launcher (mpirun, srun, hydra) started this one
+   among, read from the environment; 0 when not started by one. A program built
+   without MPI can refuse to run as P uncoordinated copies. */
+TNDEF int tn_comm_launcher_size(void);
+
+/* Gradient accumulation over micro-batches, on one process (c NULL) or many.
+   Per micro-batch call tn_grad_accum_backward (it zeroes the gradients, runs
+   the backward and keeps this micro-batch's gradients); on the last one pass
+   last = 1: on return every parameter's .grad holds the sum over all
+   micro-batches of all ranks in the global order (times 1/N if mean), the
+   same on every rank, ready for tn_optim_step. Or run your own backward and
+   call tn_grad_accum_add, then tn_grad_accum_reduce. A rank with no
+   micro-batch calls tn_grad_accum_reduce alone. Memory: ranks > 0 keep a copy
+   of the gradients per micro-batch but the last (they must wait for the sum
+   of the ranks before them), rank 0 (or one process) a running sum; nothing
+   is allocated per step once warm.
+   The struct must stay where tn_grad_accum_init put it (a helper thread holds
+   its address) until tn_grad_accum_deinit. */
+typedef struct tn_grad_accum {
+    tn_params *params;
+    const tn_comm *comm;      /* NULL: one process */
+    int mean;                 /* 1: the mean over micro-batches, 0: the sum */
+    int64_t n;                /* gradient scalars */
+    int64_t count;            /* micro-batches kept on this rank since the last reduce */
+    double loss_sum;          /* their losses */
+    /* results of the last reduce */
+    int64_t total;            /* micro-batches over all ranks */
+    double loss;              /* their mean loss (summed in the global order, in double) */
+    double comm_seconds;      /* time in the reduction after the backward ended (not overlapped) */
+    size_t bucket_bytes;      /* reduction unit: 256 KiB by default (set before the first step) */
+    void *impl;               /* internal */
+} tn_grad_accum;
+TNDEF tn_status tn_grad_accum_init(tn_grad_accum *a, tn_params *p, const tn_comm *c, int mean);
+TNDEF void tn_grad_accum_deinit(tn_grad_accum *a);
+TNDEF tn_status tn_grad_accum_backward(tn_grad_accum *a, tn_ctx *ctx, tn_tensor *loss, int last);
+TNDEF tn_status tn_grad_accum_add(tn_grad_accum *a, float loss);
+TNDEF tn_status tn_grad_accum_reduce(tn_grad_accum *a);
+/* tn_backward that calls done(param, user) as soon as a parameter's gradient is
+   final (its oldest consumer on the tape has been back-propagated), newest
+   layers first; parameters the loss does not reach are not reported */
+typedef void (*tn_grad_done_fn)(tn_tensor *param, void *user);
+TNDEF tn_status tn_backward_ex(tn_ctx *ctx, tn_tensor *loss, tn_grad_done_fn done, void *user);
+
+#ifdef TERNARY_MPI
+/* MPI_COMM_WORLD as a tn_comm (MPI_Init_thread if MPI is not initialized yet;
+   errors return, not abort, so a rank that died is reported by the others) */
+TNDEF tn_status tn_comm_mpi_init(tn_comm *c, int *argc, char ***argv);
+TNDEF void tn_comm_mpi_finalize(tn_comm *c);
+#endif
 
 /* ==== @@IO  model files ==== */
 /* A BitLinear as GGUF tensors named after its parameters: "<name>.w" packed
@@ -10479,9 +10572,11 @@ static tn_status tn__backward_node(tn_ctx *ctx, tn_tensor *t) {
     }
 }
 
-TNDEF tn_status tn_backward(tn_ctx *ctx, tn_tensor *loss) {
+TNDEF tn_status tn_backward(tn_ctx *ctx, tn_tensor *loss) { return tn_backward_ex(ctx, loss, NULL, NULL); }
+TNDEF tn_status tn_backward_ex(tn_ctx *ctx, tn_tensor *loss, tn_grad_done_fn done, void *user) {
     tn_tensor *t;
     tn_status st;
+    int j;
     if (!ctx || !loss) return tn__fail(TN_ERR_ARG, "tn_backward: NULL argument (did an op above fail? see tn_last_error)");
     if (tn_nelements(loss) != 1 || loss->type != TN_TYPE_F32) return tn__fail(TN_ERR_SHAPE, "tn_backward: the loss must be one f32 value");
     if (!tn__tracked(loss)) return tn__fail(TN_ERR_ARG, "tn_backward: the loss depends on no parameter (call tn_set_param, and keep gradients enabled)");
@@ -10492,13 +10587,22 @@ TNDEF tn_status tn_backward(tn_ctx *ctx, tn_tensor *loss) {
         if (!loss->grad) return TN_ERR_NOMEM;
     }
     ((float *)loss->grad->data)[0] += 1.0f;
+    /* every op that adds into a parameter's gradient was recorded after the parameter's
+       oldest direct consumer, so the gradient is final once that node is done */
+    if (done)
+        for (t = ctx->tape; t; t = t->tape_prev)
+            for (j = 0; j < 3; j++) if (t->src[j] && (t->src[j]->flags & TN_FLAG_PARAM)) t->src[j]->bw_last = t;
     for (t = ctx->tape; t; t = t->tape_prev) {
-        if (!t->grad || t->op == TN__OP_NONE) continue;
-        st = tn__backward_node(ctx, t);
-        if (st != TN_OK) {
-            if (st == TN_ERR_NOMEM) tn__fail(st, "tn_backward: out of memory while back-propagating; create the context larger");
-            return st;
+        if (t->grad && t->op != TN__OP_NONE) {
+            st = tn__backward_node(ctx, t);
+            if (st != TN_OK) {
+                if (st == TN_ERR_NOMEM) tn__fail(st, "tn_backward: out of memory while back-propagating; create the context larger");
+                return st;
+            }
         }
+        if (done)
+            for (j = 0; j < 3; j++)
+                if (t->src[j] && (t->src[j]->flags & TN_FLAG_PARAM) && t->src[j]->bw_last == t) { t->src[j]->bw_last = NULL; done(t->src[j], user); }
     }
     return TN_OK;
 }
@@ -12002,6 +12106,598 @@ TNDEF tn_status tn_csv_row(tn_csv *c, const double *values, int n) {
     return TN_OK;
 }
 TNDEF void tn_csv_close(tn_csv *c) { if (c && c->f) { fclose((FILE *)c->f); c->f = NULL; } }
+
+/* ==== @@IMPL:DIST  data-parallel training ==== */
+/* seconds on a monotonic clock, for the reduction's timing (0 in a strict C99 build without POSIX's clock_gettime) */
+static double tn__now(void) {
+#if defined(CLOCK_MONOTONIC)
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC, &t) == 0) return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+#endif
+    return 0.0;
+}
+static tn_status tn__comm_check(const tn_comm *c, const char *fn) {
+    if (!c) return TN_OK;
+    if (c->size < 1 || c->rank < 0 || c->rank >= c->size)
+        return tn__fail(TN_ERR_ARG, "%s: rank %d of %d ranks: want 0 <= rank < size", fn, c->rank, c->size);
+    if (c->size > 1 && (!c->send || !c->recv)) return tn__fail(TN_ERR_ARG, "%s: the communicator has no send / recv callback", fn);
+    return TN_OK;
+}
+/* one transfer; on failure err gets a message naming both ranks */
+static int tn__comm_xfer(const tn_comm *c, int to_peer, int peer, void *buf, size_t n, char *err, size_t errn) {
+    int r = to_peer ? c->send(c->user, peer, buf, n) : c->recv(c->user, peer, buf, n);
+    if (r != 0 && err)
+        snprintf(err, errn, "rank %d: %s %zu bytes %s rank %d failed (code %d): has rank %d stopped? See its output.",
+                 c->rank, to_peer ? "sending" : "receiving", n, to_peer ? "to" : "from", peer, r, peer);
+    return r;
+}
+/* the transfers of the main thread: the message set by tn__fail */
+static tn_status tn__comm_io(const tn_comm *c, const char *fn, int to_peer, int peer, void *buf, size_t n) {
+    char err[200];
+    if (tn__comm_xfer(c, to_peer, peer, buf, n, err, sizeof(err))) return tn__fail(TN_ERR_IO, "%s: %s", fn, err);
+    return TN_OK;
+}
+
+TNDEF tn_status tn_comm_split(const tn_comm *c, int64_t n, int64_t *first, int64_t *count) {
+    int64_t P, r, base, extra;
+    if (!first || !count) return tn__fail(TN_ERR_ARG, "tn_comm_split: first or count is NULL");
+    if (n < 0) return tn__fail(TN_ERR_ARG, "tn_comm_split: %lld micro-batches", (long long)n);
+    if (tn__comm_check(c, "tn_comm_split")) return TN_ERR_ARG;
+    P = c ? c->size : 1; r = c ? c->rank : 0;
+    base = n / P; extra = n % P;
+    *first = r * base + (r < extra ? r : extra);
+    *count = base + (r < extra ? 1 : 0);
+    return TN_OK;
+}
+
+/* rank `root` (0 or size-1) sends n bytes down the chain toward the other end */
+static tn_status tn__comm_chain_bcast(const tn_comm *c, const char *fn, int from_last, void *buf, size_t n) {
+    int prev = from_last ? c->rank + 1 : c->rank - 1, next = from_last ? c->rank - 1 : c->rank + 1;
+    const size_t chunk = (size_t)1 << 20;
+    size_t off;
+    if (c->size < 2) return TN_OK;
+    for (off = 0; off < n || (n == 0 && off == 0); off += chunk) {
+        size_t k = n - off < chunk ? n - off : chunk;
+        if (prev >= 0 && prev < c->size && tn__comm_io(c, fn, 0, prev, (uint8_t *)buf + off, k)) return TN_ERR_IO;
+        if (next >= 0 && next < c->size && tn__comm_io(c, fn, 1, next, (uint8_t *)buf + off, k)) return TN_ERR_IO;
+        if (n == 0) break;
+    }
+    return TN_OK;
+}
+TNDEF tn_status tn_comm_bcast(const tn_comm *c, void *buf, size_t n) {
+    if (!c) return TN_OK;
+    if (tn__comm_check(c, "tn_comm_bcast")) return TN_ERR_ARG;
+    if (!buf && n) return tn__fail(TN_ERR_ARG, "tn_comm_bcast: buf is NULL");
+    return tn__comm_chain_bcast(c, "tn_comm_bcast", 0, buf, n);
+}
+TNDEF tn_status tn_comm_sum_f64(const tn_comm *c, double *v, int n) {
+    double tmp[64];
+    int i, k, at;
+    if (!c) return TN_OK;
+    if (tn__comm_check(c, "tn_comm_sum_f64")) return TN_ERR_ARG;
+    if (n < 0 || (!v && n)) return tn__fail(TN_ERR_ARG, "tn_comm_sum_f64: %d values at %p", n, (void *)v);
+    if (c->size < 2) return TN_OK;
+    for (at = 0; at < n; at += 64) { /* ((v0 + v1) + v2) ... in rank order, 64 values a message */
+        k = n - at < 64 ? n - at : 64;
+        if (c->rank > 0) {
+            if (tn__comm_io(c, "tn_comm_sum_f64", 0, c->rank - 1, tmp, sizeof(double) * (size_t)k)) return TN_ERR_IO;
+            for (i = 0; i < k; i++) v[at + i] = tmp[i] + v[at + i];
+        }
+        if (c->rank < c->size - 1 && tn__comm_io(c, "tn_comm_sum_f64", 1, c->rank + 1, v + at, sizeof(double) * (size_t)k)) return TN_ERR_IO;
+    }
+    return tn__comm_chain_bcast(c, "tn_comm_sum_f64", 1, v, sizeof(double) * (size_t)n);
+}
+
+static uint64_t tn__fnv(uint64_t h, const void *p, size_t n) {
+    const uint8_t *b = (const uint8_t *)p;
+    size_t i;
+    for (i = 0; i < n; i++) { h ^= b[i]; h *= 1099511628211ull; }
+    return h;
+}
+TNDEF tn_status tn_comm_sync(const tn_comm *c, tn_params *p, tn_optim *o, tn_train_state *s) {
+    uint64_t h = 1469598103934665603ull, h0;
+    double bad;
+    int i;
+    if (!c) return TN_OK;
+    if (tn__comm_check(c, "tn_comm_sync")) return TN_ERR_ARG;
+    if (!p) return tn__fail(TN_ERR_ARG, "tn_comm_sync: params is NULL");
+    if (o && o->params != p) return tn__fail(TN_ERR_ARG, "tn_comm_sync: the optimizer is not over these parameters");
+    if (c->size < 2) return TN_OK;
+    /* every rank must hold the same layout, or the copies would mean nothing */
+    h = tn__fnv(h, &p->n, sizeof(p->n));
+    for (i = 0; i < p->n; i++) {
+        const tn_tensor *t = p->items[i].t;
+        h = tn__fnv(h, p->items[i].name, strlen(p->items[i].name));
+        h = tn__fnv(h, t->ne, sizeof(t->ne));
+        h = tn__fnv(h, &t->type, sizeof(t->type));
+    }
+    { int flags[2]; flags[0] = o != NULL; flags[1] = s != NULL; h = tn__fnv(h, flags, sizeof(flags)); }
+    if (o) { h = tn__fnv(h, &o->cfg.kind, sizeof(o->cfg.kind)); h = tn__fnv(h, &o->n, sizeof(o->n)); }
+    h0 = h;
+    if (tn_comm_bcast(c, &h0, sizeof(h0))) return TN_ERR_IO;
+    bad = h0 != h ? 1.0 : 0.0;
+    if (tn_comm_sum_f64(c, &bad, 1)) return TN_ERR_IO;
+    if (bad > 0)
+        return tn__fail(TN_ERR_SHAPE, "tn_comm_sync: %d rank(s) hold parameters (names, shapes, optimizer) other than rank 0's%s: "
+                        "give every rank the same model", (int)bad, h0 != h ? ", this one among them" : "");
+    for (i = 0; i < p->n; i++) {
+        tn_tensor *t = p->items[i].t;
+        if (!tn_is_contiguous(t)) return tn__fail(TN_ERR_ARG, "tn_comm_sync: parameter %s is not contiguous", p->items[i].name);
+        if (tn_comm_bcast(c, t->data, tn_nbytes(t))) return TN_ERR_IO;
+    }
+    if (o) {
+        if (o->m && tn_comm_bcast(c, o->m, sizeof(float) * (size_t)o->n)) return TN_ERR_IO;
+        if (o->v && tn_comm_bcast(c, o->v, sizeof(float) * (size_t)o->n)) return TN_ERR_IO;
+        if (tn_comm_bcast(c, &o->t, sizeof(o->t))) return TN_ERR_IO;
+    }
+    if (s && tn_comm_bcast(c, s, sizeof(*s))) return TN_ERR_IO;
+    return TN_OK;
+}
+
+TNDEF int tn_comm_launcher_size(void) {
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS"};
+    size_t i;
+    for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) {
+            long k = strtol(v, NULL, 10);
+            if (k > 0 && k < 1 << 24) return (int)k;
+        }
+    }
+    return 0;
+}
+
+/* -- the accumulator -- */
+typedef struct tn__accum_map { uintptr_t t; int64_t i; } tn__accum_map;
+typedef struct tn__accum {
+    int64_t np;
+    tn_tensor **ord;          /* parameters in reduction order: the newest registered (the last layers) first */
+    int64_t *off;             /* flat offset of ord[i]; off[np] = n */
+    tn__accum_map *map;       /* tensor -> ord index, sorted by address */
+    float *sum;               /* rank 0 (or one process): the fold of its micro-batches so far */
+    float *slots;             /* ranks > 0: each micro-batch's gradients, flat, in order */
+    int64_t cap_slots;
+    double *losses;           /* each micro-batch's loss, in order */
+    int64_t cap_losses;
+    float *buf;               /* one bucket */
+    int64_t bucket;           /* floats per bucket */
+    size_t bucket_req;        /* the bucket_bytes it was made for */
+    unsigned char *done;      /* ord[i] complete in the running backward */
+    int64_t ready_i, ready;   /* ord[0..ready_i) complete: flat [0, ready) */
+    char err[240];
+#ifndef TERNARY_NO_THREADS
+    int have_thread, job, quit, busy, use_grad;
+    tn_status job_st;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+#endif
+} tn__accum;
+
+/* dst[0..hi-lo) <- (add ? dst + grad : grad) over flat [lo, hi), or grad <- dst (store) */
+enum { TN__SPAN_COPY, TN__SPAN_ADD, TN__SPAN_STORE };
+static void tn__accum_span(const tn__accum *z, int64_t lo, int64_t hi, float *dst, int mode) {
+    int64_t lo_i = 0, hi_i = z->np, i;
+    while (hi_i - lo_i > 1) { /* the parameter holding lo */
+        int64_t mid = (lo_i + hi_i) / 2;
+        if (z->off[mid] <= lo) lo_i = mid; else hi_i = mid;
+    }
+    for (i = lo_i; i < z->np && z->off[i] < hi; i++) {
+        int64_t a = lo > z->off[i] ? lo : z->off[i], b = hi < z->off[i + 1] ? hi : z->off[i + 1], k;
+        float *g = (float *)z->ord[i]->grad->data + (a - z->off[i]), *d = dst + (a - lo);
+        if (mode == TN__SPAN_COPY) memcpy(d, g, sizeof(float) * (size_t)(b - a));
+        else if (mode == TN__SPAN_ADD) for (k = 0; k < b - a; k++) d[k] = d[k] + g[k];
+        else memcpy(g, d, sizeof(float) * (size_t)(b - a));
+    }
+}
+
+/* the micro-batches this rank keeps, then (use_grad) the one in .grad, folded into
+   S over flat [lo, hi): S already holds the fold of the ranks before if have_in */
+static int tn__accum_fold(const tn_grad_accum *a, int64_t lo, int64_t hi, float *S, int have_in, int use_grad) {
+    const tn__accum *z = (const tn__accum *)a->impl;
+    int64_t m = hi - lo, j, k;
+    int have = have_in;
+    int first_rank = !a->comm || a->comm->rank == 0;
+    if (first_rank) { /* rank 0 starts the chain: its own micro-batches are folded already */
+        if (a->count > 0) { memcpy(S, z->sum + lo, sizeof(float) * (size_t)m); have = 1; }
+    } else {
+        for (j = 0; j < a->count; j++) {
+            const float *x = z->slots + j * a->n + lo;
+            if (!have) { memcpy(S, x, sizeof(float) * (size_t)m); have = 1; }
+            else for (k = 0; k < m; k++) S[k] = S[k] + x[k];
+        }
+    }
+    if (use_grad) { tn__accum_span(z, lo, hi, S, have ? TN__SPAN_ADD : TN__SPAN_COPY); have = 1; }
+    return have;
+}
+
+/* wait until flat [0, hi) is complete in the running backward */
+static void tn__accum_wait_ready(tn__accum *z, int64_t hi) {
+#ifndef TERNARY_NO_THREADS
+    if (z->have_thread) {
+        pthread_mutex_lock(&z->mu);
+        while (z->ready < hi) pthread_cond_wait(&z->cv, &z->mu);
+        pthread_mutex_unlock(&z->mu);
+    }
+#else
+    (void)z; (void)hi;
+#endif
+}
+
+/* the whole reduction, from the header to the last bucket of the result; 0 or -1 (z->err says why) */
+static int tn__accum_protocol(tn_grad_accum *a, int use_grad) {
+    tn__accum *z = (tn__accum *)a->impl;
+    const tn_comm *c = a->comm;
+    int P = c ? c->size : 1, r = c ? c->rank : 0;
+    int64_t lo, before, N;
+    int64_t local = a->count + (use_grad ? 1 : 0), j;
+    double hdr[2], loss; /* micro-batches and losses so far (exact in double up to 2^53) */
+    float inv;
+    /* header: the micro-batch count and the loss fold, in the global order */
+    hdr[0] = 0; hdr[1] = 0;
+    if (r > 0 && tn__comm_xfer(c, 0, r - 1, hdr, sizeof(hdr), z->err, sizeof(z->err))) return -1;
+    before = (int64_t)hdr[0];
+    loss = hdr[1];
+    for (j = 0; j < local; j++) loss = before + j == 0 ? z->losses[j] : loss + z->losses[j];
+    hdr[0] = (double)(before + local); hdr[1] = loss;
+    if (r < P - 1 && tn__comm_xfer(c, 1, r + 1, hdr, sizeof(hdr), z->err, sizeof(z->err))) return -1;
+    N = (int64_t)hdr[0];
+    inv = N > 0 ? (float)(1.0 / (double)N) : 1.0f;
+    if (P == 1 && a->count == 0 && use_grad) { /* one micro-batch on one process: .grad is the sum already */
+        if (a->mean && N > 1) tn_params_scale_grad(a->params, inv);
+        a->total = N; a->loss = loss;
+        return 0;
+    }
+    /* the fold, bucket by bucket, toward the last rank */
+    for (lo = 0; lo < a->n; lo += z->bucket) {
+        int64_t hi = lo + z->bucket < a->n ? lo + z->bucket : a->n, k;
+        size_t nb = sizeof(float) * (size_t)(hi - lo);
+        if (r > 0 && tn__comm_xfer(c, 0, r - 1, z->buf, nb, z->err, sizeof(z->err))) return -1;
+        if (use_grad) tn__accum_wait_ready(z, hi);
+        if (!tn__accum_fold(a, lo, hi, z->buf, before > 0, use_grad)) memset(z->buf, 0, nb);
+        if (r < P - 1) {
+            if (tn__comm_xfer(c, 1, r + 1, z->buf, nb, z->err, sizeof(z->err))) return -1;
+        } else {
+            if (a->mean) for (k = 0; k < hi - lo; k++) z->buf[k] = z->buf[k] * inv;
+            tn__accum_span(z, lo, hi, z->buf, TN__SPAN_STORE);
+        }
+    }
+    /* the result, from the last rank back down the chain */
+    if (P > 1) {
+        if (r < P - 1 && tn__comm_xfer(c, 0, r + 1, hdr, sizeof(hdr), z->err, sizeof(z->err))) return -1;
+        if (r > 0 && tn__comm_xfer(c, 1, r - 1, hdr, sizeof(hdr), z->err, sizeof(z->err))) return -1;
+        for (lo = 0; lo < a->n; lo += z->bucket) {
+            int64_t hi = lo + z->bucket < a->n ? lo + z->bucket : a->n;
+            size_t nb = sizeof(float) * (size_t)(hi - lo);
+            if (r == P - 1) tn__accum_span(z, lo, hi, z->buf, TN__SPAN_COPY);
+            else if (tn__comm_xfer(c, 0, r + 1, z->buf, nb, z->err, sizeof(z->err))) return -1;
+            if (r > 0 && tn__comm_xfer(c, 1, r - 1, z->buf, nb, z->err, sizeof(z->err))) return -1;
+            if (r < P - 1) tn__accum_span(z, lo, hi, z->buf, TN__SPAN_STORE);
+        }
+    }
+    a->total = (int64_t)hdr[0];
+    a->loss = a->total > 0 ? hdr[1] / (double)a->total : 0.0;
+    return 0;
+}
+
+#ifndef TERNARY_NO_THREADS
+static void *tn__accum_thread(void *arg) {
+    tn_grad_accum *a = (tn_grad_accum *)arg;
+    tn__accum *z = (tn__accum *)a->impl;
+    pthread_mutex_lock(&z->mu);
+    for (;;) {
+        int use_grad;
+        while (!z->job && !z->quit) pthread_cond_wait(&z->cv, &z->mu);
+        if (z->quit) break;
+        z->job = 0;
+        use_grad = z->use_grad;
+        pthread_mutex_unlock(&z->mu);
+        z->job_st = tn__accum_protocol(a, use_grad) ? TN_ERR_IO : TN_OK;
+        pthread_mutex_lock(&z->mu);
+        z->busy = 0;
+        pthread_cond_broadcast(&z->cv);
+    }
+    pthread_mutex_unlock(&z->mu);
+    return NULL;
+}
+#endif
+
+static int tn__accum_map_cmp(const void *x, const void *y) {
+    uintptr_t a = ((const tn__accum_map *)x)->t, b = ((const tn__accum_map *)y)->t;
+    return a < b ? -1 : a > b;
+}
+static void tn__accum_free(tn__accum *z) {
+    if (!z) return;
+    TN_FREE(z->ord); TN_FREE(z->off); TN_FREE(z->map); TN_FREE(z->done);
+    if (z->sum) TN_FREE(z->sum);
+    if (z->slots) TN_FREE(z->slots);
+    if (z->losses) TN_FREE(z->losses);
+    if (z->buf) TN_FREE(z->buf);
+    TN_FREE(z);
+}
+TNDEF tn_status tn_grad_accum_init(tn_grad_accum *a, tn_params *p, const tn_comm *c, int mean) {
+    tn__accum *z;
+    int64_t i, n = 0;
+    if (!a) return tn__fail(TN_ERR_ARG, "tn_grad_accum_init: the accumulator is NULL");
+    memset(a, 0, sizeof(*a));
+    if (!p) return tn__fail(TN_ERR_ARG, "tn_grad_accum_init: params is NULL");
+    if (tn__comm_check(c, "tn_grad_accum_init")) return TN_ERR_ARG;
+    if (p->n < 1) return tn__fail(TN_ERR_ARG, "tn_grad_accum_init: no parameters");
+    for (i = 0; i < p->n; i++) {
+        const tn_tensor *t = p->items[i].t;
+        if (!t->grad || t->type != TN_TYPE_F32 || !tn_is_contiguous(t->grad) || tn_nelements(t->grad) != tn_nelements(t))
+            return tn__fail(TN_ERR_ARG, "tn_grad_accum_init: parameter %s has no contiguous f32 gradient (tn_set_param)", p->items[i].name);
+        if (n > INT64_MAX / 8 - tn_nelements(t)) return tn__fail(TN_ERR_ARG, "tn_grad_accum_init: too many parameter values");
+        n += tn_nelements(t);
+    }
+    if ((uint64_t)n > (uint64_t)((size_t)-1 / sizeof(float) / 4)) return tn__fail(TN_ERR_NOMEM, "tn_grad_accum_init: %lld values do not fit in memory", (long long)n);
+    z = (tn__accum *)TN_MALLOC(sizeof(*z));
+    if (!z) return tn__fail(TN_ERR_NOMEM, "tn_grad_accum_init: out of memory");
+    memset(z, 0, sizeof(*z));
+    z->np = p->n;
+    z->ord = (tn_tensor **)TN_MALLOC(sizeof(tn_tensor *) * (size_t)p->n);
+    z->off = (int64_t *)TN_MALLOC(sizeof(int64_t) * (size_t)(p->n + 1));
+    z->map = (tn__accum_map *)TN_MALLOC(sizeof(tn__accum_map) * (size_t)p->n);
+    z->done = (unsigned char *)TN_MALLOC((size_t)p->n);
+    if (!z->ord || !z->off || !z->map || !z->done) { tn__accum_free(z); return tn__fail(TN_ERR_NOMEM, "tn_grad_accum_init: out of memory"); }
+    for (i = 0; i < p->n; i++) {
+        z->ord[i] = p->items[p->n - 1 - i].t;
+        z->off[i] = i ? z->off[i - 1] + tn_nelements(z->ord[i - 1]) : 0;
+        z->map[i].t = (uintptr_t)z->ord[i];
+        z->map[i].i = i;
+    }
+    z->off[p->n] = n;
+    qsort(z->map, (size_t)p->n, sizeof(tn__accum_map), tn__accum_map_cmp);
+    a->params = p; a->comm = c; a->mean = mean ? 1 : 0; a->n = n;
+    a->bucket_bytes = (size_t)1 << 18;
+    a->impl = z;
+#ifndef TERNARY_NO_THREADS
+    if (c && c->size > 1 && c->threaded) {
+        if (pthread_mutex_init(&z->mu, NULL) == 0) {
+            if (pthread_cond_init(&z->cv, NULL) == 0) {
+                z->busy = 0;
+                if (pthread_create(&z->th, NULL, tn__accum_thread, a) == 0) z->have_thread = 1;
+                else pthread_cond_destroy(&z->cv);
+            }
+            if (!z->have_thread) pthread_mutex_destroy(&z->mu);
+        }
+        /* no thread: the reduction runs after the backward, not beside it */
+    }
+#endif
+    return TN_OK;
+}
+TNDEF void tn_grad_accum_deinit(tn_grad_accum *a) {
+    tn__accum *z;
+    if (!a || !a->impl) return;
+    z = (tn__accum *)a->impl;
+#ifndef TERNARY_NO_THREADS
+    if (z->have_thread) {
+        pthread_mutex_lock(&z->mu);
+        z->quit = 1;
+        pthread_cond_broadcast(&z->cv);
+        pthread_mutex_unlock(&z->mu);
+        pthread_join(z->th, NULL);
+        pthread_cond_destroy(&z->cv);
+        pthread_mutex_destroy(&z->mu);
+    }
+#endif
+    tn__accum_free(z);
+    memset(a, 0, sizeof(*a));
+}
+
+/* buffers for one more micro-batch (grown, never shrunk: no allocation once warm) */
+static tn_status tn__accum_reserve(tn_grad_accum *a, const char *fn, int keep_grad) {
+    tn__accum *z = (tn__accum *)a->impl;
+    int64_t need = a->count + 1;
+    int first_rank = !a->comm || a->comm->rank == 0;
+    if (need > z->cap_losses) {
+        int64_t cap = need * 2;
+        double *l = (double *)TN_REALLOC(z->losses, sizeof(double) * (size_t)cap);
+        if (!l) return tn__fail(TN_ERR_NOMEM, "%s: out of memory", fn);
+        z->losses = l; z->cap_losses = cap;
+    }
+    if (!z->buf || z->bucket_req != a->bucket_bytes) { /* (bucket_bytes changed: the buffer follows) */
+        int64_t b = (int64_t)(a->bucket_bytes / sizeof(float) < (size_t)a->n ? a->bucket_bytes / sizeof(float) : (size_t)a->n);
+        float *nb;
+        if (b < 256) b = 256 < a->n ? 256 : a->n;
+        nb = (float *)TN_REALLOC(z->buf, sizeof(float) * (size_t)b);
+        if (!nb) return tn__fail(TN_ERR_NOMEM, "%s: out of memory", fn);
+        z->buf = nb; z->bucket = b; z->bucket_req = a->bucket_bytes;
+    }
+    if (!keep_grad) return TN_OK;
+    if (first_rank) {
+        if (!z->sum) {
+            z->sum = (float *)TN_MALLOC(sizeof(float) * (size_t)a->n);
+            if (!z->sum) return tn__fail(TN_ERR_NOMEM, "%s: out of memory for a copy of the gradients", fn);
+        }
+    } else if (need > z->cap_slots) {
+        float *s;
+        if ((uint64_t)need > (uint64_t)((size_t)-1 / sizeof(float)) / (uint64_t)a->n)
+            return tn__fail(TN_ERR_NOMEM, "%s: %lld micro-batches of %lld gradients do not fit in memory", fn, (long long)need, (long long)a->n);
+        s = (float *)TN_REALLOC(z->slots, sizeof(float) * (size_t)need * (size_t)a->n);
+        if (!s) return tn__fail(TN_ERR_NOMEM, "%s: out of memory for %lld copies of the gradients", fn, (long long)need);
+        z->slots = s; z->cap_slots = need;
+    }
+    return TN_OK;
+}
+/* keep the micro-batch in .grad */
+static void tn__accum_keep(tn_grad_accum *a, float loss) {
+    tn__accum *z = (tn__accum *)a->impl;
+    int first_rank = !a->comm || a->comm->rank == 0;
+    if (first_rank) tn__accum_span(z, 0, a->n, z->sum, a->count ? TN__SPAN_ADD : TN__SPAN_COPY);
+    else tn__accum_span(z, 0, a->n, z->slots + a->count * a->n, TN__SPAN_COPY);
+    z->losses[a->count] = loss;
+    a->count++;
+}
+TNDEF tn_status tn_grad_accum_add(tn_grad_accum *a, float loss) {
+    if (!a || !a->impl) return tn__fail(TN_ERR_ARG, "tn_grad_accum_add: the accumulator is NULL or not initialized");
+    if (tn__accum_reserve(a, "tn_grad_accum_add", 1)) return TN_ERR_NOMEM;
+    tn__accum_keep(a, loss);
+    return TN_OK;
+}
+static tn_status tn__accum_finish(tn_grad_accum *a, const char *fn, int bad) {
+    a->count = 0;
+    if (bad) return TN_ERR_IO;
+    if (a->total == 0) return tn__fail(TN_ERR_ARG, "%s: no micro-batch on any rank", fn);
+    return TN_OK;
+}
+TNDEF tn_status tn_grad_accum_reduce(tn_grad_accum *a) {
+    tn__accum *z;
+    if (!a || !a->impl) return tn__fail(TN_ERR_ARG, "tn_grad_accum_reduce: the accumulator is NULL or not initialized");
+    z = (tn__accum *)a->impl;
+    if (tn__accum_reserve(a, "tn_grad_accum_reduce", 0)) return TN_ERR_NOMEM;
+    {
+        double t0 = tn__now();
+        int bad = tn__accum_protocol(a, 0);
+        a->comm_seconds = tn__now() - t0;
+        if (bad) { tn__fail(TN_ERR_IO, "tn_grad_accum_reduce: %s", z->err); a->count = 0; return TN_ERR_IO; }
+    }
+    return tn__accum_finish(a, "tn_grad_accum_reduce", 0);
+}
+
+#ifndef TERNARY_NO_THREADS
+/* tn_backward_ex's report: the prefix of complete parameters grows, the helper thread may go on */
+static void tn__accum_done(tn_tensor *param, void *user) {
+    tn__accum *z = (tn__accum *)user;
+    tn__accum_map key, *hit;
+    key.t = (uintptr_t)param; key.i = 0;
+    hit = (tn__accum_map *)bsearch(&key, z->map, (size_t)z->np, sizeof(key), tn__accum_map_cmp);
+    if (!hit) return; /* a parameter of the graph outside this set */
+    z->done[hit->i] = 1;
+    if (z->ready_i < z->np && z->done[z->ready_i]) {
+        while (z->ready_i < z->np && z->done[z->ready_i]) z->ready_i++;
+        pthread_mutex_lock(&z->mu);
+        z->ready = z->off[z->ready_i];
+        pthread_cond_broadcast(&z->cv);
+        pthread_mutex_unlock(&z->mu);
+    }
+}
+#endif
+TNDEF tn_status tn_grad_accum_backward(tn_grad_accum *a, tn_ctx *ctx, tn_tensor *loss, int last) {
+    static const char *fn = "tn_grad_accum_backward";
+    tn__accum *z;
+    tn_status st;
+    float lv;
+    if (!a || !a->impl) return tn__fail(TN_ERR_ARG, "%s: the accumulator is NULL or not initialized", fn);
+    if (!ctx || !loss) return tn__fail(TN_ERR_ARG, "%s: NULL %s (did an op above fail? see tn_last_error)", fn, ctx ? "loss" : "ctx");
+    if (tn_nelements(loss) != 1 || loss->type != TN_TYPE_F32) return tn__fail(TN_ERR_SHAPE, "%s: the loss must be one f32 value", fn);
+    z = (tn__accum *)a->impl;
+    if (tn__accum_reserve(a, fn, !last)) return TN_ERR_NOMEM;
+    lv = ((const float *)loss->data)[0];
+    tn_params_zero_grad(a->params);
+    if (!last) {
+        if ((st = tn_backward(ctx, loss)) != TN_OK) return st;
+        tn__accum_keep(a, lv);
+        return TN_OK;
+    }
+    z->losses[a->count] = lv; /* the micro-batch in .grad is folded by the reduction itself */
+#ifndef TERNARY_NO_THREADS
+    if (z->have_thread) {
+        double t0;
+        int bad;
+        memset(z->done, 0, (size_t)z->np);
+        z->ready_i = 0;
+        pthread_mutex_lock(&z->mu);
+        z->ready = 0; z->use_grad = 1; z->job = 1; z->busy = 1;
+        pthread_cond_broadcast(&z->cv);
+        pthread_mutex_unlock(&z->mu);
+        st = tn_backward_ex(ctx, loss, tn__accum_done, z);
+        t0 = tn__now();
+        pthread_mutex_lock(&z->mu);
+        /* every gradient is final now (those the loss does not reach stay zero); on an error the
+           reduction still runs to its end with what is there, so that no other rank waits for us */
+        z->ready = a->n;
+        pthread_cond_broadcast(&z->cv);
+        while (z->busy) pthread_cond_wait(&z->cv, &z->mu);
+        pthread_mutex_unlock(&z->mu);
+        a->comm_seconds = tn__now() - t0;
+        bad = z->job_st != TN_OK;
+        if (bad) { tn__fail(TN_ERR_IO, "%s: %s", fn, z->err); a->count = 0; return TN_ERR_IO; }
+        if (st != TN_OK) { a->count = 0; return st; }
+        return tn__accum_finish(a, fn, 0);
+    }
+#endif
+    st = tn_backward(ctx, loss);
+    {
+        double t0 = tn__now();
+        int bad = tn__accum_protocol(a, 1); /* runs even after a failed backward: the other ranks wait for it */
+        a->comm_seconds = tn__now() - t0;
+        if (bad) { tn__fail(TN_ERR_IO, "%s: %s", fn, z->err); a->count = 0; return TN_ERR_IO; }
+    }
+    if (st != TN_OK) { a->count = 0; return st; }
+    return tn__accum_finish(a, fn, 0);
+}
+
+#ifdef TERNARY_MPI
+#include <mpi.h>
+#include <sched.h>
+typedef struct { int inited_here; } tn__mpi_user;
+/* wait for a request, giving the core away while it is pending: MPI's own blocking
+   calls poll without a pause, which on the reduction's helper thread would take
+   half of a core the backward needs */
+static int tn__mpi_wait(MPI_Request *rq, MPI_Status *st) {
+    unsigned spins = 0;
+    for (;;) {
+        int done = 0, r = MPI_Test(rq, &done, st);
+        if (r != MPI_SUCCESS) return r;
+        if (done) return 0;
+        if (++spins > 32) sched_yield();
+    }
+}
+static int tn__mpi_send(void *user, int peer, const void *buf, size_t n) {
+    const size_t chunk = (size_t)1 << 30;
+    size_t off = 0;
+    (void)user;
+    do {
+        size_t k = n - off < chunk ? n - off : chunk;
+        MPI_Request rq;
+        MPI_Status s;
+        int r = MPI_Isend((void *)((const char *)buf + off), (int)k, MPI_BYTE, peer, 7301, MPI_COMM_WORLD, &rq);
+        if (r != MPI_SUCCESS || (r = tn__mpi_wait(&rq, &s)) != 0) return r;
+        off += k;
+    } while (off < n);
+    return 0;
+}
+static int tn__mpi_recv(void *user, int peer, void *buf, size_t n) {
+    const size_t chunk = (size_t)1 << 30;
+    size_t off = 0;
+    (void)user;
+    do {
+        size_t k = n - off < chunk ? n - off : chunk;
+        MPI_Request rq;
+        MPI_Status s;
+        int got = 0, r = MPI_Irecv((char *)buf + off, (int)k, MPI_BYTE, peer, 7301, MPI_COMM_WORLD, &rq);
+        if (r != MPI_SUCCESS || (r = tn__mpi_wait(&rq, &s)) != 0) return r;
+        if (MPI_Get_count(&s, MPI_BYTE, &got) != MPI_SUCCESS || got != (int)k) return -1; /* a peer out of step */
+        off += k;
+    } while (off < n);
+    return 0;
+}
+static tn__mpi_user tn__mpi_state_dummy;
+TNDEF tn_status tn_comm_mpi_init(tn_comm *c, int *argc, char ***argv) {
+    int inited = 0, provided = 0, rank = 0, size = 1;
+    if (!c) return tn__fail(TN_ERR_ARG, "tn_comm_mpi_init: c is NULL");
+    memset(c, 0, sizeof(*c));
+    if (MPI_Initialized(&inited) != MPI_SUCCESS) return tn__fail(TN_ERR_IO, "tn_comm_mpi_init: MPI_Initialized failed");
+    if (!inited) {
+        if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+            return tn__fail(TN_ERR_IO, "tn_comm_mpi_init: MPI_Init_thread failed (is this started by mpirun?)");
+    } else if (MPI_Query_thread(&provided) != MPI_SUCCESS) provided = MPI_THREAD_SINGLE;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    if (MPI_Comm_rank(MPI_COMM_WORLD, &rank) != MPI_SUCCESS || MPI_Comm_size(MPI_COMM_WORLD, &size) != MPI_SUCCESS)
+        return tn__fail(TN_ERR_IO, "tn_comm_mpi_init: MPI_Comm_rank / MPI_Comm_size failed");
+    c->rank = rank; c->size = size;
+    c->send = tn__mpi_send; c->recv = tn__mpi_recv;
+    c->user = &tn__mpi_state_dummy;
+    c->threaded = provided >= MPI_THREAD_SERIALIZED; /* the helper thread calls MPI while the main thread does not */
+    return TN_OK;
+}
+TNDEF void tn_comm_mpi_finalize(tn_comm *c) {
+    int fin = 0;
+    if (c) memset(c, 0, sizeof(*c));
+    if (MPI_Finalized(&fin) == MPI_SUCCESS && !fin) MPI_Finalize();
+}
+#endif
 
 /* ==== @@IMPL:IO  checkpoints ==== */
 

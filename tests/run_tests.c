@@ -46,6 +46,7 @@ static void *tn_t_read_vector(const char *name, size_t *size) {
 #include "test_hostile.c"
 #include "test_io.c"
 #include "test_optim.c"
+#include "test_dist.c"
 
 static const tn_test_case tn_tests[] = {
     {"core_status_and_errors", test_status_and_errors},
@@ -124,6 +125,10 @@ static const tn_test_case tn_tests[] = {
     {"optim_metrics_csv", test_metrics_and_csv},
     {"ckpt_exact_resume", test_checkpoint_exact_resume},
     {"ckpt_refuses_bad_files", test_checkpoint_refuses_bad_files},
+    {"dist_matches_one_process", test_dist_matches_one_process},
+    {"dist_failures", test_dist_failures_and_collectives},
+    {"dist_collectives", test_dist_collectives},
+    {"dist_backward_ex_done", test_backward_ex_done},
 };
 
 int main(int argc, char **argv) {
