@@ -115,14 +115,20 @@ $(B)/test-fuzz-replay: $(B)/fuzz-replay $(B)/fuzz-tensor-replay $(B)/fuzz-seeds
 	@printf '#!/bin/sh\nexec tests/fuzz/replay.sh $(B)\n' > $@ && chmod +x $@
 
 TEST_SCRIPTS := tests/self_contained.sh tests/header_sketch.sh $(B)/test-fuzz-replay tests/tools.sh tests/interop/run.sh tests/examples.sh tests/identity.sh \
-                tests/llamacpp/run.sh
+                tests/llamacpp/run.sh tests/mpi.sh
+
+# the examples' MPI builds (data-parallel training), when OpenMPI's mpicc is installed
+MPICC ?= $(shell command -v mpicc 2>/dev/null)
+MPI_BINS := $(if $(MPICC),$(B)/mnist-mpi $(B)/charlm-mpi)
+$(B)/%-mpi: examples/%.c $(HDR) | $(B)
+	$(MPICC) -std=c99 -O2 $(WARN) -D_POSIX_C_SOURCE=200809L -DTERNARY_MPI -I. $< -o $@ $(LIBS)
 
 # the builds take most of the time: they run on every core even under a plain `make test`
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)
-test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(B)/make_files $(B)/test-fuzz-replay $(B)/tn_logits $(B)/tn-inspect-asan $(B)/tn-quantize-asan
+test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(MPI_BINS) $(B)/make_files $(B)/test-fuzz-replay $(B)/tn_logits $(B)/tn-inspect-asan $(B)/tn-quantize-asan
 
 # aarch64 NEON build, run under qemu-user (gcc-aarch64-linux-gnu, qemu-user): on qemu's
 # default CPU (sdot found at run time) and on a Cortex-A53 (none: the widening kernels)

@@ -5,15 +5,22 @@
                    [--d 256] [--ff 256] [--layers 2] [--heads 4] [--seed 0]
                    [--threads N] [--resume] [--stop N] [--out charlm]
                    [--prompt "The "] [--sample 200] [--temp 0.8] [--val-batches 32]
+                   [--accum 1] [--ckpt-every 250]
+   MPI:   mpicc -O2 -DTERNARY_MPI -I. examples/charlm.c -o charlm-mpi -lm -lpthread
+          mpirun -np 2 ./charlm-mpi --accum 2 --threads 1
+          (a step's --accum micro-batches of 32 windows shared out among the
+          ranks, gradients folded in their order: the same checkpoint bytes as
+          one process with that --accum, for any number of ranks; --resume
+          with another number of ranks continues exactly)
    Default text: the plain-text files of Debian's `fortunes` package
    (sudo apt-get install fortunes). Byte vocabulary, context 64, d_model 256,
    4 heads, 2 layers, RoPE, RMSNorm, ReLU^2 FFN of 256 (--swiglu: SwiGLU), no
    biases, ternary (BitLinear) projections; --float: f32 projections, d_model
    128 and FFN 512 (llama.cpp runs f32 weights of any width exactly, and this
    config learns better in float than 256/256 does); AdamW lr 3e-3 with
-   cosine decay, batch 32. Prints train / validation loss in bits per
+   cosine decay, batch 32 (times --accum). Prints train / validation loss in bits per
    character with throughput and ETA, saves a checkpoint OUT.ckpt every 250
-   steps (--resume continues it exactly), exports OUT.gguf in llama.cpp's
+   steps (--ckpt-every; --resume continues it exactly), exports OUT.gguf in llama.cpp's
    `arcee` (ReLU^2) or `llama` (SwiGLU) layout, samples --sample bytes after
    --prompt from the packed model (--temp 0: greedy, as llama.cpp's --temp 0),
    and ends with: val bits/char: X.XXX (over --val-batches batches of the
@@ -140,6 +147,10 @@ static void sample(tn_ctx *c, tn_transformer *m, const char *prompt, int n, doub
 
 int main(int argc, char **argv) {
     const char *out = "charlm", *prompt = "The ";
+    int n_accum = 1, ckpt_every = 250, is_rank0 = 1;
+    int64_t first = 0, count = 1;
+    const tn_comm *comm = NULL; /* MPI: this rank among the others */
+    tn_grad_accum ga;
     int steps = 2000, stop = 0, use_float = 0, threads = tn_n_cpus(), resume = 0, n_sample = 200, val_batches = 32, i, B = 32, T = 64;
     int swiglu = 0, act_block = 0, d = 0, ff = 0, layers = 2, heads = 4;
     double temp = 0.8;
@@ -161,6 +172,19 @@ int main(int argc, char **argv) {
     double t0, vbits = 0;
     size_t mark;
     int files = 0;
+#ifdef TERNARY_MPI
+    static tn_comm world;
+    if (tn_comm_mpi_init(&world, &argc, &argv)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
+    if (world.size > 1) comm = &world;
+    is_rank0 = world.rank == 0;
+    if (!is_rank0 && !freopen("/dev/null", "w", stdout)) return 1; /* rank 0 reports; errors still reach stderr */
+#else
+    if (tn_comm_launcher_size() > 1) {
+        fprintf(stderr, "error: started as one of %d processes (mpirun?), but built without MPI: each would train alone and write the same files.\n"
+                        "Build with:  mpicc -O2 -DTERNARY_MPI -I. examples/charlm.c -o charlm-mpi -lm -lpthread\n", tn_comm_launcher_size());
+        return 2;
+    }
+#endif
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--stop") && i + 1 < argc) stop = atoi(argv[++i]);
@@ -179,9 +203,15 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--sample") && i + 1 < argc) n_sample = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--val-batches") && i + 1 < argc) val_batches = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--accum") && i + 1 < argc) n_accum = atoi(argv[++i]);
+#ifdef TERNARY_MPI
+        else if (!strcmp(argv[i], "--no-overlap")) world.threaded = 0; /* the reduction after the backward, not beside it */
+#endif
+        else if (!strcmp(argv[i], "--ckpt-every") && i + 1 < argc) ckpt_every = atoi(argv[++i]);
         else if (argv[i][0] == '-') {
             fprintf(stderr, "usage: %s [FILE...] [--steps N] [--stop N] [--float] [--swiglu] [--act-block] [--d N] [--ff N] [--layers N] [--heads N]\n"
-                            "       [--seed S] [--threads N] [--resume] [--out PREFIX] [--prompt TEXT] [--sample N] [--temp T] [--val-batches N]\n", argv[0]);
+                            "       [--seed S] [--threads N] [--resume] [--out PREFIX] [--prompt TEXT] [--sample N] [--temp T] [--val-batches N]\n"
+                            "       [--accum N] [--ckpt-every N]\n", argv[0]);
             return 2;
         }
         else { if (add_file(argv[i], &text, &n, &cap)) { fprintf(stderr, "cannot read %s\n", argv[i]); return 1; } files++; }
@@ -195,6 +225,11 @@ int main(int argc, char **argv) {
     }
     if ((int)strlen(prompt) >= T) { fprintf(stderr, "--prompt has %zu bytes; the context is %d\n", strlen(prompt), T); return 2; }
     if (val_batches < 1) { fprintf(stderr, "--val-batches is %d; give at least 1\n", val_batches); return 2; }
+    if (n_accum < 1 || n_accum > 4096 || ckpt_every < 1) { fprintf(stderr, "--accum %d --ckpt-every %d: want 1..4096 micro-batches and a positive interval\n", n_accum, ckpt_every); return 2; }
+    if (tn_comm_split(comm, n_accum, &first, &count) || (comm && count == 0)) {
+        fprintf(stderr, "error: %d ranks for --accum %d micro-batches: give every rank at least one (--accum >= ranks)\n", comm ? comm->size : 1, n_accum);
+        return 2;
+    }
     if (!files && load_fortunes("/usr/share/games/fortunes", &text, &n, &cap)) {
         fprintf(stderr, "no text: give a file, or install the fortunes:  sudo apt-get install fortunes\n");
         return 3;
@@ -212,17 +247,24 @@ int main(int argc, char **argv) {
     memset(&st, 0, sizeof(st));
     tn_rng_seed(&st.rng, seed + 1);
     snprintf(ckpt, sizeof(ckpt), "%s.ckpt", out);
-    if (resume) {
-        if (tn_checkpoint_load(ckpt, &m.params, &opt, &st)) { fprintf(stderr, "cannot resume: %s\n", tn_last_error()); return 1; }
+    if (resume) { /* rank 0 reads the checkpoint; every rank gets its contents */
+        double failed = is_rank0 && tn_checkpoint_load(ckpt, &m.params, &opt, &st) ? 1.0 : 0.0;
+        if (failed) fprintf(stderr, "cannot resume: %s\n", tn_last_error());
+        if (tn_comm_sum_f64(comm, &failed, 1) || failed > 0) return 1;
         printf("resumed %s at step %lld\n", ckpt, (long long)st.step);
     }
+    /* the same start on every rank (a check that they run the same model) */
+    if (tn_comm_sync(comm, &m.params, &opt, &st) || tn_grad_accum_init(&ga, &m.params, comm, 1)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
     pool = tn_pool_new(threads > 0 ? threads : 1);
     tn_ctx_set_pool(c, pool);
-    printf("%zu bytes of text (%zu train, %zu validation); %s transformer (d %d, ff %d %s, %d layers, %d heads, activations per %s), %lld parameters; %d thread(s), %s kernels\n",
+    printf("%zu bytes of text (%zu train, %zu validation); %s transformer (d %d, ff %d %s, %d layers, %d heads, activations per %s), %lld parameters; %d thread(s), %s kernels; steps of %d x %d windows",
            n, split, n - split, use_float ? "float" : "ternary", d, ff, swiglu ? "SwiGLU" : "ReLU^2", layers, heads, act_block ? "256-block" : "token",
-           (long long)tn_params_count(&m.params), tn_pool_n_threads(pool), tn_simd_name());
+           (long long)tn_params_count(&m.params), tn_pool_n_threads(pool), tn_simd_name(), n_accum, B);
+    if (comm) printf(" over %d MPI ranks", comm->size);
+    printf("\n");
     snprintf(path, sizeof(path), "%s.csv", out);
-    tn_csv_open(&csv, path, "step,train_bits,val_bits,lr", resume);
+    memset(&csv, 0, sizeof(csv));
+    if (is_rank0) tn_csv_open(&csv, path, "step,train_bits,val_bits,lr", resume);
     ids = tn_new_2d(c, TN_TYPE_I32, T, B);
     tg = tn_new_2d(c, TN_TYPE_I32, T, B);
     mark = tn_ctx_used(c);
@@ -233,39 +275,56 @@ int main(int argc, char **argv) {
         tn_metrics met; /* the loss EMA, computed in the library: the same bits on every machine */
         tn_metrics_init(&met);
         met.ema_alpha = 0.05;
+        if (st.step > 0) { met.steps = st.step; met.ema_loss = st.ema_loss; } /* resumed: the EMA goes on (the checkpoint holds it) */
         int end = stop > 0 && stop < steps ? stop : steps; /* --stop: pause early (checkpointed), the schedule stays that of --steps */
-        for (; st.step < end; st.step++) {
+        while (st.step < end) {
             float lr = tn_schedule_lr(&sch, st.step);
-            tn_tensor *loss;
-            batch(text, 0, split, B, T, &st.rng, ids, tg);
-            loss = tn_transformer_loss(c, &m, ids, tg);
-            tn_params_zero_grad(&m.params);
-            if (!loss || tn_backward(c, loss) || tn_optim_step(&opt, lr, -1)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
-            tn_metrics_record(&met, ((float *)loss->data)[0], lr);
+            int j;
+            /* every rank draws all the step's windows (the same RNG everywhere) and trains on its own */
+            for (j = 0; j < n_accum; j++) {
+                tn_tensor *loss;
+                batch(text, 0, split, B, T, &st.rng, ids, tg);
+                if (j < first || j >= first + count) continue;
+                loss = tn_transformer_loss(c, &m, ids, tg);
+                if (tn_grad_accum_backward(&ga, c, loss, j == first + count - 1)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
+                tn_ctx_rewind(c, mark);
+            }
+            if (tn_optim_step(&opt, lr, -1)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
+            tn_metrics_record(&met, (float)ga.loss, lr);
             ema = met.ema_loss;
             st.ema_loss = ema;
-            tn_ctx_rewind(c, mark);
-            if ((st.step + 1) % 250 == 0 || st.step + 1 == end) {
-                double el = wall() - t0, rate = (double)(st.step + 1 - start) / el;
+            st.step++; /* steps done */
+            if (st.step % ckpt_every == 0 || st.step == end) {
+                double el = wall() - t0, rate = (double)(st.step - start) / el;
                 double row[4];
                 vbits = eval_bits(c, &m, text, split, n, val_batches < 8 ? val_batches : 8, B, T, ids, tg);
-                printf("step %5lld/%d  train %.3f  val %.3f bits/char  lr %.2e  %.2f steps/s (%.0f tokens/s)  ETA %.0f s\n",
-                       (long long)st.step + 1, steps, ema / LN2, vbits, lr, rate, rate * B * T, (steps - st.step - 1) / rate);
+                printf("step %5lld/%d  train %.3f  val %.3f bits/char  lr %.2e  %.2f steps/s (%.0f tokens/s)  ETA %.0f s",
+                       (long long)st.step, steps, ema / LN2, vbits, lr, rate, rate * B * T * n_accum, (steps - st.step) / rate);
+                if (comm) printf("  (%d ranks, reduce %.2f ms after the backward)", comm->size, 1e3 * ga.comm_seconds);
+                printf("\n");
                 fflush(stdout);
-                row[0] = (double)st.step + 1; row[1] = ema / LN2; row[2] = vbits; row[3] = lr;
-                tn_csv_row(&csv, row, 4);
-                st.step++;
-                if (tn_checkpoint_save(ckpt, &m.params, &opt, &st)) fprintf(stderr, "warning: checkpoint not saved: %s\n", tn_last_error());
-                st.step--;
-            } else if ((st.step + 1) % 25 == 0) {
-                double el = wall() - t0, rate = (double)(st.step + 1 - start) / el;
-                printf("\rstep %5lld/%d  train %.3f bits/char  %.2f steps/s  ETA %.0f s   ", (long long)st.step + 1, steps, ema / LN2, rate, (steps - st.step - 1) / rate);
+                row[0] = (double)st.step; row[1] = ema / LN2; row[2] = vbits; row[3] = lr;
+                if (is_rank0) {
+                    tn_csv_row(&csv, row, 4);
+                    if (tn_checkpoint_save(ckpt, &m.params, &opt, &st)) fprintf(stderr, "warning: checkpoint not saved: %s\n", tn_last_error());
+                }
+            } else if (st.step % 25 == 0) {
+                double el = wall() - t0, rate = (double)(st.step - start) / el;
+                printf("\rstep %5lld/%d  train %.3f bits/char  %.2f steps/s  ETA %.0f s   ", (long long)st.step, steps, ema / LN2, rate, (steps - st.step) / rate);
                 fflush(stdout);
-                if ((st.step + 1) % 250 > 225) printf("\n");
+                if (st.step % ckpt_every > ckpt_every - 25) printf("\n");
             }
         }
     }
-    tn_csv_close(&csv);
+    tn_grad_accum_deinit(&ga);
+    if (is_rank0) tn_csv_close(&csv);
+    if (!is_rank0) { /* trained: rank 0 exports, samples and evaluates */
+        tn_optim_deinit(&opt); tn_transformer_deinit(&m); tn_pool_free(pool); tn_ctx_free(c); tn_ctx_free(pc); free(text);
+#ifdef TERNARY_MPI
+        tn_comm_mpi_finalize(&world);
+#endif
+        return 0;
+    }
     snprintf(path, sizeof(path), "%s.gguf", out);
     if (tn_transformer_llamacpp_check(&cfg, note, sizeof(note)) == TN_OK) {
         /* llama.cpp's layout: arcee (ReLU^2) or llama (SwiGLU), F32 embedding and head */
@@ -298,5 +357,8 @@ int main(int argc, char **argv) {
     tn_ctx_free(c);
     tn_ctx_free(pc);
     free(text);
+#ifdef TERNARY_MPI
+    tn_comm_mpi_finalize(&world);
+#endif
     return 0;
 }

@@ -2,6 +2,11 @@
    Build: cc -O2 -I. examples/mnist.c -o mnist -lm -lpthread
    Data:  sudo apt-get install dataset-fashion-mnist   (or --data DIR with the 4 .gz IDX files)
    Run:   ./mnist [--epochs 5] [--seed 0] [--steps N] [--threads N] [--out mnist] [--constant-lr] [--ckpt]
+                  [--batch 128] [--accum 1]
+   MPI:   mpicc -O2 -DTERNARY_MPI -I. examples/mnist.c -o mnist-mpi -lm -lpthread
+          mpirun -np 2 ./mnist-mpi --accum 2 --threads 1
+          (the --accum micro-batches of a step shared out among the ranks: the
+          same bits as one process with that --accum, for any number of ranks)
    784-256-256-10, ReLU, inputs in [0,1], batch 128, AdamW (lr 1e-3, betas
    0.9/0.999, weight decay 0.01), the learning rate decayed to 0 on a cosine
    over the run (--constant-lr keeps it at 1e-3). The float model uses Linear layers with
@@ -13,7 +18,9 @@
    and ends with: accuracy: float XX.XX% ternary XX.XX% packed XX.XX%
    --ckpt also writes each trained model with its optimizer state as
    OUT-float.ckpt / OUT-ternary.ckpt: the same bytes on every CPU path
-   (TN_CPU=scalar|avx2|avx512) and thread count, for a given seed. */
+   (TN_CPU=scalar|avx2|avx512), thread count and number of MPI ranks, for a
+   given seed and --accum. A step is --accum micro-batches of --batch images,
+   their gradients averaged (tn_grad_accum). */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #include <stdio.h>
@@ -212,12 +219,20 @@ static double wall(void) {
 #define LOG_EVERY 50
 typedef struct { int n; double step[4096], train[4096], test[4096]; } curve; /* test: NAN except at epoch ends */
 
+static const tn_comm *comm;   /* MPI: this rank among the others; NULL: one process */
+static int is_rank0 = 1;
+
+/* test accuracy and loss; with MPI the batches of 1000 shared out among the ranks,
+   each batch's loss summed alone and the sums added in batch order (the same bits
+   for any number of ranks) */
 static double evaluate(tn_ctx *c, mlp *m, const dataset *d, double *test_loss) {
     size_t mark = tn_ctx_used(c);
-    int i, j, k, correct = 0, B = 1000;
-    double lsum = 0;
+    int i, j, k, B = 1000, nbat = (d->n + B - 1) / B;
+    int64_t first = 0, count = nbat;
+    double *part = (double *)calloc((size_t)nbat * 2 + 1, sizeof(double)), lsum = 0, correct = 0;
+    if (!part || tn_comm_split(comm, nbat, &first, &count)) { fprintf(stderr, "error: %s\n", part ? tn_last_error() : "out of memory"); exit(1); }
     tn_ctx_set_grad_enabled(c, 0);
-    for (i = 0; i < d->n; i += B) {
+    for (i = (int)first * B; i < d->n && i < (int)(first + count) * B; i += B) {
         int nb = d->n - i < B ? d->n - i : B;
         int64_t ne[2] = {784, 0};
         tn_tensor *x, *lg;
@@ -231,25 +246,32 @@ static double evaluate(tn_ctx *c, mlp *m, const dataset *d, double *test_loss) {
             int best = 0;
             for (k = 1; k < 10; k++) if (p[k] > p[best]) best = k;
             for (k = 0; k < 10; k++) z += exp((double)(p[k] - p[best]));
-            lsum += log(z) - (p[d->y[i + j]] - p[best]);
-            correct += best == d->y[i + j];
+            part[2 * (i / B)] += log(z) - (p[d->y[i + j]] - p[best]);
+            part[2 * (i / B) + 1] += best == d->y[i + j];
         }
         tn_ctx_rewind(c, mark);
     }
     tn_ctx_set_grad_enabled(c, 1);
+    /* every slot is filled by one rank and 0 on the others: the sum over ranks is exact */
+    if (tn_comm_sum_f64(comm, part, nbat * 2)) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
+    for (i = 0; i < nbat; i++) { lsum += part[2 * i]; correct += part[2 * i + 1]; }
+    free(part);
     if (test_loss) *test_loss = lsum / d->n;
     return 100.0 * correct / d->n;
 }
 
 static const char *ckpt_prefix; /* --ckpt: OUT */
+static int B = 128, n_accum = 1; /* images per micro-batch, micro-batches per step */
 static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr, const dataset *te, int epochs, int max_steps,
                     uint64_t seed, tn_sched_kind sched, tn_pool *pool, curve *log) {
     tn_ctx *c = tn_ctx_new((size_t)256 << 20);
     tn_optim opt;
     tn_optim_config cfg = tn_optim_config_default(TN_OPTIM_ADAMW);
     tn_rng rng;
-    int *perm = (int *)malloc(sizeof(int) * (size_t)tr->n), e, i, B = 128, steps_per_epoch = tr->n / B; /* the last partial batch is dropped */
+    int *perm = (int *)malloc(sizeof(int) * (size_t)tr->n), e, i, GB = B * n_accum, steps_per_epoch = tr->n / GB; /* the last partial batch is dropped */
     int total = epochs * steps_per_epoch, step = 0;
+    int64_t first, count;
+    tn_grad_accum ga;
     size_t mark;
     double t0 = wall(), acc = 0, win = 0;
     tn_schedule lr;
@@ -259,6 +281,9 @@ static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr,
     cfg.lr = 1e-3f; cfg.beta1 = 0.9f; cfg.beta2 = 0.999f; cfg.weight_decay = 0.01f;
     cfg.decay_all = 1; /* as torch.optim.AdamW(model.parameters()) */
     tn_optim_init(&opt, ps, &cfg);
+    /* the mean gradient over the step's micro-batches, folded in their order across the ranks */
+    if (tn_grad_accum_init(&ga, ps, comm, 1) || tn_comm_split(comm, n_accum, &first, &count)) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
+    if (comm && count == 0) { fprintf(stderr, "error: %d ranks for --accum %d micro-batches: give every rank at least one (--accum >= ranks)\n", comm->size, n_accum); exit(2); }
     lr = tn_schedule_make(sched, cfg.lr, 0, total);
     tn_rng_seed(&rng, seed * 7919 + 1);
     for (i = 0; i < tr->n; i++) perm[i] = i;
@@ -269,29 +294,34 @@ static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr,
         double loss_sum = 0, te0 = wall();
         int nb = 0;
         for (i = tr->n - 1; i > 0; i--) { int j = (int)(tn_rng_u32(&rng) % (uint32_t)(i + 1)), t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
-        for (i = 0; i + B <= tr->n && step < total; i += B, step++, nb++) {
+        for (i = 0; i + GB <= tr->n && step < total; i += GB, step++, nb++) {
             int b;
-            tn_tensor *loss;
-            for (b = 0; b < B; b++) {
-                memcpy((float *)x->data + b * 784, tr->x + (size_t)perm[i + b] * 784, 784 * sizeof(float));
-                ((int32_t *)y->data)[b] = tr->y[perm[i + b]];
+            int64_t j;
+            for (j = first; j < first + count; j++) { /* this rank's micro-batches of the step */
+                const int *ix = perm + i + j * B;
+                tn_tensor *loss;
+                for (b = 0; b < B; b++) {
+                    memcpy((float *)x->data + b * 784, tr->x + (size_t)ix[b] * 784, 784 * sizeof(float));
+                    ((int32_t *)y->data)[b] = tr->y[ix[b]];
+                }
+                loss = tn_cross_entropy(c, mlp_forward(c, m, x), y, -1);
+                if (tn_grad_accum_backward(&ga, c, loss, j == first + count - 1) != TN_OK) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
+                tn_ctx_rewind(c, mark);
             }
-            loss = tn_cross_entropy(c, mlp_forward(c, m, x), y, -1);
-            tn_params_zero_grad(ps);
-            if (!loss || tn_backward(c, loss) != TN_OK || tn_optim_step(&opt, tn_schedule_lr(&lr, step), -1) != TN_OK) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
-            loss_sum += ((float *)loss->data)[0];
-            win += ((float *)loss->data)[0];
+            if (tn_optim_step(&opt, tn_schedule_lr(&lr, step), -1) != TN_OK) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
+            loss_sum += ga.loss;
+            win += ga.loss;
             if ((step + 1) % LOG_EVERY == 0 && log->n < 4096) {
                 log->step[log->n] = step + 1; log->train[log->n] = win / LOG_EVERY; log->test[log->n] = NAN; log->n++;
                 win = 0;
             }
             if (step % 100 == 0 || step + 1 == total) {
-                double el = wall() - t0, rate = (step + 1) * (double)B / el;
+                double el = wall() - t0, rate = (step + 1) * (double)GB / el;
                 printf("\r  %-7s epoch %d/%d  step %5d/%d  loss %.4f  %6.0f samples/s  ETA %4.0f s ", label, e + 1, epochs, step + 1, total,
-                       ((float *)loss->data)[0], rate, (total - step - 1) * (double)B / rate);
+                       ga.loss, rate, (total - step - 1) * (double)GB / rate);
+                if (comm) printf(" (%d ranks, reduce %.2f ms after the backward) ", comm->size, 1e3 * ga.comm_seconds);
                 fflush(stdout);
             }
-            tn_ctx_rewind(c, mark);
         }
         {
             double tl = 0;
@@ -299,9 +329,9 @@ static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr,
             if (log->n < 4096) { log->step[log->n] = step; log->train[log->n] = NAN; log->test[log->n] = tl; log->n++; }
         }
         printf("\r  %-7s epoch %d/%d  loss %.4f  test accuracy %.2f%%  %6.0f samples/s            \n", label, e + 1, epochs,
-               nb ? loss_sum / nb : 0.0, acc, nb * B / (wall() - te0));
+               nb ? loss_sum / nb : 0.0, acc, nb * GB / (wall() - te0));
     }
-    if (ckpt_prefix) {
+    if (ckpt_prefix && is_rank0) {
         char path[1024];
         tn_train_state st;
         memset(&st, 0, sizeof(st));
@@ -311,6 +341,7 @@ static double train(const char *label, mlp *m, tn_params *ps, const dataset *tr,
         snprintf(path, sizeof(path), "%s-%s.ckpt", ckpt_prefix, label);
         if (tn_checkpoint_save(path, ps, &opt, &st) != TN_OK) { fprintf(stderr, "error: %s\n", tn_last_error()); exit(1); }
     }
+    tn_grad_accum_deinit(&ga);
     tn_optim_deinit(&opt);
     free(perm);
     tn_ctx_free(c);
@@ -333,6 +364,19 @@ int main(int argc, char **argv) {
     int only_ternary = 0;
     tn_sched_kind sched = TN_SCHED_COSINE;
     static curve lf, lt;
+#ifdef TERNARY_MPI
+    static tn_comm world;
+    if (tn_comm_mpi_init(&world, &argc, &argv)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
+    if (world.size > 1) comm = &world;
+    is_rank0 = world.rank == 0;
+    if (!is_rank0 && !freopen("/dev/null", "w", stdout)) return 1; /* rank 0 reports; errors still reach stderr */
+#else
+    if (tn_comm_launcher_size() > 1) {
+        fprintf(stderr, "error: started as one of %d processes (mpirun?), but built without MPI: each would train alone and write the same files.\n"
+                        "Build with:  mpicc -O2 -DTERNARY_MPI -I. examples/mnist.c -o mnist-mpi -lm -lpthread\n", tn_comm_launcher_size());
+        return 2;
+    }
+#endif
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--epochs") && i + 1 < argc) epochs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = (uint64_t)atoll(argv[++i]);
@@ -343,15 +387,25 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--ternary-only")) only_ternary = 1;
         else if (!strcmp(argv[i], "--constant-lr")) sched = TN_SCHED_CONSTANT;
         else if (!strcmp(argv[i], "--ckpt")) ckpt_prefix = "";
-        else { fprintf(stderr, "usage: %s [--epochs N] [--seed S] [--steps N] [--threads N] [--data DIR] [--out PREFIX] [--ternary-only] [--constant-lr] [--ckpt]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc) B = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--accum") && i + 1 < argc) n_accum = atoi(argv[++i]);
+#ifdef TERNARY_MPI
+        else if (!strcmp(argv[i], "--no-overlap")) world.threaded = 0; /* the reduction after the backward, not beside it */
+#endif
+        else { fprintf(stderr, "usage: %s [--epochs N] [--seed S] [--steps N] [--threads N] [--data DIR] [--out PREFIX] [--ternary-only] [--constant-lr] [--ckpt]\n"
+                               "       [--batch N] [--accum N]\n", argv[0]); return 2; }
     }
+    if (B < 1 || B > 60000 || n_accum < 1 || n_accum > 60000 / B) { fprintf(stderr, "--batch %d --accum %d: want a step of 1..60000 images\n", B, n_accum); return 2; }
     if (ckpt_prefix) ckpt_prefix = out;
     if (load_split(dir, "train", &tr) || load_split(dir, "t10k", &te)) {
         fprintf(stderr, "Fashion-MNIST not found in %s.\nInstall it with:  sudo apt-get install dataset-fashion-mnist\n(or pass --data DIR holding train-images-idx3-ubyte.gz and the other three files)\n", dir);
         return 3;
     }
     pool = tn_pool_new(threads > 0 ? threads : 1);
-    printf("Fashion-MNIST: %d training and %d test images; %d thread(s), %s kernels\n", tr.n, te.n, tn_pool_n_threads(pool), tn_simd_name());
+    printf("Fashion-MNIST: %d training and %d test images; %d thread(s), %s kernels; steps of %d x %d images",
+           tr.n, te.n, tn_pool_n_threads(pool), tn_simd_name(), n_accum, B);
+    if (comm) printf(" over %d MPI ranks", comm->size);
+    printf("\n");
     tn_params_init(&pf); tn_params_init(&pt);
     tn_rng_seed(&rng, seed);
     tn_bitlinear_init(&mf.l[0], pc, &pf, "fc1", 784, 256, TN_LAYER_FLOAT | TN_LAYER_BIAS, &rng);
@@ -368,6 +422,8 @@ int main(int argc, char **argv) {
     printf("ternary MLP (BitLinear + RMSNorm, %lld parameters):\n", (long long)tn_params_count(&pt));
     at = train("ternary", &mt, &pt, &tr, &te, epochs, max_steps, seed, sched, pool, &lt);
     snprintf(path, sizeof(path), "%s.csv", out);
+    if (!is_rank0) goto done; /* the models are trained: rank 0 writes the log, exports and measures */
+    comm = NULL;
     if (tn_csv_open(&csv, path, "step,float_train_loss,ternary_train_loss,float_test_loss,ternary_test_loss", 0)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
     for (i = 0; i < (lt.n > lf.n ? lt.n : lf.n); i++) { /* both models log at the same steps */
         double row[5];
@@ -427,9 +483,13 @@ int main(int argc, char **argv) {
     }
     if (only_ternary) printf("accuracy: ternary %.2f%% packed %.2f%%\n", at, ap);
     else printf("accuracy: float %.2f%% ternary %.2f%% packed %.2f%%\n", af, at, ap);
+done:
     tn_params_deinit(&pf); tn_params_deinit(&pt);
     tn_pool_free(pool);
     tn_ctx_free(pc);
     free(tr.x); free(tr.y); free(te.x); free(te.y);
+#ifdef TERNARY_MPI
+    tn_comm_mpi_finalize(&world);
+#endif
     return 0;
 }
