@@ -51,6 +51,7 @@ if $clm --steps 30 --out "$T/a" > "$T/a.out" 2>&1 && $clm --steps 30 --stop 15 -
    $clm --steps 30 --resume --out "$T/b" > "$T/b.out" 2>&1; then
   tail -1 "$T/a.out" | grep -Eq '^val bits/char: [0-9]+\.[0-9]{3}$' && ok "charlm: $(tail -1 "$T/a.out")" || bad "charlm last line: $(tail -1 "$T/a.out")"
   cmp -s "$T/a.gguf" "$T/b.gguf" && ok "charlm: 15 steps + resume + 15 = 30 straight, byte for byte" || bad "charlm: resumed model differs"
+  cmp -s "$T/a.ckpt" "$T/b.ckpt" && ok "charlm: and the same checkpoint (weights, optimizer, RNG, loss EMA)" || bad "charlm: resumed checkpoint differs"
   grep -q "resumed" "$T/b.out" && ok "charlm: --resume says where it resumed" || bad "charlm: no resume message"
   "$B/tn-inspect" "$T/a.ckpt" | grep -q "ternary.checkpoint.step" && ok "tn-inspect reads a checkpoint" || bad "tn-inspect checkpoint"
   "$B/tn-inspect" "$T/a.gguf" | grep -q "^architecture: arcee; llama.cpp: runnable" && ok "tn-inspect: charlm's export is llama.cpp-runnable arcee" || bad "tn-inspect: $("$B/tn-inspect" "$T/a.gguf" | sed -n 2p)"
