@@ -63,7 +63,9 @@
    sum_axis, mean_axis, max_axis, matmul, linear, reshape, permute,
    transpose, slice, view, cont, concat, get_rows, softmax, log_softmax,
    rms_norm, layer_norm, dropout, rope, diag_mask_inf, attention,
-   cross_entropy, bce_logits, mse, ste, ste_ternary, ste_act_i8.
+   cross_entropy, bce_logits, bce, mse, ste, ste_ternary, ste_act_i8, ste_range
+   (and ste_ternary_scaled, ste_int8_scaled: the seeds' helpers with a given scale).
+   tn_ternary_matmul_f32: the seeds' multiplication-free ternary matmul in f32.
 
    BUILD OPTIONS (#define before including the implementation)
    -------------
@@ -459,6 +461,15 @@ TNDEF tn_tensor *tn_ternarize(tn_ctx *ctx, const tn_tensor *w, float *scale);
    pack: TN_ERR_ARG for a value outside {-1,0,1}. unpack: TN_ERR_FORMAT for code 11. */
 TNDEF tn_status tn_pack2(uint8_t *dst, const int8_t *t, int64_t n);
 TNDEF tn_status tn_unpack2(int8_t *t, const uint8_t *src, int64_t n);
+/* The seeds' multiplication-free ternary matmul, exact f32 arithmetic (no int8
+   activations): y[i * rows + r] = scale * sum_k t[r, k] x[i * k_len + k] for trits
+   packed by tn_pack2, row r at w + r * ((k_len + 3) / 4) (code 11 counts as 0),
+   m rows of f32 activations; only adds and subtracts of activations, one multiply
+   per output. Each sum runs in 16 lanes (lane j: the k = j mod 16, in order) folded
+   8, 4, 2, 1: the same bits on every CPU path (SIMD on each) and thread count.
+   [[1,-1,0],[0,1,1]] x [2,3,5] is -1 and 8. pool may be NULL. */
+TNDEF tn_status tn_ternary_matmul_f32(const uint8_t *w, int64_t rows, int64_t k_len, float scale,
+                                      const float *x, int64_t m, float *y, tn_pool *pool);
 
 /* Lossless export of trits (per-tensor scale s) to TQ1_0/TQ2_0: the trits are
    written directly and every block gets d = fp16(s). n_per_row must be a
@@ -803,6 +814,12 @@ TNDEF tn_tensor *tn_cross_entropy(tn_ctx *ctx, tn_tensor *logits, const tn_tenso
    z with labels y clamped to [0, 1] and explicit per-example weights w (all
    f32, N elements each; labels and weights get no gradient). */
 TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *labels, const tn_tensor *weights);
+/* the same on probabilities p in [0, 1] (after a sigmoid; PyTorch's BCELoss):
+   -(1/N) sum_i w_i [y_i log p_i + (1 - y_i) log(1 - p_i)], each log clamped to
+   >= -100, the gradient w_i (p_i - y_i) / max(p_i (1 - p_i), 1e-12) / N. A p
+   outside [0, 1] (or NaN) is an error naming it. tn_bce_logits is the stabler
+   form when the logits are at hand. */
+TNDEF tn_tensor *tn_bce(tn_ctx *ctx, tn_tensor *probs, const tn_tensor *labels, const tn_tensor *weights);
 TNDEF tn_tensor *tn_mse(tn_ctx *ctx, tn_tensor *a, tn_tensor *b); /* mean (a - b)^2 */
 
 /* ==== @@QAT  straight-through fake quantization, BitLinear, layers ==== */
@@ -815,6 +832,13 @@ TNDEF tn_tensor *tn_ste(tn_ctx *ctx, tn_tensor *x, tn_quantizer_fn q, void *user
 TNDEF tn_tensor *tn_ste_ternary(tn_ctx *ctx, tn_tensor *w);
 /* per row (dim 0): q / s with s = 127 / max|row|, q = clamp(round(x s), -128, 127) */
 TNDEF tn_tensor *tn_ste_act_i8(tn_ctx *ctx, tn_tensor *x);
+/* fake quantization with the caller's scale and code range (the seeds' ste_forward):
+   y = clamp(round(x / scale), lo, hi) * scale, rounding half away from zero, the
+   gradient passed through unchanged; scale finite and > 0, lo <= hi. The _ternary
+   form is the range [-1, 1] (scale: typically absmean), _int8 [-127, 127] (absmax / 127). */
+TNDEF tn_tensor *tn_ste_range(tn_ctx *ctx, tn_tensor *x, float scale, float lo, float hi);
+TNDEF tn_tensor *tn_ste_ternary_scaled(tn_ctx *ctx, tn_tensor *x, float scale);
+TNDEF tn_tensor *tn_ste_int8_scaled(tn_ctx *ctx, tn_tensor *x, float scale);
 
 
 /* -- parameters, walked by name by optimizers and serializers -- */
@@ -1118,11 +1142,14 @@ TNDEF void tn_csv_close(tn_csv *c);
 
 /* ==== @@IO  checkpoints ==== */
 /* Everything needed to continue training bit for bit: parameters, optimizer
-   state, step, RNG, data position, loss EMA. Stored as a GGUF file (so
-   tn-inspect reads it) with a 64-bit checksum over the whole file; written
-   atomically. Loading checks the checksum, the version (1; a later one is
-   refused), every field, name and shape first and changes nothing unless all
-   of it fits. A parameter or optimizer moment that is NaN or infinite is
+   state, step, RNG, data position, loss EMA and the training metrics. Stored
+   as a GGUF file (so tn-inspect reads it) with a 64-bit checksum over the
+   whole file; written atomically. Its tensors are named by their parameter:
+   "l1.w", and the optimizer's moments "l1.w.adam_m", "l1.w.adam_v" (Adam,
+   AdamW), "l1.w.momentum" (SGD), "l1.w.lion_m" (Lion); a name that would pass
+   63 bytes becomes "#J.adam_m" (J: its entry in ternary.checkpoint.names).
+   Loading checks the checksum, the version (1 or 2; a later one is refused),
+   every field, name and shape first and changes nothing unless all of it fits. A parameter or optimizer moment that is NaN or infinite is
    refused, naming it, by save and by load (a run that diverged, caught before
    it overwrites the last good checkpoint); the _ex forms with
    TN_CHECKPOINT_NONFINITE store and load such values as they are. */
@@ -1131,6 +1158,7 @@ typedef struct tn_train_state {
     uint64_t data_pos;
     tn_rng rng;
     double ema_loss;
+    tn_metrics metrics;       /* saved and restored whole (zeros from a version 1 file) */
 } tn_train_state;
 TNDEF tn_status tn_checkpoint_save(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s);
 TNDEF tn_status tn_checkpoint_load(const char *path, tn_params *p, tn_optim *o, tn_train_state *s);
@@ -1138,6 +1166,10 @@ TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_para
 #define TN_CHECKPOINT_NONFINITE 1u  /* flag: keep NaN/inf values instead of refusing them */
 TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, const tn_optim *o, const tn_train_state *s, unsigned flags);
 TNDEF tn_status tn_checkpoint_load_ex(const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags);
+/* the optimizer's state alone (its kind, step count and moments, named by
+   parameter as above), into a file of the same format without the weights */
+TNDEF tn_status tn_optim_save(const char *path, const tn_optim *o);
+TNDEF tn_status tn_optim_load(const char *path, tn_optim *o);
 
 
 /* ==== @@DIST  data-parallel training: ranks and a fixed-order gradient reduction ==== */
@@ -1460,7 +1492,7 @@ enum {
     TN__OP_NONE = 0, TN__OP_VIEW, TN__OP_CONT, TN__OP_ADD, TN__OP_SUB, TN__OP_MUL, TN__OP_DIV, TN__OP_UNARY,
     TN__OP_SUM_AXIS, TN__OP_SUM_ALL, TN__OP_MAX_AXIS, TN__OP_MATMUL, TN__OP_CONCAT, TN__OP_GET_ROWS,
     TN__OP_SOFTMAX, TN__OP_LOG_SOFTMAX, TN__OP_RMS_NORM, TN__OP_LAYER_NORM, TN__OP_DROPOUT, TN__OP_ROPE,
-    TN__OP_DIAG_MASK, TN__OP_CROSS_ENTROPY, TN__OP_BCE, TN__OP_MSE, TN__OP_STE
+    TN__OP_DIAG_MASK, TN__OP_CROSS_ENTROPY, TN__OP_BCE, TN__OP_MSE, TN__OP_STE, TN__OP_BCE_PROB
 };
 enum {
     TN__U_SCALE, TN__U_ADD_SCALAR, TN__U_EXP, TN__U_LOG, TN__U_SQRT, TN__U_POW, TN__U_RELU, TN__U_RELU2,
@@ -1496,6 +1528,7 @@ typedef struct tn__kernels {
     float (*absmax)(const float *x, int64_t n);
     void (*quant_pass)(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q);
     void (*vacc)(float *dst, const float *src, int64_t n);
+    float (*tern_f32_dot)(const uint8_t *w, const float *x, int64_t n); /* tn_ternary_matmul_f32's sums */
     void (*relu_fwd)(float *y, const float *x, int64_t n);
     void (*relu_bwd)(float *gx, const float *g, const float *x, int64_t n);
     void (*relu2_fwd)(float *y, const float *x, int64_t n);
@@ -1520,6 +1553,9 @@ static void tn__relu_bwd_ref(float *gx, const float *g, const float *x, int64_t 
 static void tn__relu2_fwd_ref(float *y, const float *x, int64_t n);
 static void tn__relu2_bwd_ref(float *gx, const float *g, const float *x, int64_t n);
 static void tn__vacc_ref(float *dst, const float *src, int64_t n);
+static float tn__tern_f32_dot_ref(const uint8_t *w, const float *x, int64_t n);
+static void tn__tern_f32_tail(float *L, const uint8_t *w, const float *x, int64_t k0, int64_t n);
+static float tn__tern_f32_fold(float *L);
 static void tn__exp_row_ref(float *y, const float *x, int64_t n, float sub);
 static double tn__exp_sum_ref(const float *x, int64_t n, float sub);
 static double tn__fold16(double *a);
@@ -5101,6 +5137,55 @@ TNDEF tn_status tn_unpack2(int8_t *t, const uint8_t *src, int64_t n) {
     return TN_OK;
 }
 
+/* -- the seeds' ternary matmul over f32 activations -- */
+/* lane k mod 16 of each k in [k0, n), in order: + x for code 01, - x for 10 */
+static void tn__tern_f32_tail(float *L, const uint8_t *w, const float *x, int64_t k0, int64_t n) {
+    int64_t k;
+    for (k = k0; k < n; k++) {
+        unsigned c = (w[k >> 2] >> (2 * (k & 3))) & 3u;
+        if (c == 1u) L[k & 15] = L[k & 15] + x[k];
+        else if (c == 2u) L[k & 15] = L[k & 15] - x[k];
+    }
+}
+static float tn__tern_f32_fold(float *L) {
+    int h, i;
+    for (h = 8; h; h >>= 1)
+        for (i = 0; i < h; i++) L[i] = L[i] + L[i + h];
+    return L[0];
+}
+static float tn__tern_f32_dot_ref(const uint8_t *w, const float *x, int64_t n) {
+    float L[16] = {0};
+    tn__tern_f32_tail(L, w, x, 0, n);
+    return tn__tern_f32_fold(L);
+}
+/* a * b * unit bytes (a, b >= 1) does not fit in a size_t or an int64_t */
+static int tn__prod_too_big(int64_t a, int64_t b, size_t unit) {
+    uint64_t lim = (uint64_t)((size_t)-1 < (uint64_t)INT64_MAX ? (size_t)-1 : (uint64_t)INT64_MAX) / unit;
+    return (uint64_t)a > lim / (uint64_t)b;
+}
+typedef struct { const uint8_t *w; const float *x; float *y; int64_t rows, k, m; size_t rs; float scale; } tn__tmm_args;
+static void tn__tmm_task(void *arg, int ith, int nth) {
+    const tn__tmm_args *a = (const tn__tmm_args *)arg;
+    float (*dot)(const uint8_t *, const float *, int64_t) = tn__kern()->tern_f32_dot;
+    int64_t r0 = a->rows * ith / nth, r1 = a->rows * (ith + 1) / nth, r, i;
+    for (r = r0; r < r1; r++)
+        for (i = 0; i < a->m; i++) a->y[i * a->rows + r] = dot(a->w + (size_t)r * a->rs, a->x + (size_t)i * (size_t)a->k, a->k) * a->scale;
+}
+TNDEF tn_status tn_ternary_matmul_f32(const uint8_t *w, int64_t rows, int64_t k_len, float scale,
+                                      const float *x, int64_t m, float *y, tn_pool *pool) {
+    tn__tmm_args a;
+    if (!w || !x || !y) return tn__fail(TN_ERR_ARG, "tn_ternary_matmul_f32: %s is NULL", !w ? "w" : !x ? "x" : "y");
+    if (rows < 1 || k_len < 1 || m < 1) return tn__fail(TN_ERR_ARG, "tn_ternary_matmul_f32: %lld rows of %lld weights, %lld activation rows: want each >= 1",
+                                                      (long long)rows, (long long)k_len, (long long)m);
+    if (tn__prod_too_big(m, k_len, sizeof(float)) || tn__prod_too_big(m, rows, sizeof(float)) || tn__prod_too_big(rows, (k_len + 3) / 4, 1))
+        return tn__fail(TN_ERR_ARG, "tn_ternary_matmul_f32: %lld x %lld weights, %lld rows: the sizes overflow", (long long)rows, (long long)k_len, (long long)m);
+    if (!(scale == scale) || scale > FLT_MAX || scale < -FLT_MAX) return tn__fail(TN_ERR_ARG, "tn_ternary_matmul_f32: scale %g is not finite", (double)scale);
+    a.w = w; a.x = x; a.y = y; a.rows = rows; a.k = k_len; a.m = m; a.rs = (size_t)((k_len + 3) / 4); a.scale = scale;
+    if (pool && (double)rows * (double)k_len * (double)m >= 65536.0) return tn_pool_run(pool, tn__tmm_task, &a);
+    tn__tmm_task(&a, 0, 1);
+    return TN_OK;
+}
+
 static tn_status tn__check_tq_args(const char *fn, tn_type type, int64_t n_per_row, int64_t nrows) {
     if (type != TN_TYPE_TQ1_0 && type != TN_TYPE_TQ2_0) return tn__fail(TN_ERR_TYPE, "%s: type must be tq1_0 or tq2_0, not %s", fn, tn_type_name(type));
     if (n_per_row <= 0 || n_per_row % TN_QK_K) return tn__fail(TN_ERR_SHAPE, "%s: row length %lld is not a positive multiple of 256; store this tensor as f16 or q8_0", fn, (long long)n_per_row);
@@ -6245,6 +6330,27 @@ static void tn__vacc_avx2(float *dst, const float *src, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
     for (; i < n; i++) dst[i] += src[i];
+}
+/* x where the code is 01, -x where 10, +0 elsewhere: masks and a sign flip, no multiply */
+static TN__ALWAYS_INLINE __m256 tn__tern_pick_avx2(__m256i c, __m256 x) {
+    const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2), sign = _mm256_set1_epi32((int)0x80000000u);
+    const __m256i neg = _mm256_cmpeq_epi32(c, two), nz = _mm256_or_si256(_mm256_cmpeq_epi32(c, one), neg);
+    return _mm256_castsi256_ps(_mm256_xor_si256(_mm256_and_si256(_mm256_castps_si256(x), nz), _mm256_and_si256(neg, sign)));
+}
+static float tn__tern_f32_dot_avx2(const uint8_t *w, const float *x, int64_t n) {
+    const __m256i sh0 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), sh1 = _mm256_setr_epi32(16, 18, 20, 22, 24, 26, 28, 30), three = _mm256_set1_epi32(3);
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    float L[16];
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) { /* 16 codes in 4 bytes: lanes k mod 16 */
+        const __m256i v = _mm256_set1_epi32((int)tn__le32(w + k / 4));
+        a0 = _mm256_add_ps(a0, tn__tern_pick_avx2(_mm256_and_si256(_mm256_srlv_epi32(v, sh0), three), _mm256_loadu_ps(x + k)));
+        a1 = _mm256_add_ps(a1, tn__tern_pick_avx2(_mm256_and_si256(_mm256_srlv_epi32(v, sh1), three), _mm256_loadu_ps(x + k + 8)));
+    }
+    _mm256_storeu_ps(L, a0);
+    _mm256_storeu_ps(L + 8, a1);
+    tn__tern_f32_tail(L, w, x, k, n);
+    return tn__tern_f32_fold(L);
 }
 
 static void tn__relu2_fwd_avx2(float *y, const float *x, int64_t n) {
@@ -7490,6 +7596,22 @@ static void tn__vacc_avx512(float *dst, const float *src, int64_t n) {
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
     for (; i < n; i++) dst[i] += src[i];
 }
+static float tn__tern_f32_dot_avx512(const uint8_t *w, const float *x, int64_t n) {
+    const __m512i sh = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), three = _mm512_set1_epi32(3);
+    const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
+    __m512 acc = _mm512_setzero_ps();
+    float L[16];
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) { /* masked adds and subtracts: lane k mod 16 */
+        const __m512i c = _mm512_and_si512(_mm512_srlv_epi32(_mm512_set1_epi32((int)tn__le32(w + k / 4)), sh), three);
+        const __m512 xv = _mm512_loadu_ps(x + k);
+        acc = _mm512_mask_add_ps(acc, _mm512_cmpeq_epi32_mask(c, one), acc, xv);
+        acc = _mm512_mask_sub_ps(acc, _mm512_cmpeq_epi32_mask(c, two), acc, xv);
+    }
+    _mm512_storeu_ps(L, acc);
+    tn__tern_f32_tail(L, w, x, k, n);
+    return tn__tern_f32_fold(L);
+}
 
 static void tn__relu2_fwd_avx512(float *y, const float *x, int64_t n) {
     int64_t i = 0;
@@ -8058,6 +8180,28 @@ static void tn__vacc_neon(float *dst, const float *src, int64_t n) {
     for (; i + 4 <= n; i += 4) vst1q_f32(dst + i, vaddq_f32(vld1q_f32(dst + i), vld1q_f32(src + i)));
     for (; i < n; i++) dst[i] += src[i];
 }
+/* 4 codes of one byte as lanes: x for 01, -x for 10, +0 elsewhere */
+static TN__ALWAYS_INLINE float32x4_t tn__tern_pick_neon(uint8_t b, float32x4_t x) {
+    static const int32_t shr[4] = {0, -2, -4, -6};
+    const uint32x4_t c = vandq_u32(vshlq_u32(vdupq_n_u32(b), vld1q_s32(shr)), vdupq_n_u32(3));
+    const uint32x4_t neg = vceqq_u32(c, vdupq_n_u32(2)), nz = vorrq_u32(vceqq_u32(c, vdupq_n_u32(1)), neg);
+    return vreinterpretq_f32_u32(veorq_u32(vandq_u32(vreinterpretq_u32_f32(x), nz), vandq_u32(neg, vdupq_n_u32(0x80000000u))));
+}
+static float tn__tern_f32_dot_neon(const uint8_t *w, const float *x, int64_t n) {
+    float32x4_t a0 = vdupq_n_f32(0), a1 = a0, a2 = a0, a3 = a0;
+    float L[16];
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) { /* lanes k mod 16: four registers of four */
+        const uint8_t *b = w + k / 4;
+        a0 = vaddq_f32(a0, tn__tern_pick_neon(b[0], vld1q_f32(x + k)));
+        a1 = vaddq_f32(a1, tn__tern_pick_neon(b[1], vld1q_f32(x + k + 4)));
+        a2 = vaddq_f32(a2, tn__tern_pick_neon(b[2], vld1q_f32(x + k + 8)));
+        a3 = vaddq_f32(a3, tn__tern_pick_neon(b[3], vld1q_f32(x + k + 12)));
+    }
+    vst1q_f32(L, a0); vst1q_f32(L + 4, a1); vst1q_f32(L + 8, a2); vst1q_f32(L + 12, a3);
+    tn__tern_f32_tail(L, w, x, k, n);
+    return tn__tern_f32_fold(L);
+}
 
 static void tn__adam_row_neon(const tn__adam_args *a, float *w, const float *g, float *m, float *v, int64_t n) {
     const float b1 = a->b1, b2 = a->b2, c1 = a->c1, c2 = a->c2, bc1 = a->bc1, bc2 = a->bc2, lr = a->lr, keep = a->keep, d = a->d;
@@ -8373,6 +8517,7 @@ static void tn__kern_fill_ref(tn__kernels *k) {
     k->absmax = tn__absmax_ref;
     k->quant_pass = tn__quant_pass_ref;
     k->vacc = tn__vacc_ref;
+    k->tern_f32_dot = tn__tern_f32_dot_ref;
     k->relu_fwd = tn__relu_fwd_ref;
     k->relu_bwd = tn__relu_bwd_ref;
     k->relu2_fwd = tn__relu2_fwd_ref;
@@ -8420,6 +8565,7 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->absmax = tn__absmax_avx2;
     k->quant_pass = tn__quant_pass_avx2;
     k->vacc = tn__vacc_avx2;
+    k->tern_f32_dot = tn__tern_f32_dot_avx2;
     k->relu_fwd = tn__relu_fwd_avx2;
     k->relu_bwd = tn__relu_bwd_avx2;
     k->relu2_fwd = tn__relu2_fwd_avx2;
@@ -8511,6 +8657,7 @@ static void tn__kern_fill_avx512(tn__kernels *k) {
     k->absmax = tn__absmax_avx512;
     k->quant_pass = tn__quant_pass_avx512;
     k->vacc = tn__vacc_avx512;
+    k->tern_f32_dot = tn__tern_f32_dot_avx512;
     k->relu_fwd = tn__relu_fwd_avx512;
     k->relu_bwd = tn__relu_bwd_avx512;
     k->relu2_fwd = tn__relu2_fwd_avx512;
@@ -8564,6 +8711,7 @@ static void tn__kern_fill_neon(tn__kernels *k, int dp) {
     k->dot[TN_TYPE_TQ2_0] = dp ? tn__vec_dot_tq2_0_q8_K_neon_dp : tn__vec_dot_tq2_0_q8_K_neon;
     k->dot[TN__NFMT - 1] = dp ? tn__vec_dot_t2_q8_K_neon_dp : tn__vec_dot_t2_q8_K_neon;
     k->vacc = tn__vacc_neon;
+    k->tern_f32_dot = tn__tern_f32_dot_neon;
     k->adam_row = tn__adam_row_neon;
     k->igemm_panel = dp ? tn__igemm_panel_neon_dp : tn__igemm_panel_neon;
 }
@@ -10381,6 +10529,48 @@ TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *
     ((float *)y->data)[0] = (float)(total / (double)n);
     return tn__record(ctx, y, TN__OP_BCE, logits, (tn_tensor *)labels, (tn_tensor *)weights);
 }
+TNDEF tn_tensor *tn_bce(tn_ctx *ctx, tn_tensor *probs, const tn_tensor *labels, const tn_tensor *weights) {
+    const float *P, *L, *W;
+    tn_tensor *y;
+    int64_t i, n;
+    double total = 0.0;
+    if (!probs || !labels || !weights) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_bce: ctx is NULL"); return NULL; }
+    if (tn__need_f32("tn_bce", probs) || tn__need_f32("tn_bce", labels) || tn__need_f32("tn_bce", weights)) return NULL;
+    n = tn_nelements(probs);
+    if (tn_nelements(labels) != n || tn_nelements(weights) != n || n == 0) {
+        tn__fail(TN_ERR_SHAPE, "tn_bce: %lld probabilities, %lld labels, %lld weights: want the same number, > 0",
+                 (long long)n, (long long)tn_nelements(labels), (long long)tn_nelements(weights));
+        return NULL;
+    }
+    y = tn_new_1d(ctx, TN_TYPE_F32, 1);
+    if (!y || !(P = tn__dense(ctx, probs)) || !(L = tn__dense(ctx, labels)) || !(W = tn__dense(ctx, weights))) return NULL;
+    for (i = 0; i < n; i++) {
+        double p = P[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
+        if (!(p >= 0.0 && p <= 1.0)) {
+            tn__fail(TN_ERR_ARG, "tn_bce: probability %lld is %g: want values in [0, 1] (use tn_bce_logits on logits)", (long long)i, p);
+            return NULL;
+        }
+        total -= W[i] * (lab * TN__MAX(tn__log(p), -100.0) + (1.0 - lab) * TN__MAX(tn__log1p(-p), -100.0)); /* (the library's own logs: the same bits on every libm) */
+    }
+    ((float *)y->data)[0] = (float)(total / (double)n);
+    return tn__record(ctx, y, TN__OP_BCE_PROB, probs, (tn_tensor *)labels, (tn_tensor *)weights);
+}
+static tn_status tn__bce_prob_backward(tn_ctx *ctx, tn_tensor *y) {
+    tn_status st = TN_OK;
+    float *gp = tn__gbuf(ctx, y->src[0], &st);
+    const float *P, *L, *W;
+    int64_t i, n = tn_nelements(y->src[0]);
+    double g;
+    if (!gp) return st;
+    if (!(P = tn__dense(ctx, y->src[0])) || !(L = tn__dense(ctx, y->src[1])) || !(W = tn__dense(ctx, y->src[2]))) return TN_ERR_NOMEM;
+    g = (double)((const float *)y->grad->data)[0] / (double)n;
+    for (i = 0; i < n; i++) {
+        double p = P[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
+        gp[i] += (float)(g * W[i] * (p - lab) / TN__MAX(p * (1.0 - p), 1e-12));
+    }
+    return TN_OK;
+}
 static tn_status tn__bce_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_status st = TN_OK;
     float *gz = tn__gbuf(ctx, y->src[0], &st);
@@ -10463,6 +10653,26 @@ TNDEF tn_tensor *tn_ste(tn_ctx *ctx, tn_tensor *x, tn_quantizer_fn q, void *user
     q((float *)y->data, X, tn_nelements(x), user);
     return tn__record(ctx, y, TN__OP_STE, x, NULL, NULL);
 }
+typedef struct { float scale, lo, hi; } tn__qr_user;
+static void tn__q_range(float *y, const float *x, int64_t n, void *user) {
+    const tn__qr_user *u = (const tn__qr_user *)user;
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        float q = roundf(x[i] / u->scale); /* half away from zero */
+        q = q < u->lo ? u->lo : q > u->hi ? u->hi : q; /* (a NaN stays NaN) */
+        y[i] = q * u->scale;
+    }
+}
+TNDEF tn_tensor *tn_ste_range(tn_ctx *ctx, tn_tensor *x, float scale, float lo, float hi) {
+    tn__qr_user u;
+    if (!x) return NULL;
+    if (!(scale > 0.0f) || !(scale <= FLT_MAX)) { tn__fail(TN_ERR_ARG, "tn_ste_range: scale %g: want a finite scale > 0", (double)scale); return NULL; }
+    if (!(lo <= hi) || !(lo >= -FLT_MAX) || !(hi <= FLT_MAX)) { tn__fail(TN_ERR_ARG, "tn_ste_range: range [%g, %g]: want finite lo <= hi", (double)lo, (double)hi); return NULL; }
+    u.scale = scale; u.lo = lo; u.hi = hi;
+    return tn_ste(ctx, x, tn__q_range, &u);
+}
+TNDEF tn_tensor *tn_ste_ternary_scaled(tn_ctx *ctx, tn_tensor *x, float scale) { return tn_ste_range(ctx, x, scale, -1.0f, 1.0f); }
+TNDEF tn_tensor *tn_ste_int8_scaled(tn_ctx *ctx, tn_tensor *x, float scale) { return tn_ste_range(ctx, x, scale, -127.0f, 127.0f); }
 /* the quantizers' user data: the status (and scale) out, and optionally the
    integers themselves (trits of the whole tensor; int8 rows ld apart) */
 typedef struct { tn_status st; float s; int8_t *t; } tn__qt_user;
@@ -10566,6 +10776,7 @@ static tn_status tn__backward_node(tn_ctx *ctx, tn_tensor *t) {
     case TN__OP_DIAG_MASK: return tn__diag_mask_backward(ctx, t);
     case TN__OP_CROSS_ENTROPY: return tn__cross_entropy_backward(ctx, t);
     case TN__OP_BCE: return tn__bce_backward(ctx, t);
+    case TN__OP_BCE_PROB: return tn__bce_prob_backward(ctx, t);
     case TN__OP_MSE: return tn__mse_backward(ctx, t);
     case TN__OP_STE: return tn__ste_backward(ctx, t);
     default: return tn__fail(TN_ERR_UNSUPPORTED, "tn_backward: op %d has no backward", t->op);
@@ -12711,7 +12922,18 @@ static uint64_t tn__image_checksum(const uint8_t *p, size_t n, size_t hole) {
 }
 #define TN__CK_KEY "ternary.checkpoint.checksum"
 #define TN__CK_ARCH "ternary-checkpoint"
-#define TN__CK_VERSION 1u
+#define TN__CK_VERSION 2u
+#define TN__CK_NO_PARAMS 0x100u /* internal flag: the optimizer's state alone */
+/* the name of part k (0 the weights, 1 and 2 the optimizer's moments) of entry j,
+   parameter name pn: version 1 "p.J", "m.J", "v.J"; version 2 as the header says */
+static void tn__ck_tname(char *buf, size_t n, uint32_t version, int32_t kind, const char *pn, size_t pn_len, int64_t j, int k) {
+    static const char *const pre[3] = {"p", "m", "v"};
+    const char *suf = kind == TN_OPTIM_SGD ? ".momentum" : kind == TN_OPTIM_LION ? ".lion_m" : k == 1 ? ".adam_m" : ".adam_v";
+    if (version < 2) { snprintf(buf, n, "%s.%lld", pre[k], (long long)j); return; }
+    if (k == 0) snprintf(buf, n, "%.*s", (int)pn_len, pn);
+    else if (pn_len + strlen(suf) < TN_MAX_NAME) snprintf(buf, n, "%.*s%s", (int)pn_len, pn, suf);
+    else snprintf(buf, n, "#%lld%s", (long long)j, suf);
+}
 
 static tn_status tn__emit_buffer(tn__sink *s, const void *ctx) {
     const tn__sink *src = (const tn__sink *)ctx;
@@ -12742,10 +12964,10 @@ static tn_status tn__ck_finite(tn_status code, const char *what, const tn_params
     return TN_OK;
 }
 /* the parts in memory, for saving */
-typedef struct { const tn_params *p; const tn_optim *o; } tn__ck_mem;
+typedef struct { const tn_params *p, *params; const tn_optim *o; } tn__ck_mem; /* p NULL: the weights are not saved */
 static const float *tn__ck_mem_part(const void *c, int i, int k, int64_t off) {
     const tn__ck_mem *m = (const tn__ck_mem *)c;
-    if (k == 0) return (const float *)m->p->items[i].t->data;
+    if (k == 0) return m->p ? (const float *)m->p->items[i].t->data : NULL;
     if (!m->o) return NULL;
     return k == 1 ? m->o->m + off : m->o->v ? m->o->v + off : NULL;
 }
@@ -12765,14 +12987,15 @@ TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, cons
     if (!path || !p || !s)
         return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: %s is NULL (pass the %s)", !path ? "path" : !p ? "p" : "s", !path ? "file name" : !p ? "parameter list" : "training state (a zeroed tn_train_state will do)");
     if (o && o->params != p) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save: the optimizer belongs to another parameter list");
-    if (flags & ~TN_CHECKPOINT_NONFINITE) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save_ex: unknown flags 0x%x", flags & ~TN_CHECKPOINT_NONFINITE);
+    if (flags & ~(TN_CHECKPOINT_NONFINITE | TN__CK_NO_PARAMS)) return tn__fail(TN_ERR_ARG, "tn_checkpoint_save_ex: unknown flags 0x%x", flags & ~TN_CHECKPOINT_NONFINITE);
     for (i = 0; i < p->n; i++)
         if (p->items[i].t->type != TN_TYPE_F32 || !tn_is_contiguous(p->items[i].t))
             return tn__fail(TN_ERR_TYPE, "tn_checkpoint_save: parameter '%s' is %s%s; checkpoints hold contiguous f32 parameters", p->items[i].name,
                             tn_type_name(p->items[i].t->type), tn_is_contiguous(p->items[i].t) ? "" : " and not contiguous");
     if (!(flags & TN_CHECKPOINT_NONFINITE)) {
         tn__ck_mem mem;
-        mem.p = p;
+        mem.p = (flags & TN__CK_NO_PARAMS) ? NULL : p;
+        mem.params = p;
         mem.o = o;
         if ((st = tn__ck_finite(TN_ERR_ARG, path, p, tn__ck_mem_part, &mem)) != TN_OK) return st;
     }
@@ -12791,17 +13014,33 @@ TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, cons
     if (!st) st = tn_gguf_set_f64(g, "ternary.checkpoint.ema_loss", s->ema_loss);
     if (!st) st = tn_gguf_set_i32(g, "ternary.checkpoint.optim", o ? (int32_t)o->cfg.kind : -1);
     if (!st) st = tn_gguf_set_i64(g, "ternary.checkpoint.optim_t", o ? o->t : 0);
+    if (!st) st = tn_gguf_set_u8(g, "ternary.checkpoint.weights", (flags & TN__CK_NO_PARAMS) ? 0 : 1);
+    { /* the metrics, whole */
+        const tn_metrics *m = &s->metrics;
+        if (!st) st = tn_gguf_set_i64(g, "ternary.checkpoint.metrics.steps", m->steps);
+        if (!st) st = tn_gguf_set_f64(g, "ternary.checkpoint.metrics.ema_loss", m->ema_loss);
+        if (!st) st = tn_gguf_set_f64(g, "ternary.checkpoint.metrics.ema_alpha", m->ema_alpha);
+        if (!st) st = tn_gguf_set_f32(g, "ternary.checkpoint.metrics.lr", m->lr);
+        if (!st) st = tn_gguf_set_arr(g, "ternary.checkpoint.metrics.hist", TN_GGUF_FLOAT32, m->hist, TN_METRICS_WINDOW);
+        if (!st) st = tn_gguf_set_i32(g, "ternary.checkpoint.metrics.hist_n", m->hist_n);
+        if (!st) st = tn_gguf_set_i32(g, "ternary.checkpoint.metrics.hist_pos", m->hist_pos);
+        if (!st) { int64_t c4[4]; c4[0] = m->correct; c4[1] = m->seen; c4[2] = m->gate_total; c4[3] = m->gate_aligned;
+                   st = tn_gguf_set_arr(g, "ternary.checkpoint.metrics.counts", TN_GGUF_INT64, c4, 4); }
+    }
     for (i = 0; i < p->n && !st; i++) {
         tn_tensor *t = p->items[i].t;
-        char nm[32];
-        names[i] = p->items[i].name;
-        snprintf(nm, sizeof(nm), "p.%d", i);
-        st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, t->n_dims, t->ne, t->data);
+        char nm[TN_MAX_NAME + 16];
+        const char *pn = p->items[i].name;
+        names[i] = pn;
+        if (!(flags & TN__CK_NO_PARAMS)) {
+            tn__ck_tname(nm, sizeof(nm), TN__CK_VERSION, o ? (int32_t)o->cfg.kind : -1, pn, strlen(pn), i, 0);
+            st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, t->n_dims, t->ne, t->data);
+        }
         if (o && !st) {
-            snprintf(nm, sizeof(nm), "m.%d", i);
+            tn__ck_tname(nm, sizeof(nm), TN__CK_VERSION, (int32_t)o->cfg.kind, pn, strlen(pn), i, 1);
             st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, t->n_dims, t->ne, o->m + off);
             if (o->v && !st) {
-                snprintf(nm, sizeof(nm), "v.%d", i);
+                tn__ck_tname(nm, sizeof(nm), TN__CK_VERSION, (int32_t)o->cfg.kind, pn, strlen(pn), i, 2);
                 st = tn_gguf_add_tensor(g, nm, TN_TYPE_F32, t->n_dims, t->ne, o->v + off);
             }
         }
@@ -12820,17 +13059,20 @@ TNDEF tn_status tn_checkpoint_save_ex(const char *path, const tn_params *p, cons
     return st;
 }
 
-/* the parts in a checkpoint file (p.J, m.J, v.J for parameter i = entry J), for loading */
-typedef struct { const tn_gguf *g; const int64_t *map; int nk; } tn__ck_file;
+/* the parts in a checkpoint file (parameter i = entry map[i]), for loading */
+typedef struct { const tn_gguf *g; const tn_params *p; const int64_t *map; int k0, nk; uint32_t version; int32_t kind; } tn__ck_file;
+static int64_t tn__ck_find(const tn__ck_file *f, int i, int k) {
+    char nm[TN_MAX_NAME + 16];
+    const char *pn = f->p->items[i].name;
+    tn__ck_tname(nm, sizeof(nm), f->version, f->kind, pn, strlen(pn), f->map[i], k);
+    return tn_gguf_find_tensor(f->g, nm);
+}
 static const float *tn__ck_file_part(const void *c, int i, int k, int64_t off) {
-    static const char *const pre[3] = {"p", "m", "v"};
     const tn__ck_file *f = (const tn__ck_file *)c;
-    char nm[32];
     tn_gguf_tensor gt;
     TN__UNUSED(off);
-    if (k >= f->nk) return NULL;
-    snprintf(nm, sizeof(nm), "%s.%lld", pre[k], (long long)f->map[i]);
-    return tn_gguf_get_tensor(f->g, tn_gguf_find_tensor(f->g, nm), &gt) == TN_OK ? (const float *)gt.data : NULL;
+    if (k < f->k0 || k >= f->nk) return NULL;
+    return tn_gguf_get_tensor(f->g, tn__ck_find(f, i, k), &gt) == TN_OK ? (const float *)gt.data : NULL;
 }
 
 static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *p, tn_optim *o, tn_train_state *s, unsigned flags) {
@@ -12843,6 +13085,8 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
     uint64_t alen;
     tn_train_state ns;
     int64_t *map = NULL;
+    tn__ck_file cf;
+    int k0 = (flags & TN__CK_NO_PARAMS) ? 1 : 0;
 #define TN__CK_FAIL(...) do { st = tn__fail(TN_ERR_FORMAT, __VA_ARGS__); goto done; } while (0)
     ki = tn_gguf_find_key(g, "general.architecture");
     if (ki < 0 || tn_gguf_get_str(g, ki, &arch, &alen) || alen != strlen(TN__CK_ARCH) || memcmp(arch, TN__CK_ARCH, (size_t)alen))
@@ -12854,10 +13098,10 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
         if (tn__image_checksum(g->image, g->image_size, hole) != want)
             TN__CK_FAIL("%s is corrupted: its checksum does not match (a partial copy or a damaged disk?)", path);
     }
-    if (flags & ~TN_CHECKPOINT_NONFINITE) TN__CK_FAIL("tn_checkpoint_load_ex: unknown flags 0x%x", flags & ~TN_CHECKPOINT_NONFINITE);
+    if (flags & ~(TN_CHECKPOINT_NONFINITE | TN__CK_NO_PARAMS)) TN__CK_FAIL("tn_checkpoint_load_ex: unknown flags 0x%x", flags & ~TN_CHECKPOINT_NONFINITE);
     if (tn_gguf_get_u32(g, tn_gguf_find_key(g, "ternary.checkpoint.version"), &version)) TN__CK_FAIL("%s: ternary.checkpoint.version is missing", path);
-    if (version != TN__CK_VERSION)
-        TN__CK_FAIL("%s is a version %u checkpoint; this ternary.h (%d.%d.%d) reads version %u: load it with the release that wrote it", path,
+    if (version < 1 || version > TN__CK_VERSION)
+        TN__CK_FAIL("%s is a version %u checkpoint; this ternary.h (%d.%d.%d) reads versions 1 to %u: load it with the release that wrote it", path,
                     version, TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, TN__CK_VERSION);
     memset(&ns, 0, sizeof(ns));
     {
@@ -12873,6 +13117,36 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
         if (optim_t < 0 || ns.step < 0 || ns.epoch < 0) TN__CK_FAIL("%s: negative step, epoch or optimizer step", path);
         if (kind == -1 && optim_t != 0) TN__CK_FAIL("%s: no optimizer was saved, yet its step is %lld", path, (long long)optim_t);
         memcpy(ns.rng.s, tn_gguf_arr_data(g, a), sizeof(ns.rng.s));
+    }
+    {   /* version 2: whether the weights are in the file, and the metrics */
+        uint8_t has_w = 1;
+        if (version >= 2) {
+            tn_metrics *m = &ns.metrics;
+            int64_t h = tn_gguf_find_key(g, "ternary.checkpoint.metrics.hist"), c = tn_gguf_find_key(g, "ternary.checkpoint.metrics.counts");
+            int32_t hn = 0, hp = 0;
+            if (tn_gguf_get_u8(g, tn_gguf_find_key(g, "ternary.checkpoint.weights"), &has_w) ||
+                tn_gguf_get_i64(g, tn_gguf_find_key(g, "ternary.checkpoint.metrics.steps"), &m->steps) ||
+                tn_gguf_get_f64(g, tn_gguf_find_key(g, "ternary.checkpoint.metrics.ema_loss"), &m->ema_loss) ||
+                tn_gguf_get_f64(g, tn_gguf_find_key(g, "ternary.checkpoint.metrics.ema_alpha"), &m->ema_alpha) ||
+                tn_gguf_get_f32(g, tn_gguf_find_key(g, "ternary.checkpoint.metrics.lr"), &m->lr) ||
+                tn_gguf_get_i32(g, tn_gguf_find_key(g, "ternary.checkpoint.metrics.hist_n"), &hn) ||
+                tn_gguf_get_i32(g, tn_gguf_find_key(g, "ternary.checkpoint.metrics.hist_pos"), &hp) ||
+                tn_gguf_arr_type(g, h) != TN_GGUF_FLOAT32 || tn_gguf_arr_n(g, h) != TN_METRICS_WINDOW ||
+                tn_gguf_arr_type(g, c) != TN_GGUF_INT64 || tn_gguf_arr_n(g, c) != 4)
+                TN__CK_FAIL("%s: the training state is incomplete (a version 2 checkpoint holds ternary.checkpoint.weights and the metrics)", path);
+            if (hn < 0 || hn > TN_METRICS_WINDOW || hp < 0 || hp >= TN_METRICS_WINDOW || m->steps < 0 || has_w > 1)
+                TN__CK_FAIL("%s: metrics out of range (history %d at %d of %d, %lld steps)", path, (int)hn, (int)hp, TN_METRICS_WINDOW, (long long)m->steps);
+            m->hist_n = hn; m->hist_pos = hp;
+            memcpy(m->hist, tn_gguf_arr_data(g, h), sizeof(m->hist));
+            {
+                int64_t c4[4];
+                memcpy(c4, tn_gguf_arr_data(g, c), sizeof(c4));
+                if (c4[0] < 0 || c4[1] < c4[0] || c4[2] < 0 || c4[3] < 0 || c4[3] > c4[2]) TN__CK_FAIL("%s: metrics counts out of range", path);
+                m->correct = c4[0]; m->seen = c4[1]; m->gate_total = c4[2]; m->gate_aligned = c4[3];
+            }
+        }
+        if (!k0 && !has_w) TN__CK_FAIL("%s holds an optimizer's state alone, no weights: load it with tn_optim_load", path);
+        if (k0 && kind == -1) TN__CK_FAIL("%s holds no optimizer state", path);
     }
     if (o && kind != (int32_t)o->cfg.kind) TN__CK_FAIL("%s was saved with optimizer %d, not %d", path, kind, (int)o->cfg.kind);
     if (o && o->params != p) TN__CK_FAIL("tn_checkpoint_load: the optimizer belongs to another parameter list");
@@ -12893,49 +13167,34 @@ static tn_status tn__checkpoint_load_g(tn_gguf *g, const char *path, tn_params *
     }
     for (i = 0; i < p->n; i++)
         if (map[i] < 0) TN__CK_FAIL("%s has no parameter '%s'", path, p->items[i].name);
+    cf.g = g; cf.p = p; cf.map = map; cf.k0 = k0; cf.nk = o ? (o->v ? 3 : 2) : 1; cf.version = version; cf.kind = kind;
     for (i = 0; i < p->n; i++) { /* check every tensor before touching anything */
-        const char *pre[3] = {"p", "m", "v"};
-        int k, nk = o ? (o->v ? 3 : 2) : 1;
+        int k;
         tn_tensor *t = p->items[i].t;
-        for (k = 0; k < nk; k++) {
-            char nm[32];
+        for (k = k0; k < cf.nk; k++) {
             tn_gguf_tensor gt;
-            int64_t ti;
-            snprintf(nm, sizeof(nm), "%s.%lld", pre[k], (long long)map[i]);
-            ti = tn_gguf_find_tensor(g, nm);
-            if (ti < 0 || tn_gguf_get_tensor(g, ti, &gt) || gt.type != TN_TYPE_F32 || gt.ne[0] != t->ne[0] || gt.ne[1] != t->ne[1] || gt.ne[2] != t->ne[2] || gt.ne[3] != t->ne[3])
+            int64_t ti = tn__ck_find(&cf, (int)i, k);
+            if (ti < 0 || tn_gguf_get_tensor(g, ti, &gt) || gt.type != TN_TYPE_F32 || gt.ne[0] != t->ne[0] || gt.ne[1] != t->ne[1] || gt.ne[2] != t->ne[2] || gt.ne[3] != t->ne[3]) {
+                char nm[TN_MAX_NAME + 16];
+                tn__ck_tname(nm, sizeof(nm), version, kind, p->items[i].name, strlen(p->items[i].name), map[i], k);
                 TN__CK_FAIL("%s: '%s' (%s) is missing or has another shape than the model's", path, p->items[i].name, nm);
+            }
         }
     }
-    if (!(flags & TN_CHECKPOINT_NONFINITE)) {
-        tn__ck_file cf;
-        cf.g = g;
-        cf.map = map;
-        cf.nk = o ? (o->v ? 3 : 2) : 1;
-        if ((st = tn__ck_finite(TN_ERR_FORMAT, path, p, tn__ck_file_part, &cf)) != TN_OK) goto done;
-    }
+    if (!(flags & TN_CHECKPOINT_NONFINITE) && (st = tn__ck_finite(TN_ERR_FORMAT, path, p, tn__ck_file_part, &cf)) != TN_OK) goto done;
     for (i = 0, off = 0; i < p->n; i++) { /* all checked: copy */
         tn_tensor *t = p->items[i].t;
-        tn_gguf_tensor gt;
-        char nm[32];
+        int k;
         size_t nb = sizeof(float) * (size_t)tn_nelements(t);
-        snprintf(nm, sizeof(nm), "p.%lld", (long long)map[i]);
-        tn_gguf_get_tensor(g, tn_gguf_find_tensor(g, nm), &gt);
-        memcpy(t->data, gt.data, nb);
-        if (o) {
-            snprintf(nm, sizeof(nm), "m.%lld", (long long)map[i]);
-            tn_gguf_get_tensor(g, tn_gguf_find_tensor(g, nm), &gt);
-            memcpy(o->m + off, gt.data, nb);
-            if (o->v) {
-                snprintf(nm, sizeof(nm), "v.%lld", (long long)map[i]);
-                tn_gguf_get_tensor(g, tn_gguf_find_tensor(g, nm), &gt);
-                memcpy(o->v + off, gt.data, nb);
-            }
+        for (k = k0; k < cf.nk; k++) {
+            tn_gguf_tensor gt;
+            tn_gguf_get_tensor(g, tn__ck_find(&cf, (int)i, k), &gt);
+            memcpy(k == 0 ? t->data : k == 1 ? (void *)(o->m + off) : (void *)(o->v + off), gt.data, nb);
         }
         off += tn_nelements(t);
     }
     if (o) o->t = optim_t;
-    *s = ns;
+    if (!k0) *s = ns;
     st = TN_OK;
 #undef TN__CK_FAIL
 done:
@@ -12953,6 +13212,18 @@ TNDEF tn_status tn_checkpoint_load_ex(const char *path, tn_params *p, tn_optim *
         return tn__fail(TN_ERR_ARG, "tn_checkpoint_load: %s is NULL (pass the %s)", !path ? "path" : !p ? "p" : "s", !path ? "file name" : !p ? "parameter list" : "training state (a zeroed tn_train_state will do)");
     if ((st = tn_gguf_read_file(path, 0, &g)) != TN_OK) return st;
     return tn__checkpoint_load_g(g, path, p, o, s, flags);
+}
+TNDEF tn_status tn_optim_save(const char *path, const tn_optim *o) {
+    tn_train_state z;
+    if (!o || !o->params) return tn__fail(TN_ERR_ARG, "tn_optim_save: the optimizer is NULL or not initialized");
+    memset(&z, 0, sizeof(z));
+    return tn_checkpoint_save_ex(path, o->params, o, &z, TN__CK_NO_PARAMS);
+}
+TNDEF tn_status tn_optim_load(const char *path, tn_optim *o) {
+    tn_train_state z;
+    if (!o || !o->params) return tn__fail(TN_ERR_ARG, "tn_optim_load: the optimizer is NULL or not initialized");
+    memset(&z, 0, sizeof(z));
+    return tn_checkpoint_load_ex(path, o->params, o, &z, TN__CK_NO_PARAMS);
 }
 TNDEF tn_status tn_checkpoint_load_memory(const void *data, size_t size, tn_params *p, tn_optim *o, tn_train_state *s) {
     tn_gguf *g = NULL;

@@ -299,24 +299,25 @@ static tn_tensor *tn_t_b_loss(tn_ctx *c, tn_tensor **in, void *ud) {
         memcpy(t->data, v, sizeof(v));
         return tn_cross_entropy(c, in[0], t, -100);
     }
-    case 1: {
+    case 1: case 2: {
         int64_t n = tn_nelements(in[0]), i;
         tn_tensor *lab = tn_new_1d(c, TN_TYPE_F32, n), *w = tn_new_1d(c, TN_TYPE_F32, n);
         for (i = 0; i < n; i++) {
             ((float *)lab->data)[i] = (float)(i % 3) * 0.6f - 0.1f; /* -0.1, 0.5, 1.1: clamped to [0,1] */
             ((float *)w->data)[i] = 0.5f + (float)(i % 4);
         }
-        return tn_bce_logits(c, in[0], lab, w);
+        return k == 1 ? tn_bce_logits(c, in[0], lab, w) : tn_bce(c, tn_sigmoid(c, in[0]), lab, w);
     }
-    default: return tn_mse(c, in[0], in[1]);
+    case 3: return tn_mse(c, in[0], in[1]);
+    default: return NULL;
     }
 }
 static int test_grad_losses(void) {
     int k;
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < 4; k++) { /* cross-entropy, BCE on logits, BCE on probabilities (after a sigmoid), MSE */
         tn_t_gc gc = tn_t_gc1(6, 4, 2, 1, TN_T_ANY);
         char what[32];
-        if (k == 2) { gc.n_in = 2; memcpy(gc.ne[1], gc.ne[0], sizeof(gc.ne[1])); }
+        if (k == 3) { gc.n_in = 2; memcpy(gc.ne[1], gc.ne[0], sizeof(gc.ne[1])); }
         snprintf(what, sizeof(what), "loss %d", k);
         if (tn_t_gradcheck(what, &gc, tn_t_b_loss, &k)) return 1;
     }
@@ -341,6 +342,23 @@ static int test_loss_values(void) {
         double want = (2 * log(2.0) + 1 * (2.0 + log1p(exp(-2.0)))) / 2;
         l = tn_bce_logits(c, Z, Y, W);
         CHECK_NEAR(((float *)l->data)[0], want, 1e-6);
+        /* on probabilities: the same loss from sigmoid(z); PyTorch's clamp of log 0 to -100; refusals */
+        l = tn_bce(c, tn_sigmoid(c, Z), Y, W);
+        CHECK_NEAR(((float *)l->data)[0], want, 1e-6);
+        {
+            float p[3] = {0.0f, 1.0f, 0.25f}, y3[3] = {1.0f, 1.0f, 0.0f}, w3[3] = {1, 1, 1};
+            int64_t n3 = 3;
+            tn_tensor *P = tn_from_data(c, 1, &n3, p), *Y3 = tn_from_data(c, 1, &n3, y3), *W3 = tn_from_data(c, 1, &n3, w3);
+            l = tn_bce(c, P, Y3, W3);
+            CHECK_NEAR(((float *)l->data)[0], (100.0 + 0.0 - log(0.75)) / 3, 1e-5);
+            p[2] = 1.5f;
+            P = tn_from_data(c, 1, &n3, p);
+            CHECK(tn_bce(c, P, Y3, W3) == NULL && strstr(tn_last_error(), "probability 2 is 1.5"));
+            p[2] = NAN;
+            P = tn_from_data(c, 1, &n3, p);
+            CHECK(tn_bce(c, P, Y3, W3) == NULL && strstr(tn_last_error(), "[0, 1]"));
+            CHECK(tn_bce(c, P, Y3, Y) == NULL && strstr(tn_last_error(), "3 probabilities, 3 labels, 2 weights"));
+        }
     }
     tn_ctx_free(c);
     return 0;
@@ -375,6 +393,52 @@ static int test_ste_identity(void) {
         }
         tn_ctx_reset(c);
     }
+    tn_ctx_free(c);
+    tn_ctx_free(pc);
+    return 0;
+}
+
+/* the seeds' STE helpers with a caller's scale and range, on the seeds' own cases;
+   a user quantizer (here: 4-bit signed codes per tensor) through tn_ste */
+static void tn_t_q4(float *y, const float *x, int64_t n, void *user) {
+    float s = *(const float *)user;
+    int64_t i;
+    for (i = 0; i < n; i++) { float q = roundf(x[i] / s); y[i] = (q < -8 ? -8 : q > 7 ? 7 : q) * s; }
+}
+static int test_ste_range_seed_cases(void) {
+    tn_ctx *pc = tn_ctx_new(1 << 20), *c = tn_ctx_new(1 << 20);
+    static const float a[5] = {-2.0f, -0.5f, 0.0f, 0.5f, 2.0f}, a_t[5] = {-1, -1, 0, 1, 1};
+    static const float b[5] = {-200.0f, -50.0f, 0.0f, 50.0f, 200.0f}, b_t[5] = {-127, -50, 0, 50, 127};
+    static const float d[4] = {0.5f, 1.0f, 1.5f, 2.0f}, d_t[4] = {0, 2, 2, 2};
+    int64_t n5 = 5, n4 = 4;
+    tn_tensor *A = tn_from_data(pc, 1, &n5, a), *Bt = tn_from_data(pc, 1, &n5, b), *D = tn_from_data(pc, 1, &n4, d), *y, *l;
+    float s4 = 0.25f;
+    int i;
+    y = tn_ste_ternary_scaled(c, A, 1.0f);
+    CHECK(y != NULL);
+    for (i = 0; i < 5; i++) CHECK_MSG(((float *)y->data)[i] == a_t[i], "ternary_ste(%g, 1) = %g, want %g", a[i], ((float *)y->data)[i], a_t[i]);
+    y = tn_ste_int8_scaled(c, Bt, 1.0f);
+    for (i = 0; i < 5; i++) CHECK_MSG(((float *)y->data)[i] == b_t[i], "int8_ste(%g, 1) = %g, want %g", b[i], ((float *)y->data)[i], b_t[i]);
+    y = tn_ste_ternary_scaled(c, D, 2.0f);
+    for (i = 0; i < 4; i++) CHECK_MSG(((float *)y->data)[i] == d_t[i], "ternary_ste(%g, 2) = %g, want %g", d[i], ((float *)y->data)[i], d_t[i]);
+    y = tn_ste_range(c, D, 0.5f, 0.0f, 3.0f); /* codes 1 2 3 3 */
+    CHECK(((float *)y->data)[0] == 0.5f && ((float *)y->data)[1] == 1.0f && ((float *)y->data)[2] == 1.5f && ((float *)y->data)[3] == 1.5f);
+    /* the gradient is the identity, clamped values included */
+    CHECK_OK(tn_set_param(pc, Bt));
+    l = tn_sum(c, tn_mul(c, tn_ste_int8_scaled(c, Bt, 1.0f), A));
+    CHECK_OK(tn_backward(c, l));
+    for (i = 0; i < 5; i++) CHECK(((float *)Bt->grad->data)[i] == a[i]);
+    /* a user's quantizer through tn_ste: forward its values, backward the identity */
+    tn_zero_grad(Bt);
+    y = tn_ste(c, Bt, tn_t_q4, &s4);
+    for (i = 0; i < 5; i++) CHECK(((float *)y->data)[i] == (b[i] < 0 ? -2.0f : b[i] > 0 ? 1.75f : 0.0f));
+    CHECK_OK(tn_backward(c, tn_sum(c, tn_mul(c, y, A))));
+    for (i = 0; i < 5; i++) CHECK(((float *)Bt->grad->data)[i] == a[i]);
+    /* bad scales and ranges: an error that names them */
+    CHECK(tn_ste_range(c, A, 0.0f, -1, 1) == NULL && strstr(tn_last_error(), "scale 0"));
+    CHECK(tn_ste_range(c, A, NAN, -1, 1) == NULL && strstr(tn_last_error(), "scale"));
+    CHECK(tn_ste_range(c, A, 1.0f, 2, 1) == NULL && strstr(tn_last_error(), "range [2, 1]"));
+    CHECK(tn_ste_range(c, NULL, 1.0f, -1, 1) == NULL);
     tn_ctx_free(c);
     tn_ctx_free(pc);
     return 0;

@@ -327,11 +327,23 @@ static int test_hostile_checkpoint_fields(void) {
     /* fields: each edit is sealed with a valid checksum, so only the check itself can refuse it */
     CHECK_OK(tn_gguf_read_file(path, 0, &g));
     CHECK_OK(hostile_reseal(g, &ps, &o, &st2));
-    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 2));
-    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "version 2 checkpoint") != NULL);
+    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 3));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "version 3 checkpoint") != NULL);
+    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 0));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "version 0 checkpoint") != NULL);
     CHECK_OK(tn_gguf_remove_key(g, "ternary.checkpoint.version"));
     CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "version is missing") != NULL);
-    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 1));
+    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 1)); /* a version 1 file names its tensors p.J: not these */
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "(p.0) is missing") != NULL);
+    CHECK_OK(tn_gguf_set_u32(g, "ternary.checkpoint.version", 2));
+    CHECK_OK(hostile_reseal(g, &ps, &o, &st2));
+    /* the metrics of a version 2 file: out of range is refused */
+    CHECK_OK(tn_gguf_set_i32(g, "ternary.checkpoint.metrics.hist_n", TN_METRICS_WINDOW + 1));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "metrics out of range") != NULL);
+    CHECK_OK(tn_gguf_set_i32(g, "ternary.checkpoint.metrics.hist_n", 0));
+    CHECK_OK(tn_gguf_remove_key(g, "ternary.checkpoint.metrics.lr"));
+    CHECK(hostile_reseal(g, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "incomplete") != NULL);
+    CHECK_OK(tn_gguf_set_f32(g, "ternary.checkpoint.metrics.lr", 0.0f));
     CHECK_OK(hostile_reseal(g, &ps, &o, &st2));
     o.t = 99;
     CHECK_OK(tn_gguf_remove_key(g, "ternary.checkpoint.optim_t"));

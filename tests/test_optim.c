@@ -317,3 +317,95 @@ static int test_checkpoint_refuses_bad_files(void) {
     remove(path);
     return 0;
 }
+
+/* checkpoint tensors are named by their parameter (and NAME.adam_m / .adam_v,
+   #J.adam_m past 63 bytes); the metrics come back whole; the optimizer's state
+   saves and loads on its own; a version 1 file (p.J, m.J, v.J) still loads */
+static int test_checkpoint_names_metrics_optim(void) {
+    const char *path = "build/ck_names.gguf", *opath = "build/ck_optim.gguf";
+    static const char long_name[] = "blk.0.a_rather_long_parameter_name_for_the_attention.weight_q";
+    tn_ctx *ctx = tn_ctx_new(1 << 20);
+    tn_params ps;
+    tn_optim o;
+    tn_optim_config cfg = tn_optim_config_default(TN_OPTIM_ADAMW);
+    tn_train_state st, st2;
+    tn_tensor *a = tn_new_2d(ctx, TN_TYPE_F32, 3, 2), *b = tn_new_1d(ctx, TN_TYPE_F32, 4);
+    tn_gguf *g = NULL;
+    float m_saved[10];
+    int k;
+    CHECK(strlen(long_name) <= 63 && strlen(long_name) + 7 > 63);
+    tn_params_init(&ps);
+    CHECK_OK(tn_set_param(ctx, a)); CHECK_OK(tn_set_param(ctx, b));
+    CHECK_OK(tn_params_add(&ps, ctx, a, "l1.w", 0));
+    CHECK_OK(tn_params_add(&ps, ctx, b, long_name, 1));
+    CHECK_OK(tn_optim_init(&o, &ps, &cfg));
+    for (k = 0; k < 6; k++) { ((float *)a->data)[k] = 0.1f * (float)k; ((float *)a->grad->data)[k] = 0.3f - 0.1f * (float)k; }
+    for (k = 0; k < 4; k++) { ((float *)b->data)[k] = -0.2f * (float)k; ((float *)b->grad->data)[k] = 0.05f * (float)k; }
+    CHECK_OK(tn_optim_step(&o, -1, -1));
+    memset(&st, 0, sizeof(st));
+    st.step = 1;
+    tn_metrics_init(&st.metrics);
+    st.metrics.ema_alpha = 0.05;
+    for (k = 0; k < 130; k++) tn_metrics_record(&st.metrics, 2.0f - 0.01f * (float)k, 1e-3f);
+    tn_metrics_record_accuracy(&st.metrics, 7, 9);
+    tn_metrics_record_gate(&st.metrics, 1, 0);
+    tn_metrics_record_gate(&st.metrics, 1, 1);
+    CHECK_OK(tn_checkpoint_save(path, &ps, &o, &st));
+    CHECK_OK(tn_gguf_read_file(path, 0, &g));
+    CHECK(tn_gguf_find_tensor(g, "l1.w") >= 0 && tn_gguf_find_tensor(g, "l1.w.adam_m") >= 0 && tn_gguf_find_tensor(g, "l1.w.adam_v") >= 0);
+    CHECK(tn_gguf_find_tensor(g, long_name) >= 0 && tn_gguf_find_tensor(g, "#1.adam_m") >= 0 && tn_gguf_find_tensor(g, "#1.adam_v") >= 0);
+    CHECK(tn_gguf_find_tensor(g, "p.0") < 0 && tn_gguf_n_tensors(g) == 6);
+    tn_gguf_free(g); g = NULL;
+    memset(&st2, 0, sizeof(st2));
+    CHECK_OK(tn_checkpoint_load(path, &ps, &o, &st2));
+    CHECK(memcmp(&st2.metrics, &st.metrics, sizeof(st.metrics)) == 0 && st2.step == 1);
+    CHECK(tn_metrics_loss_trend(&st2.metrics) == tn_metrics_loss_trend(&st.metrics) && tn_metrics_accuracy(&st2.metrics) == 7.0 / 9.0);
+    /* the optimizer alone */
+    memcpy(m_saved, o.m, sizeof(m_saved));
+    CHECK_OK(tn_optim_save(opath, &o));
+    o.m[3] = 42.0f; o.t = 9;
+    CHECK_OK(tn_optim_load(opath, &o));
+    CHECK(memcmp(m_saved, o.m, sizeof(m_saved)) == 0 && o.t == 1);
+    CHECK(tn_checkpoint_load(opath, &ps, &o, &st2) == TN_ERR_FORMAT && strstr(tn_last_error(), "tn_optim_load"));
+    CHECK_OK(tn_gguf_read_file(opath, 0, &g));
+    CHECK(tn_gguf_find_tensor(g, "l1.w") < 0 && tn_gguf_find_tensor(g, "l1.w.adam_m") >= 0 && tn_gguf_n_tensors(g) == 4);
+    tn_gguf_free(g); g = NULL;
+    CHECK_OK(tn_optim_load(path, &o)); /* a full checkpoint holds the optimizer's state too */
+    CHECK(memcmp(m_saved, o.m, sizeof(m_saved)) == 0);
+    {   /* a version 1 checkpoint, as the last release wrote it: the same values under p.J, m.J, v.J */
+        tn_gguf *v1 = tn_gguf_new();
+        const char *names[2];
+        uint32_t rng[4] = {1, 2, 3, 4};
+        float a0[6], b0[4];
+        names[0] = "l1.w"; names[1] = long_name;
+        memcpy(a0, a->data, sizeof(a0)); memcpy(b0, b->data, sizeof(b0));
+        CHECK_OK(tn_gguf_set_u64(v1, TN__CK_KEY, 0));
+        CHECK_OK(tn_gguf_set_str(v1, "general.architecture", TN__CK_ARCH));
+        CHECK_OK(tn_gguf_set_u32(v1, "ternary.checkpoint.version", 1));
+        CHECK_OK(tn_gguf_set_i64(v1, "ternary.checkpoint.step", 5));
+        CHECK_OK(tn_gguf_set_i64(v1, "ternary.checkpoint.epoch", 0));
+        CHECK_OK(tn_gguf_set_u64(v1, "ternary.checkpoint.data_pos", 0));
+        CHECK_OK(tn_gguf_set_arr(v1, "ternary.checkpoint.rng", TN_GGUF_UINT32, rng, 4));
+        CHECK_OK(tn_gguf_set_f64(v1, "ternary.checkpoint.ema_loss", 1.5));
+        CHECK_OK(tn_gguf_set_i32(v1, "ternary.checkpoint.optim", (int32_t)TN_OPTIM_ADAMW));
+        CHECK_OK(tn_gguf_set_i64(v1, "ternary.checkpoint.optim_t", 1));
+        CHECK_OK(tn_gguf_add_tensor(v1, "p.0", TN_TYPE_F32, a->n_dims, a->ne, a0));
+        CHECK_OK(tn_gguf_add_tensor(v1, "m.0", TN_TYPE_F32, a->n_dims, a->ne, o.m));
+        CHECK_OK(tn_gguf_add_tensor(v1, "v.0", TN_TYPE_F32, a->n_dims, a->ne, o.v));
+        CHECK_OK(tn_gguf_add_tensor(v1, "p.1", TN_TYPE_F32, b->n_dims, b->ne, b0));
+        CHECK_OK(tn_gguf_add_tensor(v1, "m.1", TN_TYPE_F32, b->n_dims, b->ne, o.m + 6));
+        CHECK_OK(tn_gguf_add_tensor(v1, "v.1", TN_TYPE_F32, b->n_dims, b->ne, o.v + 6));
+        CHECK_OK(tn_gguf_set_arr_str(v1, "ternary.checkpoint.names", names, 2));
+        for (k = 0; k < 6; k++) ((float *)a->data)[k] = 9.0f;
+        memset(&st2, 0xff, sizeof(st2));
+        CHECK_OK(hostile_reseal(v1, &ps, &o, &st2));
+        CHECK(memcmp(a->data, a0, sizeof(a0)) == 0 && memcmp(b->data, b0, sizeof(b0)) == 0 && st2.step == 5 && st2.ema_loss == 1.5);
+        CHECK(st2.metrics.steps == 0 && st2.metrics.hist_n == 0); /* none in a version 1 file */
+        tn_gguf_free(v1);
+    }
+    remove(path); remove(opath);
+    tn_optim_deinit(&o);
+    tn_params_deinit(&ps);
+    tn_ctx_free(ctx);
+    return 0;
+}

@@ -286,3 +286,74 @@ static int test_act_quant(void) {
     CHECK(tn_act_quant_q8_k(x, 300, yk) == TN_ERR_ARG);
     return 0;
 }
+
+/* the seeds' multiplication-free ternary matmul in f32: the seed's example
+   exactly, every CPU path bit for bit against the scalar kernel (widths 1..300,
+   every code, code 11 as 0, signed zeros and large values), close to a double
+   reference, the same bits with threads; bad arguments */
+static int test_ternary_matmul_f32(void) {
+    static const int8_t seed_w[6] = {1, -1, 0, 0, 1, 1};
+    static const float seed_x[3] = {2, 3, 5};
+    static const tn_kernel_path paths[] = {TN_PATH_AVX2, TN_PATH_AVX512, TN_PATH_NEON};
+    const tn__kernels *ref = tn__kern_path(TN_PATH_REF);
+    uint8_t pw[8];
+    float y[2], *x, *y1, *y2;
+    uint8_t *w;
+    int8_t *t;
+    tn_rng r;
+    int64_t k, i, j, rows = 5, m = 3;
+    tn_pool *pool = tn_pool_new(3);
+    /* [[1,-1,0],[0,1,1]] x [2,3,5]: rows of 3 trits, one byte each */
+    CHECK_OK(tn_pack2(pw, seed_w, 3));
+    CHECK_OK(tn_pack2(pw + 1, seed_w + 3, 3));
+    CHECK_OK(tn_ternary_matmul_f32(pw, 2, 3, 1.0f, seed_x, 1, y, NULL));
+    CHECK_MSG(y[0] == -1.0f && y[1] == 8.0f, "got %g %g, want -1 8", y[0], y[1]);
+    CHECK_OK(tn_ternary_matmul_f32(pw, 2, 3, 0.5f, seed_x, 1, y, NULL));
+    CHECK(y[0] == -0.5f && y[1] == 4.0f);
+    tn_rng_seed(&r, 77);
+    x = (float *)malloc(sizeof(float) * 300 * 3);
+    y1 = (float *)malloc(sizeof(float) * 15);
+    y2 = (float *)malloc(sizeof(float) * 15);
+    w = (uint8_t *)malloc(75 * 5);
+    t = (int8_t *)malloc(300 * 5);
+    CHECK(x && y1 && y2 && w && t);
+    for (k = 1; k <= 300; k += k < 40 ? 1 : 13) {
+        size_t rs = (size_t)((k + 3) / 4);
+        for (i = 0; i < 3 * k; i++) x[i] = tn_rng_normal(&r) * (i % 11 == 0 ? 1e6f : 1.0f);
+        if (k > 4) { x[1] = -0.0f; x[2] = 0.0f; }
+        for (i = 0; i < rows * k; i++) t[i] = (int8_t)((int)(tn_rng_u32(&r) % 3u) - 1);
+        for (i = 0; i < rows; i++) CHECK_OK(tn_pack2(w + (size_t)i * rs, t + i * k, k));
+        if (k > 8) w[rs] |= 3u << 2; /* a code 11 (trit 1 of row 1) counts as 0 */
+        if (k > 8) t[k + 1] = 0;
+        CHECK_OK(tn_ternary_matmul_f32(w, rows, k, 0.75f, x, m, y1, NULL));
+        for (j = 0; j < m; j++)
+            for (i = 0; i < rows; i++) {
+                double want = 0, mag = 0;
+                int64_t e;
+                for (e = 0; e < k; e++) { want += (double)t[i * k + e] * x[j * k + e]; mag += fabs((double)x[j * k + e]); }
+                CHECK_MSG(fabs(y1[j * rows + i] - 0.75 * want) <= 1e-6 * 0.75 * mag + 1e-30, "k %lld row %lld: %g, want %g", (long long)k, (long long)i, y1[j * rows + i], 0.75 * want);
+                CHECK(ref->tern_f32_dot(w + (size_t)i * rs, x + j * k, k) * 0.75f == y1[j * rows + i]); /* every path gives the scalar bits */
+            }
+        /* the scalar kernel, then each SIMD path: the same bits */
+        for (i = 0; i < rows * m; i++) {
+            float s0 = ref->tern_f32_dot(w + (size_t)(i % rows) * rs, x + (i / rows) * k, k);
+            int pi;
+            for (pi = 0; pi < 3; pi++) {
+                const tn__kernels *kp = tn__kern_path(paths[pi]);
+                float s1;
+                if (!kp) continue;
+                s1 = kp->tern_f32_dot(w + (size_t)(i % rows) * rs, x + (i / rows) * k, k);
+                CHECK_MSG(memcmp(&s0, &s1, 4) == 0, "%s k %lld: %.9g, scalar %.9g", tn_path_name(paths[pi]), (long long)k, s1, s0);
+            }
+        }
+        CHECK_OK(tn_ternary_matmul_f32(w, rows, k, 0.75f, x, m, y2, pool));
+        CHECK(memcmp(y1, y2, sizeof(float) * 15) == 0);
+    }
+    CHECK(tn_ternary_matmul_f32(NULL, 2, 3, 1.0f, seed_x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "w is NULL"));
+    CHECK(tn_ternary_matmul_f32(pw, 0, 3, 1.0f, seed_x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "0 rows"));
+    CHECK(tn_ternary_matmul_f32(pw, 2, 3, NAN, seed_x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "not finite"));
+    CHECK(tn_ternary_matmul_f32(pw, INT64_MAX / 2, INT64_MAX / 2, 1.0f, seed_x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "overflow"));
+    free(x); free(y1); free(y2); free(w); free(t);
+    tn_pool_free(pool);
+    return 0;
+}
