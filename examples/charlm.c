@@ -246,6 +246,8 @@ int main(int argc, char **argv) {
     sch.lr_min = 3e-4f;
     memset(&st, 0, sizeof(st));
     tn_rng_seed(&st.rng, seed + 1);
+    tn_metrics_init(&st.metrics); /* the loss EMA, computed in the library and kept in the checkpoint */
+    st.metrics.ema_alpha = 0.05;
     snprintf(ckpt, sizeof(ckpt), "%s.ckpt", out);
     if (resume) { /* rank 0 reads the checkpoint; every rank gets its contents */
         double failed = is_rank0 && tn_checkpoint_load(ckpt, &m.params, &opt, &st) ? 1.0 : 0.0;
@@ -272,10 +274,6 @@ int main(int argc, char **argv) {
     {
         int64_t start = st.step;
         double ema = 0;
-        tn_metrics met; /* the loss EMA, computed in the library: the same bits on every machine */
-        tn_metrics_init(&met);
-        met.ema_alpha = 0.05;
-        if (st.step > 0) { met.steps = st.step; met.ema_loss = st.ema_loss; } /* resumed: the EMA goes on (the checkpoint holds it) */
         int end = stop > 0 && stop < steps ? stop : steps; /* --stop: pause early (checkpointed), the schedule stays that of --steps */
         while (st.step < end) {
             float lr = tn_schedule_lr(&sch, st.step);
@@ -290,8 +288,8 @@ int main(int argc, char **argv) {
                 tn_ctx_rewind(c, mark);
             }
             if (tn_optim_step(&opt, lr, -1)) { fprintf(stderr, "error: %s\n", tn_last_error()); return 1; }
-            tn_metrics_record(&met, (float)ga.loss, lr);
-            ema = met.ema_loss;
+            tn_metrics_record(&st.metrics, (float)ga.loss, lr);
+            ema = st.metrics.ema_loss;
             st.ema_loss = ema;
             st.step++; /* steps done */
             if (st.step % ckpt_every == 0 || st.step == end) {
