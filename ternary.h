@@ -700,6 +700,38 @@ TNDEF tn_status tn_gemm_f32(tn_pool *pool, int64_t M, int64_t N, int64_t K, cons
 /* The same with the scalar reference dot products (for tests and benchmarks). */
 TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool);
 
+/* -- quantized linear layers for inference (the seeds' QuantizedLinear) --
+   y = x W^T + b with W (out x in) stored in any weight format (F32, F16, BF16,
+   every ggml quant format tn_quantize_row makes, TQ1_0/TQ2_0, and T2: one
+   absmean scale for the whole matrix). Rows are padded with zeros to the
+   format's block inside; in, out and every figure below are the real shapes.
+   Activations: by default each row is quantized to the format's vec_dot type
+   (Q8_0, Q8_1 or Q8_K) as ggml and llama.cpp do; TN_QLINEAR_WEIGHT_ONLY keeps
+   them f32 (each weight row dequantized and dotted in f32; T2 through
+   tn_ternary_matmul_f32), so the output error is the weights' alone. */
+#define TN_QLINEAR_WEIGHT_ONLY 1u
+typedef struct tn_qlinear {
+    tn_type type;
+    int64_t in, out;          /* the real shapes */
+    int64_t in_pad;           /* stored row width: in rounded up to the format's block */
+    unsigned flags;
+    void *w;                  /* out rows of tn_row_size(type, in_pad) bytes */
+    float *bias;              /* out values, or NULL */
+    float scale;              /* T2: the matrix's absmean scale */
+    void *scratch;            /* internal (padded activations, dequantized rows) */
+    size_t scratch_size;
+} tn_qlinear;
+/* from a float layer's parameters: w (out rows of in values), bias (out, or NULL) */
+TNDEF tn_status tn_qlinear_init(tn_qlinear *q, tn_type type, const float *w, const float *bias, int64_t in, int64_t out, unsigned flags);
+TNDEF void tn_qlinear_free(tn_qlinear *q);
+/* y (batch rows of out) from x (batch rows of in); pool may be NULL */
+TNDEF tn_status tn_qlinear_forward(tn_qlinear *q, const float *x, int64_t batch, float *y, tn_pool *pool);
+/* back to f32: out rows of in values (the padding dropped) */
+TNDEF tn_status tn_qlinear_dequantize(const tn_qlinear *q, float *w);
+TNDEF size_t tn_qlinear_nbytes(const tn_qlinear *q);           /* stored bytes: weight rows (padded) + f32 bias */
+TNDEF double tn_qlinear_bits_per_weight(const tn_qlinear *q);  /* weight bits over the in x out real weights */
+TNDEF double tn_qlinear_compression(const tn_qlinear *q);      /* f32 bytes (weights + bias) / stored bytes */
+
 
 /* ==== @@AUTOGRAD  graph, backward, differentiable ops ==== */
 /*
@@ -9343,6 +9375,186 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
 TNDEF tn_status tn_mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool) { return tn__mul_mat(y, w, x, pool, 0); }
 TNDEF tn_status tn_mul_mat_ref(tn_tensor *y, const tn_tensor *w, const tn_tensor *x, tn_pool *pool) { return tn__mul_mat(y, w, x, pool, 1); }
 
+
+
+/* -- quantized linear layers -- */
+/* a 2-D tensor over memory the caller owns (ne0 values a row, ne1 rows) */
+static void tn__wrap2(tn_tensor *t, tn_type type, int64_t ne0, int64_t ne1, void *data) {
+    memset(t, 0, sizeof(*t));
+    t->type = type; t->n_dims = 2;
+    t->ne[0] = ne0; t->ne[1] = ne1; t->ne[2] = t->ne[3] = 1;
+    t->nb[0] = tn_type_size(type); t->nb[1] = tn_row_size(type, ne0);
+    t->nb[2] = t->nb[3] = t->nb[1] * (size_t)ne1;
+    t->data = data; t->data_size = t->nb[2];
+    t->scale = 1.0f;
+}
+static tn_status tn__qlinear_scratch(tn_qlinear *q, size_t n) {
+    if (n > q->scratch_size) {
+        void *p = TN_REALLOC(q->scratch, n);
+        if (!p) return tn__fail(TN_ERR_NOMEM, "tn_qlinear_forward: out of memory for %zu bytes of scratch", n);
+        q->scratch = p; q->scratch_size = n;
+    }
+    return TN_OK;
+}
+TNDEF tn_status tn_qlinear_init(tn_qlinear *q, tn_type type, const float *w, const float *bias, int64_t in, int64_t out, unsigned flags) {
+    const tn_type_traits *tt;
+    int64_t bs, r, pad;
+    size_t rs;
+    float *row = NULL;
+    tn_status st = TN_OK;
+    if (!q) return tn__fail(TN_ERR_ARG, "tn_qlinear_init: q is NULL");
+    memset(q, 0, sizeof(*q));
+    if (!w) return tn__fail(TN_ERR_ARG, "tn_qlinear_init: the weights are NULL");
+    if (flags & ~TN_QLINEAR_WEIGHT_ONLY) return tn__fail(TN_ERR_ARG, "tn_qlinear_init: unknown flags 0x%x", flags & ~TN_QLINEAR_WEIGHT_ONLY);
+    tt = tn_type_get_traits(type);
+    if (!tt || !tt->has_vec_dot || (!tt->can_quantize && type != TN_TYPE_T2) || !tt->can_dequantize)
+        return tn__fail(TN_ERR_TYPE, "tn_qlinear_init: %s is not a weight format (one with a quantizer, a dot product and a decoder)", tn_type_name(type));
+    bs = tn_blck_size(tt->vec_dot_type) > tt->blck_size ? tn_blck_size(tt->vec_dot_type) : tt->blck_size;
+    if (in < 1 || out < 1 || in > ((int64_t)1 << 40) || out > ((int64_t)1 << 40))
+        return tn__fail(TN_ERR_ARG, "tn_qlinear_init: %lld inputs, %lld outputs: want 1 .. 2^40 each", (long long)in, (long long)out);
+    pad = (in + bs - 1) / bs * bs;
+    rs = tn_row_size(type, pad);
+    if ((uint64_t)out > (uint64_t)((size_t)-1 / 2) / rs || (uint64_t)in > (uint64_t)((size_t)-1 / 8) / (uint64_t)out)
+        return tn__fail(TN_ERR_NOMEM, "tn_qlinear_init: %lld x %lld weights do not fit in memory", (long long)out, (long long)in);
+    q->type = type; q->in = in; q->out = out; q->in_pad = pad; q->flags = flags; q->scale = 1.0f;
+    q->w = TN_MALLOC(rs * (size_t)out);
+    row = (float *)TN_MALLOC(sizeof(float) * (size_t)pad);
+    if (!q->w || !row) { st = tn__fail(TN_ERR_NOMEM, "tn_qlinear_init: out of memory for %lld x %lld %s weights", (long long)out, (long long)in, tn_type_name(type)); goto fail; }
+    if (bias) {
+        q->bias = (float *)TN_MALLOC(sizeof(float) * (size_t)out);
+        if (!q->bias) { st = tn__fail(TN_ERR_NOMEM, "tn_qlinear_init: out of memory"); goto fail; }
+        memcpy(q->bias, bias, sizeof(float) * (size_t)out);
+    }
+    if (type == TN_TYPE_T2) { /* one absmean scale over the real weights, rows packed with zero padding */
+        int8_t *t = (int8_t *)TN_MALLOC((size_t)(in * out)), *tr = (int8_t *)TN_MALLOC((size_t)pad);
+        if (!t || !tr) st = tn__fail(TN_ERR_NOMEM, "tn_qlinear_init: out of memory");
+        if (st == TN_OK) st = tn_ternary_absmean(w, in * out, t, &q->scale);
+        for (r = 0; st == TN_OK && r < out; r++) {
+            memset(tr, 0, (size_t)pad);
+            memcpy(tr, t + r * in, (size_t)in);
+            st = tn_pack2((uint8_t *)q->w + (size_t)r * rs, tr, pad);
+        }
+        if (t) TN_FREE(t);
+        if (tr) TN_FREE(tr);
+        if (st != TN_OK) goto fail;
+    } else {
+        for (r = 0; r < out; r++) {
+            memcpy(row, w + r * in, sizeof(float) * (size_t)in);
+            memset(row + in, 0, sizeof(float) * (size_t)(pad - in));
+            if ((st = tn_quantize_row(type, row, (uint8_t *)q->w + (size_t)r * rs, pad)) != TN_OK) {
+                tn__fail(st, "tn_qlinear_init: row %lld: %s", (long long)r, tn_last_error());
+                goto fail;
+            }
+        }
+    }
+    TN_FREE(row);
+    return TN_OK;
+fail:
+    if (row) TN_FREE(row);
+    tn_qlinear_free(q);
+    return st;
+}
+TNDEF void tn_qlinear_free(tn_qlinear *q) {
+    if (!q) return;
+    if (q->w) TN_FREE(q->w);
+    if (q->bias) TN_FREE(q->bias);
+    if (q->scratch) TN_FREE(q->scratch);
+    memset(q, 0, sizeof(*q));
+}
+typedef struct { const tn_qlinear *q; const float *x; float *y; int64_t batch; float *buf; } tn__qlw_args;
+static void tn__qlinear_wo_task(void *arg, int ith, int nth) { /* weight-only: each row dequantized, dotted in f32 */
+    const tn__qlw_args *a = (const tn__qlw_args *)arg;
+    const tn_qlinear *q = a->q;
+    tn_vec_dot_fn dot = tn__kern()->dot[tn__fmt_slot(TN_TYPE_F32)];
+    size_t rs = tn_row_size(q->type, q->in_pad);
+    float *row = a->buf + (size_t)ith * (size_t)q->in_pad;
+    int64_t r0 = q->out * ith / nth, r1 = q->out * (ith + 1) / nth, r, i;
+    for (r = r0; r < r1; r++) {
+        tn_dequantize_row(q->type, (const uint8_t *)q->w + (size_t)r * rs, row, q->in_pad);
+        for (i = 0; i < a->batch; i++) {
+            float s;
+            dot(q->in, &s, row, a->x + (size_t)i * (size_t)q->in);
+            a->y[(size_t)i * (size_t)q->out + (size_t)r] = s;
+        }
+    }
+}
+TNDEF tn_status tn_qlinear_forward(tn_qlinear *q, const float *x, int64_t batch, float *y, tn_pool *pool) {
+    tn_status st;
+    int64_t i, r;
+    if (!q || !q->w) return tn__fail(TN_ERR_ARG, "tn_qlinear_forward: the layer is NULL or not initialized");
+    if (!x || !y) return tn__fail(TN_ERR_ARG, "tn_qlinear_forward: %s is NULL", x ? "y" : "x");
+    if (batch < 1 || (uint64_t)batch > (uint64_t)((size_t)-1 / 8) / (uint64_t)(q->in_pad > q->out ? q->in_pad : q->out))
+        return tn__fail(TN_ERR_ARG, "tn_qlinear_forward: batch %lld: want 1 .. what fits in memory", (long long)batch);
+    if (!tn__all_finite(x, batch * q->in, &i))
+        return tn__fail(TN_ERR_ARG, "tn_qlinear_forward: input row %lld element %lld is NaN or infinite", (long long)(i / q->in), (long long)(i % q->in));
+    if ((q->flags & TN_QLINEAR_WEIGHT_ONLY) && q->type == TN_TYPE_T2) {
+        if (q->in_pad != q->in) { /* the packed rows are in_pad wide: pad the activations */
+            if ((st = tn__qlinear_scratch(q, sizeof(float) * (size_t)(batch * q->in_pad))) != TN_OK) return st;
+            for (i = 0; i < batch; i++) {
+                float *d = (float *)q->scratch + (size_t)(i * q->in_pad);
+                memcpy(d, x + i * q->in, sizeof(float) * (size_t)q->in);
+                memset(d + q->in, 0, sizeof(float) * (size_t)(q->in_pad - q->in));
+            }
+            st = tn_ternary_matmul_f32((const uint8_t *)q->w, q->out, q->in_pad, q->scale, (const float *)q->scratch, batch, y, pool);
+        } else st = tn_ternary_matmul_f32((const uint8_t *)q->w, q->out, q->in, q->scale, x, batch, y, pool);
+        if (st != TN_OK) return st;
+    } else if (q->flags & TN_QLINEAR_WEIGHT_ONLY) {
+        tn__qlw_args a;
+        int nth = tn_pool_n_threads(pool);
+        if ((st = tn__qlinear_scratch(q, sizeof(float) * (size_t)q->in_pad * (size_t)nth)) != TN_OK) return st;
+        a.q = q; a.x = x; a.y = y; a.batch = batch; a.buf = (float *)q->scratch;
+        if (nth > 1) tn_pool_run(pool, tn__qlinear_wo_task, &a);
+        else tn__qlinear_wo_task(&a, 0, 1);
+    } else { /* activations quantized per row, as ggml_mul_mat */
+        tn_tensor tw, tx, ty;
+        const float *xp = x;
+        if (q->in_pad != q->in) {
+            if ((st = tn__qlinear_scratch(q, sizeof(float) * (size_t)(batch * q->in_pad))) != TN_OK) return st;
+            for (i = 0; i < batch; i++) {
+                float *d = (float *)q->scratch + (size_t)(i * q->in_pad);
+                memcpy(d, x + i * q->in, sizeof(float) * (size_t)q->in);
+                memset(d + q->in, 0, sizeof(float) * (size_t)(q->in_pad - q->in));
+            }
+            xp = (const float *)q->scratch;
+        }
+        tn__wrap2(&tw, q->type, q->in_pad, q->out, q->w);
+        tw.scale = q->scale;
+        tn__wrap2(&tx, TN_TYPE_F32, q->in_pad, batch, (void *)(uintptr_t)xp);
+        tn__wrap2(&ty, TN_TYPE_F32, q->out, batch, y);
+        if ((st = tn_mul_mat(&ty, &tw, &tx, pool)) != TN_OK) return st;
+    }
+    if (q->bias)
+        for (i = 0; i < batch; i++)
+            for (r = 0; r < q->out; r++) y[i * q->out + r] += q->bias[r];
+    return TN_OK;
+}
+TNDEF tn_status tn_qlinear_dequantize(const tn_qlinear *q, float *w) {
+    float *row;
+    int64_t r, k;
+    size_t rs;
+    if (!q || !q->w || !w) return tn__fail(TN_ERR_ARG, "tn_qlinear_dequantize: %s is NULL", w ? "the layer" : "w");
+    rs = tn_row_size(q->type, q->in_pad);
+    row = (float *)TN_MALLOC(sizeof(float) * (size_t)q->in_pad);
+    if (!row) return tn__fail(TN_ERR_NOMEM, "tn_qlinear_dequantize: out of memory");
+    for (r = 0; r < q->out; r++) {
+        tn_dequantize_row(q->type, (const uint8_t *)q->w + (size_t)r * rs, row, q->in_pad);
+        for (k = 0; k < q->in; k++) w[r * q->in + k] = row[k] * q->scale; /* T2's scale; 1 otherwise */
+    }
+    TN_FREE(row);
+    return TN_OK;
+}
+TNDEF size_t tn_qlinear_nbytes(const tn_qlinear *q) {
+    if (!q || !q->w) return 0;
+    return tn_row_size(q->type, q->in_pad) * (size_t)q->out + (q->type == TN_TYPE_T2 ? sizeof(float) : 0) + (q->bias ? sizeof(float) * (size_t)q->out : 0);
+}
+TNDEF double tn_qlinear_bits_per_weight(const tn_qlinear *q) {
+    if (!q || !q->w) return 0.0;
+    return 8.0 * (double)(tn_row_size(q->type, q->in_pad) * (size_t)q->out + (q->type == TN_TYPE_T2 ? sizeof(float) : 0)) / ((double)q->in * (double)q->out);
+}
+TNDEF double tn_qlinear_compression(const tn_qlinear *q) {
+    size_t n = tn_qlinear_nbytes(q);
+    return n ? 4.0 * ((double)q->in * (double)q->out + (q->bias ? (double)q->out : 0.0)) / (double)n : 0.0;
+}
 
 /* ==== @@IMPL:AUTOGRAD  tape, backward, ops ==== */
 

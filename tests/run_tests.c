@@ -80,6 +80,7 @@ static const tn_test_case tn_tests[] = {
     {"kernels_simd_paths_present", test_simd_paths_present},
     {"kernels_mul_mat_types_threads", test_mul_mat_types_and_threads},
     {"kernels_mul_mat_batch_tiles", test_mul_mat_batch_tiles},
+    {"kernels_qlinear", test_qlinear},
     {"kernels_softmax_exp", test_softmax_exp},
     {"kernels_mul_mat_strided_x", test_mul_mat_strided_x},
     {"kernels_mul_mat_views_batches_errors", test_mul_mat_views_batches_errors},

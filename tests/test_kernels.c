@@ -729,3 +729,113 @@ static int test_kernels_any_bytes(void) {
     tn_ctx_free(ctx);
     return 0;
 }
+
+/* tn_qlinear, the seeds' quantized linear layer: the seed's own checks (Q8
+   within 1.0 of the float layer with f32 activations; Q4 non-zero; batches;
+   compression > 3.5x / 6x), any input width (padded inside, never in its
+   shapes or figures), every weight format against its own dequantized weights
+   with f32 and with quantized activations, T2 exact, and bad input */
+static int test_qlinear(void) {
+    static const tn_type types[] = {TN_TYPE_F32, TN_TYPE_F16, TN_TYPE_BF16, TN_TYPE_Q8_0, TN_TYPE_Q4_0, TN_TYPE_Q4_1, TN_TYPE_Q5_0, TN_TYPE_Q5_1,
+                                    TN_TYPE_Q2_K, TN_TYPE_Q3_K, TN_TYPE_Q4_K, TN_TYPE_Q5_K, TN_TYPE_Q6_K, TN_TYPE_IQ4_NL, TN_TYPE_IQ4_XS,
+                                    TN_TYPE_TQ1_0, TN_TYPE_TQ2_0, TN_TYPE_T2};
+    float w[64 * 16], b[16], x[64 * 3], y[16 * 3], yf[16 * 3];
+    tn_qlinear q, qf;
+    tn_pool *pool = tn_pool_new(2);
+    int i, ti, flags;
+    for (i = 0; i < 64 * 16; i++) w[i] = (float)i * 0.01f - 5.0f;
+    for (i = 0; i < 16; i++) b[i] = (float)i * 0.1f;
+    for (i = 0; i < 64; i++) x[i] = (float)i * 0.1f;
+    /* the seed's Q8 check: f32 activations (weights alone quantized) */
+    CHECK_OK(tn_qlinear_init(&qf, TN_TYPE_F32, w, b, 64, 16, 0));
+    CHECK_OK(tn_qlinear_forward(&qf, x, 1, yf, NULL));
+    CHECK_OK(tn_qlinear_init(&q, TN_TYPE_Q8_0, w, b, 64, 16, TN_QLINEAR_WEIGHT_ONLY));
+    CHECK_OK(tn_qlinear_forward(&q, x, 1, y, NULL));
+    {
+        double err = 0, sum = 0;
+        for (i = 0; i < 16; i++) { err = fmax(err, fabs(y[i] - yf[i])); sum += y[i]; }
+        CHECK_MSG(err < 1.0, "Q8 weight-only error %g, the seed wants < 1", err);
+        CHECK(fabs(sum) > 0.01);
+    }
+    tn_qlinear_free(&q);
+    /* with activations quantized too (ggml's way) it is further off, and says so in no figure */
+    CHECK_OK(tn_qlinear_init(&q, TN_TYPE_Q8_0, w, b, 64, 16, 0));
+    CHECK_OK(tn_qlinear_forward(&q, x, 1, y, NULL));
+    for (i = 0; i < 16; i++) CHECK(fabs(y[i] - yf[i]) < 4.0);
+    tn_qlinear_free(&q);
+    tn_qlinear_free(&qf);
+    /* the seed's compression figures, on a 1024 x 512 layer of 0.1 */
+    {
+        float *w2 = (float *)malloc(sizeof(float) * 1024 * 512);
+        for (i = 0; i < 1024 * 512; i++) w2[i] = 0.1f;
+        CHECK_OK(tn_qlinear_init(&q, TN_TYPE_Q8_0, w2, NULL, 1024, 512, 0));
+        CHECK_MSG(tn_qlinear_compression(&q) > 3.5 && fabs(tn_qlinear_bits_per_weight(&q) - 8.5) < 1e-9, "q8_0: %g x, %g bits", tn_qlinear_compression(&q), tn_qlinear_bits_per_weight(&q));
+        tn_qlinear_free(&q);
+        CHECK_OK(tn_qlinear_init(&q, TN_TYPE_Q4_0, w2, NULL, 1024, 512, 0));
+        CHECK(tn_qlinear_compression(&q) > 6.0 && tn_qlinear_nbytes(&q) == (size_t)512 * 32 * 18);
+        tn_qlinear_free(&q);
+        free(w2);
+    }
+    /* every format, an odd width (padded inside), a batch, with and without quantized activations */
+    for (ti = 0; ti < (int)(sizeof(types) / sizeof(types[0])); ti++)
+        for (flags = 0; flags < 2; flags++) {
+            const int64_t in = 100, out = 7, B = 3;
+            float wr[700], xr[300], yq[21], yq2[21], deq[700];
+            tn_rng r;
+            int64_t k, o, bi;
+            double worst = 0, scale = 0;
+            tn_rng_seed(&r, (uint64_t)(ti * 2 + flags + 1));
+            for (k = 0; k < in * out; k++) wr[k] = tn_rng_normal(&r) * 0.5f;
+            for (k = 0; k < in * B; k++) xr[k] = tn_rng_normal(&r);
+            CHECK_MSG(tn_qlinear_init(&q, types[ti], wr, b, in, out, flags ? TN_QLINEAR_WEIGHT_ONLY : 0) == TN_OK, "%s: %s", tn_type_name(types[ti]), tn_last_error());
+            CHECK(q.in == in && q.out == out && q.in_pad >= in && q.in_pad % tn_blck_size(types[ti]) == 0);
+            CHECK_OK(tn_qlinear_dequantize(&q, deq));
+            CHECK_OK(tn_qlinear_forward(&q, xr, B, yq, NULL));
+            CHECK_OK(tn_qlinear_forward(&q, xr, B, yq2, pool)); /* threads change nothing */
+            CHECK(memcmp(yq, yq2, sizeof(yq)) == 0);
+            for (bi = 0; bi < B; bi++)
+                for (o = 0; o < out; o++) {
+                    double ref = b[o], mag = 0;
+                    for (k = 0; k < in; k++) { ref += (double)deq[o * in + k] * xr[bi * in + k]; mag += fabs((double)deq[o * in + k] * xr[bi * in + k]); }
+                    worst = fmax(worst, fabs(yq[bi * out + o] - ref));
+                    scale = fmax(scale, mag);
+                }
+            /* f32 activations: the dequantized weights' own product to float rounding; quantized ones: within their
+               rounding (8-bit codes: about 1% of the sum of |w x|, f16: 0.1%) */
+            CHECK_MSG(worst <= (flags || types[ti] == TN_TYPE_F32 ? 1e-5 : types[ti] == TN_TYPE_F16 || types[ti] == TN_TYPE_BF16 ? 4e-3 : 2e-2) * scale,
+                      "%s %s: off by %g of %g", tn_type_name(types[ti]), flags ? "weight-only" : "activations quantized", worst, scale);
+            if (types[ti] == TN_TYPE_T2 && flags) { /* exactly the seeds' ternary matmul */
+                float yt[21];
+                int8_t t8[700];
+                float s;
+                CHECK_OK(tn_ternary_absmean(wr, in * out, t8, &s));
+                CHECK(s == q.scale);
+                for (k = 0; k < in * out; k++) CHECK(deq[k] == (float)t8[k] * s);
+                {
+                    float xp[256] = {0};
+                    CHECK(q.in_pad == 256);
+                    memcpy(xp, xr, sizeof(float) * (size_t)in);
+                    CHECK_OK(tn_ternary_matmul_f32((const uint8_t *)q.w, out, q.in_pad, q.scale, xp, 1, yt, NULL));
+                    for (o = 0; o < out; o++) CHECK(yt[o] + b[o] == yq[o]);
+                }
+            }
+            {   /* the figures are the real shape's: bits over in x out weights */
+                double bpw = tn_qlinear_bits_per_weight(&q);
+                CHECK(bpw > 0 && fabs(tn_qlinear_compression(&q) * (double)tn_qlinear_nbytes(&q) - 4.0 * (double)(in * out + out)) < 1e-6 * (double)tn_qlinear_nbytes(&q));
+            }
+            tn_qlinear_free(&q);
+        }
+    /* bad input */
+    CHECK(tn_qlinear_init(&q, TN_TYPE_I32, w, NULL, 64, 16, 0) == TN_ERR_TYPE && strstr(tn_last_error(), "not a weight format"));
+    CHECK(tn_qlinear_init(&q, TN_TYPE_Q8_0, w, NULL, 0, 16, 0) == TN_ERR_ARG && strstr(tn_last_error(), "0 inputs"));
+    CHECK(tn_qlinear_init(&q, TN_TYPE_Q8_0, NULL, NULL, 64, 16, 0) == TN_ERR_ARG);
+    CHECK(tn_qlinear_init(&q, TN_TYPE_Q8_0, w, NULL, 64, 16, 8) == TN_ERR_ARG && strstr(tn_last_error(), "flags"));
+    CHECK_OK(tn_qlinear_init(&q, TN_TYPE_Q4_0, w, NULL, 64, 16, 0));
+    x[5] = NAN;
+    CHECK(tn_qlinear_forward(&q, x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "row 0 element 5"));
+    CHECK(tn_qlinear_forward(&q, x, 0, y, NULL) == TN_ERR_ARG);
+    tn_qlinear_free(&q);
+    CHECK(tn_qlinear_forward(&q, x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "not initialized"));
+    tn_pool_free(pool);
+    return 0;
+}
