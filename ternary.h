@@ -1347,6 +1347,54 @@ TNDEF tn_status tn_transformer_llamacpp_check(const tn_transformer_config *cfg, 
 TNDEF int tn_gguf_llamacpp_check(const tn_gguf *g, char *why, size_t why_size);
 
 
+
+/* ==== @@IO  whole-model quantization ==== */
+/* Every parameter of a tn_params set (any model, not only the built-in layers)
+   in one format, with a keep-float rule; a size summary; saved as GGUF (real
+   shapes, ggml's bytes) and loaded back, to run quantized (tn_qlinear_from_model)
+   or dequantized into a float model (tn_quant_model_to_params). A matrix whose
+   rows are not whole blocks of the format falls back, as llama-quantize does:
+   Q8_0 when its rows are whole blocks of 32, else F16 (named in `why`). */
+typedef struct tn_quant_rule {
+    tn_type type;             /* the format for the matrices */
+    tn_type keep_type;        /* what kept tensors are stored as: F32 (default) or F16 */
+    int keep_1d;              /* 1 (default): 1-D tensors (norm gains, biases, scales) are kept */
+    int64_t min_elements;     /* tensors of fewer values are kept (default 0) */
+} tn_quant_rule;
+TNDEF tn_quant_rule tn_quant_rule_default(tn_type type);
+typedef struct tn_quant_tensor {
+    char name[TN_MAX_NAME];
+    tn_type type;             /* as stored: the rule's type, a fallback, or keep_type */
+    int n_dims;
+    int64_t ne[TN_MAX_DIMS];
+    void *data;               /* owned */
+    size_t nbytes, f32_bytes;
+    double rmse, max_err;     /* of the stored values against the originals (0 when loaded from a file) */
+    char why[48];             /* "" for the rule's type, else why not ("kept: 1-D", "fallback: rows of 100") */
+} tn_quant_tensor;
+typedef struct tn_quant_model {
+    tn_quant_tensor *t;
+    int n;
+    tn_type type;             /* the rule's type */
+    size_t f32_bytes, bytes;  /* totals */
+} tn_quant_model;
+/* (from_params and load fill *m afresh: free a model held there first) */
+TNDEF tn_status tn_quant_model_from_params(tn_quant_model *m, const tn_params *p, const tn_quant_rule *rule);
+TNDEF void tn_quant_model_free(tn_quant_model *m);
+TNDEF int tn_quant_model_find(const tn_quant_model *m, const char *name); /* index or -1 */
+/* one line per tensor (name, shape, type, bytes before / after, ratio, bits per
+   weight, rmse) and a total, into buf (always NUL-terminated); returns the length
+   the whole summary needs, as snprintf does */
+TNDEF size_t tn_quant_model_summary(const tn_quant_model *m, char *buf, size_t size);
+TNDEF tn_status tn_quant_model_save(const tn_quant_model *m, const char *path);
+TNDEF tn_status tn_quant_model_load(tn_quant_model *m, const char *path);
+/* into a float model: every parameter of p found by name and shape (checked for all
+   before any is written) and dequantized; tensors of m that p lacks are an error */
+TNDEF tn_status tn_quant_model_to_params(const tn_quant_model *m, tn_params *p);
+/* a quantized linear layer over tensor `weight` (ne (in, out)) and, if bias is not
+   NULL, the 1-D tensor `bias` (dequantized to f32) */
+TNDEF tn_status tn_qlinear_from_model(tn_qlinear *q, const tn_quant_model *m, const char *weight, const char *bias, unsigned flags);
+
 /* ==== @@IO  safetensors import ==== */
 /* .safetensors: u64 header length, a JSON header {"name": {"dtype": "F32",
    "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}, then
@@ -14064,6 +14112,245 @@ static tn_status tn__transformer_load_llamacpp(tn_transformer *m, tn_ctx *pctx, 
     if (!st) st = tn_param_load_gguf(m->head.w, g, h.tied ? "token_embd.weight" : "output.weight");
     if (st) tn_transformer_deinit(m);
     return st;
+}
+
+
+/* ==== @@IMPL:IO  whole-model quantization ==== */
+#define TN__QM_ARCH "ternary-quantized"
+TNDEF tn_quant_rule tn_quant_rule_default(tn_type type) {
+    tn_quant_rule r;
+    memset(&r, 0, sizeof(r));
+    r.type = type; r.keep_type = TN_TYPE_F32; r.keep_1d = 1; r.min_elements = 0;
+    return r;
+}
+TNDEF void tn_quant_model_free(tn_quant_model *m) {
+    int i;
+    if (!m) return;
+    for (i = 0; i < m->n; i++) if (m->t[i].data) TN_FREE(m->t[i].data);
+    if (m->t) TN_FREE(m->t);
+    memset(m, 0, sizeof(*m));
+}
+TNDEF int tn_quant_model_find(const tn_quant_model *m, const char *name) {
+    int i;
+    if (!m || !name) return -1;
+    for (i = 0; i < m->n; i++) if (!strcmp(m->t[i].name, name)) return i;
+    return -1;
+}
+/* the type a tensor of `ne0`-value rows and `n` values gets, and why */
+static tn_type tn__qm_pick(const tn_quant_rule *r, int n_dims, int64_t ne0, int64_t n, char *why, size_t wn) {
+    why[0] = 0;
+    if (r->keep_1d && n_dims <= 1) { snprintf(why, wn, "kept: 1-D"); return r->keep_type; }
+    if (n < r->min_elements) { snprintf(why, wn, "kept: %lld values", (long long)n); return r->keep_type; }
+    if (ne0 % tn_blck_size(r->type) == 0) return r->type;
+    if (ne0 % 32 == 0 && r->type != TN_TYPE_Q8_0) { snprintf(why, wn, "fallback: rows of %lld", (long long)ne0); return TN_TYPE_Q8_0; }
+    snprintf(why, wn, "fallback: rows of %lld", (long long)ne0);
+    return TN_TYPE_F16;
+}
+TNDEF tn_status tn_quant_model_from_params(tn_quant_model *m, const tn_params *p, const tn_quant_rule *rule) {
+    tn_quant_rule r;
+    const tn_type_traits *tt;
+    int i;
+    tn_status st = TN_OK;
+    float *row = NULL;
+    if (!m) return tn__fail(TN_ERR_ARG, "tn_quant_model_from_params: m is NULL");
+    memset(m, 0, sizeof(*m));
+    if (!p || !rule) return tn__fail(TN_ERR_ARG, "tn_quant_model_from_params: %s is NULL", p ? "rule" : "params");
+    r = *rule;
+    tt = tn_type_get_traits(r.type);
+    if (!tt || r.type == TN_TYPE_T2 || !tt->can_quantize || !tt->can_dequantize || tn_type_needs_imatrix(r.type))
+        return tn__fail(TN_ERR_TYPE, "tn_quant_model_from_params: %s is not a format to quantize a model to here (a ggml type with a quantizer%s)",
+                        tn_type_name(r.type), r.type == TN_TYPE_T2 ? "; for ternary weights use tq2_0 or tq1_0" : tn_type_needs_imatrix(r.type) ? "; this one needs an importance matrix: tn_quantize_imatrix" : "");
+    if (r.keep_type != TN_TYPE_F32 && r.keep_type != TN_TYPE_F16 && r.keep_type != TN_TYPE_BF16)
+        return tn__fail(TN_ERR_TYPE, "tn_quant_model_from_params: keep_type %s: want f32, f16 or bf16", tn_type_name(r.keep_type));
+    if (p->n < 1) return tn__fail(TN_ERR_ARG, "tn_quant_model_from_params: no parameters");
+    m->t = (tn_quant_tensor *)TN_MALLOC(sizeof(tn_quant_tensor) * (size_t)p->n);
+    if (!m->t) return tn__fail(TN_ERR_NOMEM, "tn_quant_model_from_params: out of memory");
+    memset(m->t, 0, sizeof(tn_quant_tensor) * (size_t)p->n);
+    m->type = r.type;
+    for (i = 0; i < p->n && st == TN_OK; i++) {
+        const tn_tensor *t = p->items[i].t;
+        tn_quant_tensor *q = &m->t[i];
+        int64_t n = tn_nelements(t), ne0 = t->ne[0], rows = n / (ne0 ? ne0 : 1), k, rr;
+        size_t rs;
+        double se = 0;
+        if (t->type != TN_TYPE_F32 || !tn_is_contiguous(t) || n < 1) {
+            st = tn__fail(TN_ERR_TYPE, "tn_quant_model_from_params: parameter '%s' is %s%s; want contiguous f32 values", p->items[i].name, tn_type_name(t->type), tn_is_contiguous(t) ? "" : ", not contiguous");
+            break;
+        }
+        snprintf(q->name, sizeof(q->name), "%s", p->items[i].name);
+        q->n_dims = t->n_dims < 1 ? 1 : t->n_dims;
+        memcpy(q->ne, t->ne, sizeof(q->ne));
+        q->type = tn__qm_pick(&r, t->n_dims, ne0, n, q->why, sizeof(q->why));
+        rs = tn_row_size(q->type, ne0);
+        q->nbytes = rs * (size_t)rows;
+        q->f32_bytes = sizeof(float) * (size_t)n;
+        q->data = TN_MALLOC(q->nbytes ? q->nbytes : 1);
+        row = (float *)TN_REALLOC(row, sizeof(float) * (size_t)ne0);
+        if (!q->data || !row) { st = tn__fail(TN_ERR_NOMEM, "tn_quant_model_from_params: out of memory for '%s'", q->name); break; }
+        for (rr = 0; rr < rows && st == TN_OK; rr++) {
+            const float *x = (const float *)t->data + rr * ne0;
+            uint8_t *d = (uint8_t *)q->data + (size_t)rr * rs;
+            if ((st = tn_quantize_row(q->type, x, d, ne0)) != TN_OK) { tn__fail(st, "tn_quant_model_from_params: '%s' row %lld: %s", q->name, (long long)rr, tn_last_error()); break; }
+            tn_dequantize_row(q->type, d, row, ne0);
+            for (k = 0; k < ne0; k++) {
+                double e = fabs((double)row[k] - (double)x[k]);
+                se += e * e;
+                if (e > q->max_err) q->max_err = e;
+            }
+        }
+        q->rmse = sqrt(se / (double)n);
+        m->n = i + 1;
+        m->f32_bytes += q->f32_bytes;
+        m->bytes += q->nbytes;
+    }
+    if (row) TN_FREE(row);
+    if (st != TN_OK) tn_quant_model_free(m);
+    return st;
+}
+TNDEF size_t tn_quant_model_summary(const tn_quant_model *m, char *buf, size_t size) {
+    size_t len = 0;
+    int i;
+    char tmp[256];
+#define TN__QM_PUT(...) do { int w_ = snprintf(tmp, sizeof(tmp), __VA_ARGS__); if (w_ > 0) { \
+        if (buf && len < size) { size_t room = size - len; memcpy(buf + len, tmp, (size_t)w_ < room ? (size_t)w_ : room - 1); } \
+        len += (size_t)w_; } } while (0)
+    if (buf && size) buf[0] = 0;
+    if (!m) return 0;
+    TN__QM_PUT("%-40s %-18s %-7s %12s %12s %7s %6s %10s\n", "tensor", "shape", "type", "f32 bytes", "bytes", "ratio", "bpw", "rmse");
+    for (i = 0; i < m->n; i++) {
+        const tn_quant_tensor *q = &m->t[i];
+        char shp[64];
+        int d, o = 0;
+        int64_t n = (int64_t)(q->f32_bytes / sizeof(float));
+        for (d = 0; d < q->n_dims && o < 60; d++) o += snprintf(shp + o, sizeof(shp) - (size_t)o, d ? "x%lld" : "%lld", (long long)q->ne[d]);
+        TN__QM_PUT("%-40s %-18s %-7s %12zu %12zu %6.2fx %6.2f %10.3g%s%s\n", q->name, shp, tn_type_name(q->type), q->f32_bytes, q->nbytes,
+                   q->nbytes ? (double)q->f32_bytes / (double)q->nbytes : 0.0, n ? 8.0 * (double)q->nbytes / (double)n : 0.0, q->rmse,
+                   q->why[0] ? "  " : "", q->why);
+    }
+    TN__QM_PUT("%-40s %-18s %-7s %12zu %12zu %6.2fx %6.2f\n", "total", "", tn_type_name(m->type), m->f32_bytes, m->bytes,
+               m->bytes ? (double)m->f32_bytes / (double)m->bytes : 0.0, m->f32_bytes ? 32.0 * (double)m->bytes / (double)m->f32_bytes : 0.0);
+#undef TN__QM_PUT
+    if (buf && size) buf[len < size ? len : size - 1] = 0;
+    return len;
+}
+TNDEF tn_status tn_quant_model_save(const tn_quant_model *m, const char *path) {
+    tn_gguf *g;
+    tn_status st;
+    int i;
+    if (!m || !path || m->n < 1) return tn__fail(TN_ERR_ARG, "tn_quant_model_save: %s", !path ? "path is NULL" : "no model (tn_quant_model_from_params first)");
+    if (!(g = tn_gguf_new())) return TN_ERR_NOMEM;
+    st = tn_gguf_set_str(g, "general.architecture", TN__QM_ARCH);
+    if (!st) st = tn_gguf_set_str(g, "ternary.quantized.type", tn_type_name(m->type));
+    if (!st) st = tn_gguf_set_u32(g, "general.quantization_version", 2);
+    for (i = 0; i < m->n && !st; i++) st = tn_gguf_add_tensor(g, m->t[i].name, m->t[i].type, m->t[i].n_dims, m->t[i].ne, m->t[i].data);
+    if (!st) st = tn_gguf_write_file(g, path);
+    tn_gguf_free(g);
+    return st;
+}
+TNDEF tn_status tn_quant_model_load(tn_quant_model *m, const char *path) {
+    tn_gguf *g = NULL;
+    tn_status st;
+    int64_t i, n, ki;
+    const char *s = NULL;
+    uint64_t sl = 0;
+    if (!m) return tn__fail(TN_ERR_ARG, "tn_quant_model_load: m is NULL");
+    memset(m, 0, sizeof(*m));
+    if (!path) return tn__fail(TN_ERR_ARG, "tn_quant_model_load: path is NULL");
+    if ((st = tn_gguf_read_file(path, 0, &g)) != TN_OK) return st;
+    n = tn_gguf_n_tensors(g);
+    if (n < 1 || n > INT_MAX / 2) { tn_gguf_free(g); return tn__fail(TN_ERR_FORMAT, "%s holds %lld tensors: no model to load", path, (long long)n); }
+    m->t = (tn_quant_tensor *)TN_MALLOC(sizeof(tn_quant_tensor) * (size_t)n);
+    if (!m->t) { tn_gguf_free(g); return tn__fail(TN_ERR_NOMEM, "tn_quant_model_load: out of memory"); }
+    memset(m->t, 0, sizeof(tn_quant_tensor) * (size_t)n);
+    ki = tn_gguf_find_key(g, "ternary.quantized.type");
+    m->type = TN_TYPE_F32;
+    if (ki >= 0 && tn_gguf_get_str(g, ki, &s, &sl) == TN_OK && sl < 32) {
+        char nm[32];
+        memcpy(nm, s, (size_t)sl); nm[sl] = 0;
+        if (tn_type_from_name(nm, &m->type) != TN_OK) m->type = TN_TYPE_F32;
+    }
+    for (i = 0; i < n && st == TN_OK; i++) {
+        tn_gguf_tensor gt;
+        tn_quant_tensor *q = &m->t[i];
+        const tn_type_traits *tt;
+        if ((st = tn_gguf_get_tensor(g, i, &gt)) != TN_OK) break;
+        tt = tn_type_get_traits(gt.type);
+        if (!tt || !tt->can_dequantize) { st = tn__fail(TN_ERR_UNSUPPORTED, "%s: tensor '%s' is %s, which ternary.h cannot decode", path, gt.name, tn_type_name(gt.type)); break; }
+        snprintf(q->name, sizeof(q->name), "%s", gt.name);
+        q->type = gt.type; q->n_dims = gt.n_dims;
+        memcpy(q->ne, gt.ne, sizeof(q->ne));
+        q->nbytes = gt.nbytes;
+        q->f32_bytes = sizeof(float) * (size_t)(gt.ne[0] * gt.ne[1] * gt.ne[2] * gt.ne[3]); /* the reader checked the product */
+        q->data = TN_MALLOC(gt.nbytes ? gt.nbytes : 1);
+        if (!q->data) { st = tn__fail(TN_ERR_NOMEM, "tn_quant_model_load: out of memory for '%s'", gt.name); break; }
+        memcpy(q->data, gt.data, gt.nbytes);
+        m->n = (int)i + 1;
+        m->f32_bytes += q->f32_bytes;
+        m->bytes += q->nbytes;
+    }
+    tn_gguf_free(g);
+    if (st != TN_OK) tn_quant_model_free(m);
+    return st;
+}
+TNDEF tn_status tn_quant_model_to_params(const tn_quant_model *m, tn_params *p) {
+    int i, *map;
+    if (!m || !p) return tn__fail(TN_ERR_ARG, "tn_quant_model_to_params: %s is NULL", m ? "params" : "m");
+    map = (int *)TN_MALLOC(sizeof(int) * (size_t)(p->n ? p->n : 1));
+    if (!map) return tn__fail(TN_ERR_NOMEM, "tn_quant_model_to_params: out of memory");
+    for (i = 0; i < p->n; i++) { /* everything checked before anything is written */
+        const tn_tensor *t = p->items[i].t;
+        int j = tn_quant_model_find(m, p->items[i].name), d;
+        if (j < 0) { TN_FREE(map); return tn__fail(TN_ERR_FORMAT, "tn_quant_model_to_params: the model has no tensor '%s'", p->items[i].name); }
+        for (d = 0; d < TN_MAX_DIMS; d++)
+            if (m->t[j].ne[d] != t->ne[d] || t->type != TN_TYPE_F32 || !tn_is_contiguous(t)) {
+                TN_FREE(map);
+                return tn__fail(TN_ERR_SHAPE, "tn_quant_model_to_params: '%s' is %lldx%lldx%lldx%lld in the model, %lldx%lldx%lldx%lld %s here", p->items[i].name,
+                                (long long)m->t[j].ne[0], (long long)m->t[j].ne[1], (long long)m->t[j].ne[2], (long long)m->t[j].ne[3],
+                                (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2], (long long)t->ne[3], tn_type_name(t->type));
+            }
+        map[i] = j;
+    }
+    if (m->n != p->n) {
+        for (i = 0; i < m->n; i++)
+            if (!tn_params_find(p, m->t[i].name)) { TN_FREE(map); return tn__fail(TN_ERR_FORMAT, "tn_quant_model_to_params: the model's '%s' is not a parameter here", m->t[i].name); }
+    }
+    for (i = 0; i < p->n; i++) {
+        const tn_quant_tensor *q = &m->t[map[i]];
+        int64_t ne0 = q->ne[0], rows = (int64_t)(q->f32_bytes / sizeof(float)) / (ne0 ? ne0 : 1), r;
+        size_t rs = tn_row_size(q->type, ne0);
+        for (r = 0; r < rows; r++) tn_dequantize_row(q->type, (const uint8_t *)q->data + (size_t)r * rs, (float *)p->items[i].t->data + r * ne0, ne0);
+    }
+    TN_FREE(map);
+    return TN_OK;
+}
+TNDEF tn_status tn_qlinear_from_model(tn_qlinear *q, const tn_quant_model *m, const char *weight, const char *bias, unsigned flags) {
+    int wi, bi = -1;
+    const tn_quant_tensor *w;
+    const tn_type_traits *tt;
+    int64_t in, out;
+    if (!q) return tn__fail(TN_ERR_ARG, "tn_qlinear_from_model: q is NULL");
+    memset(q, 0, sizeof(*q));
+    if (!m || !weight) return tn__fail(TN_ERR_ARG, "tn_qlinear_from_model: %s is NULL", m ? "weight" : "m");
+    if (flags & ~TN_QLINEAR_WEIGHT_ONLY) return tn__fail(TN_ERR_ARG, "tn_qlinear_from_model: unknown flags 0x%x", flags & ~TN_QLINEAR_WEIGHT_ONLY);
+    if ((wi = tn_quant_model_find(m, weight)) < 0) return tn__fail(TN_ERR_ARG, "tn_qlinear_from_model: no tensor '%s'", weight);
+    w = &m->t[wi];
+    in = w->ne[0]; out = w->ne[1];
+    if (w->n_dims != 2 || w->ne[2] != 1 || w->ne[3] != 1) return tn__fail(TN_ERR_SHAPE, "tn_qlinear_from_model: '%s' is not a matrix (%d dims)", weight, w->n_dims);
+    tt = tn_type_get_traits(w->type);
+    if (!tt || !tt->has_vec_dot || in % tn_blck_size(tt->vec_dot_type))
+        return tn__fail(TN_ERR_TYPE, "tn_qlinear_from_model: '%s' is %s with rows of %lld: no dot product for it", weight, tn_type_name(w->type), (long long)in);
+    if (bias) {
+        if ((bi = tn_quant_model_find(m, bias)) < 0) return tn__fail(TN_ERR_ARG, "tn_qlinear_from_model: no tensor '%s'", bias);
+        if (m->t[bi].ne[0] != out || m->t[bi].ne[1] != 1 || m->t[bi].ne[2] != 1 || m->t[bi].ne[3] != 1)
+            return tn__fail(TN_ERR_SHAPE, "tn_qlinear_from_model: bias '%s' has %lld values for %lld outputs", bias, (long long)m->t[bi].ne[0], (long long)out);
+    }
+    q->type = w->type; q->in = in; q->out = out; q->in_pad = in; q->flags = flags; q->scale = 1.0f;
+    q->w = TN_MALLOC(w->nbytes);
+    if (bi >= 0) q->bias = (float *)TN_MALLOC(sizeof(float) * (size_t)out);
+    if (!q->w || (bi >= 0 && !q->bias)) { tn_qlinear_free(q); return tn__fail(TN_ERR_NOMEM, "tn_qlinear_from_model: out of memory"); }
+    memcpy(q->w, w->data, w->nbytes);
+    if (bi >= 0) tn_dequantize_row(m->t[bi].type, m->t[bi].data, q->bias, out);
+    return TN_OK;
 }
 
 /* ==== @@IMPL:IO  safetensors ==== */

@@ -361,3 +361,110 @@ static int test_safetensors_import(void) {
     tn_ctx_free(ctx);
     return 0;
 }
+
+/* whole-model quantization: a transformer's parameters to one format (1-D kept
+   f32, rows that are not whole blocks falling back), the size summary, GGUF out
+   and back with the same bytes, dequantized into another model (load into a
+   module), and run quantized through tn_qlinear_from_model */
+static int test_quant_model(void) {
+    const char *path = "build/quant_model.gguf";
+    tn_ctx *pc = tn_ctx_new(8 << 20), *pc2 = tn_ctx_new(8 << 20);
+    tn_transformer m, m2;
+    tn_transformer_config cfg = tn_transformer_config_default();
+    tn_quant_rule rule = tn_quant_rule_default(TN_TYPE_Q4_K);
+    tn_quant_model qm, back;
+    tn_params odd;
+    tn_tensor *ow;
+    char *sum;
+    size_t need;
+    int i, k;
+    cfg.vocab = 256; cfg.d_model = 256; cfg.n_head = 4; cfg.n_layer = 1; cfg.d_ff = 96; cfg.ctx_len = 16;
+    CHECK_OK(tn_transformer_init(&m, pc, &cfg, 3));
+    CHECK_OK(tn_transformer_init(&m2, pc2, &cfg, 99));
+    CHECK_OK(tn_quant_model_from_params(&qm, &m.params, &rule));
+    CHECK_EQ_INT(qm.n, m.params.n);
+    for (i = 0; i < qm.n; i++) {
+        const tn_tensor *t = m.params.items[i].t;
+        tn_type want = t->n_dims <= 1 ? TN_TYPE_F32 : t->ne[0] % 256 == 0 ? TN_TYPE_Q4_K : t->ne[0] % 32 == 0 ? TN_TYPE_Q8_0 : TN_TYPE_F16;
+        CHECK_MSG(qm.t[i].type == want, "%s (%lld wide): %s, want %s", qm.t[i].name, (long long)t->ne[0], tn_type_name(qm.t[i].type), tn_type_name(want));
+        CHECK(memcmp(qm.t[i].ne, t->ne, sizeof(t->ne)) == 0); /* the real shape */
+        CHECK(qm.t[i].rmse >= 0 && qm.t[i].rmse < 0.05 && (want != TN_TYPE_F32 || qm.t[i].rmse == 0));
+        if (want == TN_TYPE_Q8_0) CHECK(strstr(qm.t[i].why, "fallback: rows of 96") != NULL);
+    }
+    CHECK(qm.bytes < qm.f32_bytes / 4);
+    need = tn_quant_model_summary(&qm, NULL, 0);
+    sum = (char *)malloc(need + 1);
+    CHECK(tn_quant_model_summary(&qm, sum, need + 1) == need && strlen(sum) == need);
+    CHECK(strstr(sum, "tok.w") && strstr(sum, "q4_K") && strstr(sum, "\ntotal") && strstr(sum, "kept: 1-D"));
+    {   /* truncated: still a string */
+        char small[40];
+        CHECK(tn_quant_model_summary(&qm, small, sizeof(small)) == need && strlen(small) == sizeof(small) - 1);
+    }
+    free(sum);
+    CHECK_OK(tn_quant_model_save(&qm, path));
+    CHECK_OK(tn_quant_model_load(&back, path));
+    CHECK_EQ_INT(back.n, qm.n);
+    for (i = 0; i < qm.n; i++) {
+        int j = tn_quant_model_find(&back, qm.t[i].name);
+        CHECK(j >= 0 && back.t[j].type == qm.t[i].type && back.t[j].nbytes == qm.t[i].nbytes && memcmp(back.t[j].data, qm.t[i].data, qm.t[i].nbytes) == 0);
+    }
+    CHECK(back.type == TN_TYPE_Q4_K && back.bytes == qm.bytes);
+    /* into a float model with other weights: every value the dequantized one */
+    CHECK_OK(tn_quant_model_to_params(&back, &m2.params));
+    for (i = 0; i < m.params.n; i++) {
+        const tn_tensor *a = m.params.items[i].t, *b2 = tn_params_find(&m2.params, m.params.items[i].name);
+        double worst = 0;
+        CHECK(b2 != NULL);
+        for (k = 0; k < tn_nelements(a); k++) worst = fmax(worst, fabs(((float *)a->data)[k] - ((float *)b2->data)[k]));
+        CHECK_MSG(worst <= qm.t[i].max_err + 1e-7, "%s: %g off, the quantizer's worst %g", a->name, worst, qm.t[i].max_err);
+    }
+    {   /* run quantized: the head as a tn_qlinear, the same outputs as one made from the float weights */
+        tn_qlinear q1, q2;
+        const tn_tensor *hw = tn_params_find(&m.params, "head.w");
+        float x[256 * 2], y1[512], y2[512];
+        tn_rng r;
+        CHECK(hw != NULL);
+        tn_rng_seed(&r, 5);
+        for (k = 0; k < 512; k++) x[k] = tn_rng_normal(&r);
+        CHECK_OK(tn_qlinear_from_model(&q1, &back, "head.w", NULL, 0));
+        CHECK_OK(tn_qlinear_init(&q2, TN_TYPE_Q4_K, (const float *)hw->data, NULL, hw->ne[0], hw->ne[1], 0));
+        CHECK_OK(tn_qlinear_forward(&q1, x, 2, y1, NULL));
+        CHECK_OK(tn_qlinear_forward(&q2, x, 2, y2, NULL));
+        CHECK(memcmp(y1, y2, sizeof(float) * 2 * (size_t)hw->ne[1]) == 0);
+        tn_qlinear_free(&q1); tn_qlinear_free(&q2);
+        CHECK(tn_qlinear_from_model(&q1, &back, "no.such", NULL, 0) == TN_ERR_ARG && strstr(tn_last_error(), "no tensor 'no.such'"));
+        CHECK(tn_qlinear_from_model(&q1, &back, "head.w", "tok.w", 0) == TN_ERR_SHAPE && strstr(tn_last_error(), "bias 'tok.w'")); /* a matrix is no bias */
+        CHECK_OK(tn_qlinear_from_model(&q1, &back, "head.w", "norm_f.g", 0)); /* any 1-D tensor of 256 values will do as one */
+        CHECK_OK(tn_qlinear_forward(&q1, x, 2, y1, NULL));
+        for (k = 0; k < 256; k++) CHECK(y1[k] == y2[k] + ((const float *)tn_params_find(&m.params, "norm_f.g")->data)[k]);
+        tn_qlinear_free(&q1);
+    }
+    /* a model of another shape is refused, naming the tensor, and nothing is written */
+    tn_params_init(&odd);
+    ow = tn_new_2d(pc, TN_TYPE_F32, 100, 3);
+    CHECK_OK(tn_set_param(pc, ow));
+    CHECK_OK(tn_params_add(&odd, pc, ow, "tok.w", 0));
+    tn_fill(ow, 7.0f);
+    CHECK(tn_quant_model_to_params(&back, &odd) == TN_ERR_SHAPE && strstr(tn_last_error(), "'tok.w'"));
+    CHECK(((float *)ow->data)[0] == 7.0f);
+    {   /* and the odd-width model itself: F16 fallback for rows of 100 */
+        tn_quant_model q3;
+        CHECK_OK(tn_quant_model_from_params(&q3, &odd, &rule));
+        CHECK(q3.t[0].type == TN_TYPE_F16 && strstr(q3.t[0].why, "rows of 100"));
+        tn_quant_model_free(&q3);
+    }
+    tn_quant_model_free(&qm);
+    tn_quant_model_free(&back);
+    rule.type = TN_TYPE_T2;
+    CHECK(tn_quant_model_from_params(&qm, &odd, &rule) == TN_ERR_TYPE && strstr(tn_last_error(), "tq2_0") && qm.n == 0);
+    CHECK(tn_quant_model_load(&back, "build/no_such_file.gguf") != TN_OK && back.n == 0);
+    tn_params_deinit(&odd);
+    tn_quant_model_free(&qm);
+    tn_quant_model_free(&back);
+    remove(path);
+    tn_transformer_deinit(&m);
+    tn_transformer_deinit(&m2);
+    tn_ctx_free(pc);
+    tn_ctx_free(pc2);
+    return 0;
+}
