@@ -684,7 +684,8 @@ TNDEF tn_status tn_path_from_name(const char *name, tn_kernel_path *out);
 /* The CPU features the dispatcher saw, e.g. "avx2 fma f16c avx512f ...". */
 TNDEF const char *tn_cpu_features(void);
 
-/* y = x . w^T as ggml_mul_mat: w is (K, N[, B2, B3]) of any type with a dot
+/* The raw kernel (no autograd; the op that records itself is tn_matmul, @@AUTOGRAD).
+   y = x . w^T as ggml_mul_mat: w is (K, N[, B2, B3]) of any type with a dot
    product, x is (K, M[, B2, B3]) F32 or already in w's vec_dot_type, y is F32
    (N, M[, B2, B3]). Broadcasts w over x's dims 2, 3 when they are multiples.
    F32 x is quantized per row with the reference quantizer of vec_dot_type.
@@ -811,7 +812,11 @@ TNDEF tn_tensor *tn_max_axis(tn_ctx *ctx, tn_tensor *x, int dim);   /* max along
 /* y = x . w^T (ggml mul_mat): w (K, N, B2, B3), x (K, M, b2, b3) -> y (N, M, b2, b3);
    w broadcasts over x's batch dims. Batched matmul with transposes: pass
    tn_transpose views (gradients flow through views). w may be any quantized
-   type for inference (no gradient to it then). */
+   type for inference (no gradient to it then).
+   tn_matmul vs tn_mul_mat: the same product. tn_matmul is the autograd op:
+   it allocates y in ctx and records itself for tn_backward. tn_mul_mat
+   (@@KERNELS, ggml's name) is the raw kernel: it writes a y you allocated,
+   records nothing, and is what tn_matmul calls. */
 TNDEF tn_tensor *tn_matmul(tn_ctx *ctx, tn_tensor *w, tn_tensor *x);
 TNDEF tn_tensor *tn_linear(tn_ctx *ctx, tn_tensor *x, tn_tensor *w, tn_tensor *b); /* x . w^T + b (b may be NULL) */
 /* shapes: tn_reshape, tn_permute, tn_transpose, tn_slice and tn_view (see
@@ -1299,7 +1304,9 @@ TNDEF void tn_comm_mpi_finalize(tn_comm *c);
    as ternary_type (TQ2_0 or TQ1_0, rows zero-padded to a multiple of 256,
    every block scaled by fp16(absmean)), or as float_type (f32, f16, bf16,
    q8_0) for TN_LAYER_FLOAT layers; "<name>.b" and "<name>.norm" as f32.
-   Converted data is owned by g until it is freed. */
+   Padded rows carry their real width in the key "ternary.real_width.<name>.w"
+   (u64; tn-inspect shows the real shape and statistics without the padding,
+   and loading checks it). Converted data is owned by g until it is freed. */
 TNDEF tn_status tn_gguf_add_bitlinear(tn_gguf *g, const tn_bitlinear *l, const char *name, tn_type ternary_type, tn_type float_type);
 /* Fill an initialized layer of the same shape from g: packed weights go
    straight into inference mode (and w gets their float values, t*s). */
@@ -13550,6 +13557,11 @@ TNDEF tn_status tn_gguf_add_bitlinear(tn_gguf *g, const tn_bitlinear *l, const c
         if ((st = tn__pack_ternary(g, l, ternary_type, &data, &ne[0])) != TN_OK) return st;
         ne[1] = l->out;
         st = tn_gguf_add_tensor(g, tn__pname(nm, name, "w"), ternary_type, 2, ne, data);
+        if (!st && ne[0] != l->in) { /* the format needs whole 256-blocks: say how much of each row is real */
+            char key[TN_MAX_NAME + 96];
+            snprintf(key, sizeof(key), "ternary.real_width.%s", nm);
+            st = tn_gguf_set_u64(g, key, (uint64_t)l->in);
+        }
     }
     if (!st && l->b) st = tn_gguf_add_tensor(g, tn__pname(nm, name, "b"), TN_TYPE_F32, 1, l->b->ne, l->b->data);
     if (!st && l->norm) st = tn_gguf_add_tensor(g, tn__pname(nm, name, "norm"), TN_TYPE_F32, 1, l->norm->ne, l->norm->data);
@@ -13588,6 +13600,15 @@ static tn_status tn__bitlinear_load_w(tn_bitlinear *l, tn_ctx *pctx, const tn_gg
         if (gt.ne[0] != ip || gt.ne[1] != l->out || gt.ne[2] != 1 || gt.ne[3] != 1)
             return tn__fail(TN_ERR_SHAPE, "'%s' is %lldx%lld in the file, the layer wants %lldx%lld (in %lld padded)", nm,
                             (long long)gt.ne[0], (long long)gt.ne[1], (long long)ip, (long long)l->out, (long long)l->in);
+        {
+            char key[TN_MAX_NAME + 96];
+            uint64_t rw = 0;
+            int64_t ki;
+            snprintf(key, sizeof(key), "ternary.real_width.%s", nm);
+            ki = tn_gguf_find_key(g, key);
+            if (ki >= 0 && (tn_gguf_get_u64(g, ki, &rw) != TN_OK || rw != (uint64_t)l->in))
+                return tn__fail(TN_ERR_SHAPE, "'%s' holds rows of %llu real weights (%s), the layer has %lld inputs", nm, (unsigned long long)rw, key, (long long)l->in);
+        }
         l->wq = tn_new_2d(pctx, gt.type, ip, l->out);
         row = (float *)TN_MALLOC(sizeof(float) * (size_t)ip);
         if (!l->wq || !row) { if (row) TN_FREE(row); l->wq = NULL; return tn__fail(TN_ERR_NOMEM, "tn_bitlinear_load_gguf: out of memory"); }

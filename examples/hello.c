@@ -22,7 +22,10 @@ int main(void) {
         size_t mark = tn_ctx_used(c);
         tn_tensor *loss = tn_cross_entropy(c, tn_bitlinear_forward(c, &l2, tn_relu(c, tn_bitlinear_forward(c, &l1, x))), y, -1);
         tn_params_zero_grad(&ps);
-        if (!loss || tn_backward(c, loss) || tn_optim_step(&opt, -1, -1)) return printf("error: %s\n", tn_last_error()), 1;
+        if (!loss || tn_backward(c, loss) || tn_optim_step(&opt, -1, -1)) {
+            printf("error: %s\n", tn_last_error());
+            return 1;
+        }
         if (step % 50 == 0) printf("step %3d  loss %.4f\n", step, ((float *)loss->data)[0]);
         tn_ctx_rewind(c, mark);
     }

@@ -28,152 +28,8 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- a small gzip / DEFLATE decoder (RFC 1951/1952), no zlib needed ---- */
-typedef struct { const uint8_t *in; size_t n, pos; uint32_t bits; int nbits; int err; } inflater;
-static int getbit(inflater *z) {
-    if (z->nbits == 0) {
-        if (z->pos >= z->n) { z->err = 1; return 0; }
-        z->bits = z->in[z->pos++];
-        z->nbits = 8;
-    }
-    z->nbits--;
-    { int b = (int)(z->bits & 1u); z->bits >>= 1; return b; }
-}
-static uint32_t getbits(inflater *z, int n) {
-    uint32_t v = 0;
-    int i;
-    for (i = 0; i < n; i++) v |= (uint32_t)getbit(z) << i;
-    return v;
-}
-/* canonical Huffman code: count[len], symbols sorted by code */
-typedef struct { short count[16]; short sym[320]; } huff;
-static int huff_build(huff *h, const uint8_t *len, int n) {
-    short offs[16];
-    int i, left = 1;
-    memset(h->count, 0, sizeof(h->count));
-    for (i = 0; i < n; i++) h->count[len[i]]++;
-    for (i = 1; i < 16; i++) { left <<= 1; left -= h->count[i]; if (left < 0) return -1; }
-    offs[1] = 0;
-    for (i = 1; i < 15; i++) offs[i + 1] = (short)(offs[i] + h->count[i]);
-    for (i = 0; i < n; i++) if (len[i]) h->sym[offs[len[i]]++] = (short)i;
-    return 0;
-}
-static int huff_decode(inflater *z, const huff *h) {
-    int code = 0, first = 0, index = 0, len;
-    for (len = 1; len < 16; len++) {
-        int count;
-        code |= getbit(z);
-        count = h->count[len];
-        if (code - first < count) return h->sym[index + code - first];
-        index += count;
-        first = (first + count) << 1;
-        code <<= 1;
-        if (z->err) return -1;
-    }
-    return -1;
-}
-static const short len_base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-static const short len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-static const short dist_base[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-static const short dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
-
-/* inflate into out (cap bytes); returns bytes written or -1 */
-static long inflate_raw(inflater *z, uint8_t *out, size_t cap) {
-    size_t o = 0;
-    int last;
-    do {
-        int type;
-        huff lit, dist;
-        last = getbit(z);
-        type = (int)getbits(z, 2);
-        if (type == 0) { /* stored */
-            uint32_t n;
-            z->nbits = 0;
-            if (z->pos + 4 > z->n) return -1;
-            n = (uint32_t)z->in[z->pos] | ((uint32_t)z->in[z->pos + 1] << 8);
-            z->pos += 4;
-            if (z->pos + n > z->n || o + n > cap) return -1;
-            memcpy(out + o, z->in + z->pos, n);
-            z->pos += n; o += n;
-            continue;
-        }
-        if (type == 1) { /* fixed codes */
-            uint8_t l[320];
-            int i;
-            for (i = 0; i < 144; i++) l[i] = 8;
-            for (; i < 256; i++) l[i] = 9;
-            for (; i < 280; i++) l[i] = 7;
-            for (; i < 288; i++) l[i] = 8;
-            huff_build(&lit, l, 288);
-            for (i = 0; i < 30; i++) l[i] = 5;
-            huff_build(&dist, l, 30);
-        } else if (type == 2) { /* dynamic codes */
-            static const uint8_t order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
-            uint8_t l[320];
-            huff cl;
-            int nlen = (int)getbits(z, 5) + 257, ndist = (int)getbits(z, 5) + 1, ncode = (int)getbits(z, 4) + 4, i;
-            if (nlen > 286 || ndist > 30) return -1;
-            memset(l, 0, sizeof(l));
-            for (i = 0; i < ncode; i++) l[order[i]] = (uint8_t)getbits(z, 3);
-            if (huff_build(&cl, l, 19)) return -1;
-            for (i = 0; i < nlen + ndist;) {
-                int sym = huff_decode(z, &cl), rep = 0, val = 0;
-                if (sym < 0) return -1;
-                if (sym < 16) { l[i++] = (uint8_t)sym; continue; }
-                if (sym == 16) { if (i == 0) return -1; val = l[i - 1]; rep = 3 + (int)getbits(z, 2); }
-                else if (sym == 17) rep = 3 + (int)getbits(z, 3);
-                else rep = 11 + (int)getbits(z, 7);
-                if (i + rep > nlen + ndist) return -1;
-                while (rep--) l[i++] = (uint8_t)val;
-            }
-            if (huff_build(&lit, l, nlen) || huff_build(&dist, l + nlen, ndist)) return -1;
-        } else return -1;
-        for (;;) { /* symbols of the block */
-            int sym = huff_decode(z, &lit);
-            if (sym < 0 || z->err) return -1;
-            if (sym < 256) { if (o >= cap) return -1; out[o++] = (uint8_t)sym; continue; }
-            if (sym == 256) break;
-            sym -= 257;
-            if (sym >= 29) return -1;
-            {
-                size_t len = (size_t)(len_base[sym] + (int)getbits(z, len_extra[sym])), d;
-                int ds = huff_decode(z, &dist);
-                if (ds < 0 || ds >= 30) return -1;
-                d = (size_t)(dist_base[ds] + (int)getbits(z, dist_extra[ds]));
-                if (d > o || o + len > cap) return -1;
-                while (len--) { out[o] = out[o - d]; o++; }
-            }
-        }
-    } while (!last && !z->err);
-    return z->err ? -1 : (long)o;
-}
-
-/* the whole .gz file decompressed (one member), NULL with a message on failure */
-static uint8_t *read_gz(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    uint8_t *in, *out;
-    long n;
-    size_t isize, pos = 10;
-    inflater z;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
-    in = (uint8_t *)malloc((size_t)n);
-    if (!in || n < 18 || fread(in, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(in); return NULL; }
-    fclose(f);
-    if (in[0] != 0x1f || in[1] != 0x8b || in[2] != 8) { fprintf(stderr, "%s: not a gzip file\n", path); free(in); return NULL; }
-    if (in[3] & 4) pos += 2 + (size_t)(in[10] | (in[11] << 8));        /* FEXTRA */
-    if (in[3] & 8) while (pos < (size_t)n && in[pos++]) {}              /* FNAME */
-    if (in[3] & 16) while (pos < (size_t)n && in[pos++]) {}             /* FCOMMENT */
-    if (in[3] & 2) pos += 2;                                            /* FHCRC */
-    isize = (size_t)in[n - 4] | ((size_t)in[n - 3] << 8) | ((size_t)in[n - 2] << 16) | ((size_t)in[n - 1] << 24);
-    out = (uint8_t *)malloc(isize + 1);
-    memset(&z, 0, sizeof(z));
-    z.in = in; z.n = (size_t)n - 8; z.pos = pos;
-    if (!out || pos >= (size_t)n || inflate_raw(&z, out, isize) != (long)isize) { fprintf(stderr, "%s: corrupt gzip data\n", path); free(in); free(out); return NULL; }
-    free(in);
-    *size = isize;
-    return out;
-}
+/* the IDX files are gzip'ed: a small DEFLATE reader, at the end of this file (no zlib needed) */
+static uint8_t *read_gz(const char *path, size_t *size);
 
 /* ---- data ---- */
 typedef struct { int n; float *x; int32_t *y; } dataset;
@@ -492,4 +348,151 @@ done:
     tn_comm_mpi_finalize(&world);
 #endif
     return 0;
+}
+
+/* ---- a small gzip / DEFLATE decoder (RFC 1951/1952), no zlib needed ---- */
+typedef struct { const uint8_t *in; size_t n, pos; uint32_t bits; int nbits; int err; } inflater;
+static int getbit(inflater *z) {
+    if (z->nbits == 0) {
+        if (z->pos >= z->n) { z->err = 1; return 0; }
+        z->bits = z->in[z->pos++];
+        z->nbits = 8;
+    }
+    z->nbits--;
+    { int b = (int)(z->bits & 1u); z->bits >>= 1; return b; }
+}
+static uint32_t getbits(inflater *z, int n) {
+    uint32_t v = 0;
+    int i;
+    for (i = 0; i < n; i++) v |= (uint32_t)getbit(z) << i;
+    return v;
+}
+/* canonical Huffman code: count[len], symbols sorted by code */
+typedef struct { short count[16]; short sym[320]; } huff;
+static int huff_build(huff *h, const uint8_t *len, int n) {
+    short offs[16];
+    int i, left = 1;
+    memset(h->count, 0, sizeof(h->count));
+    for (i = 0; i < n; i++) h->count[len[i]]++;
+    for (i = 1; i < 16; i++) { left <<= 1; left -= h->count[i]; if (left < 0) return -1; }
+    offs[1] = 0;
+    for (i = 1; i < 15; i++) offs[i + 1] = (short)(offs[i] + h->count[i]);
+    for (i = 0; i < n; i++) if (len[i]) h->sym[offs[len[i]]++] = (short)i;
+    return 0;
+}
+static int huff_decode(inflater *z, const huff *h) {
+    int code = 0, first = 0, index = 0, len;
+    for (len = 1; len < 16; len++) {
+        int count;
+        code |= getbit(z);
+        count = h->count[len];
+        if (code - first < count) return h->sym[index + code - first];
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+        if (z->err) return -1;
+    }
+    return -1;
+}
+static const short len_base[29] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
+static const short len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const short dist_base[30] = {1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+static const short dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+
+/* inflate into out (cap bytes); returns bytes written or -1 */
+static long inflate_raw(inflater *z, uint8_t *out, size_t cap) {
+    size_t o = 0;
+    int last;
+    do {
+        int type;
+        huff lit, dist;
+        last = getbit(z);
+        type = (int)getbits(z, 2);
+        if (type == 0) { /* stored */
+            uint32_t n;
+            z->nbits = 0;
+            if (z->pos + 4 > z->n) return -1;
+            n = (uint32_t)z->in[z->pos] | ((uint32_t)z->in[z->pos + 1] << 8);
+            z->pos += 4;
+            if (z->pos + n > z->n || o + n > cap) return -1;
+            memcpy(out + o, z->in + z->pos, n);
+            z->pos += n; o += n;
+            continue;
+        }
+        if (type == 1) { /* fixed codes */
+            uint8_t l[320];
+            int i;
+            for (i = 0; i < 144; i++) l[i] = 8;
+            for (; i < 256; i++) l[i] = 9;
+            for (; i < 280; i++) l[i] = 7;
+            for (; i < 288; i++) l[i] = 8;
+            huff_build(&lit, l, 288);
+            for (i = 0; i < 30; i++) l[i] = 5;
+            huff_build(&dist, l, 30);
+        } else if (type == 2) { /* dynamic codes */
+            static const uint8_t order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+            uint8_t l[320];
+            huff cl;
+            int nlen = (int)getbits(z, 5) + 257, ndist = (int)getbits(z, 5) + 1, ncode = (int)getbits(z, 4) + 4, i;
+            if (nlen > 286 || ndist > 30) return -1;
+            memset(l, 0, sizeof(l));
+            for (i = 0; i < ncode; i++) l[order[i]] = (uint8_t)getbits(z, 3);
+            if (huff_build(&cl, l, 19)) return -1;
+            for (i = 0; i < nlen + ndist;) {
+                int sym = huff_decode(z, &cl), rep = 0, val = 0;
+                if (sym < 0) return -1;
+                if (sym < 16) { l[i++] = (uint8_t)sym; continue; }
+                if (sym == 16) { if (i == 0) return -1; val = l[i - 1]; rep = 3 + (int)getbits(z, 2); }
+                else if (sym == 17) rep = 3 + (int)getbits(z, 3);
+                else rep = 11 + (int)getbits(z, 7);
+                if (i + rep > nlen + ndist) return -1;
+                while (rep--) l[i++] = (uint8_t)val;
+            }
+            if (huff_build(&lit, l, nlen) || huff_build(&dist, l + nlen, ndist)) return -1;
+        } else return -1;
+        for (;;) { /* symbols of the block */
+            int sym = huff_decode(z, &lit);
+            if (sym < 0 || z->err) return -1;
+            if (sym < 256) { if (o >= cap) return -1; out[o++] = (uint8_t)sym; continue; }
+            if (sym == 256) break;
+            sym -= 257;
+            if (sym >= 29) return -1;
+            {
+                size_t len = (size_t)(len_base[sym] + (int)getbits(z, len_extra[sym])), d;
+                int ds = huff_decode(z, &dist);
+                if (ds < 0 || ds >= 30) return -1;
+                d = (size_t)(dist_base[ds] + (int)getbits(z, dist_extra[ds]));
+                if (d > o || o + len > cap) return -1;
+                while (len--) { out[o] = out[o - d]; o++; }
+            }
+        }
+    } while (!last && !z->err);
+    return z->err ? -1 : (long)o;
+}
+
+/* the whole .gz file decompressed (one member), NULL with a message on failure */
+static uint8_t *read_gz(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    uint8_t *in, *out;
+    long n;
+    size_t isize, pos = 10;
+    inflater z;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END); n = ftell(f); fseek(f, 0, SEEK_SET);
+    in = (uint8_t *)malloc((size_t)n);
+    if (!in || n < 18 || fread(in, 1, (size_t)n, f) != (size_t)n) { fclose(f); free(in); return NULL; }
+    fclose(f);
+    if (in[0] != 0x1f || in[1] != 0x8b || in[2] != 8) { fprintf(stderr, "%s: not a gzip file\n", path); free(in); return NULL; }
+    if (in[3] & 4) pos += 2 + (size_t)(in[10] | (in[11] << 8));        /* FEXTRA */
+    if (in[3] & 8) while (pos < (size_t)n && in[pos++]) {}              /* FNAME */
+    if (in[3] & 16) while (pos < (size_t)n && in[pos++]) {}             /* FCOMMENT */
+    if (in[3] & 2) pos += 2;                                            /* FHCRC */
+    isize = (size_t)in[n - 4] | ((size_t)in[n - 3] << 8) | ((size_t)in[n - 2] << 16) | ((size_t)in[n - 1] << 24);
+    out = (uint8_t *)malloc(isize + 1);
+    memset(&z, 0, sizeof(z));
+    z.in = in; z.n = (size_t)n - 8; z.pos = pos;
+    if (!out || pos >= (size_t)n || inflate_raw(&z, out, isize) != (long)isize) { fprintf(stderr, "%s: corrupt gzip data\n", path); free(in); free(out); return NULL; }
+    free(in);
+    *size = isize;
+    return out;
 }

@@ -35,6 +35,11 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     awk -v t="$t" -v p="$p" 'BEGIN { exit !(t > 60 && (p - t < 0.5 && t - p < 0.5)) }' && ok "mnist: the reloaded packed model matches the trained one ($t% vs $p%)" || bad "mnist: ternary $t% packed $p%"
     awk -F, 'NR == 2 { a = $2 } NR > 2 && $2 != "nan" { b = $2 } END { exit !(a > b) }' "$T/mn.csv" && ok "mnist: float loss falls in the log" || bad "mnist: loss did not fall"
     "$B/tn-inspect" "$T/mn.gguf" | grep -q "fc1.w.*tq2_0" && ok "mnist: the exported GGUF holds TQ2_0 weights" || bad "mnist: exported GGUF"
+    # fc1's 784 inputs are padded to 1024 in TQ2_0: tn-inspect shows the real width, and its zeros without the padding
+    z=$("$B/tn-inspect" "$T/mn.gguf" | awk '$1 == "fc1.w" && $3 == "784x256" && $4 == "(1024)" { sub("%", "", $NF); print $NF }')
+    sp=$(grep -E 'sparsity \(zero weights\)' "$T/mn.out" | grep -oE '[0-9.]+%' | tr -d '%')
+    [ -n "$z" ] && awk -v z="$z" 'BEGIN { exit !(z > 5 && z < 60) }' && ok "tn-inspect: fc1.w is 784x256 (1024 stored), $z% zeros over its real weights (the model: $sp% overall)" \
+      || bad "tn-inspect: fc1.w real width / zeros: $("$B/tn-inspect" "$T/mn.gguf" | grep 'fc1.w ')"
     if "$B/tn-plot" "$T/mn.csv" "$T/loss.png" > /dev/null; then
       sig=$(head -c 8 "$T/loss.png" | od -An -tx1 | tr -d ' \n'); size=$(stat -c %s "$T/loss.png")
       [ "$sig" = "89504e470d0a1a0a" ] && [ "$size" -gt 8000 ] && ok "tn-plot: loss.png is a PNG of $size bytes" || bad "tn-plot: bad PNG ($sig, $size bytes)"

@@ -130,6 +130,7 @@ static const tn_test_case tn_tests[] = {
     {"ckpt_refuses_bad_files", test_checkpoint_refuses_bad_files},
     {"ckpt_names_metrics_optim", test_checkpoint_names_metrics_optim},
     {"io_quant_model", test_quant_model},
+    {"io_bitlinear_real_width", test_bitlinear_real_width},
     {"dist_matches_one_process", test_dist_matches_one_process},
     {"dist_failures", test_dist_failures_and_collectives},
     {"dist_collectives", test_dist_collectives},

@@ -468,3 +468,42 @@ static int test_quant_model(void) {
     tn_ctx_free(pc2);
     return 0;
 }
+
+/* a BitLinear narrower than a TQ block: its file records the real width, loading
+   checks it, the statistics of its real weights are what the layer holds */
+static int test_bitlinear_real_width(void) {
+    const char *path = "build/bl_width.gguf";
+    tn_ctx *pc = tn_ctx_new(1 << 20);
+    tn_params ps;
+    tn_bitlinear l, l2, l3;
+    tn_rng r;
+    tn_gguf *g = tn_gguf_new(), *g2 = NULL;
+    uint64_t rw = 0;
+    tn_params_init(&ps);
+    tn_rng_seed(&r, 1);
+    CHECK_OK(tn_bitlinear_init(&l, pc, &ps, "fc", 8, 4, 0, &r));
+    CHECK_OK(tn_gguf_add_bitlinear(g, &l, "fc", TN_TYPE_TQ2_0, TN_TYPE_F32));
+    CHECK_OK(tn_gguf_write_file(g, path));
+    tn_gguf_free(g);
+    CHECK_OK(tn_gguf_read_file(path, 0, &g2));
+    CHECK_OK(tn_gguf_get_u64(g2, tn_gguf_find_key(g2, "ternary.real_width.fc.w"), &rw));
+    CHECK(rw == 8);
+    CHECK_OK(tn_bitlinear_init(&l2, pc, &ps, "fc2", 8, 4, 0, &r));
+    CHECK_OK(tn_bitlinear_load_gguf(&l2, pc, g2, "fc"));
+    CHECK(l2.in_pad == 256);
+    {   /* the latent weights are the file's t * s, over the 8 real columns */
+        int8_t t[32];
+        float sc;
+        int k;
+        CHECK_OK(tn_ternary_absmean((const float *)l.w->data, 32, t, &sc));
+        for (k = 0; k < 32; k++) CHECK(fabs(((float *)l2.w->data)[k] - (float)t[k] * sc) <= 1e-3 * sc);
+    }
+    /* a layer of 9 inputs has the same padded shape, but not the same real width */
+    CHECK_OK(tn_bitlinear_init(&l3, pc, &ps, "fc3", 9, 4, 0, &r));
+    CHECK(tn_bitlinear_load_gguf(&l3, pc, g2, "fc") == TN_ERR_SHAPE && strstr(tn_last_error(), "rows of 8 real weights"));
+    tn_gguf_free(g2);
+    remove(path);
+    tn_params_deinit(&ps);
+    tn_ctx_free(pc);
+    return 0;
+}

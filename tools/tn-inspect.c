@@ -176,7 +176,16 @@ static int dump_json(const tn_gguf *g, const char *path) {
         json_str(t.name, strlen(t.name));
         printf(", \"type\": \"%s\", \"type_id\": %d, \"n_dims\": %d, \"ne\": [", tn_type_name(t.type), (int)t.type, t.n_dims);
         for (d = 0; d < t.n_dims; d++) printf("%s%lld", d ? ", " : "", (long long)t.ne[d]);
-        printf("], \"offset\": %llu, \"nbytes\": %zu, \"sha256\": \"%s\"}%s\n", (unsigned long long)t.offset, t.nbytes, hex, i + 1 < n_t ? "," : "");
+        {   /* rows padded to the format's block: their real width, as the file records it */
+            char key[160];
+            uint64_t rw;
+            int64_t ki;
+            snprintf(key, sizeof(key), "ternary.real_width.%s", t.name);
+            ki = tn_gguf_find_key(g, key);
+            printf("]");
+            if (ki >= 0 && tn_gguf_get_u64(g, ki, &rw) == TN_OK) printf(", \"real_width\": %llu", (unsigned long long)rw);
+        }
+        printf(", \"offset\": %llu, \"nbytes\": %zu, \"sha256\": \"%s\"}%s\n", (unsigned long long)t.offset, t.nbytes, hex, i + 1 < n_t ? "," : "");
     }
     printf("  ]\n}\n");
     return 0;
@@ -196,24 +205,38 @@ static int dump_text(const tn_gguf *g, const char *path) {
     printf("\n  %-40s %-6s %-22s %10s %11s %11s %11s %8s\n", "tensor", "type", "shape", "bytes", "min", "max", "mean", "zeros");
     for (i = 0; i < n_t; i++) {
         tn_gguf_tensor t;
-        char shape[96]; /* 4 x 19 digits and 3 x's fit */
+        char shape[128]; /* 4 x 19 digits, 3 x's and a stored width fit */
         int64_t n = 1, j, zeros = 0, r;
         double mn = INFINITY, mx = -INFINITY, sum = 0;
         const tn_type_traits *tr;
         int d, len = 0;
+        int64_t real = 0, nrows; /* the rows' real width when the file says they are padded */
         tn_gguf_get_tensor(g, i, &t);
         tr = tn_type_get_traits(t.type);
+        {
+            char key[160];
+            uint64_t rw;
+            int64_t ki;
+            snprintf(key, sizeof(key), "ternary.real_width.%s", t.name);
+            ki = tn_gguf_find_key(g, key);
+            if (ki >= 0 && tn_gguf_get_u64(g, ki, &rw) == TN_OK && rw > 0 && rw < (uint64_t)t.ne[0]) real = (int64_t)rw;
+        }
         for (d = 0; d < TN_MAX_DIMS; d++) n *= t.ne[d];
-        for (d = 0; d < (t.n_dims ? t.n_dims : 1); d++) len += snprintf(shape + len, sizeof(shape) - (size_t)len, "%s%lld", d ? "x" : "", (long long)t.ne[d]);
+        for (d = 0; d < (t.n_dims ? t.n_dims : 1); d++) len += snprintf(shape + len, sizeof(shape) - (size_t)len, "%s%lld", d ? "x" : "", (long long)(d == 0 && real ? real : t.ne[d]));
+        nrows = t.ne[0] > 0 ? n / t.ne[0] : 0;
+        if (real) { /* statistics over the real weights, not the padding */
+            len += snprintf(shape + len, sizeof(shape) - (size_t)len, " (%lld)", (long long)t.ne[0]);
+            n = nrows * real;
+        }
         total += n;
         bytes += t.nbytes;
         printf("  %-40.40s %-6s %-22s %10zu ", t.name, tn_type_name(t.type), shape, t.nbytes);
         if (tr && tr->can_dequantize && n > 0) { /* n > 0: the row is bounded by the file's bytes */
             size_t rs = tn_row_size(t.type, t.ne[0]);
             float *row = (float *)malloc(sizeof(float) * (size_t)t.ne[0]);
-            for (r = 0; row && r < n / t.ne[0]; r++) {
+            for (r = 0; row && r < nrows; r++) {
                 if (tn_dequantize_row(t.type, (const uint8_t *)t.data + (size_t)r * rs, row, t.ne[0]) != TN_OK) break;
-                for (j = 0; j < t.ne[0]; j++) {
+                for (j = 0; j < (real ? real : t.ne[0]); j++) {
                     double v = row[j];
                     if (v < mn) mn = v;
                     if (v > mx) mx = v;
