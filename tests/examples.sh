@@ -59,6 +59,9 @@ if $clm --steps 30 --out "$T/a" > "$T/a.out" 2>&1 && $clm --steps 30 --stop 15 -
   cmp -s "$T/a.ckpt" "$T/b.ckpt" && ok "charlm: and the same checkpoint (weights, optimizer, RNG, loss EMA)" || bad "charlm: resumed checkpoint differs"
   grep -q "resumed" "$T/b.out" && ok "charlm: --resume says where it resumed" || bad "charlm: no resume message"
   "$B/tn-inspect" "$T/a.ckpt" | grep -q "ternary.checkpoint.step" && ok "tn-inspect reads a checkpoint" || bad "tn-inspect checkpoint"
+  "$B/tn-plot" --hist "$T/a.ckpt" "$T/ckh.png" 2>&1 | grep -q "optimizer state left out" && ok "tn-plot --hist on a checkpoint draws the weights, not Adam's moments" || bad "tn-plot --hist on a checkpoint"
+  printf 'step,train_loss\n10,2.5\n' > "$T/one.csv"
+  "$B/tn-plot" "$T/one.csv" "$T/one.png" | grep -q "wrote .*(1 points, 1 curve)" && ok "tn-plot: a one-row log plots" || bad "tn-plot: one-row log"
   "$B/tn-inspect" "$T/a.gguf" | grep -q "^architecture: arcee; llama.cpp: runnable" && ok "tn-inspect: charlm's export is llama.cpp-runnable arcee" || bad "tn-inspect: $("$B/tn-inspect" "$T/a.gguf" | sed -n 2p)"
   "$B/tn-inspect" "$T/a.ckpt" | grep -q "^architecture: ternary-checkpoint; llama.cpp: NOT runnable: .*tn_transformer_save_llamacpp" && ok "tn-inspect: a checkpoint is not llama.cpp's, and says how to export" || bad "tn-inspect: checkpoint verdict: $("$B/tn-inspect" "$T/a.ckpt" | sed -n 2p)"
   if "$B/tn-quantize" "$T/a.gguf" "$T/q.gguf" tq1_0 > "$T/q.out" 2>&1 && grep -q "llama.cpp: runnable" "$T/q.out" && \

@@ -5,11 +5,16 @@
             x is the first column; by default every column whose name holds
             "loss", "bits" or "acc" is a curve (empty cells are skipped)
           tn-plot --hist MODEL.gguf OUT.png
-            histogram of every weight of the 2-D tensors                      */
+            histogram of every weight of the 2-D tensors (of a checkpoint: the
+            weights, not the optimizer's moments)
+   Text: DejaVu Sans through stb_truetype (Debian's fonts-dejavu-core; another
+   TrueType file with TN_PLOT_FONT=path), else a built-in 5x7 bitmap font.   */
 #define TERNARY_IMPLEMENTATION
 #include "ternary.h"
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
+#define STB_TRUETYPE_IMPLEMENTATION
+#include <stb/stb_truetype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +62,56 @@ static const char *glyph(int c) {
     return F[21].g; /* unknown: blank */
 }
 static void px(int x, int y, const uint8_t *c) { if (x >= 0 && x < W && y >= 0 && y < H) memcpy(img[y][x], c, 3); }
+/* the TrueType font, when one is found */
+static stbtt_fontinfo font;
+static unsigned char *font_data;
+static int have_font;
+static void font_load(void) {
+    static const char *const paths[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf",
+                                        "/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/local/share/fonts/DejaVuSans.ttf"};
+    const char *env = getenv("TN_PLOT_FONT");
+    size_t i;
+    for (i = 0; i < 1 + sizeof(paths) / sizeof(paths[0]) && !have_font; i++) {
+        const char *p = i == 0 ? env : paths[i - 1];
+        FILE *f = p && *p ? fopen(p, "rb") : NULL;
+        long n;
+        if (!f) continue;
+        if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < (64l << 20) && fseek(f, 0, SEEK_SET) == 0 &&
+            (font_data = (unsigned char *)malloc((size_t)n)) && fread(font_data, 1, (size_t)n, f) == (size_t)n &&
+            stbtt_InitFont(&font, font_data, stbtt_GetFontOffsetForIndex(font_data, 0)))
+            have_font = 1;
+        else { free(font_data); font_data = NULL; }
+        fclose(f);
+    }
+}
+static float font_px(int scale) { return scale == 1 ? 13.0f : 19.0f; }
+static int text_w(const char *s, int scale);
 static void text(int x, int y, const char *s, const uint8_t *c, int scale) {
+    if (have_font) { /* anti-aliased, y the top of the line */
+        float sc = stbtt_ScaleForPixelHeight(&font, font_px(scale)), xf = (float)x;
+        int asc, desc, gap, base;
+        stbtt_GetFontVMetrics(&font, &asc, &desc, &gap);
+        base = y + (int)(asc * sc + 0.5f);
+        for (; *s; s++) {
+            int adv, lsb, x0, y0, x1, y1, gw, gh, a, b;
+            unsigned char bm[64 * 64];
+            stbtt_GetCodepointHMetrics(&font, (unsigned char)*s, &adv, &lsb);
+            stbtt_GetCodepointBitmapBox(&font, (unsigned char)*s, sc, sc, &x0, &y0, &x1, &y1);
+            gw = x1 - x0; gh = y1 - y0;
+            if (gw > 0 && gh > 0 && gw <= 64 && gh <= 64) {
+                stbtt_MakeCodepointBitmap(&font, bm, gw, gh, gw, sc, sc, (unsigned char)*s);
+                for (b = 0; b < gh; b++)
+                    for (a = 0; a < gw; a++) {
+                        int X = (int)xf + x0 + a, Y = base + y0 + b, k, al = bm[b * gw + a];
+                        if (!al || X < 0 || X >= W || Y < 0 || Y >= H) continue;
+                        for (k = 0; k < 3; k++) img[Y][X][k] = (uint8_t)((img[Y][X][k] * (255 - al) + c[k] * al) / 255);
+                    }
+            }
+            xf += adv * sc;
+            if (s[1]) xf += sc * stbtt_GetCodepointKernAdvance(&font, (unsigned char)s[0], (unsigned char)s[1]);
+        }
+        return;
+    }
     for (; *s; s++, x += 6 * scale) {
         const char *g = glyph(*s);
         int r, k, a, b;
@@ -67,7 +121,14 @@ static void text(int x, int y, const char *s, const uint8_t *c, int scale) {
                     for (a = 0; a < scale; a++) for (b = 0; b < scale; b++) px(x + k * scale + a, y + r * scale + b, c);
     }
 }
-static int text_w(const char *s, int scale) { return (int)strlen(s) * 6 * scale; }
+static int text_w(const char *s, int scale) {
+    if (have_font) {
+        float sc = stbtt_ScaleForPixelHeight(&font, font_px(scale)), w = 0;
+        for (; *s; s++) { int adv, lsb; stbtt_GetCodepointHMetrics(&font, (unsigned char)*s, &adv, &lsb); w += adv * sc; }
+        return (int)(w + 0.5f);
+    }
+    return (int)strlen(s) * 6 * scale;
+}
 static void line(int x0, int y0, int x1, int y1, const uint8_t *c, int thick) {
     int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1, err = dx + dy, a, b;
     for (;;) {
@@ -86,13 +147,17 @@ static double nice_step(double range, int n) {
     double raw = range / n, mag = pow(10, floor(log10(raw))), f = raw / mag;
     return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
 }
-static void fmt_num(char *buf, double v, double step) {
+/* one format for every tick of an axis: fixed decimals from the step, or
+   exponents with the step's digits when the numbers are very large or small */
+static void fmt_num(char *buf, double v, double step, double mag) {
     if (fabs(v) < step * 1e-6) v = 0;
-    if (fabs(v) >= 1e5 || (fabs(v) < 1e-3 && v != 0)) snprintf(buf, 32, "%.3g", v);
-    else if (step >= 1) snprintf(buf, 32, "%.0f", v);
-    else if (step >= 0.1) snprintf(buf, 32, "%.1f", v);
-    else if (step >= 0.01) snprintf(buf, 32, "%.2f", v);
-    else snprintf(buf, 32, "%.3f", v);
+    if (mag >= 1e6 || step < 1e-4) {
+        int d = (int)floor(log10(mag > 0 ? mag : 1)) - (int)floor(log10(step));
+        snprintf(buf, 32, "%.*e", d < 0 ? 0 : d > 6 ? 6 : d, v);
+    } else {
+        int d = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+        snprintf(buf, 32, "%.*f", d, v);
+    }
 }
 
 /* axes, grid and tick labels for [x0,x1] x [y0,y1] */
@@ -105,15 +170,15 @@ static void axes(double x0, double x1, double y0, double y1, const char *xlabel,
         int y = H - MB - (int)((v - y0) / (y1 - y0) * (H - MT - MB));
         line(ML, y, W - MR, y, GRID, 1);
         line(ML - 5, y, ML, y, BLACK, 1);
-        fmt_num(buf, v, s);
-        text(ML - 8 - text_w(buf, 1), y - 3, buf, BLACK, 1);
+        fmt_num(buf, v, s, fmax(fabs(y0), fabs(y1)));
+        text(ML - 8 - text_w(buf, 1), y - 6, buf, BLACK, 1);
     }
     s = nice_step(x1 - x0, 8);
     for (v = ceil(x0 / s) * s; v <= x1 + s * 1e-9; v += s) {
         int x = ML + (int)((v - x0) / (x1 - x0) * (W - ML - MR));
         line(x, MT, x, H - MB, GRID, 1);
         line(x, H - MB, x, H - MB + 5, BLACK, 1);
-        fmt_num(buf, v, s);
+        fmt_num(buf, v, s, fmax(fabs(x0), fabs(x1)));
         text(x - text_w(buf, 1) / 2, H - MB + 10, buf, BLACK, 1);
     }
     line(ML, H - MB, W - MR, H - MB, BLACK, 2);
@@ -177,11 +242,27 @@ static int plot_csv(const char *path, const char *out, int ncols_req, char **col
         }
     }
     if (nrow == 0 || x0 > x1 || y0 > y1) { fprintf(stderr, "tn-plot: %s has no numbers to plot\n", path); return 1; }
-    if (x1 == x0) x1 = x0 + 1;
-    { double pad = (y1 - y0) * 0.05 + 1e-9; y0 -= pad; y1 += pad; }
+    if (x1 == x0) { double h = fabs(x0) * 0.05 + 1.0; x0 -= h; x1 += h; } /* one row: its point in the middle */
+    { double pad = y1 > y0 ? (y1 - y0) * 0.05 : fabs(y0) * 0.05 + 1.0; y0 -= pad; y1 += pad; }
     {
         const char *base = strrchr(path, '/');
-        axes(x0, x1, y0, y1, names[0], nuse == 1 ? names[use[0]] : "value", base ? base + 1 : path);
+        char ylab[128];
+        int all_loss = 1, all_bits = 1, all_acc = 1;
+        for (c = 0; c < nuse; c++) {
+            all_loss &= strstr(names[use[c]], "loss") != NULL;
+            all_bits &= strstr(names[use[c]], "bits") != NULL;
+            all_acc &= strstr(names[use[c]], "acc") != NULL;
+        }
+        if (nuse == 1) snprintf(ylab, sizeof(ylab), "%s", names[use[0]]);
+        else if (all_loss) snprintf(ylab, sizeof(ylab), "loss");
+        else if (all_bits) snprintf(ylab, sizeof(ylab), "bits per character");
+        else if (all_acc) snprintf(ylab, sizeof(ylab), "accuracy");
+        else { /* the columns' names */
+            size_t n = 0;
+            ylab[0] = 0;
+            for (c = 0; c < nuse && n + 3 < sizeof(ylab); c++) n += (size_t)snprintf(ylab + n, sizeof(ylab) - n, "%s%s", c ? ", " : "", names[use[c]]);
+        }
+        axes(x0, x1, y0, y1, names[0], ylab, base ? base + 1 : path);
     }
     for (c = 0; c < nuse; c++) {
         int prev_x = -1, prev_y = -1;
@@ -192,7 +273,7 @@ static int plot_csv(const char *path, const char *out, int ncols_req, char **col
             X = ML + (int)((x - x0) / (x1 - x0) * (W - ML - MR));
             Y = H - MB - (int)((y - y0) / (y1 - y0) * (H - MT - MB));
             if (prev_x >= 0) line(prev_x, prev_y, X, Y, COLORS[c], 2);
-            else rect(X - 1, Y - 1, X + 1, Y + 1, COLORS[c]);
+            else rect(X - 3, Y - 3, X + 3, Y + 3, COLORS[c]); /* a point alone (the first, or after a gap) shows as a square */
             prev_x = X; prev_y = Y;
         }
         rect(W - MR - 200, MT + 10 + 20 * c, W - MR - 180, MT + 14 + 20 * c, COLORS[c]);
@@ -204,14 +285,28 @@ static int plot_csv(const char *path, const char *out, int ncols_req, char **col
     return 0;
 }
 
+/* a checkpoint's optimizer moments: m.J / v.J (version 1), NAME.adam_m, .adam_v, .momentum, .lion_m, #J.* (version 2) */
+static int optim_part(const char *name) {
+    static const char *const suf[4] = {".adam_m", ".adam_v", ".momentum", ".lion_m"};
+    size_t n = strlen(name), k;
+    if (name[0] == '#' || ((name[0] == 'm' || name[0] == 'v') && name[1] == '.')) return 1;
+    for (k = 0; k < 4; k++) if (n >= strlen(suf[k]) && !strcmp(name + n - strlen(suf[k]), suf[k])) return 1;
+    return 0;
+}
 static int plot_hist(const char *path, const char *out) {
     tn_gguf *g;
     enum { NB = 120 };
     double lo = 1e300, hi = -1e300, cnt[NB], mx = 0;
-    int64_t i, total = 0, nonfinite = 0;
-    int pass, b;
+    int64_t i, total = 0, nonfinite = 0, skipped = 0;
+    int pass, b, is_ckpt = 0;
     char title[256];
     if (tn_gguf_read_file(path, 0, &g)) { fprintf(stderr, "tn-plot: %s\n", tn_last_error()); return 1; }
+    {
+        const char *arch;
+        uint64_t al;
+        int64_t ki = tn_gguf_find_key(g, "general.architecture");
+        is_ckpt = ki >= 0 && tn_gguf_get_str(g, ki, &arch, &al) == TN_OK && al == 18 && !memcmp(arch, "ternary-checkpoint", 18);
+    }
     memset(cnt, 0, sizeof(cnt));
     for (pass = 0; pass < 2; pass++) {
         if (pass == 1 && hi <= lo) hi = lo + fabs(lo) * 1e-6 + 1.0; /* one value: a bin of width > 0 */
@@ -223,6 +318,7 @@ static int plot_hist(const char *path, const char *out) {
             tn_gguf_get_tensor(g, i, &t);
             tr = tn_type_get_traits(t.type);
             if (t.n_dims < 2 || !tr || !tr->can_dequantize) continue;
+            if (is_ckpt && optim_part(t.name)) { skipped += pass == 0; continue; } /* the weights, not Adam's moments */
             n = t.ne[0] ? t.ne[1] * t.ne[2] * t.ne[3] : 0; /* rows; with n > 0 the reader bounded ne[0] by the file */
             if (!n) continue;
             if (!(row = (float *)malloc(sizeof(float) * (size_t)t.ne[0]))) { fprintf(stderr, "tn-plot: out of memory for '%s'\n", t.name); tn_gguf_free(g); return 1; }
@@ -258,11 +354,12 @@ static int plot_hist(const char *path, const char *out) {
         if (cnt[b] > 0) rect(xa, y, xb, H - MB - 1, COLORS[0]);
     }
     if (!stbi_write_png(out, W, H, 3, img, W * 3)) { fprintf(stderr, "tn-plot: cannot write %s\n", out); return 1; }
-    printf("wrote %s (%lld weights in %d bins)\n", out, (long long)total, NB);
+    printf("wrote %s (%lld weights in %d bins%s)\n", out, (long long)total, NB, skipped ? "; the checkpoint's optimizer state left out" : "");
     return 0;
 }
 
 int main(int argc, char **argv) {
+    font_load();
     if (argc == 4 || (argc >= 3 && argv[1][0] != '-'))
         printf("tn-plot (ternary.h %d.%d.%d, %s kernels)\n", TN_VERSION_MAJOR, TN_VERSION_MINOR, TN_VERSION_PATCH, tn_simd_name());
     if (argc == 4 && !strcmp(argv[1], "--hist")) return plot_hist(argv[2], argv[3]);
