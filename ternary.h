@@ -1616,6 +1616,9 @@ typedef struct tn__kernels {
     void (*quant_pass)(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q);
     void (*vacc)(float *dst, const float *src, int64_t n);
     float (*tern_f32_dot)(const uint8_t *w, const float *x, int64_t n); /* tn_ternary_matmul_f32's sums */
+    /* R weight rows (rs bytes apart) times C activation rows (ldx floats apart), R * C <= 4:
+       out[r * C + c], each the sum tern_f32_dot gives (each weight decoded once per tile) */
+    void (*tern_f32_tile)(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out);
     void (*relu_fwd)(float *y, const float *x, int64_t n);
     void (*relu_bwd)(float *gx, const float *g, const float *x, int64_t n);
     void (*relu2_fwd)(float *y, const float *x, int64_t n);
@@ -1641,6 +1644,7 @@ static void tn__relu2_fwd_ref(float *y, const float *x, int64_t n);
 static void tn__relu2_bwd_ref(float *gx, const float *g, const float *x, int64_t n);
 static void tn__vacc_ref(float *dst, const float *src, int64_t n);
 static float tn__tern_f32_dot_ref(const uint8_t *w, const float *x, int64_t n);
+static void tn__tern_f32_tile_ref(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out);
 static void tn__tern_f32_tail(float *L, const uint8_t *w, const float *x, int64_t k0, int64_t n);
 static float tn__tern_f32_fold(float *L);
 static void tn__exp_row_ref(float *y, const float *x, int64_t n, float sub);
@@ -5250,13 +5254,27 @@ static int tn__prod_too_big(int64_t a, int64_t b, size_t unit) {
     uint64_t lim = (uint64_t)((size_t)-1 < (uint64_t)INT64_MAX ? (size_t)-1 : (uint64_t)INT64_MAX) / unit;
     return (uint64_t)a > lim / (uint64_t)b;
 }
+static void tn__tern_f32_tile_ref(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) {
+    int r, c;
+    for (r = 0; r < R; r++)
+        for (c = 0; c < C; c++) out[r * C + c] = tn__tern_f32_dot_ref(w + (size_t)r * rs, x + (size_t)c * ldx, n);
+}
 typedef struct { const uint8_t *w; const float *x; float *y; int64_t rows, k, m; size_t rs; float scale; } tn__tmm_args;
 static void tn__tmm_task(void *arg, int ith, int nth) {
     const tn__tmm_args *a = (const tn__tmm_args *)arg;
-    float (*dot)(const uint8_t *, const float *, int64_t) = tn__kern()->tern_f32_dot;
+    void (*tile)(const uint8_t *, size_t, int, const float *, size_t, int, int64_t, float *) = tn__kern()->tern_f32_tile;
     int64_t r0 = a->rows * ith / nth, r1 = a->rows * (ith + 1) / nth, r, i;
-    for (r = r0; r < r1; r++)
-        for (i = 0; i < a->m; i++) a->y[i * a->rows + r] = dot(a->w + (size_t)r * a->rs, a->x + (size_t)i * (size_t)a->k, a->k) * a->scale;
+    float o[4];
+    int t, R, C;
+    /* one activation row: four weight rows a tile; more: each weight row against up to four of them */
+    for (r = r0; r < r1; r += R) {
+        R = a->m == 1 && r1 - r >= 4 ? 4 : 1;
+        for (i = 0; i < a->m; i += C) {
+            C = R == 4 ? 1 : a->m - i >= 4 ? 4 : (int)(a->m - i);
+            tile(a->w + (size_t)r * a->rs, a->rs, R, a->x + (size_t)i * (size_t)a->k, (size_t)a->k, C, a->k, o);
+            for (t = 0; t < R * C; t++) a->y[(i + t % C) * a->rows + r + t / C] = o[t] * a->scale;
+        }
+    }
 }
 TNDEF tn_status tn_ternary_matmul_f32(const uint8_t *w, int64_t rows, int64_t k_len, float scale,
                                       const float *x, int64_t m, float *y, tn_pool *pool) {
@@ -6423,6 +6441,44 @@ static TN__ALWAYS_INLINE __m256 tn__tern_pick_avx2(__m256i c, __m256 x) {
     const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2), sign = _mm256_set1_epi32((int)0x80000000u);
     const __m256i neg = _mm256_cmpeq_epi32(c, two), nz = _mm256_or_si256(_mm256_cmpeq_epi32(c, one), neg);
     return _mm256_castsi256_ps(_mm256_xor_si256(_mm256_and_si256(_mm256_castps_si256(x), nz), _mm256_and_si256(neg, sign)));
+}
+/* R weight rows x C activation rows (R * C <= 4, constants where inlined) */
+static TN__ALWAYS_INLINE void tn__tf32_tile_avx2(const uint8_t *w, size_t rs, const int R, const float *x, size_t ldx, const int C, int64_t n, float *out) {
+    const __m256i sh0 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), sh1 = _mm256_setr_epi32(16, 18, 20, 22, 24, 26, 28, 30), three = _mm256_set1_epi32(3);
+    __m256 a0[4], a1[4];
+    __m256i c0[4], c1[4];
+    float L[16];
+    int64_t k = 0;
+    int r, c;
+    for (r = 0; r < R * C; r++) { a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }
+    for (; k + 16 <= n; k += 16) {
+        for (r = 0; r < R; r++) {
+            const __m256i v = _mm256_set1_epi32((int)tn__le32(w + (size_t)r * rs + k / 4));
+            c0[r] = _mm256_and_si256(_mm256_srlv_epi32(v, sh0), three);
+            c1[r] = _mm256_and_si256(_mm256_srlv_epi32(v, sh1), three);
+        }
+        for (c = 0; c < C; c++) {
+            const __m256 x0 = _mm256_loadu_ps(x + (size_t)c * ldx + k), x1 = _mm256_loadu_ps(x + (size_t)c * ldx + k + 8);
+            for (r = 0; r < R; r++) {
+                a0[r * C + c] = _mm256_add_ps(a0[r * C + c], tn__tern_pick_avx2(c0[r], x0));
+                a1[r * C + c] = _mm256_add_ps(a1[r * C + c], tn__tern_pick_avx2(c1[r], x1));
+            }
+        }
+    }
+    for (r = 0; r < R; r++)
+        for (c = 0; c < C; c++) {
+            _mm256_storeu_ps(L, a0[r * C + c]);
+            _mm256_storeu_ps(L + 8, a1[r * C + c]);
+            tn__tern_f32_tail(L, w + (size_t)r * rs, x + (size_t)c * ldx, k, n);
+            out[r * C + c] = tn__tern_f32_fold(L);
+        }
+}
+static void tn__tern_f32_tile_avx2(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) {
+    if (R == 4 && C == 1) tn__tf32_tile_avx2(w, rs, 4, x, ldx, 1, n, out);
+    else if (R == 1 && C == 4) tn__tf32_tile_avx2(w, rs, 1, x, ldx, 4, n, out);
+    else if (R == 1 && C == 3) tn__tf32_tile_avx2(w, rs, 1, x, ldx, 3, n, out);
+    else if (R == 1 && C == 2) tn__tf32_tile_avx2(w, rs, 1, x, ldx, 2, n, out);
+    else { int r, c; for (r = 0; r < R; r++) for (c = 0; c < C; c++) tn__tf32_tile_avx2(w + (size_t)r * rs, rs, 1, x + (size_t)c * ldx, ldx, 1, n, out + r * C + c); }
 }
 static float tn__tern_f32_dot_avx2(const uint8_t *w, const float *x, int64_t n) {
     const __m256i sh0 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), sh1 = _mm256_setr_epi32(16, 18, 20, 22, 24, 26, 28, 30), three = _mm256_set1_epi32(3);
@@ -7683,6 +7739,41 @@ static void tn__vacc_avx512(float *dst, const float *src, int64_t n) {
     for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
     for (; i < n; i++) dst[i] += src[i];
 }
+static TN__ALWAYS_INLINE void tn__tf32_tile_avx512(const uint8_t *w, size_t rs, const int R, const float *x, size_t ldx, const int C, int64_t n, float *out) {
+    const __m512i sh = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), three = _mm512_set1_epi32(3);
+    const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2), sign = _mm512_set1_epi32((int)0x80000000u);
+    __m512 acc[4];
+    __mmask16 nz[4], ng[4];
+    float L[16];
+    int64_t k = 0;
+    int r, c;
+    for (r = 0; r < R * C; r++) acc[r] = _mm512_setzero_ps();
+    for (; k + 16 <= n; k += 16) {
+        for (r = 0; r < R; r++) {
+            const __m512i cd = _mm512_and_si512(_mm512_srlv_epi32(_mm512_set1_epi32((int)tn__le32(w + (size_t)r * rs + k / 4)), sh), three);
+            ng[r] = _mm512_cmpeq_epi32_mask(cd, two);
+            nz[r] = (__mmask16)(_mm512_cmpeq_epi32_mask(cd, one) | ng[r]);
+        }
+        for (c = 0; c < C; c++) {
+            const __m512i xv = _mm512_castps_si512(_mm512_loadu_ps(x + (size_t)c * ldx + k));
+            for (r = 0; r < R; r++) /* x, -x (the sign flipped) or +0 */
+                acc[r * C + c] = _mm512_add_ps(acc[r * C + c], _mm512_castsi512_ps(_mm512_mask_xor_epi32(_mm512_maskz_mov_epi32(nz[r], xv), ng[r], xv, sign)));
+        }
+    }
+    for (r = 0; r < R; r++)
+        for (c = 0; c < C; c++) {
+            _mm512_storeu_ps(L, acc[r * C + c]);
+            tn__tern_f32_tail(L, w + (size_t)r * rs, x + (size_t)c * ldx, k, n);
+            out[r * C + c] = tn__tern_f32_fold(L);
+        }
+}
+static void tn__tern_f32_tile_avx512(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) {
+    if (R == 4 && C == 1) tn__tf32_tile_avx512(w, rs, 4, x, ldx, 1, n, out);
+    else if (R == 1 && C == 4) tn__tf32_tile_avx512(w, rs, 1, x, ldx, 4, n, out);
+    else if (R == 1 && C == 3) tn__tf32_tile_avx512(w, rs, 1, x, ldx, 3, n, out);
+    else if (R == 1 && C == 2) tn__tf32_tile_avx512(w, rs, 1, x, ldx, 2, n, out);
+    else { int r, c; for (r = 0; r < R; r++) for (c = 0; c < C; c++) tn__tf32_tile_avx512(w + (size_t)r * rs, rs, 1, x + (size_t)c * ldx, ldx, 1, n, out + r * C + c); }
+}
 static float tn__tern_f32_dot_avx512(const uint8_t *w, const float *x, int64_t n) {
     const __m512i sh = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), three = _mm512_set1_epi32(3);
     const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
@@ -8274,6 +8365,31 @@ static TN__ALWAYS_INLINE float32x4_t tn__tern_pick_neon(uint8_t b, float32x4_t x
     const uint32x4_t neg = vceqq_u32(c, vdupq_n_u32(2)), nz = vorrq_u32(vceqq_u32(c, vdupq_n_u32(1)), neg);
     return vreinterpretq_f32_u32(veorq_u32(vandq_u32(vreinterpretq_u32_f32(x), nz), vandq_u32(neg, vdupq_n_u32(0x80000000u))));
 }
+static TN__ALWAYS_INLINE void tn__tf32_tile_neon(const uint8_t *w, size_t rs, const int R, const float *x, size_t ldx, const int C, int64_t n, float *out) {
+    float32x4_t acc[4][4];
+    float L[16];
+    int64_t k = 0;
+    int r, c, q;
+    for (r = 0; r < R * C; r++) for (q = 0; q < 4; q++) acc[r][q] = vdupq_n_f32(0);
+    for (; k + 16 <= n; k += 16)
+        for (c = 0; c < C; c++)
+            for (q = 0; q < 4; q++) {
+                const float32x4_t xv = vld1q_f32(x + (size_t)c * ldx + k + 4 * q);
+                for (r = 0; r < R; r++) acc[r * C + c][q] = vaddq_f32(acc[r * C + c][q], tn__tern_pick_neon(w[(size_t)r * rs + k / 4 + q], xv));
+            }
+    for (r = 0; r < R; r++)
+        for (c = 0; c < C; c++) {
+            for (q = 0; q < 4; q++) vst1q_f32(L + 4 * q, acc[r * C + c][q]);
+            tn__tern_f32_tail(L, w + (size_t)r * rs, x + (size_t)c * ldx, k, n);
+            out[r * C + c] = tn__tern_f32_fold(L);
+        }
+}
+static void tn__tern_f32_tile_neon(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) {
+    if (R == 4 && C == 1) tn__tf32_tile_neon(w, rs, 4, x, ldx, 1, n, out);
+    else if (R == 1 && C == 4) tn__tf32_tile_neon(w, rs, 1, x, ldx, 4, n, out);
+    else if (R == 1 && C == 2) tn__tf32_tile_neon(w, rs, 1, x, ldx, 2, n, out);
+    else { int r, c; for (r = 0; r < R; r++) for (c = 0; c < C; c++) tn__tf32_tile_neon(w + (size_t)r * rs, rs, 1, x + (size_t)c * ldx, ldx, 1, n, out + r * C + c); }
+}
 static float tn__tern_f32_dot_neon(const uint8_t *w, const float *x, int64_t n) {
     float32x4_t a0 = vdupq_n_f32(0), a1 = a0, a2 = a0, a3 = a0;
     float L[16];
@@ -8605,6 +8721,7 @@ static void tn__kern_fill_ref(tn__kernels *k) {
     k->quant_pass = tn__quant_pass_ref;
     k->vacc = tn__vacc_ref;
     k->tern_f32_dot = tn__tern_f32_dot_ref;
+    k->tern_f32_tile = tn__tern_f32_tile_ref;
     k->relu_fwd = tn__relu_fwd_ref;
     k->relu_bwd = tn__relu_bwd_ref;
     k->relu2_fwd = tn__relu2_fwd_ref;
@@ -8653,6 +8770,7 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->quant_pass = tn__quant_pass_avx2;
     k->vacc = tn__vacc_avx2;
     k->tern_f32_dot = tn__tern_f32_dot_avx2;
+    k->tern_f32_tile = tn__tern_f32_tile_avx2;
     k->relu_fwd = tn__relu_fwd_avx2;
     k->relu_bwd = tn__relu_bwd_avx2;
     k->relu2_fwd = tn__relu2_fwd_avx2;
@@ -8745,6 +8863,7 @@ static void tn__kern_fill_avx512(tn__kernels *k) {
     k->quant_pass = tn__quant_pass_avx512;
     k->vacc = tn__vacc_avx512;
     k->tern_f32_dot = tn__tern_f32_dot_avx512;
+    k->tern_f32_tile = tn__tern_f32_tile_avx512;
     k->relu_fwd = tn__relu_fwd_avx512;
     k->relu_bwd = tn__relu_bwd_avx512;
     k->relu2_fwd = tn__relu2_fwd_avx512;
@@ -8799,6 +8918,7 @@ static void tn__kern_fill_neon(tn__kernels *k, int dp) {
     k->dot[TN__NFMT - 1] = dp ? tn__vec_dot_t2_q8_K_neon_dp : tn__vec_dot_t2_q8_K_neon;
     k->vacc = tn__vacc_neon;
     k->tern_f32_dot = tn__tern_f32_dot_neon;
+    k->tern_f32_tile = tn__tern_f32_tile_neon;
     k->adam_row = tn__adam_row_neon;
     k->igemm_panel = dp ? tn__igemm_panel_neon_dp : tn__igemm_panel_neon;
 }

@@ -346,8 +346,34 @@ static int test_ternary_matmul_f32(void) {
                 CHECK_MSG(memcmp(&s0, &s1, 4) == 0, "%s k %lld: %.9g, scalar %.9g", tn_path_name(paths[pi]), (long long)k, s1, s0);
             }
         }
+        {   /* the tiles (R weight rows x C activation rows) on each path: the scalar bits */
+            static const int RC[6][2] = {{4, 1}, {1, 4}, {1, 3}, {1, 2}, {2, 2}, {1, 1}};
+            int pi, ti, rr, cc;
+            for (pi = -1; pi < 3; pi++) {
+                const tn__kernels *kp = pi < 0 ? ref : tn__kern_path(paths[pi]);
+                if (!kp) continue;
+                for (ti = 0; ti < 6; ti++) {
+                    float o[4];
+                    const int R = RC[ti][0], C = RC[ti][1];
+                    float *xx = (float *)malloc(sizeof(float) * (size_t)(4 * k));
+                    for (i = 0; i < 4 * k; i++) xx[i] = x[i % (3 * k)];
+                    kp->tern_f32_tile(w, rs, R, xx, (size_t)k, C, k, o);
+                    for (rr = 0; rr < R; rr++)
+                        for (cc = 0; cc < C; cc++) {
+                            float s0 = ref->tern_f32_dot(w + (size_t)rr * rs, xx + cc * k, k);
+                            CHECK_MSG(memcmp(&s0, &o[rr * C + cc], 4) == 0, "%s tile %dx%d k %lld: (%d,%d) %.9g, scalar %.9g", pi < 0 ? "scalar" : tn_path_name(paths[pi]), R, C, (long long)k, rr, cc, o[rr * C + cc], s0);
+                        }
+                    free(xx);
+                }
+            }
+        }
         CHECK_OK(tn_ternary_matmul_f32(w, rows, k, 0.75f, x, m, y2, pool));
         CHECK(memcmp(y1, y2, sizeof(float) * 15) == 0);
+        {   /* one activation row (tiles of four weight rows, then the rest) */
+            float y3[5];
+            CHECK_OK(tn_ternary_matmul_f32(w, rows, k, 0.75f, x + k, 1, y3, NULL));
+            for (i = 0; i < rows; i++) CHECK(y3[i] == y1[rows + i]);
+        }
     }
     CHECK(tn_ternary_matmul_f32(NULL, 2, 3, 1.0f, seed_x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "w is NULL"));
     CHECK(tn_ternary_matmul_f32(pw, 0, 3, 1.0f, seed_x, 1, y, NULL) == TN_ERR_ARG && strstr(tn_last_error(), "0 rows"));
