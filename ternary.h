@@ -66,6 +66,10 @@
    cross_entropy, bce_logits, bce, mse, ste, ste_ternary, ste_act_i8, ste_range
    (and ste_ternary_scaled, ste_int8_scaled: the seeds' helpers with a given scale).
    tn_ternary_matmul_f32: the seeds' multiplication-free ternary matmul in f32.
+   Inference: tn_qlinear (a quantized linear layer in any format, activations
+   quantized or f32), tn_quant_model_* (a whole tn_params set to one format,
+   with a size summary, GGUF out and back). Many processes: tn_grad_accum over
+   a tn_comm (@@DIST), the same bits as one process.
 
    BUILD OPTIONS (#define before including the implementation)
    -------------
@@ -491,7 +495,10 @@ typedef struct tn_ternary_stats {
     double ratio_f16;         /* 16 / bits_per_weight */
 } tn_ternary_stats;
 /* Statistics of n trits stored as `storage` (TN_TYPE_T2, TQ1_0, TQ2_0 or I8).
-   For TQ types n must be whole rows of n_per_row (pass n_per_row = n for one row). */
+   For TQ types n must be whole rows of n_per_row real trits (pass n_per_row = n
+   for one row); rows of any width count as stored, padded to whole 256-blocks,
+   while the counts and the sparsity are the real trits' alone (an 8-input layer
+   reports its own zeros, and 66 bits per weight in TQ2_0). */
 TNDEF tn_status tn_ternary_stats_compute(const int8_t *t, int64_t n, int64_t n_per_row,
                                          tn_type storage, tn_ternary_stats *out);
 
@@ -5402,9 +5409,9 @@ TNDEF tn_status tn_ternary_stats_compute(const int8_t *t, int64_t n, int64_t n_p
     case TN_TYPE_I8: bits = 8.0 * (double)n + 32.0; break;
     case TN_TYPE_TQ1_0:
     case TN_TYPE_TQ2_0:
-        if (n_per_row <= 0 || n_per_row % TN_QK_K || n % n_per_row)
-            return tn__fail(TN_ERR_SHAPE, "tn_ternary_stats_compute: %s needs whole rows of a multiple of 256", tn_type_name(storage));
-        bits = 8.0 * (double)tn_row_size(storage, n_per_row) * (double)(n / n_per_row);
+        if (n_per_row <= 0 || n % n_per_row)
+            return tn__fail(TN_ERR_SHAPE, "tn_ternary_stats_compute: %lld trits are not whole rows of %lld", (long long)n, (long long)n_per_row);
+        bits = 8.0 * (double)tn_row_size(storage, (n_per_row + TN_QK_K - 1) / TN_QK_K * TN_QK_K) * (double)(n / n_per_row); /* rows stored padded */
         break;
     default: return tn__fail(TN_ERR_TYPE, "tn_ternary_stats_compute: storage must be t2, i8, tq1_0 or tq2_0");
     }

@@ -148,7 +148,16 @@ static int test_ternary_stats(void) {
     CHECK_OK(tn_ternary_stats_compute(t, 512, 512, TN_TYPE_T2, &st));
     CHECK_NEAR(st.bits_per_weight, 2.0 + 32.0 / 512, 1e-12);
     CHECK_NEAR(st.ratio_f16, 16 / (2.0 + 32.0 / 512), 1e-9);
-    CHECK(tn_ternary_stats_compute(t, 500, 500, TN_TYPE_TQ2_0, &st) == TN_ERR_SHAPE);
+    CHECK(tn_ternary_stats_compute(t, 500, 300, TN_TYPE_TQ2_0, &st) == TN_ERR_SHAPE); /* not whole rows */
+    {   /* an 8-input layer of 4 outputs: its own trits' sparsity; stored as 4 padded TQ2_0 rows of 66 bytes */
+        int8_t t8[32];
+        int k;
+        for (k = 0; k < 32; k++) t8[k] = (int8_t)(k % 4 == 0 ? 0 : k % 2 ? 1 : -1);
+        CHECK_OK(tn_ternary_stats_compute(t8, 32, 8, TN_TYPE_TQ2_0, &st));
+        CHECK(st.n == 32 && st.n_zero == 8 && st.sparsity == 0.25 && st.bits_per_weight == 66.0);
+        CHECK_OK(tn_ternary_stats_compute(t8, 32, 8, TN_TYPE_TQ1_0, &st));
+        CHECK(st.sparsity == 0.25 && st.bits_per_weight == 8.0 * 54.0 * 4 / 32);
+    }
     {
         tn_ctx *ctx = tn_ctx_new(1 << 16);
         tn_tensor *w = tn_new_2d(ctx, TN_TYPE_F32, 8, 2), *tt;
