@@ -1650,6 +1650,18 @@ static void tn__relu_bwd_ref(float *gx, const float *g, const float *x, int64_t 
 static void tn__relu2_fwd_ref(float *y, const float *x, int64_t n);
 static void tn__relu2_bwd_ref(float *gx, const float *g, const float *x, int64_t n);
 static void tn__vacc_ref(float *dst, const float *src, int64_t n);
+/* tn_ternary_matmul_f32's tile kernel of a path: its core specialized for the
+   shapes the task uses (R x C: 4 x 1, 1 x 4, 1 x 3, 1 x 2), else tile by tile */
+#define TN__TF32_TILE_DISPATCH(path) \
+    static void tn__tern_f32_tile_##path(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) { \
+        int r_, c_; \
+        if (R == 4 && C == 1) { tn__tf32_tile_##path(w, rs, 4, x, ldx, 1, n, out); return; } \
+        if (R == 1 && C == 4) { tn__tf32_tile_##path(w, rs, 1, x, ldx, 4, n, out); return; } \
+        if (R == 1 && C == 3) { tn__tf32_tile_##path(w, rs, 1, x, ldx, 3, n, out); return; } \
+        if (R == 1 && C == 2) { tn__tf32_tile_##path(w, rs, 1, x, ldx, 2, n, out); return; } \
+        for (r_ = 0; r_ < R; r_++) \
+            for (c_ = 0; c_ < C; c_++) tn__tf32_tile_##path(w + (size_t)r_ * rs, rs, 1, x + (size_t)c_ * ldx, ldx, 1, n, out + r_ * C + c_); \
+    }
 static float tn__tern_f32_dot_ref(const uint8_t *w, const float *x, int64_t n);
 static void tn__tern_f32_tile_ref(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out);
 static void tn__tern_f32_tail(float *L, const uint8_t *w, const float *x, int64_t k0, int64_t n);
@@ -6480,13 +6492,7 @@ static TN__ALWAYS_INLINE void tn__tf32_tile_avx2(const uint8_t *w, size_t rs, co
             out[r * C + c] = tn__tern_f32_fold(L);
         }
 }
-static void tn__tern_f32_tile_avx2(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) {
-    if (R == 4 && C == 1) tn__tf32_tile_avx2(w, rs, 4, x, ldx, 1, n, out);
-    else if (R == 1 && C == 4) tn__tf32_tile_avx2(w, rs, 1, x, ldx, 4, n, out);
-    else if (R == 1 && C == 3) tn__tf32_tile_avx2(w, rs, 1, x, ldx, 3, n, out);
-    else if (R == 1 && C == 2) tn__tf32_tile_avx2(w, rs, 1, x, ldx, 2, n, out);
-    else { int r, c; for (r = 0; r < R; r++) for (c = 0; c < C; c++) tn__tf32_tile_avx2(w + (size_t)r * rs, rs, 1, x + (size_t)c * ldx, ldx, 1, n, out + r * C + c); }
-}
+TN__TF32_TILE_DISPATCH(avx2)
 static float tn__tern_f32_dot_avx2(const uint8_t *w, const float *x, int64_t n) {
     const __m256i sh0 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), sh1 = _mm256_setr_epi32(16, 18, 20, 22, 24, 26, 28, 30), three = _mm256_set1_epi32(3);
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -7774,13 +7780,7 @@ static TN__ALWAYS_INLINE void tn__tf32_tile_avx512(const uint8_t *w, size_t rs, 
             out[r * C + c] = tn__tern_f32_fold(L);
         }
 }
-static void tn__tern_f32_tile_avx512(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) {
-    if (R == 4 && C == 1) tn__tf32_tile_avx512(w, rs, 4, x, ldx, 1, n, out);
-    else if (R == 1 && C == 4) tn__tf32_tile_avx512(w, rs, 1, x, ldx, 4, n, out);
-    else if (R == 1 && C == 3) tn__tf32_tile_avx512(w, rs, 1, x, ldx, 3, n, out);
-    else if (R == 1 && C == 2) tn__tf32_tile_avx512(w, rs, 1, x, ldx, 2, n, out);
-    else { int r, c; for (r = 0; r < R; r++) for (c = 0; c < C; c++) tn__tf32_tile_avx512(w + (size_t)r * rs, rs, 1, x + (size_t)c * ldx, ldx, 1, n, out + r * C + c); }
-}
+TN__TF32_TILE_DISPATCH(avx512)
 static float tn__tern_f32_dot_avx512(const uint8_t *w, const float *x, int64_t n) {
     const __m512i sh = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), three = _mm512_set1_epi32(3);
     const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
@@ -8391,12 +8391,7 @@ static TN__ALWAYS_INLINE void tn__tf32_tile_neon(const uint8_t *w, size_t rs, co
             out[r * C + c] = tn__tern_f32_fold(L);
         }
 }
-static void tn__tern_f32_tile_neon(const uint8_t *w, size_t rs, int R, const float *x, size_t ldx, int C, int64_t n, float *out) {
-    if (R == 4 && C == 1) tn__tf32_tile_neon(w, rs, 4, x, ldx, 1, n, out);
-    else if (R == 1 && C == 4) tn__tf32_tile_neon(w, rs, 1, x, ldx, 4, n, out);
-    else if (R == 1 && C == 2) tn__tf32_tile_neon(w, rs, 1, x, ldx, 2, n, out);
-    else { int r, c; for (r = 0; r < R; r++) for (c = 0; c < C; c++) tn__tf32_tile_neon(w + (size_t)r * rs, rs, 1, x + (size_t)c * ldx, ldx, 1, n, out + r * C + c); }
-}
+TN__TF32_TILE_DISPATCH(neon)
 static float tn__tern_f32_dot_neon(const uint8_t *w, const float *x, int64_t n) {
     float32x4_t a0 = vdupq_n_f32(0), a1 = a0, a2 = a0, a3 = a0;
     float L[16];
@@ -10899,22 +10894,29 @@ static tn_status tn__cross_entropy_backward(tn_ctx *ctx, tn_tensor *y) {
     return TN_OK;
 }
 
-TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *labels, const tn_tensor *weights) {
-    const float *Z, *L, *W;
+/* the binary cross-entropies' checks: the one-value loss tensor, and x, labels and weights dense */
+static tn_tensor *tn__bce_setup(tn_ctx *ctx, const char *fn, const char *what, const tn_tensor *x, const tn_tensor *labels, const tn_tensor *weights,
+                                const float **X, const float **L, const float **W, int64_t *n) {
     tn_tensor *y;
-    int64_t i, n;
-    double total = 0.0;
-    if (!logits || !labels || !weights) return NULL;
-    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_bce_logits: ctx is NULL"); return NULL; }
-    if (tn__need_f32("tn_bce_logits", logits) || tn__need_f32("tn_bce_logits", labels) || tn__need_f32("tn_bce_logits", weights)) return NULL;
-    n = tn_nelements(logits);
-    if (tn_nelements(labels) != n || tn_nelements(weights) != n || n == 0) {
-        tn__fail(TN_ERR_SHAPE, "tn_bce_logits: %lld logits, %lld labels, %lld weights: want the same number, > 0",
-                 (long long)n, (long long)tn_nelements(labels), (long long)tn_nelements(weights));
+    if (!x || !labels || !weights) return NULL;
+    if (!ctx) { tn__fail(TN_ERR_ARG, "%s: ctx is NULL", fn); return NULL; }
+    if (tn__need_f32(fn, x) || tn__need_f32(fn, labels) || tn__need_f32(fn, weights)) return NULL;
+    *n = tn_nelements(x);
+    if (tn_nelements(labels) != *n || tn_nelements(weights) != *n || *n == 0) {
+        tn__fail(TN_ERR_SHAPE, "%s: %lld %s, %lld labels, %lld weights: want the same number, > 0",
+                 fn, (long long)*n, what, (long long)tn_nelements(labels), (long long)tn_nelements(weights));
         return NULL;
     }
     y = tn_new_1d(ctx, TN_TYPE_F32, 1);
-    if (!y || !(Z = tn__dense(ctx, logits)) || !(L = tn__dense(ctx, labels)) || !(W = tn__dense(ctx, weights))) return NULL;
+    if (!y || !(*X = tn__dense(ctx, x)) || !(*L = tn__dense(ctx, labels)) || !(*W = tn__dense(ctx, weights))) return NULL;
+    return y;
+}
+TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *labels, const tn_tensor *weights) {
+    const float *Z = NULL, *L = NULL, *W = NULL;
+    int64_t i, n = 0;
+    double total = 0.0;
+    tn_tensor *y = tn__bce_setup(ctx, "tn_bce_logits", "logits", logits, labels, weights, &Z, &L, &W, &n);
+    if (!y) return NULL;
     for (i = 0; i < n; i++) {
         double z = Z[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
         double sp = (z > 0 ? z : 0.0) + tn__log1p(tn__exp(-fabs(z))); /* softplus(z) */
@@ -10924,21 +10926,11 @@ TNDEF tn_tensor *tn_bce_logits(tn_ctx *ctx, tn_tensor *logits, const tn_tensor *
     return tn__record(ctx, y, TN__OP_BCE, logits, (tn_tensor *)labels, (tn_tensor *)weights);
 }
 TNDEF tn_tensor *tn_bce(tn_ctx *ctx, tn_tensor *probs, const tn_tensor *labels, const tn_tensor *weights) {
-    const float *P, *L, *W;
-    tn_tensor *y;
-    int64_t i, n;
+    const float *P = NULL, *L = NULL, *W = NULL;
+    int64_t i, n = 0;
     double total = 0.0;
-    if (!probs || !labels || !weights) return NULL;
-    if (!ctx) { tn__fail(TN_ERR_ARG, "tn_bce: ctx is NULL"); return NULL; }
-    if (tn__need_f32("tn_bce", probs) || tn__need_f32("tn_bce", labels) || tn__need_f32("tn_bce", weights)) return NULL;
-    n = tn_nelements(probs);
-    if (tn_nelements(labels) != n || tn_nelements(weights) != n || n == 0) {
-        tn__fail(TN_ERR_SHAPE, "tn_bce: %lld probabilities, %lld labels, %lld weights: want the same number, > 0",
-                 (long long)n, (long long)tn_nelements(labels), (long long)tn_nelements(weights));
-        return NULL;
-    }
-    y = tn_new_1d(ctx, TN_TYPE_F32, 1);
-    if (!y || !(P = tn__dense(ctx, probs)) || !(L = tn__dense(ctx, labels)) || !(W = tn__dense(ctx, weights))) return NULL;
+    tn_tensor *y = tn__bce_setup(ctx, "tn_bce", "probabilities", probs, labels, weights, &P, &L, &W, &n);
+    if (!y) return NULL;
     for (i = 0; i < n; i++) {
         double p = P[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
         if (!(p >= 0.0 && p <= 1.0)) {
@@ -10950,34 +10942,27 @@ TNDEF tn_tensor *tn_bce(tn_ctx *ctx, tn_tensor *probs, const tn_tensor *labels, 
     ((float *)y->data)[0] = (float)(total / (double)n);
     return tn__record(ctx, y, TN__OP_BCE_PROB, probs, (tn_tensor *)labels, (tn_tensor *)weights);
 }
-static tn_status tn__bce_prob_backward(tn_ctx *ctx, tn_tensor *y) {
+/* d loss / d logits (tn_bce_logits) or d loss / d probabilities (tn_bce, probs = 1) */
+static tn_status tn__bce_backward(tn_ctx *ctx, tn_tensor *y, int probs) {
     tn_status st = TN_OK;
-    float *gp = tn__gbuf(ctx, y->src[0], &st);
-    const float *P, *L, *W;
+    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    const float *X, *L, *W;
     int64_t i, n = tn_nelements(y->src[0]);
-    double g;
-    if (!gp) return st;
-    if (!(P = tn__dense(ctx, y->src[0])) || !(L = tn__dense(ctx, y->src[1])) || !(W = tn__dense(ctx, y->src[2]))) return TN_ERR_NOMEM;
-    g = (double)((const float *)y->grad->data)[0] / (double)n;
-    for (i = 0; i < n; i++) {
-        double p = P[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
-        gp[i] += (float)(g * W[i] * (p - lab) / TN__MAX(p * (1.0 - p), 1e-12));
-    }
-    return TN_OK;
-}
-static tn_status tn__bce_backward(tn_ctx *ctx, tn_tensor *y) {
-    tn_status st = TN_OK;
-    float *gz = tn__gbuf(ctx, y->src[0], &st);
-    const float *Z, *L, *W;
-    int64_t i, n = tn_nelements(y->src[0]);
-    float g;
-    if (!gz) return st;
-    if (!(Z = tn__dense(ctx, y->src[0])) || !(L = tn__dense(ctx, y->src[1])) || !(W = tn__dense(ctx, y->src[2]))) return TN_ERR_NOMEM;
-    g = ((const float *)y->grad->data)[0] / (float)n;
-    for (i = 0; i < n; i++) {
-        float lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
-        float sig = 1.0f / (1.0f + tn__expf(-Z[i]));
-        gz[i] += g * W[i] * (sig - lab);
+    if (!gx) return st;
+    if (!(X = tn__dense(ctx, y->src[0])) || !(L = tn__dense(ctx, y->src[1])) || !(W = tn__dense(ctx, y->src[2]))) return TN_ERR_NOMEM;
+    if (probs) {
+        double g = (double)((const float *)y->grad->data)[0] / (double)n;
+        for (i = 0; i < n; i++) {
+            double p = X[i], lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
+            gx[i] += (float)(g * W[i] * (p - lab) / TN__MAX(p * (1.0 - p), 1e-12));
+        }
+    } else {
+        float g = ((const float *)y->grad->data)[0] / (float)n;
+        for (i = 0; i < n; i++) {
+            float lab = TN__MIN(1.0f, TN__MAX(0.0f, L[i]));
+            float sig = 1.0f / (1.0f + tn__expf(-X[i]));
+            gx[i] += g * W[i] * (sig - lab);
+        }
     }
     return TN_OK;
 }
@@ -11169,8 +11154,8 @@ static tn_status tn__backward_node(tn_ctx *ctx, tn_tensor *t) {
     case TN__OP_ROPE: return tn__rope_backward(ctx, t);
     case TN__OP_DIAG_MASK: return tn__diag_mask_backward(ctx, t);
     case TN__OP_CROSS_ENTROPY: return tn__cross_entropy_backward(ctx, t);
-    case TN__OP_BCE: return tn__bce_backward(ctx, t);
-    case TN__OP_BCE_PROB: return tn__bce_prob_backward(ctx, t);
+    case TN__OP_BCE: return tn__bce_backward(ctx, t, 0);
+    case TN__OP_BCE_PROB: return tn__bce_backward(ctx, t, 1);
     case TN__OP_MSE: return tn__mse_backward(ctx, t);
     case TN__OP_STE: return tn__ste_backward(ctx, t);
     default: return tn__fail(TN_ERR_UNSUPPORTED, "tn_backward: op %d has no backward", t->op);
