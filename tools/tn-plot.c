@@ -265,7 +265,7 @@ static int plot_csv(const char *path, const char *out, int ncols_req, char **col
         axes(x0, x1, y0, y1, names[0], ylab, base ? base + 1 : path);
     }
     for (c = 0; c < nuse; c++) {
-        int prev_x = -1, prev_y = -1;
+        int prev_x = -1, prev_y = -1, npts = 0;
         for (i = 0; i < nrow; i++) {
             double x = data[i * ncol], y = data[i * ncol + use[c]];
             int X, Y;
@@ -273,9 +273,11 @@ static int plot_csv(const char *path, const char *out, int ncols_req, char **col
             X = ML + (int)((x - x0) / (x1 - x0) * (W - ML - MR));
             Y = H - MB - (int)((y - y0) / (y1 - y0) * (H - MT - MB));
             if (prev_x >= 0) line(prev_x, prev_y, X, Y, COLORS[c], 2);
-            else rect(X - 3, Y - 3, X + 3, Y + 3, COLORS[c]); /* a point alone (the first, or after a gap) shows as a square */
+            else rect(X - 1, Y - 1, X + 1, Y + 1, COLORS[c]);
             prev_x = X; prev_y = Y;
+            npts++;
         }
+        if (npts == 1) rect(prev_x - 3, prev_y - 3, prev_x + 3, prev_y + 3, COLORS[c]); /* a curve of one point shows as a square */
         rect(W - MR - 200, MT + 10 + 20 * c, W - MR - 180, MT + 14 + 20 * c, COLORS[c]);
         text(W - MR - 172, MT + 8 + 20 * c, names[use[c]], BLACK, 1);
     }
