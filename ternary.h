@@ -1280,7 +1280,6 @@ typedef struct tn_grad_accum {
     int mean;                 /* 1: the mean over micro-batches, 0: the sum */
     int64_t n;                /* gradient scalars */
     int64_t count;            /* micro-batches kept on this rank since the last reduce */
-    double loss_sum;          /* their losses */
     /* results of the last reduce */
     int64_t total;            /* micro-batches over all ranks */
     double loss;              /* their mean loss (summed in the global order, in double) */
@@ -9573,6 +9572,18 @@ static tn_status tn__qlinear_scratch(tn_qlinear *q, size_t n) {
     }
     return TN_OK;
 }
+/* x itself, or its rows zero-padded to in_pad in the scratch (NULL when out of memory) */
+static const float *tn__qlinear_padded(tn_qlinear *q, const float *x, int64_t batch) {
+    int64_t i;
+    if (q->in_pad == q->in) return x;
+    if (tn__qlinear_scratch(q, sizeof(float) * (size_t)(batch * q->in_pad)) != TN_OK) return NULL;
+    for (i = 0; i < batch; i++) {
+        float *d = (float *)q->scratch + (size_t)(i * q->in_pad);
+        memcpy(d, x + i * q->in, sizeof(float) * (size_t)q->in);
+        memset(d + q->in, 0, sizeof(float) * (size_t)(q->in_pad - q->in));
+    }
+    return (const float *)q->scratch;
+}
 TNDEF tn_status tn_qlinear_init(tn_qlinear *q, tn_type type, const float *w, const float *bias, int64_t in, int64_t out, unsigned flags) {
     const tn_type_traits *tt;
     int64_t bs, r, pad;
@@ -9664,17 +9675,10 @@ TNDEF tn_status tn_qlinear_forward(tn_qlinear *q, const float *x, int64_t batch,
         return tn__fail(TN_ERR_ARG, "tn_qlinear_forward: batch %lld: want 1 .. what fits in memory", (long long)batch);
     if (!tn__all_finite(x, batch * q->in, &i))
         return tn__fail(TN_ERR_ARG, "tn_qlinear_forward: input row %lld element %lld is NaN or infinite", (long long)(i / q->in), (long long)(i % q->in));
-    if ((q->flags & TN_QLINEAR_WEIGHT_ONLY) && q->type == TN_TYPE_T2) {
-        if (q->in_pad != q->in) { /* the packed rows are in_pad wide: pad the activations */
-            if ((st = tn__qlinear_scratch(q, sizeof(float) * (size_t)(batch * q->in_pad))) != TN_OK) return st;
-            for (i = 0; i < batch; i++) {
-                float *d = (float *)q->scratch + (size_t)(i * q->in_pad);
-                memcpy(d, x + i * q->in, sizeof(float) * (size_t)q->in);
-                memset(d + q->in, 0, sizeof(float) * (size_t)(q->in_pad - q->in));
-            }
-            st = tn_ternary_matmul_f32((const uint8_t *)q->w, q->out, q->in_pad, q->scale, (const float *)q->scratch, batch, y, pool);
-        } else st = tn_ternary_matmul_f32((const uint8_t *)q->w, q->out, q->in, q->scale, x, batch, y, pool);
-        if (st != TN_OK) return st;
+    if ((q->flags & TN_QLINEAR_WEIGHT_ONLY) && q->type == TN_TYPE_T2) { /* the packed rows are in_pad wide */
+        const float *xp = tn__qlinear_padded(q, x, batch);
+        if (!xp) return TN_ERR_NOMEM;
+        if ((st = tn_ternary_matmul_f32((const uint8_t *)q->w, q->out, q->in_pad, q->scale, xp, batch, y, pool)) != TN_OK) return st;
     } else if (q->flags & TN_QLINEAR_WEIGHT_ONLY) {
         tn__qlw_args a;
         int nth = tn_pool_n_threads(pool);
@@ -9684,16 +9688,8 @@ TNDEF tn_status tn_qlinear_forward(tn_qlinear *q, const float *x, int64_t batch,
         else tn__qlinear_wo_task(&a, 0, 1);
     } else { /* activations quantized per row, as ggml_mul_mat */
         tn_tensor tw, tx, ty;
-        const float *xp = x;
-        if (q->in_pad != q->in) {
-            if ((st = tn__qlinear_scratch(q, sizeof(float) * (size_t)(batch * q->in_pad))) != TN_OK) return st;
-            for (i = 0; i < batch; i++) {
-                float *d = (float *)q->scratch + (size_t)(i * q->in_pad);
-                memcpy(d, x + i * q->in, sizeof(float) * (size_t)q->in);
-                memset(d + q->in, 0, sizeof(float) * (size_t)(q->in_pad - q->in));
-            }
-            xp = (const float *)q->scratch;
-        }
+        const float *xp = tn__qlinear_padded(q, x, batch);
+        if (!xp) return TN_ERR_NOMEM;
         tn__wrap2(&tw, q->type, q->in_pad, q->out, q->w);
         tw.scale = q->scale;
         tn__wrap2(&tx, TN_TYPE_F32, q->in_pad, batch, (void *)(uintptr_t)xp);
@@ -12778,12 +12774,6 @@ TNDEF tn_status tn_comm_sum_f64(const tn_comm *c, double *v, int n) {
     return tn__comm_chain_bcast(c, "tn_comm_sum_f64", 1, v, sizeof(double) * (size_t)n);
 }
 
-static uint64_t tn__fnv(uint64_t h, const void *p, size_t n) {
-    const uint8_t *b = (const uint8_t *)p;
-    size_t i;
-    for (i = 0; i < n; i++) { h ^= b[i]; h *= 1099511628211ull; }
-    return h;
-}
 TNDEF tn_status tn_comm_sync(const tn_comm *c, tn_params *p, tn_optim *o, tn_train_state *s) {
     uint64_t h = 1469598103934665603ull, h0;
     double bad;
@@ -12794,15 +12784,15 @@ TNDEF tn_status tn_comm_sync(const tn_comm *c, tn_params *p, tn_optim *o, tn_tra
     if (o && o->params != p) return tn__fail(TN_ERR_ARG, "tn_comm_sync: the optimizer is not over these parameters");
     if (c->size < 2) return TN_OK;
     /* every rank must hold the same layout, or the copies would mean nothing */
-    h = tn__fnv(h, &p->n, sizeof(p->n));
+    h = tn__fnv1a(h, (const uint8_t *)&p->n, sizeof(p->n));
     for (i = 0; i < p->n; i++) {
         const tn_tensor *t = p->items[i].t;
-        h = tn__fnv(h, p->items[i].name, strlen(p->items[i].name));
-        h = tn__fnv(h, t->ne, sizeof(t->ne));
-        h = tn__fnv(h, &t->type, sizeof(t->type));
+        h = tn__fnv1a(h, (const uint8_t *)p->items[i].name, strlen(p->items[i].name));
+        h = tn__fnv1a(h, (const uint8_t *)t->ne, sizeof(t->ne));
+        h = tn__fnv1a(h, (const uint8_t *)&t->type, sizeof(t->type));
     }
-    { int flags[2]; flags[0] = o != NULL; flags[1] = s != NULL; h = tn__fnv(h, flags, sizeof(flags)); }
-    if (o) { h = tn__fnv(h, &o->cfg.kind, sizeof(o->cfg.kind)); h = tn__fnv(h, &o->n, sizeof(o->n)); }
+    { int flags[2]; flags[0] = o != NULL; flags[1] = s != NULL; h = tn__fnv1a(h, (const uint8_t *)flags, sizeof(flags)); }
+    if (o) { h = tn__fnv1a(h, (const uint8_t *)&o->cfg.kind, sizeof(o->cfg.kind)); h = tn__fnv1a(h, (const uint8_t *)&o->n, sizeof(o->n)); }
     h0 = h;
     if (tn_comm_bcast(c, &h0, sizeof(h0))) return TN_ERR_IO;
     bad = h0 != h ? 1.0 : 0.0;
@@ -12933,8 +12923,7 @@ static int tn__accum_protocol(tn_grad_accum *a, int use_grad) {
     if (r < P - 1 && tn__comm_xfer(c, 1, r + 1, hdr, sizeof(hdr), z->err, sizeof(z->err))) return -1;
     N = (int64_t)hdr[0];
     inv = N > 0 ? (float)(1.0 / (double)N) : 1.0f;
-    if (P == 1 && a->count == 0 && use_grad) { /* one micro-batch on one process: .grad is the sum already */
-        if (a->mean && N > 1) tn_params_scale_grad(a->params, inv);
+    if (P == 1 && a->count == 0 && use_grad) { /* one micro-batch on one process (N = 1): .grad is the sum and the mean already */
         a->total = N; a->loss = loss;
         return 0;
     }
@@ -13221,7 +13210,6 @@ TNDEF tn_status tn_grad_accum_backward(tn_grad_accum *a, tn_ctx *ctx, tn_tensor 
 #ifdef TERNARY_MPI
 #include <mpi.h>
 #include <sched.h>
-typedef struct { int inited_here; } tn__mpi_user;
 /* wait for a request, giving the core away while it is pending: MPI's own blocking
    calls poll without a pause, which on the reduction's helper thread would take
    half of a core the backward needs */
@@ -13263,7 +13251,6 @@ static int tn__mpi_recv(void *user, int peer, void *buf, size_t n) {
     } while (off < n);
     return 0;
 }
-static tn__mpi_user tn__mpi_state_dummy;
 TNDEF tn_status tn_comm_mpi_init(tn_comm *c, int *argc, char ***argv) {
     int inited = 0, provided = 0, rank = 0, size = 1;
     if (!c) return tn__fail(TN_ERR_ARG, "tn_comm_mpi_init: c is NULL");
@@ -13278,7 +13265,7 @@ TNDEF tn_status tn_comm_mpi_init(tn_comm *c, int *argc, char ***argv) {
         return tn__fail(TN_ERR_IO, "tn_comm_mpi_init: MPI_Comm_rank / MPI_Comm_size failed");
     c->rank = rank; c->size = size;
     c->send = tn__mpi_send; c->recv = tn__mpi_recv;
-    c->user = &tn__mpi_state_dummy;
+    c->user = NULL; /* MPI_COMM_WORLD needs no state of its own */
     c->threaded = provided >= MPI_THREAD_SERIALIZED; /* the helper thread calls MPI while the main thread does not */
     return TN_OK;
 }

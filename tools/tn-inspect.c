@@ -145,6 +145,16 @@ static void print_value(const tn_gguf *g, int64_t i, int json, int max_items) {
     }
 }
 
+/* the real width of a tensor whose rows are padded to the format's block, as the
+   file records it (ternary.real_width.<name>), or 0 */
+static int64_t real_width(const tn_gguf *g, const tn_gguf_tensor *t) {
+    char key[160];
+    uint64_t rw;
+    int64_t ki;
+    snprintf(key, sizeof(key), "ternary.real_width.%s", t->name);
+    ki = tn_gguf_find_key(g, key);
+    return ki >= 0 && tn_gguf_get_u64(g, ki, &rw) == TN_OK && rw > 0 && rw < (uint64_t)t->ne[0] ? (int64_t)rw : 0;
+}
 static int dump_json(const tn_gguf *g, const char *path) {
     const char *base = strrchr(path, '/');
     int64_t i, n_kv = tn_gguf_n_kv(g), n_t = tn_gguf_n_tensors(g);
@@ -176,15 +186,8 @@ static int dump_json(const tn_gguf *g, const char *path) {
         json_str(t.name, strlen(t.name));
         printf(", \"type\": \"%s\", \"type_id\": %d, \"n_dims\": %d, \"ne\": [", tn_type_name(t.type), (int)t.type, t.n_dims);
         for (d = 0; d < t.n_dims; d++) printf("%s%lld", d ? ", " : "", (long long)t.ne[d]);
-        {   /* rows padded to the format's block: their real width, as the file records it */
-            char key[160];
-            uint64_t rw;
-            int64_t ki;
-            snprintf(key, sizeof(key), "ternary.real_width.%s", t.name);
-            ki = tn_gguf_find_key(g, key);
-            printf("]");
-            if (ki >= 0 && tn_gguf_get_u64(g, ki, &rw) == TN_OK) printf(", \"real_width\": %llu", (unsigned long long)rw);
-        }
+        printf("]");
+        if (real_width(g, &t)) printf(", \"real_width\": %lld", (long long)real_width(g, &t));
         printf(", \"offset\": %llu, \"nbytes\": %zu, \"sha256\": \"%s\"}%s\n", (unsigned long long)t.offset, t.nbytes, hex, i + 1 < n_t ? "," : "");
     }
     printf("  ]\n}\n");
@@ -213,14 +216,7 @@ static int dump_text(const tn_gguf *g, const char *path) {
         int64_t real = 0, nrows; /* the rows' real width when the file says they are padded */
         tn_gguf_get_tensor(g, i, &t);
         tr = tn_type_get_traits(t.type);
-        {
-            char key[160];
-            uint64_t rw;
-            int64_t ki;
-            snprintf(key, sizeof(key), "ternary.real_width.%s", t.name);
-            ki = tn_gguf_find_key(g, key);
-            if (ki >= 0 && tn_gguf_get_u64(g, ki, &rw) == TN_OK && rw > 0 && rw < (uint64_t)t.ne[0]) real = (int64_t)rw;
-        }
+        real = real_width(g, &t);
         for (d = 0; d < TN_MAX_DIMS; d++) n *= t.ne[d];
         for (d = 0; d < (t.n_dims ? t.n_dims : 1); d++) len += snprintf(shape + len, sizeof(shape) - (size_t)len, "%s%lld", d ? "x" : "", (long long)(d == 0 && real ? real : t.ne[d]));
         nrows = t.ne[0] > 0 ? n / t.ne[0] : 0;
