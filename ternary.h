@@ -1618,6 +1618,8 @@ typedef struct tn__kernels {
     void (*q8k_to_tile)(void *o, const tn_block_q8_K *b, int kind);
     void (*quantize_q8_K)(const float *x, tn_block_q8_K *y, int64_t k);
     double (*abssum)(const float *x, int64_t n);
+    /* the norms' row sums in double: kind 0 sum x, 1 sum (x - mu)^2, 2 sum x y (eight partial sums, a fixed tree) */
+    double (*row_dsum)(const float *x, const float *y, int64_t n, double mu, int kind);
     float (*absmax)(const float *x, int64_t n);
     void (*quant_pass)(const float *x, int64_t n, float mul, float lim, float lo, float hi, float scale, float *y, int8_t *q);
     void (*vacc)(float *dst, const float *src, int64_t n);
@@ -1636,6 +1638,7 @@ typedef struct tn__kernels {
     int gemm_mr, gemm_nr;
     void (*gemm_kernel)(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate);
     void (*gemm_direct)(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc, int nr, int accumulate);
+    int64_t gemm_direct_n; /* gemm_direct for blocks of at most this many columns (packing A pays off on wider ones) */
     void (*transpose8)(float *dst, int64_t P, const float *x, int64_t ld);
     void (*transpose6)(float *dst, const float *x, int64_t ld); /* dst[6k + i] = x[i * ld + k], i < 6, k < 8 */
     void (*igemm_panel)(const tn__igemm *a, int64_t panel);
@@ -1649,6 +1652,7 @@ static void tn__relu_bwd_ref(float *gx, const float *g, const float *x, int64_t 
 static void tn__relu2_fwd_ref(float *y, const float *x, int64_t n);
 static void tn__relu2_bwd_ref(float *gx, const float *g, const float *x, int64_t n);
 static void tn__vacc_ref(float *dst, const float *src, int64_t n);
+static double tn__row_dsum_ref(const float *x, const float *y, int64_t n, double mu, int kind);
 /* tn_ternary_matmul_f32's tile kernel of a path: its core specialized for the
    shapes the task uses (R x C: 4 x 1, 1 x 4, 1 x 3, 1 x 2), else tile by tile */
 #define TN__TF32_TILE_DISPATCH(path) \
@@ -6412,6 +6416,32 @@ static double tn__abssum_avx2(const float *x, int64_t n) { /* tn__abssum_ref's e
     for (k = 0; i < n; i++, k++) a[k] += fabs((double)x[i]);
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
+/* tn__row_dsum_ref's eight partial sums in two vectors' lanes (multiplies and
+   adds kept apart, as the reference does them), its tail and tree */
+static double tn__row_dsum_avx2(const float *x, const float *y, int64_t n, double mu, int kind) {
+    const __m256d vmu = _mm256_set1_pd(mu);
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+    double a[8];
+    int64_t i = 0;
+    int j;
+    for (; i + 8 <= n; i += 8) {
+        __m256d x0 = _mm256_cvtps_pd(_mm_loadu_ps(x + i)), x1 = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4));
+        if (kind == 1) {
+            x0 = _mm256_sub_pd(x0, vmu); x1 = _mm256_sub_pd(x1, vmu);
+            x0 = _mm256_mul_pd(x0, x0); x1 = _mm256_mul_pd(x1, x1);
+        } else if (kind == 2) {
+            x0 = _mm256_mul_pd(x0, _mm256_cvtps_pd(_mm_loadu_ps(y + i)));
+            x1 = _mm256_mul_pd(x1, _mm256_cvtps_pd(_mm_loadu_ps(y + i + 4)));
+        }
+        a0 = _mm256_add_pd(a0, x0);
+        a1 = _mm256_add_pd(a1, x1);
+    }
+    _mm256_storeu_pd(a, a0);
+    _mm256_storeu_pd(a + 4, a1);
+    for (j = 0; i < n; i++, j++)
+        a[j] += kind == 0 ? (double)x[i] : kind == 1 ? ((double)x[i] - mu) * ((double)x[i] - mu) : (double)x[i] * (double)y[i];
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
 static float tn__absmax_avx2(const float *x, int64_t n) { /* max is exact: any order gives the same */
     const __m256 nosign = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF)), inf = _mm256_set1_ps(INFINITY);
     __m256 m = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
@@ -6684,7 +6714,8 @@ static void tn__igemm_panel_avx2(const tn__igemm *a, int64_t pi) {
 
 #define TN__GEMM256_MR 6
 #define TN__GEMM256_NR 16
-static void tn__gemm_kernel_avx2(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+/* direct: A's rows read in place (lda apart, the six a full panel), else the packed panel */
+static TN__ALWAYS_INLINE void tn__gemm_kernel_256(const int direct, int64_t kc, const float *Ap, int64_t lda, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
     __m256 c[TN__GEMM256_MR][2], out[TN__GEMM256_MR][2];
     float tmp[TN__GEMM256_NR];
     int i, j;
@@ -6693,10 +6724,10 @@ static void tn__gemm_kernel_avx2(int64_t kc, const float *Ap, const float *Bp, f
     for (i = 0; i < TN__GEMM256_MR; i++) c[i][0] = c[i][1] = _mm256_setzero_ps();
     for (k = 0; k < kc; k++) {
         __m256 b0 = _mm256_loadu_ps(Bp + k * TN__GEMM256_NR), b1 = _mm256_loadu_ps(Bp + k * TN__GEMM256_NR + 8);
-        const float *a = Ap + k * TN__GEMM256_MR;
+        const float *a = direct ? Ap + k : Ap + k * TN__GEMM256_MR;
         TN__UNROLL
         for (i = 0; i < TN__GEMM256_MR; i++) {
-            __m256 av = _mm256_broadcast_ss(a + i);
+            __m256 av = _mm256_broadcast_ss(direct ? a + i * lda : a + i);
             c[i][0] = _mm256_fmadd_ps(av, b0, c[i][0]);
             c[i][1] = _mm256_fmadd_ps(av, b1, c[i][1]);
         }
@@ -6720,6 +6751,12 @@ static void tn__gemm_kernel_avx2(int64_t kc, const float *Ap, const float *Bp, f
         _mm256_storeu_ps(tmp + 8, out[i][1]);
         for (j = 0; j < nr; j++) cr[j] = accumulate ? cr[j] + tmp[j] : tmp[j];
     }
+}
+static void tn__gemm_kernel_avx2(int64_t kc, const float *Ap, const float *Bp, float *C, int64_t ldc, int mr, int nr, int accumulate) {
+    tn__gemm_kernel_256(0, kc, Ap, 0, Bp, C, ldc, mr, nr, accumulate);
+}
+static void tn__gemm_direct_avx2(int64_t kc, const float *A, int64_t lda, const float *Bp, float *C, int64_t ldc, int nr, int accumulate) {
+    tn__gemm_kernel_256(1, kc, A, lda, Bp, C, ldc, TN__GEMM256_MR, nr, accumulate);
 }
 /* dst[k * P + j] = x[j * ld + k] for an 8 x 8 block, through registers */
 static void tn__transpose8_avx2(float *dst, int64_t P, const float *x, int64_t ld) {
@@ -8718,6 +8755,7 @@ static void tn__kern_fill_ref(tn__kernels *k) {
     k->dot[TN_TYPE_IQ1_M] = tn_vec_dot_iq1_m_q8_K_ref;
     k->quantize_q8_K = tn_quantize_row_q8_K_ref;
     k->abssum = tn__abssum_ref;
+    k->row_dsum = tn__row_dsum_ref;
     k->absmax = tn__absmax_ref;
     k->quant_pass = tn__quant_pass_ref;
     k->vacc = tn__vacc_ref;
@@ -8767,6 +8805,7 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->dot4x2[TN_TYPE_Q8_0] = tn__vec_dot4x2_q8_0_q8_0_avx2;
     k->dot4x2[TN_TYPE_Q8_1] = tn__vec_dot4x2_q8_1_q8_0_avx2;
     k->abssum = tn__abssum_avx2;
+    k->row_dsum = tn__row_dsum_avx2;
     k->absmax = tn__absmax_avx2;
     k->quant_pass = tn__quant_pass_avx2;
     k->vacc = tn__vacc_avx2;
@@ -8806,6 +8845,8 @@ static void tn__kern_fill_avx2(tn__kernels *k) {
     k->gemm_mr = TN__GEMM256_MR;
     k->gemm_nr = TN__GEMM256_NR;
     k->gemm_kernel = tn__gemm_kernel_avx2;
+    k->gemm_direct = tn__gemm_direct_avx2;
+    k->gemm_direct_n = 256; /* Zen 3: 1024 x 1024 x 1024 5% slower read in place, 2048 x 128 x 128 and 64 x 64 x 32 5-10% faster */
     k->transpose8 = tn__transpose8_avx2;
     k->transpose6 = tn__transpose6_avx2;
     k->igemm_panel = tn__igemm_panel_avx2;
@@ -8877,6 +8918,7 @@ static void tn__kern_fill_avx512(tn__kernels *k) {
     k->gemm_nr = TN__GEMM512_NR;
     k->gemm_kernel = tn__gemm_kernel_avx512;
     k->gemm_direct = tn__gemm_direct_avx512;
+    k->gemm_direct_n = INT64_MAX;
     k->igemm_panel = tn__igemm_panel_avx512;
 }
 #endif
@@ -9222,7 +9264,7 @@ static void tn__gemm_task(void *p, int ith, int nth) {
             tn__gemm_pack(Bp, g->B, g->ldb, g->tb, nc, nn, kc, kk, (int)NR);
             for (mc = 0; mc < g->M; mc += TN__GEMM_MC) {
                 int64_t mm = TN__MIN((int64_t)TN__GEMM_MC, g->M - mc), i, j;
-                if (!g->ta && kt->gemm_direct) { /* K-contiguous rows of A: whole panels are read in place, only a last partial one is packed */
+                if (!g->ta && kt->gemm_direct && nn <= kt->gemm_direct_n) { /* K-contiguous rows of A: whole panels are read in place, only a last partial one is packed */
                     const int64_t full = mm - mm % MR;
                     if (full < mm) tn__gemm_pack(Ap, g->A, g->lda, 0, mc + full, mm - full, kc, kk, (int)MR);
                     for (j = 0; j < nn; j += NR)
@@ -9790,14 +9832,25 @@ static const float *tn__dense(tn_ctx *ctx, const tn_tensor *x) {
     return d;
 }
 
-/* the gradient buffer of t (allocated zeroed in ctx), NULL if t is not tracked */
-static float *tn__gbuf(tn_ctx *ctx, tn_tensor *t, tn_status *st) {
+/* the gradient buffer of t, NULL if t is not tracked. *fresh = 1 when it was
+   allocated by this call and holds garbage: the caller then writes every
+   element of it (a store instead of an add, and no memset before) */
+static float *tn__gbuf_w(tn_ctx *ctx, tn_tensor *t, tn_status *st, int *fresh) {
+    *fresh = 0;
     if (!tn__tracked(t)) return NULL;
     if (!t->grad) {
-        t->grad = tn_new(ctx, TN_TYPE_F32, t->n_dims, t->ne);
+        t->grad = tn__new(ctx, TN_TYPE_F32, t->n_dims, t->ne, 0);
         if (!t->grad) { *st = TN_ERR_NOMEM; return NULL; }
+        *fresh = 1;
     }
     return (float *)t->grad->data;
+}
+/* the gradient buffer of t, zeroed when new, for callers that add into part of it */
+static float *tn__gbuf(tn_ctx *ctx, tn_tensor *t, tn_status *st) {
+    int fresh;
+    float *g = tn__gbuf_w(ctx, t, st, &fresh);
+    if (g && fresh) memset(g, 0, tn_nbytes(t->grad));
+    return g;
 }
 
 TNDEF tn_status tn_set_param(tn_ctx *ctx, tn_tensor *t) {
@@ -9903,7 +9956,8 @@ static void tn__vacc(float *dst, const float *src, int64_t n) { tn__kern()->vacc
 static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_tensor *a = y->src[0], *b = y->src[1];
     tn_status st = TN_OK;
-    float *ga = tn__gbuf(ctx, a, &st), *gb = tn__gbuf(ctx, b, &st);
+    int fa, fb; /* a new gradient, written by a store (when b == a, gb is not new: ga's store comes first) */
+    float *ga = tn__gbuf_w(ctx, a, &st, &fa), *gb = tn__gbuf_w(ctx, b, &st, &fb);
     const float *g = (const float *)y->grad->data, *A, *B;
     int64_t i0, i1, i2, i3, k = 0;
     int op = y->op;
@@ -9911,6 +9965,31 @@ static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
     A = tn__dense(ctx, a);
     B = tn__dense(ctx, b);
     if (!A || !B) return TN_ERR_NOMEM;
+    if (tn_same_shape(y, a) && tn_same_shape(y, b) && op != TN__OP_DIV) {
+        /* no broadcast: flat loops, each element updated exactly as below */
+        int64_t i, n = tn_nelements(y);
+        const float sb = op == TN__OP_SUB ? -1.0f : 1.0f;
+        if (ga && op == TN__OP_MUL) {
+            if (fa) for (i = 0; i < n; i++) ga[i] = g[i] * B[i];
+            else for (i = 0; i < n; i++) ga[i] += g[i] * B[i];
+        } else if (ga) {
+            if (fa) memcpy(ga, g, sizeof(float) * (size_t)n);
+            else tn__vacc(ga, g, n);
+        }
+        if (gb && op == TN__OP_MUL) {
+            if (fb) for (i = 0; i < n; i++) gb[i] = g[i] * A[i];
+            else for (i = 0; i < n; i++) gb[i] += g[i] * A[i];
+        } else if (gb && op == TN__OP_ADD) {
+            if (fb) memcpy(gb, g, sizeof(float) * (size_t)n);
+            else tn__vacc(gb, g, n);
+        } else if (gb) {
+            if (fb) for (i = 0; i < n; i++) gb[i] = sb * g[i];
+            else for (i = 0; i < n; i++) gb[i] -= g[i];
+        }
+        return TN_OK;
+    }
+    if (fa) memset(ga, 0, tn_nbytes(a->grad));
+    if (fb) memset(gb, 0, tn_nbytes(b->grad));
     if (tn_same_shape(y, a) && (op == TN__OP_ADD || op == TN__OP_SUB || op == TN__OP_MUL) &&
         b->ne[0] == y->ne[0] && b->ne[1] == 1 && b->ne[2] == 1 && b->ne[3] == 1 && y->ne[0] > 1) {
         /* row-vector b: the same sums as the general loop, in the same order */
@@ -9928,27 +10007,10 @@ static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
         }
         return TN_OK;
     }
-    if (tn_same_shape(y, a) && tn_same_shape(y, b)) {
-        /* no broadcast: flat loops, each element updated exactly as below */
+    if (tn_same_shape(y, a) && tn_same_shape(y, b)) { /* division without broadcast */
         int64_t i, n = tn_nelements(y);
-        switch (op) {
-        case TN__OP_ADD:
-            if (ga) tn__vacc(ga, g, n);
-            if (gb) tn__vacc(gb, g, n);
-            break;
-        case TN__OP_SUB:
-            if (ga) tn__vacc(ga, g, n);
-            if (gb) for (i = 0; i < n; i++) gb[i] -= g[i];
-            break;
-        case TN__OP_MUL:
-            if (ga) for (i = 0; i < n; i++) ga[i] += g[i] * B[i];
-            if (gb) for (i = 0; i < n; i++) gb[i] += g[i] * A[i];
-            break;
-        default:
-            if (ga) for (i = 0; i < n; i++) ga[i] += g[i] / B[i];
-            if (gb) for (i = 0; i < n; i++) gb[i] -= g[i] * A[i] / (B[i] * B[i]);
-            break;
-        }
+        if (ga) for (i = 0; i < n; i++) ga[i] += g[i] / B[i];
+        if (gb) for (i = 0; i < n; i++) gb[i] -= g[i] * A[i] / (B[i] * B[i]);
         return TN_OK;
     }
     for (i3 = 0; i3 < y->ne[3]; i3++)
@@ -10292,10 +10354,15 @@ TNDEF tn_tensor *tn_matmul(tn_ctx *ctx, tn_tensor *w, tn_tensor *x) {
 static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_tensor *w = y->src[0], *x = y->src[1], *g = y->grad;
     tn_status st = TN_OK;
-    float *gw = tn__gbuf(ctx, w, &st), *gx = tn__gbuf(ctx, x, &st);
+    int fw, fx, gemm = tn__rows_f32(w) && tn__rows_f32(x) && g->type == TN_TYPE_F32 && tn_is_contiguous(g);
+    float *gw = tn__gbuf_w(ctx, w, &st, &fw), *gx = tn__gbuf_w(ctx, x, &st, &fx);
     size_t mark;
     if (st != TN_OK) return st;
-    if (tn__rows_f32(w) && tn__rows_f32(x) && g->type == TN_TYPE_F32 && tn_is_contiguous(g)) {
+    /* the GEMMs store into a new gradient (each output's first GEMM) instead of
+       adding; w == x shares one buffer, which the dx GEMM would add into first */
+    if (fw && (!gemm || w == x)) { memset(gw, 0, tn_nbytes(w->grad)); fw = 0; }
+    if (fx && !gemm) { memset(gx, 0, tn_nbytes(x->grad)); fx = 0; }
+    if (gemm) {
         /* matrices whose rows are contiguous (views included), one GEMM per batch
            matrix: it reads the transposed operands in place and adds straight into
            the gradients (which are dense in the logical shape) */
@@ -10320,8 +10387,9 @@ static tn_status tn__matmul_backward(tn_ctx *ctx, tn_tensor *y) {
                     const float *G = (const float *)g->data + b * M * N;
                     const float *W = (const float *)((const uint8_t *)w->data + (size_t)(i2 / r2) * w->nb[2] + (size_t)(i3 / r3) * w->nb[3]);
                     const float *X = (const float *)((const uint8_t *)x->data + (size_t)i2 * x->nb[2] + (size_t)i3 * x->nb[3]);
-                    if (gx) lx[j] = tn__gemm_make(M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, 1);  /* dx = g . w */
-                    if (gw) lw[j] = tn__gemm_make(N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, 1); /* dw = g^T . x */
+                    if (gx) lx[j] = tn__gemm_make(M, K, N, G, N, 0, W, ldw, 1, gx + b * M * K, K, !fx); /* dx = g . w */
+                    if (gw) lw[j] = tn__gemm_make(N, K, M, G, N, 1, X, ldx, 1, gw + bw * K * N, K, /* dw = g^T . x */
+                                                  !(fw && i2 % r2 == 0 && i3 % r3 == 0));
                 }
             }
             if (gx) st = tn__gemm_run_list(tn__cpool(ctx), lx, nl);
@@ -10373,6 +10441,13 @@ static tn_status tn__view_backward(tn_ctx *ctx, tn_tensor *v) {
     const float *g = (const float *)v->grad->data;
     int64_t i0, i1, i2, i3, k = 0;
     if (!gr) return st;
+    if (v->nb[0] == sizeof(float)) { /* rows contiguous in the root: each added as a row (the same additions) */
+        for (i3 = 0; i3 < v->ne[3]; i3++)
+            for (i2 = 0; i2 < v->ne[2]; i2++)
+                for (i1 = 0; i1 < v->ne[1]; i1++, k += v->ne[0])
+                    tn__vacc(gr + (v->view_offs + (size_t)i1 * v->nb[1] + (size_t)i2 * v->nb[2] + (size_t)i3 * v->nb[3]) / sizeof(float), g + k, v->ne[0]);
+        return TN_OK;
+    }
     for (i3 = 0; i3 < v->ne[3]; i3++)
         for (i2 = 0; i2 < v->ne[2]; i2++)
             for (i1 = 0; i1 < v->ne[1]; i1++)
@@ -10384,10 +10459,12 @@ static tn_status tn__view_backward(tn_ctx *ctx, tn_tensor *v) {
 }
 static tn_status tn__cont_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_status st = TN_OK;
-    float *gx = tn__gbuf(ctx, y->src[0], &st);
+    int fresh;
+    float *gx = tn__gbuf_w(ctx, y->src[0], &st, &fresh);
     const float *g = (const float *)y->grad->data;
     if (!gx) return st;
-    tn__vacc(gx, g, tn_nelements(y));
+    if (fresh) memcpy(gx, g, sizeof(float) * (size_t)tn_nelements(y));
+    else tn__vacc(gx, g, tn_nelements(y));
     return TN_OK;
 }
 
@@ -10506,7 +10583,7 @@ static void tn__rows_range(const tn__rows *a, int ith, int nth, int64_t *r0, int
 /* row sums for the norms, in double: kind 0 sum x, 1 sum (x - mu)^2, 2 sum x y.
    Eight independent partial sums (they vectorize and do not wait on one add
    chain), added in a fixed tree: the same bits for any build and thread count. */
-static double tn__row_dsum(const float *x, const float *y, int64_t n, double mu, int kind) {
+static double tn__row_dsum_ref(const float *x, const float *y, int64_t n, double mu, int kind) {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
     int j;
@@ -10525,6 +10602,7 @@ static double tn__row_dsum(const float *x, const float *y, int64_t n, double mu,
     }
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
+static double tn__row_dsum(const float *x, const float *y, int64_t n, double mu, int kind) { return tn__kern()->row_dsum(x, y, n, mu, kind); }
 /* Rows of e^(x - sub), the library's exp (tn__expf) on every path. exp_sum
    adds them in double as sixteen partial sums (element i into partial i % 16),
    folded 0..7 + 8..15 and then in a fixed tree. ce_grad_row adds

@@ -94,6 +94,7 @@ static const tn_test_case tn_tests[] = {
     {"grad_reductions", test_grad_reductions},
     {"grad_matmul", test_grad_matmul},
     {"grad_shapes", test_grad_shapes},
+    {"grad_fresh_buffers", test_grad_fresh_buffers},
     {"grad_rows_and_norms", test_grad_rows_and_norms},
     {"grad_rope_attention", test_grad_rope_attention},
     {"grad_losses", test_grad_losses},

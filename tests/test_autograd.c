@@ -225,6 +225,36 @@ static int test_grad_shapes(void) {
     return 0;
 }
 
+/* intermediate nodes' gradients are new buffers that the first op to reach
+   them stores into instead of adding to (matmul GEMMs, copies, flat binary
+   ops): the same tensor on both sides, a broadcast weight, a copy of a view */
+static tn_tensor *tn_t_b_fresh(tn_ctx *c, tn_tensor **in, void *ud) {
+    int k = *(int *)ud;
+    tn_tensor *t = tn_scale(c, in[0], 1.5f), *u = tn_scale(c, in[1], -0.5f), *p, *q;
+    /* p before q on the tape (one statement each): q's backward reaches t first */
+    switch (k) {
+    case 0: p = tn_add(c, t, t); return tn_add(c, p, u);
+    case 1: p = tn_sub(c, t, u); q = tn_mul(c, t, t); return tn_add(c, p, q);
+    case 2: p = tn_mul(c, u, t); q = tn_sub(c, t, t); return tn_add(c, p, q);
+    case 3: p = tn_mul(c, t, u); q = tn_add(c, t, u); return tn_add(c, p, q);
+    case 4: p = tn_matmul(c, t, t); q = tn_matmul(c, t, u); return tn_add(c, p, q);
+    case 5: return tn_matmul(c, tn_slice(c, t, 1, 0, 4), u); /* (6, 4) over batches of u (6, 3, 2, 2) */
+    case 6: t = tn_transpose(c, t); p = tn_cont(c, t); q = tn_cont(c, t); return tn_mul(c, tn_mul(c, p, q), u);
+    default: p = tn_div(c, t, tn_add_scalar(c, tn_mul(c, u, u), 1.0f)); return tn_add(c, p, t);
+    }
+}
+static int test_grad_fresh_buffers(void) {
+    static const int64_t sq[4] = {6, 6, 1, 1}, wb[4] = {6, 6, 1, 1}, xb[4] = {6, 3, 2, 2};
+    int k;
+    for (k = 0; k < 8; k++) {
+        tn_t_gc gc = k == 5 ? tn_t_gc2(wb, xb, TN_T_ANY, TN_T_ANY) : tn_t_gc2(sq, sq, TN_T_ANY, TN_T_ANY);
+        char what[32];
+        snprintf(what, sizeof(what), "fresh gradient %d", k);
+        if (tn_t_gradcheck(what, &gc, tn_t_b_fresh, &k)) return 1;
+    }
+    return 0;
+}
+
 static tn_tensor *tn_t_b_rows(tn_ctx *c, tn_tensor **in, void *ud) {
     int k = *(int *)ud;
     if (k == 0) {

@@ -509,6 +509,11 @@ static int test_row_kernels_paths(void) {
                 double s1 = ref->abssum(x + (n > 3 ? 0 : 0), n > 3 ? n - 3 : n), s2 = k->abssum(x, n > 3 ? n - 3 : n);
                 float m1v = ref->absmax(x, n), m2v = k->absmax(x, n);
                 CHECK_MSG(memcmp(&s1, &s2, 8) == 0, "%s abssum n=%lld", pn, (long long)n);
+                for (mode = 0; mode < 3; mode++) { /* the norms' row sums (finite rows: NaN would compare unequal to itself) */
+                    const int64_t nf = n > 3 ? n - 3 : n;
+                    double d1 = ref->row_dsum(x, g, nf, 0.37, mode), d2 = k->row_dsum(x, g, nf, 0.37, mode);
+                    CHECK_MSG(memcmp(&d1, &d2, 8) == 0, "%s row_dsum kind %d n=%lld: %.17g vs %.17g", pn, mode, (long long)n, d1, d2);
+                }
                 CHECK_MSG(memcmp(&m1v, &m2v, 4) == 0, "%s absmax n=%lld (non-finite: -1)", pn, (long long)n);
                 m1v = ref->absmax(x, n > 3 ? n - 3 : n); m2v = k->absmax(x, n > 3 ? n - 3 : n);
                 CHECK_MSG(memcmp(&m1v, &m2v, 4) == 0, "%s absmax n=%lld", pn, (long long)n);
