@@ -6667,49 +6667,66 @@ static void tn__adam_row_avx2(const tn__adam_args *a, float *w, const float *g, 
 /* the integer BitLinear panel (tn__igemm_panel_ref): two activation rows at a
    time, vpmaddubsw pair sums (|pair| <= 512) added in int16 over 32 k-quads
    (|sum| <= 16384), then widened by vpmaddwd into the int32 totals */
-static void tn__igemm_panel_avx2(const tn__igemm *a, int64_t pi) {
-    const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0), nq = a->K4 / 4;
-    const uint8_t *B = a->wp + pi * a->K4 * 32;
+/* rows m .. m + R - 1 of one 32-output panel (R a constant where inlined, so the
+   sums stay in registers) */
+static TN__ALWAYS_INLINE void tn__igemm_rows_avx2(const int R, const tn__igemm *a, const uint8_t *B, int64_t m, int64_t n0, int64_t nv) {
+    const int64_t nq = a->K4 / 4;
     const __m256i ones = _mm256_set1_epi16(1);
-    int64_t m, kq, k0;
+    __m256i tot[2][4];
+    int64_t kq, k0;
     int r, h, j;
-    for (m = 0; m < a->M; m += 2) {
-        const int R = a->M - m >= 2 ? 2 : 1;
-        __m256i tot[2][4];
-        for (r = 0; r < 2; r++)
-            for (h = 0; h < 4; h++) tot[r][h] = _mm256_setzero_si256();
-        for (k0 = 0; k0 < nq; k0 += 32) {
-            const int64_t k1 = TN__MIN(nq, k0 + 32);
-            __m256i s[2][4];
-            for (r = 0; r < 2; r++)
-                for (h = 0; h < 4; h++) s[r][h] = _mm256_setzero_si256();
-            for (kq = k0; kq < k1; kq++) {
-                const uint8_t *b = B + kq * 128;
-                const __m256i b0 = _mm256_loadu_si256((const __m256i *)b), b1 = _mm256_loadu_si256((const __m256i *)(b + 32));
-                const __m256i b2 = _mm256_loadu_si256((const __m256i *)(b + 64)), b3 = _mm256_loadu_si256((const __m256i *)(b + 96));
-                for (r = 0; r < R; r++) {
-                    int32_t q4;
-                    __m256i av;
-                    memcpy(&q4, a->q + (m + r) * a->K4 + 4 * kq, 4);
-                    av = _mm256_set1_epi32(q4);
-                    s[r][0] = _mm256_add_epi16(s[r][0], _mm256_maddubs_epi16(b0, av));
-                    s[r][1] = _mm256_add_epi16(s[r][1], _mm256_maddubs_epi16(b1, av));
-                    s[r][2] = _mm256_add_epi16(s[r][2], _mm256_maddubs_epi16(b2, av));
-                    s[r][3] = _mm256_add_epi16(s[r][3], _mm256_maddubs_epi16(b3, av));
-                }
-            }
-            for (r = 0; r < R; r++)
-                for (h = 0; h < 4; h++) tot[r][h] = _mm256_add_epi32(tot[r][h], _mm256_madd_epi16(s[r][h], ones));
-        }
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        TN__UNROLL
+        for (h = 0; h < 4; h++) tot[r][h] = _mm256_setzero_si256();
+    }
+    for (k0 = 0; k0 < nq; k0 += 32) { /* 128 k at a time in int16 (|sum| <= 32 * 2 * 2 * 128) */
+        const int64_t k1 = TN__MIN(nq, k0 + 32);
+        __m256i s[2][4];
+        TN__UNROLL
         for (r = 0; r < R; r++) {
-            const __m256i qs = _mm256_set1_epi32(a->qsum[m + r]);
-            const __m256 c = _mm256_set1_ps(a->cs[m + r]);
-            float v[32], *yr = a->y + (m + r) * a->N + n0;
-            for (h = 0; h < 4; h++) _mm256_storeu_ps(v + 8 * h, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(tot[r][h], qs)), c));
-            if (nv == 32) memcpy(yr, v, sizeof(v));
-            else for (j = 0; j < nv; j++) yr[j] = v[j];
+            TN__UNROLL
+            for (h = 0; h < 4; h++) s[r][h] = _mm256_setzero_si256();
+        }
+        for (kq = k0; kq < k1; kq++) {
+            const uint8_t *b = B + kq * 128;
+            const __m256i b0 = _mm256_loadu_si256((const __m256i *)b), b1 = _mm256_loadu_si256((const __m256i *)(b + 32));
+            const __m256i b2 = _mm256_loadu_si256((const __m256i *)(b + 64)), b3 = _mm256_loadu_si256((const __m256i *)(b + 96));
+            TN__UNROLL
+            for (r = 0; r < R; r++) {
+                int32_t q4;
+                __m256i av;
+                memcpy(&q4, a->q + (m + r) * a->K4 + 4 * kq, 4);
+                av = _mm256_set1_epi32(q4);
+                s[r][0] = _mm256_add_epi16(s[r][0], _mm256_maddubs_epi16(b0, av));
+                s[r][1] = _mm256_add_epi16(s[r][1], _mm256_maddubs_epi16(b1, av));
+                s[r][2] = _mm256_add_epi16(s[r][2], _mm256_maddubs_epi16(b2, av));
+                s[r][3] = _mm256_add_epi16(s[r][3], _mm256_maddubs_epi16(b3, av));
+            }
+        }
+        TN__UNROLL
+        for (r = 0; r < R; r++) {
+            TN__UNROLL
+            for (h = 0; h < 4; h++) tot[r][h] = _mm256_add_epi32(tot[r][h], _mm256_madd_epi16(s[r][h], ones));
         }
     }
+    TN__UNROLL
+    for (r = 0; r < R; r++) {
+        const __m256i qs = _mm256_set1_epi32(a->qsum[m + r]);
+        const __m256 c = _mm256_set1_ps(a->cs[m + r]);
+        float v[32], *yr = a->y + (m + r) * a->N + n0;
+        TN__UNROLL
+        for (h = 0; h < 4; h++) _mm256_storeu_ps(v + 8 * h, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(tot[r][h], qs)), c));
+        if (nv == 32) memcpy(yr, v, sizeof(v));
+        else for (j = 0; j < nv; j++) yr[j] = v[j];
+    }
+}
+static void tn__igemm_panel_avx2(const tn__igemm *a, int64_t pi) {
+    const int64_t n0 = pi * 32, nv = TN__MIN((int64_t)32, a->N - n0);
+    const uint8_t *B = a->wp + pi * a->K4 * 32;
+    int64_t m;
+    for (m = 0; m + 2 <= a->M; m += 2) tn__igemm_rows_avx2(2, a, B, m, n0, nv);
+    if (m < a->M) tn__igemm_rows_avx2(1, a, B, m, n0, nv);
 }
 
 #define TN__GEMM256_MR 6
@@ -9177,25 +9194,39 @@ static void tn__gemm_pack(float *dst, const float *X, int64_t ld, int trans, int
     void (*tr6)(float *, const float *, int64_t) = tn__kern()->transpose6;
     int64_t p, k;
     int i;
+    if (trans) {
+        /* source row k holds element k of every panel: each row is read once, in
+           order, into the whole panels (P floats each: copies of a constant size,
+           inlined moves), then the last partial panel padded with zeros */
+        const int64_t full = rows - rows % P, ps = kc * P;
+        if (full) {
+#define TN__PACK_ROWS(W) for (k = 0; k < kc; k++) { \
+        const float *x = X + (k0 + k) * ld + r0; \
+        float *d = dst + k * P; \
+        for (p = 0; p < full; p += (W), d += ps) memcpy(d, x + p, sizeof(float) * (W)); }
+            if (P == 32) TN__PACK_ROWS(32)
+            else if (P == 16) TN__PACK_ROWS(16)
+            else if (P == 8) TN__PACK_ROWS(8)
+            else if (P == 6) TN__PACK_ROWS(6)
+            else if (P == 4) TN__PACK_ROWS(4)
+            else TN__PACK_ROWS(P)
+#undef TN__PACK_ROWS
+            dst += (full / P) * ps;
+        }
+        if (full < rows) {
+            const int n = (int)(rows - full);
+            for (k = 0; k < kc; k++) {
+                const float *x = X + (k0 + k) * ld + r0 + full;
+                int j;
+                for (j = 0; j < n; j++) dst[k * P + j] = x[j];
+                for (; j < P; j++) dst[k * P + j] = 0.0f;
+            }
+        }
+        return;
+    }
     for (p = 0; p < rows; p += P) {
         int n = (int)TN__MIN((int64_t)P, rows - p);
-        if (trans) {
-            /* P floats per k: copies of a constant size (inlined moves) for the panels of every path */
-#define TN__PACK_ROWS(W) for (k = 0; k < kc; k++) memcpy(dst + k * P, X + (k0 + k) * ld + r0 + p, sizeof(float) * (W))
-            if (n == 32) TN__PACK_ROWS(32);
-            else if (n == 16) TN__PACK_ROWS(16);
-            else if (n == 8) TN__PACK_ROWS(8);
-            else if (n == 6) TN__PACK_ROWS(6);
-            else if (n == 4) TN__PACK_ROWS(4);
-            else
-                for (k = 0; k < kc; k++) {
-                    const float *x = X + (k0 + k) * ld + r0 + p;
-                    int j;
-                    for (j = 0; j < n; j++) dst[k * P + j] = x[j];
-                }
-#undef TN__PACK_ROWS
-        }
-        else if (tr6 && n == 6 && P == 6) { /* the AVX2 A panel: 6 x 8 blocks through registers */
+        if (tr6 && n == 6 && P == 6) { /* the AVX2 A panel: 6 x 8 blocks through registers */
             const float *x = X + (r0 + p) * ld + k0;
             for (k = 0; k + 8 <= kc; k += 8) tr6(dst + k * 6, x + k, ld);
             for (; k < kc; k++) {
