@@ -6224,15 +6224,17 @@ static void tn__vec_dot_q8_K_q8_K_avx2(int64_t n, float *s, const void *vx, cons
    any input bytes), the 16 bsums taken off lane by lane, one madd to int32,
    one fma by d_y * d_w into eight float lanes, one horizontal sum per row. */
 static TN__ALWAYS_INLINE void tn__tq2_codes_256(const uint8_t *qs, __m256i w[10]) {
-    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m256i m3 = _mm256_set1_epi8(3), m12 = _mm256_set1_epi8(12);
     int h;
     TN__UNROLL
     for (h = 0; h < 2; h++) {
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * h));
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * h)), u = _mm256_srli_epi16(q, 4);
+        /* codes 0 and 2 as they are, 1 and 3 times four (one shift, no more):
+           tn__tern_col_256 sums those apart and divides by four, exactly */
         w[5 * h] = _mm256_and_si256(q, m3);
-        w[5 * h + 1] = _mm256_and_si256(_mm256_srli_epi16(q, 2), m3);
-        w[5 * h + 2] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m3);
-        w[5 * h + 3] = _mm256_and_si256(_mm256_srli_epi16(q, 6), m3);
+        w[5 * h + 1] = _mm256_and_si256(q, m12);
+        w[5 * h + 2] = _mm256_and_si256(u, m3);
+        w[5 * h + 3] = _mm256_and_si256(u, m12);
     }
 }
 /* T2: bit pair k of byte j is weight 4j + k, 01 for +1, 10 for -1 (00, 11: 0);
@@ -6292,12 +6294,27 @@ static TN__ALWAYS_INLINE __m256 tn__tern_col_256(const int kind, const int lay, 
     if (lay) yd = ((const tn_block_q8_K *)yb)->d;
     else memcpy(&yd, yb + 64 * np + 32, sizeof(float));
     acc = _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_loadu_si256((const __m256i *)bs));
-    TN__UNROLL
-    for (h = 0; h < 2; h++) {
+    if (kind == 1) { /* codes 1 and 3 come times four: |4 sums of 4 * 3 * 128 * 2| < 2^15, a multiple of four */
+        __m256i a4 = _mm256_setzero_si256();
         TN__UNROLL
-        for (k = 0; k < np; k++) {
-            const int8_t *p = lay ? yq + 128 * h + 32 * k : yq + 64 * k + 32 * h;
-            acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(w[5 * h + k], _mm256_loadu_si256((const __m256i *)p)));
+        for (h = 0; h < 2; h++) {
+            TN__UNROLL
+            for (k = 0; k < 4; k++) {
+                const int8_t *p = lay ? yq + 128 * h + 32 * k : yq + 64 * k + 32 * h;
+                const __m256i m = _mm256_maddubs_epi16(w[5 * h + k], _mm256_loadu_si256((const __m256i *)p));
+                if (k & 1) a4 = _mm256_add_epi16(a4, m);
+                else acc = _mm256_add_epi16(acc, m);
+            }
+        }
+        acc = _mm256_add_epi16(acc, _mm256_srai_epi16(a4, 2));
+    } else {
+        TN__UNROLL
+        for (h = 0; h < 2; h++) {
+            TN__UNROLL
+            for (k = 0; k < np; k++) {
+                const int8_t *p = lay ? yq + 128 * h + 32 * k : yq + 64 * k + 32 * h;
+                acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(w[5 * h + k], _mm256_loadu_si256((const __m256i *)p)));
+            }
         }
     }
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(acc, _mm256_set1_epi16(1))), _mm256_set1_ps(yd * dw), f);
