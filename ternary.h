@@ -6289,34 +6289,25 @@ static TN__ALWAYS_INLINE __m256 tn__tern_col_256(const int kind, const int lay, 
     const int8_t *yq = lay ? ((const tn_block_q8_K *)yb)->qs : (const int8_t *)yb;
     const int16_t *bs = lay ? ((const tn_block_q8_K *)yb)->bsums : (const int16_t *)(yb + 64 * np);
     float yd;
-    __m256i acc;
+    __m256i acc, a4;
     int h, k;
     if (lay) yd = ((const tn_block_q8_K *)yb)->d;
     else memcpy(&yd, yb + 64 * np + 32, sizeof(float));
     acc = _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_loadu_si256((const __m256i *)bs));
-    if (kind == 1) { /* codes 1 and 3 come times four: |4 sums of 4 * 3 * 128 * 2| < 2^15, a multiple of four */
-        __m256i a4 = _mm256_setzero_si256();
+    /* TQ2_0's codes 1 and 3 come times four: summed apart (|4 sums of 4 * 3 * 128 * 2| < 2^15,
+       a multiple of four) and divided by four exactly */
+    a4 = _mm256_setzero_si256();
+    TN__UNROLL
+    for (h = 0; h < 2; h++) {
         TN__UNROLL
-        for (h = 0; h < 2; h++) {
-            TN__UNROLL
-            for (k = 0; k < 4; k++) {
-                const int8_t *p = lay ? yq + 128 * h + 32 * k : yq + 64 * k + 32 * h;
-                const __m256i m = _mm256_maddubs_epi16(w[5 * h + k], _mm256_loadu_si256((const __m256i *)p));
-                if (k & 1) a4 = _mm256_add_epi16(a4, m);
-                else acc = _mm256_add_epi16(acc, m);
-            }
-        }
-        acc = _mm256_add_epi16(acc, _mm256_srai_epi16(a4, 2));
-    } else {
-        TN__UNROLL
-        for (h = 0; h < 2; h++) {
-            TN__UNROLL
-            for (k = 0; k < np; k++) {
-                const int8_t *p = lay ? yq + 128 * h + 32 * k : yq + 64 * k + 32 * h;
-                acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(w[5 * h + k], _mm256_loadu_si256((const __m256i *)p)));
-            }
+        for (k = 0; k < np; k++) {
+            const int8_t *p = lay ? yq + 128 * h + 32 * k : yq + 64 * k + 32 * h;
+            const __m256i m = _mm256_maddubs_epi16(w[5 * h + k], _mm256_loadu_si256((const __m256i *)p));
+            if (kind == 1 && (k & 1)) a4 = _mm256_add_epi16(a4, m);
+            else acc = _mm256_add_epi16(acc, m);
         }
     }
+    if (kind == 1) acc = _mm256_add_epi16(acc, _mm256_srai_epi16(a4, 2));
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(acc, _mm256_set1_epi16(1))), _mm256_set1_ps(yd * dw), f);
 }
 /* R weight rows (rs bytes apart) times C activation rows (tiles, ys bytes
@@ -9486,7 +9477,8 @@ static void tn__mm_task(void *p, int ith, int nth) {
                     /* a tile of C activation rows against R weight rows at a time */
                     int64_t M = x->ne[1];
                     for (m = 0; m < M; ) {
-                        int C = M - m >= 8 && a->tern_cmax >= 8 ? 8 : M - m >= 4 && a->tern_cmax >= 4 ? 4 : M - m >= 2 && a->tern_cmax >= 2 ? 2 : 1, R, k, j;
+                        const int64_t lim = TN__MIN(M - m, (int64_t)a->tern_cmax);
+                        int C = lim >= 8 ? 8 : lim >= 4 ? 4 : lim >= 2 ? 2 : 1, R, k, j;
                         float v[32];
                         for (n = nn; n < ne; n += R) {
                             R = C == 1 ? (ne - n >= 4 ? 4 : 1) : (ne - n >= 2 ? 2 : 1);
@@ -9543,6 +9535,7 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
     float *x_dense = NULL;  /* strided f32 x gathered (quantized weights only) */
     tn_status gst = TN_OK;  /* of the GEMMs */
     tn_tensor xd;
+    int64_t ybytes;         /* the tiles' L1 budget for activation rows (0: any) */
     if (!y || !w || !x) return tn__fail(TN_ERR_ARG, "tn_mul_mat: NULL tensor");
     tw = tn_type_get_traits(w->type);
     if (!tw || !tw->has_vec_dot) return tn__fail(TN_ERR_TYPE, "tn_mul_mat: no dot product for weight type %s", tn_type_name(w->type));
@@ -9605,16 +9598,16 @@ static tn_status tn__mul_mat(tn_tensor *y, const tn_tensor *w, const tn_tensor *
         a.tile = kt->tile[slot];
         a.tern_tile = kt->tern_tile;
         a.tern_cmax = 8;
-        if (a.tile && kt->tern_tile_ybytes) {
-            const int64_t row = (w->ne[0] / TN_QK_K) * (int64_t)(a.tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile));
-            while (a.tern_cmax > 1 && a.tern_cmax * row > kt->tern_tile_ybytes) a.tern_cmax /= 2;
-        }
+        ybytes = kt->tern_tile_ybytes;
     }
     a.vdt = tw->vec_dot_type;
     a.wscale = w->type == TN_TYPE_T2 ? w->scale : 1.0f;
     need_convert = a.tile || x->nb[0] != tn_type_size(x->type) || (x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32);
     if (need_convert) {
-        if (a.tile) a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * (a.tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile));
+        if (a.tile) {
+            a.xs_row = (size_t)(x->ne[0] / TN_QK_K) * (a.tile == 2 ? sizeof(tn__q8k_tile5) : sizeof(tn__q8k_tile));
+            while (ybytes && a.tern_cmax > 1 && a.xs_row > (size_t)ybytes / (size_t)a.tern_cmax) a.tern_cmax /= 2;
+        }
         else a.xs_row = tn_row_size(x->type == TN_TYPE_F32 && a.vdt != TN_TYPE_F32 ? a.vdt : x->type, x->ne[0]);
         if (!tn__mul_size(a.xs_row, (size_t)tn_nrows(x), &bytes) || bytes > SIZE_MAX - TN__ALIGN) {
             if (x_dense) TN_FREE(x_dense);
@@ -10012,6 +10005,11 @@ static void tn__vacc_ref(float *dst, const float *src, int64_t n) {
     for (i = 0; i < n; i++) dst[i] += src[i];
 }
 static void tn__vacc(float *dst, const float *src, int64_t n) { tn__kern()->vacc(dst, src, n); }
+/* dst = src into a new gradient buffer (fresh), else dst += src */
+static void tn__vput(float *dst, const float *src, int64_t n, int fresh) {
+    if (fresh) memcpy(dst, src, sizeof(float) * (size_t)n);
+    else tn__vacc(dst, src, n);
+}
 static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
     tn_tensor *a = y->src[0], *b = y->src[1];
     tn_status st = TN_OK;
@@ -10025,24 +10023,18 @@ static tn_status tn__binary_backward(tn_ctx *ctx, tn_tensor *y) {
     B = tn__dense(ctx, b);
     if (!A || !B) return TN_ERR_NOMEM;
     if (tn_same_shape(y, a) && tn_same_shape(y, b) && op != TN__OP_DIV) {
-        /* no broadcast: flat loops, each element updated exactly as below */
+        /* no broadcast (add, sub, mul): flat loops, each element updated as the general loop does */
         int64_t i, n = tn_nelements(y);
-        const float sb = op == TN__OP_SUB ? -1.0f : 1.0f;
         if (ga && op == TN__OP_MUL) {
             if (fa) for (i = 0; i < n; i++) ga[i] = g[i] * B[i];
             else for (i = 0; i < n; i++) ga[i] += g[i] * B[i];
-        } else if (ga) {
-            if (fa) memcpy(ga, g, sizeof(float) * (size_t)n);
-            else tn__vacc(ga, g, n);
-        }
+        } else if (ga) tn__vput(ga, g, n, fa);
         if (gb && op == TN__OP_MUL) {
             if (fb) for (i = 0; i < n; i++) gb[i] = g[i] * A[i];
             else for (i = 0; i < n; i++) gb[i] += g[i] * A[i];
-        } else if (gb && op == TN__OP_ADD) {
-            if (fb) memcpy(gb, g, sizeof(float) * (size_t)n);
-            else tn__vacc(gb, g, n);
-        } else if (gb) {
-            if (fb) for (i = 0; i < n; i++) gb[i] = sb * g[i];
+        } else if (gb && op == TN__OP_ADD) tn__vput(gb, g, n, fb);
+        else if (gb) {
+            if (fb) for (i = 0; i < n; i++) gb[i] = -g[i];
             else for (i = 0; i < n; i++) gb[i] -= g[i];
         }
         return TN_OK;
@@ -10522,8 +10514,7 @@ static tn_status tn__cont_backward(tn_ctx *ctx, tn_tensor *y) {
     float *gx = tn__gbuf_w(ctx, y->src[0], &st, &fresh);
     const float *g = (const float *)y->grad->data;
     if (!gx) return st;
-    if (fresh) memcpy(gx, g, sizeof(float) * (size_t)tn_nelements(y));
-    else tn__vacc(gx, g, tn_nelements(y));
+    tn__vput(gx, g, tn_nelements(y), fresh);
     return TN_OK;
 }
 
