@@ -95,6 +95,8 @@ $(B)/make_files: tests/interop/make_files.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
 $(B)/tn_logits: tests/llamacpp/tn_logits.c $(HDR) | $(B)
 	$(CC) $(CFLAGS) -I. $< -o $@ $(LIBS)
+$(B)/tn_llm_logits: tests/llamacpp/tn_llm_logits.c tests/llm_models.h $(HDR) | $(B)
+	$(CC) $(CFLAGS) -I. -Itests $< -o $@ $(LIBS)
 # the file tools under ASan/UBSan/LSan, for the hostile-file checks of tests/tools.sh
 # (a leak on an error path, an allocation no input could need)
 $(B)/tn-inspect-asan: tools/tn-inspect.c $(HDR) | $(B)
@@ -128,7 +130,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test:
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
 	@tests/run_all.sh $(TEST_BINS) $(TEST_SCRIPTS)
-test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(MPI_BINS) $(B)/make_files $(B)/test-fuzz-replay $(B)/tn_logits $(B)/tn-inspect-asan $(B)/tn-quantize-asan
+test-build: $(TEST_BINS) $(EXAMPLES) $(TOOLS) $(MPI_BINS) $(B)/make_files $(B)/test-fuzz-replay $(B)/tn_logits $(B)/tn_llm_logits $(B)/tn-inspect-asan $(B)/tn-quantize-asan
 
 # aarch64 NEON build, run under qemu-user (gcc-aarch64-linux-gnu, qemu-user): on qemu's
 # default CPU (sdot found at run time) and on a Cortex-A53 (none: the widening kernels)

@@ -1434,6 +1434,111 @@ TNDEF tn_status tn_safetensors_get(const tn_safetensors *s, int64_t i, tn_st_ten
 /* a copy of tensor i as a new f32 tensor in ctx */
 TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64_t i);
 
+/* ==== @@LLM  llama.cpp's models run here: loader, KV cache, tokenizers, sampling ==== */
+/*
+   A vocabulary from a GGUF file's tokenizer.ggml.* keys, tokenized as llama.cpp
+   tokenizes it. Models: "rwkv" (greedy longest match over the tokens' bytes,
+   the tokens written with \xNN, \t, \n, \r escapes: what ternary.h's exports
+   hold). Token types (tokenizer.ggml.token_type) as llama.cpp's: 1 normal,
+   2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte. User-defined tokens
+   are matched in the text first, control tokens too when parse_special is set
+   (the longest first, as llama.cpp does). A model the file names that is not
+   implemented is TN_ERR_UNSUPPORTED with its name.
+*/
+typedef struct tn_vocab tn_vocab;
+TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out);
+TNDEF void tn_vocab_free(tn_vocab *v);
+TNDEF int64_t tn_vocab_n(const tn_vocab *v);
+TNDEF const char *tn_vocab_model(const tn_vocab *v);    /* "rwkv", ... */
+TNDEF int32_t tn_vocab_bos(const tn_vocab *v);          /* -1 if none */
+TNDEF int32_t tn_vocab_eos(const tn_vocab *v);          /* -1 if none */
+TNDEF int tn_vocab_add_bos(const tn_vocab *v);          /* tokenizer.ggml.add_bos_token */
+TNDEF int tn_vocab_is_eog(const tn_vocab *v, int32_t id); /* end of generation: eos, eot, eom */
+/* text (len bytes, any bytes) -> ids. add_special: BOS first when the file
+   says so; parse_special: control tokens' text becomes their ids. At most
+   cap ids are written; *n_out is the count the whole text needs, and when it
+   exceeds cap the call fails with TN_ERR_ARG (call again with room). */
+TNDEF tn_status tn_tokenize(const tn_vocab *v, const char *text, size_t len, int add_special, int parse_special,
+                            int32_t *ids, int64_t cap, int64_t *n_out);
+/* the bytes token id stands for (control tokens: "" unless special is set).
+   Writes at most cap bytes (no NUL); *len_out is the whole length. */
+TNDEF tn_status tn_token_piece(const tn_vocab *v, int32_t id, int special, char *buf, size_t cap, size_t *len_out);
+
+/*
+   tn_llm runs a GGUF model in llama.cpp's "llama", "arcee" or "bitnet"
+   architecture the way llama.cpp runs it: RMSNorm, grouped-query attention
+   (head_count_kv <= head_count), RoPE in adjacent pairs (llama, arcee) or
+   halves (bitnet, NEOX) with rope.freq_base, linear rope scaling and
+   llama-3's rope_freqs, SwiGLU (llama, and bitnet: llama.cpp runs its FFN as
+   SiLU-gated), ReLU^2 (arcee), bitnet's sub-norms before wo and ffn_down,
+   optional biases and .scale tensors, a tied head when output.weight is
+   absent. The weights stay in the file's formats, memory-mapped, and each
+   matmul quantizes its activations per row to the weight format's dot type
+   as ggml does (Q8_K for TQ1_0/TQ2_0 and the K-quants, Q8_0 for Q8_0/Q4_0/..,
+   f16 rounding for F16, bf16 for BF16). K and V are cached in f32: a prompt
+   is evaluated once in batches of n_batch positions, then a token at a time.
+   Memory: the mapped file, the cache (2 x layers x n_ctx x kv width x 4 B)
+   and n_batch rows of scratch. One thread calls a tn_llm at a time.
+*/
+typedef enum tn_llm_act { TN_LLM_ACT_AUTO = 0, TN_LLM_ACT_SILU = 1, TN_LLM_ACT_RELU2 = 2 } tn_llm_act;
+typedef struct tn_llm_params {
+    int64_t n_ctx;            /* positions the cache holds; 0: the model's context_length, at most 4096 */
+    int64_t n_batch;          /* positions per forward pass; 0: 64 */
+    int n_threads;            /* 0: one per CPU */
+    int use_mmap;             /* 1 (default): map the file read-only; 0: read it into memory */
+    tn_llm_act ffn_act;       /* gated FFN's activation; AUTO: llama.cpp's (SiLU for llama and bitnet).
+                                 RELU2 runs bitnet as BitNet b1.58 2B-4T was trained (relu(gate)^2 * up) */
+} tn_llm_params;
+TNDEF tn_llm_params tn_llm_params_default(void);
+typedef struct tn_llm_info {
+    char arch[16];            /* "llama", "arcee", "bitnet" */
+    char name[64];            /* general.name ("" if absent) */
+    int64_t n_vocab, n_ctx_train, n_embd, n_layer, n_head, n_head_kv, head_dim, n_rot, n_ff;
+    int64_t n_ctx, n_batch;   /* as opened */
+    float rms_eps, rope_base, rope_freq_scale, attn_scale;
+    int rope_neox;            /* 1: rotate halves (bitnet), 0: adjacent pairs */
+    int gated;                /* 1: down(act(gate x) * up x), 0: down(relu(up x)^2) (arcee) */
+    tn_llm_act act;           /* the gated FFN's activation in use */
+    int sub_norms;            /* bitnet's attn_sub_norm and ffn_sub_norm */
+    int tied;                 /* the head is token_embd */
+    int has_rope_freqs;
+    tn_type proj_type;        /* of blk.0.attn_q.weight */
+    tn_type embd_type, head_type;
+    uint64_t n_params;
+    size_t file_bytes, weight_bytes, kv_bytes, scratch_bytes;
+    int n_threads;
+} tn_llm_info;
+typedef struct tn_llm tn_llm;
+/* open a model file; the error names what is missing or unsupported */
+TNDEF tn_status tn_llm_load(const char *path, const tn_llm_params *p, tn_llm **out);
+/* the same over a file already read (g is referenced, not copied: keep it until tn_llm_free) */
+TNDEF tn_status tn_llm_from_gguf(const tn_gguf *g, const tn_llm_params *p, tn_llm **out);
+TNDEF void tn_llm_free(tn_llm *m);
+TNDEF const tn_llm_info *tn_llm_get_info(const tn_llm *m);
+TNDEF const tn_vocab *tn_llm_vocab(const tn_llm *m);
+TNDEF int64_t tn_llm_n_past(const tn_llm *m);       /* positions in the cache */
+/* forget positions n_past.. (0: start over) */
+TNDEF tn_status tn_llm_rewind(tn_llm *m, int64_t n_past);
+/* run n tokens at positions n_past.. n_past+n-1 and keep their K/V. logits:
+   NULL, or the last token's n_vocab logits (all = 0), or n x n_vocab, one row
+   per token (all = 1). A token out of range, or more positions than n_ctx
+   holds, fails before anything is computed and leaves the cache as it was. */
+TNDEF tn_status tn_llm_eval(tn_llm *m, const int32_t *tokens, int64_t n, float *logits, int all);
+/* fn(user, call, p0, rows, n, act_type, x) runs before each matmul of
+   tn_llm_eval on its activations x (rows x n, row r at position p0 + r;
+   call counts the matmuls of one tn_llm_eval from 0: per layer q, k, v, o,
+   up, gate (if any), down, then the head), before they are quantized to
+   act_type; it may change them (tests use it to move codes that sit at
+   rounding ties). q, k and v share one x. NULL turns it off. */
+typedef void (*tn_llm_observer)(void *user, int call, int64_t p0, int64_t rows, int64_t n, tn_type act_type, float *x);
+TNDEF void tn_llm_set_observer(tn_llm *m, tn_llm_observer fn, void *user);
+
+/* next token from logits: greedy when temp <= 0 (the first largest), else
+   softmax(logits / temp) cut to the top_k most probable (0: all), then to the
+   smallest set whose probability reaches top_p (1: all), drawn with rng */
+typedef struct tn_sample_params { float temp; int top_k; float top_p; } tn_sample_params;
+TNDEF tn_status tn_sample(const float *logits, int64_t n, const tn_sample_params *sp, tn_rng *rng, int32_t *out);
+
 #ifdef __cplusplus
 }
 #endif
@@ -14920,6 +15025,752 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
         tn_dequantize_row(st.type, (const uint8_t *)st.data + (size_t)r * tn_row_size(st.type, st.ne[0]), (float *)t->data + r * st.ne[0], st.ne[0]);
     if (strlen(st.name) < TN_MAX_NAME) tn_set_name(t, st.name);
     return t;
+}
+
+/* ==== @@IMPL:LLM  vocabularies, the llama/arcee/bitnet runner, sampling ==== */
+
+typedef struct { uint32_t off, len; int32_t type; } tn__vtok;
+struct tn_vocab {
+    char model[16];
+    int64_t n;
+    tn__vtok *tok;
+    uint8_t *bytes;           /* every token's bytes (rwkv: unescaped) */
+    int32_t *hash;            /* open addressing over the bytes: id or -1 (a duplicate: the last id) */
+    uint64_t hmask;
+    uint32_t max_len;
+    int32_t bos, eos, eot, eom;
+    int add_bos, add_eos;
+    int32_t *special;         /* control and user-defined tokens, longest first */
+    int64_t n_special;
+};
+
+static uint64_t tn__fnv_step(uint64_t h, uint8_t b) { return (h ^ b) * 1099511628211ull; }
+#define TN__FNV0 1469598103934665603ull
+static int32_t tn__vocab_find(const tn_vocab *v, const uint8_t *s, uint32_t len, uint64_t h) {
+    uint64_t i = h & v->hmask;
+    for (;; i = (i + 1) & v->hmask) {
+        int32_t id = v->hash[i];
+        if (id < 0) return -1;
+        if (v->tok[id].len == len && memcmp(v->bytes + v->tok[id].off, s, len) == 0) return id;
+    }
+}
+/* llama.cpp's rwkv unescaping: \t \n \r \xNN, a backslash before anything else is dropped */
+static size_t tn__rwkv_unescape(const char *s, uint64_t n, uint8_t *out) {
+    size_t o = 0;
+    uint64_t i;
+    int esc = 0, hex = 0;
+    unsigned acc = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (hex) {
+            acc = (acc << 4) + (unsigned)(c >= 'a' ? c - 'a' + 10 : c - '0');
+            if (--hex == 0) { out[o++] = (uint8_t)acc; acc = 0; }
+            continue;
+        }
+        if (esc) {
+            esc = 0;
+            if (c == 't') out[o++] = '\t';
+            else if (c == 'n') out[o++] = '\n';
+            else if (c == 'r') out[o++] = '\r';
+            else if (c == 'x') hex = 2;
+            else out[o++] = c;
+            continue;
+        }
+        if (c == '\\') { esc = 1; continue; }
+        out[o++] = c;
+    }
+    return o;
+}
+static tn_status tn__vocab_id_key(const tn_gguf *g, const char *key, int64_t n, int32_t *out) {
+    int64_t v;
+    tn_status st = tn__kv_int(g, key, 0, -1, &v);
+    if (st != TN_OK) return st;
+    if (tn_gguf_find_key(g, key) < 0) return TN_OK;
+    if (v >= n) return tn__fail(TN_ERR_FORMAT, "%s is %lld, but the vocabulary has %lld tokens", key, (long long)v, (long long)n);
+    *out = (int32_t)v;
+    return TN_OK;
+}
+static tn_status tn__vocab_bool_key(const tn_gguf *g, const char *key, int *out) {
+    int64_t i = tn_gguf_find_key(g, key);
+    if (i < 0) return TN_OK;
+    if (tn_gguf_get_bool(g, i, out) != TN_OK) return tn__fail(TN_ERR_FORMAT, "%s is not a bool", key);
+    return TN_OK;
+}
+TNDEF void tn_vocab_free(tn_vocab *v) {
+    if (!v) return;
+    TN_FREE(v->tok); TN_FREE(v->bytes); TN_FREE(v->hash); TN_FREE(v->special);
+    TN_FREE(v);
+}
+TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out) {
+    tn_vocab *v;
+    int64_t ki, ti, yi, i;
+    const char *s;
+    uint64_t len, n, total = 0, hcap;
+    const int32_t *types = NULL;
+    tn_status st;
+    if (!g || !out) return tn__fail(TN_ERR_ARG, "tn_vocab_from_gguf: NULL argument");
+    *out = NULL;
+    ki = tn_gguf_find_key(g, "tokenizer.ggml.model");
+    if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) != TN_OK) return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.model is missing: the file has no tokenizer");
+    if (!(len == 4 && memcmp(s, "rwkv", 4) == 0))
+        return tn__fail(TN_ERR_UNSUPPORTED, "tokenizer.ggml.model is '%.*s': ternary.h tokenizes 'rwkv' vocabularies only so far", (int)(len > 32 ? 32 : len), s);
+    ti = tn_gguf_find_key(g, "tokenizer.ggml.tokens");
+    if (ti < 0 || tn_gguf_kv_type(g, ti) != TN_GGUF_ARRAY || tn_gguf_arr_type(g, ti) != TN_GGUF_STRING)
+        return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.tokens (an array of strings) is missing");
+    n = tn_gguf_arr_n(g, ti);
+    if (n == 0 || n > (uint64_t)INT32_MAX) return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.tokens has %llu tokens (1 to 2^31-1 wanted)", (unsigned long long)n);
+    yi = tn_gguf_find_key(g, "tokenizer.ggml.token_type");
+    if (yi >= 0) {
+        if (tn_gguf_kv_type(g, yi) != TN_GGUF_ARRAY || tn_gguf_arr_type(g, yi) != TN_GGUF_INT32 || tn_gguf_arr_n(g, yi) != n)
+            return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.token_type must be %llu int32s, one per token", (unsigned long long)n);
+        types = (const int32_t *)tn_gguf_arr_data(g, yi);
+    }
+    for (i = 0; i < (int64_t)n; i++) {
+        tn_gguf_arr_str(g, ti, (uint64_t)i, &len);
+        if (len > UINT32_MAX || total > UINT32_MAX - len) return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.tokens: the tokens' text exceeds 4 GB");
+        total += len;
+    }
+    for (hcap = 16; hcap < 2 * n; hcap *= 2) {}
+    if (!(v = (tn_vocab *)TN_MALLOC(sizeof(*v)))) return tn__fail(TN_ERR_NOMEM, "tn_vocab_from_gguf: out of memory");
+    memset(v, 0, sizeof(*v));
+    v->tok = (tn__vtok *)TN_MALLOC((size_t)n * sizeof(tn__vtok));
+    v->bytes = (uint8_t *)TN_MALLOC((size_t)total + 1);
+    v->hash = (int32_t *)TN_MALLOC((size_t)hcap * sizeof(int32_t));
+    v->special = (int32_t *)TN_MALLOC((size_t)n * sizeof(int32_t));
+    if (!v->tok || !v->bytes || !v->hash || !v->special) { tn_vocab_free(v); return tn__fail(TN_ERR_NOMEM, "tn_vocab_from_gguf: out of memory for %llu tokens", (unsigned long long)n); }
+    memcpy(v->model, "rwkv", 5);
+    v->n = (int64_t)n;
+    v->hmask = hcap - 1;
+    v->bos = v->eos = v->eot = v->eom = -1;
+    memset(v->hash, 0xff, (size_t)hcap * sizeof(int32_t));
+    total = 0;
+    for (i = 0; i < (int64_t)n; i++) {
+        const char *t = tn_gguf_arr_str(g, ti, (uint64_t)i, &len);
+        int32_t ty = types ? types[i] : 1;
+        size_t l = tn__rwkv_unescape(t, len, v->bytes + total);
+        uint64_t h = TN__FNV0, j;
+        if (ty < 0 || ty > 6) { tn_vocab_free(v); return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.token_type of token %lld is %d (0 to 6 wanted)", (long long)i, (int)ty); }
+        v->tok[i].off = (uint32_t)total; v->tok[i].len = (uint32_t)l; v->tok[i].type = ty;
+        total += l;
+        if ((ty == 3 || ty == 4) && l > 0) v->special[v->n_special++] = (int32_t)i;
+        if (l == 0) continue;
+        if (l > v->max_len) v->max_len = (uint32_t)l;
+        for (j = 0; j < l; j++) h = tn__fnv_step(h, v->bytes[v->tok[i].off + j]);
+        for (j = h & v->hmask;; j = (j + 1) & v->hmask) {
+            int32_t id = v->hash[j];
+            if (id < 0 || (v->tok[id].len == l && memcmp(v->bytes + v->tok[id].off, v->bytes + v->tok[i].off, l) == 0)) { v->hash[j] = (int32_t)i; break; }
+        }
+    }
+    /* special tokens longest first; equal lengths by id (a stable order) */
+    for (i = 1; i < v->n_special; i++) {
+        int32_t x = v->special[i];
+        int64_t j = i - 1;
+        while (j >= 0 && (v->tok[v->special[j]].len < v->tok[x].len)) { v->special[j + 1] = v->special[j]; j--; }
+        v->special[j + 1] = x;
+    }
+    if ((st = tn__vocab_id_key(g, "tokenizer.ggml.bos_token_id", v->n, &v->bos)) || (st = tn__vocab_id_key(g, "tokenizer.ggml.eos_token_id", v->n, &v->eos)) ||
+        (st = tn__vocab_id_key(g, "tokenizer.ggml.eot_token_id", v->n, &v->eot)) || (st = tn__vocab_id_key(g, "tokenizer.ggml.eom_token_id", v->n, &v->eom)) ||
+        (st = tn__vocab_bool_key(g, "tokenizer.ggml.add_bos_token", &v->add_bos)) || (st = tn__vocab_bool_key(g, "tokenizer.ggml.add_eos_token", &v->add_eos))) {
+        tn_vocab_free(v);
+        return st;
+    }
+    if (v->add_bos && v->bos < 0) v->add_bos = 0;
+    if (v->add_eos && v->eos < 0) v->add_eos = 0;
+    *out = v;
+    return TN_OK;
+}
+TNDEF int64_t tn_vocab_n(const tn_vocab *v) { return v ? v->n : 0; }
+TNDEF const char *tn_vocab_model(const tn_vocab *v) { return v ? v->model : ""; }
+TNDEF int32_t tn_vocab_bos(const tn_vocab *v) { return v ? v->bos : -1; }
+TNDEF int32_t tn_vocab_eos(const tn_vocab *v) { return v ? v->eos : -1; }
+TNDEF int tn_vocab_add_bos(const tn_vocab *v) { return v ? v->add_bos : 0; }
+TNDEF int tn_vocab_is_eog(const tn_vocab *v, int32_t id) { return v && id >= 0 && (id == v->eos || id == v->eot || id == v->eom); }
+
+/* the writer of ids: counts past cap, writes what fits */
+typedef struct { int32_t *ids; int64_t cap, n; } tn__idsink;
+static void tn__ids_put(tn__idsink *o, int32_t id) { if (o->n < o->cap) o->ids[o->n] = id; o->n++; }
+/* a raw fragment: the longest token at each position (llama.cpp's rwkv trie walk) */
+static tn_status tn__rwkv_run(const tn_vocab *v, const uint8_t *s, size_t len, tn__idsink *o) {
+    size_t p = 0;
+    while (p < len) {
+        uint64_t h = TN__FNV0;
+        uint32_t l, lmax = (uint32_t)TN__MIN((size_t)v->max_len, len - p);
+        int32_t best = -1, id;
+        size_t blen = 0;
+        for (l = 1; l <= lmax; l++) {
+            h = tn__fnv_step(h, s[p + l - 1]);
+            if ((id = tn__vocab_find(v, s + p, l, h)) >= 0) { best = id; blen = l; }
+        }
+        if (best < 0) return tn__fail(TN_ERR_FORMAT, "tn_tokenize: byte 0x%02x at offset %zu begins no token of the vocabulary (it has no unknown token)", s[p], p);
+        tn__ids_put(o, best);
+        p += blen;
+    }
+    return TN_OK;
+}
+/* llama.cpp's partition: each special token in turn (longest first) splits
+   every raw stretch at its leftmost, non-overlapping occurrences */
+typedef struct { size_t off, len; int32_t id; } tn__frag; /* id >= 0: a special token */
+TNDEF tn_status tn_tokenize(const tn_vocab *v, const char *text, size_t len, int add_special, int parse_special,
+                            int32_t *ids, int64_t cap, int64_t *n_out) {
+    tn__idsink o;
+    tn__frag *fr = NULL;
+    size_t nf = 1, fcap = 16;
+    int64_t k, f;
+    tn_status st = TN_OK;
+    if (!v || (!text && len) || !n_out || cap < 0 || (!ids && cap)) return tn__fail(TN_ERR_ARG, "tn_tokenize: NULL argument or negative cap");
+    o.ids = ids; o.cap = cap; o.n = 0;
+    *n_out = 0;
+    if (add_special && v->add_bos) tn__ids_put(&o, v->bos);
+    if (len) {
+        if (!(fr = (tn__frag *)TN_MALLOC(fcap * sizeof(*fr)))) return tn__fail(TN_ERR_NOMEM, "tn_tokenize: out of memory");
+        fr[0].off = 0; fr[0].len = len; fr[0].id = -1;
+        for (k = 0; k < v->n_special; k++) {
+            const tn__vtok *t = &v->tok[v->special[k]];
+            const uint8_t *tb = v->bytes + t->off;
+            if (t->type == 3 && !parse_special) continue;
+            for (f = 0; f < (int64_t)nf; f++) {
+                size_t p, end;
+                if (fr[f].id >= 0 || fr[f].len < t->len) continue;
+                end = fr[f].off + fr[f].len;
+                for (p = fr[f].off; p + t->len <= end; p++) {
+                    if ((uint8_t)text[p] != tb[0] || memcmp(text + p, tb, t->len) != 0) continue;
+                    /* split fragment f into [off, p) [special] [p+len, end) */
+                    if (nf + 2 > fcap) {
+                        tn__frag *nfr;
+                        if (fcap > ((size_t)-1) / (4 * sizeof(*fr)) || !(nfr = (tn__frag *)TN_MALLOC(2 * fcap * sizeof(*fr)))) { TN_FREE(fr); return tn__fail(TN_ERR_NOMEM, "tn_tokenize: out of memory"); }
+                        memcpy(nfr, fr, nf * sizeof(*fr));
+                        TN_FREE(fr);
+                        fr = nfr; fcap *= 2;
+                    }
+                    memmove(&fr[f + 3], &fr[f + 1], (nf - (size_t)f - 1) * sizeof(*fr));
+                    nf += 2;
+                    fr[f + 2].off = p + t->len; fr[f + 2].len = end - p - t->len; fr[f + 2].id = -1;
+                    fr[f + 1].off = p; fr[f + 1].len = t->len; fr[f + 1].id = v->special[k];
+                    fr[f].len = p - fr[f].off;
+                    f += 1; /* go on in the rest, fragment f + 2 */
+                    break;
+                }
+            }
+        }
+        for (f = 0; f < (int64_t)nf && st == TN_OK; f++) {
+            if (fr[f].id >= 0) tn__ids_put(&o, fr[f].id);
+            else if (fr[f].len) st = tn__rwkv_run(v, (const uint8_t *)text + fr[f].off, fr[f].len, &o);
+        }
+        TN_FREE(fr);
+        if (st != TN_OK) return st;
+    }
+    if (add_special && v->add_eos) tn__ids_put(&o, v->eos);
+    *n_out = o.n;
+    if (o.n > cap) return tn__fail(TN_ERR_ARG, "tn_tokenize: the text needs %lld ids, room for %lld was given", (long long)o.n, (long long)cap);
+    return TN_OK;
+}
+TNDEF tn_status tn_token_piece(const tn_vocab *v, int32_t id, int special, char *buf, size_t cap, size_t *len_out) {
+    size_t l;
+    if (!v || !len_out || (!buf && cap)) return tn__fail(TN_ERR_ARG, "tn_token_piece: NULL argument");
+    if (id < 0 || id >= v->n) return tn__fail(TN_ERR_ARG, "tn_token_piece: token %lld is out of range (the vocabulary has %lld)", (long long)id, (long long)v->n);
+    l = v->tok[id].type == 3 && !special ? 0 : v->tok[id].len;
+    *len_out = l;
+    if (l) memcpy(buf, v->bytes + v->tok[id].off, TN__MIN(l, cap));
+    return TN_OK;
+}
+
+/* ---- the runner ---- */
+typedef struct { const void *data; tn_type type; int64_t ne0, ne1; float scale; const float *bias; } tn__lw;
+typedef struct {
+    const float *attn_norm, *ffn_norm, *attn_sub_norm, *ffn_sub_norm;
+    tn__lw wq, wk, wv, wo, gate, up, down;
+} tn__llm_layer;
+struct tn_llm {
+    tn_llm_info info;
+    const tn_gguf *g;
+    tn_gguf *own;             /* the file tn_llm_load read */
+    tn_vocab *vocab;
+    tn__llm_layer *L;
+    tn__lw embd, head;
+    const float *norm_f, *rope_freqs;
+    float *small;             /* every 1-D tensor decoded to f32 */
+    float *kc, *vc;           /* [layer][position][n_head_kv * head_dim] */
+    int64_t n_past, qd, kvd, wmax;
+    tn_pool *pool;
+    float *x, *xn, *q, *k, *v, *att, *ga, *up, *rnd, *scores;
+    float *rope_c;            /* n_batch x n_rot: cos, sin pairs per position */
+    tn_llm_observer obs;
+    void *obs_user;
+    int obs_call;
+};
+
+static const char *const tn__llm_leaf[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
+
+TNDEF tn_llm_params tn_llm_params_default(void) {
+    tn_llm_params p;
+    memset(&p, 0, sizeof(p));
+    p.use_mmap = 1;
+    return p;
+}
+TNDEF void tn_llm_free(tn_llm *m) {
+    if (!m) return;
+    tn_pool_free(m->pool);
+    tn_vocab_free(m->vocab);
+    TN_FREE(m->L); TN_FREE(m->small); TN_FREE(m->kc); TN_FREE(m->vc);
+    TN_FREE(m->x);
+    tn_gguf_free(m->own);
+    TN_FREE(m);
+}
+/* tensor `name`: {ne0, ne1} (ne1 = 1: 1-D), a type ternary.h can run; -1 if absent and optional */
+static tn_status tn__llm_tensor(const tn_gguf *g, const char *name, int64_t ne0, int64_t ne1, int required, int matmul, tn_gguf_tensor *t, int *found) {
+    int64_t i = tn_gguf_find_tensor(g, name);
+    const tn_type_traits *tr;
+    *found = 0;
+    if (i < 0) return required ? tn__fail(TN_ERR_FORMAT, "the tensor '%s' is missing", name) : TN_OK;
+    tn_gguf_get_tensor(g, i, t);
+    if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1)
+        return tn__fail(TN_ERR_SHAPE, "the tensor '%s' is %lldx%lldx%lldx%lld; this model's keys want %lldx%lld", name,
+                        (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2], (long long)t->ne[3], (long long)ne0, (long long)ne1);
+    tr = tn_type_get_traits(t->type);
+    if (!tr || (matmul ? !tr->has_vec_dot : !tr->can_dequantize))
+        return tn__fail(TN_ERR_TYPE, "the tensor '%s' is %s, a type ternary.h cannot %s", name, tn_type_name(t->type), matmul ? "multiply by" : "decode");
+    if (matmul && ne0 % tn_blck_size(tr->vec_dot_type))
+        return tn__fail(TN_ERR_SHAPE, "the tensor '%s' has rows of %lld, not whole blocks of its activations' %s", name, (long long)ne0, tn_type_name(tr->vec_dot_type));
+    *found = 1;
+    return TN_OK;
+}
+static void tn__lw_set(tn__lw *w, const tn_gguf_tensor *t) {
+    w->data = t->data; w->type = t->type; w->ne0 = t->ne[0]; w->ne1 = t->ne[1]; w->scale = 1.0f; w->bias = NULL;
+}
+TNDEF tn_status tn_llm_from_gguf(const tn_gguf *g, const tn_llm_params *pp, tn_llm **out) {
+    tn_llm_params p = pp ? *pp : tn_llm_params_default();
+    tn_llm *m = NULL;
+    tn_llm_info *I;
+    char k[TN_MAX_NAME + 64], nm[TN_MAX_NAME + 32];
+    const char *s, *arch;
+    uint64_t len;
+    int64_t ai, l, hk, hv, ctx, nsmall = 0, so, nl1;
+    tn_gguf_tensor t;
+    int found, j, pass;
+    tn_status st;
+    size_t kvb, sb, tot;
+    if (!g || !out) return tn__fail(TN_ERR_ARG, "tn_llm_from_gguf: NULL argument");
+    *out = NULL;
+    if (p.n_ctx < 0 || p.n_batch < 0 || p.n_threads < 0 || (int)p.ffn_act < 0 || (int)p.ffn_act > 2)
+        return tn__fail(TN_ERR_ARG, "tn_llm: n_ctx %lld, n_batch %lld, n_threads %d must not be negative; ffn_act is 0, 1 or 2", (long long)p.n_ctx, (long long)p.n_batch, p.n_threads);
+    ai = tn_gguf_find_key(g, "general.architecture");
+    if (ai < 0 || tn_gguf_get_str(g, ai, &s, &len) != TN_OK) return tn__fail(TN_ERR_FORMAT, "general.architecture is missing");
+    if (len == 5 && memcmp(s, "llama", 5) == 0) arch = "llama";
+    else if (len == 5 && memcmp(s, "arcee", 5) == 0) arch = "arcee";
+    else if (len == 6 && memcmp(s, "bitnet", 6) == 0) arch = "bitnet";
+    else return tn__fail(TN_ERR_UNSUPPORTED, "general.architecture is '%.*s'; tn_llm runs llama.cpp's 'llama', 'arcee' and 'bitnet'%s", (int)(len > 64 ? 64 : len), s,
+                         len >= 7 && memcmp(s, "ternary", 7) == 0 ? " (ternary.h's own files load with tn_transformer_load_gguf)" : "");
+    if (!(m = (tn_llm *)TN_MALLOC(sizeof(*m)))) return tn__fail(TN_ERR_NOMEM, "tn_llm: out of memory");
+    memset(m, 0, sizeof(*m));
+    m->g = g;
+    I = &m->info;
+    snprintf(I->arch, sizeof(I->arch), "%s", arch);
+    if ((ai = tn_gguf_find_key(g, "general.name")) >= 0 && tn_gguf_get_str(g, ai, &s, &len) == TN_OK) snprintf(I->name, sizeof(I->name), "%.*s", (int)(len > 63 ? 63 : len), s);
+    I->sub_norms = arch[0] == 'b';
+    I->gated = arch[0] != 'a';
+    I->rope_neox = arch[0] == 'b';
+    if ((st = tn__kv_int(g, tn__pname(k, arch, "embedding_length"), 1, 0, &I->n_embd)) || (st = tn__kv_int(g, tn__pname(k, arch, "block_count"), 1, 0, &I->n_layer)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "context_length"), 1, 0, &I->n_ctx_train)) || (st = tn__kv_int(g, tn__pname(k, arch, "feed_forward_length"), 1, 0, &I->n_ff)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "attention.head_count"), 1, 0, &I->n_head)) ||
+        (st = tn__kv_float(g, tn__pname(k, arch, "attention.layer_norm_rms_epsilon"), 1, 0.0f, &I->rms_eps)) ||
+        (st = tn__kv_float(g, tn__pname(k, arch, "rope.freq_base"), 0, 10000.0f, &I->rope_base)))
+        goto fail;
+    st = TN_ERR_FORMAT;
+    if (I->n_embd <= 0 || I->n_head <= 0 || I->n_ff <= 0 || I->n_ctx_train <= 0 || I->n_layer <= 0) {
+        tn__fail(st, "%s: embedding_length %lld, feed_forward_length %lld, head_count %lld, block_count %lld and context_length %lld must be positive",
+                 arch, (long long)I->n_embd, (long long)I->n_ff, (long long)I->n_head, (long long)I->n_layer, (long long)I->n_ctx_train);
+        goto fail;
+    }
+    if ((st = tn__kv_int(g, tn__pname(k, arch, "attention.head_count_kv"), 0, I->n_head, &I->n_head_kv)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "attention.key_length"), 0, I->n_embd / I->n_head, &hk)) ||
+        (st = tn__kv_int(g, tn__pname(k, arch, "attention.value_length"), 0, I->n_embd / I->n_head, &hv)))
+        goto fail;
+    st = TN_ERR_FORMAT;
+    if (I->n_head_kv <= 0 || I->n_head % I->n_head_kv) { tn__fail(st, "%s: head_count_kv %lld does not divide head_count %lld", arch, (long long)I->n_head_kv, (long long)I->n_head); goto fail; }
+    if (hk <= 0 || hk != hv) { st = TN_ERR_UNSUPPORTED; tn__fail(st, "%s: attention.key_length %lld and value_length %lld differ: not supported", arch, (long long)hk, (long long)hv); goto fail; }
+    I->head_dim = hk;
+    if ((st = tn__kv_int(g, tn__pname(k, arch, "rope.dimension_count"), 0, hk, &I->n_rot))) goto fail;
+    st = TN_ERR_FORMAT;
+    if (I->n_rot <= 0 || I->n_rot > hk || I->n_rot % 2) { tn__fail(st, "%s: rope.dimension_count %lld must be even and at most the head size %lld", arch, (long long)I->n_rot, (long long)hk); goto fail; }
+    if (I->n_head * hk > INT32_MAX) { tn__fail(st, "%s: head_count x key_length is out of range", arch); goto fail; }
+    if (I->sub_norms && I->n_head * hk != I->n_embd) { tn__fail(st, "bitnet: head_count %lld x head size %lld must be embedding_length %lld", (long long)I->n_head, (long long)hk, (long long)I->n_embd); goto fail; }
+    I->rope_freq_scale = 1.0f;
+    if ((ai = tn_gguf_find_key(g, tn__pname(k, arch, "rope.scaling.type"))) >= 0) {
+        if (tn_gguf_get_str(g, ai, &s, &len) != TN_OK) { tn__fail(st, "%s is not a string", k); goto fail; }
+        if (len == 6 && memcmp(s, "linear", 6) == 0) {
+            float f;
+            if ((st = tn__kv_float(g, tn__pname(k, arch, "rope.scaling.factor"), 0, 1.0f, &f))) goto fail;
+            if (!(f > 0.0f) || !(f < 1e30f)) { st = TN_ERR_FORMAT; tn__fail(st, "%s: rope.scaling.factor %g is not a positive number", arch, (double)f); goto fail; }
+            I->rope_freq_scale = 1.0f / f;
+        } else if (!(len == 4 && memcmp(s, "none", 4) == 0)) {
+            st = TN_ERR_UNSUPPORTED; tn__fail(st, "%s: rope.scaling.type '%.*s' is not supported (none and linear are)", arch, (int)(len > 32 ? 32 : len), s); goto fail;
+        }
+    }
+    I->attn_scale = 1.0f / sqrtf((float)hk);
+    if (!I->sub_norms && (ai = tn_gguf_find_key(g, tn__pname(k, arch, "attention.scale"))) >= 0) {
+        float f;
+        if ((st = tn__kv_float(g, k, 0, 0.0f, &f))) goto fail;
+        if (f != 0.0f) I->attn_scale = f;
+    }
+    if (!(I->rms_eps >= 0.0f) || !(I->rope_base > 0.0f) || !(I->rope_base < 1e30f)) { st = TN_ERR_FORMAT; tn__fail(st, "%s: layer_norm_rms_epsilon %g or rope.freq_base %g is out of range", arch, (double)I->rms_eps, (double)I->rope_base); goto fail; }
+    m->qd = I->n_head * hk; m->kvd = I->n_head_kv * hk;
+    /* the head and embeddings */
+    if ((ai = tn_gguf_find_tensor(g, "token_embd.weight")) < 0) { tn__fail(st, "the tensor 'token_embd.weight' is missing"); goto fail; }
+    tn_gguf_get_tensor(g, ai, &t);
+    if ((st = tn__llm_tensor(g, "token_embd.weight", I->n_embd, t.ne[1] > 0 ? t.ne[1] : 1, 1, 0, &t, &found))) goto fail;
+    I->n_vocab = t.ne[1];
+    tn__lw_set(&m->embd, &t);
+    I->embd_type = t.type;
+    found = 0;
+    if (!I->sub_norms && (st = tn__llm_tensor(g, "output.weight", I->n_embd, I->n_vocab, 0, 1, &t, &found))) goto fail;
+    if (found) { tn__lw_set(&m->head, &t); }
+    else {
+        if ((st = tn__llm_tensor(g, "token_embd.weight", I->n_embd, I->n_vocab, 1, 1, &t, &found))) goto fail;
+        m->head = m->embd;
+        I->tied = 1;
+    }
+    I->head_type = m->head.type;
+    if (!(m->L = (tn__llm_layer *)TN_MALLOC((size_t)I->n_layer * sizeof(tn__llm_layer)))) { st = tn__fail(TN_ERR_NOMEM, "tn_llm: out of memory"); goto fail; }
+    memset(m->L, 0, (size_t)I->n_layer * sizeof(tn__llm_layer));
+    /* two passes over the 1-D tensors: count, then decode */
+    for (pass = 0; pass < 2; pass++) {
+        so = 0;
+#define TN__SMALL(dst, nmv, n0, req) do { \
+        if ((st = tn__llm_tensor(g, (nmv), (n0), 1, (req), 0, &t, &found))) goto fail; \
+        if (found) { if (pass) { tn_dequantize_row(t.type, t.data, m->small + so, (n0)); (dst) = m->small + so; } so += (n0); } } while (0)
+        TN__SMALL(m->norm_f, "output_norm.weight", I->n_embd, 1);
+        TN__SMALL(m->rope_freqs, "rope_freqs.weight", I->n_rot / 2, 0);
+        for (l = 0; l < I->n_layer; l++) {
+            tn__llm_layer *L = &m->L[l];
+            snprintf(nm, sizeof(nm), "blk.%lld.attn_norm.weight", (long long)l); TN__SMALL(L->attn_norm, nm, I->n_embd, 1);
+            snprintf(nm, sizeof(nm), "blk.%lld.ffn_norm.weight", (long long)l); TN__SMALL(L->ffn_norm, nm, I->n_embd, 1);
+            if (I->sub_norms) {
+                snprintf(nm, sizeof(nm), "blk.%lld.attn_sub_norm.weight", (long long)l); TN__SMALL(L->attn_sub_norm, nm, I->n_embd, 1);
+                snprintf(nm, sizeof(nm), "blk.%lld.ffn_sub_norm.weight", (long long)l); TN__SMALL(L->ffn_sub_norm, nm, I->n_ff, 1);
+            }
+            for (j = 0; j < 7; j++) {
+                tn__lw *w = &(&L->wq)[j];
+                const float *bias = NULL;
+                int64_t ne0 = j == 3 ? m->qd : j == 6 ? I->n_ff : I->n_embd;
+                int64_t ne1 = j == 0 ? m->qd : j < 3 ? m->kvd : j == 3 || j == 6 ? I->n_embd : I->n_ff;
+                if (j == 4 && !I->gated) continue;
+                if (!pass) {
+                    snprintf(nm, sizeof(nm), "blk.%lld.%s.weight", (long long)l, tn__llm_leaf[j]);
+                    if ((st = tn__llm_tensor(g, nm, ne0, ne1, 1, 1, &t, &found))) goto fail;
+                    tn__lw_set(w, &t);
+                    I->n_params += (uint64_t)(ne0 * ne1);
+                    I->weight_bytes += t.nbytes;
+                }
+                snprintf(nm, sizeof(nm), "blk.%lld.%s.bias", (long long)l, tn__llm_leaf[j]);
+                TN__SMALL(bias, nm, ne1, 0);
+                if (pass) w->bias = bias;
+                snprintf(nm, sizeof(nm), "blk.%lld.%s.scale", (long long)l, tn__llm_leaf[j]);
+                if ((st = tn__llm_tensor(g, nm, 1, 1, 0, 0, &t, &found))) goto fail;
+                if (found && pass) {
+                    tn_dequantize_row(t.type, t.data, &w->scale, 1);
+                    if (!(w->scale - w->scale == 0.0f)) { st = TN_ERR_FORMAT; tn__fail(st, "the tensor '%s' is not finite", nm); goto fail; }
+                }
+            }
+        }
+#undef TN__SMALL
+        if (!pass) {
+            nsmall = so;
+            if (!(m->small = (float *)TN_MALLOC((size_t)(nsmall ? nsmall : 1) * sizeof(float)))) { st = tn__fail(TN_ERR_NOMEM, "tn_llm: out of memory"); goto fail; }
+        }
+    }
+    I->has_rope_freqs = m->rope_freqs != NULL;
+    I->proj_type = m->L[0].wq.type;
+    I->n_params += (uint64_t)(I->n_vocab * I->n_embd) * (I->tied ? 1u : 2u) + (uint64_t)nsmall;
+    I->weight_bytes += tn_row_size(m->embd.type, I->n_embd) * (size_t)I->n_vocab * (I->tied ? 1u : 2u);
+    I->act = !I->gated ? TN_LLM_ACT_RELU2 : p.ffn_act == TN_LLM_ACT_RELU2 ? TN_LLM_ACT_RELU2 : TN_LLM_ACT_SILU;
+    for (so = 0; so < nsmall; so++)
+        if (!(m->small[so] - m->small[so] == 0.0f)) { st = TN_ERR_FORMAT; tn__fail(st, "a norm, bias or rope_freqs tensor holds NaN or Inf"); goto fail; }
+    /* the vocabulary */
+    if ((st = tn_vocab_from_gguf(g, &m->vocab))) goto fail;
+    if (tn_vocab_n(m->vocab) != I->n_vocab) {
+        st = TN_ERR_FORMAT;
+        tn__fail(st, "tokenizer.ggml.tokens has %lld tokens, token_embd.weight %lld rows", (long long)tn_vocab_n(m->vocab), (long long)I->n_vocab);
+        goto fail;
+    }
+    /* the cache and the scratch */
+    ctx = p.n_ctx ? p.n_ctx : TN__MIN(I->n_ctx_train, (int64_t)4096);
+    I->n_ctx = ctx;
+    I->n_batch = p.n_batch ? TN__MIN(p.n_batch, ctx) : TN__MIN((int64_t)64, ctx);
+    if (!tn__mul_size((size_t)I->n_layer * (size_t)ctx, (size_t)m->kvd * sizeof(float), &kvb) || ctx > INT32_MAX) {
+        st = tn__fail(TN_ERR_NOMEM, "tn_llm: a cache of %lld positions is too large", (long long)ctx); goto fail;
+    }
+    I->kv_bytes = 2 * kvb;
+    if (!(m->kc = (float *)TN_MALLOC(kvb)) || !(m->vc = (float *)TN_MALLOC(kvb))) {
+        st = tn__fail(TN_ERR_NOMEM, "tn_llm: cannot allocate the cache: 2 x %zu bytes for %lld positions (give a smaller n_ctx)", kvb, (long long)ctx); goto fail;
+    }
+    I->n_threads = p.n_threads ? p.n_threads : tn_n_cpus();
+    if (!(m->pool = tn_pool_new(I->n_threads))) { st = tn__fail(TN_ERR_NOMEM, "tn_llm: cannot start %d threads", I->n_threads); goto fail; }
+    m->wmax = TN__MAX(TN__MAX(I->n_embd, m->qd), I->n_ff);
+    nl1 = I->n_batch;
+    /* x, xn, q, att (wmax each), k, v, ga, up, rnd (wmax), rope (n_rot), scores (per thread: ctx) */
+    tot = 0;
+    {
+        size_t rows = (size_t)nl1, w = (size_t)m->wmax, parts[10];
+        int pi;
+        parts[0] = rows * (size_t)I->n_embd; parts[1] = rows * w; parts[2] = rows * (size_t)m->qd; parts[3] = rows * (size_t)m->kvd;
+        parts[4] = rows * (size_t)m->kvd; parts[5] = rows * (size_t)m->qd; parts[6] = rows * (size_t)I->n_ff; parts[7] = rows * (size_t)I->n_ff;
+        parts[8] = rows * w; parts[9] = rows * (size_t)I->n_rot + (size_t)I->n_threads * (size_t)ctx;
+        for (pi = 0; pi < 10; pi++) {
+            if (parts[pi] > ((size_t)-1) / 16 - tot) { st = tn__fail(TN_ERR_NOMEM, "tn_llm: scratch too large"); goto fail; }
+            tot += (parts[pi] + 15) / 16 * 16;
+        }
+        if (!tn__mul_size(tot, sizeof(float), &sb) || !(m->x = (float *)TN_MALLOC(sb))) { st = tn__fail(TN_ERR_NOMEM, "tn_llm: cannot allocate %zu bytes of scratch (give a smaller n_batch)", tot * sizeof(float)); goto fail; }
+        I->scratch_bytes = sb;
+        {
+            float **dst[10];
+            float *c = m->x;
+            dst[0] = &m->x; dst[1] = &m->xn; dst[2] = &m->q; dst[3] = &m->k; dst[4] = &m->v; dst[5] = &m->att; dst[6] = &m->ga; dst[7] = &m->up; dst[8] = &m->rnd; dst[9] = &m->rope_c;
+            for (pi = 0; pi < 10; pi++) { *dst[pi] = c; c += (parts[pi] + 15) / 16 * 16; }
+            m->scores = m->rope_c + rows * (size_t)I->n_rot;
+        }
+    }
+    I->file_bytes = 0;
+    *out = m;
+    return TN_OK;
+fail:
+    tn_llm_free(m);
+    return st;
+}
+TNDEF tn_status tn_llm_load(const char *path, const tn_llm_params *p, tn_llm **out) {
+    tn_gguf *g;
+    tn_status st;
+    if (!path || !out) return tn__fail(TN_ERR_ARG, "tn_llm_load: NULL argument");
+    *out = NULL;
+    if ((st = tn_gguf_read_file(path, p ? p->use_mmap : 1, &g)) != TN_OK) return st;
+    if ((st = tn_llm_from_gguf(g, p, out)) != TN_OK) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", tn_last_error());
+        tn_gguf_free(g);
+        return tn__fail(st, "%s: %s", path, msg);
+    }
+    (*out)->own = g;
+    (*out)->info.file_bytes = g->image_size;
+    return TN_OK;
+}
+TNDEF const tn_llm_info *tn_llm_get_info(const tn_llm *m) { return m ? &m->info : NULL; }
+TNDEF const tn_vocab *tn_llm_vocab(const tn_llm *m) { return m ? m->vocab : NULL; }
+TNDEF int64_t tn_llm_n_past(const tn_llm *m) { return m ? m->n_past : 0; }
+TNDEF void tn_llm_set_observer(tn_llm *m, tn_llm_observer fn, void *user) { if (m) { m->obs = fn; m->obs_user = user; } }
+TNDEF tn_status tn_llm_rewind(tn_llm *m, int64_t n_past) {
+    if (!m) return tn__fail(TN_ERR_ARG, "tn_llm_rewind: NULL model");
+    if (n_past < 0 || n_past > m->n_past) return tn__fail(TN_ERR_ARG, "tn_llm_rewind: %lld is not between 0 and the %lld positions held", (long long)n_past, (long long)m->n_past);
+    m->n_past = n_past;
+    return TN_OK;
+}
+
+/* y (n x ne1) = x (n x ne0) . w^T as ggml computes it: x rounded to f16/bf16
+   for such weights (their dot type), else quantized by tn_mul_mat; then
+   times the .scale tensor, plus the bias */
+static tn_status tn__llm_mm(tn_llm *m, const tn__lw *w, const float *x, int64_t n, float *y) {
+    tn_tensor W, X, Y;
+    int64_t i, e;
+    tn_status st;
+    memset(&W, 0, sizeof(W)); memset(&X, 0, sizeof(X)); memset(&Y, 0, sizeof(Y));
+    if (m->obs) m->obs(m->obs_user, m->obs_call++, m->n_past, n, w->ne0, w->type == TN_TYPE_F16 || w->type == TN_TYPE_BF16 ? w->type : tn_type_get_traits(w->type)->vec_dot_type, (float *)(uintptr_t)x);
+    if (w->type == TN_TYPE_F16 || w->type == TN_TYPE_BF16) {
+        const int half = w->type == TN_TYPE_F16;
+        for (i = 0; i < n * w->ne0; i++) m->rnd[i] = half ? tn_fp16_to_fp32(tn_fp32_to_fp16(x[i])) : tn_bf16_to_fp32(tn_fp32_to_bf16(x[i]));
+        x = m->rnd;
+    }
+    W.type = w->type; W.n_dims = 2; W.ne[0] = w->ne0; W.ne[1] = w->ne1; W.ne[2] = W.ne[3] = 1;
+    W.nb[0] = tn_type_size(w->type); W.nb[1] = tn_row_size(w->type, w->ne0); W.nb[2] = W.nb[3] = W.nb[1] * (size_t)w->ne1;
+    W.data = (void *)(uintptr_t)w->data; W.data_size = W.nb[2]; W.scale = 1.0f;
+    X.type = TN_TYPE_F32; X.n_dims = 2; X.ne[0] = w->ne0; X.ne[1] = n; X.ne[2] = X.ne[3] = 1;
+    X.nb[0] = 4; X.nb[1] = 4 * (size_t)w->ne0; X.nb[2] = X.nb[3] = X.nb[1] * (size_t)n;
+    X.data = (void *)(uintptr_t)x; X.data_size = X.nb[2]; X.scale = 1.0f;
+    Y = X; Y.ne[0] = w->ne1; Y.nb[1] = 4 * (size_t)w->ne1; Y.nb[2] = Y.nb[3] = Y.nb[1] * (size_t)n; Y.data = y; Y.data_size = Y.nb[2];
+    if ((st = tn_mul_mat(&Y, &W, &X, m->pool)) != TN_OK) return st;
+    if (w->scale != 1.0f) for (i = 0; i < n * w->ne1; i++) y[i] *= w->scale;
+    if (w->bias) for (i = 0; i < n; i++) for (e = 0; e < w->ne1; e++) y[i * w->ne1 + e] += w->bias[e];
+    return TN_OK;
+}
+/* ggml_rms_norm (sum of squares in double) then ggml_mul by the gain */
+static void tn__llm_rmsnorm(const float *x, const float *wt, int64_t n, int64_t d, float eps, float *y) {
+    int64_t i, e;
+    for (i = 0; i < n; i++) {
+        const float *xr = x + i * d;
+        float *yr = y + i * d, sc;
+        double s = 0.0;
+        for (e = 0; e < d; e++) s += (double)(xr[e] * xr[e]);
+        sc = 1.0f / sqrtf((float)(s / (double)d) + eps);
+        for (e = 0; e < d; e++) yr[e] = (xr[e] * sc) * wt[e];
+    }
+}
+/* ggml's rope cache for a position: theta = p * base^(-2i/n_rot) (by repeated
+   products, as ggml), over rope_freqs, times the linear scale */
+static void tn__llm_rope_cache(const tn_llm *m, int64_t pos, float *c) {
+    const tn_llm_info *I = &m->info;
+    const float tscale = powf(I->rope_base, -2.0f / (float)I->n_rot);
+    float theta = (float)pos;
+    int64_t i0;
+    for (i0 = 0; i0 < I->n_rot; i0 += 2) {
+        const float ff = m->rope_freqs ? m->rope_freqs[i0 / 2] : 1.0f;
+        const float th = I->rope_freq_scale * (theta / ff);
+        c[i0] = cosf(th); c[i0 + 1] = sinf(th);
+        theta *= tscale;
+    }
+}
+static void tn__llm_rope(const tn_llm *m, float *v, int64_t n_heads, const float *c) {
+    const int64_t hd = m->info.head_dim, nr = m->info.n_rot;
+    int64_t h, i0;
+    for (h = 0; h < n_heads; h++) {
+        float *r = v + h * hd;
+        for (i0 = 0; i0 < nr; i0 += 2) {
+            const float co = c[i0], si = c[i0 + 1];
+            const int64_t a = m->info.rope_neox ? i0 / 2 : i0, b = m->info.rope_neox ? i0 / 2 + nr / 2 : i0 + 1;
+            const float x0 = r[a], x1 = r[b];
+            r[a] = x0 * co - x1 * si;
+            r[b] = x0 * si + x1 * co;
+        }
+    }
+}
+typedef struct { tn_llm *m; int64_t l, n, p0; } tn__llm_attn_job;
+/* softmax(q k^T * scale) v over the cached positions 0..p, per (token, head) */
+static void tn__llm_attn_task(void *arg, int ith, int nth) {
+    const tn__llm_attn_job *J = (const tn__llm_attn_job *)arg;
+    tn_llm *m = J->m;
+    const tn_llm_info *I = &m->info;
+    const int64_t hd = I->head_dim, grp = I->n_head / I->n_head_kv, total = J->n * I->n_head;
+    const float *kc = m->kc + (size_t)J->l * (size_t)I->n_ctx * (size_t)m->kvd, *vc = m->vc + (size_t)J->l * (size_t)I->n_ctx * (size_t)m->kvd;
+    float *sc = m->scores + (size_t)ith * (size_t)I->n_ctx;
+    int64_t w;
+    for (w = ith; w < total; w += nth) {
+        const int64_t t = w / I->n_head, h = w % I->n_head, kh = h / grp, p = J->p0 + t;
+        const float *q = m->q + t * m->qd + h * hd;
+        float *o = m->att + t * m->qd + h * hd, mx = -INFINITY;
+        double sum = 0.0;
+        float inv;
+        int64_t j, e;
+        for (j = 0; j <= p; j++) {
+            const float *kr = kc + j * m->kvd + kh * hd;
+            float s = 0.0f;
+            for (e = 0; e < hd; e++) s += q[e] * kr[e];
+            sc[j] = s * I->attn_scale;
+            if (sc[j] > mx) mx = sc[j];
+        }
+        for (j = 0; j <= p; j++) { sc[j] = expf(sc[j] - mx); sum += (double)sc[j]; }
+        inv = (float)(1.0 / sum);
+        for (j = 0; j <= p; j++) sc[j] *= inv;
+        for (e = 0; e < hd; e++) o[e] = 0.0f;
+        for (j = 0; j <= p; j++) {
+            const float *vr = vc + j * m->kvd + kh * hd, pj = sc[j];
+            for (e = 0; e < hd; e++) o[e] += pj * vr[e];
+        }
+    }
+}
+static tn_status tn__llm_chunk(tn_llm *m, const int32_t *tok, int64_t n, float *logits, int all) {
+    const tn_llm_info *I = &m->info;
+    const int64_t d = I->n_embd, ff = I->n_ff, p0 = m->n_past;
+    int64_t i, l, e;
+    tn_status st;
+    for (i = 0; i < n; i++) {
+        const uint8_t *row = (const uint8_t *)m->embd.data + (size_t)tok[i] * tn_row_size(m->embd.type, d);
+        tn_dequantize_row(m->embd.type, row, m->x + i * d, d);
+        tn__llm_rope_cache(m, p0 + i, m->rope_c + i * I->n_rot);
+    }
+    for (l = 0; l < I->n_layer; l++) {
+        const tn__llm_layer *L = &m->L[l];
+        float *kc = m->kc + ((size_t)l * (size_t)I->n_ctx + (size_t)p0) * (size_t)m->kvd;
+        float *vc = m->vc + ((size_t)l * (size_t)I->n_ctx + (size_t)p0) * (size_t)m->kvd;
+        tn__llm_attn_job job;
+        tn__llm_rmsnorm(m->x, L->attn_norm, n, d, I->rms_eps, m->xn);
+        if ((st = tn__llm_mm(m, &L->wq, m->xn, n, m->q)) || (st = tn__llm_mm(m, &L->wk, m->xn, n, kc)) || (st = tn__llm_mm(m, &L->wv, m->xn, n, vc))) return st;
+        for (i = 0; i < n; i++) {
+            tn__llm_rope(m, m->q + i * m->qd, I->n_head, m->rope_c + i * I->n_rot);
+            tn__llm_rope(m, kc + i * m->kvd, I->n_head_kv, m->rope_c + i * I->n_rot);
+        }
+        job.m = m; job.l = l; job.n = n; job.p0 = p0;
+        tn_pool_run(m->pool, tn__llm_attn_task, &job);
+        if (I->sub_norms) { tn__llm_rmsnorm(m->att, L->attn_sub_norm, n, m->qd, I->rms_eps, m->xn); if ((st = tn__llm_mm(m, &L->wo, m->xn, n, m->q))) return st; }
+        else if ((st = tn__llm_mm(m, &L->wo, m->att, n, m->q))) return st;
+        for (i = 0; i < n * d; i++) m->x[i] = m->q[i] + m->x[i];
+        tn__llm_rmsnorm(m->x, L->ffn_norm, n, d, I->rms_eps, m->xn);
+        if ((st = tn__llm_mm(m, &L->up, m->xn, n, m->up))) return st;
+        if (I->gated) {
+            if ((st = tn__llm_mm(m, &L->gate, m->xn, n, m->ga))) return st;
+            for (i = 0; i < n * ff; i++) {
+                const float gv = m->ga[i];
+                const float a = I->act == TN_LLM_ACT_RELU2 ? (gv > 0.0f ? gv * gv : 0.0f) : gv / (1.0f + expf(-gv));
+                m->up[i] = a * m->up[i];
+            }
+        } else
+            for (i = 0; i < n * ff; i++) { const float u = m->up[i] > 0.0f ? m->up[i] : 0.0f; m->up[i] = u * u; }
+        if (I->sub_norms) { tn__llm_rmsnorm(m->up, L->ffn_sub_norm, n, ff, I->rms_eps, m->ga); if ((st = tn__llm_mm(m, &L->down, m->ga, n, m->q))) return st; }
+        else if ((st = tn__llm_mm(m, &L->down, m->up, n, m->q))) return st;
+        for (i = 0; i < n * d; i++) m->x[i] = m->q[i] + m->x[i];
+        for (i = 0; i < n * d; i++)
+            if (!(m->x[i] - m->x[i] == 0.0f)) return tn__fail(TN_ERR_FORMAT, "tn_llm_eval: layer %lld gave a NaN or Inf activation at position %lld (the weights overflow f32)", (long long)l, (long long)(p0 + i / d));
+    }
+    m->n_past = p0 + n;
+    if (logits) {
+        const int64_t first = all ? 0 : n - 1, cnt = n - first;
+        tn__llm_rmsnorm(m->x + first * d, m->norm_f, cnt, d, I->rms_eps, m->xn);
+        if ((st = tn__llm_mm(m, &m->head, m->xn, cnt, logits))) return st;
+    }
+    (void)e;
+    return TN_OK;
+}
+TNDEF tn_status tn_llm_eval(tn_llm *m, const int32_t *tokens, int64_t n, float *logits, int all) {
+    int64_t i, done, p0;
+    tn_status st = TN_OK;
+    if (!m || (!tokens && n)) return tn__fail(TN_ERR_ARG, "tn_llm_eval: NULL argument");
+    if (n <= 0) return n == 0 && !logits ? TN_OK : tn__fail(TN_ERR_ARG, "tn_llm_eval: %lld tokens (at least 1 wanted for logits)", (long long)n);
+    for (i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->info.n_vocab) return tn__fail(TN_ERR_ARG, "tn_llm_eval: token %lld (at %lld) is out of range: the vocabulary has %lld", (long long)tokens[i], (long long)i, (long long)m->info.n_vocab);
+    if (n > m->info.n_ctx - m->n_past)
+        return tn__fail(TN_ERR_ARG, "tn_llm_eval: %lld more positions do not fit: the context holds %lld and %lld are used (open with a larger n_ctx, or rewind)",
+                        (long long)n, (long long)m->info.n_ctx, (long long)m->n_past);
+    p0 = m->n_past;
+    m->obs_call = 0;
+    for (done = 0; done < n && st == TN_OK; done += m->info.n_batch) {
+        const int64_t c = TN__MIN(m->info.n_batch, n - done);
+        float *lg = !logits ? NULL : all ? logits + done * m->info.n_vocab : done + c == n ? logits : NULL;
+        st = tn__llm_chunk(m, tokens + done, c, lg, all);
+    }
+    if (st != TN_OK) m->n_past = p0;
+    return st;
+}
+
+/* ---- sampling ---- */
+typedef struct { float p; int32_t id; } tn__cand;
+static int tn__cand_cmp(const void *a, const void *b) {
+    const tn__cand *x = (const tn__cand *)a, *y = (const tn__cand *)b;
+    return x->p > y->p ? -1 : x->p < y->p ? 1 : (x->id > y->id) - (x->id < y->id);
+}
+TNDEF tn_status tn_sample(const float *logits, int64_t n, const tn_sample_params *sp, tn_rng *rng, int32_t *out) {
+    int64_t i, best = 0, keep;
+    tn__cand *c;
+    float mx, r;
+    double sum = 0.0, acc;
+    if (!logits || !sp || !out || n <= 0 || n > INT32_MAX) return tn__fail(TN_ERR_ARG, "tn_sample: NULL argument or %lld logits", (long long)n);
+    for (i = 0; i < n; i++)
+        if (!(logits[i] - logits[i] == 0.0f)) return tn__fail(TN_ERR_ARG, "tn_sample: logit %lld is NaN or Inf", (long long)i);
+    for (i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    if (!(sp->temp > 0.0f) || sp->top_k == 1) { *out = (int32_t)best; return TN_OK; }
+    if (!rng) return tn__fail(TN_ERR_ARG, "tn_sample: sampling needs an rng");
+    if (!(c = (tn__cand *)TN_MALLOC((size_t)n * sizeof(*c)))) return tn__fail(TN_ERR_NOMEM, "tn_sample: out of memory");
+    mx = logits[best];
+    for (i = 0; i < n; i++) { c[i].id = (int32_t)i; c[i].p = expf((logits[i] - mx) / sp->temp); }
+    qsort(c, (size_t)n, sizeof(*c), tn__cand_cmp);
+    keep = sp->top_k > 0 && sp->top_k < n ? sp->top_k : n;
+    for (i = 0; i < keep; i++) sum += c[i].p;
+    if (sp->top_p < 1.0f && sp->top_p > 0.0f) {
+        acc = 0.0;
+        for (i = 0; i < keep; i++) { acc += c[i].p; if (acc >= (double)sp->top_p * sum) { keep = i + 1; break; } }
+        sum = 0.0;
+        for (i = 0; i < keep; i++) sum += c[i].p;
+    }
+    r = tn_rng_uniform(rng);
+    acc = 0.0;
+    *out = c[keep - 1].id;
+    for (i = 0; i < keep; i++) { acc += c[i].p / sum; if ((double)r < acc) { *out = c[i].id; break; } }
+    TN_FREE(c);
+    return TN_OK;
 }
 
 #if defined(TN_HAVE_AVX512) && defined(__GNUC__) && !defined(__clang__)

@@ -28,7 +28,7 @@ if [ ! -d "$dir/node_modules/node-llama-cpp" ] || [ ! -d "$dir/node_modules/@nod
   (cd "$dir" && npm install --no-save --no-package-lock --omit=optional --no-audit --no-fund --loglevel=error \
       node-llama-cpp@3.21.1 "@node-llama-cpp/$plat@3.21.1" >"$T/npm.log" 2>&1) || { tail -5 "$T/npm.log"; fail "npm install of node-llama-cpp@3.21.1 failed (is the npm registry reachable?)"; }
 fi
-[ -x "$B/charlm" ] && [ -x "$B/tn_logits" ] || fail "build $B/charlm and $B/tn_logits first (make test does)"
+[ -x "$B/charlm" ] && [ -x "$B/tn_logits" ] && [ -x "$B/tn_llm_logits" ] || fail "build $B/charlm, $B/tn_logits and $B/tn_llm_logits first (make test does)"
 tl=$(cd "$B" && pwd)/tn_logits
 passed=0; failed=0
 model() { # label, charlm flags...
@@ -48,5 +48,26 @@ model() { # label, charlm flags...
 }
 model relu2                                   # arcee, d 256, ff 256 (ReLU^2), per-token = per-block
 model swiglu --swiglu --ff 512 --act-block    # llama, d 256, ff 512 (SwiGLU), llama.cpp's per-256 scales
+# tn_llm (ternary.h's runner of llama.cpp's files): the synthetic models of
+# tests/llm_models.h in llama.cpp's bitnet, llama and arcee layouts (GQA 4:1,
+# heads of 64 and 128, NEOX RoPE, sub-norms, tied and untied F16/Q6_K/Q8_0
+# heads and embeddings, TQ1_0/TQ2_0 with per-block d, .scale, biases,
+# rope_freqs), the prompt in batches of N_BATCH then a token at a time; the
+# prompts' tokens and train.txt's (a longest-match rwkv vocabulary of 288)
+tll=$(cd "$B" && pwd)/tn_llm_logits
+llm() { # name, seed, n_batch
+  if ! "$B/tn_llm_logits" make "$1" "$T/$1.gguf" "$2" 2> "$T/$1.err" || ! "$B/tn_llm_logits" run "$T/$1.gguf" "$dir/prompts.txt" 24 "$3" > "$T/$1.jsonl" 2>> "$T/$1.err" ||
+     ! "$B/tn_llm_logits" tokenize "$T/$1.gguf" "$dir/train.txt" > "$T/$1.ids" 2>> "$T/$1.err"; then
+    echo "llamacpp: tn_llm $1: $(cat "$T/$1.err")"; failed=$((failed + 1)); return
+  fi
+  out=$(cd "$dir" && node llm_check.mjs "$T/$1.gguf" "$T/$1.jsonl" "tn_llm $1" "$tll" "$dir/train.txt" "$T/$1.ids" 2>&1)
+  printf '%s\n' "$out" | grep -v ' passed, .* failed$'
+  last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+  if [ -z "$last" ]; then echo "llamacpp: tn_llm $1: node llm_check.mjs crashed"; failed=$((failed + 1)); return; fi
+  passed=$((passed + ${last%% passed*})); f=${last#*passed, }; failed=$((failed + ${f%% failed*}))
+}
+llm bitnet 7 64
+llm llama 7 5
+llm arcee 7 64
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
