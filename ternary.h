@@ -15190,7 +15190,7 @@ TNDEF int tn_vocab_is_eog(const tn_vocab *v, int32_t id) { return v && id >= 0 &
 typedef struct { int32_t *ids; int64_t cap, n; } tn__idsink;
 static void tn__ids_put(tn__idsink *o, int32_t id) { if (o->n < o->cap) o->ids[o->n] = id; o->n++; }
 /* a raw fragment: the longest token at each position (llama.cpp's rwkv trie walk) */
-static tn_status tn__rwkv_run(const tn_vocab *v, const uint8_t *s, size_t len, tn__idsink *o) {
+static tn_status tn__rwkv_run(const tn_vocab *v, const uint8_t *s, size_t len, size_t base, tn__idsink *o) {
     size_t p = 0;
     while (p < len) {
         uint64_t h = TN__FNV0;
@@ -15201,7 +15201,7 @@ static tn_status tn__rwkv_run(const tn_vocab *v, const uint8_t *s, size_t len, t
             h = tn__fnv_step(h, s[p + l - 1]);
             if ((id = tn__vocab_find(v, s + p, l, h)) >= 0) { best = id; blen = l; }
         }
-        if (best < 0) return tn__fail(TN_ERR_FORMAT, "tn_tokenize: byte 0x%02x at offset %zu begins no token of the vocabulary (it has no unknown token)", s[p], p);
+        if (best < 0) return tn__fail(TN_ERR_FORMAT, "tn_tokenize: byte 0x%02x at offset %zu begins no token of the vocabulary (it has no unknown token)", s[p], base + p);
         tn__ids_put(o, best);
         p += blen;
     }
@@ -15254,7 +15254,7 @@ TNDEF tn_status tn_tokenize(const tn_vocab *v, const char *text, size_t len, int
         }
         for (f = 0; f < (int64_t)nf && st == TN_OK; f++) {
             if (fr[f].id >= 0) tn__ids_put(&o, fr[f].id);
-            else if (fr[f].len) st = tn__rwkv_run(v, (const uint8_t *)text + fr[f].off, fr[f].len, &o);
+            else if (fr[f].len) st = tn__rwkv_run(v, (const uint8_t *)text + fr[f].off, fr[f].len, fr[f].off, &o);
         }
         TN_FREE(fr);
         if (st != TN_OK) return st;

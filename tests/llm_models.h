@@ -116,7 +116,7 @@ static tn_status tn_t_llm_build(const tn_t_llm_spec *s, uint64_t seed, tn_gguf *
     if (!st) st = tn_gguf_set_arr(g, "tokenizer.ggml.token_type", TN_GGUF_INT32, tt, TN_T_LLM_VOCAB);
     if (!st) st = tn_gguf_set_bool(g, "tokenizer.ggml.add_bos_token", 0);
     if (!st) st = tn_gguf_set_bool(g, "tokenizer.ggml.add_eos_token", 0);
-    if (!st) st = tn_t_llm_matrix(g, b, &r, "token_embd.weight", s->embd, s->d, TN_T_LLM_VOCAB, 0.5f);
+    if (!st) st = tn_t_llm_matrix(g, b, &r, "token_embd.weight", s->embd, s->d, TN_T_LLM_VOCAB, s->head == TN_TYPE_COUNT ? 0.1f : 0.5f); /* a tied head: logits of a few units */
     if (!st) st = tn_t_llm_vec(g, b, &r, "output_norm.weight", s->d, 1.0f, 0.1f);
     if (!st && s->head != TN_TYPE_COUNT) st = tn_t_llm_matrix(g, b, &r, "output.weight", s->head, s->d, TN_T_LLM_VOCAB, 0.1f);
     if (!st && s->rope_freqs) {

@@ -43,6 +43,7 @@ static void *tn_t_read_vector(const char *name, size_t *size) {
 #include "test_autograd.c"
 #include "test_qat.c"
 #include "test_llamacpp.c"
+#include "test_llm.c"
 #include "test_hostile.c"
 #include "test_io.c"
 #include "test_optim.c"
@@ -136,6 +137,12 @@ static const tn_test_case tn_tests[] = {
     {"dist_failures", test_dist_failures_and_collectives},
     {"dist_collectives", test_dist_collectives},
     {"dist_backward_ex_done", test_backward_ex_done},
+    {"llm_incremental", test_llm_incremental},
+    {"llm_reference", test_llm_reference},
+    {"llm_vs_transformer", test_llm_vs_transformer},
+    {"llm_errors", test_llm_errors},
+    {"llm_vocab_rwkv", test_llm_vocab_rwkv},
+    {"llm_sample", test_llm_sample},
 };
 
 int main(int argc, char **argv) {
