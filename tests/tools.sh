@@ -132,11 +132,11 @@ done
 # allocator refuses any request over 3 GiB as an error and whose leak check ends each run
 worst_ms=0; worst=""
 for f in tests/fuzz/regressions/*.gguf tests/fuzz/regressions/*.safetensors; do
-  for tool in "tn-inspect" "tn-inspect --json" "tn-inspect --no-mmap" "tn-quantize" "tn-plot --hist" \
+  for tool in "tn-inspect" "tn-inspect --json" "tn-inspect --no-mmap" "tn-quantize" "tn-plot --hist" "tn-run" \
               "tn-inspect-asan" "tn-inspect-asan --json" "tn-quantize-asan"; do
     set -- $tool
     [ -x "$B/$1" ] || continue
-    case $1 in tn-quantize*) extra="$T/hq.gguf q8_0";; tn-plot) extra="$T/h.png";; *) extra="";; esac
+    case $1 in tn-quantize*) extra="$T/hq.gguf q8_0";; tn-plot) extra="$T/h.png";; tn-run) extra="-n 2 -q";; *) extra="";; esac
     case $1 in *-asan) lim=unlimited;; *) lim=1048576;; esac
     t0=$(date +%s%N)
     ( ulimit -v $lim; ASAN_OPTIONS=allocator_may_return_null=0:max_allocation_size_mb=3072 exec timeout 20 "$B/$1" ${2:-} "$f" $extra ) >/dev/null 2>"$T/err"; rc=$?
@@ -148,6 +148,21 @@ for f in tests/fuzz/regressions/*.gguf tests/fuzz/regressions/*.safetensors; do
   done
 done
 [ $failed -eq 0 ] && ok "every tool answers or refuses every hostile file (slowest: $worst, $worst_ms ms)"
+# tn-run on the synthetic llama.cpp-layout models of tests/llm_models.h (tn_llm_logits makes them)
+if "$B/tn_llm_logits" make llama "$T/llm.gguf" 3 2>"$T/err"; then
+  a=$("$B/tn-run" "$T/llm.gguf" -p "int main(" -n 24 -q --batch 64 2>"$T/err"); b=$("$B/tn-run" "$T/llm.gguf" -p "int main(" -n 24 -q --batch 1 --threads 1 2>>"$T/err")
+  [ -n "$a" ] && [ "$a" = "$b" ] && [ "${#a}" -gt 12 ] && ok "tn-run: greedy text the same in batches of 64 and of 1" || bad "tn-run greedy: '$a' vs '$b' $(cat "$T/err")"
+  a=$("$B/tn-run" "$T/llm.gguf" -p "x" -n 32 --temp 0.9 --seed 5 -q); b=$("$B/tn-run" "$T/llm.gguf" -p "x" -n 32 --temp 0.9 --seed 5 -q); c=$("$B/tn-run" "$T/llm.gguf" -p "x" -n 32 --temp 0.9 --seed 6 -q)
+  [ "$a" = "$b" ] && [ "$a" != "$c" ] && ok "tn-run: sampling repeats with its seed and changes with another" || bad "tn-run sampling: '$a' '$b' '$c'"
+  "$B/tn-run" "$T/llm.gguf" -p "x" -n 3 2>"$T/err" >/dev/null && grep -q 'tokens/s); generated 3 tokens' "$T/err" && grep -q 'llama.*4/1 heads of 128.*tq1_0 projections' "$T/err" \
+    && ok "tn-run reports the model and prompt/generation speed" || bad "tn-run report: $(cat "$T/err")"
+  "$B/tn-run" "$T/llm.gguf" --ppl tests/llamacpp/train.txt --ctx 48 > "$T/out" 2>"$T/err" && awk '/^perplexity:/ { exit !($2 > 1 && $2 < 1e6) }' "$T/out" && grep -q 'ETA' "$T/out" \
+    && ok "tn-run --ppl: $(grep '^perplexity' "$T/out")" || bad "tn-run --ppl: $(tail -2 "$T/out") $(cat "$T/err")"
+  "$B/tn-run" "$T/llm.gguf" -p "$(head -c 300 tests/llamacpp/train.txt)" --ctx 32 >/dev/null 2>"$T/err"; rc=$?
+  [ $rc -eq 1 ] && grep -q 'the context holds 32' "$T/err" && ok "tn-run refuses a prompt longer than the context" || bad "tn-run long prompt: rc $rc $(cat "$T/err")"
+  "$B/tn-run" "$T/llm.gguf" --bogus >/dev/null 2>&1; [ $? -eq 2 ] && ok "tn-run: an unknown option is a usage error" || bad "tn-run --bogus"
+  "$B/tn-run" "$T/llm.gguf" --top-p 2 >/dev/null 2>"$T/err"; [ $? -eq 2 ] && grep -q 'top-p wants a number from 0 to 1' "$T/err" && ok "tn-run refuses --top-p 2" || bad "tn-run --top-p 2: $(cat "$T/err")"
+else bad "tn_llm_logits make: $(cat "$T/err")"; fi
 # tn-bench: one case and the GEMM rows print one JSON array with the documented fields
 check_bench_json() { # file, required op
   node -e '
