@@ -20,7 +20,13 @@ static tn_status tn_t_llm_mem(const tn_t_llm_spec *s, uint64_t seed, tn_gguf **g
 static double tn_t_maxdiff(const float *a, const float *b, int64_t n) {
     double d = 0;
     int64_t i;
-    for (i = 0; i < n; i++) d = fmax(d, fabs((double)a[i] - (double)b[i]));
+    /* not fmax: it drops a NaN (and gcc 12's aarch64 vectoriser crashes on
+       the fmax reduction) */
+    for (i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - (double)b[i]);
+        if (e != e) return INFINITY;
+        if (e > d) d = e;
+    }
     return d;
 }
 
@@ -156,7 +162,12 @@ static void tn_t_record(void *user, int call, int64_t p0, int64_t rows, int64_t 
 static double tn_t_rel(const float *a, const float *b, int64_t n) {
     double d = 0, mx = 0;
     int64_t i;
-    for (i = 0; i < n; i++) { d = fmax(d, fabs((double)a[i] - b[i])); mx = fmax(mx, fabs((double)b[i])); }
+    for (i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - b[i]), m = fabs((double)b[i]);
+        if (e != e) return INFINITY; /* a NaN fails */
+        if (e > d) d = e;
+        if (m > mx) mx = m;
+    }
     return d / (1.0 + mx);
 }
 /* each stage of the forward pass in double (norms, rotary with pow(), GQA
