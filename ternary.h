@@ -15289,7 +15289,7 @@ struct tn_llm {
     tn__lw embd, head;
     const float *norm_f, *rope_freqs;
     float *small;             /* every 1-D tensor decoded to f32 */
-    float *kc, *vc;           /* [layer][position][n_head_kv * head_dim] */
+    float *kc, *vc;           /* [layer][position][n_head_kv * head_dim]; V transposed: [layer][channel][position] */
     int64_t n_past, qd, kvd, wmax;
     tn_pool *pool;
     float *x, *xn, *q, *k, *v, *att, *ga, *up, *rnd, *scores;
@@ -15629,15 +15629,17 @@ static void tn__llm_rope(const tn_llm *m, float *v, int64_t n_heads, const float
         }
     }
 }
-typedef struct { tn_llm *m; int64_t l, n, p0; } tn__llm_attn_job;
-/* softmax(q k^T * scale) v over the cached positions 0..p, per (token, head) */
+typedef struct { tn_llm *m; int64_t l, n, p0; tn_vec_dot_fn dot; } tn__llm_attn_job;
+/* softmax(q k^T * scale) v over the cached positions 0..p, per (token, head),
+   as ggml computes it without flash attention: K row-major, V transposed (so
+   each output is one dot product over the positions), f32 dot kernels */
 static void tn__llm_attn_task(void *arg, int ith, int nth) {
     const tn__llm_attn_job *J = (const tn__llm_attn_job *)arg;
     tn_llm *m = J->m;
     const tn_llm_info *I = &m->info;
-    const int64_t hd = I->head_dim, grp = I->n_head / I->n_head_kv, total = J->n * I->n_head;
-    const float *kc = m->kc + (size_t)J->l * (size_t)I->n_ctx * (size_t)m->kvd, *vc = m->vc + (size_t)J->l * (size_t)I->n_ctx * (size_t)m->kvd;
-    float *sc = m->scores + (size_t)ith * (size_t)I->n_ctx;
+    const int64_t hd = I->head_dim, grp = I->n_head / I->n_head_kv, total = J->n * I->n_head, nctx = I->n_ctx;
+    const float *kc = m->kc + (size_t)J->l * (size_t)nctx * (size_t)m->kvd, *vt = m->vc + (size_t)J->l * (size_t)nctx * (size_t)m->kvd;
+    float *sc = m->scores + (size_t)ith * (size_t)nctx;
     int64_t w;
     for (w = ith; w < total; w += nth) {
         const int64_t t = w / I->n_head, h = w % I->n_head, kh = h / grp, p = J->p0 + t;
@@ -15647,20 +15649,15 @@ static void tn__llm_attn_task(void *arg, int ith, int nth) {
         float inv;
         int64_t j, e;
         for (j = 0; j <= p; j++) {
-            const float *kr = kc + j * m->kvd + kh * hd;
-            float s = 0.0f;
-            for (e = 0; e < hd; e++) s += q[e] * kr[e];
+            float s;
+            J->dot(hd, &s, q, kc + j * m->kvd + kh * hd);
             sc[j] = s * I->attn_scale;
             if (sc[j] > mx) mx = sc[j];
         }
         for (j = 0; j <= p; j++) { sc[j] = expf(sc[j] - mx); sum += (double)sc[j]; }
         inv = (float)(1.0 / sum);
         for (j = 0; j <= p; j++) sc[j] *= inv;
-        for (e = 0; e < hd; e++) o[e] = 0.0f;
-        for (j = 0; j <= p; j++) {
-            const float *vr = vc + j * m->kvd + kh * hd, pj = sc[j];
-            for (e = 0; e < hd; e++) o[e] += pj * vr[e];
-        }
+        for (e = 0; e < hd; e++) J->dot(p + 1, &o[e], sc, vt + (kh * hd + e) * nctx);
     }
 }
 static tn_status tn__llm_chunk(tn_llm *m, const int32_t *tok, int64_t n, float *logits, int all) {
@@ -15676,15 +15673,17 @@ static tn_status tn__llm_chunk(tn_llm *m, const int32_t *tok, int64_t n, float *
     for (l = 0; l < I->n_layer; l++) {
         const tn__llm_layer *L = &m->L[l];
         float *kc = m->kc + ((size_t)l * (size_t)I->n_ctx + (size_t)p0) * (size_t)m->kvd;
-        float *vc = m->vc + ((size_t)l * (size_t)I->n_ctx + (size_t)p0) * (size_t)m->kvd;
+        float *vt = m->vc + (size_t)l * (size_t)I->n_ctx * (size_t)m->kvd;
         tn__llm_attn_job job;
         tn__llm_rmsnorm(m->x, L->attn_norm, n, d, I->rms_eps, m->xn);
-        if ((st = tn__llm_mm(m, &L->wq, m->xn, n, m->q)) || (st = tn__llm_mm(m, &L->wk, m->xn, n, kc)) || (st = tn__llm_mm(m, &L->wv, m->xn, n, vc))) return st;
+        if ((st = tn__llm_mm(m, &L->wq, m->xn, n, m->q)) || (st = tn__llm_mm(m, &L->wk, m->xn, n, kc)) || (st = tn__llm_mm(m, &L->wv, m->xn, n, m->v))) return st;
+        for (i = 0; i < n; i++) /* V transposed: [channel][position] */
+            for (e = 0; e < m->kvd; e++) vt[e * I->n_ctx + p0 + i] = m->v[i * m->kvd + e];
         for (i = 0; i < n; i++) {
             tn__llm_rope(m, m->q + i * m->qd, I->n_head, m->rope_c + i * I->n_rot);
             tn__llm_rope(m, kc + i * m->kvd, I->n_head_kv, m->rope_c + i * I->n_rot);
         }
-        job.m = m; job.l = l; job.n = n; job.p0 = p0;
+        job.m = m; job.l = l; job.n = n; job.p0 = p0; job.dot = tn__kern()->dot[tn__fmt_slot(TN_TYPE_F32)];
         tn_pool_run(m->pool, tn__llm_attn_task, &job);
         if (I->sub_norms) { tn__llm_rmsnorm(m->att, L->attn_sub_norm, n, m->qd, I->rms_eps, m->xn); if ((st = tn__llm_mm(m, &L->wo, m->xn, n, m->q))) return st; }
         else if ((st = tn__llm_mm(m, &L->wo, m->att, n, m->q))) return st;
@@ -15712,7 +15711,6 @@ static tn_status tn__llm_chunk(tn_llm *m, const int32_t *tok, int64_t n, float *
         tn__llm_rmsnorm(m->x + first * d, m->norm_f, cnt, d, I->rms_eps, m->xn);
         if ((st = tn__llm_mm(m, &m->head, m->xn, cnt, logits))) return st;
     }
-    (void)e;
     return TN_OK;
 }
 TNDEF tn_status tn_llm_eval(tn_llm *m, const int32_t *tokens, int64_t n, float *logits, int all) {

@@ -37,6 +37,8 @@ static const tn_t_llm_spec tn_t_llm_specs[] = {
     {"arcee", "arcee", 256, 4, 4, 64, 512, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_Q8_0, TN_TYPE_Q8_0, 1, 0, 0, 10000.0f},
 };
 #define TN_T_LLM_NSPECS ((int)(sizeof(tn_t_llm_specs) / sizeof(tn_t_llm_specs[0])))
+/* for speed: BitNet b1.58 2B-4T's layer shapes (2560 wide, FFN 6912, 20/5 heads of 128), 4 of its 30 layers */
+static const tn_t_llm_spec tn_t_llm_bitnet2b = {"bitnet2b", "bitnet", 2560, 20, 5, 128, 6912, 4, 1024, TN_TYPE_TQ2_0, TN_TYPE_F16, TN_TYPE_COUNT, 0, 0, 0, 500000.0f};
 
 typedef struct { void *p[512]; int n; } tn_t_bufs;
 static void *tn_t_keep(tn_t_bufs *b, size_t n) {

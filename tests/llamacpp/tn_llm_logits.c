@@ -192,6 +192,10 @@ int main(int argc, char **argv) {
                 if (tn_t_llm_write(&tn_t_llm_specs[i], strtoull(argv[4], NULL, 10), argv[3]) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
                 return 0;
             }
+        if (strcmp(argv[2], tn_t_llm_bitnet2b.name) == 0) {
+            if (tn_t_llm_write(&tn_t_llm_bitnet2b, strtoull(argv[4], NULL, 10), argv[3]) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
+            return 0;
+        }
         fprintf(stderr, "tn_llm_logits: no model named %s\n", argv[2]);
         return 2;
     }
