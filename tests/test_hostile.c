@@ -73,7 +73,7 @@ static int test_hostile_gguf_alignment(void) {
 /* a symlink planted at the target or at the old temporary name is never written through */
 static int test_hostile_planted_links(void) {
 #if defined(TN__POSIX_IO)
-    const char *victim = "build/test_victim.txt", *out = "build/test_link.gguf", *out2 = "build/test_link2.gguf", *tmp2 = "build/test_link2.gguf.tmp";
+    const char *victim = tn_t_tmp("test_victim.txt"), *out = tn_t_tmp("test_link.gguf"), *out2 = tn_t_tmp("test_link2.gguf"), *tmp2 = tn_t_tmp("test_link2.gguf.tmp");
     tn_gguf *g = tn_gguf_new(), *r = NULL;
     char buf[16];
     FILE *f;
@@ -279,7 +279,7 @@ static tn_status hostile_reseal(tn_gguf *g, tn_params *ps, tn_optim *o, tn_train
 /* checkpoints: NaN refused on save and load unless asked for; the version and
    every field it requires are checked */
 static int test_hostile_checkpoint_fields(void) {
-    const char *path = "build/hostile_ck.gguf";
+    const char *path = tn_t_tmp("hostile_ck.gguf");
     tn_ctx *ctx = tn_ctx_new(1 << 20);
     tn_params ps;
     tn_optim o;
@@ -365,7 +365,7 @@ static int test_hostile_checkpoint_fields(void) {
    mapped) stays readable when another process truncates it */
 static int test_hostile_pool_and_truncation(void) {
     tn_pool *pool = tn_pool_new(2);
-    const char *path = "build/hostile_trunc.gguf";
+    const char *path = tn_t_tmp("hostile_trunc.gguf");
     tn_gguf *g = tn_gguf_new(), *r = NULL;
     float d[64];
     int64_t ne = 64;

@@ -70,7 +70,7 @@ static int test_gguf_roundtrip_and_file(void) {
     int64_t ne[2] = {5, 3}, neq[1] = {64};
     int32_t arr[4] = {1, -2, 3, -4};
     const char *strs[3] = {"a", "", "ccc"};
-    char path[256];
+    const char *path;
     int i;
     uint32_t v;
     tn_gguf_tensor t;
@@ -93,7 +93,7 @@ static int test_gguf_roundtrip_and_file(void) {
     neq[0] = 33;
     CHECK(tn_gguf_add_tensor(g, "bad", TN_TYPE_Q8_0, 1, neq, q) != TN_OK); /* not whole blocks */
     CHECK(tn_gguf_add_tensor(g, "a_name_that_is_far_too_long_for_gguf_which_allows_63_bytes_only_", TN_TYPE_F32, 2, ne, data) == TN_ERR_ARG);
-    snprintf(path, sizeof(path), "build/test_rt_%s.gguf", tn_simd_name());
+    path = tn_t_tmp("test_rt.gguf");
     CHECK_OK(tn_gguf_write_file(g, path));
     CHECK_OK(tn_gguf_read_file(path, 1, &h));
     CHECK_EQ_INT(tn_gguf_n_kv(h), 5);
@@ -106,11 +106,11 @@ static int test_gguf_roundtrip_and_file(void) {
     CHECK(t.offset % 32 == 0 && memcmp(t.data, q, 68) == 0);
     tn_gguf_free(h);
     /* a failed write leaves the old file as it was */
-    CHECK(tn_gguf_write_file(g, "build/no/such/dir/x.gguf") == TN_ERR_IO);
+    CHECK(tn_gguf_write_file(g, tn_t_tmp("no/such/dir/x.gguf")) == TN_ERR_IO);
     CHECK_OK(tn_gguf_read_file(path, 0, &h));
     tn_gguf_free(h);
     remove(path);
-    CHECK(tn_gguf_read_file("build/does-not-exist.gguf", 0, &h) == TN_ERR_IO);
+    CHECK(tn_gguf_read_file(tn_t_tmp("does-not-exist.gguf"), 0, &h) == TN_ERR_IO);
     tn_gguf_free(g);
     return 0;
 }
@@ -201,7 +201,7 @@ static int test_model_export_reload_identical(void) {
     tn_transformer_config cfg = tn_transformer_config_default();
     tn_transformer m, m2;
     tn_tensor *ids = tn_new_2d(pc, TN_TYPE_I32, 7, 2), *a, *b;
-    const char *path = "build/test_model.gguf";
+    const char *path = tn_t_tmp("test_model.gguf");
     int k, ti;
     static const tn_type tt[2] = {TN_TYPE_TQ2_0, TN_TYPE_TQ1_0};
     cfg.vocab = 37; cfg.d_model = 64; cfg.n_head = 4; cfg.n_layer = 2; cfg.d_ff = 96; cfg.ctx_len = 8;
@@ -367,7 +367,7 @@ static int test_safetensors_import(void) {
    and back with the same bytes, dequantized into another model (load into a
    module), and run quantized through tn_qlinear_from_model */
 static int test_quant_model(void) {
-    const char *path = "build/quant_model.gguf";
+    const char *path = tn_t_tmp("quant_model.gguf");
     tn_ctx *pc = tn_ctx_new(8 << 20), *pc2 = tn_ctx_new(8 << 20);
     tn_transformer m, m2;
     tn_transformer_config cfg = tn_transformer_config_default();
@@ -457,7 +457,7 @@ static int test_quant_model(void) {
     tn_quant_model_free(&back);
     rule.type = TN_TYPE_T2;
     CHECK(tn_quant_model_from_params(&qm, &odd, &rule) == TN_ERR_TYPE && strstr(tn_last_error(), "tq2_0") && qm.n == 0);
-    CHECK(tn_quant_model_load(&back, "build/no_such_file.gguf") != TN_OK && back.n == 0);
+    CHECK(tn_quant_model_load(&back, tn_t_tmp("no_such_file.gguf")) != TN_OK && back.n == 0);
     tn_params_deinit(&odd);
     tn_quant_model_free(&qm);
     tn_quant_model_free(&back);
@@ -472,7 +472,7 @@ static int test_quant_model(void) {
 /* a BitLinear narrower than a TQ block: its file records the real width, loading
    checks it, the statistics of its real weights are what the layer holds */
 static int test_bitlinear_real_width(void) {
-    const char *path = "build/bl_width.gguf";
+    const char *path = tn_t_tmp("bl_width.gguf");
     tn_ctx *pc = tn_ctx_new(1 << 20);
     tn_params ps;
     tn_bitlinear l, l2, l3;

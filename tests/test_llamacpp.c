@@ -16,7 +16,7 @@ static int test_llamacpp_export_reload(void) {
         {TN_MLP_SWIGLU, 256, 0, TN_TYPE_TQ2_0, "llama"},
         {TN_MLP_RELU2, 96, TN_LAYER_FLOAT, TN_TYPE_TQ2_0, "arcee"}, /* float projections: any width */
     };
-    const char *path = "build/test_llamacpp.gguf";
+    const char *path = tn_t_tmp("test_llamacpp.gguf");
     int ci, k;
     for (ci = 0; ci < (int)(sizeof(cases) / sizeof(cases[0])); ci++) {
         tn_ctx *pc = tn_ctx_new(64 << 20), *pc2 = tn_ctx_new(64 << 20), *c = tn_ctx_new(64 << 20);
@@ -155,7 +155,7 @@ static int test_llamacpp_refusals(void) {
     tn_transformer_config cfg;
     tn_transformer m;
     char note[512];
-    const char *path = "build/test_llamacpp_refused.gguf";
+    const char *path = tn_t_tmp("test_llamacpp_refused.gguf");
     FILE *f;
     remove(path);
     tn_t_llama_cfg(&cfg, TN_MLP_RELU2, 256, 0); cfg.d_model = 128;
@@ -235,7 +235,7 @@ static int test_llamacpp_hostile_files(void) {
     tn_transformer_config cfg;
     tn_transformer m, m2;
     tn_gguf *g = NULL, *h = NULL;
-    const char *path = "build/test_llamacpp_h.gguf", *bad = "build/test_llamacpp_bad.gguf";
+    const char *path = tn_t_tmp("test_llamacpp_h.gguf"), *bad = tn_t_tmp("test_llamacpp_bad.gguf");
     float *owned = NULL;
     char why[512];
     tn_t_llama_cfg(&cfg, TN_MLP_SWIGLU, 256, 0);

@@ -286,7 +286,7 @@ static int test_llm_vs_transformer(void) {
     static const struct { tn_mlp_kind mlp; int64_t ff; int flags; tn_type tt; } cases[] = {
         {TN_MLP_RELU2, 256, 0, TN_TYPE_TQ2_0}, {TN_MLP_SWIGLU, 512, TN_LAYER_ACT_BLOCK, TN_TYPE_TQ1_0},
     };
-    const char *path = "build/test_llm_export.gguf";
+    const char *path = tn_t_tmp("test_llm_export.gguf");
     int ci, k;
     for (ci = 0; ci < 2; ci++) {
         tn_ctx *pc = tn_ctx_new(64 << 20), *c = tn_ctx_new(64 << 20);
@@ -387,24 +387,24 @@ static int test_llm_errors(void) {
     /* from a file, mapped and read: the same logits */
     {
         float l2[TN_T_LLM_VOCAB];
-        CHECK_OK(tn_t_llm_write(&tn_t_llm_specs[0], 1, "build/test_llm.gguf"));
-        CHECK_OK(tn_llm_load("build/test_llm.gguf", NULL, &m));
+        CHECK_OK(tn_t_llm_write(&tn_t_llm_specs[0], 1, tn_t_tmp("test_llm.gguf")));
+        CHECK_OK(tn_llm_load(tn_t_tmp("test_llm.gguf"), NULL, &m));
         CHECK(tn_llm_get_info(m)->file_bytes > tn_llm_get_info(m)->weight_bytes && tn_llm_get_info(m)->kv_bytes == 2u * 2 * 96 * 128 * 4);
         CHECK_OK(tn_llm_eval(m, ids, 4, lg, 0));
         tn_llm_free(m);
         p.use_mmap = 0;
-        CHECK_OK(tn_llm_load("build/test_llm.gguf", &p, &m));
+        CHECK_OK(tn_llm_load(tn_t_tmp("test_llm.gguf"), &p, &m));
         CHECK_OK(tn_llm_eval(m, ids, 4, l2, 0));
         CHECK(memcmp(lg, l2, sizeof(lg)) == 0);
         tn_llm_free(m);
-        remove("build/test_llm.gguf");
+        remove(tn_t_tmp("test_llm.gguf"));
     }
     /* bad parameters, a cache no machine has */
     p.n_ctx = -1;
     CHECK(tn_llm_from_gguf(g, &p, &m) == TN_ERR_ARG);
     p.n_ctx = (int64_t)1 << 40;
     CHECK(tn_llm_from_gguf(g, &p, &m) == TN_ERR_NOMEM && m == NULL);
-    CHECK(tn_llm_load("build/no-such-model.gguf", NULL, &m) == TN_ERR_IO && m == NULL);
+    CHECK(tn_llm_load(tn_t_tmp("no-such-model.gguf"), NULL, &m) == TN_ERR_IO && m == NULL);
     CHECK(tn_llm_from_gguf(NULL, NULL, &m) == TN_ERR_ARG);
     /* evaluation: ids out of range and a context overflow change nothing */
     p.n_ctx = 6;

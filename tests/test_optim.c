@@ -151,23 +151,23 @@ static int test_metrics_and_csv(void) {
     CHECK_NEAR(tn_metrics_gate_alignment(&m), 980.0 / 1000.0, 1e-12);
     tn_metrics_record_accuracy(&m, 3, 4);
     CHECK_NEAR(tn_metrics_accuracy(&m), 0.75, 0);
-    CHECK_OK(tn_csv_open(&csv, "build/test_log.csv", "step,loss,lr", 0));
+    CHECK_OK(tn_csv_open(&csv, tn_t_tmp("test_log.csv"), "step,loss,lr", 0));
     row[0] = 1; row[1] = 2.5; row[2] = 1e-3;
     CHECK_OK(tn_csv_row(&csv, row, 3));
     CHECK(tn_csv_row(&csv, row, 2) == TN_ERR_SHAPE);
     tn_csv_close(&csv);
-    CHECK_OK(tn_csv_open(&csv, "build/test_log.csv", "step,loss,lr", 1)); /* resume: no second header */
+    CHECK_OK(tn_csv_open(&csv, tn_t_tmp("test_log.csv"), "step,loss,lr", 1)); /* resume: no second header */
     row[0] = 2;
     CHECK_OK(tn_csv_row(&csv, row, 3));
     tn_csv_close(&csv);
-    f = fopen("build/test_log.csv", "r");
+    f = fopen(tn_t_tmp("test_log.csv"), "r");
     CHECK(f != NULL);
     CHECK(fgets(line, sizeof(line), f) && strcmp(line, "step,loss,lr\n") == 0);
     CHECK(fgets(line, sizeof(line), f) && strcmp(line, "1,2.5,0.001\n") == 0);
     CHECK(fgets(line, sizeof(line), f) && strcmp(line, "2,2.5,0.001\n") == 0);
     CHECK(!fgets(line, sizeof(line), f));
     fclose(f);
-    remove("build/test_log.csv");
+    remove(tn_t_tmp("test_log.csv"));
     return 0;
 }
 
@@ -233,7 +233,7 @@ static void tn_t_run_free(tn_t_run *r) {
 
 static int test_checkpoint_exact_resume(void) {
     tn_t_run a, b;
-    const char *path = "build/test_ckpt.gguf";
+    const char *path = tn_t_tmp("test_ckpt.gguf");
     int i;
     CHECK(tn_t_run_init(&a, 5) == 0);
     CHECK(tn_t_run_steps(&a, 20) == 0); /* 20 steps straight */
@@ -258,7 +258,7 @@ static int test_checkpoint_exact_resume(void) {
 
 static int test_checkpoint_refuses_bad_files(void) {
     tn_t_run a;
-    const char *path = "build/test_ckpt_bad.gguf";
+    const char *path = tn_t_tmp("test_ckpt_bad.gguf");
     size_t size, cut;
     uint8_t *img;
     float *before;
@@ -277,7 +277,7 @@ static int test_checkpoint_refuses_bad_files(void) {
     memcpy(before, a.l1.w->data, tn_nbytes(a.l1.w));
     for (k = 0; k < 40; k++) {
         uint8_t *bad = (uint8_t *)malloc(size);
-        const char *bp = "build/test_ckpt_bad2.gguf";
+        const char *bp = tn_t_tmp("test_ckpt_bad2.gguf");
         tn_status s;
         memcpy(bad, img, size);
         cut = size;
@@ -309,7 +309,7 @@ static int test_checkpoint_refuses_bad_files(void) {
         tn_ctx_free(pc);
     }
     /* a failed save leaves the old checkpoint */
-    CHECK(tn_checkpoint_save("build/missing/dir/ck.gguf", &a.ps, &a.opt, &a.st) == TN_ERR_IO);
+    CHECK(tn_checkpoint_save(tn_t_tmp("missing/dir/ck.gguf"), &a.ps, &a.opt, &a.st) == TN_ERR_IO);
     CHECK_OK(tn_checkpoint_load(path, &a.ps, &a.opt, &st));
     free(before);
     free(img);
@@ -322,7 +322,7 @@ static int test_checkpoint_refuses_bad_files(void) {
    #J.adam_m past 63 bytes); the metrics come back whole; the optimizer's state
    saves and loads on its own; a version 1 file (p.J, m.J, v.J) still loads */
 static int test_checkpoint_names_metrics_optim(void) {
-    const char *path = "build/ck_names.gguf", *opath = "build/ck_optim.gguf";
+    const char *path = tn_t_tmp("ck_names.gguf"), *opath = tn_t_tmp("ck_optim.gguf");
     static const char long_name[] = "blk.0.a_rather_long_parameter_name_for_the_attention.weight_q";
     tn_ctx *ctx = tn_ctx_new(1 << 20);
     tn_params ps;

@@ -6,12 +6,30 @@
 #ifndef TN_TEST_H
 #define TN_TEST_H
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <math.h>
 
 typedef struct { const char *name; int (*fn)(void); } tn_test_case;
 
 static const char *tn_test_current = "";
+
+/* where a test writes its files: $TN_TEST_TMP (tests/run_all.sh gives each
+   binary its own, so binaries running at once never share a file), else
+   build/. One buffer per distinct name, so a path stays valid for the run. */
+static const char *tn_t_tmp(const char *name) {
+    static char buf[64][512];
+    static unsigned used;
+    const char *dir = getenv("TN_TEST_TMP");
+    char want[512];
+    unsigned i;
+    snprintf(want, sizeof(want), "%s/%s", dir && *dir ? dir : "build", name);
+    for (i = 0; i < used; i++)
+        if (strcmp(buf[i], want) == 0) return buf[i];
+    if (used == 64) { printf("tn_t_tmp: more than 64 file names\n"); exit(2); }
+    memcpy(buf[used], want, sizeof(want));
+    return buf[used++];
+}
 
 #define TN_FAILF(...) do { printf("FAIL %s (%s:%d): ", tn_test_current, __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); return 1; } while (0)
 #define CHECK(cond) do { if (!(cond)) TN_FAILF("%s", #cond); } while (0)
