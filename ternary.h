@@ -1439,7 +1439,15 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
    A vocabulary from a GGUF file's tokenizer.ggml.* keys, tokenized as llama.cpp
    tokenizes it. Models: "rwkv" (greedy longest match over the tokens' bytes,
    the tokens written with \xNN, \t, \n, \r escapes: what ternary.h's exports
-   hold). Token types (tokenizer.ggml.token_type) as llama.cpp's: 1 normal,
+   hold) and "gpt2" (byte-level BPE: tokenizer.ggml.merges applied lowest rank
+   first, then leftmost; bytes written as GPT-2's printable characters; a
+   symbol no token holds falls back to its single bytes; invalid UTF-8 in
+   the text becomes U+FFFD, as llama.cpp does). tokenizer.ggml.pre picks
+   llama.cpp's pre-tokenizer: absent or "default"; the gpt-2 family ("gpt-2",
+   "phi-2", "mpt", "olmo", ...); llama-3's ("llama-bpe", "llama3", "falcon3",
+   ..., digits in runs of at most 3, whole words kept when they are tokens);
+   qwen2's ("qwen2", "deepseek-r1-qwen", "stablelm2": single digits). Letters,
+   digits and whitespace are Unicode 15.1's classes, as in llama.cpp. Token types (tokenizer.ggml.token_type) as llama.cpp's: 1 normal,
    2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte. User-defined tokens
    are matched in the text first, control tokens too when parse_special is set
    (the longest first, as llama.cpp does). A model the file names that is not
@@ -1449,7 +1457,7 @@ typedef struct tn_vocab tn_vocab;
 TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out);
 TNDEF void tn_vocab_free(tn_vocab *v);
 TNDEF int64_t tn_vocab_n(const tn_vocab *v);
-TNDEF const char *tn_vocab_model(const tn_vocab *v);    /* "rwkv", ... */
+TNDEF const char *tn_vocab_model(const tn_vocab *v);    /* "rwkv" or "gpt2" */
 TNDEF int32_t tn_vocab_bos(const tn_vocab *v);          /* -1 if none */
 TNDEF int32_t tn_vocab_eos(const tn_vocab *v);          /* -1 if none */
 TNDEF int tn_vocab_add_bos(const tn_vocab *v);          /* tokenizer.ggml.add_bos_token */
@@ -15030,8 +15038,20 @@ TNDEF tn_tensor *tn_safetensors_load(tn_ctx *ctx, const tn_safetensors *s, int64
 /* ==== @@IMPL:LLM  vocabularies, the llama/arcee/bitnet runner, sampling ==== */
 
 typedef struct { uint32_t off, len; int32_t type; } tn__vtok;
+typedef struct { int32_t l, r, res; uint32_t rank; } tn__merge; /* l < 0: an empty slot */
 struct tn_vocab {
     char model[16];
+    int pre;                  /* gpt2: TN__PRE_*; 0: rwkv */
+    int ignore_merges;        /* a piece that is a whole token is that token (llama3) */
+    tn__merge *merges;        /* open addressing on (left id, right id) */
+    uint64_t mmask;
+    uint8_t *xbytes;          /* strings the merges name that are no token: ids n + x */
+    uint32_t *xoff, *xlen;
+    int32_t *xhash, nx;
+    uint64_t xmask, nxbytes;
+    int32_t benc[256];        /* each byte's one-character symbol */
+    int32_t bsingle[256];     /* the token of each single byte, -1 if none */
+    uint8_t *eog;             /* end-of-generation tokens (also found by their text, as llama.cpp) */
     int64_t n;
     tn__vtok *tok;
     uint8_t *bytes;           /* every token's bytes (rwkv: unescaped) */
@@ -15096,9 +15116,23 @@ static tn_status tn__vocab_bool_key(const tn_gguf *g, const char *key, int *out)
     if (tn_gguf_get_bool(g, i, out) != TN_OK) return tn__fail(TN_ERR_FORMAT, "%s is not a bool", key);
     return TN_OK;
 }
+#define TN__PRE_DEFAULT 1
+#define TN__PRE_GPT2    2
+#define TN__PRE_LLAMA3  3
+#define TN__PRE_QWEN2   4
+static tn_status tn__bpe_load(tn_vocab *v, const tn_gguf *g);
+/* the texts llama.cpp takes for end of generation whatever their type */
+static int tn__eog_text(const uint8_t *s, size_t l) {
+    static const char *const eog[] = { "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<|end_of_text|>",
+                                       "<EOT>", "_<EOT>", "[EOT]", "[EOS]", "<|return|>", "<|call|>", "<end_of_utterance>", "</s>", "<eos>", NULL };
+    int i;
+    for (i = 0; eog[i]; i++) if (strlen(eog[i]) == l && memcmp(eog[i], s, l) == 0) return 1;
+    return 0;
+}
 TNDEF void tn_vocab_free(tn_vocab *v) {
     if (!v) return;
     TN_FREE(v->tok); TN_FREE(v->bytes); TN_FREE(v->hash); TN_FREE(v->special);
+    TN_FREE(v->merges); TN_FREE(v->xbytes); TN_FREE(v->xoff); TN_FREE(v->xlen); TN_FREE(v->xhash); TN_FREE(v->eog);
     TN_FREE(v);
 }
 TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out) {
@@ -15107,13 +15141,30 @@ TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out) {
     const char *s;
     uint64_t len, n, total = 0, hcap;
     const int32_t *types = NULL;
+    int pre = 0;
     tn_status st;
     if (!g || !out) return tn__fail(TN_ERR_ARG, "tn_vocab_from_gguf: NULL argument");
     *out = NULL;
     ki = tn_gguf_find_key(g, "tokenizer.ggml.model");
     if (ki < 0 || tn_gguf_get_str(g, ki, &s, &len) != TN_OK) return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.model is missing: the file has no tokenizer");
-    if (!(len == 4 && memcmp(s, "rwkv", 4) == 0))
-        return tn__fail(TN_ERR_UNSUPPORTED, "tokenizer.ggml.model is '%.*s': ternary.h tokenizes 'rwkv' vocabularies only so far", (int)(len > 32 ? 32 : len), s);
+    if (len == 4 && memcmp(s, "gpt2", 4) == 0) {
+        /* llama.cpp's names for the pre-tokenizers ternary.h has */
+        static const char *const gpt2[] = { "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum", "modern-bert", "mpt", "olmo", "jais", NULL };
+        static const char *const llama3[] = { "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano", NULL };
+        static const char *const qwen2[] = { "qwen2", "deepseek-r1-qwen", "stablelm2", NULL };
+        const char *ps = "default";
+        uint64_t pl = 7;
+        int64_t pi = tn_gguf_find_key(g, "tokenizer.ggml.pre");
+        if (pi >= 0 && tn_gguf_get_str(g, pi, &ps, &pl) != TN_OK) return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.pre is not a string");
+        if (pl == 7 && memcmp(ps, "default", 7) == 0) pre = TN__PRE_DEFAULT;
+        for (i = 0; !pre && gpt2[i]; i++) if (strlen(gpt2[i]) == pl && memcmp(gpt2[i], ps, pl) == 0) pre = TN__PRE_GPT2;
+        for (i = 0; !pre && llama3[i]; i++) if (strlen(llama3[i]) == pl && memcmp(llama3[i], ps, pl) == 0) pre = TN__PRE_LLAMA3;
+        for (i = 0; !pre && qwen2[i]; i++) if (strlen(qwen2[i]) == pl && memcmp(qwen2[i], ps, pl) == 0) pre = TN__PRE_QWEN2;
+        if (!pre)
+            return tn__fail(TN_ERR_UNSUPPORTED, "tokenizer.ggml.pre is '%.*s': ternary.h's gpt2 (byte-level BPE) pre-tokenizers are default, the gpt-2 family (gpt-2, phi-2, mpt, olmo, ...), the llama3 family (llama-bpe, llama3, falcon3, ...) and the qwen2 family (qwen2, deepseek-r1-qwen, stablelm2)",
+                            (int)(pl > 32 ? 32 : pl), ps);
+    } else if (!(len == 4 && memcmp(s, "rwkv", 4) == 0))
+        return tn__fail(TN_ERR_UNSUPPORTED, "tokenizer.ggml.model is '%.*s': ternary.h tokenizes 'rwkv' and 'gpt2' vocabularies so far", (int)(len > 32 ? 32 : len), s);
     ti = tn_gguf_find_key(g, "tokenizer.ggml.tokens");
     if (ti < 0 || tn_gguf_kv_type(g, ti) != TN_GGUF_ARRAY || tn_gguf_arr_type(g, ti) != TN_GGUF_STRING)
         return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.tokens (an array of strings) is missing");
@@ -15137,9 +15188,12 @@ TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out) {
     v->bytes = (uint8_t *)TN_MALLOC((size_t)total + 1);
     v->hash = (int32_t *)TN_MALLOC((size_t)hcap * sizeof(int32_t));
     v->special = (int32_t *)TN_MALLOC((size_t)n * sizeof(int32_t));
-    if (!v->tok || !v->bytes || !v->hash || !v->special) { tn_vocab_free(v); return tn__fail(TN_ERR_NOMEM, "tn_vocab_from_gguf: out of memory for %llu tokens", (unsigned long long)n); }
-    memcpy(v->model, "rwkv", 5);
+    v->eog = (uint8_t *)TN_MALLOC((size_t)n);
+    if (!v->tok || !v->bytes || !v->hash || !v->special || !v->eog) { tn_vocab_free(v); return tn__fail(TN_ERR_NOMEM, "tn_vocab_from_gguf: out of memory for %llu tokens", (unsigned long long)n); }
+    memcpy(v->model, pre ? "gpt2" : "rwkv", 5);
+    v->pre = pre;
     v->n = (int64_t)n;
+    memset(v->eog, 0, (size_t)n);
     v->hmask = hcap - 1;
     v->bos = v->eos = v->eot = v->eom = -1;
     memset(v->hash, 0xff, (size_t)hcap * sizeof(int32_t));
@@ -15147,12 +15201,17 @@ TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out) {
     for (i = 0; i < (int64_t)n; i++) {
         const char *t = tn_gguf_arr_str(g, ti, (uint64_t)i, &len);
         int32_t ty = types ? types[i] : 1;
-        size_t l = tn__rwkv_unescape(t, len, v->bytes + total);
+        size_t l = pre ? (size_t)len : tn__rwkv_unescape(t, len, v->bytes + total);
         uint64_t h = TN__FNV0, j;
         if (ty < 0 || ty > 6) { tn_vocab_free(v); return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.token_type of token %lld is %d (0 to 6 wanted)", (long long)i, (int)ty); }
+        if (pre && len) memcpy(v->bytes + total, t, (size_t)len);
+        if (tn__eog_text(v->bytes + total, l)) {   /* llama.cpp marks these by their text, and makes them control tokens */
+            v->eog[i] = 1;
+            if (ty != 3 && ty != 5) ty = 3;
+        }
         v->tok[i].off = (uint32_t)total; v->tok[i].len = (uint32_t)l; v->tok[i].type = ty;
         total += l;
-        if ((ty == 3 || ty == 4) && l > 0) v->special[v->n_special++] = (int32_t)i;
+        if ((ty == 2 || ty == 3 || ty == 4) && l > 0) v->special[v->n_special++] = (int32_t)i;
         if (l == 0) continue;
         if (l > v->max_len) v->max_len = (uint32_t)l;
         for (j = 0; j < l; j++) h = tn__fnv_step(h, v->bytes[v->tok[i].off + j]);
@@ -15167,6 +15226,12 @@ TNDEF tn_status tn_vocab_from_gguf(const tn_gguf *g, tn_vocab **out) {
         int64_t j = i - 1;
         while (j >= 0 && (v->tok[v->special[j]].len < v->tok[x].len)) { v->special[j + 1] = v->special[j]; j--; }
         v->special[j + 1] = x;
+    }
+    if (pre) {  /* llama.cpp's defaults for gpt2 vocabularies */
+        if (v->n > 11) v->bos = v->eos = 11;
+        v->add_bos = pre == TN__PRE_LLAMA3;
+        v->ignore_merges = pre == TN__PRE_LLAMA3;
+        if ((st = tn__bpe_load(v, g))) { tn_vocab_free(v); return st; }
     }
     if ((st = tn__vocab_id_key(g, "tokenizer.ggml.bos_token_id", v->n, &v->bos)) || (st = tn__vocab_id_key(g, "tokenizer.ggml.eos_token_id", v->n, &v->eos)) ||
         (st = tn__vocab_id_key(g, "tokenizer.ggml.eot_token_id", v->n, &v->eot)) || (st = tn__vocab_id_key(g, "tokenizer.ggml.eom_token_id", v->n, &v->eom)) ||
@@ -15184,7 +15249,7 @@ TNDEF const char *tn_vocab_model(const tn_vocab *v) { return v ? v->model : ""; 
 TNDEF int32_t tn_vocab_bos(const tn_vocab *v) { return v ? v->bos : -1; }
 TNDEF int32_t tn_vocab_eos(const tn_vocab *v) { return v ? v->eos : -1; }
 TNDEF int tn_vocab_add_bos(const tn_vocab *v) { return v ? v->add_bos : 0; }
-TNDEF int tn_vocab_is_eog(const tn_vocab *v, int32_t id) { return v && id >= 0 && (id == v->eos || id == v->eot || id == v->eom); }
+TNDEF int tn_vocab_is_eog(const tn_vocab *v, int32_t id) { return v && id >= 0 && id < v->n && (id == v->eos || id == v->eot || id == v->eom || v->eog[id]); }
 
 /* the writer of ids: counts past cap, writes what fits */
 typedef struct { int32_t *ids; int64_t cap, n; } tn__idsink;
@@ -15207,6 +15272,668 @@ static tn_status tn__rwkv_run(const tn_vocab *v, const uint8_t *s, size_t len, s
     }
     return TN_OK;
 }
+/* ---- Unicode for the byte-level BPE pre-tokenizers: general-category
+   classes (Unicode 15.1, as llama.cpp's tokenizer; generated by
+   tools/gen_unicode.py: one entry per range, start << 3 | class) ---- */
+static const uint32_t tn__ucat[2272] = {
+    0x7, 0x103, 0x10d, 0x126, 0x12d, 0x15e, 0x165, 0x181, 0x1d5, 0x1e6,
+    0x1fd, 0x20a, 0x2dd, 0x2f6, 0x2fd, 0x306, 0x30a, 0x3dd, 0x3e6, 0x3ed,
+    0x3f6, 0x3ff, 0x503, 0x50d, 0x516, 0x53d, 0x546, 0x552, 0x55d, 0x566,
+    0x56f, 0x576, 0x591, 0x5a6, 0x5aa, 0x5b5, 0x5c6, 0x5c9, 0x5d2, 0x5dd,
+    0x5e1, 0x5fd, 0x602, 0x6be, 0x6c2, 0x7be, 0x7c2, 0x1616, 0x1632, 0x1696,
+    0x1702, 0x172e, 0x1762, 0x176e, 0x1772, 0x177e, 0x1804, 0x1b82, 0x1bae, 0x1bb2,
+    0x1bc0, 0x1bd2, 0x1bf5, 0x1bfa, 0x1c00, 0x1c26, 0x1c32, 0x1c3d, 0x1c42, 0x1c58,
+    0x1c62, 0x1c68, 0x1c72, 0x1d10, 0x1d1a, 0x1fb6, 0x1fba, 0x2416, 0x241c, 0x2452,
+    0x2980, 0x298a, 0x2ab8, 0x2aca, 0x2ad5, 0x2b02, 0x2c4d, 0x2c58, 0x2c6e, 0x2c80,
+    0x2c8c, 0x2df5, 0x2dfc, 0x2e05, 0x2e0c, 0x2e1d, 0x2e24, 0x2e35, 0x2e3c, 0x2e40,
+    0x2e82, 0x2f58, 0x2f7a, 0x2f9d, 0x2fa8, 0x3007, 0x3036, 0x304d, 0x305e, 0x3065,
+    0x3076, 0x3084, 0x30dd, 0x30e7, 0x30ed, 0x3102, 0x325c, 0x3301, 0x3355, 0x3372,
+    0x3384, 0x338a, 0x36a5, 0x36aa, 0x36b4, 0x36ef, 0x36f6, 0x36fc, 0x372a, 0x373c,
+    0x374e, 0x3754, 0x3772, 0x3781, 0x37d2, 0x37ee, 0x37fa, 0x3805, 0x3870, 0x387f,
+    0x3882, 0x388c, 0x3892, 0x3984, 0x3a58, 0x3a6a, 0x3d34, 0x3d8a, 0x3d90, 0x3e01,
+    0x3e52, 0x3f5c, 0x3fa2, 0x3fb6, 0x3fbd, 0x3fd2, 0x3fd8, 0x3fec, 0x3ff6, 0x4002,
+    0x40b4, 0x40d2, 0x40dc, 0x4122, 0x412c, 0x4142, 0x414c, 0x4170, 0x4185, 0x41f8,
+    0x4202, 0x42cc, 0x42e0, 0x42f5, 0x42f8, 0x4302, 0x4358, 0x4382, 0x4446, 0x444a,
+    0x4478, 0x4487, 0x4490, 0x44c4, 0x4502, 0x4654, 0x4717, 0x471c, 0x4822, 0x49d4,
+    0x49ea, 0x49f4, 0x4a82, 0x4a8c, 0x4ac2, 0x4b14, 0x4b25, 0x4b31, 0x4b85, 0x4b8a,
+    0x4c0c, 0x4c20, 0x4c2a, 0x4c68, 0x4c7a, 0x4c88, 0x4c9a, 0x4d48, 0x4d52, 0x4d88,
+    0x4d92, 0x4d98, 0x4db2, 0x4dd0, 0x4de4, 0x4dea, 0x4df4, 0x4e28, 0x4e3c, 0x4e48,
+    0x4e5c, 0x4e72, 0x4e78, 0x4ebc, 0x4ec0, 0x4ee2, 0x4ef0, 0x4efa, 0x4f14, 0x4f20,
+    0x4f31, 0x4f82, 0x4f96, 0x4fa1, 0x4fd6, 0x4fe2, 0x4fed, 0x4ff4, 0x4ff8, 0x500c,
+    0x5020, 0x502a, 0x5058, 0x507a, 0x5088, 0x509a, 0x5148, 0x5152, 0x5188, 0x5192,
+    0x51a0, 0x51aa, 0x51b8, 0x51c2, 0x51d0, 0x51e4, 0x51e8, 0x51f4, 0x5218, 0x523c,
+    0x5248, 0x525c, 0x5270, 0x528c, 0x5290, 0x52ca, 0x52e8, 0x52f2, 0x52f8, 0x5331,
+    0x5384, 0x5392, 0x53ac, 0x53b5, 0x53b8, 0x540c, 0x5420, 0x542a, 0x5470, 0x547a,
+    0x5490, 0x549a, 0x5548, 0x5552, 0x5588, 0x5592, 0x55a0, 0x55aa, 0x55d0, 0x55e4,
+    0x55ea, 0x55f4, 0x5630, 0x563c, 0x5650, 0x565c, 0x5670, 0x5682, 0x5688, 0x5702,
+    0x5714, 0x5720, 0x5731, 0x5785, 0x578e, 0x5790, 0x57ca, 0x57d4, 0x5800, 0x580c,
+    0x5820, 0x582a, 0x5868, 0x587a, 0x5888, 0x589a, 0x5948, 0x5952, 0x5988, 0x5992,
+    0x59a0, 0x59aa, 0x59d0, 0x59e4, 0x59ea, 0x59f4, 0x5a28, 0x5a3c, 0x5a48, 0x5a5c,
+    0x5a70, 0x5aac, 0x5ac0, 0x5ae2, 0x5af0, 0x5afa, 0x5b14, 0x5b20, 0x5b31, 0x5b86,
+    0x5b8a, 0x5b91, 0x5bc0, 0x5c14, 0x5c1a, 0x5c20, 0x5c2a, 0x5c58, 0x5c72, 0x5c88,
+    0x5c92, 0x5cb0, 0x5cca, 0x5cd8, 0x5ce2, 0x5ce8, 0x5cf2, 0x5d00, 0x5d1a, 0x5d28,
+    0x5d42, 0x5d58, 0x5d72, 0x5dd0, 0x5df4, 0x5e18, 0x5e34, 0x5e48, 0x5e54, 0x5e70,
+    0x5e82, 0x5e88, 0x5ebc, 0x5ec0, 0x5f31, 0x5f9e, 0x5fd8, 0x6004, 0x602a, 0x6068,
+    0x6072, 0x6088, 0x6092, 0x6148, 0x6152, 0x61d0, 0x61e4, 0x61ea, 0x61f4, 0x6228,
+    0x6234, 0x6248, 0x6254, 0x6270, 0x62ac, 0x62b8, 0x62c2, 0x62d8, 0x62ea, 0x62f0,
+    0x6302, 0x6314, 0x6320, 0x6331, 0x6380, 0x63bd, 0x63c1, 0x63fe, 0x6402, 0x640c,
+    0x6425, 0x642a, 0x6468, 0x6472, 0x6488, 0x6492, 0x6548, 0x6552, 0x65a0, 0x65aa,
+    0x65d0, 0x65e4, 0x65ea, 0x65f4, 0x6628, 0x6634, 0x6648, 0x6654, 0x6670, 0x66ac,
+    0x66b8, 0x66ea, 0x66f8, 0x6702, 0x6714, 0x6720, 0x6731, 0x6780, 0x678a, 0x679c,
+    0x67a0, 0x6804, 0x6822, 0x6868, 0x6872, 0x6888, 0x6892, 0x69dc, 0x69ea, 0x69f4,
+    0x6a28, 0x6a34, 0x6a48, 0x6a54, 0x6a72, 0x6a7e, 0x6a80, 0x6aa2, 0x6abc, 0x6ac1,
+    0x6afa, 0x6b14, 0x6b20, 0x6b31, 0x6bce, 0x6bd2, 0x6c00, 0x6c0c, 0x6c20, 0x6c2a,
+    0x6cb8, 0x6cd2, 0x6d90, 0x6d9a, 0x6de0, 0x6dea, 0x6df0, 0x6e02, 0x6e38, 0x6e54,
+    0x6e58, 0x6e7c, 0x6ea8, 0x6eb4, 0x6eb8, 0x6ec4, 0x6f00, 0x6f31, 0x6f80, 0x6f94,
+    0x6fa5, 0x6fa8, 0x700a, 0x718c, 0x7192, 0x71a4, 0x71d8, 0x71fe, 0x7202, 0x723c,
+    0x727d, 0x7281, 0x72d5, 0x72e0, 0x740a, 0x7418, 0x7422, 0x7428, 0x7432, 0x7458,
+    0x7462, 0x7520, 0x752a, 0x7530, 0x753a, 0x758c, 0x7592, 0x75a4, 0x75ea, 0x75f0,
+    0x7602, 0x7628, 0x7632, 0x7638, 0x7644, 0x7678, 0x7681, 0x76d0, 0x76e2, 0x7700,
+    0x7802, 0x780e, 0x7825, 0x789e, 0x78a5, 0x78ae, 0x78c4, 0x78d6, 0x7901, 0x79a6,
+    0x79ac, 0x79b6, 0x79bc, 0x79c6, 0x79cc, 0x79d5, 0x79f4, 0x7a02, 0x7a40, 0x7a4a,
+    0x7b68, 0x7b8c, 0x7c2d, 0x7c34, 0x7c42, 0x7c6c, 0x7cc0, 0x7ccc, 0x7de8, 0x7df6,
+    0x7e34, 0x7e3e, 0x7e68, 0x7e76, 0x7e85, 0x7eae, 0x7ecd, 0x7ed8, 0x8002, 0x815c,
+    0x81fa, 0x8201, 0x8255, 0x8282, 0x82b4, 0x82d2, 0x82f4, 0x830a, 0x8314, 0x832a,
+    0x833c, 0x8372, 0x838c, 0x83aa, 0x8414, 0x8472, 0x847c, 0x8481, 0x84d4, 0x84f6,
+    0x8502, 0x8630, 0x863a, 0x8640, 0x866a, 0x8670, 0x8682, 0x87dd, 0x87e2, 0x9248,
+    0x9252, 0x9270, 0x9282, 0x92b8, 0x92c2, 0x92c8, 0x92d2, 0x92f0, 0x9302, 0x9448,
+    0x9452, 0x9470, 0x9482, 0x9588, 0x9592, 0x95b0, 0x95c2, 0x95f8, 0x9602, 0x9608,
+    0x9612, 0x9630, 0x9642, 0x96b8, 0x96c2, 0x9888, 0x9892, 0x98b0, 0x98c2, 0x9ad8,
+    0x9aec, 0x9b05, 0x9b49, 0x9be8, 0x9c02, 0x9c86, 0x9cd0, 0x9d02, 0x9fb0, 0x9fc2,
+    0x9ff0, 0xa005, 0xa00a, 0xb36e, 0xb375, 0xb37a, 0xb403, 0xb40a, 0xb4dd, 0xb4e8,
+    0xb502, 0xb75d, 0xb771, 0xb78a, 0xb7c8, 0xb802, 0xb894, 0xb8b0, 0xb8fa, 0xb994,
+    0xb9ad, 0xb9b8, 0xba02, 0xba94, 0xbaa0, 0xbb02, 0xbb68, 0xbb72, 0xbb88, 0xbb94,
+    0xbba0, 0xbc02, 0xbda4, 0xbea5, 0xbeba, 0xbec5, 0xbede, 0xbee2, 0xbeec, 0xbef0,
+    0xbf01, 0xbf50, 0xbf81, 0xbfd0, 0xc005, 0xc05c, 0xc077, 0xc07c, 0xc081, 0xc0d0,
+    0xc102, 0xc3c8, 0xc402, 0xc42c, 0xc43a, 0xc54c, 0xc552, 0xc558, 0xc582, 0xc7b0,
+    0xc802, 0xc8f8, 0xc904, 0xc960, 0xc984, 0xc9e0, 0xca06, 0xca08, 0xca25, 0xca31,
+    0xca82, 0xcb70, 0xcb82, 0xcba8, 0xcc02, 0xcd60, 0xcd82, 0xce50, 0xce81, 0xced8,
+    0xcef6, 0xd002, 0xd0bc, 0xd0e0, 0xd0f5, 0xd102, 0xd2ac, 0xd2f8, 0xd304, 0xd3e8,
+    0xd3fc, 0xd401, 0xd450, 0xd481, 0xd4d0, 0xd505, 0xd53a, 0xd545, 0xd570, 0xd584,
+    0xd678, 0xd804, 0xd82a, 0xd9a4, 0xda2a, 0xda68, 0xda81, 0xdad5, 0xdb0e, 0xdb5c,
+    0xdba6, 0xdbed, 0xdbf8, 0xdc04, 0xdc1a, 0xdd0c, 0xdd72, 0xdd81, 0xddd2, 0xdf34,
+    0xdfa0, 0xdfe5, 0xe002, 0xe124, 0xe1c0, 0xe1dd, 0xe201, 0xe250, 0xe26a, 0xe281,
+    0xe2d2, 0xe3f5, 0xe402, 0xe448, 0xe482, 0xe5d8, 0xe5ea, 0xe605, 0xe640, 0xe684,
+    0xe69d, 0xe6a4, 0xe74a, 0xe76c, 0xe772, 0xe7a4, 0xe7aa, 0xe7bc, 0xe7d2, 0xe7d8,
+    0xe802, 0xee04, 0xf002, 0xf8b0, 0xf8c2, 0xf8f0, 0xf902, 0xfa30, 0xfa42, 0xfa70,
+    0xfa82, 0xfac0, 0xfaca, 0xfad0, 0xfada, 0xfae0, 0xfaea, 0xfaf0, 0xfafa, 0xfbf0,
+    0xfc02, 0xfda8, 0xfdb2, 0xfdee, 0xfdf2, 0xfdfe, 0xfe12, 0xfe28, 0xfe32, 0xfe6e,
+    0xfe82, 0xfea0, 0xfeb2, 0xfee0, 0xfeee, 0xff02, 0xff6e, 0xff80, 0xff92, 0xffa8,
+    0xffb2, 0xffee, 0xfff8, 0x10003, 0x1005f, 0x10085, 0x10143, 0x10157, 0x1017b, 0x10185,
+    0x10226, 0x1022d, 0x10296, 0x1029d, 0x102fb, 0x10307, 0x10328, 0x10337, 0x10381, 0x1038a,
+    0x10390, 0x103a1, 0x103d6, 0x103ed, 0x103fa, 0x10401, 0x10456, 0x1046d, 0x10478, 0x10482,
+    0x104e8, 0x10506, 0x10608, 0x10684, 0x10788, 0x10806, 0x10812, 0x1081e, 0x1083a, 0x10846,
+    0x10852, 0x108a6, 0x108aa, 0x108b6, 0x108ca, 0x108f6, 0x10922, 0x1092e, 0x10932, 0x1093e,
+    0x10942, 0x1094e, 0x10952, 0x10976, 0x1097a, 0x109d6, 0x109e2, 0x10a06, 0x10a2a, 0x10a56,
+    0x10a72, 0x10a7e, 0x10a81, 0x10c1a, 0x10c29, 0x10c56, 0x10c60, 0x10c86, 0x11845, 0x11866,
+    0x1194d, 0x1195e, 0x12138, 0x12206, 0x12258, 0x12301, 0x124e6, 0x12751, 0x12806, 0x13b45,
+    0x13bb1, 0x13ca6, 0x13e2d, 0x13e3e, 0x13f35, 0x13f86, 0x14c1d, 0x14cce, 0x14ec5, 0x14ee6,
+    0x14fe5, 0x14ff6, 0x15ba0, 0x15bb6, 0x15cb0, 0x15cbe, 0x16002, 0x1672e, 0x1675a, 0x1677c,
+    0x16792, 0x167a0, 0x167cd, 0x167e9, 0x167f5, 0x16802, 0x16930, 0x1693a, 0x16940, 0x1696a,
+    0x16970, 0x16982, 0x16b40, 0x16b7a, 0x16b85, 0x16b88, 0x16bfc, 0x16c02, 0x16cb8, 0x16d02,
+    0x16d38, 0x16d42, 0x16d78, 0x16d82, 0x16db8, 0x16dc2, 0x16df8, 0x16e02, 0x16e38, 0x16e42,
+    0x16e78, 0x16e82, 0x16eb8, 0x16ec2, 0x16ef8, 0x16f04, 0x17005, 0x1717a, 0x17185, 0x17286,
+    0x17295, 0x172f0, 0x17406, 0x174d0, 0x174de, 0x177a0, 0x17806, 0x17eb0, 0x17f86, 0x18003,
+    0x1800d, 0x18026, 0x1802a, 0x18039, 0x18045, 0x18096, 0x180a5, 0x18106, 0x18109, 0x18154,
+    0x18185, 0x1818a, 0x181b6, 0x181c1, 0x181da, 0x181ed, 0x181f6, 0x18200, 0x1820a, 0x184b8,
+    0x184cc, 0x184de, 0x184ea, 0x18505, 0x1850a, 0x187dd, 0x187e2, 0x18800, 0x1882a, 0x18980,
+    0x1898a, 0x18c78, 0x18c86, 0x18c91, 0x18cb6, 0x18d02, 0x18e06, 0x18f20, 0x18f7e, 0x18f82,
+    0x19006, 0x190f8, 0x19101, 0x19156, 0x19241, 0x19286, 0x19289, 0x19306, 0x19401, 0x19456,
+    0x19589, 0x19606, 0x1a002, 0x26e06, 0x27002, 0x52468, 0x52486, 0x52638, 0x52682, 0x527f5,
+    0x52802, 0x5306d, 0x53082, 0x53101, 0x53152, 0x53160, 0x53202, 0x5337c, 0x5339d, 0x533a4,
+    0x533f5, 0x533fa, 0x534f4, 0x53502, 0x53731, 0x53784, 0x53795, 0x537c0, 0x53806, 0x538ba,
+    0x53906, 0x53912, 0x53c4e, 0x53c5a, 0x53e58, 0x53e82, 0x53e90, 0x53e9a, 0x53ea0, 0x53eaa,
+    0x53ed0, 0x53f92, 0x54014, 0x5401a, 0x54034, 0x5403a, 0x5405c, 0x54062, 0x5411c, 0x54146,
+    0x54164, 0x54168, 0x54181, 0x541b6, 0x541d0, 0x54202, 0x543a5, 0x543c0, 0x54404, 0x54412,
+    0x545a4, 0x54630, 0x54675, 0x54681, 0x546d0, 0x54704, 0x54792, 0x547c5, 0x547da, 0x547e5,
+    0x547ea, 0x547fc, 0x54801, 0x54852, 0x54934, 0x54975, 0x54982, 0x54a3c, 0x54aa0, 0x54afd,
+    0x54b02, 0x54be8, 0x54c04, 0x54c22, 0x54d9c, 0x54e0d, 0x54e70, 0x54e7a, 0x54e81, 0x54ed0,
+    0x54ef5, 0x54f02, 0x54f2c, 0x54f32, 0x54f81, 0x54fd2, 0x54ff8, 0x55002, 0x5514c, 0x551b8,
+    0x55202, 0x5521c, 0x55222, 0x55264, 0x55270, 0x55281, 0x552d0, 0x552e5, 0x55302, 0x553be,
+    0x553d2, 0x553dc, 0x553f2, 0x55584, 0x5558a, 0x55594, 0x555aa, 0x555bc, 0x555ca, 0x555f4,
+    0x55602, 0x5560c, 0x55612, 0x55618, 0x556da, 0x556f5, 0x55702, 0x5575c, 0x55785, 0x55792,
+    0x557ac, 0x557b8, 0x5580a, 0x55838, 0x5584a, 0x55878, 0x5588a, 0x558b8, 0x55902, 0x55938,
+    0x55942, 0x55978, 0x55982, 0x55ade, 0x55ae2, 0x55b56, 0x55b60, 0x55b82, 0x55f1c, 0x55f5d,
+    0x55f64, 0x55f70, 0x55f81, 0x55fd0, 0x56002, 0x6bd20, 0x6bd82, 0x6be38, 0x6be5a, 0x6bfe0,
+    0x6c007, 0x7c802, 0x7d370, 0x7d382, 0x7d6d0, 0x7d802, 0x7d838, 0x7d89a, 0x7d8c0, 0x7d8ea,
+    0x7d8f4, 0x7d8fa, 0x7d94e, 0x7d952, 0x7d9b8, 0x7d9c2, 0x7d9e8, 0x7d9f2, 0x7d9f8, 0x7da02,
+    0x7da10, 0x7da1a, 0x7da28, 0x7da32, 0x7dd96, 0x7de18, 0x7de9a, 0x7e9f5, 0x7ea06, 0x7ea82,
+    0x7ec80, 0x7ec92, 0x7ee40, 0x7ee7e, 0x7ee80, 0x7ef82, 0x7efe6, 0x7f004, 0x7f085, 0x7f0d0,
+    0x7f104, 0x7f185, 0x7f298, 0x7f2a5, 0x7f316, 0x7f31d, 0x7f326, 0x7f338, 0x7f345, 0x7f34e,
+    0x7f355, 0x7f360, 0x7f382, 0x7f3a8, 0x7f3b2, 0x7f7e8, 0x7f7ff, 0x7f800, 0x7f80d, 0x7f826,
+    0x7f82d, 0x7f85e, 0x7f865, 0x7f881, 0x7f8d5, 0x7f8e6, 0x7f8fd, 0x7f90a, 0x7f9dd, 0x7f9f6,
+    0x7f9fd, 0x7fa06, 0x7fa0a, 0x7fadd, 0x7fae6, 0x7faed, 0x7faf6, 0x7fafd, 0x7fb32, 0x7fdf8,
+    0x7fe12, 0x7fe40, 0x7fe52, 0x7fe80, 0x7fe92, 0x7fec0, 0x7fed2, 0x7fee8, 0x7ff06, 0x7ff38,
+    0x7ff46, 0x7ff78, 0x7ffcf, 0x7ffe6, 0x7fff0, 0x80002, 0x80060, 0x8006a, 0x80138, 0x80142,
+    0x801d8, 0x801e2, 0x801f0, 0x801fa, 0x80270, 0x80282, 0x802f0, 0x80402, 0x807d8, 0x80805,
+    0x80818, 0x80839, 0x809a0, 0x809be, 0x80a01, 0x80bce, 0x80c51, 0x80c66, 0x80c78, 0x80c86,
+    0x80ce8, 0x80d06, 0x80d08, 0x80e86, 0x80fec, 0x80ff0, 0x81402, 0x814e8, 0x81502, 0x81688,
+    0x81704, 0x81709, 0x817e0, 0x81802, 0x81901, 0x81920, 0x8196a, 0x81a09, 0x81a12, 0x81a51,
+    0x81a58, 0x81a82, 0x81bb4, 0x81bd8, 0x81c02, 0x81cf0, 0x81cfd, 0x81d02, 0x81e20, 0x81e42,
+    0x81e85, 0x81e89, 0x81eb0, 0x82002, 0x824f0, 0x82501, 0x82550, 0x82582, 0x826a0, 0x826c2,
+    0x827e0, 0x82802, 0x82940, 0x82982, 0x82b20, 0x82b7d, 0x82b82, 0x82bd8, 0x82be2, 0x82c58,
+    0x82c62, 0x82c98, 0x82ca2, 0x82cb0, 0x82cba, 0x82d10, 0x82d1a, 0x82d90, 0x82d9a, 0x82dd0,
+    0x82dda, 0x82de8, 0x83002, 0x839b8, 0x83a02, 0x83ab0, 0x83b02, 0x83b40, 0x83c02, 0x83c30,
+    0x83c3a, 0x83d88, 0x83d92, 0x83dd8, 0x84002, 0x84030, 0x84042, 0x84048, 0x84052, 0x841b0,
+    0x841ba, 0x841c8, 0x841e2, 0x841e8, 0x841fa, 0x842b0, 0x842bd, 0x842c1, 0x84302, 0x843be,
+    0x843c9, 0x84402, 0x844f8, 0x84539, 0x84580, 0x84702, 0x84798, 0x847a2, 0x847b0, 0x847d9,
+    0x84802, 0x848b1, 0x848e0, 0x848fd, 0x84902, 0x849d0, 0x849fd, 0x84a00, 0x84c02, 0x84dc0,
+    0x84de1, 0x84df2, 0x84e01, 0x84e80, 0x84e91, 0x85002, 0x8500c, 0x85020, 0x8502c, 0x85038,
+    0x85064, 0x85082, 0x850a0, 0x850aa, 0x850c0, 0x850ca, 0x851b0, 0x851c4, 0x851d8, 0x851fc,
+    0x85201, 0x85248, 0x85285, 0x852c8, 0x85302, 0x853e9, 0x853fd, 0x85402, 0x854e9, 0x85500,
+    0x85602, 0x85646, 0x8564a, 0x8572c, 0x85738, 0x85759, 0x85785, 0x857b8, 0x85802, 0x859b0,
+    0x859cd, 0x85a02, 0x85ab0, 0x85ac1, 0x85b02, 0x85b98, 0x85bc1, 0x85c02, 0x85c90, 0x85ccd,
+    0x85ce8, 0x85d49, 0x85d80, 0x86002, 0x86248, 0x86402, 0x86598, 0x86602, 0x86798, 0x867d1,
+    0x86802, 0x86924, 0x86940, 0x86981, 0x869d0, 0x87301, 0x873f8, 0x87402, 0x87550, 0x8755c,
+    0x8756d, 0x87570, 0x87582, 0x87590, 0x877ec, 0x87802, 0x878e9, 0x8793a, 0x87940, 0x87982,
+    0x87a34, 0x87a89, 0x87aad, 0x87ad0, 0x87b82, 0x87c14, 0x87c35, 0x87c50, 0x87d82, 0x87e29,
+    0x87e60, 0x87f02, 0x87fb8, 0x88004, 0x8801a, 0x881c4, 0x8823d, 0x88270, 0x88291, 0x88384,
+    0x8838a, 0x8839c, 0x883aa, 0x883b0, 0x883fc, 0x8841a, 0x88584, 0x885dd, 0x885ef, 0x885f5,
+    0x88614, 0x88618, 0x8866f, 0x88670, 0x88682, 0x88748, 0x88781, 0x887d0, 0x88804, 0x8881a,
+    0x8893c, 0x889a8, 0x889b1, 0x88a05, 0x88a22, 0x88a2c, 0x88a3a, 0x88a40, 0x88a82, 0x88b9c,
+    0x88ba5, 0x88bb2, 0x88bb8, 0x88c04, 0x88c1a, 0x88d9c, 0x88e0a, 0x88e2d, 0x88e4c, 0x88e6d,
+    0x88e74, 0x88e81, 0x88ed2, 0x88edd, 0x88ee2, 0x88eed, 0x88f00, 0x88f09, 0x88fa8, 0x89002,
+    0x89090, 0x8909a, 0x89164, 0x891c5, 0x891f4, 0x891fa, 0x8920c, 0x89210, 0x89402, 0x89438,
+    0x89442, 0x89448, 0x89452, 0x89470, 0x8947a, 0x894f0, 0x894fa, 0x8954d, 0x89550, 0x89582,
+    0x896fc, 0x89758, 0x89781, 0x897d0, 0x89804, 0x89820, 0x8982a, 0x89868, 0x8987a, 0x89888,
+    0x8989a, 0x89948, 0x89952, 0x89988, 0x89992, 0x899a0, 0x899aa, 0x899d0, 0x899dc, 0x899ea,
+    0x899f4, 0x89a28, 0x89a3c, 0x89a48, 0x89a5c, 0x89a70, 0x89a82, 0x89a88, 0x89abc, 0x89ac0,
+    0x89aea, 0x89b14, 0x89b20, 0x89b34, 0x89b68, 0x89b84, 0x89ba8, 0x8a002, 0x8a1ac, 0x8a23a,
+    0x8a25d, 0x8a281, 0x8a2d5, 0x8a2e0, 0x8a2ed, 0x8a2f4, 0x8a2fa, 0x8a310, 0x8a402, 0x8a584,
+    0x8a622, 0x8a635, 0x8a63a, 0x8a640, 0x8a681, 0x8a6d0, 0x8ac02, 0x8ad7c, 0x8adb0, 0x8adc4,
+    0x8ae0d, 0x8aec2, 0x8aee4, 0x8aef0, 0x8b002, 0x8b184, 0x8b20d, 0x8b222, 0x8b228, 0x8b281,
+    0x8b2d0, 0x8b305, 0x8b368, 0x8b402, 0x8b55c, 0x8b5c2, 0x8b5cd, 0x8b5d0, 0x8b601, 0x8b650,
+    0x8b802, 0x8b8d8, 0x8b8ec, 0x8b960, 0x8b981, 0x8b9e5, 0x8b9fe, 0x8ba02, 0x8ba38, 0x8c002,
+    0x8c164, 0x8c1dd, 0x8c1e0, 0x8c502, 0x8c701, 0x8c798, 0x8c7fa, 0x8c838, 0x8c84a, 0x8c850,
+    0x8c862, 0x8c8a0, 0x8c8aa, 0x8c8b8, 0x8c8c2, 0x8c984, 0x8c9b0, 0x8c9bc, 0x8c9c8, 0x8c9dc,
+    0x8c9fa, 0x8ca04, 0x8ca0a, 0x8ca14, 0x8ca25, 0x8ca38, 0x8ca81, 0x8cad0, 0x8cd02, 0x8cd40,
+    0x8cd52, 0x8ce8c, 0x8cec0, 0x8ced4, 0x8cf0a, 0x8cf15, 0x8cf1a, 0x8cf24, 0x8cf28, 0x8d002,
+    0x8d00c, 0x8d05a, 0x8d19c, 0x8d1d2, 0x8d1dc, 0x8d1fd, 0x8d23c, 0x8d240, 0x8d282, 0x8d28c,
+    0x8d2e2, 0x8d454, 0x8d4d5, 0x8d4ea, 0x8d4f5, 0x8d518, 0x8d582, 0x8d7c8, 0x8d805, 0x8d850,
+    0x8e002, 0x8e048, 0x8e052, 0x8e17c, 0x8e1b8, 0x8e1c4, 0x8e202, 0x8e20d, 0x8e230, 0x8e281,
+    0x8e368, 0x8e385, 0x8e392, 0x8e480, 0x8e494, 0x8e540, 0x8e54c, 0x8e5b8, 0x8e802, 0x8e838,
+    0x8e842, 0x8e850, 0x8e85a, 0x8e98c, 0x8e9b8, 0x8e9d4, 0x8e9d8, 0x8e9e4, 0x8e9f0, 0x8e9fc,
+    0x8ea32, 0x8ea3c, 0x8ea40, 0x8ea81, 0x8ead0, 0x8eb02, 0x8eb30, 0x8eb3a, 0x8eb48, 0x8eb52,
+    0x8ec54, 0x8ec78, 0x8ec84, 0x8ec90, 0x8ec9c, 0x8ecc2, 0x8ecc8, 0x8ed01, 0x8ed50, 0x8f702,
+    0x8f79c, 0x8f7bd, 0x8f7c8, 0x8f804, 0x8f812, 0x8f81c, 0x8f822, 0x8f888, 0x8f892, 0x8f9a4,
+    0x8f9d8, 0x8f9f4, 0x8fa1d, 0x8fa81, 0x8fad0, 0x8fd82, 0x8fd88, 0x8fe01, 0x8feae, 0x8ff90,
+    0x8fffd, 0x90002, 0x91cd0, 0x92001, 0x92378, 0x92385, 0x923a8, 0x92402, 0x92a20, 0x97c82,
+    0x97f8d, 0x97f98, 0x98002, 0x9a187, 0x9a204, 0x9a20a, 0x9a23c, 0x9a2b0, 0xa2002, 0xa3238,
+    0xb4002, 0xb51c8, 0xb5202, 0xb52f8, 0xb5301, 0xb5350, 0xb5375, 0xb5382, 0xb55f8, 0xb5601,
+    0xb5650, 0xb5682, 0xb5770, 0xb5784, 0xb57ad, 0xb57b0, 0xb5802, 0xb5984, 0xb59bd, 0xb59e6,
+    0xb5a02, 0xb5a25, 0xb5a2e, 0xb5a30, 0xb5a81, 0xb5ad0, 0xb5ad9, 0xb5b10, 0xb5b1a, 0xb5bc0,
+    0xb5bea, 0xb5c80, 0xb7202, 0xb7401, 0xb74bd, 0xb74d8, 0xb7802, 0xb7a58, 0xb7a7c, 0xb7a82,
+    0xb7a8c, 0xb7c40, 0xb7c7c, 0xb7c9a, 0xb7d00, 0xb7f02, 0xb7f15, 0xb7f1a, 0xb7f24, 0xb7f28,
+    0xb7f84, 0xb7f90, 0xb8002, 0xc3fc0, 0xc4002, 0xc66b0, 0xc6802, 0xc6848, 0xd7f82, 0xd7fa0,
+    0xd7faa, 0xd7fe0, 0xd7fea, 0xd7ff8, 0xd8002, 0xd8918, 0xd8992, 0xd8998, 0xd8a82, 0xd8a98,
+    0xd8aaa, 0xd8ab0, 0xd8b22, 0xd8b40, 0xd8b82, 0xd97e0, 0xde002, 0xde358, 0xde382, 0xde3e8,
+    0xde402, 0xde448, 0xde482, 0xde4d0, 0xde4e6, 0xde4ec, 0xde4fd, 0xde507, 0xde520, 0xe7804,
+    0xe7970, 0xe7984, 0xe7a38, 0xe7a86, 0xe7e20, 0xe8006, 0xe87b0, 0xe8806, 0xe8938, 0xe894e,
+    0xe8b2c, 0xe8b56, 0xe8b6c, 0xe8b9f, 0xe8bdc, 0xe8c1e, 0xe8c2c, 0xe8c66, 0xe8d54, 0xe8d76,
+    0xe8f58, 0xe9006, 0xe9214, 0xe922e, 0xe9230, 0xe9601, 0xe96a0, 0xe9701, 0xe97a0, 0xe9806,
+    0xe9ab8, 0xe9b01, 0xe9bc8, 0xea002, 0xea2a8, 0xea2b2, 0xea4e8, 0xea4f2, 0xea500, 0xea512,
+    0xea518, 0xea52a, 0xea538, 0xea54a, 0xea568, 0xea572, 0xea5d0, 0xea5da, 0xea5e0, 0xea5ea,
+    0xea620, 0xea62a, 0xea830, 0xea83a, 0xea858, 0xea86a, 0xea8a8, 0xea8b2, 0xea8e8, 0xea8f2,
+    0xea9d0, 0xea9da, 0xea9f8, 0xeaa02, 0xeaa28, 0xeaa32, 0xeaa38, 0xeaa52, 0xeaa88, 0xeaa92,
+    0xeb530, 0xeb542, 0xeb60e, 0xeb612, 0xeb6de, 0xeb6e2, 0xeb7de, 0xeb7e2, 0xeb8ae, 0xeb8b2,
+    0xeb9ae, 0xeb9b2, 0xeba7e, 0xeba82, 0xebb7e, 0xebb82, 0xebc4e, 0xebc52, 0xebd4e, 0xebd52,
+    0xebe1e, 0xebe22, 0xebe60, 0xebe71, 0xec006, 0xed004, 0xed1be, 0xed1dc, 0xed36e, 0xed3ac,
+    0xed3b6, 0xed424, 0xed42e, 0xed43d, 0xed460, 0xed4dc, 0xed500, 0xed50c, 0xed580, 0xef802,
+    0xef8f8, 0xef92a, 0xef958, 0xf0004, 0xf0038, 0xf0044, 0xf00c8, 0xf00dc, 0xf0110, 0xf011c,
+    0xf0128, 0xf0134, 0xf0158, 0xf0182, 0xf0370, 0xf047c, 0xf0480, 0xf0802, 0xf0968, 0xf0984,
+    0xf09ba, 0xf09f0, 0xf0a01, 0xf0a50, 0xf0a72, 0xf0a7e, 0xf0a80, 0xf1482, 0xf1574, 0xf1578,
+    0xf1602, 0xf1764, 0xf1781, 0xf17d0, 0xf17fe, 0xf1800, 0xf2682, 0xf2764, 0xf2781, 0xf27d0,
+    0xf3f02, 0xf3f38, 0xf3f42, 0xf3f60, 0xf3f6a, 0xf3f78, 0xf3f82, 0xf3ff8, 0xf4002, 0xf4628,
+    0xf4639, 0xf4684, 0xf46b8, 0xf4802, 0xf4a24, 0xf4a5a, 0xf4a60, 0xf4a81, 0xf4ad0, 0xf4af5,
+    0xf4b00, 0xf6389, 0xf6566, 0xf6569, 0xf6586, 0xf6589, 0xf65a8, 0xf6809, 0xf6976, 0xf6979,
+    0xf69f0, 0xf7002, 0xf7020, 0xf702a, 0xf7100, 0xf710a, 0xf7118, 0xf7122, 0xf7128, 0xf713a,
+    0xf7140, 0xf714a, 0xf7198, 0xf71a2, 0xf71c0, 0xf71ca, 0xf71d0, 0xf71da, 0xf71e0, 0xf7212,
+    0xf7218, 0xf723a, 0xf7240, 0xf724a, 0xf7250, 0xf725a, 0xf7260, 0xf726a, 0xf7280, 0xf728a,
+    0xf7298, 0xf72a2, 0xf72a8, 0xf72ba, 0xf72c0, 0xf72ca, 0xf72d0, 0xf72da, 0xf72e0, 0xf72ea,
+    0xf72f0, 0xf72fa, 0xf7300, 0xf730a, 0xf7318, 0xf7322, 0xf7328, 0xf733a, 0xf7358, 0xf7362,
+    0xf7398, 0xf73a2, 0xf73c0, 0xf73ca, 0xf73e8, 0xf73f2, 0xf73f8, 0xf7402, 0xf7450, 0xf745a,
+    0xf74e0, 0xf750a, 0xf7520, 0xf752a, 0xf7550, 0xf755a, 0xf75e0, 0xf7786, 0xf7790, 0xf8006,
+    0xf8160, 0xf8186, 0xf84a0, 0xf8506, 0xf8578, 0xf858e, 0xf8600, 0xf860e, 0xf8680, 0xf868e,
+    0xf87b0, 0xf8801, 0xf886e, 0xf8d70, 0xf8f36, 0xf9018, 0xf9086, 0xf91e0, 0xf9206, 0xf9248,
+    0xf9286, 0xf9290, 0xf9306, 0xf9330, 0xf9806, 0xfb6c0, 0xfb6e6, 0xfb768, 0xfb786, 0xfb7e8,
+    0xfb806, 0xfbbb8, 0xfbbde, 0xfbed0, 0xfbf06, 0xfbf60, 0xfbf86, 0xfbf88, 0xfc006, 0xfc060,
+    0xfc086, 0xfc240, 0xfc286, 0xfc2d0, 0xfc306, 0xfc440, 0xfc486, 0xfc570, 0xfc586, 0xfc590,
+    0xfc806, 0xfd2a0, 0xfd306, 0xfd370, 0xfd386, 0xfd3e8, 0xfd406, 0xfd448, 0xfd486, 0xfd5f0,
+    0xfd5fe, 0xfd630, 0xfd676, 0xfd6e0, 0xfd706, 0xfd748, 0xfd786, 0xfd7c8, 0xfd806, 0xfdc98,
+    0xfdca6, 0xfde58, 0xfdf81, 0xfdfd0, 0x100002, 0x153700, 0x153802, 0x15b9d0, 0x15ba02, 0x15c0f0,
+    0x15c102, 0x167510, 0x167582, 0x175f08, 0x175f82, 0x1772f0, 0x17c002, 0x17d0f0, 0x180002, 0x189a58,
+    0x189a82, 0x191d80, 0x70000f, 0x700010, 0x700107, 0x700400, 0x700804, 0x700f80, 0x780007, 0x7ffff0,
+    0x800007, 0x87fff0,
+};
+#define TN__U_UNDEF 0x001u
+#define TN__U_N     0x002u
+#define TN__U_L     0x004u
+#define TN__U_Z     0x008u
+#define TN__U_M     0x010u
+#define TN__U_P     0x020u
+#define TN__U_S     0x040u
+#define TN__U_C     0x080u
+#define TN__U_WS    0x100u
+/* White_Space (Unicode PropList) */
+static int tn__u_space(uint32_t c) {
+    return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+/* a code point's class bit, | TN__U_WS for white space; above U+10FFFF: unassigned */
+static unsigned tn__u_flags(uint32_t c) {
+    size_t lo = 0, hi = sizeof(tn__ucat) / sizeof(tn__ucat[0]);
+    if (c > 0x10ffff) return TN__U_UNDEF;
+    while (hi - lo > 1) {          /* the last range starting at or before c */
+        size_t mid = (lo + hi) / 2;
+        if ((tn__ucat[mid] >> 3) <= c) lo = mid; else hi = mid;
+    }
+    return (1u << (tn__ucat[lo] & 7u)) | (tn__u_space(c) ? TN__U_WS : 0u);
+}
+/* one code point at s[*p], as llama.cpp decodes: overlong forms and
+   surrogates pass (up to 0x1FFFFF), a byte that begins no whole sequence is
+   U+FFFD and one byte */
+static uint32_t tn__utf8_next(const uint8_t *s, size_t n, size_t *p) {
+    size_t i = *p;
+    uint8_t b = s[i];
+    if (b < 0x80) { *p = i + 1; return b; }
+    if ((b & 0xe0) == 0xc0 && i + 1 < n && (s[i + 1] & 0xc0) == 0x80) { *p = i + 2; return ((uint32_t)(b & 0x1f) << 6) | (s[i + 1] & 0x3fu); }
+    if ((b & 0xf0) == 0xe0 && i + 2 < n && (s[i + 1] & 0xc0) == 0x80 && (s[i + 2] & 0xc0) == 0x80) {
+        *p = i + 3;
+        return ((uint32_t)(b & 0x0f) << 12) | ((uint32_t)(s[i + 1] & 0x3f) << 6) | (s[i + 2] & 0x3fu);
+    }
+    if ((b & 0xf8) == 0xf0 && i + 3 < n && (s[i + 1] & 0xc0) == 0x80 && (s[i + 2] & 0xc0) == 0x80 && (s[i + 3] & 0xc0) == 0x80) {
+        *p = i + 4;
+        return ((uint32_t)(b & 0x07) << 18) | ((uint32_t)(s[i + 1] & 0x3f) << 12) | ((uint32_t)(s[i + 2] & 0x3f) << 6) | (s[i + 3] & 0x3fu);
+    }
+    *p = i + 1;
+    return 0xfffd;
+}
+/* UTF-8 of c (at most 4 bytes); 0 above U+10FFFF */
+static size_t tn__utf8_put(uint32_t c, uint8_t *o) {
+    if (c < 0x80) { o[0] = (uint8_t)c; return 1; }
+    if (c < 0x800) { o[0] = (uint8_t)(0xc0 | (c >> 6)); o[1] = (uint8_t)(0x80 | (c & 0x3f)); return 2; }
+    if (c < 0x10000) { o[0] = (uint8_t)(0xe0 | (c >> 12)); o[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3f)); o[2] = (uint8_t)(0x80 | (c & 0x3f)); return 3; }
+    if (c > 0x10ffff) return 0;
+    o[0] = (uint8_t)(0xf0 | (c >> 18)); o[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3f)); o[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3f)); o[3] = (uint8_t)(0x80 | (c & 0x3f));
+    return 4;
+}
+/* GPT-2's byte-to-character map: printable Latin-1 bytes stand for
+   themselves, the other 68 for U+0100 on, in byte order */
+static uint32_t tn__byte_char(uint8_t b) {
+    unsigned k = 0, x;
+    if ((b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae) return b;
+    for (x = 0; x < b; x++)
+        if (!((x >= 0x21 && x <= 0x7e) || (x >= 0xa1 && x <= 0xac) || x >= 0xae)) k++;
+    return 0x100 + k;
+}
+static int tn__char_byte(uint32_t c) { /* the inverse; -1 for a character that stands for no byte */
+    unsigned x, k = 0;
+    if (c < 0x100) return (c >= 0x21 && c <= 0x7e) || (c >= 0xa1 && c <= 0xac) || c >= 0xae ? (int)c : -1;
+    for (x = 0; x < 256; x++)
+        if (!((x >= 0x21 && x <= 0x7e) || (x >= 0xa1 && x <= 0xac) || x >= 0xae) && 0x100 + k++ == c) return (int)x;
+    return -1;
+}
+
+/* ---- pre-tokenizers: split code points [ini, end) into pieces, appending
+   each piece's length to out (at most end - ini of them). They follow
+   llama.cpp's hand-written matchers of the regexes named. ---- */
+#define TN__UF(p) ((p) < end ? tn__u_flags(cp[p]) : 0u)
+#define TN__PIECE(e) do { size_t e_ = (e); if (e_ > prev) out[no++] = e_ - prev; prev = e_; pos = e_; } while (0)
+/* 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
+static size_t tn__pre_gpt2(const uint32_t *cp, size_t ini, size_t end, size_t *out, size_t no) {
+    size_t pos = ini, prev = ini;
+    while (pos < end) {
+        uint32_t c = cp[pos];
+        unsigned f = tn__u_flags(c), f2;
+        size_t nw;
+        if (c == '\'' && pos + 1 < end) {
+            uint32_t c1 = cp[pos + 1];
+            if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') { TN__PIECE(pos + 2); continue; }
+            if (pos + 2 < end) {
+                uint32_t c2 = cp[pos + 2];
+                if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) { TN__PIECE(pos + 3); continue; }
+            }
+        }
+        f2 = c == ' ' ? TN__UF(pos + 1) : f;
+        if (f2 & (TN__U_L | TN__U_N)) {
+            unsigned k = f2 & TN__U_L ? TN__U_L : TN__U_N;
+            pos += c == ' ';
+            while (f2 & k) f2 = TN__UF(pos + 1), pos++;
+            TN__PIECE(pos);
+            continue;
+        }
+        if (!(f2 & (TN__U_WS | TN__U_L | TN__U_N)) && f2) {
+            pos += c == ' ';
+            while (!(f2 & (TN__U_WS | TN__U_L | TN__U_N)) && f2) f2 = TN__UF(pos + 1), pos++;
+            TN__PIECE(pos);
+            continue;
+        }
+        for (nw = 0; TN__UF(pos + nw) & TN__U_WS; nw++) {}
+        if (nw > 1 && pos + nw < end) { TN__PIECE(pos + nw - 1); continue; }
+        if (nw > 0) { TN__PIECE(pos + nw); continue; }
+        TN__PIECE(pos + 1);
+    }
+    return no;
+}
+/* (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,D}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+   with D = 3 (llama3) or 1 (qwen2) */
+static size_t tn__pre_llama3(const uint32_t *cp, size_t ini, size_t end, size_t digits, size_t *out, size_t no) {
+    size_t pos = ini, prev = ini;
+    while (pos < end) {
+        uint32_t c = cp[pos];
+        unsigned f = tn__u_flags(c), f2;
+        size_t nw, last;
+        if (c == '\'' && pos + 1 < end) {
+            uint32_t c1 = cp[pos + 1] | (cp[pos + 1] >= 'A' && cp[pos + 1] <= 'Z' ? 0x20u : 0u);
+            if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') { TN__PIECE(pos + 2); continue; }
+            if (pos + 2 < end) {
+                uint32_t c2 = cp[pos + 2] | (cp[pos + 2] >= 'A' && cp[pos + 2] <= 'Z' ? 0x20u : 0u);
+                if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) { TN__PIECE(pos + 3); continue; }
+            }
+        }
+        if (!(c == '\r' || c == '\n' || (f & TN__U_N)) && ((f & TN__U_L) || (TN__UF(pos + 1) & TN__U_L))) {
+            pos++;
+            while (TN__UF(pos) & TN__U_L) pos++;
+            TN__PIECE(pos);
+            continue;
+        }
+        if (f & TN__U_N) {
+            size_t i0 = pos;
+            while (TN__UF(pos) & TN__U_N)
+                if (++pos - i0 >= digits) { TN__PIECE(pos); i0 = pos; }
+            TN__PIECE(pos);
+            continue;
+        }
+        f2 = c == ' ' ? TN__UF(pos + 1) : f;
+        if (!(f2 & (TN__U_WS | TN__U_L | TN__U_N)) && f) {
+            pos += c == ' ';
+            while (!(f2 & (TN__U_WS | TN__U_L | TN__U_N)) && f2) f2 = TN__UF(pos + 1), pos++;
+            while (pos < end && (cp[pos] == '\r' || cp[pos] == '\n')) pos++;
+            TN__PIECE(pos);
+            continue;
+        }
+        for (nw = 0, last = 0; TN__UF(pos + nw) & TN__U_WS; nw++)
+            if (cp[pos + nw] == '\r' || cp[pos + nw] == '\n') last = pos + nw + 1;
+        if (last > 0) { TN__PIECE(last); continue; }
+        if (nw > 1 && pos + nw < end) { TN__PIECE(pos + nw - 1); continue; }
+        if (nw > 0) { TN__PIECE(pos + nw); continue; }
+        TN__PIECE(pos + 1);
+    }
+    return no;
+}
+/* llama.cpp's "default" BPE pre-tokenizer runs four splits in turn; three
+   are simple enough to state directly (as llama.cpp's regex engine sees
+   them: code points above 127 by class, and its \s as White_Space):
+   kind 0: [\p{P}$+<=>^~|]+   kind 1: \p{N}+   kind 2: [0-9][0-9][0-9] */
+static int tn__pre_is(int kind, uint32_t c) {
+    unsigned f;
+    if (c < 128) return kind == 0 ? (c > 0x20 && c < 0x7f && !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) && c != '`') : (c >= '0' && c <= '9');
+    if (kind == 2) return 0;
+    f = tn__u_flags(c);
+    return !(f & TN__U_WS) && (f & (kind == 0 ? TN__U_P : TN__U_N));
+}
+static size_t tn__pre_runs(int kind, const uint32_t *cp, size_t ini, size_t end, size_t *out, size_t no) {
+    size_t pos = ini, prev = ini;
+    while (pos < end) {
+        size_t e = pos;
+        if (kind == 2) {
+            if (pos + 3 <= end && tn__pre_is(2, cp[pos]) && tn__pre_is(2, cp[pos + 1]) && tn__pre_is(2, cp[pos + 2])) e = pos + 3;
+        } else {
+            while (e < end && tn__pre_is(kind, cp[e])) e++;
+        }
+        if (e == pos) { pos++; continue; }
+        if (pos > prev) out[no++] = pos - prev;  /* the stretch before the match */
+        out[no++] = e - pos;
+        prev = pos = e;
+    }
+    if (end > prev) out[no++] = end - prev;
+    return no;
+}
+#undef TN__PIECE
+#undef TN__UF
+/* pieces (lengths in code points) of cp[0, n): a, b are scratch of n entries; returns the count, in *res */
+static size_t tn__pretokenize(int pre, const uint32_t *cp, size_t n, size_t *a, size_t *b, size_t **res) {
+    int step, nstep = pre == TN__PRE_DEFAULT ? 4 : 1;
+    size_t np = 1, i, start, *in = a, *out = b, *t;
+    a[0] = n;
+    for (step = 0; step < nstep; step++) {
+        size_t no = 0;
+        for (i = 0, start = 0; i < np; start += in[i], i++) {
+            if (pre == TN__PRE_GPT2 || (pre == TN__PRE_DEFAULT && step == 1)) no = tn__pre_gpt2(cp, start, start + in[i], out, no);
+            else if (pre == TN__PRE_LLAMA3 || pre == TN__PRE_QWEN2) no = tn__pre_llama3(cp, start, start + in[i], pre == TN__PRE_LLAMA3 ? 3 : 1, out, no);
+            else no = tn__pre_runs(step == 0 ? 0 : step == 2 ? 1 : 2, cp, start, start + in[i], out, no);
+        }
+        np = no;
+        t = in; in = out; out = t;
+    }
+    *res = in;
+    return np;
+}
+
+/* ---- byte-level BPE: the merges ---- */
+/* the strings merges name that are no token of the vocabulary get ids from n on */
+static int32_t tn__xstr_find(const tn_vocab *v, const uint8_t *s, uint32_t len, uint64_t h) {
+    uint64_t i;
+    if (!v->xhash) return -1;
+    for (i = h & v->xmask;; i = (i + 1) & v->xmask) {
+        int32_t x = v->xhash[i];
+        if (x < 0) return -1;
+        if (v->xlen[x] == len && memcmp(v->xbytes + v->xoff[x], s, len) == 0) return (int32_t)(v->n + x);
+    }
+}
+static uint64_t tn__fnv(const uint8_t *s, size_t len) {
+    uint64_t h = TN__FNV0;
+    size_t i;
+    for (i = 0; i < len; i++) h = tn__fnv_step(h, s[i]);
+    return h;
+}
+/* the id of a string: a token's, else an extra string's, else -1 */
+static int32_t tn__sym_id(const tn_vocab *v, const uint8_t *s, uint32_t len) {
+    uint64_t h = tn__fnv(s, len);
+    int32_t id = tn__vocab_find(v, s, len, h);
+    return id >= 0 ? id : tn__xstr_find(v, s, len, h);
+}
+/* the id of a string, added as an extra string if it is none yet (room was made) */
+static int32_t tn__sym_intern(tn_vocab *v, const uint8_t *s, uint32_t len) {
+    uint64_t h = tn__fnv(s, len), i;
+    int32_t id = tn__vocab_find(v, s, len, h);
+    if (id >= 0) return id;
+    for (i = h & v->xmask;; i = (i + 1) & v->xmask) {
+        int32_t x = v->xhash[i];
+        if (x < 0) break;
+        if (v->xlen[x] == len && memcmp(v->xbytes + v->xoff[x], s, len) == 0) return (int32_t)(v->n + x);
+    }
+    v->xoff[v->nx] = (uint32_t)v->nxbytes; v->xlen[v->nx] = len;
+    memcpy(v->xbytes + v->nxbytes, s, len);
+    v->nxbytes += len;
+    v->xhash[i] = v->nx;
+    return (int32_t)(v->n + v->nx++);
+}
+static uint64_t tn__pair_hash(int32_t l, int32_t r) {
+    uint64_t k = ((uint64_t)(uint32_t)l << 32) | (uint32_t)r;
+    k ^= k >> 33; k *= 0xff51afd7ed558ccdull; k ^= k >> 33;
+    return k;
+}
+static const tn__merge *tn__merge_find(const tn_vocab *v, int32_t l, int32_t r) {
+    uint64_t i;
+    for (i = tn__pair_hash(l, r) & v->mmask;; i = (i + 1) & v->mmask) {
+        const tn__merge *m = &v->merges[i];
+        if (m->l < 0) return NULL;
+        if (m->l == l && m->r == r) return m;
+    }
+}
+/* tokenizer.ggml.merges: "left right" (split at the first space after the
+   first byte), rank = position; a pair named twice keeps its first rank */
+static tn_status tn__bpe_load(tn_vocab *v, const tn_gguf *g) {
+    int64_t mi = tn_gguf_find_key(g, "tokenizer.ggml.merges");
+    uint64_t nm, i, len, total = 0, maxlen = 0, cap, hcap;
+    uint8_t *cat;
+    int b;
+    if (mi < 0 || tn_gguf_kv_type(g, mi) != TN_GGUF_ARRAY || tn_gguf_arr_type(g, mi) != TN_GGUF_STRING)
+        return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.merges (an array of strings) is missing: a gpt2 vocabulary needs its merges");
+    nm = tn_gguf_arr_n(g, mi);
+    if (nm > ((uint64_t)INT32_MAX - (uint64_t)v->n - 256) / 3) return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.merges has %llu merges: too many for %lld tokens", (unsigned long long)nm, (long long)v->n);
+    for (i = 0; i < nm; i++) {
+        tn_gguf_arr_str(g, mi, i, &len);
+        if (len > UINT32_MAX / 4 || total > (UINT32_MAX / 4) - len) return tn__fail(TN_ERR_FORMAT, "tokenizer.ggml.merges: the merges' text exceeds 1 GB");
+        total += len;
+        if (len > maxlen) maxlen = len;
+    }
+    /* at most three strings a merge, 2 * its length of bytes */
+    cap = 3 * nm + 256;
+    for (hcap = 16; hcap < 2 * cap; hcap *= 2) {}
+    v->xbytes = (uint8_t *)TN_MALLOC((size_t)(2 * total + 2 * 256 + 1));
+    v->xoff = (uint32_t *)TN_MALLOC((size_t)cap * sizeof(uint32_t));
+    v->xlen = (uint32_t *)TN_MALLOC((size_t)cap * sizeof(uint32_t));
+    v->xhash = (int32_t *)TN_MALLOC((size_t)hcap * sizeof(int32_t));
+    for (v->mmask = 15; v->mmask + 1 < 2 * nm; v->mmask = v->mmask * 2 + 1) {}
+    v->merges = (tn__merge *)TN_MALLOC((size_t)(v->mmask + 1) * sizeof(tn__merge));
+    cat = (uint8_t *)TN_MALLOC((size_t)maxlen + 1);
+    if (!v->xbytes || !v->xoff || !v->xlen || !v->xhash || !v->merges || !cat) { TN_FREE(cat); return tn__fail(TN_ERR_NOMEM, "tn_vocab_from_gguf: out of memory for %llu merges", (unsigned long long)nm); }
+    v->xmask = hcap - 1;
+    memset(v->xhash, 0xff, (size_t)hcap * sizeof(int32_t));
+    for (i = 0; i <= v->mmask; i++) v->merges[i].l = -1;
+    for (i = 0; i < nm; i++) {
+        const uint8_t *s = (const uint8_t *)tn_gguf_arr_str(g, mi, i, &len);
+        uint64_t sp, j;
+        int32_t l, r;
+        for (sp = 1; sp < len && s[sp] != ' '; sp++) {}
+        if (sp >= len || sp + 1 >= len) continue;  /* no parts: matches nothing, as in llama.cpp */
+        l = tn__sym_intern(v, s, (uint32_t)sp);
+        r = tn__sym_intern(v, s + sp + 1, (uint32_t)(len - sp - 1));
+        for (j = tn__pair_hash(l, r) & v->mmask;; j = (j + 1) & v->mmask) {
+            tn__merge *m = &v->merges[j];
+            if (m->l == l && m->r == r) break;   /* named before: the first rank stays */
+            if (m->l < 0) {
+                memcpy(cat, s, (size_t)sp); memcpy(cat + sp, s + sp + 1, (size_t)(len - sp - 1));
+                m->l = l; m->r = r; m->rank = (uint32_t)i;
+                m->res = tn__sym_intern(v, cat, (uint32_t)(len - 1));
+                break;
+            }
+        }
+    }
+    TN_FREE(cat);
+    for (b = 0; b < 256; b++) {  /* each byte's one-character symbol */
+        uint8_t u[4];
+        size_t k = tn__utf8_put(tn__byte_char((uint8_t)b), u);
+        uint8_t c = (uint8_t)b;
+        v->benc[b] = tn__sym_id(v, u, (uint32_t)k);
+        v->bsingle[b] = tn__vocab_find(v, &c, 1, tn__fnv(&c, 1)); /* llama.cpp's fallback: single bytes of a symbol's text */
+    }
+    return TN_OK;
+}
+
+/* the heap of candidate merges: lowest rank first, then the leftmost */
+typedef struct { uint32_t rank, size; int32_t l, r, res; } tn__bigram;
+static int tn__bg_less(const tn__bigram *a, const tn__bigram *b) { return a->rank < b->rank || (a->rank == b->rank && a->l < b->l); }
+static void tn__bg_push(tn__bigram *h, size_t *n, tn__bigram x) {
+    size_t i = (*n)++;
+    while (i > 0 && tn__bg_less(&x, &h[(i - 1) / 2])) { h[i] = h[(i - 1) / 2]; i = (i - 1) / 2; }
+    h[i] = x;
+}
+static tn__bigram tn__bg_pop(tn__bigram *h, size_t *n) {
+    tn__bigram top = h[0], x = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && tn__bg_less(&h[c + 1], &h[c])) c++;
+        if (!tn__bg_less(&h[c], &x)) break;
+        h[i] = h[c]; i = c;
+    }
+    if (*n) h[i] = x;
+    return top;
+}
+/* scratch for one word of up to cap bytes */
+typedef struct {
+    uint8_t *enc;              /* the word, each byte as its character's UTF-8 */
+    uint32_t *eoff;            /* cap + 1: where byte i's character begins in enc */
+    int32_t *id, *prev, *next;
+    uint32_t *len;             /* bytes a symbol covers (0: merged away) */
+    tn__bigram *heap;          /* 3 * cap */
+} tn__bpe_ws;
+static void tn__bpe_add(const tn_vocab *v, tn__bpe_ws *w, size_t *nh, int32_t a, int32_t b) {
+    const tn__merge *m;
+    tn__bigram x;
+    if (a < 0 || b < 0 || w->id[a] < 0 || w->id[b] < 0 || !(m = tn__merge_find(v, w->id[a], w->id[b]))) return;
+    x.rank = m->rank; x.l = a; x.r = b; x.res = m->res; x.size = w->len[a] + w->len[b];
+    tn__bg_push(w->heap, nh, x);
+}
+/* one pre-tokenized piece (bytes s[0, m)) to ids, as llama.cpp's BPE session */
+static void tn__bpe_word(const tn_vocab *v, tn__bpe_ws *w, const uint8_t *s, size_t m, tn__idsink *o) {
+    size_t i, nh = 0, ne = 0;
+    int32_t k;
+    for (i = 0; i < m; i++) { w->eoff[i] = (uint32_t)ne; ne += tn__utf8_put(tn__byte_char(s[i]), w->enc + ne); }
+    w->eoff[m] = (uint32_t)ne;
+    if (v->ignore_merges && ne <= UINT32_MAX) {
+        int32_t id = tn__vocab_find(v, w->enc, (uint32_t)ne, tn__fnv(w->enc, ne));
+        if (id >= 0) { tn__ids_put(o, id); return; }
+    }
+    for (i = 0; i < m; i++) {
+        w->id[i] = v->benc[s[i]]; w->len[i] = 1;
+        w->prev[i] = (int32_t)i - 1; w->next[i] = i + 1 < m ? (int32_t)(i + 1) : -1;
+    }
+    for (i = 1; i < m; i++) tn__bpe_add(v, w, &nh, (int32_t)(i - 1), (int32_t)i);
+    while (nh) {
+        tn__bigram x = tn__bg_pop(w->heap, &nh);
+        int32_t l = x.l, r = x.r;
+        if (!w->len[l] || !w->len[r] || w->len[l] + w->len[r] != x.size) continue;  /* stale */
+        w->id[l] = x.res;
+        w->len[l] += w->len[r]; w->len[r] = 0;
+        w->next[l] = w->next[r];
+        if (w->next[r] >= 0) w->prev[w->next[r]] = l;
+        tn__bpe_add(v, w, &nh, w->prev[l], l);
+        tn__bpe_add(v, w, &nh, l, w->next[l]);
+    }
+    for (k = 0; k >= 0; k = w->next[k]) {
+        if (w->id[k] >= 0 && w->id[k] < v->n) { tn__ids_put(o, w->id[k]); continue; }
+        /* no token: each byte of the symbol's text that is a token by itself */
+        for (i = w->eoff[k]; i < w->eoff[k + w->len[k]]; i++)
+            if (v->bsingle[w->enc[i]] >= 0) tn__ids_put(o, v->bsingle[w->enc[i]]);
+    }
+}
+/* a raw fragment: code points (llama.cpp's decoding), pieces, BPE per piece */
+static tn_status tn__bpe_run(const tn_vocab *v, const uint8_t *s, size_t len, size_t base, tn__idsink *o) {
+    uint32_t *cp;
+    size_t *pa, *pb, *pieces, *coff, n = 0, p = 0, np, i, start, maxw = 0, cb = 0;
+    uint8_t *canon;
+    tn__bpe_ws w;
+    tn_status st = TN_OK;
+    if (len > ((size_t)-1) / (8 * sizeof(size_t) + 64)) return tn__fail(TN_ERR_ARG, "tn_tokenize: the text (%zu bytes) is too long", len);
+    cp = (uint32_t *)TN_MALLOC(len * sizeof(uint32_t));
+    coff = (size_t *)TN_MALLOC((len + 1) * sizeof(size_t));
+    pa = (size_t *)TN_MALLOC(len * sizeof(size_t));
+    pb = (size_t *)TN_MALLOC(len * sizeof(size_t));
+    canon = (uint8_t *)TN_MALLOC(4 * len);
+    memset(&w, 0, sizeof(w));
+    if (!cp || !coff || !pa || !pb || !canon) { st = tn__fail(TN_ERR_NOMEM, "tn_tokenize: out of memory for %zu bytes of text", len); goto done; }
+    while (p < len) {
+        size_t q = p, k;
+        uint32_t c = tn__utf8_next(s, len, &q);
+        if (!(k = tn__utf8_put(c, canon + cb))) { st = tn__fail(TN_ERR_ARG, "tn_tokenize: the text holds code point U+%X (above U+10FFFF) at byte %zu", (unsigned)c, base + p); goto done; }
+        coff[n] = cb; cp[n++] = c; cb += k; p = q;
+    }
+    coff[n] = cb;
+    np = tn__pretokenize(v->pre, cp, n, pa, pb, &pieces);
+    for (i = 0, start = 0; i < np; start += pieces[i], i++)
+        if (coff[start + pieces[i]] - coff[start] > maxw) maxw = coff[start + pieces[i]] - coff[start];
+    w.enc = (uint8_t *)TN_MALLOC(2 * maxw + 1);
+    w.eoff = (uint32_t *)TN_MALLOC((maxw + 1) * sizeof(uint32_t));
+    w.id = (int32_t *)TN_MALLOC(maxw * sizeof(int32_t) + 1);
+    w.prev = (int32_t *)TN_MALLOC(maxw * sizeof(int32_t) + 1);
+    w.next = (int32_t *)TN_MALLOC(maxw * sizeof(int32_t) + 1);
+    w.len = (uint32_t *)TN_MALLOC(maxw * sizeof(uint32_t) + 1);
+    w.heap = (tn__bigram *)TN_MALLOC(3 * maxw * sizeof(tn__bigram) + 1);
+    if (!w.enc || !w.eoff || !w.id || !w.prev || !w.next || !w.len || !w.heap) { st = tn__fail(TN_ERR_NOMEM, "tn_tokenize: out of memory for a %zu-byte word", maxw); goto done; }
+    if (maxw > (size_t)INT32_MAX / 4) { st = tn__fail(TN_ERR_ARG, "tn_tokenize: a %zu-byte word is too long", maxw); goto done; }
+    for (i = 0, start = 0; i < np; start += pieces[i], i++)
+        tn__bpe_word(v, &w, canon + coff[start], coff[start + pieces[i]] - coff[start], o);
+done:
+    TN_FREE(cp); TN_FREE(coff); TN_FREE(pa); TN_FREE(pb); TN_FREE(canon);
+    TN_FREE(w.enc); TN_FREE(w.eoff); TN_FREE(w.id); TN_FREE(w.prev); TN_FREE(w.next); TN_FREE(w.len); TN_FREE(w.heap);
+    return st;
+}
+
 /* llama.cpp's partition: each special token in turn (longest first) splits
    every raw stretch at its leftmost, non-overlapping occurrences */
 typedef struct { size_t off, len; int32_t id; } tn__frag; /* id >= 0: a special token */
@@ -15227,7 +15954,7 @@ TNDEF tn_status tn_tokenize(const tn_vocab *v, const char *text, size_t len, int
         for (k = 0; k < v->n_special; k++) {
             const tn__vtok *t = &v->tok[v->special[k]];
             const uint8_t *tb = v->bytes + t->off;
-            if (t->type == 3 && !parse_special) continue;
+            if ((t->type == 2 || t->type == 3) && !parse_special) continue;
             for (f = 0; f < (int64_t)nf; f++) {
                 size_t p, end;
                 if (fr[f].id >= 0 || fr[f].len < t->len) continue;
@@ -15254,7 +15981,7 @@ TNDEF tn_status tn_tokenize(const tn_vocab *v, const char *text, size_t len, int
         }
         for (f = 0; f < (int64_t)nf && st == TN_OK; f++) {
             if (fr[f].id >= 0) tn__ids_put(&o, fr[f].id);
-            else if (fr[f].len) st = tn__rwkv_run(v, (const uint8_t *)text + fr[f].off, fr[f].len, fr[f].off, &o);
+            else if (fr[f].len) st = (v->pre ? tn__bpe_run : tn__rwkv_run)(v, (const uint8_t *)text + fr[f].off, fr[f].len, fr[f].off, &o);
         }
         TN_FREE(fr);
         if (st != TN_OK) return st;
@@ -15264,13 +15991,43 @@ TNDEF tn_status tn_tokenize(const tn_vocab *v, const char *text, size_t len, int
     if (o.n > cap) return tn__fail(TN_ERR_ARG, "tn_tokenize: the text needs %lld ids, room for %lld was given", (long long)o.n, (long long)cap);
     return TN_OK;
 }
+static void tn__piece_put(char *buf, size_t cap, size_t *n, const void *p, size_t k) {
+    if (*n < cap) memcpy(buf + *n, p, TN__MIN(k, cap - *n));
+    *n += k;
+}
 TNDEF tn_status tn_token_piece(const tn_vocab *v, int32_t id, int special, char *buf, size_t cap, size_t *len_out) {
-    size_t l;
+    const uint8_t *t;
+    size_t l, n = 0, p;
+    int ty;
     if (!v || !len_out || (!buf && cap)) return tn__fail(TN_ERR_ARG, "tn_token_piece: NULL argument");
     if (id < 0 || id >= v->n) return tn__fail(TN_ERR_ARG, "tn_token_piece: token %lld is out of range (the vocabulary has %lld)", (long long)id, (long long)v->n);
-    l = v->tok[id].type == 3 && !special ? 0 : v->tok[id].len;
-    *len_out = l;
-    if (l) memcpy(buf, v->bytes + v->tok[id].off, TN__MIN(l, cap));
+    t = v->bytes + v->tok[id].off; l = v->tok[id].len; ty = v->tok[id].type;
+    *len_out = 0;
+    if ((ty == 2 || ty == 3) && !special) return TN_OK;  /* unknown and control tokens are hidden unless asked for */
+    if (!v->pre || ty == 2 || ty == 3 || ty == 4) tn__piece_put(buf, cap, &n, t, l);
+    else if (ty == 6) {        /* a byte token "<0xXX>" */
+        uint8_t b = 0;
+        for (p = 3; p < 5 && p < l && isxdigit(t[p]); p++) b = (uint8_t)(b * 16 + (isdigit(t[p]) ? t[p] - '0' : (t[p] | 0x20) - 'a' + 10));
+        tn__piece_put(buf, cap, &n, &b, 1);
+    } else if (ty == 1) {      /* byte-level: each character stands for a byte */
+        for (p = 0; p < l;) {
+            size_t q = p;
+            uint32_t c = tn__utf8_next(t, l, &q);
+            int b = tn__char_byte(c);
+            if (b >= 0) { uint8_t x = (uint8_t)b; tn__piece_put(buf, cap, &n, &x, 1); }
+            else {             /* llama.cpp's marker for a character that is no byte */
+                uint8_t u[4];
+                size_t k = tn__utf8_put(c, u), j;
+                char hx[3];
+                tn__piece_put(buf, cap, &n, "[UNK_BYTE_0x", 12);
+                for (j = 0; j < k; j++) { snprintf(hx, sizeof(hx), "%02x", u[j]); tn__piece_put(buf, cap, &n, hx, 2); }
+                tn__piece_put(buf, cap, &n, t, l);
+                tn__piece_put(buf, cap, &n, "]", 1);
+            }
+            p = q;
+        }
+    }                          /* unused and undefined tokens: nothing */
+    *len_out = n;
     return TN_OK;
 }
 

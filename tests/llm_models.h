@@ -18,6 +18,7 @@ typedef struct {
     tn_type proj, embd, head; /* head TN_TYPE_COUNT: tied (no output.weight) */
     int scales, biases, rope_freqs;
     float base;
+    const char *pre;          /* NULL: the rwkv vocabulary; else gpt2 (byte-level BPE) with this tokenizer.ggml.pre ("": none) */
 } tn_t_llm_spec;
 
 static const char *const tn_t_llm_words[] = {
@@ -27,18 +28,79 @@ static const char *const tn_t_llm_words[] = {
 #define TN_T_LLM_NWORDS ((int)(sizeof(tn_t_llm_words) / sizeof(tn_t_llm_words[0])))
 #define TN_T_LLM_VOCAB (256 + TN_T_LLM_NWORDS)
 
+/* the gpt2 vocabulary (TN_T_LLM_VOCAB tokens): the 256 bytes as GPT-2's
+   byte characters, 29 tokens merged from the words below (each built left to
+   right, so the merges compete by rank), "xyz" with no merges (a llama3
+   piece that is a whole token skips them), "<|endoftext|>" (control, bos and
+   eos) and "<|user|>" (user-defined); then the merge "q z" whose result is no
+   token and "h e" named a second time */
+static const char *const tn_t_gpt2_words[] = {
+    "th", "the", "he", " the", "in", " in", "int", "12", "123", "'s", "\xc3\xa9", "  ", "    ", "\n\n", "re", "return",
+    " (", ");", "->", "\xe6\x97\xa5", "st", "er", "on", "an",
+};
+static size_t tn_t_byte_char(unsigned b, char *o) { /* UTF-8 of GPT-2's character for byte b */
+    unsigned k = 0, x, c;
+    int keep = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae;
+    for (x = 0; x < b; x++) if (!((x >= 0x21 && x <= 0x7e) || (x >= 0xa1 && x <= 0xac) || x >= 0xae)) k++;
+    c = keep ? b : 0x100 + k;
+    if (c < 0x80) { o[0] = (char)c; return 1; }
+    o[0] = (char)(0xc0 | (c >> 6)); o[1] = (char)(0x80 | (c & 0x3f));
+    return 2;
+}
+typedef struct { char tok[TN_T_LLM_VOCAB][40]; char merge[160][84]; int nm; } tn_t_gpt2;
+static void tn_t_gpt2_build(tn_t_gpt2 *v) {
+    int nt = 256, w, i, j;
+    v->nm = 0;
+    for (i = 0; i < 256; i++) v->tok[i][tn_t_byte_char((unsigned)i, v->tok[i])] = 0;
+    for (w = 0; w < (int)(sizeof(tn_t_gpt2_words) / sizeof(tn_t_gpt2_words[0])) && nt < 285; w++) {
+        const unsigned char *s = (const unsigned char *)tn_t_gpt2_words[w];
+        char left[40];
+        size_t n = strlen((const char *)s);
+        left[tn_t_byte_char(s[0], left)] = 0;
+        for (i = 1; i < (int)n && nt < 285; i++) {
+            char right[4], res[40];
+            int have = 0;
+            right[tn_t_byte_char(s[i], right)] = 0;
+            size_t ll = strlen(left), rl = strlen(right);
+            if (ll + rl >= sizeof(res)) break;
+            memcpy(res, left, ll); memcpy(res + ll, right, rl + 1);
+            for (j = 256; j < nt; j++) if (strcmp(v->tok[j], res) == 0) have = 1;
+            if (!have) {
+                char *m = v->merge[v->nm++];
+                memcpy(m, left, ll); m[ll] = ' '; memcpy(m + ll + 1, right, rl + 1);
+                memcpy(v->tok[nt++], res, sizeof(res));
+            }
+            memcpy(left, res, sizeof(res));
+        }
+    }
+    while (nt < 285) snprintf(v->tok[nt], sizeof(v->tok[0]), "<unused%d>", nt), nt++;
+    strcpy(v->tok[285], "xyz");
+    strcpy(v->tok[286], "<|endoftext|>");
+    strcpy(v->tok[287], "<|user|>");
+    strcpy(v->merge[v->nm++], "q z");
+    strcpy(v->merge[v->nm++], "h e");
+}
+
 /* the specs the tests use */
 static const tn_t_llm_spec tn_t_llm_specs[] = {
     /* BitNet b1.58 2B-4T's structure: GQA 4:1, head 64 here (128 there), NEOX, sub-norms, tied F16 head, TQ2_0 */
-    {"bitnet", "bitnet", 512, 8, 2, 64, 768, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_F16, TN_TYPE_COUNT, 1, 0, 0, 500000.0f},
+    {"bitnet", "bitnet", 512, 8, 2, 64, 768, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_F16, TN_TYPE_COUNT, 1, 0, 0, 500000.0f, NULL},
     /* TriLM-like llama: head 128, GQA 4:1, TQ1_0, Q6_K embeddings, F16 head, rope_freqs, biases */
-    {"llama", "llama", 512, 4, 1, 128, 1024, 2, 96, TN_TYPE_TQ1_0, TN_TYPE_Q6_K, TN_TYPE_F16, 0, 1, 1, 10000.0f},
+    {"llama", "llama", 512, 4, 1, 128, 1024, 2, 96, TN_TYPE_TQ1_0, TN_TYPE_Q6_K, TN_TYPE_F16, 0, 1, 1, 10000.0f, NULL},
     /* arcee: ReLU^2, MHA, Q8_0 embeddings and head, TQ2_0 with .scale */
-    {"arcee", "arcee", 256, 4, 4, 64, 512, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_Q8_0, TN_TYPE_Q8_0, 1, 0, 0, 10000.0f},
+    {"arcee", "arcee", 256, 4, 4, 64, 512, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_Q8_0, TN_TYPE_Q8_0, 1, 0, 0, 10000.0f, NULL},
 };
 #define TN_T_LLM_NSPECS ((int)(sizeof(tn_t_llm_specs) / sizeof(tn_t_llm_specs[0])))
+/* arcee with gpt2 vocabularies, one per pre-tokenizer ternary.h has ("" : no tokenizer.ggml.pre, llama.cpp's default) */
+static const tn_t_llm_spec tn_t_llm_vspecs[] = {
+    {"arcee-gpt2", "arcee", 256, 4, 4, 64, 512, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_Q8_0, TN_TYPE_Q8_0, 1, 0, 0, 10000.0f, "gpt-2"},
+    {"arcee-llama3", "arcee", 256, 4, 4, 64, 512, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_Q8_0, TN_TYPE_Q8_0, 1, 0, 0, 10000.0f, "llama-bpe"},
+    {"arcee-qwen2", "arcee", 256, 4, 4, 64, 512, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_Q8_0, TN_TYPE_Q8_0, 1, 0, 0, 10000.0f, "qwen2"},
+    {"arcee-default", "arcee", 256, 4, 4, 64, 512, 2, 96, TN_TYPE_TQ2_0, TN_TYPE_Q8_0, TN_TYPE_Q8_0, 1, 0, 0, 10000.0f, ""},
+};
+#define TN_T_LLM_NVSPECS ((int)(sizeof(tn_t_llm_vspecs) / sizeof(tn_t_llm_vspecs[0])))
 /* for speed: BitNet b1.58 2B-4T's layer shapes (2560 wide, FFN 6912, 20/5 heads of 128), 4 of its 30 layers */
-static const tn_t_llm_spec tn_t_llm_bitnet2b = {"bitnet2b", "bitnet", 2560, 20, 5, 128, 6912, 4, 1024, TN_TYPE_TQ2_0, TN_TYPE_F16, TN_TYPE_COUNT, 0, 0, 0, 500000.0f};
+static const tn_t_llm_spec tn_t_llm_bitnet2b = {"bitnet2b", "bitnet", 2560, 20, 5, 128, 6912, 4, 1024, TN_TYPE_TQ2_0, TN_TYPE_F16, TN_TYPE_COUNT, 0, 0, 0, 500000.0f, NULL};
 
 typedef struct { void *p[512]; int n; } tn_t_bufs;
 static void *tn_t_keep(tn_t_bufs *b, size_t n) {
@@ -113,7 +175,18 @@ static tn_status tn_t_llm_build(const tn_t_llm_spec *s, uint64_t seed, tn_gguf *
     if (!st) st = tn_gguf_set_f32(g, tn_t_key(k, s->arch, "attention.layer_norm_rms_epsilon"), 1e-5f);
     if (!st) st = tn_gguf_set_u32(g, tn_t_key(k, s->arch, "rope.dimension_count"), (uint32_t)s->hd);
     if (!st) st = tn_gguf_set_f32(g, tn_t_key(k, s->arch, "rope.freq_base"), s->base);
-    if (!st) st = tn_gguf_set_str(g, "tokenizer.ggml.model", "rwkv");
+    if (s->pre) {
+        static tn_t_gpt2 gv;
+        const char *mp[160];
+        tn_t_gpt2_build(&gv);
+        for (i = 0; i < TN_T_LLM_VOCAB; i++) { tp[i] = gv.tok[i]; tt[i] = i == 286 ? 3 : i == 287 ? 4 : 1; }
+        for (i = 0; i < gv.nm; i++) mp[i] = gv.merge[i];
+        if (!st) st = tn_gguf_set_str(g, "tokenizer.ggml.model", "gpt2");
+        if (!st && s->pre[0]) st = tn_gguf_set_str(g, "tokenizer.ggml.pre", s->pre);
+        if (!st) st = tn_gguf_set_arr_str(g, "tokenizer.ggml.merges", mp, (uint64_t)gv.nm);
+        if (!st) st = tn_gguf_set_u32(g, "tokenizer.ggml.bos_token_id", 286);
+        if (!st) st = tn_gguf_set_u32(g, "tokenizer.ggml.eos_token_id", 286);
+    } else if (!st) st = tn_gguf_set_str(g, "tokenizer.ggml.model", "rwkv");
     if (!st) st = tn_gguf_set_arr_str(g, "tokenizer.ggml.tokens", tp, TN_T_LLM_VOCAB);
     if (!st) st = tn_gguf_set_arr(g, "tokenizer.ggml.token_type", TN_GGUF_INT32, tt, TN_T_LLM_VOCAB);
     if (!st) st = tn_gguf_set_bool(g, "tokenizer.ggml.add_bos_token", 0);

@@ -142,6 +142,7 @@ static const tn_test_case tn_tests[] = {
     {"llm_vs_transformer", test_llm_vs_transformer},
     {"llm_errors", test_llm_errors},
     {"llm_vocab_rwkv", test_llm_vocab_rwkv},
+    {"llm_vocab_gpt2", test_llm_vocab_gpt2},
     {"llm_sample", test_llm_sample},
 };
 

@@ -509,6 +509,122 @@ static int test_llm_vocab_rwkv(void) {
     return 0;
 }
 
+/* the id whose text is `text` (decoded bytes), -1 if none */
+static int32_t tn_t_tok(const tn_vocab *v, const char *text) {
+    int32_t id;
+    char buf[64];
+    size_t len;
+    for (id = 0; id < tn_vocab_n(v); id++)
+        if (tn_token_piece(v, id, 1, buf, sizeof(buf), &len) == TN_OK && len == strlen(text) && memcmp(buf, text, len) == 0) return id;
+    return -1;
+}
+/* text's ids are exactly the tokens whose texts `want` lists ("~"-separated) */
+static int tn_t_ids_are(const tn_vocab *v, const char *text, size_t len, int parse_special, const char *want) {
+    int32_t ids[64];
+    int64_t n, k = 0;
+    char w[256], *p, *save = NULL;
+    if (tn_tokenize(v, text, len, 0, parse_special, ids, 64, &n) != TN_OK) return 0;
+    snprintf(w, sizeof(w), "%s", want);
+    for (p = strtok_r(w, "~", &save); p; p = strtok_r(NULL, "~", &save), k++)
+        if (k >= n || ids[k] != tn_t_tok(v, p)) { printf("  %s: id %lld is %d, want %d ('%s')\n", text, (long long)k, k < n ? ids[k] : -1, tn_t_tok(v, p), p); return 0; }
+    return k == n;
+}
+static tn_status tn_t_gpt2_vocab(const char *pre, int with_merges, tn_vocab **v) {
+    static tn_t_gpt2 gv;
+    const char *tp[TN_T_LLM_VOCAB], *mp[160];
+    int32_t tt[TN_T_LLM_VOCAB];
+    int i;
+    tn_gguf *g = tn_gguf_new();
+    tn_status st;
+    if (!g) return TN_ERR_NOMEM;
+    tn_t_gpt2_build(&gv);
+    for (i = 0; i < TN_T_LLM_VOCAB; i++) { tp[i] = gv.tok[i]; tt[i] = i == 286 ? 3 : i == 287 ? 4 : 1; }
+    for (i = 0; i < gv.nm; i++) mp[i] = gv.merge[i];
+    st = tn_gguf_set_str(g, "tokenizer.ggml.model", "gpt2");
+    if (!st && pre) st = tn_gguf_set_str(g, "tokenizer.ggml.pre", pre);
+    if (!st) st = tn_gguf_set_arr_str(g, "tokenizer.ggml.tokens", tp, TN_T_LLM_VOCAB);
+    if (!st) st = tn_gguf_set_arr(g, "tokenizer.ggml.token_type", TN_GGUF_INT32, tt, TN_T_LLM_VOCAB);
+    if (!st && with_merges == 1) st = tn_gguf_set_arr_str(g, "tokenizer.ggml.merges", mp, (uint64_t)gv.nm);
+    if (!st && with_merges == 2) st = tn_gguf_set_arr(g, "tokenizer.ggml.merges", TN_GGUF_INT32, tt, 3);
+    if (!st) st = tn_gguf_set_u32(g, "tokenizer.ggml.eos_token_id", 286);
+    if (!st) st = tn_vocab_from_gguf(g, v);
+    tn_gguf_free(g);
+    return st;
+}
+/* gpt2 (byte-level BPE) vocabularies: llama.cpp's pre-tokenizers, merges by
+   rank, byte fallback, special tokens, pieces, bad files (tests/llamacpp/run.sh
+   compares whole files' ids with llama.cpp's) */
+static int test_llm_vocab_gpt2(void) {
+    static const char *const pres[4] = {"gpt-2", "llama-bpe", "qwen2", NULL};
+    tn_vocab *v;
+    int32_t ids[64];
+    int64_t n;
+    char buf[64];
+    size_t len;
+    int k;
+    /* Unicode classes (15.1) */
+    CHECK(tn__u_flags('A') == TN__U_L && tn__u_flags('5') == TN__U_N && tn__u_flags('!') == TN__U_P && tn__u_flags('$') == TN__U_S);
+    CHECK(tn__u_flags(0xe9) == TN__U_L && tn__u_flags(0x301) == TN__U_M && tn__u_flags(0x3000) == (TN__U_Z | TN__U_WS) && tn__u_flags('\n') == (TN__U_C | TN__U_WS));
+    CHECK(tn__u_flags(0xe000) == TN__U_C && tn__u_flags(0x378) == TN__U_UNDEF && tn__u_flags(0x2ebf0) == TN__U_L && tn__u_flags(0x10ffff) == TN__U_UNDEF);
+    CHECK(tn__u_flags(0x0661) == TN__U_N && tn__u_flags(0x1f600) == TN__U_S && tn__u_flags(0x85) == (TN__U_C | TN__U_WS));
+    for (k = 0; k < 256; k++) CHECK(tn__char_byte(tn__byte_char((uint8_t)k)) == k);
+    CHECK(tn__byte_char(' ') == 0x120 && tn__byte_char('\n') == 0x10a && tn__byte_char(0xad) == 0x143 && tn__char_byte(0x144) == -1);
+    for (k = 0; k < 4; k++) {
+        CHECK_OK(tn_t_gpt2_vocab(pres[k], 1, &v));
+        CHECK(strcmp(tn_vocab_model(v), "gpt2") == 0 && tn_vocab_eos(v) == 286 && tn_vocab_bos(v) == 11 && tn_vocab_is_eog(v, 286) && !tn_vocab_is_eog(v, 285));
+        CHECK(tn_vocab_add_bos(v) == (k == 1)); /* llama3's pre-tokenizer adds BOS unless the file says */
+        /* merges by rank: "t h" (0) before "h e" (2) and before "\u0120 t" (3), so " there" is " ", "the", "re" */
+        CHECK(tn_t_ids_are(v, "the there", 9, 0, "the~ ~the~re"));
+        /* a merge whose result is no token: its bytes' tokens; "xyz": a whole token only for llama3 */
+        CHECK(tn_t_ids_are(v, "qz", 2, 0, "q~z"));
+        CHECK(tn_t_ids_are(v, "xyz", 3, 0, k == 1 ? "xyz" : "x~y~z"));
+        /* digits: runs (gpt-2, default), runs of at most 3 (llama3), single (qwen2) */
+        CHECK(tn_t_ids_are(v, "12345", 5, 0, k == 2 ? "1~2~3~4~5" : "123~4~5"));
+        CHECK(tn_t_ids_are(v, "a 12", 4, 0, k == 2 ? "a~ ~1~2" : "a~ ~12"));
+        /* the default splits punctuation first ("'s" is no contraction then); llama3's \s*[\r\n]+ keeps newlines together */
+        CHECK(tn_t_ids_are(v, "it's", 4, 0, k == 3 ? "i~t~'~s" : "i~t~'s"));
+        CHECK(tn_t_ids_are(v, "\n\nx", 3, 0, k == 1 || k == 2 ? "\n\n~x" : "\n~\n~x"));
+        CHECK(tn_t_ids_are(v, "return (x);", 11, 0, k == 3 ? "return~ ~(~x~);" : "return~ (~x~);"));
+        /* special tokens: user-defined always, control with parse_special */
+        CHECK(tn_t_ids_are(v, "in<|endoftext|>in", 17, 1, "in~<|endoftext|>~in"));
+        CHECK_OK(tn_tokenize(v, "in<|endoftext|>in", 17, 0, 0, ids, 64, &n));
+        CHECK(n > 5 && ids[1] != 286);
+        CHECK(tn_t_ids_are(v, "a<|user|>b", 10, 0, "a~<|user|>~b"));
+        /* bad UTF-8 is U+FFFD (three byte tokens); an overlong NUL is NUL; above U+10FFFF is refused */
+        CHECK_OK(tn_tokenize(v, "\xff", 1, 0, 0, ids, 64, &n));
+        CHECK(n == 3 && ids[0] == tn_t_tok(v, "\xef") && ids[1] == tn_t_tok(v, "\xbf") && ids[2] == tn_t_tok(v, "\xbd"));
+        CHECK_OK(tn_tokenize(v, "\xc0\x80", 2, 0, 0, ids, 64, &n));
+        CHECK(n == 1 && ids[0] == 0);
+        CHECK(tn_tokenize(v, "ab\xf4\x90\x80\x80", 6, 0, 0, ids, 64, &n) == TN_ERR_ARG && strstr(tn_last_error(), "U+110000 (above U+10FFFF) at byte 2"));
+        /* any valid UTF-8 round-trips through the pieces */
+        {
+            static const char *const bits[] = {"the", " ", "  ", "\n", "\r\n", "12", "3", "caf\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80", "'s", "'LL", "x", "!?", "\t", "\xc2\xa0", "\xe3\x80\x80", "e\xcc\x81", "(", ");", "->"};
+            tn_rng r;
+            char text[600], back[700];
+            int32_t big[700];
+            size_t tl = 0, bl = 0;
+            int64_t j;
+            tn_rng_seed(&r, 3 + (uint64_t)k);
+            while (tl < 560) { const char *b = bits[tn_rng_u32(&r) % 21]; memcpy(text + tl, b, strlen(b)); tl += strlen(b); }
+            CHECK_OK(tn_tokenize(v, text, tl, 0, 0, big, 700, &n));
+            for (j = 0; j < n; j++) { CHECK_OK(tn_token_piece(v, big[j], 0, back + bl, sizeof(back) - bl, &len)); bl += len; }
+            CHECK(bl == tl && memcmp(back, text, tl) == 0);
+        }
+        /* pieces: byte characters to bytes; control tokens hidden unless asked for */
+        CHECK_OK(tn_token_piece(v, 286, 0, buf, sizeof(buf), &len));
+        CHECK_EQ_INT(len, 0);
+        CHECK_OK(tn_token_piece(v, 286, 1, buf, sizeof(buf), &len));
+        CHECK(len == 13 && memcmp(buf, "<|endoftext|>", 13) == 0);
+        CHECK_OK(tn_token_piece(v, tn_t_tok(v, " the"), 0, buf, sizeof(buf), &len));
+        CHECK(len == 4 && memcmp(buf, " the", 4) == 0);
+        tn_vocab_free(v);
+    }
+    /* bad files */
+    CHECK(tn_t_gpt2_vocab("gpt-2", 0, &v) == TN_ERR_FORMAT && strstr(tn_last_error(), "tokenizer.ggml.merges"));
+    CHECK(tn_t_gpt2_vocab("gpt-2", 2, &v) == TN_ERR_FORMAT);
+    CHECK(tn_t_gpt2_vocab("tekken", 1, &v) == TN_ERR_UNSUPPORTED && strstr(tn_last_error(), "'tekken'"));
+    return 0;
+}
 static int test_llm_sample(void) {
     float lg[5] = {0.0f, 1.0986123f, -30.0f, 1.0986123f, -30.0f}; /* p ~ 1/7, 3/7, 0, 3/7, 0 */
     tn_sample_params sp;
