@@ -69,5 +69,23 @@ llm() { # name, seed, n_batch
 llm bitnet 7 64
 llm llama 7 5
 llm arcee 7 64
+# gpt2 (byte-level BPE) vocabularies with llama.cpp's gpt-2, llama-bpe, qwen2
+# and default pre-tokenizers (tests/llm_models.h: merges by rank, a merge
+# whose result is no token, special tokens): tests/llamacpp/unicode.txt
+# (scripts, digits, whitespace, contractions) and train.txt tokenized by both
+# must give the same ids, and every token the same bytes
+cat "$dir/unicode.txt" "$dir/train.txt" > "$T/corpus.txt"
+tok() { # vspec name
+  if ! "$B/tn_llm_logits" make "$1" "$T/$1.gguf" 7 2> "$T/$1.err" || ! "$B/tn_llm_logits" tokenize "$T/$1.gguf" "$T/corpus.txt" > "$T/$1.ids" 2>> "$T/$1.err" ||
+     ! "$B/tn_llm_logits" pieces "$T/$1.gguf" > "$T/$1.pieces" 2>> "$T/$1.err"; then
+    echo "llamacpp: tokenizer $1: $(cat "$T/$1.err")"; failed=$((failed + 1)); return
+  fi
+  out=$(cd "$dir" && node tok_check.mjs "$T/$1.gguf" "tokenizer $1" "$T/corpus.txt" "$T/$1.ids" "$T/$1.pieces" 2>&1)
+  printf '%s\n' "$out" | grep -v ' passed, .* failed$'
+  last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+  if [ -z "$last" ]; then echo "llamacpp: tokenizer $1: node tok_check.mjs crashed"; failed=$((failed + 1)); return; fi
+  passed=$((passed + ${last%% passed*})); f=${last#*passed, }; failed=$((failed + ${f%% failed*}))
+}
+for v in arcee-gpt2 arcee-llama3 arcee-qwen2 arcee-default; do tok "$v"; done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

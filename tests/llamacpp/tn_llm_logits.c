@@ -9,6 +9,7 @@
        prompt is evaluated in batches of N_BATCH positions, then a token at a
        time, as llama.cpp does.
    tn_llm_logits tokenize MODEL.gguf FILE  prints the ids of FILE's text, one per line
+   tn_llm_logits pieces MODEL.gguf         prints every token's bytes (hex), one line per id
    tn_llm_logits MODEL.gguf --probe IDS FLIPS POS
    tn_llm_logits MODEL.gguf --subsets IDS FLIPS POS TARGET
        as tn_logits (tests/llamacpp/tie.mjs): the probabilities of the whole
@@ -192,6 +193,11 @@ int main(int argc, char **argv) {
                 if (tn_t_llm_write(&tn_t_llm_specs[i], strtoull(argv[4], NULL, 10), argv[3]) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
                 return 0;
             }
+        for (i = 0; i < TN_T_LLM_NVSPECS; i++)
+            if (strcmp(tn_t_llm_vspecs[i].name, argv[2]) == 0) {
+                if (tn_t_llm_write(&tn_t_llm_vspecs[i], strtoull(argv[4], NULL, 10), argv[3]) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
+                return 0;
+            }
         if (strcmp(argv[2], tn_t_llm_bitnet2b.name) == 0) {
             if (tn_t_llm_write(&tn_t_llm_bitnet2b, strtoull(argv[4], NULL, 10), argv[3]) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
             return 0;
@@ -206,15 +212,30 @@ int main(int argc, char **argv) {
         int64_t k, cnt = 0;
         if (!text) { fprintf(stderr, "tn_llm_logits: cannot read %s\n", argv[3]); return 1; }
         if (tn_llm_load(argv[2], &p, &m) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
-        ids = (int32_t *)malloc((n + 2) * sizeof(int32_t));
-        if (!ids || tn_tokenize(tn_llm_vocab(m), text, n, 0, 0, ids, (int64_t)n + 2, &cnt) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
+        ids = (int32_t *)malloc((2 * n + 2) * sizeof(int32_t));
+        if (!ids || tn_tokenize(tn_llm_vocab(m), text, n, 0, 0, ids, 2 * (int64_t)n + 2, &cnt) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
         for (k = 0; k < cnt; k++) printf("%d\n", ids[k]);
         free(ids); free(text);
         tn_llm_free(m);
         return 0;
     }
+    if (argc == 3 && strcmp(argv[1], "pieces") == 0) { /* every token's bytes (special tokens too), hex, one line each */
+        const tn_vocab *v;
+        int64_t id;
+        if (tn_llm_load(argv[2], &p, &m) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
+        v = tn_llm_vocab(m);
+        for (id = 0; id < tn_vocab_n(v); id++) {
+            char buf[256];
+            size_t len = 0, j;
+            if (tn_token_piece(v, (int32_t)id, 1, buf, sizeof(buf), &len) != TN_OK) { fprintf(stderr, "tn_llm_logits: %s\n", tn_last_error()); return 1; }
+            for (j = 0; j < len && j < sizeof(buf); j++) printf("%02x", (unsigned char)buf[j]);
+            printf("\n");
+        }
+        tn_llm_free(m);
+        return 0;
+    }
     if ((argc != 5 && argc != 6) || strcmp(argv[1], "run") != 0) {
-        fprintf(stderr, "usage: %s make NAME OUT.gguf SEED | run MODEL.gguf PROMPTS.txt N_GEN [N_BATCH] | tokenize MODEL.gguf FILE\n", argv[0]);
+        fprintf(stderr, "usage: %s make NAME OUT.gguf SEED | run MODEL.gguf PROMPTS.txt N_GEN [N_BATCH] | tokenize MODEL.gguf FILE | pieces MODEL.gguf\n", argv[0]);
         return 2;
     }
     p.n_threads = 1;
